@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Sets up everything kith needs on a fresh Debian 12 machine, idempotently:
+# the Debian packages below, then DuckDB 1.4.4 LTS (C API header and shared
+# library) fetched from the npm registry with `npm pack`, checked against the
+# registry's integrity hash and a pinned copy of it, unpacked into .deps/.
+# Nothing else is downloaded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages; README.md says why each one is here.
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  clang libclang-rt-14-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libfmt-dev
+  openssl
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node.js with npm fetches DuckDB below (and, later, builds the web app);
+# the machine image may ship its own build of it, so look for the command.
+command -v npm >/dev/null || missing+=(nodejs npm)
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# DuckDB 1.4.4 LTS. Pinned integrity hashes (sha512, as the npm registry
+# publishes them in dist.integrity).
+DUCKDB_VERSION=1.4.4
+HEADER_PKG="duckdb@1.4.4"
+HEADER_SRI="sha512-hEJJ5hyVF0VLj3dmOLpsWrQR0b3d4Ykqtygm6iUXjHJDDnSqg/USKxcb5qvNrOhFYPgktayU6dXCtgPqcmmpog=="
+LIB_PKG="@duckdb/node-bindings-linux-x64@1.4.4-r.4"
+LIB_SRI="sha512-jBTL/WvfwxLToFa/pVHfT6elMtltJGnc3wSuxZD9OfMltit9YUdVFS37vBFQzXMT1Z8OWjtSjMh+zPKxOwHLHA=="
+
+DEST=.deps/duckdb
+STAMP="$DEST/.stamp"
+WANT_STAMP="$DUCKDB_VERSION $HEADER_SRI $LIB_SRI"
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$WANT_STAMP" && -f "$DEST/include/duckdb.h" && -f "$DEST/lib/libduckdb.so" ]]; then
+  echo "setup: DuckDB $DUCKDB_VERSION present in $DEST"
+else
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  fetch() { # package pinned-sri -> path of verified tarball
+    local pkg=$1 pinned=$2 registry file got
+    registry=$(npm view "$pkg" dist.integrity 2>/dev/null || true)
+    if [[ -n "$registry" && "$registry" != "$pinned" ]]; then
+      echo "setup: the registry's integrity for $pkg ($registry) differs from the pinned one" >&2; exit 1
+    fi
+    file=$(cd "$work" && npm pack --silent "$pkg" | tail -1)
+    got="sha512-$(openssl dgst -sha512 -binary "$work/$file" | base64 -w0)"
+    if [[ "$got" != "$pinned" ]]; then
+      echo "setup: $pkg: downloaded tarball hash $got does not match $pinned" >&2; exit 1
+    fi
+    echo "$work/$file"
+  }
+  echo "setup: fetching DuckDB $DUCKDB_VERSION from the npm registry"
+  header_tgz=$(fetch "$HEADER_PKG" "$HEADER_SRI")
+  lib_tgz=$(fetch "$LIB_PKG" "$LIB_SRI")
+  rm -rf "$DEST"; mkdir -p "$DEST/include" "$DEST/lib"
+  tar -xzf "$header_tgz" -C "$work" package/src/duckdb/src/include/duckdb.h package/LICENSE
+  cp "$work/package/src/duckdb/src/include/duckdb.h" "$DEST/include/"
+  cp "$work/package/LICENSE" "$DEST/LICENSE"
+  rm -rf "$work/package"
+  tar -xzf "$lib_tgz" -C "$work" package/libduckdb.so
+  cp "$work/package/libduckdb.so" "$DEST/lib/"
+  echo "$WANT_STAMP" > "$STAMP"
+  echo "setup: DuckDB $DUCKDB_VERSION installed in $DEST"
+fi

@@ -1,0 +1,122 @@
+#include "cli/commands.hpp"
+
+#include "gen/generator.hpp"
+#include "graph/builder.hpp"
+#include "graph/warehouse_check.hpp"
+#include "warehouse/warehouse.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fmt/format.h>
+
+namespace kith::cli {
+
+namespace {
+
+void PrintDiagnostics(const Diagnostics& diagnostics) {
+    for (const auto& d : diagnostics) {
+        if (d.location.IsSet()) {
+            fmt::print(stderr, "{}\n", d.ToString());
+        } else {
+            fmt::print(stderr, "{}: {}\n", d.location.file, d.message);
+        }
+    }
+}
+
+int PrintError(const Error& e) {
+    fmt::print(stderr, "kith: {}\n", e.ToString());
+    return ExitCodeFor(e.code);
+}
+
+} // namespace
+
+int GraphValidate(const GraphArgs& args) {
+    auto g = graph::LoadGraph(args.graph);
+    if (!g) {
+        PrintDiagnostics(g.error());
+        return 1;
+    }
+    if (!args.warehouse.empty()) {
+        auto wh = warehouse::Open(args.warehouse);
+        if (!wh) return PrintError(wh.error());
+        auto problems = graph::CheckAgainstWarehouse(*g, **wh);
+        if (!problems) return PrintError(problems.error());
+        if (!problems->empty()) {
+            PrintDiagnostics(*problems);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int GraphShow(const GraphArgs& args) {
+    auto g = graph::LoadGraph(args.graph);
+    if (!g) {
+        PrintDiagnostics(g.error());
+        return 1;
+    }
+    fmt::print("{}", graph::Summarize(*g));
+    return 0;
+}
+
+int Gen(const GenArgs& args) {
+    gen::Options o;
+    o.out = args.out;
+    o.graph_out = args.graph_out;
+    o.profiles = args.profiles;
+    o.seed = args.seed;
+    if (!args.quiet) {
+        o.progress = [](std::string_view step, int64_t rows, double seconds) {
+            fmt::print(stderr, "gen: {:<28} {:>12} rows {:>8.2f}s\n", step, rows, seconds);
+        };
+    }
+    auto start = std::chrono::steady_clock::now();
+    auto ok = gen::Generate(o);
+    if (!ok) return PrintError(ok.error());
+    if (!args.quiet) {
+        double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        fmt::print(stderr, "gen: wrote {} and {} in {:.2f}s\n", args.out, args.graph_out, s);
+    }
+    return 0;
+}
+
+int Demo(const DemoArgs& args) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(args.dir, ec);
+    if (ec) return PrintError(Error{ErrorCode::IO, "cannot create folder: " + ec.message(), args.dir});
+    std::string db = (fs::path(args.dir) / "warehouse.duckdb").string();
+    std::string graph_file = (fs::path(args.dir) / "graph.hcl").string();
+    if (!fs::exists(db) || !fs::exists(graph_file)) {
+        fmt::print(stderr, "demo: generating a warehouse with {} profiles in {}\n", args.profiles, args.dir);
+        GenArgs g{db, graph_file, args.profiles, 1, false};
+        if (int rc = Gen(g); rc != 0) return rc;
+    } else {
+        fmt::print(stderr, "demo: reusing the warehouse in {}\n", args.dir);
+    }
+    auto graph = graph::LoadGraph(graph_file);
+    if (!graph) {
+        PrintDiagnostics(graph.error());
+        return 1;
+    }
+    auto wh = warehouse::Open("duckdb:" + db);
+    if (!wh) return PrintError(wh.error());
+    auto problems = graph::CheckAgainstWarehouse(*graph, **wh);
+    if (!problems) return PrintError(problems.error());
+    PrintDiagnostics(*problems);
+    fmt::print("Data graph {} (valid against the warehouse)\n\n{}\n", graph_file, graph::Summarize(*graph));
+    fmt::print("{:<40} {:>12}\n", "table", "rows");
+    auto count = [&](const warehouse::TableName& t) -> std::string {
+        auto rows = warehouse::QueryAll(**wh, "SELECT count(*) FROM " + t.Quoted());
+        return rows ? (*rows)[0][0].value_or("?") : rows.error().message;
+    };
+    for (const char* t : {"user_identifiers", "user_traits", "profile_merges"}) {
+        auto name = graph->ProfileTable(t);
+        fmt::print("{:<40} {:>12}\n", name.ToString(), count(name));
+    }
+    for (const auto& e : graph->entities) fmt::print("{:<40} {:>12}\n", e.table.ToString(), count(e.table));
+    fmt::print("\nTry: kith graph validate {} --warehouse duckdb:{}\n", graph_file, db);
+    return 0;
+}
+
+} // namespace kith::cli

@@ -1,0 +1,93 @@
+#include "common/text.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace kith::text {
+
+size_t Utf8SequenceLength(std::string_view s) {
+    if (s.empty()) return 0;
+    auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+    unsigned char c = b(0);
+    if (c < 0x80) return 1;
+    size_t n;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (s.size() < n) return 0;
+    for (size_t i = 1; i < n; ++i) {
+        if ((b(i) & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (b(i) & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return 0;
+    }
+    return n;
+}
+
+bool IsValidUtf8(std::string_view s) {
+    while (!s.empty()) {
+        size_t n = Utf8SequenceLength(s);
+        if (n == 0) return false;
+        s.remove_prefix(n);
+    }
+    return true;
+}
+
+std::string Quote(std::string_view s, size_t max_chars) {
+    static const char* hex = "0123456789abcdef";
+    std::string out = "\"";
+    size_t chars = 0;
+    while (!s.empty()) {
+        if (chars == max_chars) {
+            out += "...";
+            break;
+        }
+        size_t n = Utf8SequenceLength(s);
+        unsigned char c = static_cast<unsigned char>(s[0]);
+        if (n == 0 || c < 0x20 || c == 0x7F) {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+            n = 1;
+        } else if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else {
+            out.append(s.substr(0, n));
+        }
+        s.remove_prefix(n);
+        ++chars;
+    }
+    out += '"';
+    return out;
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) {
+        return Fail(ErrorCode::IO, std::string("cannot read file: ") + std::strerror(errno), path);
+    }
+    if (S_ISDIR(st.st_mode)) return Fail(ErrorCode::IO, "cannot read file: it is a directory", path);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Fail(ErrorCode::IO, std::string("cannot read file: ") + std::strerror(errno), path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) return Fail(ErrorCode::IO, "cannot read file: read error", path);
+    return ss.str();
+}
+
+} // namespace kith::text

@@ -1,0 +1,25 @@
+// Small text helpers shared by the modules: UTF-8 checks, quoting for messages,
+// reading whole files.
+#pragma once
+
+#include "common/error.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace kith::text {
+
+//! True when s is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
+//! Length in bytes of the valid UTF-8 sequence starting at s[0], or 0 when it is not valid.
+size_t Utf8SequenceLength(std::string_view s);
+
+//! s in double quotes for a message, with control and invalid bytes shown as \xNN
+//! and long strings shortened with "...".
+std::string Quote(std::string_view s, size_t max_chars = 80);
+
+//! The whole file, or an IO error naming the path and the system's reason.
+Result<std::string> ReadFile(const std::string& path);
+
+} // namespace kith::text

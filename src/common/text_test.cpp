@@ -1,0 +1,36 @@
+#include "common/text.hpp"
+
+#include <gtest/gtest.h>
+
+namespace kith::text {
+
+TEST(Utf8, AcceptsWellFormed) {
+    EXPECT_TRUE(IsValidUtf8(""));
+    EXPECT_TRUE(IsValidUtf8("plain ascii"));
+    EXPECT_TRUE(IsValidUtf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));
+}
+
+TEST(Utf8, RejectsMalformed) {
+    EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));         // overlong '/'
+    EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));     // surrogate
+    EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80")); // above U+10FFFF
+    EXPECT_FALSE(IsValidUtf8("abc\xE2\x82"));      // truncated
+    EXPECT_FALSE(IsValidUtf8("\x80"));             // lone continuation
+}
+
+TEST(Quote, EscapesControlAndInvalidBytes) {
+    EXPECT_EQ(Quote("a\"b"), "\"a\\\"b\"");
+    EXPECT_EQ(Quote(std::string("x\0y", 3)), "\"x\\x00y\"");
+    EXPECT_EQ(Quote("\xFF"), "\"\\xff\"");
+    EXPECT_EQ(Quote("abcdef", 3), "\"abc...\"");
+}
+
+TEST(ReadFile, MissingFileIsAnIoError) {
+    auto r = ReadFile("/nonexistent/kith/graph.hcl");
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::IO);
+    EXPECT_EQ(r.error().location, "/nonexistent/kith/graph.hcl");
+    EXPECT_NE(r.error().message.find("No such file"), std::string::npos);
+}
+
+} // namespace kith::text

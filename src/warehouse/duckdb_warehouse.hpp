@@ -1,0 +1,35 @@
+// The embedded DuckDB warehouse, over DuckDB's stable C API.
+#pragma once
+
+#include "warehouse/warehouse.hpp"
+
+#include <duckdb.h>
+
+namespace kith::warehouse {
+
+//! A DuckDB database file (or ":memory:") opened in-process; results stream as data chunks.
+class DuckDbWarehouse final : public Warehouse {
+public:
+    //! Opens (creating when missing) the database at path; the session time zone is UTC.
+    static Result<std::unique_ptr<DuckDbWarehouse>> Open(const std::string& path);
+    ~DuckDbWarehouse() override;
+    DuckDbWarehouse(const DuckDbWarehouse&) = delete;
+    DuckDbWarehouse& operator=(const DuckDbWarehouse&) = delete;
+
+    std::string_view dialect() const override { return "duckdb"; }
+    Status Execute(const std::string& sql, std::span<const Param> params = {}) override;
+    Result<std::unique_ptr<RowStream>> Query(const std::string& sql, std::span<const Param> params = {}) override;
+    Result<std::optional<std::vector<Column>>> DescribeTable(const TableName& name) override;
+
+    //! kith's type for a DuckDB type name as information_schema spells it.
+    static DataType MapTypeName(std::string_view engine_type);
+
+private:
+    DuckDbWarehouse() = default;
+    Result<duckdb_prepared_statement> Prepare(const std::string& sql, std::span<const Param> params);
+
+    duckdb_database db_ = nullptr;
+    duckdb_connection con_ = nullptr;
+};
+
+} // namespace kith::warehouse

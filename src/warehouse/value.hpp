@@ -1,0 +1,42 @@
+// The values and result chunks that cross the warehouse boundary.
+//
+// Every engine's values are carried as kith's canonical text (audiences.md,
+// "Primary keys"): integral numbers without a decimal point, other numbers in
+// their shortest round-trip form, DATE as YYYY-MM-DD, TIME as
+// HH:MM:SS[.ffffff], TIMESTAMP as YYYY-MM-DDTHH:MM:SS[.ffffff]Z, BOOLEAN as
+// true/false. So DuckDB and PostgreSQL results compare equal byte for byte.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kith::warehouse {
+
+//! kith's six data types (data-graph.md, "Types"); OTHER is a column kith cannot filter on.
+enum class DataType { NUMBER, STRING, BOOLEAN, DATE, TIME, TIMESTAMP, OTHER };
+
+//! "NUMBER", "STRING", ...
+std::string_view DataTypeName(DataType type);
+
+//! A column of a table or of a result: its name, the engine's type name and kith's type.
+struct Column {
+    std::string name;
+    std::string engine_type;
+    DataType type = DataType::OTHER;
+};
+
+//! A cell: canonical text, or nullopt for NULL.
+using Cell = std::optional<std::string>;
+
+//! Up to a few thousand rows of a streamed result, row-major.
+struct Chunk {
+    std::vector<std::vector<Cell>> rows;
+    size_t size() const { return rows.size(); }
+};
+
+//! A query parameter, bound as text (NULL when nullopt); the SQL casts it where needed.
+using Param = std::optional<std::string>;
+
+} // namespace kith::warehouse
