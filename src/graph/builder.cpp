@@ -135,7 +135,7 @@ public:
         }
         if (!root) {
             if (file_.blocks.empty() && file_.attributes.empty()) {
-                Error(Location{file_.path, 1, 1}, "missing data_graph block: the file is empty");
+                Error(Location{file_.path, 1, 1}, "missing data_graph block: the file holds no blocks");
             } else if (file_.blocks.empty() || std::none_of(file_.blocks.begin(), file_.blocks.end(),
                                                                [](const SyntaxBlock& b) { return b.type == "data_graph"; })) {
                 Error(Location{file_.path, 1, 1}, "missing data_graph block");
@@ -400,7 +400,7 @@ private:
 
         if (auto it = attrs.find("join_on"); it != attrs.end()) {
             r.join.kind = JoinKind::JOIN_ON;
-            r.join.location = it->second->location;
+            r.join.location = it->second->value.location;
             if (!first_level) JoinOn(*it->second, r, parent_ok ? parent_rel->entity : "", entity_ok);
         }
         std::vector<int> child_blocks;

@@ -43,7 +43,7 @@ data_graph {
 TEST(HclParser, ColumnsCountCharactersNotBytes) {
     auto r = ParseHcl("x { n = \"\xC3\xA9\xC3\xA9\" m = 1 }", "g.hcl");
     ASSERT_TRUE(r.has_value());
-    EXPECT_EQ(r->blocks[0].attributes[1].location.column, 16);
+    EXPECT_EQ(r->blocks[0].attributes[1].location.column, 14);
 }
 
 TEST(HclParser, ReportsLexicalErrorsWithLocations) {

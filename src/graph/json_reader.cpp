@@ -124,12 +124,13 @@ public:
         return true;
     }
 
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+    bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
         std::string what = ex.what();
         // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..." -> "syntax error ..."
         size_t colon = what.find(": ");
         std::string message = colon == std::string::npos ? what : what.substr(colon + 2);
-        return Error(LocationOfEnd(), "invalid JSON: " + message);
+        // position counts the bytes read, the offending one included.
+        return Error(LocationAt(position > 0 ? position - 1 : 0), "invalid JSON: " + message);
     }
 
     SyntaxFile TakeFile() {

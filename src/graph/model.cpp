@@ -1,5 +1,7 @@
 #include "graph/model.hpp"
 
+#include "common/text.hpp"
+
 #include <fmt/format.h>
 
 namespace kith::graph {
@@ -88,8 +90,9 @@ void SummarizeRelationship(const DataGraph& g, int index, int indent, std::strin
 std::string Summarize(const DataGraph& g) {
     std::string out = "version " + g.version + "\n";
     for (const auto& e : g.entities) {
-        out += fmt::format("entity {} \"{}\" table {} primary_key {}{}\n", e.slug, e.name, e.table.ToString(),
-                           e.primary_key, e.enrichment_enabled ? " enrichment" : "");
+        out += fmt::format("entity {} \"{}\" table {} primary_key {}{}{}\n", e.slug, e.name, e.table.ToString(),
+                           e.primary_key, e.enrichment_enabled ? " enrichment" : "",
+                           e.description.empty() ? "" : " description " + text::Quote(e.description, 200));
     }
     out += fmt::format("profile folder {}{} type {}\n", g.profile.database.empty() ? "" : g.profile.database + ".",
                        g.profile.schema, g.profile.type);

@@ -92,10 +92,10 @@ TEST(WarehouseCheck, ReportsMissingTablesAndColumns) {
     auto got = Check(Graph("account.ID = cart.ACCOUNT", "crm.nope", "PRODUCT_SKU = product.SKU"),
                      "DROP TABLE segment.profile_merges; ALTER TABLE segment.user_traits DROP COLUMN seq");
     EXPECT_EQ(got, (std::vector<std::string>{
-                       "g.hcl:17:17: entity \"product\": table \"crm.nope\" does not exist in the warehouse",
-                       "g.hcl:21:22: Profiles Sync table \"segment.user_traits\" has no column \"seq\"",
-                       "g.hcl:21:22: Profiles Sync table \"segment.profile_merges\" does not exist in the warehouse",
-                       "g.hcl:33:19: relationship \"account-carts\": join_on column \"ACCOUNT\" is not a column of "
+                       "g.hcl:15:17: entity \"product\": table \"crm.nope\" does not exist in the warehouse",
+                       "g.hcl:19:22: Profiles Sync table \"segment.user_traits\" has no column \"seq\"",
+                       "g.hcl:19:22: Profiles Sync table \"segment.profile_merges\" does not exist in the warehouse",
+                       "g.hcl:31:19: relationship \"account-carts\": join_on column \"ACCOUNT\" is not a column of "
                        "\"crm.carts\"",
                    }));
 }
@@ -103,9 +103,9 @@ TEST(WarehouseCheck, ReportsMissingTablesAndColumns) {
 TEST(WarehouseCheck, ReportsTypeMismatchesAndCaseSlips) {
     auto got = Check(Graph("account.EMAIL = cart.ACCOUNT_ID", "crm.products", "PRODUCT_SKU = product.sku"));
     EXPECT_EQ(got, (std::vector<std::string>{
-                       "g.hcl:33:19: relationship \"account-carts\": join_on compares account.EMAIL (STRING) with "
+                       "g.hcl:31:19: relationship \"account-carts\": join_on compares account.EMAIL (STRING) with "
                        "cart.ACCOUNT_ID (NUMBER); both sides need the same type",
-                       "g.hcl:37:11: relationship \"cart-products\": right_join_on column \"sku\" is not a column of "
+                       "g.hcl:35:11: relationship \"cart-products\": right_join_on column \"sku\" is not a column of "
                        "\"crm.products\" (did you mean \"SKU\"? names are case-sensitive)",
                    }));
 }

@@ -80,7 +80,7 @@ TEST(DuckDb, EngineErrorsCarryTheEnginesMessage) {
 TEST(DuckDb, DescribesTablesWithKithTypes) {
     auto wh = Memory();
     ASSERT_TRUE(wh->Execute("CREATE SCHEMA crm; CREATE TABLE crm.accounts(ID BIGINT, EMAIL VARCHAR, TOTAL DECIMAL(12,2), "
-                            "ACTIVE BOOLEAN, OPENED DATE, AT TIME, SEEN TIMESTAMP, SEEN_TZ TIMESTAMPTZ, TAGS VARCHAR[])")
+                            "ACTIVE BOOLEAN, OPENED DATE, AT_TIME TIME, SEEN TIMESTAMP, SEEN_TZ TIMESTAMPTZ, TAGS VARCHAR[])")
                     .has_value());
     auto cols = wh->DescribeTable({"", "crm", "accounts"});
     ASSERT_TRUE(cols.has_value()) << cols.error().ToString();
@@ -88,7 +88,7 @@ TEST(DuckDb, DescribesTablesWithKithTypes) {
     std::vector<std::string> got;
     for (const auto& c : **cols) got.push_back(c.name + ":" + std::string(DataTypeName(c.type)));
     EXPECT_EQ(got, (std::vector<std::string>{"ID:NUMBER", "EMAIL:STRING", "TOTAL:NUMBER", "ACTIVE:BOOLEAN",
-                                             "OPENED:DATE", "AT:TIME", "SEEN:TIMESTAMP", "SEEN_TZ:TIMESTAMP",
+                                             "OPENED:DATE", "AT_TIME:TIME", "SEEN:TIMESTAMP", "SEEN_TZ:TIMESTAMP",
                                              "TAGS:OTHER"}));
     auto missing = wh->DescribeTable({"", "crm", "nope"});
     ASSERT_TRUE(missing.has_value());

@@ -1,0 +1,4 @@
+data_graph {
+  version = "v1.0.0"
+  ÿþ
+}

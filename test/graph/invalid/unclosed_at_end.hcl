@@ -1,0 +1,7 @@
+data_graph {
+  version = "v1.0.0"
+  profile {
+    profile_folder = "segment"
+    type = "segment:materialized"
+    relationship "user-accounts" {
+      name = "Accounts"

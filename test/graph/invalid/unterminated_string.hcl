@@ -1,0 +1,5 @@
+data_graph {
+  version = "v1.0.0
+  profile {
+  }
+}

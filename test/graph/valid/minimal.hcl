@@ -1,0 +1,8 @@
+// The smallest valid graph: a profile and no entities.
+data_graph {
+  version = "v1.0.0"
+  profile {
+    profile_folder = "segment"
+    type = "segment:materialized"
+  }
+}
