@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # Debian packages; README.md says why each one is here.
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  clang libclang-rt-14-dev
+  clang-19 libclang-rt-19-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libfmt-dev
   openssl

@@ -13,8 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path GraphDir() {
-    const char* src = std::getenv("KITH_SOURCE_DIR");
-    return fs::path(src ? src : ".") / "test" / "graph";
+    return fs::path(KITH_SOURCE_DIR) / "test" / "graph";
 }
 
 std::vector<std::string> CasesIn(const std::string& sub) {
