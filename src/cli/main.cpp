@@ -33,6 +33,14 @@ int main(int argc, char** argv) {
     demo->add_option("--dir", demo_args.dir, "Folder for the demo's files");
     demo->add_option("--profiles", demo_args.profiles, "Profiles to generate on the first run");
 
+    auto* copy = app.add_subcommand("copy", "Copy the tables of some schemas from one warehouse to another");
+    kith::cli::CopyArgs copy_args;
+    copy->add_option("--from", copy_args.from, "Source warehouse: duckdb:PATH or postgresql://...")->required();
+    copy->add_option("--to", copy_args.to, "Destination warehouse (its tables of the same names are replaced)")
+        ->required();
+    copy->add_option("--schemas", copy_args.schemas, "Comma-separated schemas (default: every non-system schema)")
+        ->delimiter(',');
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -43,5 +51,6 @@ int main(int argc, char** argv) {
     if (show->parsed()) return kith::cli::GraphShow(graph_args);
     if (gen->parsed()) return kith::cli::Gen(gen_args);
     if (demo->parsed()) return kith::cli::Demo(demo_args);
+    if (copy->parsed()) return kith::cli::Copy(copy_args);
     return 2;
 }
