@@ -70,6 +70,7 @@ struct Filter {
     std::string name;   //!< trait name, entity column, event column (for CONTEXT: the full "context_<key>")
     Op op = Op::EQUALS;
     DataType type = DataType::STRING;
+    bool type_known = true;          //!< false when no warehouse told the column's type (it was guessed from the value)
     std::string engine_type;         //!< the column's type as the warehouse names it (empty for traits)
     std::vector<Constant> values;    //!< one value, or the list of one_of/not_one_of; empty with ref or exists
     std::optional<Ref> ref;

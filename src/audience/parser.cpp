@@ -685,10 +685,11 @@ private:
             f.type = col->type;
             f.engine_type = col->engine_type;
         } else {
-            // No warehouse to ask: the constant's JSON type decides.
+            // No warehouse to ask: the constant's JSON type is a guess, and the engine checks the rest.
             f.type = has_value ? JsonDataType(j["value"]) : DataType::STRING;
+            f.type_known = false;
         }
-        if (!OpAllowed(f.type, f.op)) {
+        if (f.type_known && !OpAllowed(f.type, f.op)) {
             Err(ptr + "/op", op_name + " does not apply to a " + TypeWord(f.type) + "; use " + AllowedOps(f.type));
             return std::nullopt;
         }
@@ -807,6 +808,10 @@ private:
             if (!name) return std::nullopt;
             r.kind = Ref::Kind::TRAIT;
             r.name = *name;
+            if (!f.type_known) {
+                Err(ptr, "a trait reference is converted to the column's type, which only the warehouse knows: give a warehouse");
+                return std::nullopt;
+            }
             return r;
         }
         if (!entity || !j.contains("column")) {
