@@ -2,6 +2,7 @@
 
 #include "common/text.hpp"
 #include "engine/engine.hpp"
+#include "engine/preview.hpp"
 #include "graph/builder.hpp"
 #include "sql/printer.hpp"
 
@@ -110,6 +111,70 @@ int Entities(const AudienceArgs& args) {
     });
     if (!ok) return Report(ok.error());
     return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int Preview(const AudienceArgs& args) {
+    Loaded l;
+    if (int rc = Load(args, l); rc != 0) return rc;
+    engine::Session s{*l.graph, *l.warehouse, l.catalog.get(), l.library.get()};
+    auto p = engine::RunPreview(s, *l.audience, l.as_of);
+    if (!p) return Report(p.error());
+    fmt::print("{}", args.json ? p->ToJson().dump(2) + "\n" : p->ToText());
+    return 0;
+}
+
+int Explain(const AudienceArgs& args) {
+    Loaded l;
+    if (int rc = Load(args, l); rc != 0) return rc;
+    engine::Session s{*l.graph, *l.warehouse, l.catalog.get(), l.library.get()};
+    auto e = engine::RunExplain(s, *l.audience, l.as_of, args.profile);
+    if (!e) return Report(e.error());
+    fmt::print("{}", args.json ? e->ToJson().dump(2) + "\n" : e->ToText());
+    return 0;
+}
+
+int Suggest(const SuggestArgs& args) {
+    plan::SuggestionTarget t;
+    int kinds = (!args.entity.empty()) + (!args.event.empty()) + (!args.trait.empty());
+    if (kinds != 1) {
+        fmt::print(stderr, "kith: give exactly one of --entity (with --column), --event (with --property or --context) or --trait\n");
+        return 2;
+    }
+    if (!args.entity.empty()) {
+        if (args.column.empty()) {
+            fmt::print(stderr, "kith: --entity needs --column\n");
+            return 2;
+        }
+        t.kind = plan::SuggestionTarget::Kind::ENTITY_COLUMN;
+        t.entity = args.entity;
+        t.column = args.column;
+    } else if (!args.event.empty()) {
+        if (args.property.empty() == args.context.empty()) {
+            fmt::print(stderr, "kith: --event needs one of --property or --context\n");
+            return 2;
+        }
+        t.kind = plan::SuggestionTarget::Kind::EVENT_COLUMN;
+        t.event = args.event;
+        t.column = args.property.empty() ? "context_" + args.context : args.property;
+    } else {
+        t.kind = plan::SuggestionTarget::Kind::TRAIT;
+        t.trait = args.trait;
+    }
+    auto g = graph::LoadGraph(args.graph);
+    if (!g) {
+        for (const auto& d : g.error()) fmt::print(stderr, "{}\n", d.ToString());
+        return 1;
+    }
+    auto wh = warehouse::Open(args.warehouse);
+    if (!wh) return Report(wh.error());
+    auto values = engine::Suggest(*g, **wh, t);
+    if (!values) return Report(values.error());
+    if (args.json) {
+        fmt::print("{}\n", nlohmann::json(*values).dump());
+    } else {
+        for (const auto& v : *values) fmt::print("{}\n", v);
+    }
+    return 0;
 }
 
 } // namespace kith::cli

@@ -24,4 +24,23 @@ int Members(const AudienceArgs& args);
 //! `kith entities --warehouse W --graph G --audience A [--library DIR] [--as-of TS]`.
 int Entities(const AudienceArgs& args);
 
+//! `kith preview --warehouse W --graph G --audience A [--json]`.
+int Preview(const AudienceArgs& args);
+//! `kith explain --warehouse W --graph G --audience A --profile ID [--json]`.
+int Explain(const AudienceArgs& args);
+
+struct SuggestArgs {
+    std::string warehouse;
+    std::string graph;
+    std::string entity;
+    std::string column;
+    std::string event;
+    std::string property;
+    std::string context;
+    std::string trait;
+    bool json = false;
+};
+//! `kith suggest --warehouse W --graph G (--entity SLUG --column C | --event E (--property P | --context K) | --trait T)`.
+int Suggest(const SuggestArgs& args);
+
 } // namespace kith::cli

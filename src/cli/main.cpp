@@ -52,6 +52,25 @@ int main(int argc, char** argv) {
     auto* entities = app.add_subcommand("entities", "Print every matched entity as profile<TAB>relationship<TAB>key");
     audience_options(entities, true);
 
+    auto* preview = app.add_subcommand("preview", "Count, sample members with identifiers, matched entities per relationship");
+    audience_options(preview, true);
+    preview->add_flag("--json", aud.json, "Print JSON");
+    auto* explain = app.add_subcommand("explain", "For one profile: each group and condition, true or false, and why");
+    audience_options(explain, true);
+    explain->add_option("--profile", aud.profile, "canonical_segment_id")->required();
+    explain->add_flag("--json", aud.json, "Print JSON");
+    kith::cli::SuggestArgs sug;
+    auto* suggest = app.add_subcommand("suggest", "Values for the builder: an entity column, an event property or context key, a trait");
+    suggest->add_option("--warehouse", sug.warehouse, "duckdb:PATH or postgresql://...")->required();
+    suggest->add_option("--graph", sug.graph, "Data graph file")->required();
+    suggest->add_option("--entity", sug.entity, "Entity slug (with --column)");
+    suggest->add_option("--column", sug.column, "Entity column");
+    suggest->add_option("--event", sug.event, "Event name (with --property or --context)");
+    suggest->add_option("--property", sug.property, "Event property column");
+    suggest->add_option("--context", sug.context, "Event context key (column context_<key>)");
+    suggest->add_option("--trait", sug.trait, "Trait name");
+    suggest->add_flag("--json", sug.json, "Print a JSON array");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -65,5 +84,8 @@ int main(int argc, char** argv) {
     if (compile->parsed()) return kith::cli::Compile(aud);
     if (members->parsed()) return kith::cli::Members(aud);
     if (entities->parsed()) return kith::cli::Entities(aud);
+    if (preview->parsed()) return kith::cli::Preview(aud);
+    if (explain->parsed()) return kith::cli::Explain(aud);
+    if (suggest->parsed()) return kith::cli::Suggest(sug);
     return 2;
 }

@@ -252,6 +252,8 @@ public:
                     conds.JoinLeft(sql::Cte(Trait(c.trait), alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
                     ExprPtr value = sql::Col(alias, "value");
                     truth = c.filter ? FilterExpr(*c.filter, FromText(value, c.filter->type), nullptr) : sql::IsNotNull(value);
+                    conds.Item(value, "v" + suffix);
+                    counts.push_back("v" + suffix);
                     break;
                 }
                 case Condition::Kind::AUDIENCE: {
@@ -327,6 +329,8 @@ public:
             }
         }
     }
+
+    std::string TraitCte(const std::string& name) { return Trait(name); }
 
     std::string Profiles() {
         if (!profiles_.empty()) return profiles_;
@@ -738,6 +742,57 @@ Result<Compiled> CompileMembers(const graph::DataGraph& graph, const audience::A
     return out;
 }
 
+Result<Compiled> CompileMemberCount(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
+                                    audience::Catalog* catalog) {
+    Compiler c(graph, options, catalog);
+    auto groups = c.CompileAudience(a, "");
+    if (!groups) return std::unexpected(groups.error());
+    sql::Select body;
+    body.From(sql::Cte(*groups, "g")).Item(sql::Call(sql::Fn::COUNT_STAR, {}), "n").Where(sql::Col("g", "member"));
+    Compiled out;
+    out.query = std::move(c.query());
+    out.query.body = sql::Share(std::move(body));
+    return out;
+}
+
+Result<Compiled> CompileSuggestions(const graph::DataGraph& graph, const SuggestionTarget& target) {
+    Options options;
+    Compiler c(graph, options, nullptr);
+    sql::Select body;
+    ExprPtr v;
+    switch (target.kind) {
+    case SuggestionTarget::Kind::ENTITY_COLUMN: {
+        const graph::Entity* e = graph.FindEntity(target.entity);
+        if (!e) return Fail(ErrorCode::NOT_FOUND, "the data graph has no entity " + text::Quote(target.entity));
+        v = sql::Col("e", target.column);
+        body.Distinct().From(sql::Table(Sql(e->table), "e")).Item(v, "value").Where(sql::IsNotNull(v));
+        body.OrderBy(v, false, true).Limit(100);
+        break;
+    }
+    case SuggestionTarget::Kind::EVENT_COLUMN: {
+        std::string table = graph::EventTableName(target.event);
+        if (table.empty()) return Fail(ErrorCode::INVALID, "event name " + text::Quote(target.event) + " names no table");
+        v = sql::Col("e", target.column);
+        body.From(sql::Table(Sql(graph.ProfileTable(table)), "e")).Item(v, "value").Item(sql::Call(sql::Fn::COUNT_STAR, {}), "n");
+        body.Where(sql::IsNotNull(v)).GroupBy(v);
+        body.OrderBy(sql::Call(sql::Fn::COUNT_STAR, {}), true).OrderBy(v, false, true).Limit(65);
+        break;
+    }
+    case SuggestionTarget::Kind::TRAIT: {
+        std::string trait = c.TraitCte(target.trait);
+        v = sql::Col("t", "value");
+        body.From(sql::Cte(trait, "t")).Item(v, "value").Item(sql::Call(sql::Fn::COUNT_STAR, {}), "n");
+        body.Where(sql::IsNotNull(v)).GroupBy(v);
+        body.OrderBy(sql::Call(sql::Fn::COUNT_STAR, {}), true).OrderBy(v, false, true).Limit(65);
+        break;
+    }
+    }
+    Compiled out;
+    out.query = std::move(c.query());
+    out.query.body = sql::Share(std::move(body));
+    return out;
+}
+
 Result<Compiled> CompileEntities(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
                                  audience::Catalog* catalog) {
     Compiler c(graph, options, catalog);
@@ -779,6 +834,7 @@ Result<Compiled> CompileConditions(const graph::DataGraph& graph, const audience
             if (cond.kind == Condition::Kind::EVENT || cond.kind == Condition::Kind::ENTITY) {
                 body.Item(sql::Col("g", "n" + suffix), "n" + suffix);
             }
+            if (cond.kind == Condition::Kind::TRAIT) body.Item(sql::Col("g", "v" + suffix), "v" + suffix);
         }
     }
     body.OrderBy(sql::Col("g", "pid"), false, true);

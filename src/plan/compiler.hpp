@@ -49,13 +49,32 @@ struct Compiled {
 Result<Compiled> CompileMembers(const graph::DataGraph& graph, const audience::Audience& audience, const Options& options,
                                 audience::Catalog* catalog);
 
+//! The number of members: one row, one column "n".
+Result<Compiled> CompileMemberCount(const graph::DataGraph& graph, const audience::Audience& audience,
+                                    const Options& options, audience::Catalog* catalog);
+
+//! What the builder asks values for (audiences.md, "Value suggestions").
+struct SuggestionTarget {
+    enum class Kind { ENTITY_COLUMN, EVENT_COLUMN, TRAIT };
+    Kind kind = Kind::ENTITY_COLUMN;
+    std::string entity; //!< ENTITY_COLUMN: entity slug
+    std::string event;  //!< EVENT_COLUMN: event name
+    std::string column; //!< entity or event column ("context_<key>" for a context key)
+    std::string trait;  //!< TRAIT
+};
+
+//! Entity column: the first 100 distinct non-NULL values, ascending bytewise (column "value").
+//! Event column or trait: the 65 most frequent non-NULL values, ties by value (columns "value", "n").
+Result<Compiled> CompileSuggestions(const graph::DataGraph& graph, const SuggestionTarget& target);
+
 //! Matched entities: columns "pid", "relationship", then one primary key column per relationship;
 //! distinct rows, sorted by pid and relationship (bytewise).
 Result<Compiled> CompileEntities(const graph::DataGraph& graph, const audience::Audience& audience,
                                  const Options& options, audience::Catalog* catalog);
 
 //! Per-profile truth of every top-level condition and group (explain): columns pid, member,
-//! g<i>, c<i>_<j>, and n<i>_<j> (the count that decided an event or entity condition).
+//! g<i>, c<i>_<j>, n<i>_<j> (the count that decided an event or entity condition) and v<i>_<j>
+//! (a trait condition's current value).
 Result<Compiled> CompileConditions(const graph::DataGraph& graph, const audience::Audience& audience,
                                    const Options& options, audience::Catalog* catalog);
 
