@@ -165,6 +165,12 @@ public:
             size_t colon = what.find(": ");
             Err(LineColumn(text, e.byte), "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
             return std::nullopt;
+        } catch (const Json::exception& e) {
+            // Such as a number too large to hold; the library gives no position for it.
+            std::string what = e.what();
+            size_t bracket = what.find("] ");
+            Err("/", "invalid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2)));
+            return std::nullopt;
         }
         Audience a;
         size_t before = failure_.errors.size();
@@ -468,7 +474,9 @@ private:
             Err(v.contains("unit") ? p + "/unit" : p, "\"unit\" must be minutes, hours, days or weeks");
             ok = false;
         }
-        if (ok && w.SpanMicros() / 1000000 / 86400 > 36600) {
+        static const std::map<TimeUnit, int64_t> max_value = {
+            {TimeUnit::MINUTES, 36600LL * 1440}, {TimeUnit::HOURS, 36600LL * 24}, {TimeUnit::DAYS, 36600}, {TimeUnit::WEEKS, 36600 / 7}};
+        if (ok && w.value > max_value.at(w.unit)) {
             Err(p + "/value", "a window may span at most 100 years");
             ok = false;
         }
