@@ -12,8 +12,10 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   clang-19 libclang-rt-19-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libfmt-dev
+  nlohmann-json3-dev libfmt-dev libcli11-dev
   openssl
+  libpq-dev
+  postgresql  # server binaries (initdb, pg_ctl) for the tests' throwaway servers
 )
 
 missing=()

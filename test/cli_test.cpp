@@ -1,4 +1,7 @@
 // The kith binary as scripts see it: exit codes and stderr per cli.md.
+#include "support/pg_server.hpp"
+#include "warehouse/warehouse.hpp"
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -81,6 +84,44 @@ TEST(Cli, WarehouseProblemsAreReportedAtGraphLocations) {
     EXPECT_EQ(r.out, file + ":5:22: Profiles Sync table \"segment.user_identifiers\" does not exist in the warehouse\n" +
                          file + ":5:22: Profiles Sync table \"segment.user_traits\" does not exist in the warehouse\n" +
                          file + ":5:22: Profiles Sync table \"segment.profile_merges\" does not exist in the warehouse\n");
+    fs::remove_all(dir);
+}
+
+TEST(Cli, CopyDuckDbIntoPostgresPrintsProgress) {
+    auto server = kith::test::PgServer::Shared();
+    ASSERT_TRUE(server.has_value()) << server.error().ToString();
+    auto pg_uri = (*server)->FreshDatabase("cli_copy");
+    ASSERT_TRUE(pg_uri.has_value()) << pg_uri.error().ToString();
+    fs::path dir = fs::temp_directory_path() / ("kith_cli_copy_" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    std::string duck = "duckdb:" + (dir / "w.duckdb").string();
+    {
+        auto wh = kith::warehouse::Open(duck);
+        ASSERT_TRUE(wh.has_value()) << wh.error().ToString();
+        ASSERT_TRUE((*wh)->Execute("CREATE SCHEMA crm; CREATE TABLE crm.accounts(id BIGINT, name VARCHAR); "
+                                   "INSERT INTO crm.accounts VALUES (1, 'a'), (2, NULL); "
+                                   "CREATE SCHEMA other; CREATE TABLE other.t(x INTEGER)")
+                        .has_value());
+    }
+    Outcome r = Kith("copy --from " + duck + " --to " + *pg_uri + " --schemas crm");
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("copy: crm.accounts"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("copy: 1 tables, 2 rows in"), std::string::npos) << r.out;
+    auto pg = kith::warehouse::Open(*pg_uri);
+    ASSERT_TRUE(pg.has_value()) << pg.error().ToString();
+    auto rows = kith::warehouse::QueryAll(**pg, "SELECT id, name FROM crm.accounts ORDER BY id");
+    ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
+    EXPECT_EQ(*rows, (std::vector<std::vector<kith::warehouse::Cell>>{{"1", "a"}, {"2", std::nullopt}}));
+    EXPECT_FALSE((*(*pg)->DescribeTable({"", "other", "t"})).has_value());
+
+    // Warehouse errors exit 3 with the engine's message; a schema the source lacks exits 1.
+    Outcome down = Kith("copy --from " + duck + " --to postgresql://postgres@127.0.0.1:1/x?connect_timeout=2");
+    EXPECT_EQ(down.code, 3) << down.out;
+    EXPECT_NE(down.out.find("kith: postgres: "), std::string::npos) << down.out;
+    Outcome missing = Kith("copy --from " + duck + " --to " + *pg_uri + " --schemas nope");
+    EXPECT_EQ(missing.code, 1) << missing.out;
+    EXPECT_EQ(Kith("copy --from " + duck).code, 2);
+    EXPECT_EQ(Kith("copy --from " + duck + " --to " + duck).code, 2);
     fs::remove_all(dir);
 }
 

@@ -3,6 +3,7 @@
 #include "gen/generator.hpp"
 #include "graph/builder.hpp"
 #include "graph/warehouse_check.hpp"
+#include "warehouse/copy.hpp"
 #include "warehouse/warehouse.hpp"
 
 #include <chrono>
@@ -116,6 +117,31 @@ int Demo(const DemoArgs& args) {
     }
     for (const auto& e : graph->entities) fmt::print("{:<40} {:>12}\n", e.table.ToString(), count(e.table));
     fmt::print("\nTry: kith graph validate {} --warehouse duckdb:{}\n", graph_file, db);
+    return 0;
+}
+
+int Copy(const CopyArgs& args) {
+    if (args.from == args.to) {
+        return PrintError(Error{ErrorCode::USAGE, "--from and --to name the same warehouse", args.from});
+    }
+    auto from = warehouse::Open(args.from);
+    if (!from) return PrintError(from.error());
+    auto to = warehouse::Open(args.to);
+    if (!to) return PrintError(to.error());
+    auto start = std::chrono::steady_clock::now();
+    int64_t tables = 0, rows = 0;
+    auto progress = [&](const warehouse::CopyProgress& p) {
+        fmt::print(stderr, "copy: {:<40} {:>12} rows {:>8.2f}s{}\n", p.table.ToString(), p.rows, p.seconds,
+                   p.done ? "" : " ...");
+        if (p.done) {
+            ++tables;
+            rows += p.rows;
+        }
+    };
+    auto ok = warehouse::CopySchemas(**from, **to, args.schemas, progress);
+    if (!ok) return PrintError(ok.error());
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    fmt::print(stderr, "copy: {} tables, {} rows in {:.2f}s\n", tables, rows, s);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kith::cli {
 
@@ -34,5 +35,13 @@ struct DemoArgs {
 };
 //! `kith demo [--dir D]`.
 int Demo(const DemoArgs& args);
+
+struct CopyArgs {
+    std::string from;
+    std::string to;
+    std::vector<std::string> schemas;
+};
+//! `kith copy --from W1 --to W2 [--schemas a,b]`: per-table progress on stderr.
+int Copy(const CopyArgs& args);
 
 } // namespace kith::cli

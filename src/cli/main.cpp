@@ -70,6 +70,13 @@ int main(int argc, char** argv) {
     suggest->add_option("--context", sug.context, "Event context key (column context_<key>)");
     suggest->add_option("--trait", sug.trait, "Trait name");
     suggest->add_flag("--json", sug.json, "Print a JSON array");
+    auto* copy = app.add_subcommand("copy", "Copy the tables of some schemas from one warehouse to another");
+    kith::cli::CopyArgs copy_args;
+    copy->add_option("--from", copy_args.from, "Source warehouse: duckdb:PATH or postgresql://...")->required();
+    copy->add_option("--to", copy_args.to, "Destination warehouse (its tables of the same names are replaced)")
+        ->required();
+    copy->add_option("--schemas", copy_args.schemas, "Comma-separated schemas (default: every non-system schema)")
+        ->delimiter(',');
 
     try {
         app.parse(argc, argv);
@@ -87,5 +94,6 @@ int main(int argc, char** argv) {
     if (preview->parsed()) return kith::cli::Preview(aud);
     if (explain->parsed()) return kith::cli::Explain(aud);
     if (suggest->parsed()) return kith::cli::Suggest(sug);
+    if (copy->parsed()) return kith::cli::Copy(copy_args);
     return 2;
 }

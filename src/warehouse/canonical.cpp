@@ -74,6 +74,17 @@ std::string DateFromDays(int64_t days) {
     return Date(static_cast<int32_t>(y), static_cast<int32_t>(m), static_cast<int32_t>(d));
 }
 
+int64_t DaysFromCivil(int64_t year, int32_t month, int32_t day) {
+    // Howard Hinnant's days_from_civil.
+    year -= month <= 2;
+    const int64_t era = (year >= 0 ? year : year - 399) / 400;
+    const auto yoe = static_cast<unsigned>(year - era * 400);
+    const auto mp = static_cast<unsigned>(month > 2 ? month - 3 : month + 9);
+    const unsigned doy = (153 * mp + 2) / 5 + static_cast<unsigned>(day) - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
 std::string TimestampMicros(int64_t micros) {
     constexpr int64_t kDay = 86400LL * 1000000LL;
     int64_t days = micros / kDay;

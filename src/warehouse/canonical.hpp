@@ -21,5 +21,7 @@ std::string Time(int32_t hour, int32_t minute, int32_t second, int32_t micros);
 std::string TimestampMicros(int64_t micros);
 //! A day count since 1970-01-01 as YYYY-MM-DD.
 std::string DateFromDays(int64_t days);
+//! Days since 1970-01-01 of a proleptic Gregorian date (astronomical year numbering: 1 BC is year 0).
+int64_t DaysFromCivil(int64_t year, int32_t month, int32_t day);
 
 } // namespace kith::warehouse::canonical

@@ -1,5 +1,6 @@
 #include "warehouse/canonical.hpp"
 
+#include <cstdio>
 #include <gtest/gtest.h>
 
 namespace kith::warehouse::canonical {
@@ -30,6 +31,19 @@ TEST(Canonical, DatesAndTimes) {
     EXPECT_EQ(TimestampMicros(0), "1970-01-01T00:00:00Z");
     EXPECT_EQ(TimestampMicros(-1), "1969-12-31T23:59:59.999999Z");
     EXPECT_EQ(TimestampMicros(1709164800000000LL + 1500000), "2024-02-29T00:00:01.500000Z");
+}
+
+TEST(Canonical, DaysFromCivilInvertsDateFromDays) {
+    EXPECT_EQ(DaysFromCivil(1970, 1, 1), 0);
+    EXPECT_EQ(DaysFromCivil(1969, 12, 31), -1);
+    EXPECT_EQ(DaysFromCivil(2024, 2, 29), 19782);
+    for (int64_t d : {-800000LL, -719468LL, -1LL, 0LL, 59LL, 60LL, 11016LL, 2932896LL}) {
+        std::string text = DateFromDays(d);
+        int64_t y = 0;
+        unsigned m = 0, day = 0;
+        ASSERT_EQ(std::sscanf(text.c_str() + (text[0] == '+' ? 1 : 0), "%ld-%u-%u", &y, &m, &day), 3) << text;
+        EXPECT_EQ(DaysFromCivil(y, static_cast<int32_t>(m), static_cast<int32_t>(day)), d) << text;
+    }
 }
 
 } // namespace kith::warehouse::canonical

@@ -219,6 +219,70 @@ private:
     bool done_ = false;
 };
 
+std::string AppenderError(duckdb_appender appender) {
+    duckdb_error_data data = duckdb_appender_error_data(appender);
+    std::string message = data && duckdb_error_data_has_error(data) ? duckdb_error_data_message(data) : "append failed";
+    duckdb_destroy_error_data(&data);
+    return message;
+}
+
+// Rows go through DuckDB's appender as VARCHAR, which DuckDB casts to each column's type, inside one transaction
+// so that an abandoned load leaves nothing behind.
+class DuckDbTableWriter final : public TableWriter {
+public:
+    DuckDbTableWriter(DuckDbWarehouse& owner, duckdb_appender appender, size_t columns)
+        : owner_(owner), appender_(appender), columns_(columns) {}
+    ~DuckDbTableWriter() override {
+        if (appender_) duckdb_appender_destroy(&appender_);
+        if (open_) (void)owner_.Execute("ROLLBACK");
+    }
+    DuckDbTableWriter(const DuckDbTableWriter&) = delete;
+    DuckDbTableWriter& operator=(const DuckDbTableWriter&) = delete;
+
+    Status Append(const Chunk& rows) override {
+        if (!open_ || failed_) return Fail(ErrorCode::INTERNAL, "bulk load already finished or failed", "duckdb");
+        for (const auto& row : rows.rows) {
+            if (row.size() != columns_) {
+                failed_ = true;
+                return Fail(ErrorCode::INTERNAL,
+                            "row of " + std::to_string(row.size()) + " cells for " + std::to_string(columns_) +
+                                " columns",
+                            "duckdb");
+            }
+            for (const auto& cell : row) {
+                duckdb_state st = cell ? duckdb_append_varchar_length(appender_, cell->data(), cell->size())
+                                       : duckdb_append_null(appender_);
+                if (st == DuckDBError) return Failed();
+            }
+            if (duckdb_appender_end_row(appender_) == DuckDBError) return Failed();
+        }
+        return {};
+    }
+
+    Status Finish() override {
+        if (!open_ || failed_) return Fail(ErrorCode::INTERNAL, "bulk load already finished or failed", "duckdb");
+        if (duckdb_appender_close(appender_) == DuckDBError) return Failed();
+        duckdb_appender_destroy(&appender_);
+        appender_ = nullptr;
+        open_ = false;
+        auto ok = owner_.Execute("COMMIT");
+        if (!ok) (void)owner_.Execute("ROLLBACK");
+        return ok;
+    }
+
+private:
+    std::unexpected<Error> Failed() {
+        failed_ = true;
+        return std::unexpected(EngineError(AppenderError(appender_)));
+    }
+
+    DuckDbWarehouse& owner_;
+    duckdb_appender appender_;
+    size_t columns_;
+    bool open_ = true;
+    bool failed_ = false;
+};
+
 } // namespace
 
 Result<std::unique_ptr<DuckDbWarehouse>> DuckDbWarehouse::Open(const std::string& path) {
@@ -318,6 +382,76 @@ Result<std::unique_ptr<RowStream>> DuckDbWarehouse::Query(const std::string& sql
         return std::unexpected(EngineError(msg));
     }
     return std::unique_ptr<RowStream>(new DuckDbRowStream(*stmt, result));
+}
+
+std::string DuckDbWarehouse::StorageTypeName(const ColumnDef& column) {
+    switch (column.type) {
+    case StorageType::SMALLINT:
+        return "SMALLINT";
+    case StorageType::INTEGER:
+        return "INTEGER";
+    case StorageType::BIGINT:
+        return "BIGINT";
+    case StorageType::DECIMAL:
+        // Integers of 39 digits (HUGEINT's range) stay exact; other decimals beyond DECIMAL(38) become DOUBLE.
+        if (column.precision == 39 && column.scale == 0) return "HUGEINT";
+        if (column.precision < 1 || column.precision > 38 || column.scale < 0 || column.scale > column.precision) {
+            return "DOUBLE";
+        }
+        return "DECIMAL(" + std::to_string(column.precision) + "," + std::to_string(column.scale) + ")";
+    case StorageType::REAL:
+        return "REAL";
+    case StorageType::DOUBLE:
+        return "DOUBLE";
+    case StorageType::TEXT:
+        return "VARCHAR";
+    case StorageType::BOOLEAN:
+        return "BOOLEAN";
+    case StorageType::DATE:
+        return "DATE";
+    case StorageType::TIME:
+        return "TIME";
+    case StorageType::TIMESTAMP:
+        return "TIMESTAMP";
+    case StorageType::TIMESTAMPTZ:
+        return "TIMESTAMPTZ";
+    }
+    return "VARCHAR";
+}
+
+Status DuckDbWarehouse::CreateTable(const TableName& name, std::span<const ColumnDef> columns) {
+    std::string sql = "CREATE TABLE " + name.Quoted() + " (";
+    for (size_t i = 0; i < columns.size(); ++i) {
+        if (i > 0) sql += ", ";
+        sql += TableName{"", "", columns[i].name}.Quoted() + " " + StorageTypeName(columns[i]);
+    }
+    return Execute(sql + ")");
+}
+
+Result<std::unique_ptr<TableWriter>> DuckDbWarehouse::BulkWriter(const TableName& name,
+                                                                 std::span<const std::string> columns) {
+    auto begin = Execute("BEGIN TRANSACTION");
+    if (!begin) return std::unexpected(begin.error());
+    auto fail = [&](std::string message) -> std::unexpected<Error> {
+        (void)Execute("ROLLBACK");
+        return std::unexpected(EngineError(std::move(message)));
+    };
+    duckdb_appender appender = nullptr;
+    if (duckdb_appender_create_ext(con_, name.database.empty() ? nullptr : name.database.c_str(),
+                                   name.schema.empty() ? nullptr : name.schema.c_str(), name.table.c_str(),
+                                   &appender) == DuckDBError) {
+        std::string message = appender ? AppenderError(appender) : "cannot create appender";
+        if (appender) duckdb_appender_destroy(&appender);
+        return fail(message);
+    }
+    for (const auto& column : columns) {
+        if (duckdb_appender_add_column(appender, column.c_str()) == DuckDBError) {
+            std::string message = AppenderError(appender);
+            duckdb_appender_destroy(&appender);
+            return fail(message);
+        }
+    }
+    return std::unique_ptr<TableWriter>(new DuckDbTableWriter(*this, appender, columns.size()));
 }
 
 DataType DuckDbWarehouse::MapTypeName(std::string_view engine_type) {

@@ -20,9 +20,16 @@ public:
     Status Execute(const std::string& sql, std::span<const Param> params = {}) override;
     Result<std::unique_ptr<RowStream>> Query(const std::string& sql, std::span<const Param> params = {}) override;
     Result<std::optional<std::vector<Column>>> DescribeTable(const TableName& name) override;
+    Status CreateTable(const TableName& name, std::span<const ColumnDef> columns) override;
+    //! DuckDB's appender inside a transaction; cells are appended as VARCHAR and cast to each column's type.
+    Result<std::unique_ptr<TableWriter>> BulkWriter(const TableName& name,
+                                                    std::span<const std::string> columns) override;
 
     //! kith's type for a DuckDB type name as information_schema spells it.
     static DataType MapTypeName(std::string_view engine_type);
+    //! The DuckDB type that stores a column of this definition; DECIMAL(39,0) becomes HUGEINT and other decimals
+    //! DuckDB cannot hold (unconstrained, or more than 38 digits) become DOUBLE.
+    static std::string StorageTypeName(const ColumnDef& column);
 
 private:
     DuckDbWarehouse() = default;

@@ -39,4 +39,29 @@ struct Chunk {
 //! A query parameter, bound as text (NULL when nullopt); the SQL casts it where needed.
 using Param = std::optional<std::string>;
 
+//! How a column is stored in a table kith creates (`kith copy`): kith's type with the detail NUMBER and TIMESTAMP
+//! need to keep values exact. Each engine spells these its own way.
+enum class StorageType {
+    SMALLINT,
+    INTEGER,
+    BIGINT,
+    DECIMAL,
+    REAL,
+    DOUBLE,
+    TEXT,
+    BOOLEAN,
+    DATE,
+    TIME,
+    TIMESTAMP,
+    TIMESTAMPTZ,
+};
+
+//! A column of a table to create. DECIMAL uses precision and scale; precision 0 means unconstrained.
+struct ColumnDef {
+    std::string name;
+    StorageType type = StorageType::TEXT;
+    int precision = 0;
+    int scale = 0;
+};
+
 } // namespace kith::warehouse

@@ -1,6 +1,7 @@
 #include "warehouse/warehouse.hpp"
 
 #include "warehouse/duckdb_warehouse.hpp"
+#include "warehouse/postgres_warehouse.hpp"
 
 namespace kith::warehouse {
 
@@ -47,6 +48,14 @@ std::string TableName::Quoted() const {
     return out;
 }
 
+Status Warehouse::CreateTable(const TableName& name, std::span<const ColumnDef>) {
+    return Fail(ErrorCode::USAGE, "this warehouse cannot create tables", name.ToString());
+}
+
+Result<std::unique_ptr<TableWriter>> Warehouse::BulkWriter(const TableName& name, std::span<const std::string>) {
+    return Fail(ErrorCode::USAGE, "this warehouse cannot bulk-load tables", name.ToString());
+}
+
 Result<std::unique_ptr<Warehouse>> Open(const std::string& uri) {
     if (uri.starts_with("duckdb:")) {
         auto wh = DuckDbWarehouse::Open(uri.substr(7));
@@ -54,7 +63,9 @@ Result<std::unique_ptr<Warehouse>> Open(const std::string& uri) {
         return std::unique_ptr<Warehouse>(std::move(*wh));
     }
     if (uri.starts_with("postgresql://") || uri.starts_with("postgres://")) {
-        return Fail(ErrorCode::USAGE, "PostgreSQL warehouses are not supported by this build yet", uri);
+        auto wh = PostgresWarehouse::Open(uri);
+        if (!wh) return std::unexpected(wh.error());
+        return std::unique_ptr<Warehouse>(std::move(*wh));
     }
     return Fail(ErrorCode::USAGE, "unknown warehouse URI (expected duckdb:PATH or postgresql://...)", uri);
 }

@@ -7,9 +7,13 @@
 //
 // Results are streamed in chunks: a large result is never held in memory whole.
 // Every error carries the engine's own message (ErrorCode::WAREHOUSE).
+// A RowStream or TableWriter must not outlive the Warehouse that made it, and a
+// connection runs one statement at a time: finish (or drop) a stream or a
+// writer before the next call on the same warehouse.
 #pragma once
 
 #include "common/error.hpp"
+#include "warehouse/table_writer.hpp"
 #include "warehouse/value.hpp"
 
 #include <memory>
@@ -53,9 +57,17 @@ public:
     virtual Result<std::unique_ptr<RowStream>> Query(const std::string& sql, std::span<const Param> params = {}) = 0;
     //! The columns of a table or view, in order; nullopt when it does not exist.
     virtual Result<std::optional<std::vector<Column>>> DescribeTable(const TableName& name) = 0;
+
+    //! Creates a table (its schema must exist) with each column stored as the engine's type for def.type.
+    //! Engines without table creation return ErrorCode::USAGE.
+    virtual Status CreateTable(const TableName& name, std::span<const ColumnDef> columns);
+    //! Starts a bulk load into the named columns of an existing table; rows are canonical text (value.hpp), which
+    //! the engine converts to each column's type. Engines without bulk loading return ErrorCode::USAGE.
+    virtual Result<std::unique_ptr<TableWriter>> BulkWriter(const TableName& name,
+                                                            std::span<const std::string> columns);
 };
 
-//! Opens a warehouse from a URI: "duckdb:PATH", "duckdb::memory:", or "postgresql://...".
+//! Opens a warehouse from a URI: "duckdb:PATH", "duckdb::memory:", "postgresql://..." or "postgres://...".
 Result<std::unique_ptr<Warehouse>> Open(const std::string& uri);
 
 //! Runs a query and collects all rows; for small results only (tests, introspection).

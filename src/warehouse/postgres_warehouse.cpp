@@ -1,0 +1,511 @@
+#include "warehouse/postgres_warehouse.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <libpq-fe.h>
+
+namespace kith::warehouse {
+
+namespace {
+
+constexpr size_t kChunkRows = 2048;
+
+struct ResultDeleter {
+    void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+struct ConnDeleter {
+    void operator()(PGconn* c) const { PQfinish(c); }
+};
+using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
+
+std::string Trimmed(const char* text) {
+    std::string s = text ? text : "";
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    return s;
+}
+
+// PostgreSQL's primary message and SQLSTATE; libpq's own message when the server sent none (a lost connection).
+Error EngineError(const PGresult* result, PGconn* conn) {
+    const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    std::string message = primary ? primary : Trimmed(result ? PQresultErrorMessage(result) : nullptr);
+    if (message.empty()) message = Trimmed(PQerrorMessage(conn));
+    if (message.empty()) message = "query failed";
+    if (const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr) {
+        message += std::string(" (SQLSTATE ") + state + ")";
+    }
+    return Error{ErrorCode::WAREHOUSE, std::move(message), "postgres"};
+}
+
+Error ConnectionError(PGconn* conn) {
+    std::string message = Trimmed(PQerrorMessage(conn));
+    return Error{ErrorCode::WAREHOUSE, message.empty() ? "connection failed" : message, "postgres"};
+}
+
+// Reads and discards what is left of the current command's results.
+void Drain(PGconn* conn) {
+    while (PGresult* r = PQgetResult(conn)) PQclear(r);
+}
+
+// Parameter values as libpq wants them: NUL-terminated text, NULL pointers for NULL.
+std::vector<const char*> ParamValues(std::span<const Param> params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    return values;
+}
+
+bool IsError(ExecStatusType status) {
+    return status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_SINGLE_TUPLE &&
+           status != PGRES_EMPTY_QUERY;
+}
+
+// A COPY started by a statement given to Execute or Query: ends it (failing COPY FROM STDIN, reading COPY TO
+// STDOUT to its end) and returns the error to report; nullopt for other statuses.
+std::optional<Error> RefuseCopy(PGconn* conn, ExecStatusType status) {
+    if (status == PGRES_COPY_IN) {
+        PQputCopyEnd(conn, "COPY FROM STDIN is only for bulk loads");
+    } else if (status == PGRES_COPY_OUT) {
+        char* data = nullptr;
+        while (PQgetCopyData(conn, &data, 0) > 0) PQfreemem(data);
+    } else {
+        return std::nullopt;
+    }
+    Drain(conn);
+    return Error{ErrorCode::USAGE, "COPY ... STDIN/STDOUT is not supported here; use BulkWriter to load rows",
+                 "postgres"};
+}
+
+std::string QuoteIdent(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + '"';
+}
+
+class PostgresRowStream final : public RowStream {
+public:
+    PostgresRowStream(PGconn* conn, bool& busy, ResultPtr first, std::vector<Column> columns)
+        : conn_(conn), busy_(busy), pending_(std::move(first)), columns_(std::move(columns)) {
+        for (int c = 0; c < static_cast<int>(columns_.size()); ++c) types_.push_back(PQftype(pending_.get(), c));
+        busy_ = true;
+    }
+    ~PostgresRowStream() override {
+        if (done_) return;
+        busy_ = false;
+        // Abandoned early: ask the server to stop sending rows, then read what is already on its way.
+        pending_.reset();
+        if (PGcancel* cancel = PQgetCancel(conn_)) {
+            char err[256];
+            PQcancel(cancel, err, sizeof err);
+            PQfreeCancel(cancel);
+        }
+        Drain(conn_);
+    }
+    PostgresRowStream(const PostgresRowStream&) = delete;
+    PostgresRowStream& operator=(const PostgresRowStream&) = delete;
+
+    const std::vector<Column>& columns() const override { return columns_; }
+
+    Result<bool> Next(Chunk& chunk) override {
+        chunk.rows.clear();
+        while (!done_ && chunk.rows.size() < kChunkRows) {
+            ResultPtr r = pending_ ? std::move(pending_) : ResultPtr(PQgetResult(conn_));
+            if (!r) {
+                Done();
+                break;
+            }
+            ExecStatusType status = PQresultStatus(r.get());
+            if (IsError(status)) {
+                Error e = EngineError(r.get(), conn_);
+                r.reset();
+                Drain(conn_);
+                Done();
+                chunk.rows.clear();
+                return std::unexpected(std::move(e));
+            }
+            // Single-row mode: one row per PGRES_SINGLE_TUPLE, then an empty PGRES_TUPLES_OK, then NULL.
+            int n = PQntuples(r.get());
+            for (int row = 0; row < n; ++row) chunk.rows.push_back(ReadRow(r.get(), row));
+        }
+        return !chunk.rows.empty();
+    }
+
+private:
+    void Done() {
+        done_ = true;
+        busy_ = false;
+    }
+
+    std::vector<Cell> ReadRow(const PGresult* r, int row) const {
+        std::vector<Cell> cells(columns_.size());
+        for (int c = 0; c < static_cast<int>(cells.size()); ++c) {
+            if (PQgetisnull(r, row, c)) continue;
+            std::string_view text(PQgetvalue(r, row, c), static_cast<size_t>(PQgetlength(r, row, c)));
+            cells[static_cast<size_t>(c)] = pg::CanonicalText(types_[static_cast<size_t>(c)], text);
+        }
+        return cells;
+    }
+
+    PGconn* conn_;
+    bool& busy_;
+    ResultPtr pending_;
+    std::vector<Column> columns_;
+    std::vector<pg::Oid> types_;
+    bool done_ = false;
+};
+
+// COPY ... FROM STDIN, text format: tab-separated, '\N' for NULL, backslash escapes.
+class PostgresTableWriter final : public TableWriter {
+public:
+    PostgresTableWriter(PGconn* conn, bool& busy, size_t columns) : conn_(conn), busy_(busy), columns_(columns) {
+        busy_ = true;
+    }
+    ~PostgresTableWriter() override {
+        if (!open_) return;
+        busy_ = false;
+        // Failing the COPY makes the server discard every row sent so far.
+        PQputCopyEnd(conn_, "bulk load abandoned");
+        Drain(conn_);
+    }
+    PostgresTableWriter(const PostgresTableWriter&) = delete;
+    PostgresTableWriter& operator=(const PostgresTableWriter&) = delete;
+
+    Status Append(const Chunk& rows) override {
+        if (!open_) return Fail(ErrorCode::INTERNAL, "bulk load already finished", "postgres");
+        buffer_.clear();
+        for (const auto& row : rows.rows) {
+            if (row.size() != columns_) {
+                return Fail(ErrorCode::INTERNAL,
+                            "row of " + std::to_string(row.size()) + " cells for " + std::to_string(columns_) +
+                                " columns",
+                            "postgres");
+            }
+            for (size_t c = 0; c < row.size(); ++c) {
+                if (c > 0) buffer_ += '\t';
+                if (!row[c]) {
+                    buffer_ += "\\N";
+                    continue;
+                }
+                for (char ch : *row[c]) {
+                    switch (ch) {
+                    case '\\':
+                        buffer_ += "\\\\";
+                        break;
+                    case '\t':
+                        buffer_ += "\\t";
+                        break;
+                    case '\n':
+                        buffer_ += "\\n";
+                        break;
+                    case '\r':
+                        buffer_ += "\\r";
+                        break;
+                    default:
+                        buffer_ += ch;
+                    }
+                }
+            }
+            buffer_ += '\n';
+        }
+        if (buffer_.empty()) return {};
+        if (PQputCopyData(conn_, buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
+            return std::unexpected(ConnectionError(conn_));
+        }
+        return {};
+    }
+
+    Status Finish() override {
+        if (!open_) return Fail(ErrorCode::INTERNAL, "bulk load already finished", "postgres");
+        open_ = false;
+        busy_ = false;
+        if (PQputCopyEnd(conn_, nullptr) != 1) {
+            Error e = ConnectionError(conn_);
+            Drain(conn_);
+            return std::unexpected(std::move(e));
+        }
+        ResultPtr r(PQgetResult(conn_));
+        std::optional<Error> error;
+        if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) error = EngineError(r.get(), conn_);
+        r.reset();
+        Drain(conn_);
+        if (error) return std::unexpected(std::move(*error));
+        return {};
+    }
+
+private:
+    PGconn* conn_;
+    bool& busy_;
+    size_t columns_;
+    std::string buffer_;
+    bool open_ = true;
+};
+
+std::string Lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+} // namespace
+
+Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const std::string& uri) {
+    ConnPtr conn(PQconnectdb(uri.c_str()));
+    if (!conn) return Fail(ErrorCode::WAREHOUSE, "out of memory", "postgres");
+    if (PQstatus(conn.get()) != CONNECTION_OK) return std::unexpected(ConnectionError(conn.get()));
+    // Notices ("table does not exist, skipping") are not errors; libpq would print them on stderr.
+    PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+    std::unique_ptr<PostgresWarehouse> wh(new PostgresWarehouse());
+    wh->conn_ = conn.release();
+    // audiences.md, "Time zones"; ISO dates and shortest round-trip floats so that values parse back exactly.
+    auto ok = wh->Execute("SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; "
+                          "SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1");
+    if (!ok) return std::unexpected(ok.error());
+    ok = wh->LoadTypeNames();
+    if (!ok) return std::unexpected(ok.error());
+    return wh;
+}
+
+PostgresWarehouse::~PostgresWarehouse() {
+    if (conn_) PQfinish(conn_);
+}
+
+Status PostgresWarehouse::LoadTypeNames() {
+    ResultPtr r(PQexec(conn_, "SELECT oid, format_type(oid, NULL) FROM pg_catalog.pg_type"));
+    if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) return std::unexpected(EngineError(r.get(), conn_));
+    type_names_.clear();
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+        type_names_[static_cast<pg::Oid>(std::stoul(PQgetvalue(r.get(), i, 0)))] = PQgetvalue(r.get(), i, 1);
+    }
+    type_names_stale_ = false;
+    return {};
+}
+
+std::vector<Column> PostgresWarehouse::DescribeResult(const PGresult* result) {
+    std::vector<Column> columns;
+    for (int c = 0; c < PQnfields(result); ++c) {
+        pg::Oid type = PQftype(result, c);
+        int mod = PQfmod(result, c);
+        Column column;
+        column.name = PQfname(result, c);
+        if (auto it = type_names_.find(type); it != type_names_.end()) {
+            column.engine_type = it->second;
+        } else {
+            // A type created after connecting; named on the next query.
+            column.engine_type = "oid " + std::to_string(type);
+            type_names_stale_ = true;
+        }
+        if (type == pg::kNumeric && mod >= 4) {
+            int p = ((mod - 4) >> 16) & 0xffff, s = (mod - 4) & 0xffff;
+            column.engine_type += "(" + std::to_string(p) + "," + std::to_string(s) + ")";
+        } else if ((type == pg::kVarchar || type == pg::kBpchar) && mod >= 4) {
+            column.engine_type += "(" + std::to_string(mod - 4) + ")";
+        }
+        column.type = pg::TypeOfOid(type);
+        columns.push_back(std::move(column));
+    }
+    return columns;
+}
+
+Status PostgresWarehouse::CheckIdle() const {
+    // libpq would silently discard the rest of an open stream's rows to run the next command.
+    if (busy_) {
+        return Fail(ErrorCode::INTERNAL, "the connection is busy with an unfinished result or bulk load", "postgres");
+    }
+    return {};
+}
+
+Status PostgresWarehouse::Execute(const std::string& sql, std::span<const Param> params) {
+    if (auto idle = CheckIdle(); !idle) return idle;
+    ResultPtr r;
+    if (params.empty()) {
+        // Several ';'-separated statements run in one implicit transaction; the last one's result comes back.
+        r.reset(PQexec(conn_, sql.c_str()));
+    } else {
+        auto values = ParamValues(params);
+        r.reset(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                             nullptr, 0));
+    }
+    if (!r) return std::unexpected(ConnectionError(conn_));
+    ExecStatusType status = PQresultStatus(r.get());
+    if (auto copy = RefuseCopy(conn_, status)) return std::unexpected(std::move(*copy));
+    if (IsError(status)) return std::unexpected(EngineError(r.get(), conn_));
+    return {};
+}
+
+Result<std::unique_ptr<RowStream>> PostgresWarehouse::Query(const std::string& sql, std::span<const Param> params) {
+    if (auto idle = CheckIdle(); !idle) return std::unexpected(idle.error());
+    if (type_names_stale_) {
+        auto ok = LoadTypeNames();
+        if (!ok) return std::unexpected(ok.error());
+    }
+    auto values = ParamValues(params);
+    if (!PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                           nullptr, 0)) {
+        return std::unexpected(ConnectionError(conn_));
+    }
+    if (!PQsetSingleRowMode(conn_)) {
+        Drain(conn_);
+        return Fail(ErrorCode::INTERNAL, "cannot switch the connection to single-row mode", "postgres");
+    }
+    // The first result carries the columns (and any error in planning or in the first rows).
+    ResultPtr first(PQgetResult(conn_));
+    if (!first) return std::unexpected(ConnectionError(conn_));
+    if (auto copy = RefuseCopy(conn_, PQresultStatus(first.get()))) return std::unexpected(std::move(*copy));
+    if (IsError(PQresultStatus(first.get()))) {
+        Error e = EngineError(first.get(), conn_);
+        first.reset();
+        Drain(conn_);
+        return std::unexpected(std::move(e));
+    }
+    std::vector<Column> columns = DescribeResult(first.get());
+    return std::unique_ptr<RowStream>(new PostgresRowStream(conn_, busy_, std::move(first), std::move(columns)));
+}
+
+DataType PostgresWarehouse::MapTypeName(std::string_view engine_type) {
+    // Drop type modifiers: "numeric(12,2)" -> "numeric", "timestamp(3) with time zone" -> "timestamp with time zone".
+    std::string t;
+    int depth = 0;
+    for (char c : Lower(engine_type)) {
+        if (c == '(') ++depth;
+        if (depth == 0) t += c;
+        if (c == ')' && depth > 0) --depth;
+    }
+    std::string collapsed;
+    for (char c : t) {
+        if (c == ' ' && (collapsed.empty() || collapsed.back() == ' ')) continue;
+        collapsed += c;
+    }
+    while (!collapsed.empty() && collapsed.back() == ' ') collapsed.pop_back();
+    if (collapsed.starts_with("pg_catalog.")) collapsed = collapsed.substr(11);
+    static const std::pair<const char*, DataType> kTypes[] = {
+        {"smallint", DataType::NUMBER},
+        {"integer", DataType::NUMBER},
+        {"bigint", DataType::NUMBER},
+        {"int2", DataType::NUMBER},
+        {"int4", DataType::NUMBER},
+        {"int8", DataType::NUMBER},
+        {"int", DataType::NUMBER},
+        {"oid", DataType::NUMBER},
+        {"numeric", DataType::NUMBER},
+        {"decimal", DataType::NUMBER},
+        {"real", DataType::NUMBER},
+        {"float4", DataType::NUMBER},
+        {"double precision", DataType::NUMBER},
+        {"float8", DataType::NUMBER},
+        {"float", DataType::NUMBER},
+        {"text", DataType::STRING},
+        {"character varying", DataType::STRING},
+        {"varchar", DataType::STRING},
+        {"character", DataType::STRING},
+        {"char", DataType::STRING},
+        {"bpchar", DataType::STRING},
+        {"name", DataType::STRING},
+        {"boolean", DataType::BOOLEAN},
+        {"bool", DataType::BOOLEAN},
+        {"date", DataType::DATE},
+        {"time without time zone", DataType::TIME},
+        {"time", DataType::TIME},
+        {"timestamp without time zone", DataType::TIMESTAMP},
+        {"timestamp with time zone", DataType::TIMESTAMP},
+        {"timestamp", DataType::TIMESTAMP},
+        {"timestamptz", DataType::TIMESTAMP},
+    };
+    for (const auto& [name, type] : kTypes) {
+        if (collapsed == name) return type;
+    }
+    return DataType::OTHER;
+}
+
+Result<std::optional<std::vector<Column>>> PostgresWarehouse::DescribeTable(const TableName& name) {
+    // A bare name resolves like PostgreSQL resolves it: the first schema of the search_path that has the table
+    // (audiences.md, "Bare table names"). Another database's tables are out of reach of this connection.
+    static const std::string kSql =
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+        "WHERE a.attrelid = ("
+        "  SELECT c.oid FROM pg_catalog.pg_class c "
+        "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "  LEFT JOIN unnest(current_schemas(false)) WITH ORDINALITY AS s(name, ord) ON s.name = n.nspname "
+        "  WHERE c.relname = $3::text AND c.relkind IN ('r', 'v', 'm', 'f', 'p') "
+        "    AND ($1::text IS NULL OR $1::text = current_database()) "
+        "    AND CASE WHEN $2::text IS NULL THEN s.ord IS NOT NULL ELSE n.nspname = $2::text END "
+        "  ORDER BY s.ord LIMIT 1) "
+        "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+    Param params[] = {name.database.empty() ? Param{} : Param{name.database},
+                      name.schema.empty() ? Param{} : Param{name.schema}, Param{name.table}};
+    auto rows = QueryAll(*this, kSql, params);
+    if (!rows) return std::unexpected(rows.error());
+    if (rows->empty()) return std::optional<std::vector<Column>>{};
+    std::vector<Column> columns;
+    for (auto& row : *rows) {
+        Column c{row[0].value_or(""), row[1].value_or(""), DataType::OTHER};
+        c.type = MapTypeName(c.engine_type);
+        columns.push_back(std::move(c));
+    }
+    return std::optional<std::vector<Column>>(std::move(columns));
+}
+
+std::string PostgresWarehouse::StorageTypeName(const ColumnDef& column) {
+    switch (column.type) {
+    case StorageType::SMALLINT:
+        return "smallint";
+    case StorageType::INTEGER:
+        return "integer";
+    case StorageType::BIGINT:
+        return "bigint";
+    case StorageType::DECIMAL:
+        if (column.precision < 1 || column.precision > 1000) return "numeric";
+        return "numeric(" + std::to_string(column.precision) + "," + std::to_string(column.scale) + ")";
+    case StorageType::REAL:
+        return "real";
+    case StorageType::DOUBLE:
+        return "double precision";
+    case StorageType::TEXT:
+        return "text";
+    case StorageType::BOOLEAN:
+        return "boolean";
+    case StorageType::DATE:
+        return "date";
+    case StorageType::TIME:
+        return "time";
+    case StorageType::TIMESTAMP:
+        return "timestamp";
+    case StorageType::TIMESTAMPTZ:
+        return "timestamptz";
+    }
+    return "text";
+}
+
+Status PostgresWarehouse::CreateTable(const TableName& name, std::span<const ColumnDef> columns) {
+    std::string sql = "CREATE TABLE " + name.Quoted() + " (";
+    for (size_t i = 0; i < columns.size(); ++i) {
+        if (i > 0) sql += ", ";
+        sql += QuoteIdent(columns[i].name) + " " + StorageTypeName(columns[i]);
+    }
+    return Execute(sql + ")");
+}
+
+Result<std::unique_ptr<TableWriter>> PostgresWarehouse::BulkWriter(const TableName& name,
+                                                                   std::span<const std::string> columns) {
+    if (auto idle = CheckIdle(); !idle) return std::unexpected(idle.error());
+    std::string sql = "COPY " + name.Quoted() + " (";
+    for (size_t i = 0; i < columns.size(); ++i) {
+        if (i > 0) sql += ", ";
+        sql += QuoteIdent(columns[i]);
+    }
+    sql += ") FROM STDIN";
+    ResultPtr r(PQexec(conn_, sql.c_str()));
+    if (!r) return std::unexpected(ConnectionError(conn_));
+    if (PQresultStatus(r.get()) != PGRES_COPY_IN) {
+        Error e = EngineError(r.get(), conn_);
+        r.reset();
+        Drain(conn_);
+        return std::unexpected(std::move(e));
+    }
+    return std::unique_ptr<TableWriter>(new PostgresTableWriter(conn_, busy_, columns.size()));
+}
+
+} // namespace kith::warehouse

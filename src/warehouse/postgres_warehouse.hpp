@@ -1,0 +1,56 @@
+// PostgreSQL as a warehouse, over libpq.
+#pragma once
+
+#include "warehouse/postgres_text.hpp"
+#include "warehouse/warehouse.hpp"
+
+#include <unordered_map>
+
+struct pg_conn;
+struct pg_result;
+
+namespace kith::warehouse {
+
+//! One libpq connection. The session is UTC with ISO dates; results stream in single-row mode, gathered into chunks
+//! of up to 2048 rows, and every value comes out in the same canonical text as DuckDbWarehouse's.
+class PostgresWarehouse final : public Warehouse {
+public:
+    //! Connects to a "postgresql://" or "postgres://" URI (or a libpq key=value string).
+    static Result<std::unique_ptr<PostgresWarehouse>> Open(const std::string& uri);
+    ~PostgresWarehouse() override;
+    PostgresWarehouse(const PostgresWarehouse&) = delete;
+    PostgresWarehouse& operator=(const PostgresWarehouse&) = delete;
+
+    std::string_view dialect() const override { return "postgres"; }
+    Status Execute(const std::string& sql, std::span<const Param> params = {}) override;
+    Result<std::unique_ptr<RowStream>> Query(const std::string& sql, std::span<const Param> params = {}) override;
+    //! The database part must be the connected database (otherwise the table does not exist here); an empty schema
+    //! means the first schema of the search_path (current_schemas(false)) holding the table.
+    Result<std::optional<std::vector<Column>>> DescribeTable(const TableName& name) override;
+    Status CreateTable(const TableName& name, std::span<const ColumnDef> columns) override;
+    //! COPY ... FROM STDIN in text format.
+    Result<std::unique_ptr<TableWriter>> BulkWriter(const TableName& name,
+                                                    std::span<const std::string> columns) override;
+
+    //! kith's type for a PostgreSQL type name as format_type() spells it ("numeric(12,2)", "character varying",
+    //! "timestamp with time zone") or as an alias ("int8", "varchar", "timestamptz").
+    static DataType MapTypeName(std::string_view engine_type);
+    //! The PostgreSQL type that stores a column of this definition ("numeric(12,2)", "text", "timestamptz").
+    static std::string StorageTypeName(const ColumnDef& column);
+
+private:
+    PostgresWarehouse() = default;
+    //! The result columns' metadata: name, type name (with precision for numeric and character types), kith type.
+    std::vector<Column> DescribeResult(const pg_result* result);
+    Status LoadTypeNames();
+    //! An error while a stream or a bulk load still holds the connection.
+    Status CheckIdle() const;
+
+    pg_conn* conn_ = nullptr;
+    std::unordered_map<pg::Oid, std::string> type_names_;
+    bool type_names_stale_ = false;
+    //! Set while a RowStream or TableWriter holds the connection.
+    bool busy_ = false;
+};
+
+} // namespace kith::warehouse
