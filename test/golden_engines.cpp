@@ -1,8 +1,11 @@
-// The engines the golden tests run on: embedded DuckDB, loaded with the fixture.
+// The engines the golden tests run on, each loaded with the fixture: embedded
+// DuckDB and a throwaway PostgreSQL server (test/support).
 #include "golden.hpp"
 
 #include "common/text.hpp"
+#include "support/pg_server.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -16,6 +19,21 @@ std::vector<Engine*> Engines() {
         auto duck = warehouse::Open("duckdb::memory:");
         if (!duck || !(*duck)->Execute(*sql)) std::abort();
         out.push_back(std::make_unique<Engine>(Engine{"duckdb", std::move(*duck)}));
+        auto server = test::PgServer::Shared();
+        if (!server) {
+            std::fprintf(stderr, "cannot start PostgreSQL: %s\n", server.error().ToString().c_str());
+            std::abort();
+        }
+        auto uri = (*server)->FreshDatabase("golden");
+        if (!uri) std::abort();
+        auto pg = warehouse::Open(*uri);
+        if (!pg) std::abort();
+        auto loaded = (*pg)->Execute(*sql);
+        if (!loaded) {
+            std::fprintf(stderr, "cannot load the fixture into PostgreSQL: %s\n", loaded.error().ToString().c_str());
+            std::abort();
+        }
+        out.push_back(std::make_unique<Engine>(Engine{"postgres", std::move(*pg)}));
         return out;
     }();
     std::vector<Engine*> out;

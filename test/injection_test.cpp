@@ -50,7 +50,7 @@ protected:
         // Every hostile value as an account status and a trait value of p1.
         for (size_t i = 0; i < Hostile().size(); ++i) {
             warehouse::Param p[] = {std::to_string(100 + i), Hostile()[i]};
-            ASSERT_TRUE(warehouse_->Execute("INSERT INTO crm.accounts (ID, EMAIL, STATUS) VALUES (CAST(? AS BIGINT), 'ada@x.com', ?)", p));
+            ASSERT_TRUE(warehouse_->Execute("INSERT INTO crm.accounts (\"ID\", \"EMAIL\", \"STATUS\") VALUES (CAST(? AS BIGINT), 'ada@x.com', ?)", p));
             warehouse::Param t[] = {Hostile()[i], Hostile()[i]};
             ASSERT_TRUE(warehouse_->Execute("INSERT INTO segment.user_traits VALUES ('p1', ?, ?, 1)", t));
         }

@@ -407,7 +407,8 @@ private:
 
     Result<std::string> Referenced(const Audience& a) {
         if (auto it = referenced_.find(&a); it != referenced_.end()) return it->second;
-        std::string scope = "a" + std::to_string(referenced_.size()) + "_";
+        // Numbered before compiling: a referenced audience may reference others.
+        std::string scope = "a" + std::to_string(scopes_++) + "_";
         auto groups = CompileAudience(a, scope);
         if (!groups) return groups;
         referenced_[&a] = *groups;
@@ -694,9 +695,24 @@ private:
     }
 
 public:
-    // Builds the UNION ALL of matched entities once every branch is known.
+    // Builds the UNION ALL of matched entities once every branch is known. A first branch with no rows gives
+    // every key column its type (PostgreSQL would otherwise type two NULL columns in a row as text).
     sql::SelectPtr EntityUnion(const std::vector<std::string>& pk_rels) {
         sql::Select all;
+        sql::Select proto;
+        for (size_t i = 0; i < pk_rels.size(); ++i) {
+            size_t b = static_cast<size_t>(std::find(branch_pk_.begin(), branch_pk_.end(), i) - branch_pk_.begin());
+            std::string alias = "t" + std::to_string(i);
+            if (i == 0) {
+                proto.From(sql::Cte(branch_src_[b], alias));
+            } else {
+                proto.JoinInner(sql::Cte(branch_src_[b], alias), sql::Bool(true));
+            }
+        }
+        proto.Item(sql::Col("t0", "pid"), "pid").Item(sql::Cast(sql::Null(), sql::SqlType::STRING), "relationship");
+        for (size_t i = 0; i < pk_rels.size(); ++i) proto.Item(sql::Col("t" + std::to_string(i), "pk"), "pk" + std::to_string(i));
+        proto.Where(sql::Bool(false));
+        all.union_all.push_back(sql::Share(std::move(proto)));
         for (size_t b = 0; b < branch_src_.size(); ++b) {
             sql::Select s;
             s.From(sql::Cte(branch_src_[b], "m")).Item(sql::Col("m", "pid"), "pid");
@@ -720,6 +736,7 @@ public:
     std::vector<Var> vars_;
     std::map<std::string, int> var_ids_;
     int events_ = 0;
+    int scopes_ = 0;
     int nodes_made_ = 0;
     int matched_ = 0;
     std::vector<size_t> branch_pk_;
@@ -807,10 +824,19 @@ Result<Compiled> CompileEntities(const graph::DataGraph& graph, const audience::
         body.From(sql::Cte(*groups, "g")).Item(sql::Col("g", "pid"), "pid").Item(sql::Null(), "relationship");
         body.Where(sql::Bool(false));
     } else {
-        body.Distinct().From(sql::Sub(c.EntityUnion(out.pk_relationships), "u"));
-        body.Item(sql::Col("u", "pid"), "pid").Item(sql::Col("u", "relationship"), "relationship");
-        for (size_t i = 0; i < out.pk_relationships.size(); ++i) body.Item(sql::Col("u", "pk" + std::to_string(i)), "pk" + std::to_string(i));
-        body.OrderBy(sql::Col("u", "pid"), false, true).OrderBy(sql::Col("u", "relationship"), false, true);
+        // DISTINCT inside, bytewise ORDER BY outside (PostgreSQL orders a DISTINCT only by selected expressions).
+        sql::Select distinct;
+        distinct.Distinct().From(sql::Sub(c.EntityUnion(out.pk_relationships), "u"));
+        distinct.Item(sql::Col("u", "pid"), "pid").Item(sql::Col("u", "relationship"), "relationship");
+        for (size_t i = 0; i < out.pk_relationships.size(); ++i) {
+            distinct.Item(sql::Col("u", "pk" + std::to_string(i)), "pk" + std::to_string(i));
+        }
+        body.From(sql::Sub(sql::Share(std::move(distinct)), "d"));
+        body.Item(sql::Col("d", "pid"), "pid").Item(sql::Col("d", "relationship"), "relationship");
+        for (size_t i = 0; i < out.pk_relationships.size(); ++i) {
+            body.Item(sql::Col("d", "pk" + std::to_string(i)), "pk" + std::to_string(i));
+        }
+        body.OrderBy(sql::Col("d", "pid"), false, true).OrderBy(sql::Col("d", "relationship"), false, true);
     }
     out.query = std::move(c.query());
     out.query.body = sql::Share(std::move(body));
