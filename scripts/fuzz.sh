@@ -6,10 +6,16 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 CC=clang-19 CXX=clang++-19 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKITH_FUZZ=ON \
   -DKITH_BENCH=OFF >/dev/null
-cmake --build build-fuzz --target graph_parser_fuzz
-mkdir -p build-fuzz/corpus/graph
+cmake --build build-fuzz --target graph_parser_fuzz audience_parser_fuzz sql_literal_fuzz
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-echo "fuzz: graph_parser_fuzz for ${seconds}s"
-build-fuzz/fuzz/graph_parser_fuzz -max_total_time="$seconds" -max_len=8192 -timeout=10 -print_final_stats=1 \
-  build-fuzz/corpus/graph test/graph/valid test/graph/invalid 2>&1 | tail -n 12
+run() { # target seconds seed-dirs...
+  local target=$1 secs=$2; shift 2
+  mkdir -p "build-fuzz/corpus/$target"
+  echo "fuzz: $target for ${secs}s"
+  "build-fuzz/fuzz/$target" -max_total_time="$secs" -max_len=8192 -timeout=10 -print_final_stats=1 \
+    "build-fuzz/corpus/$target" "$@" 2>&1 | tail -n 6
+}
+run graph_parser_fuzz "$seconds" test/graph/valid test/graph/invalid
+run audience_parser_fuzz "$seconds" fuzz/seeds/audience test/audience/invalid
+run sql_literal_fuzz "$((seconds / 3 + 1))" fuzz/seeds/audience

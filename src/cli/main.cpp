@@ -1,6 +1,7 @@
 // kith: the command-line entry point. Each subcommand is a thin layer over a
 // library function; exit codes follow cli.md (0 ok, 1 invalid input, 2 usage,
 // 3 warehouse error).
+#include "cli/audience_commands.hpp"
 #include "cli/commands.hpp"
 
 #include <CLI/CLI.hpp>
@@ -33,6 +34,42 @@ int main(int argc, char** argv) {
     demo->add_option("--dir", demo_args.dir, "Folder for the demo's files");
     demo->add_option("--profiles", demo_args.profiles, "Profiles to generate on the first run");
 
+    kith::cli::AudienceArgs aud;
+    auto audience_options = [&](CLI::App* cmd, bool needs_warehouse) {
+        auto* w = cmd->add_option("--warehouse", aud.warehouse, "duckdb:PATH or postgresql://...");
+        if (needs_warehouse) w->required();
+        cmd->add_option("--graph", aud.graph, "Data graph file")->required();
+        cmd->add_option("--audience", aud.audience, "Audience definition (JSON)")->required();
+        cmd->add_option("--library", aud.library, "Folder of other audiences as <key>.json, for audience conditions");
+        cmd->add_option("--as-of", aud.as_of, "Evaluation time, ISO 8601 (UTC when no offset); default now");
+    };
+    auto* compile = app.add_subcommand("compile", "Print the SQL of an audience for a dialect");
+    audience_options(compile, false);
+    compile->add_option("--dialect", aud.dialect, "duckdb or postgres")->required();
+    compile->add_option("--what", aud.what, "members (default) or entities");
+    auto* members = app.add_subcommand("members", "Print every member's canonical_segment_id, sorted bytewise");
+    audience_options(members, true);
+    auto* entities = app.add_subcommand("entities", "Print every matched entity as profile<TAB>relationship<TAB>key");
+    audience_options(entities, true);
+
+    auto* preview = app.add_subcommand("preview", "Count, sample members with identifiers, matched entities per relationship");
+    audience_options(preview, true);
+    preview->add_flag("--json", aud.json, "Print JSON");
+    auto* explain = app.add_subcommand("explain", "For one profile: each group and condition, true or false, and why");
+    audience_options(explain, true);
+    explain->add_option("--profile", aud.profile, "canonical_segment_id")->required();
+    explain->add_flag("--json", aud.json, "Print JSON");
+    kith::cli::SuggestArgs sug;
+    auto* suggest = app.add_subcommand("suggest", "Values for the builder: an entity column, an event property or context key, a trait");
+    suggest->add_option("--warehouse", sug.warehouse, "duckdb:PATH or postgresql://...")->required();
+    suggest->add_option("--graph", sug.graph, "Data graph file")->required();
+    suggest->add_option("--entity", sug.entity, "Entity slug (with --column)");
+    suggest->add_option("--column", sug.column, "Entity column");
+    suggest->add_option("--event", sug.event, "Event name (with --property or --context)");
+    suggest->add_option("--property", sug.property, "Event property column");
+    suggest->add_option("--context", sug.context, "Event context key (column context_<key>)");
+    suggest->add_option("--trait", sug.trait, "Trait name");
+    suggest->add_flag("--json", sug.json, "Print a JSON array");
     auto* copy = app.add_subcommand("copy", "Copy the tables of some schemas from one warehouse to another");
     kith::cli::CopyArgs copy_args;
     copy->add_option("--from", copy_args.from, "Source warehouse: duckdb:PATH or postgresql://...")->required();
@@ -51,6 +88,12 @@ int main(int argc, char** argv) {
     if (show->parsed()) return kith::cli::GraphShow(graph_args);
     if (gen->parsed()) return kith::cli::Gen(gen_args);
     if (demo->parsed()) return kith::cli::Demo(demo_args);
+    if (compile->parsed()) return kith::cli::Compile(aud);
+    if (members->parsed()) return kith::cli::Members(aud);
+    if (entities->parsed()) return kith::cli::Entities(aud);
+    if (preview->parsed()) return kith::cli::Preview(aud);
+    if (explain->parsed()) return kith::cli::Explain(aud);
+    if (suggest->parsed()) return kith::cli::Suggest(sug);
     if (copy->parsed()) return kith::cli::Copy(copy_args);
     return 2;
 }

@@ -1,0 +1,258 @@
+// Benchmark (not a test): six representative audiences on a `kith gen`
+// warehouse. For each: compile time, execution time of the compiled members
+// query and of a hand-written expert query for the same audience on the same
+// engine (DuckDB, and PostgreSQL when --postgres is given), their ratio, and
+// the time of the count preview. Both queries must return the same members.
+//
+//   build/bench/audience_bench --warehouse duckdb:gen.duckdb --graph gen.hcl [--postgres URI] [--runs 3]
+#include "audience/parser.hpp"
+#include "engine/engine.hpp"
+#include "graph/builder.hpp"
+#include "plan/compiler.hpp"
+#include "sql/printer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <fmt/format.h>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace kith;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kAsOf = "2026-01-01T00:00:00Z";
+
+struct Case {
+    const char* name;
+    const char* audience;
+    // The expert query; {C} stands for the bytewise collation of the dialect.
+    const char* expert;
+};
+
+constexpr const char* kUniverse =
+    "u AS (SELECT DISTINCT canonical_segment_id AS pid FROM segment.user_identifiers WHERE canonical_segment_id IS NOT NULL)";
+constexpr const char* kMerges =
+    "m AS (SELECT segment_id, min(canonical_segment_id{C}) AS canonical FROM segment.profile_merges "
+    "WHERE segment_id IS NOT NULL AND canonical_segment_id IS NOT NULL GROUP BY segment_id)";
+
+std::string Trait(const char* alias, const char* name) {
+    return fmt::format("{0} AS (SELECT pid, value FROM (SELECT canonical_segment_id AS pid, value, row_number() OVER "
+                       "(PARTITION BY canonical_segment_id ORDER BY seq DESC NULLS LAST, value{{C}} DESC NULLS LAST) AS rn "
+                       "FROM segment.user_traits WHERE name = '{1}' AND canonical_segment_id IS NOT NULL) x WHERE rn = 1)",
+                       alias, name);
+}
+
+std::vector<Case> Cases() {
+    static std::vector<std::string> experts = {
+        // trait only
+        fmt::format("WITH {}, {} SELECT u.pid FROM u JOIN tp ON tp.pid = u.pid WHERE tp.value = 'pro' ORDER BY u.pid{{C}}",
+                    kUniverse, Trait("tp", "plan")),
+        // events with window and count
+        fmt::format("WITH {}, {}, e AS (SELECT coalesce(m.canonical, e.segment_id) AS pid, e.id FROM segment.order_completed e "
+                    "LEFT JOIN m ON m.segment_id = e.segment_id WHERE e.id IS NOT NULL AND e.timestamp > TIMESTAMP '2025-10-03 00:00:00' "
+                    "AND e.timestamp <= TIMESTAMP '2026-01-01 00:00:00' AND e.total > 100) "
+                    "SELECT u.pid FROM u JOIN (SELECT pid FROM e GROUP BY pid HAVING count(DISTINCT id) >= 2) c ON c.pid = u.pid "
+                    "ORDER BY u.pid{{C}}",
+                    kUniverse, kMerges),
+        // 3-level branch
+        "WITH c AS (SELECT DISTINCT \"ACCOUNT_ID\" FROM crm.carts WHERE \"ID\" IS NOT NULL AND \"STATUS\" = 'abandoned' AND \"TOTAL\" > 200) "
+        "SELECT DISTINCT i.canonical_segment_id AS pid FROM segment.user_identifiers i JOIN crm.accounts a ON a.\"EMAIL\" = i.value "
+        "WHERE i.type = 'email' AND i.canonical_segment_id IS NOT NULL AND a.\"ID\" IS NOT NULL AND a.\"STATUS\" = 'active' "
+        "AND a.\"ID\" IN (SELECT \"ACCOUNT_ID\" FROM c) ORDER BY pid{C}",
+        // 5-level branch through the junction table
+        "WITH b AS (SELECT \"ID\" FROM crm.brands WHERE \"ID\" IS NOT NULL AND \"COUNTRY\" = 'SE'), "
+        "p AS (SELECT \"SKU\" FROM crm.products WHERE \"SKU\" IS NOT NULL AND \"BRAND_ID\" IN (SELECT \"ID\" FROM b)), "
+        "c AS (SELECT \"CART_ID\" FROM crm.cart_products WHERE \"PRODUCT_SKU\" IN (SELECT \"SKU\" FROM p)), "
+        "a AS (SELECT \"ACCOUNT_ID\" FROM crm.carts WHERE \"ID\" IS NOT NULL AND \"ID\" IN (SELECT \"CART_ID\" FROM c)) "
+        "SELECT DISTINCT i.canonical_segment_id AS pid FROM segment.user_identifiers i JOIN crm.accounts x ON x.\"EMAIL\" = i.value "
+        "WHERE i.type = 'email' AND i.canonical_segment_id IS NOT NULL AND x.\"ID\" IS NOT NULL AND x.\"ID\" IN (SELECT \"ACCOUNT_ID\" FROM a) "
+        "ORDER BY pid{C}",
+        // OR of groups with without
+        fmt::format("WITH {}, {}, {}, {}, r AS (SELECT DISTINCT coalesce(m.canonical, e.segment_id) AS pid FROM segment.order_completed e "
+                    "LEFT JOIN m ON m.segment_id = e.segment_id WHERE e.id IS NOT NULL AND e.timestamp > TIMESTAMP '2025-12-02 00:00:00' "
+                    "AND e.timestamp <= TIMESTAMP '2026-01-01 00:00:00') "
+                    "SELECT u.pid FROM u LEFT JOIN tp ON tp.pid = u.pid LEFT JOIN tv ON tv.pid = u.pid LEFT JOIN r ON r.pid = u.pid "
+                    "WHERE tp.value = 'enterprise' OR (tv.value = 'true' AND r.pid IS NULL) ORDER BY u.pid{{C}}",
+                    kUniverse, kMerges, Trait("tp", "plan"), Trait("tv", "is_vip")),
+        // dynamic references
+        fmt::format("WITH {}, {}, {}, acc AS (SELECT DISTINCT i.canonical_segment_id AS pid FROM segment.user_identifiers i "
+                    "JOIN crm.accounts a ON a.\"EMAIL\" = i.value WHERE i.type = 'email' AND i.canonical_segment_id IS NOT NULL "
+                    "AND a.\"ID\" IS NOT NULL AND EXISTS (SELECT 1 FROM crm.carts c WHERE c.\"ACCOUNT_ID\" = a.\"ID\" AND c.\"ID\" IS NOT NULL "
+                    "AND c.\"TOTAL\" > a.\"CREDIT_LIMIT\")), "
+                    "ev AS (SELECT DISTINCT coalesce(m.canonical, e.segment_id) AS pid, e.currency FROM segment.order_completed e "
+                    "LEFT JOIN m ON m.segment_id = e.segment_id WHERE e.id IS NOT NULL AND e.timestamp <= TIMESTAMP '2026-01-01 00:00:00') "
+                    "SELECT u.pid FROM u JOIN acc ON acc.pid = u.pid JOIN hc ON hc.pid = u.pid "
+                    "WHERE EXISTS (SELECT 1 FROM ev WHERE ev.pid = u.pid AND ev.currency = hc.value) ORDER BY u.pid{{C}}",
+                    kUniverse, kMerges, Trait("hc", "home_currency")),
+    };
+    return {
+        {"trait only", R"({"groups": [{"conditions": [{"type": "trait", "trait": "plan", "filter": {"op": "equals", "value": "pro"}}]}]})",
+         experts[0].c_str()},
+        {"events, window, count",
+         R"({"groups": [{"conditions": [{"type": "event", "event": "Order Completed", "count": {"op": "at_least", "value": 2},
+             "window": {"within": {"value": 90, "unit": "days"}},
+             "where": {"filters": [{"property": "total", "op": "greater_than", "value": 100}]}}]}]})",
+         experts[1].c_str()},
+        {"3-level branch",
+         R"({"groups": [{"conditions": [{"type": "entity", "relationship": "user-accounts",
+             "where": {"filters": [{"column": "STATUS", "op": "equals", "value": "active"}]},
+             "children": {"conditions": [{"type": "entity", "relationship": "account-carts",
+               "where": {"filters": [{"column": "STATUS", "op": "equals", "value": "abandoned"},
+                                     {"column": "TOTAL", "op": "greater_than", "value": 200}]}}]}}]}]})",
+         experts[2].c_str()},
+        {"5-level via junction",
+         R"({"groups": [{"conditions": [{"type": "entity", "relationship": "user-accounts", "children": {"conditions": [
+             {"type": "entity", "relationship": "account-carts", "children": {"conditions": [
+               {"type": "entity", "relationship": "cart-products", "children": {"conditions": [
+                 {"type": "entity", "relationship": "product-brand",
+                  "where": {"filters": [{"column": "COUNTRY", "op": "equals", "value": "SE"}]}}]}}]}}]}}]}]})",
+         experts[3].c_str()},
+        {"OR groups + without",
+         R"({"groups_operator": "or", "groups": [
+             {"conditions": [{"type": "trait", "trait": "plan", "filter": {"op": "equals", "value": "enterprise"}}]},
+             {"conditions": [{"type": "trait", "trait": "is_vip", "filter": {"op": "equals", "value": true}},
+                             {"type": "event", "event": "Order Completed", "without": true,
+                              "window": {"within": {"value": 30, "unit": "days"}}}]}]})",
+         experts[4].c_str()},
+        {"dynamic references",
+         R"({"groups": [{"conditions": [
+             {"type": "entity", "relationship": "user-accounts", "children": {"conditions": [
+               {"type": "entity", "relationship": "account-carts", "where": {"filters": [
+                 {"column": "TOTAL", "op": "greater_than", "ref": {"column": "CREDIT_LIMIT", "relationship": "user-accounts"}}]}}]}},
+             {"type": "event", "event": "Order Completed",
+              "where": {"filters": [{"property": "currency", "op": "equals", "ref": {"trait": "home_currency"}}]}}]}]})",
+         experts[5].c_str()},
+    };
+}
+
+std::string WithCollation(std::string sql, const std::string& collation) {
+    std::string c = collation.empty() ? "" : " " + collation;
+    size_t at;
+    while ((at = sql.find("{C}")) != std::string::npos) sql.replace(at, 3, c);
+    return sql;
+}
+
+struct Run {
+    double seconds = 0;
+    size_t rows = 0;
+    size_t hash = 0;
+};
+
+kith::Result<Run> Execute(warehouse::Warehouse& wh, const std::string& sql) {
+    Run r;
+    auto start = Clock::now();
+    auto stream = wh.Query(sql);
+    if (!stream) return std::unexpected(stream.error());
+    warehouse::Chunk chunk;
+    while (true) {
+        auto more = (*stream)->Next(chunk);
+        if (!more) return std::unexpected(more.error());
+        if (!*more) break;
+        for (const auto& row : chunk.rows) {
+            r.hash = r.hash * 1000003 ^ std::hash<std::string>()(row[0].value_or(""));
+            ++r.rows;
+        }
+    }
+    r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return r;
+}
+
+kith::Result<Run> Median(warehouse::Warehouse& wh, const std::string& sql, int runs) {
+    std::vector<Run> all;
+    for (int i = 0; i < runs; ++i) {
+        auto r = Execute(wh, sql);
+        if (!r) return r;
+        all.push_back(*r);
+    }
+    std::sort(all.begin(), all.end(), [](const Run& a, const Run& b) { return a.seconds < b.seconds; });
+    return all[all.size() / 2];
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::string warehouse_uri, graph_path, postgres;
+    int runs = 3;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!std::strcmp(argv[i], "--warehouse")) warehouse_uri = argv[i + 1];
+        if (!std::strcmp(argv[i], "--graph")) graph_path = argv[i + 1];
+        if (!std::strcmp(argv[i], "--postgres")) postgres = argv[i + 1];
+        if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
+    }
+    if (warehouse_uri.empty() || graph_path.empty()) {
+        fmt::print(stderr, "usage: audience_bench --warehouse duckdb:PATH --graph G [--postgres URI] [--runs N]\n");
+        return 2;
+    }
+    auto graph = graph::LoadGraph(graph_path);
+    if (!graph) {
+        fmt::print(stderr, "{}\n", graph.error()[0].ToString());
+        return 1;
+    }
+    struct Engine {
+        std::string name;
+        std::unique_ptr<warehouse::Warehouse> wh;
+    };
+    std::vector<Engine> engines;
+    for (const auto& uri : {warehouse_uri, postgres}) {
+        if (uri.empty()) continue;
+        auto wh = warehouse::Open(uri);
+        if (!wh) {
+            fmt::print(stderr, "{}\n", wh.error().ToString());
+            return 3;
+        }
+        engines.push_back(Engine{std::string((*wh)->dialect()), std::move(*wh)});
+    }
+    int64_t as_of = *engine::ParseAsOf(kAsOf);
+    fmt::print("| audience | compile (ms) | engine | members | compiled (s) | hand-written (s) | compiled / hand-written | count preview (s) |\n");
+    fmt::print("|---|---:|---|---:|---:|---:|---:|---:|\n");
+    bool ok = true;
+    for (const auto& c : Cases()) {
+        audience::WarehouseCatalog catalog(*engines[0].wh);
+        audience::ParseContext ctx{*graph, &catalog, nullptr};
+        auto a = audience::ParseAudience(c.audience, c.name, ctx);
+        if (!a) {
+            fmt::print(stderr, "{}: {}\n", c.name, a.error().errors.empty() ? a.error().fatal->ToString() : a.error().errors[0].ToString());
+            return 1;
+        }
+        plan::Options options;
+        options.as_of_micros = as_of;
+        // Compile time: parse-free compilation and printing, averaged.
+        const int kCompiles = 2000;
+        auto start = Clock::now();
+        size_t sink = 0;
+        for (int i = 0; i < kCompiles; ++i) {
+            auto compiled = plan::CompileMembers(*graph, *a, options, &catalog);
+            sink += sql::Print(compiled->query, sql::Dialect::DuckDb()).size();
+        }
+        double compile_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count() / kCompiles;
+        for (auto& e : engines) {
+            const sql::Dialect& d = *sql::Dialect::Find(e.name);
+            auto members = plan::CompileMembers(*graph, *a, options, &catalog);
+            auto count = plan::CompileMemberCount(*graph, *a, options, &catalog);
+            std::string expert = WithCollation(c.expert, d.bytewise_collation);
+            (void)Execute(*e.wh, sql::Print(members->query, d)); // warm-up
+            auto compiled_run = Median(*e.wh, sql::Print(members->query, d), runs);
+            auto expert_run = Median(*e.wh, expert, runs);
+            auto count_run = Median(*e.wh, sql::Print(count->query, d), runs);
+            if (!compiled_run || !expert_run || !count_run) {
+                fmt::print(stderr, "{} on {}: {}\n", c.name, e.name,
+                           !compiled_run ? compiled_run.error().ToString()
+                                         : !expert_run ? expert_run.error().ToString() : count_run.error().ToString());
+                return 3;
+            }
+            if (compiled_run->rows != expert_run->rows || compiled_run->hash != expert_run->hash) {
+                fmt::print(stderr, "{} on {}: compiled query returned {} members, hand-written {}\n", c.name, e.name,
+                           compiled_run->rows, expert_run->rows);
+                ok = false;
+            }
+            fmt::print("| {} | {:.3f} | {} | {} | {:.3f} | {:.3f} | {:.2f} | {:.3f} |\n", c.name, compile_ms, e.name, compiled_run->rows,
+                       compiled_run->seconds, expert_run->seconds, compiled_run->seconds / expert_run->seconds, count_run->seconds);
+        }
+        (void)sink;
+    }
+    return ok ? 0 : 1;
+}

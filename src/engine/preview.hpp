@@ -1,0 +1,61 @@
+// Preview, explain and value suggestions: what the builder shows a marketer
+// while an audience is being written.
+#pragma once
+
+#include "engine/engine.hpp"
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace kith::engine {
+
+struct Identifier {
+    std::string type;
+    std::string value;
+};
+
+struct PreviewMember {
+    std::string profile;
+    std::vector<Identifier> identifiers;
+    //! The entity explorer: per relationship, matched keys, truncated to kExplorerPerLevel.
+    std::map<std::string, std::vector<std::string>> entities;
+};
+
+struct RelationshipPreview {
+    int64_t count = 0;                //!< matched (profile, key) pairs
+    std::vector<MatchedEntity> sample; //!< the first kEntitySample
+};
+
+struct Preview {
+    int64_t count = 0;
+    std::vector<PreviewMember> members; //!< up to kMemberSample, bytewise first
+    std::map<std::string, RelationshipPreview> relationships;
+    nlohmann::json ToJson() const;
+    std::string ToText() const;
+};
+
+inline constexpr size_t kMemberSample = 3000;
+inline constexpr size_t kExplorerPerLevel = 10;
+inline constexpr size_t kEntitySample = 20;
+
+Result<Preview> RunPreview(Session& session, const audience::Audience& audience, int64_t as_of_micros);
+
+//! Why a profile is in the audience or not.
+struct Explanation {
+    std::string profile;
+    bool exists = false; //!< the profile is in the universe
+    bool member = false;
+    nlohmann::json detail; //!< groups and conditions, true/false, with what decided each
+    std::vector<MatchedEntity> entities;
+    nlohmann::json ToJson() const;
+    std::string ToText() const;
+};
+
+Result<Explanation> RunExplain(Session& session, const audience::Audience& audience, int64_t as_of_micros,
+                               const std::string& profile);
+
+//! Values for the builder's dropdown, as canonical text.
+Result<std::vector<std::string>> Suggest(const graph::DataGraph& graph, warehouse::Warehouse& warehouse,
+                                         const plan::SuggestionTarget& target);
+
+} // namespace kith::engine

@@ -1,0 +1,873 @@
+#include "plan/compiler.hpp"
+
+#include "common/text.hpp"
+#include "warehouse/canonical.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace kith::plan {
+
+namespace {
+
+using audience::Audience;
+using audience::Condition;
+using audience::Filter;
+using audience::Op;
+using audience::Ref;
+using sql::ExprPtr;
+using warehouse::DataType;
+
+// Text forms of audiences.md's "Text to type" rule, as regular expressions matched against the whole text.
+constexpr const char* kNumberRe = "-?[0-9]{1,20}(\\.[0-9]{1,18})?";
+constexpr const char* kDateRe = "[0-9]{4}-[0-9]{2}-[0-9]{2}";
+constexpr const char* kTimeRe = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?";
+constexpr const char* kTimestampRe =
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?"
+    "(Z|[+-]([01][0-9]|2[0-3])(:[0-5][0-9])?)?";
+
+sql::TableName Sql(const warehouse::TableName& t) { return sql::TableName{t.database, t.schema, t.table}; }
+
+ExprPtr Regex(ExprPtr text, const char* pattern) { return sql::Call(sql::Fn::REGEX_FULL_MATCH, {std::move(text), sql::Str(pattern)}); }
+
+ExprPtr Substr(ExprPtr s, int start, int length) {
+    return sql::Call(sql::Fn::SUBSTR, {std::move(s), sql::Int(start), sql::Int(length)});
+}
+
+ExprPtr IntOf(ExprPtr s, int start, int length) { return sql::Cast(Substr(std::move(s), start, length), sql::SqlType::INTEGER); }
+
+// True when the first 10 characters of v (already matching YYYY-MM-DD) are a real date, years 0001-9999.
+ExprPtr RealDate(const ExprPtr& v) {
+    ExprPtr y = IntOf(v, 1, 4), m = IntOf(v, 6, 2), d = IntOf(v, 9, 2);
+    ExprPtr leap = sql::Or({sql::And({sql::Eq(sql::Bin(y, "%", sql::Int(4)), sql::Int(0)),
+                                      sql::Bin(sql::Bin(y, "%", sql::Int(100)), "<>", sql::Int(0))}),
+                            sql::Eq(sql::Bin(y, "%", sql::Int(400)), sql::Int(0))});
+    ExprPtr days = sql::Case({sql::InList(m, {sql::Int(4), sql::Int(6), sql::Int(9), sql::Int(11)}), sql::Int(30),
+                              sql::Eq(m, sql::Int(2)), sql::Case({leap, sql::Int(29)}, sql::Int(28))},
+                             sql::Int(31));
+    return sql::And({sql::Bin(y, ">=", sql::Int(1)), sql::Bin(m, ">=", sql::Int(1)), sql::Bin(m, "<=", sql::Int(12)),
+                     sql::Bin(d, ">=", sql::Int(1)), sql::Bin(d, "<=", days)});
+}
+
+// Text (a trait value, an identifier) converted to a type by the exact rule; NULL when it does not convert.
+ExprPtr FromText(const ExprPtr& v, DataType type) {
+    switch (type) {
+    case DataType::STRING:
+    case DataType::OTHER:
+        return v;
+    case DataType::NUMBER:
+        return sql::Case({Regex(v, kNumberRe), sql::TryCast(v, sql::SqlType::NUMBER)});
+    case DataType::BOOLEAN:
+        return sql::Case({sql::Eq(v, sql::Str("true")), sql::Bool(true), sql::Eq(v, sql::Str("false")), sql::Bool(false)});
+    case DataType::DATE:
+        return sql::Case({Regex(v, kDateRe), sql::Case({RealDate(v), sql::TryCast(v, sql::SqlType::DATE)})});
+    case DataType::TIME:
+        return sql::Case({Regex(v, kTimeRe), sql::TryCast(v, sql::SqlType::TIME)});
+    case DataType::TIMESTAMP: {
+        // "YYYY-MM-DD HH:MM:SS[.f]" as UTC, minus the offset that followed it.
+        ExprPtr naive = sql::Call(sql::Fn::REGEX_REPLACE,
+                                  {v, sql::Str("^(.{10})[T ](.{8}(\\.[0-9]+)?).*$"), sql::Str("\\1 \\2")});
+        ExprPtr off = sql::Call(sql::Fn::REGEX_REPLACE, {v, sql::Str("^.{19}(\\.[0-9]+)?"), sql::Str("")});
+        ExprPtr minutes = sql::Case(
+            {sql::InList(off, {sql::Str(""), sql::Str("Z")}), sql::Int(0)},
+            sql::Bin(sql::Bin(sql::Bin(IntOf(off, 2, 2), "*", sql::Int(60)), "+",
+                              sql::Case({sql::Eq(sql::Call(sql::Fn::LENGTH, {off}), sql::Int(6)), IntOf(off, 5, 2)}, sql::Int(0))),
+                     "*", sql::Case({sql::Eq(Substr(off, 1, 1), sql::Str("-")), sql::Int(-1)}, sql::Int(1))));
+        ExprPtr instant = sql::Bin(sql::TryCast(naive, sql::SqlType::TIMESTAMP), "-", sql::Call(sql::Fn::MINUTES, {minutes}));
+        return sql::Case({Regex(v, kTimestampRe), sql::Case({RealDate(v), instant})});
+    }
+    }
+    return v;
+}
+
+// A constant of the filter's type as a literal.
+ExprPtr Literal(const std::string& canonical, DataType type) {
+    switch (type) {
+    case DataType::NUMBER:
+        return sql::Num(canonical);
+    case DataType::BOOLEAN:
+        return sql::Bool(canonical == "true");
+    case DataType::DATE:
+        return sql::Typed(sql::SqlType::DATE, canonical);
+    case DataType::TIME:
+        return sql::Typed(sql::SqlType::TIME, canonical);
+    case DataType::TIMESTAMP: {
+        // "YYYY-MM-DDTHH:MM:SS[.f]Z" -> "YYYY-MM-DD HH:MM:SS[.f]" (UTC)
+        std::string t = canonical;
+        if (t.size() > 10) t[10] = ' ';
+        if (!t.empty() && t.back() == 'Z') t.pop_back();
+        return sql::Typed(sql::SqlType::TIMESTAMP, t);
+    }
+    default:
+        return sql::Str(canonical);
+    }
+}
+
+std::string TimestampLiteralText(int64_t micros) {
+    std::string t = warehouse::canonical::TimestampMicros(micros);
+    t[10] = ' ';
+    t.pop_back();
+    return t;
+}
+
+// LIKE pattern matching s literally.
+std::string EscapeLike(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+ExprPtr EscapeLikeSql(ExprPtr v) {
+    v = sql::Call(sql::Fn::REPLACE, {v, sql::Str("\\"), sql::Str("\\\\")});
+    v = sql::Call(sql::Fn::REPLACE, {v, sql::Str("%"), sql::Str("\\%")});
+    return sql::Call(sql::Fn::REPLACE, {v, sql::Str("_"), sql::Str("\\_")});
+}
+
+ExprPtr CountHolds(const audience::Count& c, ExprPtr n) {
+    switch (c.op) {
+    case audience::CountOp::AT_LEAST:
+        return sql::Bin(n, ">=", sql::Int(c.value));
+    case audience::CountOp::EXACTLY:
+        return sql::Eq(n, sql::Int(c.value));
+    case audience::CountOp::AT_MOST:
+        return sql::Bin(n, "<=", sql::Int(c.value));
+    }
+    return sql::Bool(false);
+}
+
+ExprPtr Combine(audience::Logic op, std::vector<ExprPtr> terms) {
+    return op == audience::Logic::AND ? sql::And(std::move(terms)) : sql::Or(std::move(terms));
+}
+
+// A filter on value x; rhs is the reference's value when the filter has one. Never NULL.
+ExprPtr FilterExpr(const Filter& f, const ExprPtr& x, const ExprPtr& rhs) {
+    auto operand = [&]() { return rhs ? rhs : Literal(f.values.at(0).text, f.type); };
+    auto like = [&](bool prefix_any, bool suffix_any) -> ExprPtr {
+        if (rhs) {
+            std::vector<ExprPtr> parts;
+            if (prefix_any) parts.push_back(sql::Str("%"));
+            parts.push_back(EscapeLikeSql(rhs));
+            if (suffix_any) parts.push_back(sql::Str("%"));
+            return sql::Like(x, parts.size() == 1 ? parts[0] : sql::Call(sql::Fn::CONCAT, parts));
+        }
+        return sql::Like(x, sql::Str(std::string(prefix_any ? "%" : "") + EscapeLike(f.values.at(0).text) + (suffix_any ? "%" : "")));
+    };
+    ExprPtr e;
+    switch (f.op) {
+    case Op::EQUALS:
+        e = sql::Eq(x, operand());
+        break;
+    case Op::NOT_EQUALS:
+        e = sql::Bin(x, "<>", operand());
+        break;
+    case Op::LESS_THAN:
+        e = sql::Bin(x, "<", operand());
+        break;
+    case Op::GREATER_THAN:
+        e = sql::Bin(x, ">", operand());
+        break;
+    case Op::LESS_THAN_OR_EQUAL:
+        e = sql::Bin(x, "<=", operand());
+        break;
+    case Op::GREATER_THAN_OR_EQUAL:
+        e = sql::Bin(x, ">=", operand());
+        break;
+    case Op::CONTAINS:
+        e = like(true, true);
+        break;
+    case Op::NOT_CONTAINS:
+        e = sql::Not(like(true, true));
+        break;
+    case Op::STARTS_WITH:
+        e = like(false, true);
+        break;
+    case Op::ENDS_WITH:
+        e = like(true, false);
+        break;
+    case Op::ONE_OF:
+    case Op::NOT_ONE_OF: {
+        std::vector<ExprPtr> values;
+        for (const auto& v : f.values) values.push_back(Literal(v.text, f.type));
+        e = sql::InList(x, values, f.op == Op::NOT_ONE_OF);
+        break;
+    }
+    case Op::EXISTS:
+        return sql::IsNotNull(x);
+    case Op::NOT_EXISTS:
+        return sql::IsNull(x);
+    }
+    return sql::Coalesce(e, sql::Bool(false));
+}
+
+// An outer value a nested level depends on: a trait of the profile or a column of an ancestor row.
+struct Var {
+    bool trait = false;
+    std::string name;     // trait name or column
+    int relationship = -1; // column: the ancestor relationship
+    std::string Column() const;
+    int id = 0;
+};
+
+std::string Var::Column() const { return "x" + std::to_string(id); }
+
+// One entity condition, analysed.
+struct Node {
+    const Condition* c = nullptr;
+    int rel = -1;
+    bool first_level = false;
+    std::vector<int> ext; // vars from above this node that its subtree uses
+    std::vector<int> own; // vars of this node's columns that its descendants use
+    std::string cand, rows, count, ctx;
+    std::vector<std::string> columns; // of cand and rows
+    std::vector<Node> children;
+};
+
+class Compiler {
+public:
+    Compiler(const graph::DataGraph& g, const Options& o, audience::Catalog* catalog) : g_(g), o_(o), catalog_(catalog) {}
+
+    sql::Query& query() { return q_; }
+
+    // Emits the conditions and groups CTEs of an audience; returns the groups CTE's name.
+    Result<std::string> CompileAudience(const Audience& a, const std::string& scope) {
+        std::string profiles = Profiles();
+        sql::Select conds;
+        conds.From(sql::Cte(profiles, "p")).Item(sql::Col("p", "pid"), "pid");
+        std::vector<std::vector<std::string>> cond_cols(a.groups.size());
+        std::vector<std::string> counts;
+        for (size_t i = 0; i < a.groups.size(); ++i) {
+            for (size_t j = 0; j < a.groups[i].conditions.size(); ++j) {
+                const Condition& c = a.groups[i].conditions[j];
+                std::string suffix = std::to_string(i) + "_" + std::to_string(j);
+                std::string alias = "q" + suffix;
+                ExprPtr truth;
+                ExprPtr n;
+                switch (c.kind) {
+                case Condition::Kind::TRAIT: {
+                    conds.JoinLeft(sql::Cte(Trait(c.trait), alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
+                    ExprPtr value = sql::Col(alias, "value");
+                    truth = c.filter ? FilterExpr(*c.filter, FromText(value, c.filter->type), nullptr) : sql::IsNotNull(value);
+                    conds.Item(value, "v" + suffix);
+                    counts.push_back("v" + suffix);
+                    break;
+                }
+                case Condition::Kind::AUDIENCE: {
+                    auto groups = Referenced(*c.audience);
+                    if (!groups) return std::unexpected(groups.error());
+                    conds.JoinLeft(sql::Cte(*groups, alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
+                    truth = sql::Coalesce(sql::Col(alias, "member"), sql::Bool(false));
+                    break;
+                }
+                case Condition::Kind::EVENT: {
+                    auto ev = Event(c);
+                    if (!ev) return std::unexpected(ev.error());
+                    conds.JoinLeft(sql::Cte(*ev, alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
+                    n = sql::Coalesce(sql::Col(alias, "n"), sql::Int(0));
+                    truth = CountHolds(c.count, n);
+                    break;
+                }
+                case Condition::Kind::ENTITY: {
+                    auto node = EntityTree(c, true);
+                    if (!node) return std::unexpected(node.error());
+                    nodes_[&c] = std::move(*node);
+                    conds.JoinLeft(sql::Cte(nodes_[&c].count, alias), sql::Eq(sql::Col(alias, "k"), sql::Col("p", "pid")));
+                    n = sql::Coalesce(sql::Col(alias, "n"), sql::Int(0));
+                    truth = CountHolds(c.count, n);
+                    break;
+                }
+                }
+                if (c.without) truth = sql::Not(truth);
+                conds.Item(truth, "c" + suffix);
+                cond_cols[i].push_back("c" + suffix);
+                if (n) {
+                    conds.Item(n, "n" + suffix);
+                    counts.push_back("n" + suffix);
+                }
+            }
+        }
+        std::string conditions = q_.Add(scope + "conditions", std::move(conds));
+        sql::Select groups;
+        groups.From(sql::Cte(conditions, "c")).Item(sql::Col("c", "pid"), "pid");
+        std::vector<ExprPtr> group_truths;
+        for (size_t i = 0; i < a.groups.size(); ++i) {
+            std::vector<ExprPtr> terms;
+            for (const auto& col : cond_cols[i]) terms.push_back(sql::Col("c", col));
+            ExprPtr g = Combine(a.groups[i].op, terms);
+            groups.Item(g, "g" + std::to_string(i));
+            group_truths.push_back(g);
+        }
+        groups.Item(Combine(a.groups_op, group_truths), "member");
+        for (const auto& cols : cond_cols) {
+            for (const auto& col : cols) groups.Item(sql::Col("c", col), col);
+        }
+        for (const auto& col : counts) groups.Item(sql::Col("c", col), col);
+        return q_.Add(scope + "groups", std::move(groups));
+    }
+
+    // The matched-entity CTEs of an audience compiled with CompileAudience; appends one branch per matched node.
+    void MatchedEntities(const Audience& a, const std::string& groups, std::vector<sql::SelectPtr>& branches,
+                         std::vector<std::string>& pk_rels) {
+        for (size_t i = 0; i < a.groups.size(); ++i) {
+            for (size_t j = 0; j < a.groups[i].conditions.size(); ++j) {
+                const Condition& c = a.groups[i].conditions[j];
+                if (c.kind != Condition::Kind::ENTITY || c.without) continue;
+                const Node& node = nodes_.at(&c);
+                std::string suffix = std::to_string(i) + "_" + std::to_string(j);
+                sql::Select m;
+                m.From(sql::Cte(node.rows, "r"))
+                    .JoinInner(sql::Cte(groups, "g"), sql::Eq(sql::Col("g", "pid"), sql::Col("r", "k")))
+                    .Item(sql::Col("g", "pid"), "pid");
+                for (const auto& col : node.columns) m.Item(sql::Col("r", col), col);
+                m.Where(sql::And({sql::Col("g", "member"), sql::Col("g", "g" + std::to_string(i)), sql::Col("g", "c" + suffix)}));
+                std::string name = q_.Add(node.rows.substr(0, node.rows.size() - 4) + "matched", std::move(m));
+                Matched(node, name, branches, pk_rels);
+            }
+        }
+    }
+
+    std::string TraitCte(const std::string& name) { return Trait(name); }
+
+    std::string Profiles() {
+        if (!profiles_.empty()) return profiles_;
+        sql::Select s;
+        auto t = Sql(g_.ProfileTable("user_identifiers"));
+        s.Distinct().From(sql::Table(t, "i")).Item(sql::Col("i", "canonical_segment_id"), "pid");
+        s.Where(sql::IsNotNull(sql::Col("i", "canonical_segment_id")));
+        if (o_.only_profile) s.Where(sql::Eq(sql::Col("i", "canonical_segment_id"), sql::Str(*o_.only_profile)));
+        profiles_ = q_.Add("profiles", std::move(s));
+        return profiles_;
+    }
+
+private:
+    std::string Merges() {
+        if (!merges_.empty()) return merges_;
+        sql::Select s;
+        s.From(sql::Table(Sql(g_.ProfileTable("profile_merges")), "m"))
+            .Item(sql::Col("m", "segment_id"), "segment_id")
+            .Item(sql::Call(sql::Fn::MIN_BYTEWISE, {sql::Col("m", "canonical_segment_id")}), "canonical")
+            .Where(sql::And({sql::IsNotNull(sql::Col("m", "segment_id")), sql::IsNotNull(sql::Col("m", "canonical_segment_id"))}))
+            .GroupBy(sql::Col("m", "segment_id"));
+        merges_ = q_.Add("merges", std::move(s));
+        return merges_;
+    }
+
+    // The current value of a trait per profile (audiences.md, "Current trait value").
+    std::string Trait(const std::string& name) {
+        if (auto it = traits_.find(name); it != traits_.end()) return it->second;
+        sql::Select ranked;
+        ranked.From(sql::Table(Sql(g_.ProfileTable("user_traits")), "t"))
+            .Item(sql::Col("t", "canonical_segment_id"), "pid")
+            .Item(sql::Col("t", "value"), "value")
+            .Item(sql::RowNumber({sql::Col("t", "canonical_segment_id")},
+                                 {sql::OrderItem{sql::Col("t", "seq"), true, true, false},
+                                  sql::OrderItem{sql::Col("t", "value"), true, true, true}}),
+                  "rank")
+            .Where(sql::And({sql::Eq(sql::Col("t", "name"), sql::Str(name)), sql::IsNotNull(sql::Col("t", "canonical_segment_id"))}));
+        if (o_.only_profile) ranked.Where(sql::Eq(sql::Col("t", "canonical_segment_id"), sql::Str(*o_.only_profile)));
+        sql::Select s;
+        s.From(sql::Sub(sql::Share(std::move(ranked)), "r"))
+            .Item(sql::Col("r", "pid"), "pid")
+            .Item(sql::Col("r", "value"), "value")
+            .Where(sql::Eq(sql::Col("r", "rank"), sql::Int(1)));
+        std::string cte = q_.Add("trait_" + std::to_string(traits_.size()), std::move(s));
+        traits_[name] = cte;
+        return cte;
+    }
+
+    // Identifiers of one type per profile.
+    std::string Ids(const std::string& type) {
+        if (auto it = ids_.find(type); it != ids_.end()) return it->second;
+        sql::Select s;
+        s.From(sql::Table(Sql(g_.ProfileTable("user_identifiers")), "i"))
+            .Item(sql::Col("i", "canonical_segment_id"), "pid")
+            .Item(sql::Col("i", "value"), "value")
+            .Where(sql::And({sql::Eq(sql::Col("i", "type"), sql::Str(type)), sql::IsNotNull(sql::Col("i", "canonical_segment_id")),
+                             sql::IsNotNull(sql::Col("i", "value"))}));
+        if (o_.only_profile) s.Where(sql::Eq(sql::Col("i", "canonical_segment_id"), sql::Str(*o_.only_profile)));
+        std::string cte = q_.Add("ids_" + std::to_string(ids_.size()), std::move(s));
+        ids_[type] = cte;
+        return cte;
+    }
+
+    Result<DataType> ColumnType(const warehouse::TableName& table, const std::string& column) {
+        if (!catalog_) return DataType::STRING;
+        auto cols = catalog_->Columns(table);
+        if (!cols) return std::unexpected(cols.error());
+        if (!*cols) return Fail(ErrorCode::INVALID, "table " + text::Quote(table.ToString()) + " does not exist in the warehouse");
+        for (const auto& c : **cols) {
+            if (c.name == column) return c.type;
+        }
+        return Fail(ErrorCode::INVALID, "table " + text::Quote(table.ToString()) + " has no column " + text::Quote(column));
+    }
+
+    Result<std::string> Referenced(const Audience& a) {
+        if (auto it = referenced_.find(&a); it != referenced_.end()) return it->second;
+        // Numbered before compiling: a referenced audience may reference others.
+        std::string scope = "a" + std::to_string(scopes_++) + "_";
+        auto groups = CompileAudience(a, scope);
+        if (!groups) return groups;
+        referenced_[&a] = *groups;
+        return *groups;
+    }
+
+    // Per profile, the distinct events of the condition's table that pass window and where.
+    Result<std::string> Event(const Condition& c) {
+        std::string profiles = Profiles();
+        std::string merges = Merges();
+        warehouse::TableName table = g_.ProfileTable(c.event_table);
+        sql::Select s;
+        s.From(sql::Table(Sql(table), "e"))
+            .JoinLeft(sql::Cte(merges, "m"), sql::Eq(sql::Col("m", "segment_id"), sql::Col("e", "segment_id")))
+            .JoinInner(sql::Cte(profiles, "p"),
+                       sql::Eq(sql::Col("p", "pid"), sql::Coalesce(sql::Col("m", "canonical"), sql::Col("e", "segment_id"))))
+            .Item(sql::Col("p", "pid"), "pid")
+            .Item(sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("e", "id")}), "n")
+            .GroupBy(sql::Col("p", "pid"));
+        ExprPtr ts = sql::Col("e", "timestamp");
+        std::vector<ExprPtr> conds = {sql::IsNotNull(sql::Col("e", "id")), sql::IsNotNull(ts),
+                                      sql::Bin(ts, "<=", sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(o_.as_of_micros)))};
+        const auto& w = c.window;
+        switch (w.kind) {
+        case audience::Window::Kind::NONE:
+            break;
+        case audience::Window::Kind::WITHIN:
+            conds.push_back(sql::Bin(ts, ">", sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(o_.as_of_micros - w.SpanMicros()))));
+            break;
+        case audience::Window::Kind::MORE_THAN_AGO:
+            conds.push_back(sql::Bin(ts, "<=", sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(o_.as_of_micros - w.SpanMicros()))));
+            break;
+        case audience::Window::Kind::BETWEEN:
+            conds.push_back(sql::Bin(ts, ">=", sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(w.from_micros))));
+            conds.push_back(sql::Bin(ts, "<", sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(w.to_micros))));
+            break;
+        }
+        if (c.where) {
+            std::vector<ExprPtr> filters;
+            int t = 0;
+            for (const auto& f : c.where->filters) {
+                ExprPtr rhs;
+                if (f.ref) {
+                    std::string alias = "t" + std::to_string(t++);
+                    s.JoinLeft(sql::Cte(Trait(f.ref->name), alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
+                    rhs = FromText(sql::Col(alias, "value"), f.type);
+                }
+                filters.push_back(FilterExpr(f, sql::Col("e", f.name), rhs));
+            }
+            conds.push_back(Combine(c.where->op, filters));
+        }
+        s.Where(sql::And(conds));
+        return q_.Add("ev_" + std::to_string(events_++), std::move(s));
+    }
+
+    int VarId(bool trait, const std::string& name, int relationship) {
+        std::string key = (trait ? "t:" : "c:" + std::to_string(relationship) + ":") + name;
+        if (auto it = var_ids_.find(key); it != var_ids_.end()) return it->second;
+        Var v;
+        v.trait = trait;
+        v.name = name;
+        v.relationship = relationship;
+        v.id = static_cast<int>(vars_.size());
+        vars_.push_back(v);
+        var_ids_[key] = v.id;
+        return v.id;
+    }
+
+    // Vars referenced by filters in the subtree of c (including c's own where).
+    void SubtreeVars(const Condition& c, std::set<int>& out) {
+        if (c.where) {
+            for (const auto& f : c.where->filters) {
+                if (!f.ref) continue;
+                if (f.ref->kind == Ref::Kind::TRAIT) {
+                    out.insert(VarId(true, f.ref->name, -1));
+                } else if (f.ref->relationship != c.relationship) {
+                    out.insert(VarId(false, f.ref->name, f.ref->relationship));
+                }
+            }
+        }
+        for (const auto& ch : c.children) SubtreeVars(ch, out);
+    }
+
+    bool IsStrictAncestor(int ancestor, int rel) const {
+        for (int at = g_.relationships[static_cast<size_t>(rel)].parent; at >= 0; at = g_.relationships[static_cast<size_t>(at)].parent) {
+            if (at == ancestor) return true;
+        }
+        return false;
+    }
+
+    // Analyses and emits the CTEs of an entity condition and its children (parent_cand: the parent's candidates).
+    Result<Node> EntityTree(const Condition& c, bool first_level, const Node* parent = nullptr) {
+        Node node;
+        node.c = &c;
+        node.rel = c.relationship;
+        node.first_level = first_level;
+        std::set<int> vars;
+        SubtreeVars(c, vars);
+        for (int id : vars) {
+            const Var& v = vars_[static_cast<size_t>(id)];
+            if (v.trait || IsStrictAncestor(v.relationship, node.rel)) node.ext.push_back(id);
+        }
+        std::set<int> below;
+        for (const auto& ch : c.children) SubtreeVars(ch, below);
+        for (int id : below) {
+            const Var& v = vars_[static_cast<size_t>(id)];
+            if (!v.trait && v.relationship == node.rel) node.own.push_back(id);
+        }
+        int number = nodes_made_++;
+        std::string base = "e" + std::to_string(number) + "_";
+        const graph::Relationship& r = g_.relationships[static_cast<size_t>(node.rel)];
+        const graph::Entity& entity = g_.EntityOf(r);
+        const graph::Join& join = r.join;
+
+        // Candidates: rows of the entity related to their key (a profile, or a parent row's join value).
+        sql::Select cand;
+        std::map<int, ExprPtr> var_value; // how this level reads each outer var
+        ExprPtr key;
+        if (first_level) {
+            std::string src = join.kind == graph::JoinKind::EXTERNAL_ID ? Ids(join.profile_key) : Trait(join.profile_key);
+            auto key_type = ColumnType(entity.table, join.entity_column);
+            if (!key_type) return std::unexpected(key_type.error());
+            cand.From(sql::Cte(src, "i"))
+                .JoinInner(sql::Table(Sql(entity.table), "e"),
+                           sql::Eq(sql::Col("e", join.entity_column), FromText(sql::Col("i", "value"), *key_type)));
+            key = sql::Col("i", "pid");
+            int t = 0;
+            for (int id : node.ext) {
+                std::string alias = "t" + std::to_string(t++);
+                cand.JoinLeft(sql::Cte(Trait(vars_[static_cast<size_t>(id)].name), alias), sql::Eq(sql::Col(alias, "pid"), key));
+                var_value[id] = sql::Col(alias, "value");
+            }
+        } else {
+            bool with_ctx = !node.ext.empty();
+            if (with_ctx) {
+                // The parent keys (and outer values) this level is evaluated for.
+                std::string pj = "j" + std::to_string(node.rel);
+                sql::Select ctx;
+                ctx.Distinct().From(sql::Cte(parent->cand, "pc")).Item(sql::Col("pc", pj), "k");
+                for (int id : node.ext) ctx.Item(sql::Col("pc", vars_[static_cast<size_t>(id)].Column()), vars_[static_cast<size_t>(id)].Column());
+                ctx.Where(sql::IsNotNull(sql::Col("pc", pj)));
+                node.ctx = q_.Add(base + "ctx", std::move(ctx));
+                for (int id : node.ext) var_value[id] = sql::Col("c", vars_[static_cast<size_t>(id)].Column());
+            }
+            if (join.kind == graph::JoinKind::JOIN_ON) {
+                if (with_ctx) {
+                    cand.From(sql::Cte(node.ctx, "c")).JoinInner(sql::Table(Sql(entity.table), "e"),
+                                                                 sql::Eq(sql::Col("e", join.child_column), sql::Col("c", "k")));
+                    key = sql::Col("c", "k");
+                } else {
+                    cand.From(sql::Table(Sql(entity.table), "e"));
+                    key = sql::Col("e", join.child_column);
+                    cand.Where(sql::IsNotNull(key));
+                }
+            } else {
+                if (with_ctx) {
+                    cand.From(sql::Cte(node.ctx, "c"))
+                        .JoinInner(sql::Table(Sql(join.junction_table), "j"),
+                                   sql::Eq(sql::Col("j", join.junction_left_column), sql::Col("c", "k")));
+                    key = sql::Col("c", "k");
+                } else {
+                    cand.From(sql::Table(Sql(join.junction_table), "j"));
+                    key = sql::Col("j", join.junction_left_column);
+                    cand.Where(sql::IsNotNull(key));
+                }
+                cand.JoinInner(sql::Table(Sql(entity.table), "e"),
+                               sql::Eq(sql::Col("e", join.child_column), sql::Col("j", join.junction_right_column)));
+            }
+        }
+        cand.Item(key, "k");
+        node.columns.push_back("k");
+        for (int id : node.ext) {
+            cand.Item(var_value.at(id), vars_[static_cast<size_t>(id)].Column());
+            node.columns.push_back(vars_[static_cast<size_t>(id)].Column());
+        }
+        cand.Item(sql::Col("e", entity.primary_key), "pk");
+        node.columns.push_back("pk");
+        for (const auto& ch : c.children) {
+            const graph::Relationship& cr = g_.relationships[static_cast<size_t>(ch.relationship)];
+            std::string col = "j" + std::to_string(ch.relationship);
+            if (std::find(node.columns.begin(), node.columns.end(), col) != node.columns.end()) continue;
+            cand.Item(sql::Col("e", cr.join.parent_column), col);
+            node.columns.push_back(col);
+        }
+        for (int id : node.own) {
+            cand.Item(sql::Col("e", vars_[static_cast<size_t>(id)].name), vars_[static_cast<size_t>(id)].Column());
+            node.columns.push_back(vars_[static_cast<size_t>(id)].Column());
+        }
+        cand.Where(sql::IsNotNull(sql::Col("e", entity.primary_key)));
+        if (c.where) {
+            std::vector<ExprPtr> filters;
+            for (const auto& f : c.where->filters) {
+                ExprPtr rhs;
+                if (f.ref) {
+                    if (f.ref->kind == Ref::Kind::TRAIT) {
+                        rhs = FromText(var_value.at(VarId(true, f.ref->name, -1)), f.type);
+                    } else if (f.ref->relationship == node.rel) {
+                        rhs = sql::Col("e", f.ref->name);
+                    } else {
+                        rhs = var_value.at(VarId(false, f.ref->name, f.ref->relationship));
+                    }
+                }
+                filters.push_back(FilterExpr(f, sql::Col("e", f.name), rhs));
+            }
+            cand.Where(Combine(c.where->op, filters));
+        }
+        node.cand = q_.Add(base + "cand", std::move(cand));
+
+        // Children, then the rows that pass them.
+        for (const auto& ch : c.children) {
+            auto child = EntityTree(ch, false, &node);
+            if (!child) return std::unexpected(child.error());
+            node.children.push_back(std::move(*child));
+        }
+        if (node.children.empty()) {
+            node.rows = node.cand;
+            // Keep the "_rows" name for every level, so matched CTEs are named alike.
+            sql::Select rows;
+            rows.From(sql::Cte(node.cand, "r"));
+            for (const auto& col : node.columns) rows.Item(sql::Col("r", col), col);
+            node.rows = q_.Add(base + "rows", std::move(rows));
+        } else {
+            sql::Select rows;
+            rows.From(sql::Cte(node.cand, "r"));
+            for (const auto& col : node.columns) rows.Item(sql::Col("r", col), col);
+            std::vector<ExprPtr> truths;
+            for (size_t i = 0; i < node.children.size(); ++i) {
+                const Node& ch = node.children[i];
+                std::string alias = "m" + std::to_string(i);
+                rows.JoinLeft(sql::Cte(ch.count, alias), ChildKeyMatch(ch, alias, "r"));
+                ExprPtr truth = CountHolds(ch.c->count, sql::Coalesce(sql::Col(alias, "n"), sql::Int(0)));
+                truths.push_back(ch.c->without ? sql::Not(truth) : truth);
+            }
+            rows.Where(Combine(c.children_op, truths));
+            node.rows = q_.Add(base + "rows", std::move(rows));
+        }
+        sql::Select count;
+        count.From(sql::Cte(node.rows, "r")).Item(sql::Col("r", "k"), "k").GroupBy(sql::Col("r", "k"));
+        if (!first_level) {
+            for (int id : node.ext) {
+                count.Item(sql::Col("r", vars_[static_cast<size_t>(id)].Column()), vars_[static_cast<size_t>(id)].Column());
+                count.GroupBy(sql::Col("r", vars_[static_cast<size_t>(id)].Column()));
+            }
+        }
+        count.Item(sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("r", "pk")}), "n");
+        node.count = q_.Add(base + "count", std::move(count));
+        return node;
+    }
+
+    // How a child's per-key relation (count or rows, alias a) matches a parent row (alias p).
+    ExprPtr ChildKeyMatch(const Node& child, const std::string& a, const std::string& p) {
+        std::vector<ExprPtr> terms = {sql::Eq(sql::Col(a, "k"), sql::Col(p, "j" + std::to_string(child.rel)))};
+        for (int id : child.ext) {
+            std::string col = vars_[static_cast<size_t>(id)].Column();
+            terms.push_back(sql::Bin(sql::Col(a, col), "IS NOT DISTINCT FROM", sql::Col(p, col)));
+        }
+        return sql::And(terms);
+    }
+
+    void Matched(const Node& node, const std::string& matched, std::vector<sql::SelectPtr>& branches,
+                 std::vector<std::string>& pk_rels) {
+        const std::string& slug = g_.relationships[static_cast<size_t>(node.rel)].slug;
+        auto it = std::find(pk_rels.begin(), pk_rels.end(), slug);
+        size_t col = static_cast<size_t>(it - pk_rels.begin());
+        if (it == pk_rels.end()) pk_rels.push_back(slug);
+        sql::Select out;
+        out.From(sql::Cte(matched, "m")).Item(sql::Col("m", "pid"), "pid").Item(sql::Str(slug), "relationship");
+        branch_pk_.push_back(col);
+        branches.push_back(nullptr); // filled when the number of pk columns is known
+        branch_src_.push_back(matched);
+        (void)out;
+        for (const Node& ch : node.children) {
+            if (ch.c->without) continue;
+            sql::Select m;
+            m.From(sql::Cte(matched, "mp"))
+                .JoinInner(sql::Cte(ch.count, "cm"), ChildKeyMatch(ch, "cm", "mp"))
+                .JoinInner(sql::Cte(ch.rows, "r"), ChildKeyMatch(ch, "r", "mp"))
+                .Item(sql::Col("mp", "pid"), "pid");
+            for (const auto& c : ch.columns) m.Item(sql::Col("r", c), c);
+            m.Where(CountHolds(ch.c->count, sql::Col("cm", "n")));
+            std::string name = q_.Add(ch.rows.substr(0, ch.rows.size() - 4) + "matched_" + std::to_string(matched_++), std::move(m));
+            Matched(ch, name, branches, pk_rels);
+        }
+    }
+
+public:
+    // Builds the UNION ALL of matched entities once every branch is known. A first branch with no rows gives
+    // every key column its type (PostgreSQL would otherwise type two NULL columns in a row as text).
+    sql::SelectPtr EntityUnion(const std::vector<std::string>& pk_rels) {
+        sql::Select all;
+        sql::Select proto;
+        for (size_t i = 0; i < pk_rels.size(); ++i) {
+            size_t b = static_cast<size_t>(std::find(branch_pk_.begin(), branch_pk_.end(), i) - branch_pk_.begin());
+            std::string alias = "t" + std::to_string(i);
+            if (i == 0) {
+                proto.From(sql::Cte(branch_src_[b], alias));
+            } else {
+                proto.JoinInner(sql::Cte(branch_src_[b], alias), sql::Bool(true));
+            }
+        }
+        proto.Item(sql::Col("t0", "pid"), "pid").Item(sql::Cast(sql::Null(), sql::SqlType::STRING), "relationship");
+        for (size_t i = 0; i < pk_rels.size(); ++i) proto.Item(sql::Col("t" + std::to_string(i), "pk"), "pk" + std::to_string(i));
+        proto.Where(sql::Bool(false));
+        all.union_all.push_back(sql::Share(std::move(proto)));
+        for (size_t b = 0; b < branch_src_.size(); ++b) {
+            sql::Select s;
+            s.From(sql::Cte(branch_src_[b], "m")).Item(sql::Col("m", "pid"), "pid");
+            s.Item(sql::Str(pk_rels[branch_pk_[b]]), "relationship");
+            for (size_t i = 0; i < pk_rels.size(); ++i) {
+                s.Item(i == branch_pk_[b] ? sql::Col("m", "pk") : sql::Null(), "pk" + std::to_string(i));
+            }
+            all.union_all.push_back(sql::Share(std::move(s)));
+        }
+        return sql::Share(std::move(all));
+    }
+
+    const graph::DataGraph& g_;
+    const Options& o_;
+    audience::Catalog* catalog_;
+    sql::Query q_;
+    std::string profiles_, merges_;
+    std::map<std::string, std::string> traits_, ids_;
+    std::map<const Audience*, std::string> referenced_;
+    std::map<const Condition*, Node> nodes_;
+    std::vector<Var> vars_;
+    std::map<std::string, int> var_ids_;
+    int events_ = 0;
+    int scopes_ = 0;
+    int nodes_made_ = 0;
+    int matched_ = 0;
+    std::vector<size_t> branch_pk_;
+    std::vector<std::string> branch_src_;
+};
+
+} // namespace
+
+Result<Compiled> CompileMembers(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
+                                audience::Catalog* catalog) {
+    Compiler c(graph, options, catalog);
+    auto groups = c.CompileAudience(a, "");
+    if (!groups) return std::unexpected(groups.error());
+    sql::Select body;
+    body.From(sql::Cte(*groups, "g")).Item(sql::Col("g", "pid"), "pid").Where(sql::Col("g", "member"));
+    body.OrderBy(sql::Col("g", "pid"), false, true);
+    Compiled out;
+    out.query = std::move(c.query());
+    out.query.body = sql::Share(std::move(body));
+    return out;
+}
+
+Result<Compiled> CompileMemberCount(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
+                                    audience::Catalog* catalog) {
+    Compiler c(graph, options, catalog);
+    auto groups = c.CompileAudience(a, "");
+    if (!groups) return std::unexpected(groups.error());
+    sql::Select body;
+    body.From(sql::Cte(*groups, "g")).Item(sql::Call(sql::Fn::COUNT_STAR, {}), "n").Where(sql::Col("g", "member"));
+    Compiled out;
+    out.query = std::move(c.query());
+    out.query.body = sql::Share(std::move(body));
+    return out;
+}
+
+Result<Compiled> CompileSuggestions(const graph::DataGraph& graph, const SuggestionTarget& target) {
+    Options options;
+    Compiler c(graph, options, nullptr);
+    sql::Select body;
+    ExprPtr v;
+    switch (target.kind) {
+    case SuggestionTarget::Kind::ENTITY_COLUMN: {
+        const graph::Entity* e = graph.FindEntity(target.entity);
+        if (!e) return Fail(ErrorCode::NOT_FOUND, "the data graph has no entity " + text::Quote(target.entity));
+        v = sql::Col("e", target.column);
+        body.Distinct().From(sql::Table(Sql(e->table), "e")).Item(v, "value").Where(sql::IsNotNull(v));
+        body.OrderBy(v, false, true).Limit(100);
+        break;
+    }
+    case SuggestionTarget::Kind::EVENT_COLUMN: {
+        std::string table = graph::EventTableName(target.event);
+        if (table.empty()) return Fail(ErrorCode::INVALID, "event name " + text::Quote(target.event) + " names no table");
+        v = sql::Col("e", target.column);
+        body.From(sql::Table(Sql(graph.ProfileTable(table)), "e")).Item(v, "value").Item(sql::Call(sql::Fn::COUNT_STAR, {}), "n");
+        body.Where(sql::IsNotNull(v)).GroupBy(v);
+        body.OrderBy(sql::Call(sql::Fn::COUNT_STAR, {}), true).OrderBy(v, false, true).Limit(65);
+        break;
+    }
+    case SuggestionTarget::Kind::TRAIT: {
+        std::string trait = c.TraitCte(target.trait);
+        v = sql::Col("t", "value");
+        body.From(sql::Cte(trait, "t")).Item(v, "value").Item(sql::Call(sql::Fn::COUNT_STAR, {}), "n");
+        body.Where(sql::IsNotNull(v)).GroupBy(v);
+        body.OrderBy(sql::Call(sql::Fn::COUNT_STAR, {}), true).OrderBy(v, false, true).Limit(65);
+        break;
+    }
+    }
+    Compiled out;
+    out.query = std::move(c.query());
+    out.query.body = sql::Share(std::move(body));
+    return out;
+}
+
+Result<Compiled> CompileEntities(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
+                                 audience::Catalog* catalog) {
+    Compiler c(graph, options, catalog);
+    auto groups = c.CompileAudience(a, "");
+    if (!groups) return std::unexpected(groups.error());
+    std::vector<sql::SelectPtr> branches;
+    Compiled out;
+    c.MatchedEntities(a, *groups, branches, out.pk_relationships);
+    sql::Select body;
+    if (out.pk_relationships.empty()) {
+        // No entity condition can match: an empty result of the same shape.
+        body.From(sql::Cte(*groups, "g")).Item(sql::Col("g", "pid"), "pid").Item(sql::Null(), "relationship");
+        body.Where(sql::Bool(false));
+    } else {
+        // DISTINCT inside, bytewise ORDER BY outside (PostgreSQL orders a DISTINCT only by selected expressions).
+        sql::Select distinct;
+        distinct.Distinct().From(sql::Sub(c.EntityUnion(out.pk_relationships), "u"));
+        distinct.Item(sql::Col("u", "pid"), "pid").Item(sql::Col("u", "relationship"), "relationship");
+        for (size_t i = 0; i < out.pk_relationships.size(); ++i) {
+            distinct.Item(sql::Col("u", "pk" + std::to_string(i)), "pk" + std::to_string(i));
+        }
+        body.From(sql::Sub(sql::Share(std::move(distinct)), "d"));
+        body.Item(sql::Col("d", "pid"), "pid").Item(sql::Col("d", "relationship"), "relationship");
+        for (size_t i = 0; i < out.pk_relationships.size(); ++i) {
+            body.Item(sql::Col("d", "pk" + std::to_string(i)), "pk" + std::to_string(i));
+        }
+        body.OrderBy(sql::Col("d", "pid"), false, true).OrderBy(sql::Col("d", "relationship"), false, true);
+    }
+    out.query = std::move(c.query());
+    out.query.body = sql::Share(std::move(body));
+    return out;
+}
+
+Result<Compiled> CompileConditions(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
+                                   audience::Catalog* catalog) {
+    Compiler c(graph, options, catalog);
+    auto groups = c.CompileAudience(a, "");
+    if (!groups) return std::unexpected(groups.error());
+    sql::Select body;
+    body.From(sql::Cte(*groups, "g"));
+    body.Item(sql::Col("g", "pid"), "pid").Item(sql::Col("g", "member"), "member");
+    for (size_t i = 0; i < a.groups.size(); ++i) body.Item(sql::Col("g", "g" + std::to_string(i)), "g" + std::to_string(i));
+    for (size_t i = 0; i < a.groups.size(); ++i) {
+        for (size_t j = 0; j < a.groups[i].conditions.size(); ++j) {
+            std::string suffix = std::to_string(i) + "_" + std::to_string(j);
+            body.Item(sql::Col("g", "c" + suffix), "c" + suffix);
+            const auto& cond = a.groups[i].conditions[j];
+            if (cond.kind == Condition::Kind::EVENT || cond.kind == Condition::Kind::ENTITY) {
+                body.Item(sql::Col("g", "n" + suffix), "n" + suffix);
+            }
+            if (cond.kind == Condition::Kind::TRAIT) body.Item(sql::Col("g", "v" + suffix), "v" + suffix);
+        }
+    }
+    body.OrderBy(sql::Col("g", "pid"), false, true);
+    Compiled out;
+    out.query = std::move(c.query());
+    out.query.body = sql::Share(std::move(body));
+    return out;
+}
+
+} // namespace kith::plan

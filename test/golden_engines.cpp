@@ -1,0 +1,44 @@
+// The engines the golden tests run on, each loaded with the fixture: embedded
+// DuckDB and a throwaway PostgreSQL server (test/support).
+#include "golden.hpp"
+
+#include "common/text.hpp"
+#include "support/pg_server.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+namespace kith::golden {
+
+std::vector<Engine*> Engines() {
+    static std::vector<std::unique_ptr<Engine>> engines = [] {
+        std::vector<std::unique_ptr<Engine>> out;
+        auto sql = text::ReadFile((std::filesystem::path(KITH_SOURCE_DIR) / "test" / "fixture" / "warehouse.sql").string());
+        if (!sql) std::abort();
+        auto duck = warehouse::Open("duckdb::memory:");
+        if (!duck || !(*duck)->Execute(*sql)) std::abort();
+        out.push_back(std::make_unique<Engine>(Engine{"duckdb", std::move(*duck)}));
+        auto server = test::PgServer::Shared();
+        if (!server) {
+            std::fprintf(stderr, "cannot start PostgreSQL: %s\n", server.error().ToString().c_str());
+            std::abort();
+        }
+        auto uri = (*server)->FreshDatabase("golden");
+        if (!uri) std::abort();
+        auto pg = warehouse::Open(*uri);
+        if (!pg) std::abort();
+        auto loaded = (*pg)->Execute(*sql);
+        if (!loaded) {
+            std::fprintf(stderr, "cannot load the fixture into PostgreSQL: %s\n", loaded.error().ToString().c_str());
+            std::abort();
+        }
+        out.push_back(std::make_unique<Engine>(Engine{"postgres", std::move(*pg)}));
+        return out;
+    }();
+    std::vector<Engine*> out;
+    for (auto& e : engines) out.push_back(e.get());
+    return out;
+}
+
+} // namespace kith::golden
