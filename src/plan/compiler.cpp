@@ -227,6 +227,47 @@ struct Node {
     std::vector<Node> children;
 };
 
+// Where the profiles that can satisfy a condition are listed (a CTE keyed on the profile).
+struct Source {
+    std::string cte;
+    std::string key;
+    bool in_universe = false; //!< its keys are all in the profile universe
+    bool trait = false;       //!< a trait CTE: only rows with a value count
+    bool member_flag = false; //!< a referenced audience's groups CTE: only rows with member
+};
+
+// Whether a condition holds for a profile that has no rows anywhere (no trait, event, entity).
+bool HoldsWithoutData(const Condition& c);
+
+bool HoldsWithoutData(const Audience& a) {
+    std::vector<bool> groups;
+    for (const auto& g : a.groups) {
+        bool v = g.op == audience::Logic::AND;
+        for (const auto& c : g.conditions) v = g.op == audience::Logic::AND ? (v && HoldsWithoutData(c)) : (v || HoldsWithoutData(c));
+        groups.push_back(v);
+    }
+    bool v = a.groups_op == audience::Logic::AND;
+    for (bool g : groups) v = a.groups_op == audience::Logic::AND ? (v && g) : (v || g);
+    return v;
+}
+
+bool HoldsWithoutData(const Condition& c) {
+    bool v = false;
+    switch (c.kind) {
+    case Condition::Kind::TRAIT:
+        v = c.filter && c.filter->op == Op::NOT_EXISTS;
+        break;
+    case Condition::Kind::AUDIENCE:
+        v = HoldsWithoutData(*c.audience);
+        break;
+    case Condition::Kind::EVENT:
+    case Condition::Kind::ENTITY:
+        v = c.count.Holds(0);
+        break;
+    }
+    return c.without ? !v : v;
+}
+
 class Compiler {
 public:
     Compiler(const graph::DataGraph& g, const Options& o, audience::Catalog* catalog) : g_(g), o_(o), catalog_(catalog) {}
@@ -237,7 +278,8 @@ public:
     Result<std::string> CompileAudience(const Audience& a, const std::string& scope) {
         std::string profiles = Profiles();
         sql::Select conds;
-        conds.From(sql::Cte(profiles, "p")).Item(sql::Col("p", "pid"), "pid");
+        conds.Item(sql::Col("p", "pid"), "pid");
+        std::map<const Condition*, Source> sources;
         std::vector<std::vector<std::string>> cond_cols(a.groups.size());
         std::vector<std::string> counts;
         for (size_t i = 0; i < a.groups.size(); ++i) {
@@ -252,6 +294,7 @@ public:
                     conds.JoinLeft(sql::Cte(Trait(c.trait), alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
                     ExprPtr value = sql::Col(alias, "value");
                     truth = c.filter ? FilterExpr(*c.filter, FromText(value, c.filter->type), nullptr) : sql::IsNotNull(value);
+                    sources[&c] = Source{Trait(c.trait), "pid", false, true};
                     conds.Item(value, "v" + suffix);
                     counts.push_back("v" + suffix);
                     break;
@@ -261,12 +304,14 @@ public:
                     if (!groups) return std::unexpected(groups.error());
                     conds.JoinLeft(sql::Cte(*groups, alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
                     truth = sql::Coalesce(sql::Col(alias, "member"), sql::Bool(false));
+                    if (!c.without) sources[&c] = Source{*groups, "pid", true, false, true};
                     break;
                 }
                 case Condition::Kind::EVENT: {
                     auto ev = Event(c);
                     if (!ev) return std::unexpected(ev.error());
                     conds.JoinLeft(sql::Cte(*ev, alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
+                    sources[&c] = Source{*ev, "pid", true};
                     n = sql::Coalesce(sql::Col(alias, "n"), sql::Int(0));
                     truth = CountHolds(c.count, n);
                     break;
@@ -276,6 +321,8 @@ public:
                     if (!node) return std::unexpected(node.error());
                     nodes_[&c] = std::move(*node);
                     conds.JoinLeft(sql::Cte(nodes_[&c].count, alias), sql::Eq(sql::Col(alias, "k"), sql::Col("p", "pid")));
+                    sources[&c] = Source{nodes_[&c].count, "k",
+                                         g_.relationships[static_cast<size_t>(c.relationship)].join.kind == graph::JoinKind::EXTERNAL_ID};
                     n = sql::Coalesce(sql::Col(alias, "n"), sql::Int(0));
                     truth = CountHolds(c.count, n);
                     break;
@@ -290,6 +337,7 @@ public:
                 }
             }
         }
+        conds.From(sql::Cte(Candidates(a, scope, sources).value_or(profiles), "p"));
         std::string conditions = q_.Add(scope + "conditions", std::move(conds));
         sql::Select groups;
         groups.From(sql::Cte(conditions, "c")).Item(sql::Col("c", "pid"), "pid");
@@ -331,6 +379,55 @@ public:
     }
 
     std::string TraitCte(const std::string& name) { return Trait(name); }
+
+    // The profiles that can be members, when that set is smaller than the universe: a profile with no data
+    // is not a member, so every member appears in one condition's source per group. Nullopt: the universe.
+    std::optional<std::string> Candidates(const Audience& a, const std::string& scope,
+                                          const std::map<const Condition*, Source>& sources) {
+        if (!use_candidates_ || o_.only_profile || HoldsWithoutData(a)) return std::nullopt;
+        std::vector<const Source*> chosen;
+        for (const auto& g : a.groups) {
+            bool holds = g.op == audience::Logic::AND;
+            for (const auto& c : g.conditions) {
+                holds = g.op == audience::Logic::AND ? (holds && HoldsWithoutData(c)) : (holds || HoldsWithoutData(c));
+            }
+            if (holds) return std::nullopt;
+            if (g.op == audience::Logic::AND) {
+                // One condition that fails without data suffices; prefer one whose keys need no universe check.
+                const Source* best = nullptr;
+                for (const auto& c : g.conditions) {
+                    auto it = sources.find(&c);
+                    if (HoldsWithoutData(c) || it == sources.end()) continue;
+                    if (!best || (it->second.in_universe && !best->in_universe)) best = &it->second;
+                }
+                if (!best || !best->in_universe) return std::nullopt;
+                chosen.push_back(best);
+            } else {
+                for (const auto& c : g.conditions) {
+                    auto it = sources.find(&c);
+                    // A source outside the universe would need the universe anyway: then use it directly.
+                    if (it == sources.end() || !it->second.in_universe) return std::nullopt;
+                    chosen.push_back(&it->second);
+                }
+            }
+        }
+        std::vector<sql::SelectPtr> parts;
+        for (const Source* src : chosen) {
+            sql::Select part;
+            part.From(sql::Cte(src->cte, "s")).Item(sql::Col("s", src->key), "pid");
+            if (src->trait) part.Where(sql::IsNotNull(sql::Col("s", "value")));
+            if (src->member_flag) part.Where(sql::Col("s", "member"));
+            parts.push_back(sql::Share(std::move(part)));
+        }
+        if (parts.size() == 1) return q_.Add(scope + "candidates", sql::Select(*parts[0]));
+        sql::Select all;
+        all.union_all = parts;
+        sql::Select distinct;
+        distinct.Distinct().From(sql::Sub(sql::Share(std::move(all)), "c")).Item(sql::Col("c", "pid"), "pid");
+        return q_.Add(scope + "candidates", std::move(distinct));
+    }
+
+    void UseCandidates() { use_candidates_ = true; }
 
     std::string Profiles() {
         if (!profiles_.empty()) return profiles_;
@@ -737,6 +834,7 @@ public:
     std::map<std::string, int> var_ids_;
     int events_ = 0;
     int scopes_ = 0;
+    bool use_candidates_ = false;
     int nodes_made_ = 0;
     int matched_ = 0;
     std::vector<size_t> branch_pk_;
@@ -748,6 +846,7 @@ public:
 Result<Compiled> CompileMembers(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
                                 audience::Catalog* catalog) {
     Compiler c(graph, options, catalog);
+    c.UseCandidates();
     auto groups = c.CompileAudience(a, "");
     if (!groups) return std::unexpected(groups.error());
     sql::Select body;
@@ -762,6 +861,7 @@ Result<Compiled> CompileMembers(const graph::DataGraph& graph, const audience::A
 Result<Compiled> CompileMemberCount(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
                                     audience::Catalog* catalog) {
     Compiler c(graph, options, catalog);
+    c.UseCandidates();
     auto groups = c.CompileAudience(a, "");
     if (!groups) return std::unexpected(groups.error());
     sql::Select body;
@@ -813,6 +913,7 @@ Result<Compiled> CompileSuggestions(const graph::DataGraph& graph, const Suggest
 Result<Compiled> CompileEntities(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
                                  audience::Catalog* catalog) {
     Compiler c(graph, options, catalog);
+    c.UseCandidates();
     auto groups = c.CompileAudience(a, "");
     if (!groups) return std::unexpected(groups.error());
     std::vector<sql::SelectPtr> branches;
