@@ -1,6 +1,7 @@
 // Which audience runs when (activations.md, "Runs" and "Schedules"), as a state machine without threads
 // or sleeps: the caller tells it the time. The service calls Tick(clock.Now()) when NextWake() comes and
-// after every change, starts the runs it returns, and reports each end with Finished.
+// after every change, starts the runs it returns, and reports each end with Finished. Not thread-safe:
+// one owner calls it.
 //
 //   Scheduler s({.max_concurrent = 5});
 //   s.Add("premium_abandoners", *ParseSchedule(j), /*enabled=*/true, clock.Now());
