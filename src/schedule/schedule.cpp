@@ -45,7 +45,7 @@ std::string Token(std::string_view key) {
     return out;
 }
 
-std::string JsonTypeName(const Json &j) {
+std::string JsonTypeName(const Json& j) {
     switch (j.type()) {
     case Json::value_t::null:
         return "null";
@@ -76,7 +76,7 @@ class Parser {
 public:
     std::vector<Error> errors;
 
-    std::optional<Schedule> Parse(const Json &j) {
+    std::optional<Schedule> Parse(const Json& j) {
         if (!j.is_object()) {
             Err("", "a schedule must be an object, found " + JsonTypeName(j));
             return std::nullopt;
@@ -113,8 +113,8 @@ private:
         errors.push_back(Error{code, std::move(message), std::move(pointer)});
     }
 
-    void Keys(const Json &j, std::initializer_list<std::string_view> allowed, const std::string &what) {
-        for (const auto &[key, _] : j.items()) {
+    void Keys(const Json& j, std::initializer_list<std::string_view> allowed, const std::string& what) {
+        for (const auto& [key, _] : j.items()) {
             if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
                 Err(Token(key),
                     "unknown key " + text::Quote(key) + " in " + what + " (allowed: " + Join(allowed) + ")");
@@ -122,7 +122,7 @@ private:
     }
 
     // A required string member; reports it missing (at the object) or of the wrong type (at the member).
-    std::optional<std::string> String(const Json &j, const char *key, const std::string &what) {
+    std::optional<std::string> String(const Json& j, const char* key, const std::string& what) {
         auto it = j.find(key);
         if (it == j.end()) {
             Err("", std::string("missing \"") + key + "\"" + what);
@@ -135,14 +135,14 @@ private:
         return it->get<std::string>();
     }
 
-    std::optional<std::chrono::minutes> Every(const Json &j) {
+    std::optional<std::chrono::minutes> Every(const Json& j) {
         std::string allowed;
         for (size_t k = 0; k < kIntervals.size(); ++k)
             allowed += (k == 0 ? "" : k + 1 == kIntervals.size() ? " or " : ", ") + std::string(kIntervals[k].name);
         auto every = String(j, "every", " (one of " + allowed + ")");
         if (!every)
             return std::nullopt;
-        for (const auto &i : kIntervals) {
+        for (const auto& i : kIntervals) {
             if (i.name == *every)
                 return i.every;
         }
@@ -150,7 +150,7 @@ private:
         return std::nullopt;
     }
 
-    std::optional<std::array<bool, 7>> Days(const Json &j) {
+    std::optional<std::array<bool, 7>> Days(const Json& j) {
         auto it = j.find("days");
         if (it == j.end()) {
             Err("", "missing \"days\" (a list of weekdays such as [\"mon\", \"thu\"])");
@@ -168,7 +168,7 @@ private:
         std::array<std::optional<size_t>, 7> first_at{};
         bool ok = true;
         for (size_t i = 0; i < it->size(); ++i) {
-            const Json &d = (*it)[i];
+            const Json& d = (*it)[i];
             const std::string ptr = "/days/" + std::to_string(i);
             if (!d.is_string()) {
                 Err(ptr, "a weekday must be a string, found " + JsonTypeName(d));
@@ -197,12 +197,12 @@ private:
         return days;
     }
 
-    std::optional<std::chrono::minutes> Time(const Json &j) {
+    std::optional<std::chrono::minutes> Time(const Json& j) {
         auto t = String(j, "time", " (the time of day, HH:MM, 24-hour)");
         if (!t)
             return std::nullopt;
         auto digit = [](char c) { return c >= '0' && c <= '9'; };
-        const std::string &s = *t;
+        const std::string& s = *t;
         if (s.size() == 5 && digit(s[0]) && digit(s[1]) && s[2] == ':' && digit(s[3]) && digit(s[4])) {
             const int h = (s[0] - '0') * 10 + (s[1] - '0');
             const int m = (s[3] - '0') * 10 + (s[4] - '0');
@@ -213,7 +213,7 @@ private:
         return std::nullopt;
     }
 
-    std::optional<TimeZone> Zone(const Json &j) {
+    std::optional<TimeZone> Zone(const Json& j) {
         auto name = String(j, "timezone", " (an IANA time zone such as \"Europe/Paris\")");
         if (!name)
             return std::nullopt;
@@ -230,7 +230,7 @@ private:
 
 } // namespace
 
-std::expected<Schedule, std::vector<Error>> ParseSchedule(const Json &j) {
+std::expected<Schedule, std::vector<Error>> ParseSchedule(const Json& j) {
     Parser p;
     auto s = p.Parse(j);
     if (!s) {
@@ -241,17 +241,17 @@ std::expected<Schedule, std::vector<Error>> ParseSchedule(const Json &j) {
     return std::move(*s);
 }
 
-Json ToJson(const Schedule &s) {
+Json ToJson(const Schedule& s) {
     if (std::holds_alternative<ManualSchedule>(s))
         return Json{{"type", "manual"}};
-    if (const auto *i = std::get_if<IntervalSchedule>(&s)) {
-        for (const auto &n : kIntervals) {
+    if (const auto* i = std::get_if<IntervalSchedule>(&s)) {
+        for (const auto& n : kIntervals) {
             if (n.every == i->every)
                 return Json{{"type", "interval"}, {"every", n.name}};
         }
         return Json{{"type", "interval"}, {"every", std::to_string(i->every.count()) + "m"}};
     }
-    const auto &d = std::get<DaysSchedule>(s);
+    const auto& d = std::get<DaysSchedule>(s);
     Json days = Json::array();
     for (size_t i = 0; i < kDayNames.size(); ++i) {
         if (d.days[kDayEncodings[i]])
@@ -263,8 +263,8 @@ Json ToJson(const Schedule &s) {
     return Json{{"type", "days"}, {"days", days}, {"time", time}, {"timezone", d.zone.Name()}};
 }
 
-std::optional<Instant> NextSlot(const Schedule &s, Instant after) {
-    if (const auto *i = std::get_if<IntervalSchedule>(&s)) {
+std::optional<Instant> NextSlot(const Schedule& s, Instant after) {
+    if (const auto* i = std::get_if<IntervalSchedule>(&s)) {
         const std::chrono::seconds every = i->every;
         if (every <= 0s)
             return std::nullopt;
@@ -276,7 +276,7 @@ std::optional<Instant> NextSlot(const Schedule &s, Instant after) {
             --n;
         return Instant((n + 1) * every);
     }
-    if (const auto *d = std::get_if<DaysSchedule>(&s)) {
+    if (const auto* d = std::get_if<DaysSchedule>(&s)) {
         if (std::none_of(d->days.begin(), d->days.end(), [](bool b) { return b; }))
             return std::nullopt;
         const auto time_of_day = d->time_of_day % std::chrono::days(1);

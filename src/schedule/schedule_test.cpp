@@ -11,12 +11,12 @@ using namespace std::chrono_literals;
 using testing::Parse;
 
 // Every error of a schedule as "pointer: message" lines, in the order found.
-std::vector<std::string> Errors(const std::string &json) {
+std::vector<std::string> Errors(const std::string& json) {
     auto s = ParseSchedule(nlohmann::json::parse(json));
     std::vector<std::string> out;
     if (s)
         return out;
-    for (const Error &e : s.error()) {
+    for (const Error& e : s.error()) {
         EXPECT_EQ(e.code, ErrorCode::INVALID) << e.ToString();
         out.push_back(e.location + ": " + e.message);
     }
@@ -33,7 +33,7 @@ TEST(ScheduleParse, EveryInterval) {
     const std::vector<std::pair<std::string, std::chrono::minutes>> cases = {
         {"15m", 15min}, {"30m", 30min}, {"1h", 60min},   {"2h", 120min}, {"4h", 240min},
         {"6h", 360min}, {"8h", 480min}, {"12h", 720min}, {"1d", 1440min}};
-    for (const auto &[name, every] : cases) {
+    for (const auto& [name, every] : cases) {
         Schedule s = Parse(R"({"type": "interval", "every": ")" + name + R"("})");
         ASSERT_TRUE(std::holds_alternative<IntervalSchedule>(s)) << name;
         EXPECT_EQ(std::get<IntervalSchedule>(s).every, every) << name;
@@ -43,7 +43,7 @@ TEST(ScheduleParse, EveryInterval) {
 
 TEST(ScheduleParse, Days) {
     Schedule s = Parse(R"({"type": "days", "days": ["thu", "mon"], "time": "08:05", "timezone": "Europe/Paris"})");
-    const auto &d = std::get<DaysSchedule>(s);
+    const auto& d = std::get<DaysSchedule>(s);
     EXPECT_TRUE(d.On(std::chrono::Monday));
     EXPECT_TRUE(d.On(std::chrono::Thursday));
     EXPECT_FALSE(d.On(std::chrono::Sunday));

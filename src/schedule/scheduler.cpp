@@ -18,7 +18,7 @@ std::string_view ReasonName(RunReason reason) {
 
 Scheduler::Scheduler(SchedulerOptions options) : max_concurrent_(std::max(1, options.max_concurrent)) {}
 
-Scheduler::Entry *Scheduler::Find(std::string_view key) {
+Scheduler::Entry* Scheduler::Find(std::string_view key) {
     auto it = audiences_.find(key);
     return it == audiences_.end() ? nullptr : &it->second;
 }
@@ -27,7 +27,7 @@ static std::unexpected<Error> Unknown(std::string_view key) {
     return Fail(ErrorCode::NOT_FOUND, "unknown audience \"" + std::string(key) + "\"");
 }
 
-void Scheduler::Plan(Entry &e, Instant after) {
+void Scheduler::Plan(Entry& e, Instant after) {
     e.planned.reset();
     if (!e.enabled || e.queued || e.running)
         return;
@@ -38,11 +38,11 @@ void Scheduler::Plan(Entry &e, Instant after) {
     e.planned = NextSlot(e.schedule, from);
 }
 
-void Scheduler::Enqueue(const std::string &key, Entry &e, Request r) {
+void Scheduler::Enqueue(const std::string& key, Entry& e, Request r) {
     e.planned.reset();
     e.queued = true;
     QueueItem q{key, r, seq_++};
-    auto at = std::upper_bound(queue_.begin(), queue_.end(), q, [](const QueueItem &a, const QueueItem &b) {
+    auto at = std::upper_bound(queue_.begin(), queue_.end(), q, [](const QueueItem& a, const QueueItem& b) {
         return a.request.due != b.request.due ? a.request.due < b.request.due : a.seq < b.seq;
     });
     queue_.insert(at, std::move(q));
@@ -63,7 +63,7 @@ Status Scheduler::Add(std::string key, Schedule schedule, bool enabled, Instant 
 }
 
 Status Scheduler::SetSchedule(std::string_view key, Schedule schedule, Instant now) {
-    Entry *e = Find(key);
+    Entry* e = Find(key);
     if (!e)
         return Unknown(key);
     e->schedule = std::move(schedule);
@@ -75,7 +75,7 @@ Status Scheduler::Enable(std::string_view key, Instant now) {
     auto it = audiences_.find(key);
     if (it == audiences_.end())
         return Unknown(key);
-    Entry &e = it->second;
+    Entry& e = it->second;
     if (e.enabled)
         return {};
     e.enabled = true;
@@ -88,14 +88,14 @@ Status Scheduler::Enable(std::string_view key, Instant now) {
 }
 
 Status Scheduler::Disable(std::string_view key) {
-    Entry *e = Find(key);
+    Entry* e = Find(key);
     if (!e)
         return Unknown(key);
     e->enabled = false;
     e->planned.reset();
     e->follow_up.reset();
     if (e->queued) {
-        std::erase_if(queue_, [&](const QueueItem &q) { return q.key == key; });
+        std::erase_if(queue_, [&](const QueueItem& q) { return q.key == key; });
         e->queued = false;
     }
     return {};
@@ -105,7 +105,7 @@ Status Scheduler::RunNow(std::string_view key, Instant now) {
     auto it = audiences_.find(key);
     if (it == audiences_.end())
         return Unknown(key);
-    Entry &e = it->second;
+    Entry& e = it->second;
     if (!e.enabled)
         return Fail(ErrorCode::INVALID, "audience \"" + std::string(key) + "\" is disabled");
     if (e.queued)
@@ -122,7 +122,7 @@ Status Scheduler::RunNow(std::string_view key, Instant now) {
 
 std::vector<RunStart> Scheduler::Tick(Instant now) {
     // Planned runs due by now join the queue (in key order, so that ties are deterministic).
-    for (auto &[key, e] : audiences_) {
+    for (auto& [key, e] : audiences_) {
         if (!e.planned || *e.planned + e.spread > now)
             continue;
         Instant slot = *e.planned;
@@ -135,8 +135,8 @@ std::vector<RunStart> Scheduler::Tick(Instant now) {
     std::vector<RunStart> starts;
     size_t taken = 0;
     while (running_ < max_concurrent_ && taken < queue_.size()) {
-        const QueueItem &q = queue_[taken++];
-        Entry &e = audiences_.find(q.key)->second;
+        const QueueItem& q = queue_[taken++];
+        Entry& e = audiences_.find(q.key)->second;
         e.queued = false;
         e.running = true;
         ++running_;
@@ -150,7 +150,7 @@ Status Scheduler::Finished(std::string_view key, Instant at) {
     auto it = audiences_.find(key);
     if (it == audiences_.end())
         return Unknown(key);
-    Entry &e = it->second;
+    Entry& e = it->second;
     if (!e.running)
         return Fail(ErrorCode::INVALID, "audience \"" + std::string(key) + "\" has no run running");
     e.running = false;
@@ -173,7 +173,7 @@ std::optional<Instant> Scheduler::NextWake() const {
         if (!wake || t < *wake)
             wake = t;
     };
-    for (const auto &[key, e] : audiences_) {
+    for (const auto& [key, e] : audiences_) {
         if (e.planned)
             consider(*e.planned + e.spread);
     }
@@ -186,7 +186,7 @@ Result<AudienceStatus> Scheduler::Inspect(std::string_view key) const {
     auto it = audiences_.find(key);
     if (it == audiences_.end())
         return Unknown(key);
-    const Entry &e = it->second;
+    const Entry& e = it->second;
     AudienceStatus s;
     s.enabled = e.enabled;
     s.follow_up = e.follow_up.has_value();
@@ -204,7 +204,7 @@ Result<AudienceStatus> Scheduler::Inspect(std::string_view key) const {
 
 std::vector<std::string> Scheduler::Queued() const {
     std::vector<std::string> keys;
-    for (const auto &q : queue_)
+    for (const auto& q : queue_)
         keys.push_back(q.key);
     return keys;
 }

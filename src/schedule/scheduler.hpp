@@ -48,7 +48,7 @@ struct RunStart {
     Instant slot; //!< the slot for a scheduled run; the request time for a manual or enabled one
     RunReason reason;
     Instant due; //!< when it could first start (slot + spread, or the request); start - due is the queueing
-    friend bool operator==(const RunStart &, const RunStart &) = default;
+    friend bool operator==(const RunStart&, const RunStart&) = default;
 };
 
 enum class AudienceState {
@@ -134,9 +134,9 @@ private:
         std::uint64_t seq;
     };
 
-    void Plan(Entry &e, Instant after);
-    void Enqueue(const std::string &key, Entry &e, Request r);
-    Entry *Find(std::string_view key);
+    void Plan(Entry& e, Instant after);
+    void Enqueue(const std::string& key, Entry& e, Request r);
+    Entry* Find(std::string_view key);
 
     int max_concurrent_;
     int running_ = 0;

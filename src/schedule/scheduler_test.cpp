@@ -17,9 +17,9 @@ const Schedule kHourly = Parse(R"({"type": "interval", "every": "1h"})");
 const Schedule kQuarterly = Parse(R"({"type": "interval", "every": "15m"})");
 
 // Runs as "key reason slot" lines, to compare as data.
-std::vector<std::string> Lines(const std::vector<RunStart> &runs) {
+std::vector<std::string> Lines(const std::vector<RunStart>& runs) {
     std::vector<std::string> out;
-    for (const auto &r : runs)
+    for (const auto& r : runs)
         out.push_back(r.audience + " " + std::string(ReasonName(r.reason)) + " " + Utc(r.slot));
     return out;
 }
@@ -31,18 +31,18 @@ struct Driver {
     Scheduler scheduler;
     explicit Driver(int max_concurrent = 5) : scheduler(SchedulerOptions{max_concurrent}) {}
 
-    void Add(const std::string &key, const Schedule &s, bool enabled = true) {
+    void Add(const std::string& key, const Schedule& s, bool enabled = true) {
         ASSERT_TRUE(scheduler.Add(key, s, enabled, clock.Now()));
     }
-    std::vector<std::string> At(const std::string &when) {
+    std::vector<std::string> At(const std::string& when) {
         clock.Set(T(when));
         return Lines(scheduler.Tick(clock.Now()));
     }
-    void Finish(const std::string &key, const std::string &when) {
+    void Finish(const std::string& key, const std::string& when) {
         clock.Set(T(when));
         ASSERT_TRUE(scheduler.Finished(key, clock.Now())) << key;
     }
-    AudienceStatus Status(const std::string &key) { return *scheduler.Inspect(key); }
+    AudienceStatus Status(const std::string& key) { return *scheduler.Inspect(key); }
 };
 
 TEST(Scheduler, ScheduledRunStartsAtItsSlotPlusSpread) {
@@ -191,7 +191,7 @@ TEST(Scheduler, DefaultLimitIsFive) {
         (i < 5 ? expected_started : expected_queued).push_back(by_start[i].second + " scheduled 2025-03-10 10:00:00");
     EXPECT_EQ(started, expected_started);
     std::vector<std::string> queued;
-    for (const auto &k : d.scheduler.Queued())
+    for (const auto& k : d.scheduler.Queued())
         queued.push_back(k + " scheduled 2025-03-10 10:00:00");
     EXPECT_EQ(queued, expected_queued);
 }
@@ -251,12 +251,12 @@ TEST(Scheduler, NeverTwoRunsOfOneAudience) {
                 ASSERT_TRUE(d.scheduler.Disable(key));
             }
         }
-        for (const auto &r : d.scheduler.Tick(t)) {
+        for (const auto& r : d.scheduler.Tick(t)) {
             ASSERT_FALSE(running[r.audience]) << r.audience << " started twice at " << Utc(t);
             running[r.audience] = true;
         }
         // Runs last 7 to 35 minutes.
-        for (auto &[key, on] : running) {
+        for (auto& [key, on] : running) {
             if (on && (step + key[0]) % 5 == 0) {
                 ASSERT_TRUE(d.scheduler.Finished(key, t));
                 on = false;
@@ -318,7 +318,7 @@ TEST(Scheduler, DaysScheduleAcrossSpringForward) {
         const auto wake = d.scheduler.NextWake();
         ASSERT_TRUE(wake);
         d.clock.Set(*wake);
-        for (const auto &r : d.scheduler.Tick(d.clock.Now()))
+        for (const auto& r : d.scheduler.Tick(d.clock.Now()))
             slots.push_back(Utc(r.slot));
         d.clock.Advance(10min);
         ASSERT_TRUE(d.scheduler.Finished("p", d.clock.Now()));

@@ -13,17 +13,17 @@ using testing::Parse;
 using testing::T;
 using testing::Utc;
 
-Schedule Every(const std::string &every) {
+Schedule Every(const std::string& every) {
     return Parse(R"({"type": "interval", "every": ")" + every + R"("})");
 }
 
-Schedule Days(const std::string &days, const std::string &time, const std::string &zone) {
+Schedule Days(const std::string& days, const std::string& time, const std::string& zone) {
     return Parse(R"({"type": "days", "days": )" + days + R"(, "time": ")" + time + R"(", "timezone": ")" + zone +
                  R"("})");
 }
 
 // The next `n` slots after `from`, as UTC text.
-std::vector<std::string> Slots(const Schedule &s, const std::string &from, int n) {
+std::vector<std::string> Slots(const Schedule& s, const std::string& from, int n) {
     std::vector<std::string> out;
     Instant t = T(from);
     for (int i = 0; i < n; ++i) {
@@ -70,7 +70,7 @@ TEST(ScheduleInterval, NextSlotIsStrictlyAfter) {
 TEST(ScheduleInterval, EveryIntervalAtEveryMinuteOfADay) {
     // For each allowed interval and each second-offset minute of a whole day: the slot is after, aligned to
     // 00:00 UTC, and no aligned slot lies between.
-    for (const auto &[name, every] : kIntervals) {
+    for (const auto& [name, every] : kIntervals) {
         const Schedule s = Every(std::string(name));
         for (Instant t = T("2025-06-01 00:00"); t < T("2025-06-02 00:00"); t += 1min + 7s) {
             const auto next = NextSlot(s, t);
@@ -182,7 +182,7 @@ TEST(ScheduleDays, ChosenLocalTimeAllYearInManyZones) {
     for (std::string zone : {"Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC",
                              "Pacific/Chatham", "America/Sao_Paulo"}) {
         const Schedule s = Days(R"(["mon","tue","wed","thu","fri","sat","sun"])", "08:00", zone);
-        const TimeZone &tz = std::get<DaysSchedule>(s).zone;
+        const TimeZone& tz = std::get<DaysSchedule>(s).zone;
         std::set<std::chrono::local_days> days;
         Instant t = T("2024-01-01 00:00");
         for (int i = 0; i < 731; ++i) {

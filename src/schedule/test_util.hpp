@@ -12,7 +12,7 @@
 namespace kith::schedule::testing {
 
 //! "2025-03-30 01:00" or "2025-03-30 01:00:30", UTC.
-inline Instant T(const std::string &text) {
+inline Instant T(const std::string& text) {
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
     if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &s) < 5)
         throw std::invalid_argument("bad test time " + text);
@@ -34,12 +34,12 @@ inline std::string Utc(Instant t) {
     return out;
 }
 
-inline std::string Utc(const std::optional<Instant> &t) {
+inline std::string Utc(const std::optional<Instant>& t) {
     return t ? Utc(*t) : "none";
 }
 
 //! A schedule that must parse.
-inline Schedule Parse(const std::string &json) {
+inline Schedule Parse(const std::string& json) {
     auto s = ParseSchedule(nlohmann::json::parse(json));
     if (!s)
         throw std::invalid_argument("bad test schedule " + json + ": " + s.error().front().ToString());

@@ -11,20 +11,20 @@ Result<TimeZone> TimeZone::Find(std::string_view name) {
     if (name.empty() || name == "localtime")
         return Fail(ErrorCode::NOT_FOUND, "unknown IANA time zone");
     try {
-        const date::time_zone *zone = date::locate_zone(name);
+        const date::time_zone* zone = date::locate_zone(name);
         // The zone's file is read on first use: read it now, so that later conversions cannot throw.
         (void)zone->get_info(std::chrono::sys_seconds{});
         return TimeZone(zone, std::string(name));
-    } catch (const std::runtime_error &) {
+    } catch (const std::runtime_error&) {
         // locate_zone throws runtime_error both for an unknown name and for an unreadable database;
         // the database itself is checked apart so that the two are told apart.
         try {
             (void)date::get_tzdb();
-        } catch (const std::exception &db) {
+        } catch (const std::exception& db) {
             return Fail(ErrorCode::IO, std::string("cannot read the time zone database: ") + db.what());
         }
         return Fail(ErrorCode::NOT_FOUND, "unknown IANA time zone");
-    } catch (const std::exception &e) {
+    } catch (const std::exception& e) {
         return Fail(ErrorCode::IO, std::string("cannot read the time zone database: ") + e.what());
     }
 }

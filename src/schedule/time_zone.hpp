@@ -31,7 +31,7 @@ public:
     static Result<TimeZone> Find(std::string_view name);
 
     //! The zone's IANA name, as given to Find.
-    const std::string &Name() const { return name_; }
+    const std::string& Name() const { return name_; }
 
     //! The wall-clock time of `at` in this zone.
     LocalTime ToLocal(Instant at) const;
@@ -41,12 +41,12 @@ public:
     //! DST ends) resolves to its first occurrence.
     Instant Resolve(LocalTime local) const;
 
-    friend bool operator==(const TimeZone &a, const TimeZone &b) { return a.name_ == b.name_; }
+    friend bool operator==(const TimeZone& a, const TimeZone& b) { return a.name_ == b.name_; }
 
 private:
-    TimeZone(const date::time_zone *zone, std::string name) : zone_(zone), name_(std::move(name)) {}
+    TimeZone(const date::time_zone* zone, std::string name) : zone_(zone), name_(std::move(name)) {}
 
-    const date::time_zone *zone_;
+    const date::time_zone* zone_;
     std::string name_;
 };
 
