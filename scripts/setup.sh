@@ -16,6 +16,7 @@ APT_PACKAGES=(
   openssl
   libpq-dev
   postgresql  # server binaries (initdb, pg_ctl) for the tests' throwaway servers
+  libhowardhinnant-date-dev tzdata  # IANA time zones for day-and-time schedules (g++ 12 has no std::chrono::zoned_time)
 )
 
 missing=()
