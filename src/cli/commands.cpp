@@ -1,5 +1,8 @@
 #include "cli/commands.hpp"
 
+#include "audience/parser.hpp"
+#include "common/text.hpp"
+#include "engine/preview.hpp"
 #include "gen/generator.hpp"
 #include "graph/builder.hpp"
 #include "graph/warehouse_check.hpp"
@@ -8,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <fmt/format.h>
 
 namespace kith::cli {
@@ -116,7 +120,45 @@ int Demo(const DemoArgs& args) {
         fmt::print("{:<40} {:>12}\n", name.ToString(), count(name));
     }
     for (const auto& e : graph->entities) fmt::print("{:<40} {:>12}\n", e.table.ToString(), count(e.table));
-    fmt::print("\nTry: kith graph validate {} --warehouse duckdb:{}\n", graph_file, db);
+    // Sample audiences, written once, previewed on every start.
+    fs::path audiences = fs::path(args.dir) / "audiences";
+    static const std::pair<const char*, const char*> kSamples[] = {
+        {"pro_plan", R"({"groups": [{"conditions": [{"type": "trait", "trait": "plan", "filter": {"op": "equals", "value": "pro"}}]}]})"},
+        {"recent_big_orders",
+         R"({"groups": [{"conditions": [{"type": "event", "event": "Order Completed", "count": {"op": "at_least", "value": 2},
+  "window": {"within": {"value": 90, "unit": "days"}}, "where": {"filters": [{"property": "total", "op": "greater_than", "value": 100}]}}]}]})"},
+        {"premium_abandoners",
+         R"({"groups": [{"conditions": [{"type": "entity", "relationship": "user-accounts",
+  "where": {"filters": [{"column": "STATUS", "op": "equals", "value": "active"}]},
+  "children": {"conditions": [{"type": "entity", "relationship": "account-carts",
+    "where": {"filters": [{"column": "STATUS", "op": "equals", "value": "abandoned"}, {"column": "TOTAL", "op": "greater_than", "value": 200}]}}]}}]}]})"},
+    };
+    if (!fs::exists(audiences)) {
+        fs::create_directories(audiences, ec);
+        for (const auto& [key, json] : kSamples) std::ofstream(audiences / (std::string(key) + ".json")) << json << "\n";
+    }
+    audience::WarehouseCatalog catalog(**wh);
+    audience::DirectoryLibrary library(audiences.string());
+    engine::Session session{*graph, **wh, &catalog, &library};
+    auto as_of = engine::ParseAsOf("2026-01-01T00:00:00Z");
+    fmt::print("\nSample audiences (as of 2026-01-01T00:00:00Z):\n");
+    for (const auto& [key, json] : kSamples) {
+        (void)json;
+        std::string file = (audiences / (std::string(key) + ".json")).string();
+        auto text = text::ReadFile(file);
+        if (!text) continue;
+        audience::ParseContext ctx{*graph, &catalog, &library};
+        auto a = audience::ParseAudience(*text, file, ctx);
+        if (!a) continue;
+        auto p = engine::RunPreview(session, *a, *as_of);
+        if (!p) return PrintError(p.error());
+        std::string rels;
+        for (const auto& [rel, r] : p->relationships) rels += fmt::format(", {} {}", r.count, rel);
+        fmt::print("  {:<20} {:>8} members{}\n", key, p->count, rels);
+    }
+    fmt::print("\nTry: kith preview --warehouse duckdb:{} --graph {} --audience {} --as-of 2026-01-01\n", db, graph_file,
+               (audiences / "premium_abandoners.json").string());
+    fmt::print("     kith graph validate {} --warehouse duckdb:{}\n", graph_file, db);
     return 0;
 }
 
