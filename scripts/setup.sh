@@ -15,6 +15,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libfmt-dev libcli11-dev
   openssl
   libpq-dev
+  libtomlplusplus-dev libsqlite3-dev libyaml-cpp-dev
   postgresql  # server binaries (initdb, pg_ctl) for the tests' throwaway servers
 )
 
