@@ -250,7 +250,7 @@ TEST_F(StoreTest, BaselineIsTheLastGoodSnapshot) {
     EXPECT_TRUE(s->Transaction([&](Tx& tx) { return tx.ForgetSnapshot(run2); }));
 }
 
-class OutboxTest : public StoreTest {
+class StoreOutbox : public StoreTest {
 protected:
     void SetUp() override {
         StoreTest::SetUp();
@@ -278,7 +278,7 @@ protected:
     int64_t audience_ = 0, activation_ = 0, run_ = 0;
 };
 
-TEST_F(OutboxTest, MessageIdsAreUnique) {
+TEST_F(StoreOutbox, MessageIdsAreUnique) {
     auto events = Events({"m1", "m2", "m1"});
     auto n = store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(run_, events); });
     ASSERT_TRUE(n) << n.error().ToString();
@@ -294,7 +294,7 @@ TEST_F(OutboxTest, MessageIdsAreUnique) {
     EXPECT_EQ(Sql("SELECT count(*) FROM outbox"), "3");
 }
 
-TEST_F(OutboxTest, TransactionsRollBackOnError) {
+TEST_F(StoreOutbox, TransactionsRollBackOnError) {
     auto good = Events({"a1", "a2"});
     auto bad = Events({"b1"});
     bad[0].activation_id = 999; // no such activation: a foreign key violation
@@ -327,7 +327,7 @@ TEST_F(OutboxTest, TransactionsRollBackOnError) {
     EXPECT_EQ(*n, 2);
 }
 
-TEST_F(OutboxTest, DeliveryStatesAndRetries) {
+TEST_F(StoreOutbox, DeliveryStatesAndRetries) {
     auto events = Events({"x1", "x2", "x3", "x4"});
     ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(run_, events); }));
     auto due = store_->Transaction([&](Tx& tx) { return tx.DueEvents(tx.Now(), 10); });
@@ -359,7 +359,7 @@ TEST_F(OutboxTest, DeliveryStatesAndRetries) {
     EXPECT_EQ((*filtered)->filter_stage, "source");
 }
 
-TEST_F(OutboxTest, TransactionsDoNotNest) {
+TEST_F(StoreOutbox, TransactionsDoNotNest) {
     auto r = store_->Transaction([&](Tx&) -> Status {
         return store_->Transaction([](Tx&) -> Status { return {}; });
     });
