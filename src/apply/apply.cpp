@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <map>
-#include <regex>
 #include <set>
 
 namespace kith::apply {
@@ -109,9 +108,30 @@ struct Document {
     std::string key;
 };
 
+bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+// [A-Za-z0-9_][A-Za-z0-9_-]{0,127}
 bool ValidKey(const std::string& key) {
-    static const std::regex pattern("[A-Za-z0-9_][A-Za-z0-9_-]{0,127}");
-    return std::regex_match(key, pattern);
+    if (key.empty() || key.size() > 128 || key[0] == '-') return false;
+    return std::all_of(key.begin(), key.end(), [](char c) { return IsAlnum(c) || c == '_' || c == '-'; });
+}
+
+// HH:MM from 00:00 to 23:59.
+bool ValidTime(const std::string& t) {
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (t.size() != 5 || t[2] != ':' || !digit(t[0]) || !digit(t[1]) || !digit(t[3]) || !digit(t[4])) return false;
+    return (t[0] - '0') * 10 + (t[1] - '0') < 24 && t[3] < '6';
+}
+
+// "UTC" or Area/Location[/...] of letters, digits, '_', '+' and '-'.
+bool TimeZoneShape(const std::string& tz) {
+    if (tz == "UTC") return true;
+    size_t slash = tz.find('/');
+    if (slash == std::string::npos || slash == 0 || tz.back() == '/' || tz.find("//") != std::string::npos) {
+        return false;
+    }
+    return std::all_of(tz.begin(), tz.end(),
+                       [](char c) { return IsAlnum(c) || c == '_' || c == '+' || c == '-' || c == '/'; });
 }
 
 void CheckSchedule(const json& obj, Checker& c) {
@@ -152,13 +172,11 @@ void CheckSchedule(const json& obj, Checker& c) {
                 }
             }
         }
-        static const std::regex hhmm("([01][0-9]|2[0-3]):[0-5][0-9]");
-        if (auto t = c.String(s, "time", "/schedule", true); t && !std::regex_match(*t, hhmm)) {
+        if (auto t = c.String(s, "time", "/schedule", true); t && !ValidTime(*t)) {
             c.Err("/schedule/time", "\"time\" must be HH:MM (00:00 to 23:59), found " + text::Quote(*t));
         }
         if (auto tz = c.String(s, "timezone", "/schedule", true)) {
-            static const std::regex zone("UTC|[A-Za-z_]+(/[A-Za-z0-9_+-]+)+");
-            bool known = std::regex_match(*tz, zone) && tz->find("..") == std::string::npos;
+            bool known = TimeZoneShape(*tz);
             std::error_code ec;
             if (known && fs::is_directory("/usr/share/zoneinfo", ec)) {
                 known = *tz == "UTC" || fs::is_regular_file(fs::path("/usr/share/zoneinfo") / *tz, ec);

@@ -285,6 +285,33 @@ TEST_F(ApplyTest, DuplicateKeysAndUnknownKinds) {
     EXPECT_EQ(p.find("notes.txt"), std::string::npos) << p;
 }
 
+TEST_F(ApplyTest, ScheduleRules) {
+    if (!fs::is_directory("/usr/share/zoneinfo")) GTEST_SKIP() << "no time zone database on this machine";
+    Write("a.yaml", R"(kind: audience
+key: a
+definition: {groups: [{conditions: [{type: trait, trait: plan}]}]}
+schedule: {type: days, days: [mon, mon, funday], time: "24:00", timezone: Mars/Olympus_Mons}
+)");
+    Write("b.yaml", R"(kind: audience
+key: b-1
+definition: {groups: [{conditions: [{type: trait, trait: plan}]}]}
+schedule: {type: days, days: [sun], time: "23:59", timezone: ../../etc/passwd, at: now}
+)");
+    auto r = Apply();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(Problems(r.error()), File("a.yaml") + ":/schedule/days/1: day \"mon\" is listed twice\n" + File("a.yaml") +
+                                       ":/schedule/days/2: unknown day \"funday\" (expected mon, tue, wed, thu, fri, "
+                                       "sat or sun)\n" +
+                                       File("a.yaml") + ":/schedule/time: \"time\" must be HH:MM (00:00 to 23:59), "
+                                       "found \"24:00\"\n" +
+                                       File("a.yaml") + ":/schedule/timezone: unknown IANA time zone "
+                                       "\"Mars/Olympus_Mons\"\n" +
+                                       File("b.yaml") + ":/schedule/at: unknown key \"at\" in a days schedule "
+                                       "(allowed: type, days, time, timezone)\n" +
+                                       File("b.yaml") + ":/schedule/timezone: unknown IANA time zone "
+                                       "\"../../etc/passwd\"\n");
+}
+
 TEST_F(ApplyTest, MissingFolderIsFatal) {
     Context ctx{*graph_, catalog_.get(), *store_, 1};
     auto r = ApplyDirectory((root_ / "nope").string(), ctx);

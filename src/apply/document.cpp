@@ -2,13 +2,13 @@
 
 #include "common/text.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <limits>
-#include <regex>
 #include <yaml-cpp/yaml.h>
 
 namespace kith::apply {
@@ -19,21 +19,51 @@ using nlohmann::json;
 
 std::string At(const std::string& file, int line, int column) { return fmt::format("{}:{}:{}", file, line, column); }
 
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// [-+]?[0-9]+
+bool IsInteger(std::string_view s) {
+    if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+    return !s.empty() && std::all_of(s.begin(), s.end(), IsDigit);
+}
+
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool IsFloat(std::string_view s) {
+    size_t i = 0;
+    auto digits = [&] {
+        size_t start = i;
+        while (i < s.size() && IsDigit(s[i])) ++i;
+        return i - start;
+    };
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    size_t whole = digits();
+    size_t fraction = 0;
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        fraction = digits();
+    }
+    if (whole == 0 && fraction == 0) return false;
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+        if (digits() == 0) return false;
+    }
+    return i == s.size();
+}
+
 // A plain scalar under the YAML 1.2 core schema.
 json PlainScalar(const std::string& s) {
     if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
     if (s == "true" || s == "True" || s == "TRUE") return true;
     if (s == "false" || s == "False" || s == "FALSE") return false;
-    static const std::regex integer("[-+]?[0-9]+");
-    static const std::regex floating(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-    if (std::regex_match(s, integer)) {
+    if (IsInteger(s)) {
         int64_t v = 0;
         const char* begin = s.data() + (s[0] == '+' ? 1 : 0);
         auto [end, ec] = std::from_chars(begin, s.data() + s.size(), v);
         if (ec == std::errc() && end == s.data() + s.size()) return v;
         return std::strtod(s.c_str(), nullptr); // out of int64 range
     }
-    if (std::regex_match(s, floating)) return std::strtod(s.c_str(), nullptr);
+    if (IsFloat(s)) return std::strtod(s.c_str(), nullptr);
     if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf") return std::numeric_limits<double>::infinity();
     if (s == "-.inf" || s == "-.Inf" || s == "-.INF") return -std::numeric_limits<double>::infinity();
     return s;
