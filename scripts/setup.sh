@@ -15,6 +15,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libfmt-dev libcli11-dev
   openssl
   libpq-dev
+  libtomlplusplus-dev libsqlite3-dev libyaml-cpp-dev
   postgresql  # server binaries (initdb, pg_ctl) for the tests' throwaway servers
   libhowardhinnant-date-dev tzdata  # IANA time zones for day-and-time schedules (g++ 12 has no std::chrono::zoned_time)
 )

@@ -1,6 +1,7 @@
 // kith: the command-line entry point. Each subcommand is a thin layer over a
 // library function; exit codes follow cli.md (0 ok, 1 invalid input, 2 usage,
 // 3 warehouse error).
+#include "cli/apply_command.hpp"
 #include "cli/audience_commands.hpp"
 #include "cli/commands.hpp"
 
@@ -78,6 +79,12 @@ int main(int argc, char** argv) {
     copy->add_option("--schemas", copy_args.schemas, "Comma-separated schemas (default: every non-system schema)")
         ->delimiter(',');
 
+    kith::cli::ApplyArgs apply_args;
+    auto* apply = app.add_subcommand("apply", "Create or update the audiences and activations of a folder (all or nothing)");
+    apply->add_option("--config", apply_args.config, "Config file (TOML)")->required();
+    apply->add_option("DIR", apply_args.dir, "Folder of .json, .yaml and .yml files, one audience or activation each")
+        ->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -95,5 +102,6 @@ int main(int argc, char** argv) {
     if (explain->parsed()) return kith::cli::Explain(aud);
     if (suggest->parsed()) return kith::cli::Suggest(sug);
     if (copy->parsed()) return kith::cli::Copy(copy_args);
+    if (apply->parsed()) return kith::cli::Apply(apply_args);
     return 2;
 }

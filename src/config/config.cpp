@@ -1,0 +1,205 @@
+#include "config/config.hpp"
+
+#include "common/text.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fmt/format.h>
+#include <functional>
+#include <map>
+#include <toml++/toml.h>
+
+namespace kith::config {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Absolute(const std::string& path, const std::string& directory) {
+    fs::path p(path);
+    if (p.is_relative()) p = fs::path(directory) / p;
+    return p.lexically_normal().string();
+}
+
+std::string TypeName(const toml::node& n) {
+    switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    default: return "a date or time";
+    }
+}
+
+// Walks the parsed document, filling a Config and collecting every problem.
+class Reader {
+public:
+    explicit Reader(std::string path) : path_(std::move(path)) {}
+
+    void Err(const toml::source_region& at, std::string message) {
+        Location loc{path_, static_cast<int>(at.begin.line), static_cast<int>(at.begin.column)};
+        if (!loc.IsSet()) loc.line = 1, loc.column = 1;
+        problems.push_back(Diagnostic{loc, std::move(message)});
+    }
+
+    using Setter = std::function<void(const toml::node&, const std::string& name)>;
+
+    // Checks every key of tbl against the known ones; known keys are handed to their setter.
+    void Table(const toml::table& tbl, const std::string& prefix, const std::map<std::string, Setter>& known) {
+        for (auto&& [k, v] : tbl) {
+            std::string name = prefix + std::string(k.str());
+            auto it = known.find(std::string(k.str()));
+            if (it == known.end()) {
+                std::string list;
+                for (const auto& [n, _] : known) list += (list.empty() ? "" : ", ") + prefix + n;
+                Err(k.source(), fmt::format("unknown key {} (known: {})", text::Quote(name), list));
+                continue;
+            }
+            it->second(v, name);
+        }
+    }
+
+    Setter String(std::string& target, std::function<std::string(const std::string&)> check = {}) {
+        return [this, &target, check](const toml::node& v, const std::string& name) {
+            if (!v.is_string()) {
+                Err(v.source(), fmt::format("{} must be a string, found {}", name, TypeName(v)));
+                return;
+            }
+            std::string s = v.as_string()->get();
+            if (s.empty()) {
+                Err(v.source(), fmt::format("{} must not be empty", name));
+                return;
+            }
+            if (check) {
+                if (std::string why = check(s); !why.empty()) {
+                    Err(v.source(), fmt::format("{}: {}", name, why));
+                    return;
+                }
+            }
+            target = s;
+        };
+    }
+
+    Setter Integer(int64_t& target, int64_t min, int64_t max) {
+        return [this, &target, min, max](const toml::node& v, const std::string& name) {
+            if (!v.is_integer()) {
+                Err(v.source(), fmt::format("{} must be an integer, found {}", name, TypeName(v)));
+                return;
+            }
+            int64_t n = v.as_integer()->get();
+            if (n < min || n > max) {
+                Err(v.source(), fmt::format("{} must be between {} and {}, found {}", name, min, max, n));
+                return;
+            }
+            target = n;
+        };
+    }
+
+    Setter SubTable(const std::string& prefix, std::map<std::string, Setter> known) {
+        return [this, prefix, known = std::move(known)](const toml::node& v, const std::string& name) {
+            if (!v.is_table()) {
+                Err(v.source(), fmt::format("{} must be a table, found {}", name, TypeName(v)));
+                return;
+            }
+            Table(*v.as_table(), prefix, known);
+        };
+    }
+
+    std::vector<Diagnostic> problems;
+
+private:
+    std::string path_;
+};
+
+std::string CheckWarehouse(const std::string& uri) {
+    if (uri.starts_with("duckdb:") && uri.size() > 7) return "";
+    if (uri.starts_with("postgresql://") || uri.starts_with("postgres://")) return "";
+    return "expected duckdb:PATH or postgresql://..., found " + text::Quote(uri);
+}
+
+std::string CheckListen(const std::string& listen) {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0) return "expected host:port, found " + text::Quote(listen);
+    std::string port = listen.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(port) < 1 || std::stoi(port) > 65535) {
+        return "the port must be a number from 1 to 65535, found " + text::Quote(port);
+    }
+    return "";
+}
+
+} // namespace
+
+std::string ResolveWarehouse(const std::string& uri, const std::string& directory) {
+    if (!uri.starts_with("duckdb:")) return uri;
+    std::string path = uri.substr(7);
+    if (path.empty() || path == ":memory:" || path.starts_with(":memory:")) return uri;
+    return "duckdb:" + Absolute(path, directory);
+}
+
+Config Defaults(const std::string& directory) {
+    Config c;
+    std::error_code ec;
+    fs::path dir = fs::absolute(directory.empty() ? fs::path(".") : fs::path(directory), ec);
+    c.directory = dir.lexically_normal().string();
+    c.warehouse = ResolveWarehouse("duckdb:warehouse.duckdb", c.directory);
+    c.graph = Absolute("graph.hcl", c.directory);
+    c.state = Absolute("state.sqlite", c.directory);
+    return c;
+}
+
+std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std::string& path) {
+    Config c = Defaults(fs::path(path).parent_path().string());
+    c.file = path;
+    toml::table doc;
+    try {
+        doc = toml::parse(text, path);
+    } catch (const toml::parse_error& e) {
+        const auto& at = e.source().begin;
+        return std::unexpected(Diagnostics{Diagnostic{
+            Location{path, std::max(1, static_cast<int>(at.line)), std::max(1, static_cast<int>(at.column))},
+            std::string(e.description())}});
+    }
+    Reader r(path);
+    std::string warehouse, graph, state;
+    r.Table(doc, "",
+            {
+                {"warehouse", r.String(warehouse, CheckWarehouse)},
+                {"graph", r.String(graph)},
+                {"state", r.String(state)},
+                {"listen", r.String(c.listen, CheckListen)},
+                {"runs", r.SubTable("runs.",
+                                    {
+                                        {"max_concurrent", r.Integer(c.runs.max_concurrent, 1, 1000)},
+                                        {"max_start_delay_s", r.Integer(c.runs.max_start_delay_s, 0, 3600)},
+                                        {"keep_snapshots", r.Integer(c.runs.keep_snapshots, 2, 1000)},
+                                    })},
+                {"delivery", r.SubTable("delivery.",
+                                        {
+                                            {"retry_for_s", r.Integer(c.delivery.retry_for_s, 0, 30 * 86400)},
+                                            {"activation_rate", r.Integer(c.delivery.activation_rate, 1, 1000000)},
+                                            {"workspace_rate", r.Integer(c.delivery.workspace_rate, 1, 1000000)},
+                                            {"max_event_bytes",
+                                             r.Integer(c.delivery.max_event_bytes, 1024, 64 * 1024 * 1024)},
+                                            {"timeout_s", r.Integer(c.delivery.timeout_s, 1, 3600)},
+                                        })},
+            });
+    if (!r.problems.empty()) {
+        SortByLocation(r.problems);
+        return std::unexpected(std::move(r.problems));
+    }
+    if (!warehouse.empty()) c.warehouse = ResolveWarehouse(warehouse, c.directory);
+    if (!graph.empty()) c.graph = Absolute(graph, c.directory);
+    if (!state.empty()) c.state = Absolute(state, c.directory);
+    return c;
+}
+
+std::expected<Config, Diagnostics> LoadConfig(const std::string& path) {
+    auto text = text::ReadFile(path);
+    if (!text) return std::unexpected(Diagnostics{Diagnostic{Location{path, 0, 0}, text.error().message}});
+    return ParseConfig(*text, path);
+}
+
+} // namespace kith::config

@@ -1,0 +1,63 @@
+// The service's config file (TOML, cli.md): where the warehouse, the data graph
+// and the state store are, where the service listens, and the settings of runs
+// and delivery in tables of their own. Every value has a default, so an empty
+// file (or none) is a valid config; relative paths resolve against the config
+// file's folder; an unknown key or a value of the wrong type is an error at its
+// file:line:col, and every such problem is reported at once.
+//
+//   auto c = config::LoadConfig("kith.toml");
+//   if (!c) for (auto& d : c.error()) std::cerr << d.ToString() << "\n";
+//   auto wh = warehouse::Open(c->warehouse);
+#pragma once
+
+#include "common/diagnostic.hpp"
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+
+namespace kith::config {
+
+//! `[runs]`: how audience runs are scheduled.
+struct RunsSettings {
+    int64_t max_concurrent = 5;        //!< runs executing at once; the others queue
+    int64_t max_start_delay_s = 300;   //!< a scheduled run starts up to this long after its slot (spreads load)
+    int64_t keep_snapshots = 5;        //!< warehouse snapshots kept per audience, so old runs can be listed again
+};
+
+//! `[delivery]`: how events reach destinations.
+struct DeliverySettings {
+    int64_t retry_for_s = 4 * 3600;          //!< retryable failures are retried for this long, then fail for good
+    int64_t activation_rate = 500;           //!< events per second per activation
+    int64_t workspace_rate = 1500;           //!< events per second per workspace
+    int64_t max_event_bytes = 32 * 1024;     //!< larger events are filtered at source
+    int64_t timeout_s = 30;                  //!< one request's timeout
+};
+
+struct Config {
+    std::string file;      //!< the config file read; empty for Defaults()
+    std::string directory; //!< the folder relative paths resolved against (absolute)
+    std::string warehouse; //!< "duckdb:/abs/path" or a PostgreSQL URI
+    std::string graph;     //!< absolute path of the data graph file
+    std::string state;     //!< absolute path of the state store (SQLite)
+    std::string listen = "127.0.0.1:8080"; //!< host:port of the service
+    RunsSettings runs;
+    DeliverySettings delivery;
+};
+
+//! The defaults, with paths in directory: warehouse "duckdb:warehouse.duckdb", graph "graph.hcl",
+//! state "state.sqlite", listen "127.0.0.1:8080".
+Config Defaults(const std::string& directory);
+
+//! Parses TOML text; path names the file in errors and its folder anchors relative paths.
+std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std::string& path);
+
+//! Reads and parses a config file; an unreadable file is one diagnostic at line 0.
+std::expected<Config, Diagnostics> LoadConfig(const std::string& path);
+
+//! Resolves a warehouse URI against a folder: "duckdb:rel.duckdb" becomes "duckdb:/dir/rel.duckdb";
+//! "duckdb::memory:", absolute duckdb paths and PostgreSQL URIs are kept.
+std::string ResolveWarehouse(const std::string& uri, const std::string& directory);
+
+} // namespace kith::config

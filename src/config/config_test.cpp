@@ -1,0 +1,122 @@
+#include "config/config.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace kith::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Messages(const Diagnostics& d) {
+    std::string out;
+    for (const auto& x : d) out += x.ToString() + "\n";
+    return out;
+}
+
+TEST(Config, EmptyFileGivesDefaultsBesideIt) {
+    auto c = ParseConfig("", "/srv/kith/kith.toml");
+    ASSERT_TRUE(c) << Messages(c.error());
+    EXPECT_EQ(c->directory, "/srv/kith");
+    EXPECT_EQ(c->warehouse, "duckdb:/srv/kith/warehouse.duckdb");
+    EXPECT_EQ(c->graph, "/srv/kith/graph.hcl");
+    EXPECT_EQ(c->state, "/srv/kith/state.sqlite");
+    EXPECT_EQ(c->listen, "127.0.0.1:8080");
+    EXPECT_EQ(c->runs.max_concurrent, 5);
+    EXPECT_EQ(c->delivery.retry_for_s, 4 * 3600);
+    EXPECT_EQ(c->delivery.activation_rate, 500);
+    EXPECT_EQ(c->delivery.workspace_rate, 1500);
+}
+
+TEST(Config, RelativePathsResolveAgainstTheFilesFolder) {
+    auto c = ParseConfig(R"(
+warehouse = "duckdb:data/w.duckdb"
+graph = "../graphs/g.hcl"
+state = "/var/lib/kith/state.db"
+listen = "0.0.0.0:9000"
+)",
+                         "/srv/kith/kith.toml");
+    ASSERT_TRUE(c) << Messages(c.error());
+    EXPECT_EQ(c->warehouse, "duckdb:/srv/kith/data/w.duckdb");
+    EXPECT_EQ(c->graph, "/srv/graphs/g.hcl");
+    EXPECT_EQ(c->state, "/var/lib/kith/state.db");
+    EXPECT_EQ(c->listen, "0.0.0.0:9000");
+}
+
+TEST(Config, PostgresAndMemoryUrisAreKept) {
+    auto c = ParseConfig("warehouse = \"postgresql://u@127.0.0.1:5432/db\"\n", "/a/k.toml");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->warehouse, "postgresql://u@127.0.0.1:5432/db");
+    EXPECT_EQ(ResolveWarehouse("duckdb::memory:", "/a"), "duckdb::memory:");
+    EXPECT_EQ(ResolveWarehouse("duckdb:/abs/w.duckdb", "/a"), "duckdb:/abs/w.duckdb");
+}
+
+TEST(Config, TablesHoldRunAndDeliverySettings) {
+    auto c = ParseConfig(R"(
+[runs]
+max_concurrent = 2
+[delivery]
+retry_for_s = 60
+activation_rate = 10
+)",
+                         "/a/k.toml");
+    ASSERT_TRUE(c) << Messages(c.error());
+    EXPECT_EQ(c->runs.max_concurrent, 2);
+    EXPECT_EQ(c->delivery.retry_for_s, 60);
+    EXPECT_EQ(c->delivery.activation_rate, 10);
+    EXPECT_EQ(c->delivery.workspace_rate, 1500);
+}
+
+TEST(Config, EveryProblemIsReportedAtItsLine) {
+    auto c = ParseConfig(R"(warehouse = "mysql://x"
+grpah = "g.hcl"
+listen = 8080
+[runs]
+max_concurrent = 0
+parallel = 3
+[web]
+)",
+                         "k.toml");
+    ASSERT_FALSE(c);
+    EXPECT_EQ(Messages(c.error()),
+              "k.toml:1:13: warehouse: expected duckdb:PATH or postgresql://..., found \"mysql://x\"\n"
+              "k.toml:2:1: unknown key \"grpah\" (known: delivery, graph, listen, runs, state, warehouse)\n"
+              "k.toml:3:10: listen must be a string, found an integer\n"
+              "k.toml:5:18: runs.max_concurrent must be between 1 and 1000, found 0\n"
+              "k.toml:6:1: unknown key \"runs.parallel\" (known: runs.keep_snapshots, runs.max_concurrent, "
+              "runs.max_start_delay_s)\n"
+              "k.toml:7:2: unknown key \"web\" (known: delivery, graph, listen, runs, state, warehouse)\n");
+}
+
+TEST(Config, SyntaxErrorHasALocation) {
+    auto c = ParseConfig("warehouse = \n", "k.toml");
+    ASSERT_FALSE(c);
+    ASSERT_EQ(c.error().size(), 1u);
+    EXPECT_EQ(c.error()[0].location.line, 1);
+    EXPECT_EQ(c.error()[0].location.file, "k.toml");
+}
+
+TEST(Config, LoadReadsTheFile) {
+    fs::path dir = fs::temp_directory_path() / ("kith_config_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    std::ofstream(dir / "kith.toml") << "graph = \"g.json\"\n";
+    auto c = LoadConfig((dir / "kith.toml").string());
+    ASSERT_TRUE(c) << Messages(c.error());
+    EXPECT_EQ(c->graph, (dir / "g.json").string());
+    auto missing = LoadConfig((dir / "none.toml").string());
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error()[0].location.line, 0);
+    fs::remove_all(dir);
+}
+
+TEST(Config, ListenNeedsAPort) {
+    EXPECT_FALSE(ParseConfig("listen = \"localhost\"\n", "k.toml"));
+    EXPECT_FALSE(ParseConfig("listen = \"localhost:0\"\n", "k.toml"));
+    EXPECT_FALSE(ParseConfig("listen = \"localhost:99999\"\n", "k.toml"));
+    EXPECT_TRUE(ParseConfig("listen = \"[::1]:8080\"\n", "k.toml"));
+}
+
+} // namespace
+} // namespace kith::config

@@ -1,0 +1,124 @@
+#include "store/migrations.hpp"
+
+namespace kith::store {
+
+namespace {
+
+// Version 1: the control plane's tables. Timestamps are integer UTC milliseconds.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE workspaces (
+    id          INTEGER PRIMARY KEY,
+    key         TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+INSERT INTO workspaces (id, key, name, created_at) VALUES (1, 'default', 'Default', 0);
+
+CREATE TABLE audiences (
+    id                  INTEGER PRIMARY KEY,
+    workspace_id        INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    key                 TEXT NOT NULL,
+    name                TEXT NOT NULL,
+    description         TEXT NOT NULL DEFAULT '',
+    folder              TEXT NOT NULL DEFAULT '',
+    enabled             INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+    schedule            TEXT NOT NULL CHECK (json_valid(schedule)),
+    definition          TEXT NOT NULL CHECK (json_valid(definition)),
+    definition_version  INTEGER NOT NULL,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL,
+    UNIQUE (workspace_id, key)
+);
+
+CREATE TABLE audience_versions (
+    audience_id  INTEGER NOT NULL REFERENCES audiences(id) ON DELETE CASCADE,
+    version      INTEGER NOT NULL,
+    definition   TEXT NOT NULL CHECK (json_valid(definition)),
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (audience_id, version)
+);
+
+CREATE TABLE activations (
+    id            INTEGER PRIMARY KEY,
+    workspace_id  INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    key           TEXT NOT NULL,
+    audience_id   INTEGER NOT NULL REFERENCES audiences(id) ON DELETE CASCADE,
+    destination   TEXT NOT NULL CHECK (json_valid(destination)),
+    action        TEXT NOT NULL,
+    trigger_type  TEXT NOT NULL CHECK (trigger_type IN
+                      ('profile_enters', 'profile_exits', 'entity_enters', 'entity_exits', 'membership_changed')),
+    entity        TEXT NOT NULL DEFAULT '',
+    event_name    TEXT NOT NULL DEFAULT '',
+    identifiers   TEXT NOT NULL CHECK (json_valid(identifiers)),
+    enrichment    TEXT NOT NULL CHECK (json_valid(enrichment)),
+    mapping       TEXT NOT NULL CHECK (json_valid(mapping)),
+    backfill      INTEGER NOT NULL DEFAULT 1 CHECK (backfill IN (0, 1)),
+    enabled       INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    first_run_id  INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    UNIQUE (workspace_id, key)
+);
+CREATE INDEX activations_by_audience ON activations (audience_id);
+
+CREATE TABLE runs (
+    id                  INTEGER PRIMARY KEY,
+    audience_id         INTEGER NOT NULL REFERENCES audiences(id) ON DELETE CASCADE,
+    definition_version  INTEGER NOT NULL,
+    status              TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed')),
+    reason              TEXT NOT NULL,
+    queued_at           INTEGER NOT NULL,
+    started_at          INTEGER,
+    finished_at         INTEGER,
+    queueing_ms         INTEGER,
+    extracting_ms       INTEGER,
+    preparing_ms        INTEGER,
+    summary             TEXT CHECK (summary IS NULL OR json_valid(summary)),
+    error               TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX runs_by_audience ON runs (audience_id, id);
+CREATE INDEX runs_unfinished ON runs (status) WHERE status IN ('queued', 'running');
+
+CREATE TABLE snapshots (
+    run_id          INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    audience_id     INTEGER NOT NULL REFERENCES audiences(id) ON DELETE CASCADE,
+    members_table   TEXT NOT NULL,
+    entities_table  TEXT NOT NULL,
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX snapshots_by_audience ON snapshots (audience_id, run_id);
+
+CREATE TABLE baselines (
+    audience_id  INTEGER PRIMARY KEY REFERENCES audiences(id) ON DELETE CASCADE,
+    run_id       INTEGER NOT NULL REFERENCES snapshots(run_id),
+    updated_at   INTEGER NOT NULL
+);
+
+CREATE TABLE outbox (
+    id               INTEGER PRIMARY KEY,
+    activation_id    INTEGER NOT NULL REFERENCES activations(id) ON DELETE CASCADE,
+    run_id           INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    message_id       TEXT NOT NULL UNIQUE,
+    event_name       TEXT NOT NULL DEFAULT '',
+    payload          TEXT NOT NULL CHECK (json_valid(payload)),
+    status           TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed', 'filtered')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  INTEGER NOT NULL,
+    last_error       TEXT NOT NULL DEFAULT '',
+    filter_stage     TEXT NOT NULL DEFAULT '' CHECK (filter_stage IN ('', 'source', 'destination')),
+    created_at       INTEGER NOT NULL,
+    finished_at      INTEGER
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX outbox_by_activation ON outbox (activation_id, created_at);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "workspaces, audiences with history, activations, runs, snapshots, outbox", kV1},
+};
+
+} // namespace
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+} // namespace kith::store

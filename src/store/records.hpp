@@ -1,0 +1,142 @@
+// The records the control-plane store holds: audiences and their definition
+// history, activations, runs, warehouse snapshot bookkeeping and the event
+// outbox. Timestamps are UTC milliseconds since the epoch; JSON values are
+// stored as canonical text (object keys sorted, no spaces), so equal JSON is
+// equal text.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kith::store {
+
+//! What an upsert did.
+enum class Change { CREATED, UPDATED, UNCHANGED };
+//! "created", "updated", "unchanged".
+std::string_view ChangeName(Change change);
+
+//! The canonical text of a JSON value: keys sorted, no whitespace, invalid UTF-8 replaced.
+std::string CanonicalJson(const nlohmann::json& value);
+
+struct Workspace {
+    int64_t id = 0;
+    std::string key;
+    std::string name;
+    int64_t created_at = 0;
+};
+
+//! An audience as written by a person (an apply file, the API).
+struct AudienceSpec {
+    std::string key;
+    std::string name;
+    std::string description;
+    std::string folder;
+    bool enabled = false;
+    nlohmann::json schedule = {{"type", "manual"}};
+    nlohmann::json definition = nlohmann::json::object(); //!< {"groups": [...]} as audiences.md defines it
+};
+
+struct AudienceRecord {
+    int64_t id = 0;
+    int64_t workspace_id = 0;
+    AudienceSpec spec;
+    int64_t version = 0; //!< the current definition's version (1 for the first)
+    int64_t created_at = 0;
+    int64_t updated_at = 0;
+};
+
+//! One row of an audience's definition history.
+struct AudienceVersion {
+    int64_t version = 0;
+    nlohmann::json definition;
+    int64_t created_at = 0;
+};
+
+struct ActivationSpec {
+    std::string key;
+    std::string audience; //!< the audience's key (same workspace)
+    nlohmann::json destination = nlohmann::json::object(); //!< {"type": "webhook", ...settings}
+    std::string action;
+    std::string trigger;    //!< profile_enters, profile_exits, entity_enters, entity_exits, membership_changed
+    std::string entity;     //!< relationship slug for entity triggers, else empty
+    std::string event_name; //!< empty: the trigger's default
+    nlohmann::json identifiers = nlohmann::json::array();
+    nlohmann::json enrichment = nlohmann::json::object();
+    nlohmann::json mapping = nullptr;
+    bool backfill = true;
+    bool enabled = true;
+};
+
+struct ActivationRecord {
+    int64_t id = 0;
+    int64_t workspace_id = 0;
+    int64_t audience_id = 0;
+    ActivationSpec spec;
+    std::optional<int64_t> first_run_id; //!< the run that first sent events for it (its backfill run)
+    int64_t created_at = 0;
+    int64_t updated_at = 0;
+};
+
+enum class RunStatus { QUEUED, RUNNING, COMPLETED, FAILED };
+//! "queued", "running", "completed", "failed".
+std::string_view RunStatusName(RunStatus status);
+std::optional<RunStatus> ParseRunStatus(std::string_view name);
+
+struct Run {
+    int64_t id = 0;
+    int64_t audience_id = 0;
+    int64_t definition_version = 0; //!< the audience definition the run evaluates
+    RunStatus status = RunStatus::QUEUED;
+    std::string reason; //!< why it runs: manual, schedule, enabled, retry, ...
+    int64_t queued_at = 0;
+    std::optional<int64_t> started_at;
+    std::optional<int64_t> finished_at;
+    std::optional<int64_t> queueing_ms;
+    std::optional<int64_t> extracting_ms;
+    std::optional<int64_t> preparing_ms;
+    nlohmann::json summary = nullptr; //!< the change summary, null until known
+    std::string error;
+};
+
+//! The warehouse tables holding one run's membership and matched-entity snapshot.
+struct Snapshot {
+    int64_t run_id = 0;
+    int64_t audience_id = 0;
+    std::string members_table;
+    std::string entities_table;
+    int64_t created_at = 0;
+};
+
+enum class EventStatus { PENDING, DELIVERED, FAILED, FILTERED };
+//! "pending", "delivered", "failed", "filtered".
+std::string_view EventStatusName(EventStatus status);
+std::optional<EventStatus> ParseEventStatus(std::string_view name);
+
+//! An event to queue for delivery.
+struct NewEvent {
+    int64_t activation_id = 0;
+    std::string message_id; //!< stable across retries and restarts; unique in the outbox
+    std::string event_name;
+    nlohmann::json payload;
+};
+
+struct OutboxEvent {
+    int64_t id = 0;
+    int64_t activation_id = 0;
+    std::optional<int64_t> run_id;
+    std::string message_id;
+    std::string event_name;
+    nlohmann::json payload;
+    EventStatus status = EventStatus::PENDING;
+    int64_t attempts = 0;
+    int64_t next_attempt_at = 0;
+    std::string last_error; //!< or the reason it was filtered
+    std::string filter_stage; //!< "source" or "destination" when FILTERED
+    int64_t created_at = 0;
+    std::optional<int64_t> finished_at; //!< when delivered, failed for good or filtered
+};
+
+} // namespace kith::store

@@ -1,0 +1,616 @@
+#include "store/store.hpp"
+
+#include "store/migrations.hpp"
+
+#include <chrono>
+#include <fmt/format.h>
+
+namespace kith::store {
+
+namespace {
+
+using nlohmann::json;
+
+template <class T> std::unexpected<Error> Propagate(const Result<T>& r) { return std::unexpected(r.error()); }
+
+json ParseStored(const std::string& text) {
+    // Stored JSON was written by CanonicalJson and checked by json_valid(); never throws in practice.
+    return json::parse(text, nullptr, false);
+}
+
+int64_t SystemNow() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+constexpr const char* kAudienceColumns =
+    "id, workspace_id, key, name, description, folder, enabled, schedule, definition, definition_version, "
+    "created_at, updated_at";
+
+AudienceRecord ReadAudience(const sqlite::Statement& st) {
+    AudienceRecord a;
+    a.id = st.Int(0);
+    a.workspace_id = st.Int(1);
+    a.spec.key = st.Text(2);
+    a.spec.name = st.Text(3);
+    a.spec.description = st.Text(4);
+    a.spec.folder = st.Text(5);
+    a.spec.enabled = st.Int(6) != 0;
+    a.spec.schedule = ParseStored(st.Text(7));
+    a.spec.definition = ParseStored(st.Text(8));
+    a.version = st.Int(9);
+    a.created_at = st.Int(10);
+    a.updated_at = st.Int(11);
+    return a;
+}
+
+constexpr const char* kActivationColumns =
+    "a.id, a.workspace_id, a.key, a.audience_id, au.key, a.destination, a.action, a.trigger_type, a.entity, "
+    "a.event_name, a.identifiers, a.enrichment, a.mapping, a.backfill, a.enabled, a.first_run_id, a.created_at, "
+    "a.updated_at";
+
+ActivationRecord ReadActivation(const sqlite::Statement& st) {
+    ActivationRecord a;
+    a.id = st.Int(0);
+    a.workspace_id = st.Int(1);
+    a.spec.key = st.Text(2);
+    a.audience_id = st.Int(3);
+    a.spec.audience = st.Text(4);
+    a.spec.destination = ParseStored(st.Text(5));
+    a.spec.action = st.Text(6);
+    a.spec.trigger = st.Text(7);
+    a.spec.entity = st.Text(8);
+    a.spec.event_name = st.Text(9);
+    a.spec.identifiers = ParseStored(st.Text(10));
+    a.spec.enrichment = ParseStored(st.Text(11));
+    a.spec.mapping = ParseStored(st.Text(12));
+    a.spec.backfill = st.Int(13) != 0;
+    a.spec.enabled = st.Int(14) != 0;
+    a.first_run_id = st.OptionalInt(15);
+    a.created_at = st.Int(16);
+    a.updated_at = st.Int(17);
+    return a;
+}
+
+constexpr const char* kRunColumns = "id, audience_id, definition_version, status, reason, queued_at, started_at, "
+                                    "finished_at, queueing_ms, extracting_ms, preparing_ms, summary, error";
+
+Run ReadRun(const sqlite::Statement& st) {
+    Run r;
+    r.id = st.Int(0);
+    r.audience_id = st.Int(1);
+    r.definition_version = st.Int(2);
+    r.status = ParseRunStatus(st.Text(3)).value_or(RunStatus::FAILED);
+    r.reason = st.Text(4);
+    r.queued_at = st.Int(5);
+    r.started_at = st.OptionalInt(6);
+    r.finished_at = st.OptionalInt(7);
+    r.queueing_ms = st.OptionalInt(8);
+    r.extracting_ms = st.OptionalInt(9);
+    r.preparing_ms = st.OptionalInt(10);
+    r.summary = st.IsNull(11) ? json(nullptr) : ParseStored(st.Text(11));
+    r.error = st.Text(12);
+    return r;
+}
+
+constexpr const char* kSnapshotColumns = "run_id, audience_id, members_table, entities_table, created_at";
+
+Snapshot ReadSnapshot(const sqlite::Statement& st) {
+    return Snapshot{st.Int(0), st.Int(1), st.Text(2), st.Text(3), st.Int(4)};
+}
+
+constexpr const char* kEventColumns = "id, activation_id, run_id, message_id, event_name, payload, status, attempts, "
+                                      "next_attempt_at, last_error, filter_stage, created_at, finished_at";
+
+OutboxEvent ReadEvent(const sqlite::Statement& st) {
+    OutboxEvent e;
+    e.id = st.Int(0);
+    e.activation_id = st.Int(1);
+    e.run_id = st.OptionalInt(2);
+    e.message_id = st.Text(3);
+    e.event_name = st.Text(4);
+    e.payload = ParseStored(st.Text(5));
+    e.status = ParseEventStatus(st.Text(6)).value_or(EventStatus::FAILED);
+    e.attempts = st.Int(7);
+    e.next_attempt_at = st.Int(8);
+    e.last_error = st.Text(9);
+    e.filter_stage = st.Text(10);
+    e.created_at = st.Int(11);
+    e.finished_at = st.OptionalInt(12);
+    return e;
+}
+
+// Runs a query and reads every row with read.
+template <class T, class Read, class... A>
+Result<std::vector<T>> All(sqlite::Database& db, const std::string& sql, Read read, const A&... args) {
+    auto st = db.Prepare(sql);
+    if (!st) return Propagate(st);
+    st->BindAll(args...);
+    std::vector<T> out;
+    while (true) {
+        auto row = st->Step();
+        if (!row) return Propagate(row);
+        if (!*row) return out;
+        out.push_back(read(*st));
+    }
+}
+
+template <class T, class Read, class... A>
+Result<std::optional<T>> One(sqlite::Database& db, const std::string& sql, Read read, const A&... args) {
+    auto rows = All<T>(db, sql, read, args...);
+    if (!rows) return Propagate(rows);
+    if (rows->empty()) return std::optional<T>();
+    return std::optional<T>(std::move(rows->front()));
+}
+
+// Fails with NOT_FOUND when an UPDATE touched no row.
+Status Touched(sqlite::Database& db, Status s, const std::string& what) {
+    if (!s) return s;
+    if (db.Changes() == 0) return Fail(ErrorCode::NOT_FOUND, what + " does not exist");
+    return {};
+}
+
+} // namespace
+
+std::string_view ChangeName(Change change) {
+    switch (change) {
+    case Change::CREATED: return "created";
+    case Change::UPDATED: return "updated";
+    case Change::UNCHANGED: return "unchanged";
+    }
+    return "?";
+}
+
+std::string CanonicalJson(const nlohmann::json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string_view RunStatusName(RunStatus status) {
+    switch (status) {
+    case RunStatus::QUEUED: return "queued";
+    case RunStatus::RUNNING: return "running";
+    case RunStatus::COMPLETED: return "completed";
+    case RunStatus::FAILED: return "failed";
+    }
+    return "?";
+}
+
+std::optional<RunStatus> ParseRunStatus(std::string_view name) {
+    for (RunStatus s : {RunStatus::QUEUED, RunStatus::RUNNING, RunStatus::COMPLETED, RunStatus::FAILED}) {
+        if (RunStatusName(s) == name) return s;
+    }
+    return std::nullopt;
+}
+
+std::string_view EventStatusName(EventStatus status) {
+    switch (status) {
+    case EventStatus::PENDING: return "pending";
+    case EventStatus::DELIVERED: return "delivered";
+    case EventStatus::FAILED: return "failed";
+    case EventStatus::FILTERED: return "filtered";
+    }
+    return "?";
+}
+
+std::optional<EventStatus> ParseEventStatus(std::string_view name) {
+    for (EventStatus s : {EventStatus::PENDING, EventStatus::DELIVERED, EventStatus::FAILED, EventStatus::FILTERED}) {
+        if (EventStatusName(s) == name) return s;
+    }
+    return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Store
+
+int64_t Store::LatestSchemaVersion() { return Migrations().back().version; }
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Options options) {
+    std::unique_ptr<Store> s(new Store());
+    s->path_ = path;
+    s->options_ = std::move(options);
+    if (!s->options_.clock) s->options_.clock = SystemNow;
+    auto db = sqlite::Database::Open(path);
+    if (!db) return Propagate(db);
+    s->db_ = std::move(*db);
+    // The busy timeout first: switching to WAL needs a lock another process may hold.
+    if (auto ok = s->db_.Exec(fmt::format("PRAGMA busy_timeout = {}", s->options_.busy_timeout_ms)); !ok) {
+        return Propagate(ok);
+    }
+    auto mode = One<std::string>(s->db_, "PRAGMA journal_mode = WAL",
+                                 [](const sqlite::Statement& st) { return st.Text(0); });
+    if (!mode) return Propagate(mode);
+    if (mode->value_or("") != "wal") {
+        return Fail(ErrorCode::IO, "state store: cannot switch to WAL mode (journal mode is " + mode->value_or("") + ")",
+                    path);
+    }
+    if (auto ok = s->db_.Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL"); !ok) return Propagate(ok);
+    if (auto ok = s->Migrate(); !ok) return Propagate(ok);
+    return s;
+}
+
+Status Store::Migrate() {
+    if (auto ok = db_.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER "
+                           "NOT NULL)");
+        !ok) {
+        return ok;
+    }
+    auto current = [&]() -> Result<int64_t> {
+        auto v = One<int64_t>(db_, "SELECT coalesce(max(version), 0) FROM schema_version",
+                              [](const sqlite::Statement& st) { return st.Int(0); });
+        if (!v) return Propagate(v);
+        return v->value_or(0);
+    };
+    auto before = current();
+    if (!before) return Propagate(before);
+    if (*before > LatestSchemaVersion()) {
+        return Fail(ErrorCode::INVALID,
+                    fmt::format("state store has schema version {}, newer than this kith knows ({}); use a newer kith",
+                                *before, LatestSchemaVersion()),
+                    path_);
+    }
+    for (const Migration& m : Migrations()) {
+        auto ok = Transaction([&](Tx&) -> Status {
+            // Another process may have migrated since we looked: decide inside the write transaction.
+            auto now = current();
+            if (!now) return Propagate(now);
+            if (*now >= m.version) return {};
+            if (auto run = db_.Exec(m.sql); !run) {
+                return Fail(run.error().code,
+                            fmt::format("migration {} ({}): {}", m.version, m.description, run.error().message), path_);
+            }
+            return db_.Run("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", m.version,
+                           options_.clock());
+        });
+        if (!ok) return ok;
+    }
+    auto after = current();
+    if (!after) return Propagate(after);
+    schema_version_ = *after;
+    return {};
+}
+
+Status Store::Begin() {
+    if (in_transaction_) return Fail(ErrorCode::INTERNAL, "state store: transactions do not nest", path_);
+    if (auto ok = db_.Exec("BEGIN IMMEDIATE"); !ok) return ok;
+    in_transaction_ = true;
+    return {};
+}
+
+Status Store::Commit() {
+    auto ok = db_.Exec("COMMIT");
+    if (ok) in_transaction_ = false;
+    return ok;
+}
+
+void Store::Rollback() {
+    if (!in_transaction_) return;
+    (void)db_.Exec("ROLLBACK");
+    in_transaction_ = false;
+}
+
+Result<Change> Store::UpsertAudience(int64_t workspace, const AudienceSpec& spec) {
+    return Transaction([&](Tx& tx) { return tx.UpsertAudience(workspace, spec); });
+}
+Result<std::optional<AudienceRecord>> Store::GetAudience(int64_t workspace, const std::string& key) {
+    return Transaction([&](Tx& tx) { return tx.GetAudience(workspace, key); });
+}
+Result<std::vector<AudienceRecord>> Store::ListAudiences(int64_t workspace) {
+    return Transaction([&](Tx& tx) { return tx.ListAudiences(workspace); });
+}
+Result<std::vector<AudienceVersion>> Store::AudienceHistory(int64_t audience_id) {
+    return Transaction([&](Tx& tx) { return tx.AudienceHistory(audience_id); });
+}
+Result<Change> Store::UpsertActivation(int64_t workspace, const ActivationSpec& spec) {
+    return Transaction([&](Tx& tx) { return tx.UpsertActivation(workspace, spec); });
+}
+Result<std::vector<ActivationRecord>> Store::ListActivations(int64_t workspace) {
+    return Transaction([&](Tx& tx) { return tx.ListActivations(workspace); });
+}
+Result<int64_t> Store::CreateRun(int64_t audience_id, const std::string& reason) {
+    return Transaction([&](Tx& tx) { return tx.CreateRun(audience_id, reason); });
+}
+Status Store::UpdateRun(const Run& run) {
+    return Transaction([&](Tx& tx) { return tx.UpdateRun(run); });
+}
+Result<std::vector<Run>> Store::LastRuns(int64_t audience_id, int limit) {
+    return Transaction([&](Tx& tx) { return tx.LastRuns(audience_id, limit); });
+}
+Result<std::optional<Run>> Store::GetRun(int64_t id) {
+    return Transaction([&](Tx& tx) { return tx.GetRun(id); });
+}
+Result<int64_t> Store::DefaultWorkspace() {
+    return Transaction([&](Tx& tx) { return tx.EnsureWorkspace("default"); });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tx
+
+Tx::~Tx() {
+    if (!finished_) store_.Rollback();
+}
+
+sqlite::Database& Tx::db() { return store_.db_; }
+
+int64_t Tx::Now() const { return store_.options_.clock(); }
+
+Result<int64_t> Tx::EnsureWorkspace(const std::string& key) {
+    auto id = One<int64_t>(db(), "SELECT id FROM workspaces WHERE key = ?",
+                           [](const sqlite::Statement& st) { return st.Int(0); }, key);
+    if (!id) return Propagate(id);
+    if (*id) return **id;
+    if (auto ok = db().Run("INSERT INTO workspaces (key, name, created_at) VALUES (?, ?, ?)", key, key, Now()); !ok) {
+        return Propagate(ok);
+    }
+    return db().LastInsertId();
+}
+
+Result<std::vector<Workspace>> Tx::ListWorkspaces() {
+    return All<Workspace>(db(), "SELECT id, key, name, created_at FROM workspaces ORDER BY id",
+                          [](const sqlite::Statement& st) {
+                              return Workspace{st.Int(0), st.Text(1), st.Text(2), st.Int(3)};
+                          });
+}
+
+Result<Change> Tx::UpsertAudience(int64_t workspace, const AudienceSpec& spec) {
+    auto existing = GetAudience(workspace, spec.key);
+    if (!existing) return Propagate(existing);
+    std::string definition = CanonicalJson(spec.definition);
+    std::string schedule = CanonicalJson(spec.schedule);
+    int64_t now = Now();
+    if (!*existing) {
+        auto ok = db().Run("INSERT INTO audiences (workspace_id, key, name, description, folder, enabled, schedule, "
+                           "definition, definition_version, created_at, updated_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                           workspace, spec.key, spec.name, spec.description, spec.folder, spec.enabled, schedule,
+                           definition, now, now);
+        if (!ok) return Propagate(ok);
+        int64_t id = db().LastInsertId();
+        ok = db().Run("INSERT INTO audience_versions (audience_id, version, definition, created_at) VALUES (?, 1, ?, ?)",
+                      id, definition, now);
+        if (!ok) return Propagate(ok);
+        return Change::CREATED;
+    }
+    const AudienceRecord& old = **existing;
+    bool definition_changed = CanonicalJson(old.spec.definition) != definition;
+    bool other_changed = old.spec.name != spec.name || old.spec.description != spec.description ||
+                         old.spec.folder != spec.folder || old.spec.enabled != spec.enabled ||
+                         CanonicalJson(old.spec.schedule) != schedule;
+    if (!definition_changed && !other_changed) return Change::UNCHANGED;
+    int64_t version = old.version + (definition_changed ? 1 : 0);
+    auto ok = db().Run("UPDATE audiences SET name = ?, description = ?, folder = ?, enabled = ?, schedule = ?, "
+                       "definition = ?, definition_version = ?, updated_at = ? WHERE id = ?",
+                       spec.name, spec.description, spec.folder, spec.enabled, schedule, definition, version, now,
+                       old.id);
+    if (!ok) return Propagate(ok);
+    if (definition_changed) {
+        ok = db().Run("INSERT INTO audience_versions (audience_id, version, definition, created_at) VALUES (?, ?, ?, ?)",
+                      old.id, version, definition, now);
+        if (!ok) return Propagate(ok);
+    }
+    return Change::UPDATED;
+}
+
+Result<std::optional<AudienceRecord>> Tx::GetAudience(int64_t workspace, const std::string& key) {
+    return One<AudienceRecord>(db(), fmt::format("SELECT {} FROM audiences WHERE workspace_id = ? AND key = ?",
+                                                 kAudienceColumns),
+                               ReadAudience, workspace, key);
+}
+
+Result<std::optional<AudienceRecord>> Tx::GetAudienceById(int64_t id) {
+    return One<AudienceRecord>(db(), fmt::format("SELECT {} FROM audiences WHERE id = ?", kAudienceColumns),
+                               ReadAudience, id);
+}
+
+Result<std::vector<AudienceRecord>> Tx::ListAudiences(int64_t workspace) {
+    return All<AudienceRecord>(
+        db(), fmt::format("SELECT {} FROM audiences WHERE workspace_id = ? ORDER BY key", kAudienceColumns),
+        ReadAudience, workspace);
+}
+
+Result<std::vector<AudienceVersion>> Tx::AudienceHistory(int64_t audience_id) {
+    return All<AudienceVersion>(
+        db(), "SELECT version, definition, created_at FROM audience_versions WHERE audience_id = ? ORDER BY version",
+        [](const sqlite::Statement& st) { return AudienceVersion{st.Int(0), ParseStored(st.Text(1)), st.Int(2)}; },
+        audience_id);
+}
+
+Result<Change> Tx::UpsertActivation(int64_t workspace, const ActivationSpec& spec) {
+    auto audience = GetAudience(workspace, spec.audience);
+    if (!audience) return Propagate(audience);
+    if (!*audience) return Fail(ErrorCode::NOT_FOUND, fmt::format("audience \"{}\" does not exist", spec.audience));
+    auto existing = GetActivation(workspace, spec.key);
+    if (!existing) return Propagate(existing);
+    std::string destination = CanonicalJson(spec.destination), identifiers = CanonicalJson(spec.identifiers),
+                enrichment = CanonicalJson(spec.enrichment), mapping = CanonicalJson(spec.mapping);
+    int64_t now = Now();
+    int64_t audience_id = (*audience)->id;
+    if (!*existing) {
+        auto ok = db().Run("INSERT INTO activations (workspace_id, key, audience_id, destination, action, trigger_type, "
+                           "entity, event_name, identifiers, enrichment, mapping, backfill, enabled, created_at, "
+                           "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           workspace, spec.key, audience_id, destination, spec.action, spec.trigger, spec.entity,
+                           spec.event_name, identifiers, enrichment, mapping, spec.backfill, spec.enabled, now, now);
+        if (!ok) return Propagate(ok);
+        return Change::CREATED;
+    }
+    const ActivationRecord& old = **existing;
+    bool same = old.audience_id == audience_id && CanonicalJson(old.spec.destination) == destination &&
+                old.spec.action == spec.action && old.spec.trigger == spec.trigger &&
+                old.spec.entity == spec.entity && old.spec.event_name == spec.event_name &&
+                CanonicalJson(old.spec.identifiers) == identifiers &&
+                CanonicalJson(old.spec.enrichment) == enrichment && CanonicalJson(old.spec.mapping) == mapping &&
+                old.spec.backfill == spec.backfill && old.spec.enabled == spec.enabled;
+    if (same) return Change::UNCHANGED;
+    auto ok = db().Run("UPDATE activations SET audience_id = ?, destination = ?, action = ?, trigger_type = ?, "
+                       "entity = ?, event_name = ?, identifiers = ?, enrichment = ?, mapping = ?, backfill = ?, "
+                       "enabled = ?, updated_at = ? WHERE id = ?",
+                       audience_id, destination, spec.action, spec.trigger, spec.entity, spec.event_name, identifiers,
+                       enrichment, mapping, spec.backfill, spec.enabled, now, old.id);
+    if (!ok) return Propagate(ok);
+    return Change::UPDATED;
+}
+
+Result<std::optional<ActivationRecord>> Tx::GetActivation(int64_t workspace, const std::string& key) {
+    return One<ActivationRecord>(
+        db(),
+        fmt::format("SELECT {} FROM activations a JOIN audiences au ON au.id = a.audience_id "
+                    "WHERE a.workspace_id = ? AND a.key = ?",
+                    kActivationColumns),
+        ReadActivation, workspace, key);
+}
+
+Result<std::vector<ActivationRecord>> Tx::ListActivations(int64_t workspace, std::optional<int64_t> audience_id) {
+    return All<ActivationRecord>(
+        db(),
+        fmt::format("SELECT {} FROM activations a JOIN audiences au ON au.id = a.audience_id "
+                    "WHERE a.workspace_id = ? AND (? IS NULL OR a.audience_id = ?) ORDER BY a.key",
+                    kActivationColumns),
+        ReadActivation, workspace, audience_id, audience_id);
+}
+
+Status Tx::SetActivationFirstRun(int64_t activation_id, int64_t run_id) {
+    auto ok = db().Run("UPDATE activations SET first_run_id = coalesce(first_run_id, ?) WHERE id = ?", run_id,
+                       activation_id);
+    return Touched(db(), ok, fmt::format("activation {}", activation_id));
+}
+
+Result<int64_t> Tx::CreateRun(int64_t audience_id, const std::string& reason) {
+    auto audience = GetAudienceById(audience_id);
+    if (!audience) return Propagate(audience);
+    if (!*audience) return Fail(ErrorCode::NOT_FOUND, fmt::format("audience {} does not exist", audience_id));
+    auto ok = db().Run("INSERT INTO runs (audience_id, definition_version, status, reason, queued_at) "
+                       "VALUES (?, ?, 'queued', ?, ?)",
+                       audience_id, (*audience)->version, reason, Now());
+    if (!ok) return Propagate(ok);
+    return db().LastInsertId();
+}
+
+Status Tx::UpdateRun(const Run& run) {
+    std::optional<std::string> summary;
+    if (!run.summary.is_null()) summary = CanonicalJson(run.summary);
+    auto ok = db().Run("UPDATE runs SET status = ?, started_at = ?, finished_at = ?, queueing_ms = ?, "
+                       "extracting_ms = ?, preparing_ms = ?, summary = ?, error = ? WHERE id = ?",
+                       RunStatusName(run.status), run.started_at, run.finished_at, run.queueing_ms, run.extracting_ms,
+                       run.preparing_ms, summary, run.error, run.id);
+    return Touched(db(), ok, fmt::format("run {}", run.id));
+}
+
+Result<std::optional<Run>> Tx::GetRun(int64_t id) {
+    return One<Run>(db(), fmt::format("SELECT {} FROM runs WHERE id = ?", kRunColumns), ReadRun, id);
+}
+
+Result<std::vector<Run>> Tx::LastRuns(int64_t audience_id, int limit) {
+    return All<Run>(db(), fmt::format("SELECT {} FROM runs WHERE audience_id = ? ORDER BY id DESC LIMIT ?", kRunColumns),
+                    ReadRun, audience_id, limit);
+}
+
+Result<std::vector<Run>> Tx::UnfinishedRuns() {
+    return All<Run>(
+        db(), fmt::format("SELECT {} FROM runs WHERE status IN ('queued', 'running') ORDER BY id", kRunColumns),
+        ReadRun);
+}
+
+Status Tx::RecordSnapshot(const Snapshot& s) {
+    return db().Run("INSERT INTO snapshots (run_id, audience_id, members_table, entities_table, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    s.run_id, s.audience_id, s.members_table, s.entities_table, s.created_at ? s.created_at : Now());
+}
+
+Status Tx::SetBaseline(int64_t audience_id, int64_t run_id) {
+    auto snapshot = One<Snapshot>(db(), fmt::format("SELECT {} FROM snapshots WHERE run_id = ?", kSnapshotColumns),
+                                  ReadSnapshot, run_id);
+    if (!snapshot) return Propagate(snapshot);
+    if (!*snapshot || (*snapshot)->audience_id != audience_id) {
+        return Fail(ErrorCode::NOT_FOUND, fmt::format("run {} has no snapshot of audience {}", run_id, audience_id));
+    }
+    return db().Run("INSERT INTO baselines (audience_id, run_id, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (audience_id) DO UPDATE SET run_id = excluded.run_id, updated_at = excluded.updated_at",
+                    audience_id, run_id, Now());
+}
+
+Result<std::optional<Snapshot>> Tx::Baseline(int64_t audience_id) {
+    return One<Snapshot>(db(),
+                         "SELECT s.run_id, s.audience_id, s.members_table, s.entities_table, s.created_at "
+                         "FROM baselines b JOIN snapshots s ON s.run_id = b.run_id WHERE b.audience_id = ?",
+                         ReadSnapshot, audience_id);
+}
+
+Result<std::vector<Snapshot>> Tx::Snapshots(int64_t audience_id) {
+    return All<Snapshot>(
+        db(), fmt::format("SELECT {} FROM snapshots WHERE audience_id = ? ORDER BY run_id DESC", kSnapshotColumns),
+        ReadSnapshot, audience_id);
+}
+
+Status Tx::ForgetSnapshot(int64_t run_id) {
+    return db().Run("DELETE FROM snapshots WHERE run_id = ?", run_id);
+}
+
+Result<int64_t> Tx::EnqueueEvents(std::optional<int64_t> run_id, std::span<const NewEvent> events) {
+    auto st = db().Prepare("INSERT INTO outbox (activation_id, run_id, message_id, event_name, payload, status, "
+                           "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) "
+                           "ON CONFLICT (message_id) DO NOTHING");
+    if (!st) return Propagate(st);
+    int64_t now = Now(), queued = 0;
+    for (const NewEvent& e : events) {
+        st->BindAll(e.activation_id, run_id, e.message_id, e.event_name, CanonicalJson(e.payload), now, now);
+        if (auto ok = st->Run(); !ok) return Propagate(ok);
+        queued += db().Changes();
+        st->Reset();
+    }
+    return queued;
+}
+
+Result<std::vector<OutboxEvent>> Tx::DueEvents(int64_t now, int limit) {
+    return All<OutboxEvent>(db(),
+                            fmt::format("SELECT {} FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? "
+                                        "ORDER BY next_attempt_at, id LIMIT ?",
+                                        kEventColumns),
+                            ReadEvent, now, limit);
+}
+
+Result<std::optional<OutboxEvent>> Tx::GetEvent(const std::string& message_id) {
+    return One<OutboxEvent>(db(), fmt::format("SELECT {} FROM outbox WHERE message_id = ?", kEventColumns), ReadEvent,
+                            message_id);
+}
+
+Status Tx::MarkDelivered(int64_t event_id) {
+    auto ok = db().Run("UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = '', "
+                       "finished_at = ? WHERE id = ?",
+                       Now(), event_id);
+    return Touched(db(), ok, fmt::format("event {}", event_id));
+}
+
+Status Tx::MarkRetry(int64_t event_id, int64_t next_attempt_at, const std::string& error) {
+    auto ok = db().Run("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
+                       "WHERE id = ? AND status = 'pending'",
+                       next_attempt_at, error, event_id);
+    return Touched(db(), ok, fmt::format("pending event {}", event_id));
+}
+
+Status Tx::MarkFailed(int64_t event_id, const std::string& error) {
+    auto ok = db().Run("UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, finished_at = ? "
+                       "WHERE id = ?",
+                       error, Now(), event_id);
+    return Touched(db(), ok, fmt::format("event {}", event_id));
+}
+
+Status Tx::MarkFiltered(int64_t event_id, const std::string& stage, const std::string& reason) {
+    auto ok = db().Run("UPDATE outbox SET status = 'filtered', filter_stage = ?, last_error = ?, finished_at = ? "
+                       "WHERE id = ?",
+                       stage, reason, Now(), event_id);
+    return Touched(db(), ok, fmt::format("event {}", event_id));
+}
+
+Result<std::map<EventStatus, int64_t>> Tx::CountEvents(int64_t activation_id) {
+    auto rows = All<std::pair<std::string, int64_t>>(
+        db(), "SELECT status, count(*) FROM outbox WHERE activation_id = ? GROUP BY status",
+        [](const sqlite::Statement& st) { return std::pair(st.Text(0), st.Int(1)); }, activation_id);
+    if (!rows) return Propagate(rows);
+    std::map<EventStatus, int64_t> out;
+    for (const auto& [status, n] : *rows) {
+        if (auto s = ParseEventStatus(status)) out[*s] = n;
+    }
+    return out;
+}
+
+} // namespace kith::store

@@ -1,0 +1,173 @@
+// The control-plane store: kith's own state (audiences, activations, runs,
+// snapshot bookkeeping, the event outbox) in one embedded SQLite file, in WAL
+// mode with foreign keys on. Opening a store applies the migrations it lacks;
+// a store written by a newer kith is refused. Every change of several rows
+// happens inside one transaction:
+//
+//   auto store = store::Store::Open("state.sqlite");
+//   auto ok = (*store)->Transaction([&](store::Tx& tx) -> Status {
+//       auto run = tx.CreateRun(audience_id, "manual");
+//       if (!run) return std::unexpected(run.error());
+//       auto queued = tx.EnqueueEvents(*run, events);
+//       if (!queued) return std::unexpected(queued.error());  // nothing of this body is kept
+//       return {};
+//   });
+//
+// A body that returns an error (or throws) rolls the transaction back. A Store
+// is used by one thread at a time; several processes may open the same file.
+#pragma once
+
+#include "common/error.hpp"
+#include "store/records.hpp"
+#include "store/sqlite.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace kith::store {
+
+class Store;
+
+//! The operations on the store, valid inside Store::Transaction.
+class Tx {
+public:
+    Tx(const Tx&) = delete;
+    Tx& operator=(const Tx&) = delete;
+
+    //! The workspace's id, creating it (named after its key) when missing. "default" always exists.
+    Result<int64_t> EnsureWorkspace(const std::string& key);
+    Result<std::vector<Workspace>> ListWorkspaces();
+
+    //! Creates or updates an audience by key. A changed definition (by canonical JSON) adds a history version;
+    //! other changed fields update the row in place; nothing changed writes nothing.
+    Result<Change> UpsertAudience(int64_t workspace, const AudienceSpec& spec);
+    Result<std::optional<AudienceRecord>> GetAudience(int64_t workspace, const std::string& key);
+    Result<std::optional<AudienceRecord>> GetAudienceById(int64_t id);
+    //! Ordered by key.
+    Result<std::vector<AudienceRecord>> ListAudiences(int64_t workspace);
+    //! Every definition version, oldest first.
+    Result<std::vector<AudienceVersion>> AudienceHistory(int64_t audience_id);
+
+    //! Creates or updates an activation by key; its audience (by key) must exist.
+    Result<Change> UpsertActivation(int64_t workspace, const ActivationSpec& spec);
+    Result<std::optional<ActivationRecord>> GetActivation(int64_t workspace, const std::string& key);
+    //! Ordered by key; only the audience's when audience_id is given.
+    Result<std::vector<ActivationRecord>> ListActivations(int64_t workspace,
+                                                          std::optional<int64_t> audience_id = std::nullopt);
+    //! Records the run that first sent events for the activation (no-op once set).
+    Status SetActivationFirstRun(int64_t activation_id, int64_t run_id);
+
+    //! Queues a run of the audience's current definition; returns its id.
+    Result<int64_t> CreateRun(int64_t audience_id, const std::string& reason);
+    //! Writes status, times, step durations, summary and error of an existing run.
+    Status UpdateRun(const Run& run);
+    Result<std::optional<Run>> GetRun(int64_t id);
+    //! The audience's latest runs, newest first.
+    Result<std::vector<Run>> LastRuns(int64_t audience_id, int limit = 50);
+    //! Queued and running runs of every audience (what a restart must finish or fail), oldest first.
+    Result<std::vector<Run>> UnfinishedRuns();
+
+    //! Records the warehouse tables of a run's snapshot.
+    Status RecordSnapshot(const Snapshot& snapshot);
+    //! Makes a recorded snapshot the audience's baseline (the last good run).
+    Status SetBaseline(int64_t audience_id, int64_t run_id);
+    //! The audience's baseline snapshot, if any.
+    Result<std::optional<Snapshot>> Baseline(int64_t audience_id);
+    //! The audience's snapshots, newest first.
+    Result<std::vector<Snapshot>> Snapshots(int64_t audience_id);
+    //! Forgets a snapshot (after its warehouse tables are dropped); the baseline cannot be forgotten.
+    Status ForgetSnapshot(int64_t run_id);
+
+    //! Queues events of a run as pending, due now. An event whose message_id is already in the outbox is
+    //! skipped (a repeated run queues nothing twice); returns how many were queued.
+    Result<int64_t> EnqueueEvents(std::optional<int64_t> run_id, std::span<const NewEvent> events);
+    //! Pending events due at `now`, oldest first.
+    Result<std::vector<OutboxEvent>> DueEvents(int64_t now, int limit);
+    Result<std::optional<OutboxEvent>> GetEvent(const std::string& message_id);
+    Status MarkDelivered(int64_t event_id);
+    //! One more failed attempt, to be retried at next_attempt_at.
+    Status MarkRetry(int64_t event_id, int64_t next_attempt_at, const std::string& error);
+    //! Failed for good.
+    Status MarkFailed(int64_t event_id, const std::string& error);
+    //! Dropped: stage is "source" or "destination".
+    Status MarkFiltered(int64_t event_id, const std::string& stage, const std::string& reason);
+    //! Events per status for an activation.
+    Result<std::map<EventStatus, int64_t>> CountEvents(int64_t activation_id);
+
+    int64_t Now() const;
+
+private:
+    friend class Store;
+    explicit Tx(Store& store) : store_(store) {}
+    ~Tx();
+    sqlite::Database& db();
+
+    Store& store_;
+    bool finished_ = false;
+};
+
+class Store {
+public:
+    struct Options {
+        int busy_timeout_ms = 5000;         //!< how long to wait for another process's write lock
+        std::function<int64_t()> clock;     //!< UTC milliseconds; default the system clock
+    };
+
+    //! Opens or creates the store file and applies the missing migrations, each in one transaction.
+    //! A store whose schema is newer than this binary knows is refused.
+    static Result<std::unique_ptr<Store>> Open(const std::string& path, Options options);
+    static Result<std::unique_ptr<Store>> Open(const std::string& path) { return Open(path, Options{}); }
+
+    //! The newest schema version this binary knows.
+    static int64_t LatestSchemaVersion();
+    int64_t schema_version() const { return schema_version_; }
+    const std::string& path() const { return path_; }
+
+    //! Runs body(Tx&) in one transaction; body returns a Result or Status. Committed when it succeeds, rolled
+    //! back when it fails or throws. Transactions do not nest.
+    template <class F> std::invoke_result_t<F, Tx&> Transaction(F&& body);
+
+    // Single operations, each in a transaction of its own.
+    Result<Change> UpsertAudience(int64_t workspace, const AudienceSpec& spec);
+    Result<std::optional<AudienceRecord>> GetAudience(int64_t workspace, const std::string& key);
+    Result<std::vector<AudienceRecord>> ListAudiences(int64_t workspace);
+    Result<std::vector<AudienceVersion>> AudienceHistory(int64_t audience_id);
+    Result<Change> UpsertActivation(int64_t workspace, const ActivationSpec& spec);
+    Result<std::vector<ActivationRecord>> ListActivations(int64_t workspace);
+    Result<int64_t> CreateRun(int64_t audience_id, const std::string& reason);
+    Status UpdateRun(const Run& run);
+    Result<std::vector<Run>> LastRuns(int64_t audience_id, int limit = 50);
+    Result<std::optional<Run>> GetRun(int64_t id);
+    Result<int64_t> DefaultWorkspace();
+
+private:
+    friend class Tx;
+    Store() = default;
+    Status Begin();
+    Status Commit();
+    void Rollback();
+    Status Migrate();
+
+    sqlite::Database db_;
+    std::string path_;
+    Options options_;
+    int64_t schema_version_ = 0;
+    bool in_transaction_ = false;
+};
+
+template <class F> std::invoke_result_t<F, Tx&> Store::Transaction(F&& body) {
+    if (auto b = Begin(); !b) return std::unexpected(b.error());
+    Tx tx(*this); // rolls back in its destructor unless committed
+    auto result = std::forward<F>(body)(tx);
+    if (!result) return result;
+    if (auto c = Commit(); !c) return std::unexpected(c.error());
+    tx.finished_ = true;
+    return result;
+}
+
+} // namespace kith::store

@@ -1,0 +1,371 @@
+#include "store/store.hpp"
+
+#include "store/migrations.hpp"
+
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+namespace kith::store {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class StoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("kith_store_test_" + std::to_string(getpid()) + "_" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        path_ = (dir_ / "state.sqlite").string();
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    std::unique_ptr<Store> OpenStore() {
+        Store::Options o;
+        o.clock = [this] { return ++clock_; };
+        auto s = Store::Open(path_, o);
+        EXPECT_TRUE(s) << s.error().ToString();
+        return s ? std::move(*s) : nullptr;
+    }
+
+    // Runs one SQL statement on the file through a separate connection; returns the first column of the first row.
+    std::string Sql(const std::string& sql) {
+        sqlite3* db = nullptr;
+        sqlite3_open(path_.c_str(), &db);
+        sqlite3_stmt* st = nullptr;
+        std::string out;
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+            auto* t = sqlite3_column_text(st, 0);
+            if (t) out = reinterpret_cast<const char*>(t);
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return out;
+    }
+
+    static AudienceSpec Vip(const std::string& value = "gold") {
+        AudienceSpec a;
+        a.key = "vip";
+        a.name = "VIPs";
+        a.definition = json::parse(R"({"groups": [{"conditions": [{"type": "trait", "trait": "tier",
+                                        "filter": {"op": "equals", "value": ")" + value + R"("}}]}]})");
+        return a;
+    }
+
+    fs::path dir_;
+    std::string path_;
+    int64_t clock_ = 1000;
+};
+
+TEST_F(StoreTest, MigratesFromScratch) {
+    auto s = OpenStore();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->schema_version(), Store::LatestSchemaVersion());
+    EXPECT_EQ(Sql("PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(Sql("SELECT max(version) FROM schema_version"), std::to_string(Store::LatestSchemaVersion()));
+    for (const char* table : {"workspaces", "audiences", "audience_versions", "activations", "runs", "snapshots",
+                              "baselines", "outbox"}) {
+        EXPECT_EQ(Sql(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") + table +
+                      "'"),
+                  "1")
+            << table;
+    }
+    auto ws = s->DefaultWorkspace();
+    ASSERT_TRUE(ws);
+    EXPECT_EQ(*ws, 1);
+}
+
+TEST_F(StoreTest, ReopeningKeepsDataAndAppliesNothingTwice) {
+    {
+        auto s = OpenStore();
+        ASSERT_TRUE(s->UpsertAudience(1, Vip()));
+    }
+    auto s = OpenStore();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(Sql("SELECT count(*) FROM schema_version"), std::to_string(Migrations().size()));
+    auto a = s->GetAudience(1, "vip");
+    ASSERT_TRUE(a && *a);
+    EXPECT_EQ((*a)->spec.name, "VIPs");
+    EXPECT_EQ((*a)->spec.definition, Vip().definition);
+}
+
+TEST_F(StoreTest, RefusesANewerSchema) {
+    { OpenStore(); }
+    Sql("INSERT INTO schema_version (version, applied_at) VALUES (99, 0)");
+    Store::Options o;
+    auto s = Store::Open(path_, o);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, ErrorCode::INVALID);
+    EXPECT_EQ(s.error().location, path_);
+    EXPECT_NE(s.error().message.find("schema version 99"), std::string::npos) << s.error().message;
+    EXPECT_NE(s.error().message.find("(" + std::to_string(Store::LatestSchemaVersion()) + ")"), std::string::npos)
+        << s.error().message;
+}
+
+TEST_F(StoreTest, UnopenableFileIsAnError) {
+    auto s = Store::Open((dir_ / "missing" / "dir" / "state.sqlite").string());
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, ErrorCode::IO);
+}
+
+TEST_F(StoreTest, DefinitionChangesAddHistoryVersions) {
+    auto s = OpenStore();
+    EXPECT_EQ(*s->UpsertAudience(1, Vip()), Change::CREATED);
+    EXPECT_EQ(*s->UpsertAudience(1, Vip()), Change::UNCHANGED);
+    // The same JSON with keys in another order is the same definition.
+    AudienceSpec reordered = Vip();
+    reordered.definition = json::parse(R"({"groups": [{"conditions": [{"filter": {"value": "gold", "op": "equals"},
+                                         "trait": "tier", "type": "trait"}]}]})");
+    EXPECT_EQ(*s->UpsertAudience(1, reordered), Change::UNCHANGED);
+    AudienceSpec renamed = Vip();
+    renamed.name = "Very important";
+    EXPECT_EQ(*s->UpsertAudience(1, renamed), Change::UPDATED);
+    auto a = s->GetAudience(1, "vip");
+    ASSERT_TRUE(a && *a);
+    EXPECT_EQ((*a)->version, 1);
+    auto h = s->AudienceHistory((*a)->id);
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->size(), 1u);
+
+    AudienceSpec changed = Vip("platinum");
+    changed.name = "Very important";
+    EXPECT_EQ(*s->UpsertAudience(1, changed), Change::UPDATED);
+    a = s->GetAudience(1, "vip");
+    EXPECT_EQ((*a)->version, 2);
+    EXPECT_EQ((*a)->spec.definition, changed.definition);
+    h = s->AudienceHistory((*a)->id);
+    ASSERT_EQ(h->size(), 2u);
+    EXPECT_EQ((*h)[0].version, 1);
+    EXPECT_EQ((*h)[0].definition, Vip().definition);
+    EXPECT_EQ((*h)[1].version, 2);
+    EXPECT_EQ((*h)[1].definition, changed.definition);
+    EXPECT_LT((*h)[0].created_at, (*h)[1].created_at);
+}
+
+TEST_F(StoreTest, KeysAreUniquePerWorkspace) {
+    auto s = OpenStore();
+    auto other = s->Transaction([](Tx& tx) { return tx.EnsureWorkspace("acme"); });
+    ASSERT_TRUE(other);
+    EXPECT_NE(*other, 1);
+    EXPECT_EQ(*s->UpsertAudience(1, Vip()), Change::CREATED);
+    EXPECT_EQ(*s->UpsertAudience(*other, Vip()), Change::CREATED);
+    EXPECT_EQ(s->ListAudiences(1)->size(), 1u);
+    EXPECT_EQ(s->ListAudiences(*other)->size(), 1u);
+}
+
+TEST_F(StoreTest, ActivationsNeedTheirAudience) {
+    auto s = OpenStore();
+    ActivationSpec act;
+    act.key = "vip_hook";
+    act.audience = "vip";
+    act.destination = {{"type", "webhook"}, {"url", "http://127.0.0.1:9/hook"}};
+    act.action = "send";
+    act.trigger = "profile_enters";
+    auto missing = s->UpsertActivation(1, act);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, ErrorCode::NOT_FOUND);
+    ASSERT_TRUE(s->UpsertAudience(1, Vip()));
+    EXPECT_EQ(*s->UpsertActivation(1, act), Change::CREATED);
+    EXPECT_EQ(*s->UpsertActivation(1, act), Change::UNCHANGED);
+    act.enabled = false;
+    EXPECT_EQ(*s->UpsertActivation(1, act), Change::UPDATED);
+    auto list = s->ListActivations(1);
+    ASSERT_TRUE(list);
+    ASSERT_EQ(list->size(), 1u);
+    EXPECT_EQ((*list)[0].spec.audience, "vip");
+    EXPECT_EQ((*list)[0].spec.destination, act.destination);
+    EXPECT_FALSE((*list)[0].spec.enabled);
+    // The schema checks the trigger too.
+    act.trigger = "sometimes";
+    auto bad = s->UpsertActivation(1, act);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, ErrorCode::INVALID);
+    EXPECT_NE(bad.error().message.find("CHECK constraint failed"), std::string::npos) << bad.error().message;
+}
+
+TEST_F(StoreTest, RunsKeepStatusStepsAndSummary) {
+    auto s = OpenStore();
+    ASSERT_TRUE(s->UpsertAudience(1, Vip()));
+    int64_t audience = (*s->GetAudience(1, "vip"))->id;
+    std::vector<int64_t> ids;
+    for (int i = 0; i < 55; ++i) ids.push_back(*s->CreateRun(audience, "schedule"));
+    auto run = s->GetRun(ids.back());
+    ASSERT_TRUE(run && *run);
+    EXPECT_EQ((*run)->status, RunStatus::QUEUED);
+    EXPECT_EQ((*run)->definition_version, 1);
+    store::Run r = **run;
+    r.status = RunStatus::COMPLETED;
+    r.started_at = 5;
+    r.finished_at = 9;
+    r.queueing_ms = 1;
+    r.extracting_ms = 2;
+    r.preparing_ms = 3;
+    r.summary = {{"profiles_entered", 4}, {"profiles_exited", 0}};
+    ASSERT_TRUE(s->UpdateRun(r));
+    auto last = s->LastRuns(audience, 50);
+    ASSERT_TRUE(last);
+    ASSERT_EQ(last->size(), 50u);
+    EXPECT_EQ((*last)[0].id, ids.back());
+    EXPECT_EQ((*last)[0].status, RunStatus::COMPLETED);
+    EXPECT_EQ((*last)[0].extracting_ms, 2);
+    EXPECT_EQ((*last)[0].summary, r.summary);
+    EXPECT_EQ((*last)[1].summary, json(nullptr));
+    EXPECT_FALSE((*last)[1].queueing_ms);
+    auto unfinished = s->Transaction([](Tx& tx) { return tx.UnfinishedRuns(); });
+    ASSERT_TRUE(unfinished);
+    EXPECT_EQ(unfinished->size(), 54u);
+    r.id = 12345;
+    auto missing = s->UpdateRun(r);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, ErrorCode::NOT_FOUND);
+}
+
+TEST_F(StoreTest, BaselineIsTheLastGoodSnapshot) {
+    auto s = OpenStore();
+    ASSERT_TRUE(s->UpsertAudience(1, Vip()));
+    int64_t audience = (*s->GetAudience(1, "vip"))->id;
+    int64_t run1 = *s->CreateRun(audience, "manual");
+    int64_t run2 = *s->CreateRun(audience, "manual");
+    auto ok = s->Transaction([&](Tx& tx) -> Status {
+        if (auto r = tx.RecordSnapshot({run1, audience, "kith.m_1", "kith.e_1", 0}); !r) return r;
+        if (auto r = tx.SetBaseline(audience, run1); !r) return r;
+        return tx.RecordSnapshot({run2, audience, "kith.m_2", "kith.e_2", 0});
+    });
+    ASSERT_TRUE(ok) << ok.error().ToString();
+    auto base = s->Transaction([&](Tx& tx) { return tx.Baseline(audience); });
+    ASSERT_TRUE(base && *base);
+    EXPECT_EQ((*base)->run_id, run1);
+    EXPECT_EQ((*base)->members_table, "kith.m_1");
+    auto snaps = s->Transaction([&](Tx& tx) { return tx.Snapshots(audience); });
+    ASSERT_EQ(snaps->size(), 2u);
+    EXPECT_EQ((*snaps)[0].run_id, run2);
+    // The baseline's snapshot cannot be forgotten (foreign key).
+    auto forget = s->Transaction([&](Tx& tx) { return tx.ForgetSnapshot(run1); });
+    EXPECT_FALSE(forget);
+    EXPECT_TRUE(s->Transaction([&](Tx& tx) { return tx.ForgetSnapshot(run2); }));
+}
+
+class StoreOutbox : public StoreTest {
+protected:
+    void SetUp() override {
+        StoreTest::SetUp();
+        store_ = OpenStore();
+        ASSERT_TRUE(store_->UpsertAudience(1, Vip()));
+        audience_ = (*store_->GetAudience(1, "vip"))->id;
+        ActivationSpec act;
+        act.key = "vip_file";
+        act.audience = "vip";
+        act.destination = {{"type", "file"}, {"path", "events.ndjson"}};
+        act.action = "send";
+        act.trigger = "profile_enters";
+        ASSERT_TRUE(store_->UpsertActivation(1, act));
+        activation_ = (*store_->ListActivations(1))[0].id;
+        run_ = *store_->CreateRun(audience_, "manual");
+    }
+    std::vector<NewEvent> Events(std::initializer_list<const char*> ids) {
+        std::vector<NewEvent> out;
+        for (const char* id : ids) {
+            out.push_back(NewEvent{activation_, id, "Audience Entered", {{"type", "track"}, {"messageId", id}}});
+        }
+        return out;
+    }
+    std::unique_ptr<Store> store_;
+    int64_t audience_ = 0, activation_ = 0, run_ = 0;
+};
+
+TEST_F(StoreOutbox, MessageIdsAreUnique) {
+    auto events = Events({"m1", "m2", "m1"});
+    auto n = store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(run_, events); });
+    ASSERT_TRUE(n) << n.error().ToString();
+    EXPECT_EQ(*n, 2);
+    // A repeated run queues nothing twice.
+    auto again = Events({"m1", "m2", "m3"});
+    n = store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(run_, again); });
+    EXPECT_EQ(*n, 1);
+    EXPECT_EQ(Sql("SELECT count(*) FROM outbox"), "3");
+    // The table itself refuses a duplicate message_id.
+    Sql("INSERT INTO outbox (activation_id, message_id, payload, status, next_attempt_at, created_at) "
+        "VALUES (" + std::to_string(activation_) + ", 'm1', '{}', 'pending', 0, 0)");
+    EXPECT_EQ(Sql("SELECT count(*) FROM outbox"), "3");
+}
+
+TEST_F(StoreOutbox, TransactionsRollBackOnError) {
+    auto good = Events({"a1", "a2"});
+    auto bad = Events({"b1"});
+    bad[0].activation_id = 999; // no such activation: a foreign key violation
+    auto r = store_->Transaction([&](Tx& tx) -> Result<int64_t> {
+        if (auto ok = tx.UpsertAudience(1, Vip("silver")); !ok) return std::unexpected(ok.error());
+        if (auto ok = tx.EnqueueEvents(run_, good); !ok) return ok;
+        return tx.EnqueueEvents(run_, bad);
+    });
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("FOREIGN KEY"), std::string::npos) << r.error().message;
+    EXPECT_EQ(Sql("SELECT count(*) FROM outbox"), "0");
+    EXPECT_EQ((*store_->GetAudience(1, "vip"))->version, 1);
+    EXPECT_EQ(Sql("SELECT count(*) FROM audience_versions"), "1");
+
+    // A body that fails on its own also discards its changes, and so does one that throws.
+    auto own = store_->Transaction([&](Tx& tx) -> Status {
+        if (auto ok = tx.EnqueueEvents(run_, good); !ok) return std::unexpected(ok.error());
+        return Fail(ErrorCode::INVALID, "changed my mind");
+    });
+    EXPECT_FALSE(own);
+    EXPECT_THROW(store_->Transaction([&](Tx& tx) -> Status {
+        (void)tx.EnqueueEvents(run_, good);
+        throw std::runtime_error("boom");
+    }),
+                 std::runtime_error);
+    EXPECT_EQ(Sql("SELECT count(*) FROM outbox"), "0");
+    // The store is usable afterwards.
+    auto n = store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(run_, good); });
+    ASSERT_TRUE(n) << n.error().ToString();
+    EXPECT_EQ(*n, 2);
+}
+
+TEST_F(StoreOutbox, DeliveryStatesAndRetries) {
+    auto events = Events({"x1", "x2", "x3", "x4"});
+    ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(run_, events); }));
+    auto due = store_->Transaction([&](Tx& tx) { return tx.DueEvents(tx.Now(), 10); });
+    ASSERT_TRUE(due);
+    ASSERT_EQ(due->size(), 4u);
+    EXPECT_EQ((*due)[0].payload["messageId"], "x1");
+    EXPECT_EQ((*due)[0].run_id, run_);
+    auto ok = store_->Transaction([&](Tx& tx) -> Status {
+        if (auto r = tx.MarkDelivered((*due)[0].id); !r) return r;
+        if (auto r = tx.MarkRetry((*due)[1].id, 1'000'000, "HTTP 503"); !r) return r;
+        if (auto r = tx.MarkFailed((*due)[2].id, "HTTP 400"); !r) return r;
+        return tx.MarkFiltered((*due)[3].id, "source", "over 32 KB");
+    });
+    ASSERT_TRUE(ok) << ok.error().ToString();
+    due = store_->Transaction([&](Tx& tx) { return tx.DueEvents(tx.Now(), 10); });
+    EXPECT_TRUE(due->empty());
+    due = store_->Transaction([&](Tx& tx) { return tx.DueEvents(1'000'000, 10); });
+    ASSERT_EQ(due->size(), 1u);
+    EXPECT_EQ((*due)[0].attempts, 1);
+    EXPECT_EQ((*due)[0].last_error, "HTTP 503");
+    auto counts = store_->Transaction([&](Tx& tx) { return tx.CountEvents(activation_); });
+    ASSERT_TRUE(counts);
+    EXPECT_EQ((*counts)[EventStatus::DELIVERED], 1);
+    EXPECT_EQ((*counts)[EventStatus::PENDING], 1);
+    EXPECT_EQ((*counts)[EventStatus::FAILED], 1);
+    EXPECT_EQ((*counts)[EventStatus::FILTERED], 1);
+    auto filtered = store_->Transaction([&](Tx& tx) { return tx.GetEvent("x4"); });
+    ASSERT_TRUE(filtered && *filtered);
+    EXPECT_EQ((*filtered)->filter_stage, "source");
+}
+
+TEST_F(StoreOutbox, TransactionsDoNotNest) {
+    auto r = store_->Transaction([&](Tx&) -> Status {
+        return store_->Transaction([](Tx&) -> Status { return {}; });
+    });
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::INTERNAL);
+}
+
+} // namespace
+} // namespace kith::store
