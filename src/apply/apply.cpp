@@ -3,6 +3,7 @@
 #include "apply/checks.hpp"
 #include "apply/document.hpp"
 #include "common/text.hpp"
+#include "schedule/schedule.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -117,75 +118,12 @@ bool ValidKey(const std::string& key) {
 }
 
 // HH:MM from 00:00 to 23:59.
-bool ValidTime(const std::string& t) {
-    auto digit = [](char c) { return c >= '0' && c <= '9'; };
-    if (t.size() != 5 || t[2] != ':' || !digit(t[0]) || !digit(t[1]) || !digit(t[3]) || !digit(t[4])) return false;
-    return (t[0] - '0') * 10 + (t[1] - '0') < 24 && t[3] < '6';
-}
-
-// "UTC" or Area/Location[/...] of letters, digits, '_', '+' and '-'.
-bool TimeZoneShape(const std::string& tz) {
-    if (tz == "UTC") return true;
-    size_t slash = tz.find('/');
-    if (slash == std::string::npos || slash == 0 || tz.back() == '/' || tz.find("//") != std::string::npos) {
-        return false;
-    }
-    return std::all_of(tz.begin(), tz.end(),
-                       [](char c) { return IsAlnum(c) || c == '_' || c == '+' || c == '-' || c == '/'; });
-}
-
+// The schedule, checked by the scheduler's own parser so apply and runs agree on what is valid.
 void CheckSchedule(const json& obj, Checker& c) {
     if (!obj.contains("schedule")) return;
-    const json& s = obj["schedule"];
-    if (!s.is_object()) {
-        c.Err("/schedule", "\"schedule\" must be an object, found " + JsonTypeName(s));
-        return;
-    }
-    auto type = c.String(s, "type", "/schedule", true);
-    if (!type) return;
-    if (*type == "manual") {
-        c.Object(s, "/schedule", {"type"}, "a manual schedule");
-    } else if (*type == "interval") {
-        c.Object(s, "/schedule", {"type", "every"}, "an interval schedule");
-        static const std::vector<std::string> every = {"15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d"};
-        if (auto e = c.String(s, "every", "/schedule", true);
-            e && std::find(every.begin(), every.end(), *e) == every.end()) {
-            c.Err("/schedule/every", "unknown interval " + text::Quote(*e) +
-                                         " (expected 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h or 1d)");
-        }
-    } else if (*type == "days") {
-        c.Object(s, "/schedule", {"type", "days", "time", "timezone"}, "a days schedule");
-        static const std::vector<std::string> names = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-        if (!s.contains("days")) {
-            c.Err("/schedule", "missing \"days\"");
-        } else if (!s["days"].is_array() || s["days"].empty()) {
-            c.Err("/schedule/days", "\"days\" must be a non-empty array of mon, tue, wed, thu, fri, sat, sun");
-        } else {
-            std::set<std::string> seen;
-            for (size_t i = 0; i < s["days"].size(); ++i) {
-                const json& d = s["days"][i];
-                std::string p = fmt::format("/schedule/days/{}", i);
-                if (!d.is_string() || std::find(names.begin(), names.end(), d.get<std::string>()) == names.end()) {
-                    c.Err(p, "unknown day " + d.dump() + " (expected mon, tue, wed, thu, fri, sat or sun)");
-                } else if (!seen.insert(d.get<std::string>()).second) {
-                    c.Err(p, "day " + d.dump() + " is listed twice");
-                }
-            }
-        }
-        if (auto t = c.String(s, "time", "/schedule", true); t && !ValidTime(*t)) {
-            c.Err("/schedule/time", "\"time\" must be HH:MM (00:00 to 23:59), found " + text::Quote(*t));
-        }
-        if (auto tz = c.String(s, "timezone", "/schedule", true)) {
-            bool known = TimeZoneShape(*tz);
-            std::error_code ec;
-            if (known && fs::is_directory("/usr/share/zoneinfo", ec)) {
-                known = *tz == "UTC" || fs::is_regular_file(fs::path("/usr/share/zoneinfo") / *tz, ec);
-            }
-            if (!known) c.Err("/schedule/timezone", "unknown IANA time zone " + text::Quote(*tz));
-        }
-    } else {
-        c.Err("/schedule/type", "unknown schedule type " + text::Quote(*type) + " (expected manual, interval or days)");
-    }
+    auto parsed = schedule::ParseSchedule(obj["schedule"]);
+    if (parsed) return;
+    for (const auto& e : parsed.error()) c.Err("/schedule" + e.location, e.message);
 }
 
 // Relationship slugs of the entity conditions of an audience (not of the audiences it references).

@@ -208,7 +208,7 @@ trigger: entity_enters
     ASSERT_FALSE(r);
     ASSERT_FALSE(r.error().fatal) << r.error().fatal->ToString();
     std::string p = Problems(r.error());
-    EXPECT_NE(p.find(File("broken.json") + ":/schedule/every: unknown interval \"5m\""), std::string::npos) << p;
+    EXPECT_NE(p.find(File("broken.json") + ":/schedule/every: \"every\" must be one of 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h or 1d, found \"5m\""), std::string::npos) << p;
     EXPECT_NE(p.find(File("broken.json") + ":/definition/groups/0/conditions/0/filter/op:"), std::string::npos) << p;
     EXPECT_NE(p.find(File("hook.yml") + ":/audience: no audience \"missing_one\""), std::string::npos) << p;
     EXPECT_NE(p.find(File("hook.yml") + ":: missing \"entity\""), std::string::npos) << p;
@@ -299,17 +299,17 @@ schedule: {type: days, days: [sun], time: "23:59", timezone: ../../etc/passwd, a
 )");
     auto r = Apply();
     ASSERT_FALSE(r);
-    EXPECT_EQ(Problems(r.error()), File("a.yaml") + ":/schedule/days/1: day \"mon\" is listed twice\n" + File("a.yaml") +
-                                       ":/schedule/days/2: unknown day \"funday\" (expected mon, tue, wed, thu, fri, "
-                                       "sat or sun)\n" +
-                                       File("a.yaml") + ":/schedule/time: \"time\" must be HH:MM (00:00 to 23:59), "
-                                       "found \"24:00\"\n" +
-                                       File("a.yaml") + ":/schedule/timezone: unknown IANA time zone "
-                                       "\"Mars/Olympus_Mons\"\n" +
-                                       File("b.yaml") + ":/schedule/at: unknown key \"at\" in a days schedule "
-                                       "(allowed: type, days, time, timezone)\n" +
-                                       File("b.yaml") + ":/schedule/timezone: unknown IANA time zone "
-                                       "\"../../etc/passwd\"\n");
+    EXPECT_EQ(Problems(r.error()), File("a.yaml") + ":/schedule/days/1: duplicate weekday \"mon\" (also at /days/0)\n" +
+                                       File("a.yaml") + ":/schedule/days/2: unknown weekday \"funday\" (expected mon, tue, wed, "
+                                                        "thu, fri, sat or sun)\n" +
+                                       File("a.yaml") + ":/schedule/time: \"time\" must be a time of day HH:MM from 00:00 to "
+                                                        "23:59, found \"24:00\"\n" +
+                                       File("a.yaml") + ":/schedule/timezone: unknown IANA time zone \"Mars/Olympus_Mons\" (such "
+                                                        "as \"Europe/Paris\", \"UTC\")\n" +
+                                       File("b.yaml") + ":/schedule/at: unknown key \"at\" in a days schedule (allowed: type, "
+                                                        "days, time, timezone)\n" +
+                                       File("b.yaml") + ":/schedule/timezone: unknown IANA time zone \"../../etc/passwd\" (such as "
+                                                        "\"Europe/Paris\", \"UTC\")\n");
 }
 
 TEST_F(ApplyTest, MissingFolderIsFatal) {
