@@ -735,7 +735,14 @@ private:
             for (size_t i = 0; i < node.children.size(); ++i) {
                 const Node& ch = node.children[i];
                 std::string alias = "m" + std::to_string(i);
-                rows.JoinLeft(sql::Cte(ch.count, alias), ChildKeyMatch(ch, alias, "r"));
+                // A child that needs at least one entity, under AND, filters by an inner join (its count has one row
+                // per key, so nothing multiplies); otherwise a left join lets "none" hold.
+                bool needs_one = ch.c->without ? ch.c->count.Holds(0) : !ch.c->count.Holds(0);
+                if (needs_one && (c.children_op == audience::Logic::AND || c.children.size() == 1)) {
+                    rows.JoinInner(sql::Cte(ch.count, alias), ChildKeyMatch(ch, alias, "r"));
+                } else {
+                    rows.JoinLeft(sql::Cte(ch.count, alias), ChildKeyMatch(ch, alias, "r"));
+                }
                 ExprPtr truth = CountHolds(ch.c->count, sql::Coalesce(sql::Col(alias, "n"), sql::Int(0)));
                 truths.push_back(ch.c->without ? sql::Not(truth) : truth);
             }
@@ -750,7 +757,12 @@ private:
                 count.GroupBy(sql::Col("r", vars_[static_cast<size_t>(id)].Column()));
             }
         }
-        count.Item(sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("r", "pk")}), "n");
+        // When only "some or none" matters (at least 1, exactly 0, at most 0) and nobody reads the number, the
+        // keys are enough: grouping by key alone is cheaper than counting distinct (key, primary key) pairs.
+        const auto& cnt = c.count;
+        bool existence = (cnt.op == audience::CountOp::AT_LEAST && cnt.value == 1) ||
+                         (cnt.op != audience::CountOp::AT_LEAST && cnt.value == 0);
+        count.Item(existence && use_candidates_ ? sql::Int(1) : sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("r", "pk")}), "n");
         node.count = q_.Add(base + "count", std::move(count));
         return node;
     }
