@@ -13,7 +13,7 @@ APT_PACKAGES=(
   clang-19 libclang-rt-19-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libfmt-dev libcli11-dev
-  openssl
+  openssl libssl-dev  # libssl-dev: SHA-256 for event messageIds
   libpq-dev
   libtomlplusplus-dev libsqlite3-dev libyaml-cpp-dev
   postgresql  # server binaries (initdb, pg_ctl) for the tests' throwaway servers

@@ -2,6 +2,7 @@
 // library function; exit codes follow cli.md (0 ok, 1 invalid input, 2 usage,
 // 3 warehouse error).
 #include "cli/apply_command.hpp"
+#include "cli/run_command.hpp"
 #include "cli/audience_commands.hpp"
 #include "cli/commands.hpp"
 
@@ -85,6 +86,27 @@ int main(int argc, char** argv) {
     apply->add_option("DIR", apply_args.dir, "Folder of .json, .yaml and .yml files, one audience or activation each")
         ->required();
 
+    kith::cli::RunArgs run_args;
+    auto* run = app.add_subcommand("run", "Run an audience now: snapshot, diff, events to every enabled activation; "
+                                          "prints the change summary as JSON");
+    run->add_option("--config", run_args.config, "Config file (TOML)")->required();
+    run->add_option("--audience", run_args.audience, "The audience's key")->required();
+    run->add_option("--as-of", run_args.as_of, "Evaluation time, ISO 8601 (UTC when no offset); default now");
+    run->add_flag("--quiet", run_args.quiet, "No progress lines on stderr");
+
+    kith::cli::RunsArgs runs_args;
+    auto* runs = app.add_subcommand("runs", "The audience's last runs (newest first) with step durations and change "
+                                            "summaries, as JSON");
+    runs->add_option("--config", runs_args.config, "Config file (TOML)")->required();
+    runs->add_option("--audience", runs_args.audience, "The audience's key")->required();
+    runs->add_option("--limit", runs_args.limit, "How many runs (default 50)")->check(CLI::Range(1, 1000));
+
+    kith::cli::ChangesArgs changes_args;
+    auto* changes = app.add_subcommand("changes", "A run's changes (entered/exited profiles and entities) as NDJSON, "
+                                                  "read again from the snapshot kept in the warehouse");
+    changes->add_option("--config", changes_args.config, "Config file (TOML)")->required();
+    changes->add_option("--run", changes_args.run, "The run's id")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -103,5 +125,8 @@ int main(int argc, char** argv) {
     if (suggest->parsed()) return kith::cli::Suggest(sug);
     if (copy->parsed()) return kith::cli::Copy(copy_args);
     if (apply->parsed()) return kith::cli::Apply(apply_args);
+    if (run->parsed()) return kith::cli::RunAudience(run_args);
+    if (runs->parsed()) return kith::cli::ListRuns(runs_args);
+    if (changes->parsed()) return kith::cli::ListChanges(changes_args);
     return 2;
 }

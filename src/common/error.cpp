@@ -12,6 +12,8 @@ int ExitCodeFor(ErrorCode code) {
         return 2;
     case ErrorCode::WAREHOUSE:
         return 3;
+    case ErrorCode::CONFLICT:
+        return 5;
     case ErrorCode::INTERNAL:
         return 70;
     }

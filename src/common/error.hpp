@@ -18,6 +18,7 @@ enum class ErrorCode {
     NOT_FOUND, //!< a named thing does not exist
     IO,        //!< a file could not be read or written
     WAREHOUSE, //!< the warehouse engine reported an error
+    CONFLICT,  //!< the thing is busy or in another state (a run already in progress)
     INTERNAL,  //!< a bug in kith
 };
 

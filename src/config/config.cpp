@@ -130,6 +130,13 @@ std::string CheckListen(const std::string& listen) {
     return "";
 }
 
+// The snapshot schema: a plain lower-case SQL name, the same in every engine without quoting surprises.
+std::string CheckSchema(const std::string& schema) {
+    bool ok = !schema.empty() && schema.size() <= 63 && !(schema[0] >= '0' && schema[0] <= '9') &&
+              schema.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
+    return ok ? "" : "expected a name of a-z, 0-9 and _ (not starting with a digit), found " + text::Quote(schema);
+}
+
 } // namespace
 
 std::string ResolveWarehouse(const std::string& uri, const std::string& directory) {
@@ -175,6 +182,8 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
                                         {"max_concurrent", r.Integer(c.runs.max_concurrent, 1, 1000)},
                                         {"max_start_delay_s", r.Integer(c.runs.max_start_delay_s, 0, 3600)},
                                         {"keep_snapshots", r.Integer(c.runs.keep_snapshots, 2, 1000)},
+                                        {"page_size", r.Integer(c.runs.page_size, 1, 1000000)},
+                                        {"snapshot_schema", r.String(c.runs.snapshot_schema, CheckSchema)},
                                     })},
                 {"delivery", r.SubTable("delivery.",
                                         {

@@ -86,7 +86,7 @@ parallel = 3
               "k.toml:3:10: listen must be a string, found an integer\n"
               "k.toml:5:18: runs.max_concurrent must be between 1 and 1000, found 0\n"
               "k.toml:6:1: unknown key \"runs.parallel\" (known: runs.keep_snapshots, runs.max_concurrent, "
-              "runs.max_start_delay_s)\n"
+              "runs.max_start_delay_s, runs.page_size, runs.snapshot_schema)\n"
               "k.toml:7:2: unknown key \"web\" (known: delivery, graph, listen, runs, state, warehouse)\n");
 }
 

@@ -99,6 +99,8 @@ struct Run {
     std::optional<int64_t> preparing_ms;
     nlohmann::json summary = nullptr; //!< the change summary, null until known
     std::string error;
+    std::string worker;                     //!< the process executing it ("host:pid"), empty when none
+    std::optional<int64_t> baseline_run_id; //!< the snapshot it was diffed against
 };
 
 //! The warehouse tables holding one run's membership and matched-entity snapshot.
@@ -108,6 +110,8 @@ struct Snapshot {
     std::string members_table;
     std::string entities_table;
     int64_t created_at = 0;
+    std::string profile_changes_table; //!< the run's profile changes against its baseline
+    std::string entity_changes_table;  //!< the run's matched-entity changes against its baseline
 };
 
 enum class EventStatus { PENDING, DELIVERED, FAILED, FILTERED };
@@ -121,6 +125,14 @@ struct NewEvent {
     std::string message_id; //!< stable across retries and restarts; unique in the outbox
     std::string event_name;
     nlohmann::json payload;
+    std::string filter_reason; //!< non-empty: not sent, counted as filtered at source for this reason
+};
+
+//! What publishing a run's staged events did, per activation.
+struct Published {
+    int64_t queued = 0;     //!< now pending delivery
+    int64_t filtered = 0;   //!< recorded as filtered at source
+    int64_t duplicates = 0; //!< already in the outbox (same messageId), skipped
 };
 
 struct OutboxEvent {

@@ -73,7 +73,8 @@ ActivationRecord ReadActivation(const sqlite::Statement& st) {
 }
 
 constexpr const char* kRunColumns = "id, audience_id, definition_version, status, reason, queued_at, started_at, "
-                                    "finished_at, queueing_ms, extracting_ms, preparing_ms, summary, error";
+                                    "finished_at, queueing_ms, extracting_ms, preparing_ms, summary, error, worker, "
+                                    "baseline_run_id";
 
 Run ReadRun(const sqlite::Statement& st) {
     Run r;
@@ -90,13 +91,16 @@ Run ReadRun(const sqlite::Statement& st) {
     r.preparing_ms = st.OptionalInt(10);
     r.summary = st.IsNull(11) ? json(nullptr) : ParseStored(st.Text(11));
     r.error = st.Text(12);
+    r.worker = st.Text(13);
+    r.baseline_run_id = st.OptionalInt(14);
     return r;
 }
 
-constexpr const char* kSnapshotColumns = "run_id, audience_id, members_table, entities_table, created_at";
+constexpr const char* kSnapshotColumns =
+    "run_id, audience_id, members_table, entities_table, created_at, profile_changes_table, entity_changes_table";
 
 Snapshot ReadSnapshot(const sqlite::Statement& st) {
-    return Snapshot{st.Int(0), st.Int(1), st.Text(2), st.Text(3), st.Int(4)};
+    return Snapshot{st.Int(0), st.Int(1), st.Text(2), st.Text(3), st.Int(4), st.Text(5), st.Text(6)};
 }
 
 constexpr const char* kEventColumns = "id, activation_id, run_id, message_id, event_name, payload, status, attempts, "
@@ -504,6 +508,20 @@ Result<std::vector<Run>> Tx::LastRuns(int64_t audience_id, int limit) {
                     ReadRun, audience_id, limit);
 }
 
+Status Tx::StartRun(int64_t run_id, const std::string& worker, std::optional<int64_t> baseline_run_id) {
+    int64_t now = Now();
+    auto ok = db().Run("UPDATE runs SET status = 'running', started_at = ?, queueing_ms = max(0, ? - queued_at), "
+                       "worker = ?, baseline_run_id = ? WHERE id = ? AND status = 'queued'",
+                       now, now, worker, baseline_run_id, run_id);
+    return Touched(db(), ok, fmt::format("queued run {}", run_id));
+}
+
+Result<std::vector<Run>> Tx::RunningRuns(int64_t audience_id) {
+    return All<Run>(
+        db(), fmt::format("SELECT {} FROM runs WHERE audience_id = ? AND status = 'running' ORDER BY id", kRunColumns),
+        ReadRun, audience_id);
+}
+
 Result<std::vector<Run>> Tx::UnfinishedRuns() {
     return All<Run>(
         db(), fmt::format("SELECT {} FROM runs WHERE status IN ('queued', 'running') ORDER BY id", kRunColumns),
@@ -511,9 +529,10 @@ Result<std::vector<Run>> Tx::UnfinishedRuns() {
 }
 
 Status Tx::RecordSnapshot(const Snapshot& s) {
-    return db().Run("INSERT INTO snapshots (run_id, audience_id, members_table, entities_table, created_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    s.run_id, s.audience_id, s.members_table, s.entities_table, s.created_at ? s.created_at : Now());
+    return db().Run("INSERT INTO snapshots (run_id, audience_id, members_table, entities_table, created_at, "
+                    "profile_changes_table, entity_changes_table) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    s.run_id, s.audience_id, s.members_table, s.entities_table, s.created_at ? s.created_at : Now(),
+                    s.profile_changes_table, s.entity_changes_table);
 }
 
 Status Tx::SetBaseline(int64_t audience_id, int64_t run_id) {
@@ -530,8 +549,8 @@ Status Tx::SetBaseline(int64_t audience_id, int64_t run_id) {
 
 Result<std::optional<Snapshot>> Tx::Baseline(int64_t audience_id) {
     return One<Snapshot>(db(),
-                         "SELECT s.run_id, s.audience_id, s.members_table, s.entities_table, s.created_at "
-                         "FROM baselines b JOIN snapshots s ON s.run_id = b.run_id WHERE b.audience_id = ?",
+                         "SELECT s.run_id, s.audience_id, s.members_table, s.entities_table, s.created_at, "
+                         "s.profile_changes_table, s.entity_changes_table FROM baselines b JOIN snapshots s ON s.run_id = b.run_id WHERE b.audience_id = ?",
                          ReadSnapshot, audience_id);
 }
 
@@ -558,6 +577,58 @@ Result<int64_t> Tx::EnqueueEvents(std::optional<int64_t> run_id, std::span<const
         st->Reset();
     }
     return queued;
+}
+
+Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events) {
+    auto st = db().Prepare("INSERT INTO outbox_staging (run_id, activation_id, message_id, event_name, payload, "
+                           "filter_reason) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, message_id) DO NOTHING");
+    if (!st) return Propagate(st);
+    int64_t staged = 0;
+    for (const NewEvent& e : events) {
+        st->BindAll(run_id, e.activation_id, e.message_id, e.event_name, CanonicalJson(e.payload), e.filter_reason);
+        if (auto ok = st->Run(); !ok) return Propagate(ok);
+        staged += db().Changes();
+        st->Reset();
+    }
+    return staged;
+}
+
+Result<std::map<int64_t, Published>> Tx::PublishStaged(int64_t run_id) {
+    std::map<int64_t, Published> out;
+    auto counts = All<std::pair<int64_t, std::pair<int64_t, int64_t>>>(
+        db(),
+        "SELECT activation_id, sum(filter_reason = ''), sum(filter_reason <> '') FROM outbox_staging "
+        "WHERE run_id = ? GROUP BY activation_id",
+        [](const sqlite::Statement& st) { return std::pair{st.Int(0), std::pair{st.Int(1), st.Int(2)}}; }, run_id);
+    if (!counts) return Propagate(counts);
+    int64_t now = Now();
+    for (const auto& [activation, staged] : *counts) {
+        auto pending = db().Run("INSERT INTO outbox (activation_id, run_id, message_id, event_name, payload, status, "
+                                "next_attempt_at, created_at) SELECT activation_id, run_id, message_id, event_name, "
+                                "payload, 'pending', ?, ? FROM outbox_staging WHERE run_id = ? AND activation_id = ? "
+                                "AND filter_reason = '' ORDER BY id ON CONFLICT (message_id) DO NOTHING",
+                                now, now, run_id, activation);
+        if (!pending) return Propagate(pending);
+        int64_t queued = db().Changes();
+        auto filtered = db().Run(
+            "INSERT INTO outbox (activation_id, run_id, message_id, event_name, payload, status, next_attempt_at, "
+            "last_error, filter_stage, created_at, finished_at) SELECT activation_id, run_id, message_id, event_name, "
+            "payload, 'filtered', ?, filter_reason, 'source', ?, ? FROM outbox_staging WHERE run_id = ? AND "
+            "activation_id = ? AND filter_reason <> '' ORDER BY id ON CONFLICT (message_id) DO NOTHING",
+            now, now, now, run_id, activation);
+        if (!filtered) return Propagate(filtered);
+        int64_t dropped = db().Changes();
+        out[activation] = Published{queued, dropped, staged.first + staged.second - queued - dropped};
+    }
+    if (auto ok = DiscardStaged(run_id); !ok) return Propagate(ok);
+    return out;
+}
+
+Status Tx::DiscardStaged(int64_t run_id) { return db().Run("DELETE FROM outbox_staging WHERE run_id = ?", run_id); }
+
+Result<std::vector<OutboxEvent>> Tx::RunEvents(int64_t run_id) {
+    return All<OutboxEvent>(db(), fmt::format("SELECT {} FROM outbox WHERE run_id = ? ORDER BY id", kEventColumns),
+                            ReadEvent, run_id);
 }
 
 Result<std::vector<OutboxEvent>> Tx::DueEvents(int64_t now, int limit) {

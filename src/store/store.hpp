@@ -72,6 +72,11 @@ public:
     //! Queued and running runs of every audience (what a restart must finish or fail), oldest first.
     Result<std::vector<Run>> UnfinishedRuns();
 
+    //! Marks a queued run running in `worker`, with its start time and queueing duration.
+    Status StartRun(int64_t run_id, const std::string& worker, std::optional<int64_t> baseline_run_id);
+    //! Runs of one audience that are running, oldest first.
+    Result<std::vector<Run>> RunningRuns(int64_t audience_id);
+
     //! Records the warehouse tables of a run's snapshot.
     Status RecordSnapshot(const Snapshot& snapshot);
     //! Makes a recorded snapshot the audience's baseline (the last good run).
@@ -86,6 +91,17 @@ public:
     //! Queues events of a run as pending, due now. An event whose message_id is already in the outbox is
     //! skipped (a repeated run queues nothing twice); returns how many were queued.
     Result<int64_t> EnqueueEvents(std::optional<int64_t> run_id, std::span<const NewEvent> events);
+    //! Stages events of a run being prepared; they are not delivered until PublishStaged. Events with a
+    //! message_id already staged for the run are skipped; returns how many were staged.
+    Result<int64_t> StageEvents(int64_t run_id, std::span<const NewEvent> events);
+    //! Moves the run's staged events into the outbox (pending, or filtered at source when they carry a
+    //! filter reason), in staging order; events whose message_id is already in the outbox are skipped.
+    Result<std::map<int64_t, Published>> PublishStaged(int64_t run_id);
+    //! Forgets the run's staged events.
+    Status DiscardStaged(int64_t run_id);
+    //! Every outbox event of a run, in queueing order.
+    Result<std::vector<OutboxEvent>> RunEvents(int64_t run_id);
+
     //! Pending events due at `now`, oldest first.
     Result<std::vector<OutboxEvent>> DueEvents(int64_t now, int limit);
     Result<std::optional<OutboxEvent>> GetEvent(const std::string& message_id);

@@ -232,9 +232,9 @@ TEST_F(StoreTest, BaselineIsTheLastGoodSnapshot) {
     int64_t run1 = *s->CreateRun(audience, "manual");
     int64_t run2 = *s->CreateRun(audience, "manual");
     auto ok = s->Transaction([&](Tx& tx) -> Status {
-        if (auto r = tx.RecordSnapshot({run1, audience, "kith.m_1", "kith.e_1", 0}); !r) return r;
+        if (auto r = tx.RecordSnapshot({run1, audience, "kith.m_1", "kith.e_1", 0, "kith.pc_1", "kith.ec_1"}); !r) return r;
         if (auto r = tx.SetBaseline(audience, run1); !r) return r;
-        return tx.RecordSnapshot({run2, audience, "kith.m_2", "kith.e_2", 0});
+        return tx.RecordSnapshot({run2, audience, "kith.m_2", "kith.e_2", 0, "kith.pc_2", "kith.ec_2"});
     });
     ASSERT_TRUE(ok) << ok.error().ToString();
     auto base = s->Transaction([&](Tx& tx) { return tx.Baseline(audience); });
@@ -270,7 +270,7 @@ protected:
     std::vector<NewEvent> Events(std::initializer_list<const char*> ids) {
         std::vector<NewEvent> out;
         for (const char* id : ids) {
-            out.push_back(NewEvent{activation_, id, "Audience Entered", {{"type", "track"}, {"messageId", id}}});
+            out.push_back(NewEvent{activation_, id, "Audience Entered", {{"type", "track"}, {"messageId", id}}, ""});
         }
         return out;
     }

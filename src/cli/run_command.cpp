@@ -1,0 +1,165 @@
+#include "cli/run_command.hpp"
+
+#include "config/config.hpp"
+#include "engine/engine.hpp"
+#include "graph/builder.hpp"
+#include "run/run.hpp"
+#include "run/snapshot.hpp"
+#include "sql/printer.hpp"
+#include "store/store.hpp"
+#include "warehouse/warehouse.hpp"
+
+#include <fmt/format.h>
+
+namespace kith::cli {
+
+namespace {
+
+int Report(const Error& e) {
+    fmt::print(stderr, "kith: {}\n", e.ToString());
+    return ExitCodeFor(e.code);
+}
+
+void PrintDiagnostics(const Diagnostics& diagnostics) {
+    for (const auto& d : diagnostics) {
+        fmt::print(stderr, "{}\n", d.location.IsSet() ? d.ToString() : d.location.file + ": " + d.message);
+    }
+}
+
+struct Opened {
+    config::Config config;
+    std::unique_ptr<store::Store> store;
+    int64_t workspace = 0;
+};
+
+int OpenState(const std::string& path, Opened& out) {
+    auto config = config::LoadConfig(path);
+    if (!config) {
+        PrintDiagnostics(config.error());
+        return 1;
+    }
+    out.config = std::move(*config);
+    auto store = store::Store::Open(out.config.state);
+    if (!store) return Report(store.error());
+    out.store = std::move(*store);
+    auto workspace = out.store->DefaultWorkspace();
+    if (!workspace) return Report(workspace.error());
+    out.workspace = *workspace;
+    return 0;
+}
+
+} // namespace
+
+int RunAudience(const RunArgs& args) {
+    Opened o;
+    if (int rc = OpenState(args.config, o); rc != 0) return rc;
+    auto graph = graph::LoadGraph(o.config.graph);
+    if (!graph) {
+        PrintDiagnostics(graph.error());
+        return 1;
+    }
+    auto warehouse = warehouse::Open(o.config.warehouse);
+    if (!warehouse) return Report(warehouse.error());
+    run::Settings settings;
+    settings.schema = o.config.runs.snapshot_schema;
+    settings.keep_snapshots = o.config.runs.keep_snapshots;
+    settings.page_size = o.config.runs.page_size;
+    settings.max_event_bytes = o.config.delivery.max_event_bytes;
+    if (!args.as_of.empty()) {
+        auto as_of = engine::ParseAsOf(args.as_of);
+        if (!as_of) return Report(as_of.error());
+        settings.as_of_micros = *as_of;
+    }
+    if (!args.quiet) {
+        settings.progress = [&](const std::string& line) {
+            fmt::print(stderr, "{{\"level\":\"info\",\"audience\":{},\"msg\":{}}}\n",
+                       nlohmann::json(args.audience).dump(), nlohmann::json(line).dump());
+        };
+    }
+    run::Environment env{*o.store, **warehouse, *graph};
+    auto run = run::RunNow(env, o.workspace, args.audience, "manual", settings);
+    if (!run) return Report(run.error());
+    nlohmann::json out = {{"run_id", run->id}, {"audience", args.audience}, {"status", store::RunStatusName(run->status)}};
+    if (run->status == store::RunStatus::FAILED) {
+        out["error"] = run->error;
+        fmt::print("{}\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        fmt::print(stderr, "kith: run {} failed: {}\n", run->id, run->error);
+        return 3;
+    }
+    for (const auto& [k, v] : run->summary.items()) out[k] = v;
+    out["timings_ms"] = {{"queueing", run->queueing_ms.value_or(0)},
+                         {"extracting", run->extracting_ms.value_or(0)},
+                         {"preparing", run->preparing_ms.value_or(0)}};
+    fmt::print("{}\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return 0;
+}
+
+int ListRuns(const RunsArgs& args) {
+    Opened o;
+    if (int rc = OpenState(args.config, o); rc != 0) return rc;
+    auto audience = o.store->GetAudience(o.workspace, args.audience);
+    if (!audience) return Report(audience.error());
+    if (!*audience) return Report(Error{ErrorCode::NOT_FOUND, "no audience with key " + args.audience, {}});
+    auto runs = o.store->LastRuns((*audience)->id, args.limit);
+    if (!runs) return Report(runs.error());
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& r : *runs) list.push_back(run::RunHistoryEntry(r));
+    fmt::print("{}\n", list.dump(2));
+    return 0;
+}
+
+int ListChanges(const ChangesArgs& args) {
+    Opened o;
+    if (int rc = OpenState(args.config, o); rc != 0) return rc;
+    auto snapshots = o.store->Transaction([&](store::Tx& tx) -> Result<std::optional<store::Snapshot>> {
+        auto run = tx.GetRun(args.run);
+        if (!run) return std::unexpected(run.error());
+        if (!*run) return Fail(ErrorCode::NOT_FOUND, fmt::format("run {} does not exist", args.run));
+        auto all = tx.Snapshots((*run)->audience_id);
+        if (!all) return std::unexpected(all.error());
+        for (const auto& s : *all) {
+            if (s.run_id == args.run) return s;
+        }
+        return std::nullopt;
+    });
+    if (!snapshots) return Report(snapshots.error());
+    if (!*snapshots) {
+        return Report(Error{ErrorCode::NOT_FOUND,
+                            fmt::format("run {} has no kept snapshot (it failed, or is older than the kept ones)", args.run),
+                            {}});
+    }
+    auto warehouse = warehouse::Open(o.config.warehouse);
+    if (!warehouse) return Report(warehouse.error());
+    auto dialect = engine::DialectOf(**warehouse);
+    if (!dialect) return Report(dialect.error());
+    const store::Snapshot& s = **snapshots;
+    sql::TableName profiles{"", o.config.runs.snapshot_schema, s.profile_changes_table};
+    sql::TableName entities{"", o.config.runs.snapshot_schema, s.entity_changes_table};
+    for (bool entity : {false, true}) {
+        sql::Select q;
+        q.From(sql::Table(entity ? entities : profiles, "c"))
+            .Item(sql::Col("c", "kind"), "kind")
+            .Item(sql::Col("c", "pid"), "pid");
+        if (entity) q.Item(sql::Col("c", "relationship"), "relationship").Item(sql::Col("c", "pk"), "pk");
+        q.OrderBy(sql::Col("c", "seq"));
+        auto stream = (*warehouse)->Query(sql::Print(q, **dialect));
+        if (!stream) return Report(stream.error());
+        warehouse::Chunk chunk;
+        while (true) {
+            auto more = (*stream)->Next(chunk);
+            if (!more) return Report(more.error());
+            if (!*more) break;
+            for (const auto& row : chunk.rows) {
+                nlohmann::json line = {{"kind", row[0].value_or("")}, {"profile", row[1].value_or("")}};
+                if (entity) {
+                    line["relationship"] = row[2].value_or("");
+                    line["primary_key"] = row[3].value_or("");
+                }
+                fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+            }
+        }
+    }
+    return 0;
+}
+
+} // namespace kith::cli

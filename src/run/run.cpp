@@ -1,0 +1,686 @@
+#include "run/run.hpp"
+
+#include "audience/catalog.hpp"
+#include "audience/parser.hpp"
+#include "engine/engine.hpp"
+#include "plan/compiler.hpp"
+#include "run/events.hpp"
+#include "run/snapshot.hpp"
+#include "sql/printer.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <fmt/format.h>
+#include <set>
+#include <unistd.h>
+
+namespace kith::run {
+
+namespace {
+
+using nlohmann::json;
+using sql::Col;
+using sql::ExprPtr;
+
+template <class T> std::unexpected<Error> Propagate(const Result<T>& r) { return std::unexpected(r.error()); }
+
+int64_t NowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string HostName() {
+    char buf[256] = {};
+    if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+    return buf;
+}
+
+std::string IsoMillis(int64_t micros) {
+    using namespace std::chrono;
+    int64_t ms = micros / 1000 - (micros % 1000 < 0 ? 1 : 0);
+    auto tp = sys_time<milliseconds>(milliseconds(ms));
+    auto day = floor<days>(tp);
+    year_month_day ymd(day);
+    hh_mm_ss<milliseconds> t(tp - day);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
+                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), t.hours().count(),
+                       t.minutes().count(), t.seconds().count(), t.subseconds().count());
+}
+
+// A warehouse value as JSON: numbers and booleans typed, the rest text.
+Value ToJson(const warehouse::Cell& cell, warehouse::DataType type) {
+    if (!cell) return nullptr;
+    if (type == warehouse::DataType::NUMBER) {
+        json v = json::parse(*cell, nullptr, false);
+        if (v.is_number()) return v;
+    }
+    if (type == warehouse::DataType::BOOLEAN) return *cell == "true";
+    return *cell;
+}
+
+// Every row of a query, chunk by chunk.
+template <class F> Status EachRow(warehouse::Warehouse& wh, const std::string& sql, F&& f) {
+    auto stream = wh.Query(sql);
+    if (!stream) return Propagate(stream);
+    const auto& columns = (*stream)->columns();
+    warehouse::Chunk chunk;
+    while (true) {
+        auto more = (*stream)->Next(chunk);
+        if (!more) return Propagate(more);
+        if (!*more) return {};
+        for (const auto& row : chunk.rows) f(row, columns);
+    }
+}
+
+std::string Text(const warehouse::Cell& c) { return c.value_or(""); }
+
+// One source of changes for a set of activations: the run's change tables against the baseline, or the run's
+// snapshot read as "everything entered" (backfill of activations that never sent).
+struct Source {
+    bool snapshot = false;
+    std::string origin; // for messageIds
+    sql::TableName profiles, entities;
+    sql::TableName context_entered, context_exited; // matched entities now, and at the baseline
+    std::vector<const ActivationPlan*> plans;
+};
+
+class Preparer {
+public:
+    Preparer(Environment& env, const sql::Dialect& dialect, const AudienceInfo& audience, int64_t run_id,
+             const Settings& settings, std::string timestamp)
+        : env_(env), d_(dialect), audience_(audience), run_id_(run_id), settings_(settings),
+          timestamp_(std::move(timestamp)) {}
+
+    // Builds and stages the events of every plan of the source.
+    Status Prepare(const Source& source, int64_t profile_rows, int64_t entity_rows) {
+        bool profile_events = false;
+        std::set<std::string> relationships;
+        for (const ActivationPlan* p : source.plans) {
+            if (p->EntityTrigger()) {
+                relationships.insert(p->relationship);
+            } else {
+                profile_events = true;
+            }
+        }
+        if (profile_events) {
+            if (auto ok = Pages(source, false, profile_rows, {}); !ok) return ok;
+        }
+        if (!relationships.empty()) {
+            if (auto ok = Pages(source, true, entity_rows, {relationships.begin(), relationships.end()}); !ok) return ok;
+        }
+        return {};
+    }
+
+    int64_t staged() const { return staged_; }
+
+private:
+    Status Pages(const Source& source, bool entities, int64_t rows, const std::vector<std::string>& relationships) {
+        const sql::TableName& table = entities ? source.entities : source.profiles;
+        for (int64_t after = 0; after < rows; after += settings_.page_size) {
+            int64_t upto = std::min(rows, after + settings_.page_size);
+            if (auto ok = Page(source, table, entities, after, upto, relationships); !ok) return ok;
+            if (settings_.progress) {
+                settings_.progress(fmt::format("preparing {} changes {}/{}", entities ? "entity" : "profile", upto, rows));
+            }
+            if (settings_.checkpoint) settings_.checkpoint("page");
+        }
+        return {};
+    }
+
+    Status Page(const Source& source, const sql::TableName& table, bool entities, int64_t after, int64_t upto,
+                const std::vector<std::string>& relationships) {
+        std::vector<Change> changes;
+        auto q = PageQuery(table, entities, source.snapshot, after, upto, relationships);
+        auto ok = EachRow(env_.warehouse, sql::Print(q, d_), [&](const auto& row, const auto&) {
+            Change c;
+            c.kind = Text(row[1]);
+            c.pid = Text(row[2]);
+            if (entities) {
+                c.relationship = Text(row[3]);
+                c.pk = Text(row[4]);
+            }
+            changes.push_back(std::move(c));
+        });
+        if (!ok) return ok;
+        if (changes.empty()) return {};
+
+        Lookups lookups;
+        if (auto l = LoadLookups(source, table, entities, after, upto, changes, lookups); !l) return l;
+
+        std::vector<store::NewEvent> events;
+        for (const Change& c : changes) {
+            for (const ActivationPlan* p : source.plans) {
+                if (!p->Fires(entities, c.kind)) continue;
+                if (entities && p->relationship != c.relationship) continue;
+                BuiltEvent b = BuildEvent(*p, env_.graph, audience_, c, entities, lookups, source.origin, timestamp_,
+                                          run_id_);
+                events.push_back(store::NewEvent{p->id, std::move(b.message_id), std::move(b.event_name),
+                                                 std::move(b.payload), std::move(b.filter_reason)});
+            }
+        }
+        auto staged = env_.store.Transaction([&](store::Tx& tx) { return tx.StageEvents(run_id_, events); });
+        if (!staged) return Propagate(staged);
+        staged_ += *staged;
+        return {};
+    }
+
+    Status LoadLookups(const Source& source, const sql::TableName& table, bool entities, int64_t after, int64_t upto,
+                       const std::vector<Change>& changes, Lookups& out) {
+        std::set<std::string> types, traits;
+        bool track = false;
+        std::set<std::string> enriched_relationships;
+        std::map<std::string, std::map<std::string, std::set<std::string>>> children; // rel -> child -> columns
+        std::map<std::string, std::set<std::string>> columns;                         // rel -> columns
+        for (const ActivationPlan* p : source.plans) {
+            if (entities != p->EntityTrigger()) continue;
+            for (const auto& t : p->identifiers) {
+                for (const auto& type : t.types) {
+                    if (type != "segment_id") types.insert(type);
+                }
+            }
+            traits.insert(p->traits.begin(), p->traits.end());
+            if (p->trigger != Trigger::MEMBERSHIP_CHANGED) track = true;
+            if (p->EntityTrigger() && (!p->entity_columns.empty() || !p->children.empty())) {
+                enriched_relationships.insert(p->relationship);
+                columns[p->relationship].insert(p->entity_columns.begin(), p->entity_columns.end());
+                for (const auto& [child, cols] : p->children) {
+                    children[p->relationship][child].insert(cols.begin(), cols.end());
+                }
+            }
+        }
+        auto pids = PagePids(table, source.snapshot, after, upto, std::nullopt);
+        auto profile_table = [&](const char* name) { return ToSql(env_.graph.ProfileTable(name)); };
+
+        if (!types.empty()) {
+            std::vector<ExprPtr> names;
+            for (const auto& t : types) names.push_back(sql::Str(t));
+            sql::Select s;
+            s.From(sql::Table(profile_table("user_identifiers"), "i"))
+                .Item(Col("i", "canonical_segment_id"), "pid")
+                .Item(Col("i", "type"), "type")
+                .Item(sql::Call(sql::Fn::MIN_BYTEWISE, {Col("i", "value")}), "value")
+                .Where(sql::And({sql::InList(Col("i", "type"), names), sql::IsNotNull(Col("i", "value")),
+                                 sql::InSelect(Col("i", "canonical_segment_id"), pids)}))
+                .GroupBy(Col("i", "canonical_segment_id"))
+                .GroupBy(Col("i", "type"));
+            auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto&) {
+                out.identifiers[Text(row[0])][Text(row[1])] = Text(row[2]);
+            });
+            if (!ok) return ok;
+        }
+        if (!traits.empty()) {
+            std::vector<ExprPtr> names;
+            for (const auto& t : traits) names.push_back(sql::Str(t));
+            // The current value as the compiler reads it (audiences.md, "Current trait value").
+            sql::Select ranked;
+            ranked.From(sql::Table(profile_table("user_traits"), "t"))
+                .Item(Col("t", "canonical_segment_id"), "pid")
+                .Item(Col("t", "name"), "name")
+                .Item(Col("t", "value"), "value")
+                .Item(sql::RowNumber({Col("t", "canonical_segment_id"), Col("t", "name")},
+                                     {sql::OrderItem{Col("t", "seq"), true, true, false},
+                                      sql::OrderItem{Col("t", "value"), true, true, true}}),
+                      "rank")
+                .Where(sql::And({sql::InList(Col("t", "name"), names), sql::InSelect(Col("t", "canonical_segment_id"), pids)}));
+            sql::Select s;
+            s.From(sql::Sub(sql::Share(std::move(ranked)), "r"))
+                .Item(Col("r", "pid"), "pid")
+                .Item(Col("r", "name"), "name")
+                .Item(Col("r", "value"), "value")
+                .Where(sql::And({sql::Eq(Col("r", "rank"), sql::Int(1)), sql::IsNotNull(Col("r", "value"))}));
+            auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto&) {
+                out.traits[Text(row[0])][Text(row[1])] = Text(row[2]);
+            });
+            if (!ok) return ok;
+        }
+        // Primary keys read as numbers when their column is numeric.
+        for (const auto& r : env_.graph.relationships) {
+            auto numeric = NumericKey(r.slug);
+            if (!numeric) return Propagate(numeric);
+            out.numeric_keys[r.slug] = *numeric;
+        }
+        if (track) {
+            for (const char* kind : {"entered", "exited"}) {
+                bool any = std::any_of(changes.begin(), changes.end(), [&](const Change& c) { return c.kind == kind; });
+                if (!any) continue;
+                const sql::TableName& from = std::string(kind) == "entered" ? source.context_entered : source.context_exited;
+                if (from.table.empty()) continue;
+                sql::Select s;
+                s.From(sql::Table(from, "e"))
+                    .Item(Col("e", "pid"), "pid")
+                    .Item(Col("e", "relationship"), "relationship")
+                    .Item(Col("e", "pk"), "pk")
+                    .Where(sql::InSelect(Col("e", "pid"), PagePids(table, source.snapshot, after, upto, std::string(kind))))
+                    .OrderBy(Col("e", "seq"));
+                auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto&) {
+                    std::string rel = Text(row[1]);
+                    Value key = Text(row[2]);
+                    if (out.numeric_keys[rel]) {
+                        json n = json::parse(Text(row[2]), nullptr, false);
+                        if (n.is_number()) key = n;
+                    }
+                    out.context[{Text(row[0]), kind}][rel].push_back(std::move(key));
+                });
+                if (!ok) return ok;
+            }
+        }
+        for (const auto& rel : enriched_relationships) {
+            if (auto ok = LoadEntities(table, after, upto, rel, columns[rel], children[rel], out); !ok) return ok;
+        }
+        return {};
+    }
+
+    // The page's keys of one relationship, as a subquery for IN.
+    sql::SelectPtr PageKeys(const sql::TableName& table, int64_t after, int64_t upto, const std::string& rel) {
+        sql::Select s;
+        s.From(sql::Table(table, "c"))
+            .Item(Col("c", "pk"), "pk")
+            .Where(sql::And({sql::Bin(Col("c", "seq"), ">", sql::Int(after)), sql::Bin(Col("c", "seq"), "<=", sql::Int(upto)),
+                             sql::Eq(Col("c", "relationship"), sql::Str(rel))}));
+        return sql::Share(std::move(s));
+    }
+
+    Status LoadEntities(const sql::TableName& table, int64_t after, int64_t upto, const std::string& rel,
+                        const std::set<std::string>& columns,
+                        const std::map<std::string, std::set<std::string>>& children, Lookups& out) {
+        const graph::Relationship& r = *env_.graph.FindRelationship(rel);
+        const graph::Entity& entity = env_.graph.EntityOf(r);
+        ExprPtr key_text = sql::Cast(Col("x", entity.primary_key), sql::SqlType::STRING);
+        {
+            sql::Select s;
+            s.From(sql::Table(ToSql(entity.table), "x")).Item(key_text, "k").Item(Col("x", entity.primary_key), "key");
+            std::vector<std::string> cols(columns.begin(), columns.end());
+            for (size_t i = 0; i < cols.size(); ++i) s.Item(Col("x", cols[i]), "c" + std::to_string(i));
+            s.Where(sql::InSelect(key_text, PageKeys(table, after, upto, rel)));
+            auto& rows = out.entities[rel];
+            auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto& meta) {
+                std::string k = Text(row[0]);
+                if (rows.contains(k)) return; // a duplicated key: the first row read speaks for it
+                EntityRow e;
+                e.primary_key = ToJson(row[1], meta[1].type);
+                for (size_t i = 0; i < cols.size(); ++i) e.columns[cols[i]] = ToJson(row[i + 2], meta[i + 2].type);
+                rows.emplace(std::move(k), std::move(e));
+            });
+            if (!ok) return ok;
+        }
+        for (const auto& [child, child_columns] : children) {
+            const graph::Relationship& cr = *env_.graph.FindRelationship(child);
+            const graph::Entity& ce = env_.graph.EntityOf(cr);
+            sql::Select s;
+            s.From(sql::Table(ToSql(entity.table), "x"));
+            if (cr.join.kind == graph::JoinKind::JUNCTION) {
+                s.JoinInner(sql::Table(ToSql(cr.join.junction_table), "j"),
+                            sql::Eq(Col("j", cr.join.junction_left_column), Col("x", cr.join.parent_column)));
+                s.JoinInner(sql::Table(ToSql(ce.table), "ch"),
+                            sql::Eq(Col("ch", cr.join.child_column), Col("j", cr.join.junction_right_column)));
+            } else {
+                s.JoinInner(sql::Table(ToSql(ce.table), "ch"), sql::Eq(Col("ch", cr.join.child_column), Col("x", cr.join.parent_column)));
+            }
+            s.Item(key_text, "parent")
+                .Item(sql::Cast(Col("ch", ce.primary_key), sql::SqlType::STRING), "k")
+                .Item(Col("ch", ce.primary_key), "key");
+            std::vector<std::string> cols(child_columns.begin(), child_columns.end());
+            for (size_t i = 0; i < cols.size(); ++i) s.Item(Col("ch", cols[i]), "c" + std::to_string(i));
+            s.Where(sql::And({sql::InSelect(key_text, PageKeys(table, after, upto, rel)),
+                              sql::IsNotNull(Col("ch", ce.primary_key))}));
+            std::map<std::string, std::map<std::string, EntityRow>> found; // parent -> child key -> row (sorted)
+            auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto& meta) {
+                auto& rows = found[Text(row[0])];
+                std::string k = Text(row[1]);
+                if (rows.contains(k)) return;
+                EntityRow e;
+                e.primary_key = ToJson(row[2], meta[2].type);
+                for (size_t i = 0; i < cols.size(); ++i) e.columns[cols[i]] = ToJson(row[i + 3], meta[i + 3].type);
+                rows.emplace(std::move(k), std::move(e));
+            });
+            if (!ok) return ok;
+            auto& target = out.children[rel][child];
+            for (auto& [parent, rows] : found) {
+                for (auto& [k, row] : rows) target[parent].push_back(std::move(row));
+            }
+        }
+        return {};
+    }
+
+    Result<bool> NumericKey(const std::string& rel) {
+        if (auto it = numeric_.find(rel); it != numeric_.end()) return it->second;
+        const graph::Entity& entity = env_.graph.EntityOf(*env_.graph.FindRelationship(rel));
+        auto cols = env_.warehouse.DescribeTable(entity.table);
+        if (!cols) return Propagate(cols);
+        bool numeric = false;
+        if (*cols) {
+            for (const auto& c : **cols) {
+                if (c.name == entity.primary_key) numeric = c.type == warehouse::DataType::NUMBER;
+            }
+        }
+        numeric_[rel] = numeric;
+        return numeric;
+    }
+
+    static sql::TableName ToSql(const warehouse::TableName& t) { return {t.database, t.schema, t.table}; }
+
+    Environment& env_;
+    const sql::Dialect& d_;
+    AudienceInfo audience_;
+    int64_t run_id_;
+    const Settings& settings_;
+    std::string timestamp_;
+    int64_t staged_ = 0;
+    std::map<std::string, bool> numeric_;
+};
+
+Status ExecuteAll(warehouse::Warehouse& wh, const std::vector<std::string>& statements) {
+    for (const auto& s : statements) {
+        if (auto ok = wh.Execute(s); !ok) return ok;
+    }
+    return {};
+}
+
+// kind -> count, and for entities relationship -> kind -> count.
+struct Counts {
+    std::map<std::string, int64_t> total;
+    std::map<std::string, std::map<std::string, int64_t>> by_relationship;
+    int64_t rows = 0;
+};
+
+Result<Counts> Count(warehouse::Warehouse& wh, const sql::TableName& table, bool entities, bool snapshot,
+                     const sql::Dialect& d) {
+    Counts c;
+    auto ok = EachRow(wh, sql::Print(CountQuery(table, entities, snapshot), d), [&](const auto& row, const auto&) {
+        int64_t n = std::stoll(Text(row[2]));
+        c.total[Text(row[0])] += n;
+        if (entities) c.by_relationship[Text(row[1])][Text(row[0])] += n;
+        c.rows += n;
+    });
+    if (!ok) return Propagate(ok);
+    return c;
+}
+
+Status DropRunTables(Environment& env, int64_t audience_id, int64_t run_id, const std::string& schema) {
+    return ExecuteAll(env.warehouse, DropStatements(SnapshotTables::For(schema, audience_id, run_id)));
+}
+
+Status Fail(Environment& env, store::Run run, const std::string& error) {
+    run.status = store::RunStatus::FAILED;
+    run.error = error;
+    run.finished_at = NowMs();
+    return env.store.Transaction([&](store::Tx& tx) -> Status {
+        if (auto ok = tx.DiscardStaged(run.id); !ok) return ok;
+        return tx.UpdateRun(run);
+    });
+}
+
+} // namespace
+
+std::string ThisWorker() { return fmt::format("{}:{}", HostName(), getpid()); }
+
+bool WorkerAlive(const std::string& worker) {
+    auto colon = worker.rfind(':');
+    if (colon == std::string::npos) return false;
+    if (worker.substr(0, colon) != HostName()) return true;
+    pid_t pid = 0;
+    try {
+        pid = static_cast<pid_t>(std::stol(worker.substr(colon + 1)));
+    } catch (...) {
+        return false;
+    }
+    if (pid <= 0) return false;
+    if (pid == getpid()) return true;
+    return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+Result<std::vector<int64_t>> RecoverInterrupted(Environment& env, std::optional<int64_t> audience_id,
+                                                const std::string& schema) {
+    auto unfinished = env.store.Transaction([&](store::Tx& tx) { return tx.UnfinishedRuns(); });
+    if (!unfinished) return Propagate(unfinished);
+    std::vector<int64_t> failed;
+    for (store::Run run : *unfinished) {
+        if (audience_id && run.audience_id != *audience_id) continue;
+        if (run.status != store::RunStatus::RUNNING || WorkerAlive(run.worker)) continue;
+        // Its tables are not a baseline (a run becomes one only when it completes).
+        (void)DropRunTables(env, run.audience_id, run.id, schema);
+        if (auto ok = Fail(env, run, "interrupted: the process running it (" + run.worker + ") ended; repeated by a new run");
+            !ok) {
+            return Propagate(ok);
+        }
+        failed.push_back(run.id);
+    }
+    return failed;
+}
+
+Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& settings) {
+    auto dialect = engine::DialectOf(env.warehouse);
+    if (!dialect) return Propagate(dialect);
+    const sql::Dialect& d = **dialect;
+    auto step = [&](const std::string& name) {
+        if (settings.checkpoint) settings.checkpoint(name);
+    };
+
+    // Claim the run and read what it evaluates.
+    store::AudienceRecord audience;
+    std::optional<store::Snapshot> baseline;
+    std::vector<store::ActivationRecord> activations;
+    std::vector<store::AudienceRecord> library_audiences;
+    auto claimed = env.store.Transaction([&](store::Tx& tx) -> Status {
+        auto run = tx.GetRun(run_id);
+        if (!run) return Propagate(run);
+        if (!*run) return kith::Fail(ErrorCode::NOT_FOUND, fmt::format("run {} does not exist", run_id));
+        if ((*run)->status != store::RunStatus::QUEUED) {
+            return kith::Fail(ErrorCode::CONFLICT, fmt::format("run {} is {}, not queued", run_id,
+                                                               store::RunStatusName((*run)->status)));
+        }
+        auto a = tx.GetAudienceById((*run)->audience_id);
+        if (!a) return Propagate(a);
+        audience = **a;
+        auto b = tx.Baseline(audience.id);
+        if (!b) return Propagate(b);
+        baseline = *b;
+        auto acts = tx.ListActivations(audience.workspace_id, audience.id);
+        if (!acts) return Propagate(acts);
+        activations = std::move(*acts);
+        auto all = tx.ListAudiences(audience.workspace_id);
+        if (!all) return Propagate(all);
+        library_audiences = std::move(*all);
+        return tx.StartRun(run_id, ThisWorker(), baseline ? std::optional<int64_t>(baseline->run_id) : std::nullopt);
+    });
+    if (!claimed) return Propagate(claimed);
+    auto current = env.store.Transaction([&](store::Tx& tx) { return tx.GetRun(run_id); });
+    if (!current) return Propagate(current);
+    store::Run run = **current;
+    int64_t started = NowMs();
+    int64_t as_of = settings.as_of_micros.value_or(started * 1000);
+    auto fail = [&](const Error& e) -> Result<store::Run> {
+        (void)DropRunTables(env, audience.id, run_id, settings.schema);
+        if (auto ok = Fail(env, run, e.message); !ok) return Propagate(ok);
+        auto r = env.store.Transaction([&](store::Tx& tx) { return tx.GetRun(run_id); });
+        if (!r) return Propagate(r);
+        return **r;
+    };
+
+    // Extracting from warehouse: the audience query, the snapshot and the diff.
+    if (settings.progress) settings.progress("extracting from warehouse");
+    audience::WarehouseCatalog catalog(env.warehouse);
+    audience::MemoryLibrary library;
+    for (const auto& a : library_audiences) library.Add(a.spec.key, a.spec.definition.dump());
+    audience::ParseContext ctx{env.graph, &catalog, &library};
+    auto parsed = audience::ParseAudience(audience.spec.definition.dump(), audience.spec.key, ctx);
+    if (!parsed) {
+        if (parsed.error().fatal) return fail(*parsed.error().fatal);
+        std::string message = "the audience definition is invalid:";
+        for (const auto& e : parsed.error().errors) message += " " + e.pointer + ": " + e.message + ";";
+        return fail(Error{ErrorCode::INVALID, message, {}});
+    }
+    plan::Options options;
+    options.as_of_micros = as_of;
+    auto members = plan::CompileMembers(env.graph, *parsed, options, &catalog);
+    if (!members) return fail(members.error());
+    auto entities = plan::CompileEntities(env.graph, *parsed, options, &catalog);
+    if (!entities) return fail(entities.error());
+
+    SnapshotTables tables = SnapshotTables::For(settings.schema, audience.id, run_id);
+    std::optional<SnapshotTables> base;
+    if (baseline) base = SnapshotTables::For(settings.schema, audience.id, baseline->run_id);
+    if (auto ok = env.warehouse.Execute(CreateSchemaStatement(settings.schema)); !ok) return fail(ok.error());
+    step("snapshot");
+    if (auto ok = ExecuteAll(env.warehouse, SnapshotStatements(*members, *entities, tables, d)); !ok) return fail(ok.error());
+    step("diff");
+    if (auto ok = ExecuteAll(env.warehouse, DiffStatements(tables, base, d)); !ok) return fail(ok.error());
+    auto member_count = Count(env.warehouse, tables.Table(tables.members), false, true, d);
+    if (!member_count) return fail(member_count.error());
+    auto entity_count = Count(env.warehouse, tables.Table(tables.entities), true, true, d);
+    if (!entity_count) return fail(entity_count.error());
+    auto profile_changes = Count(env.warehouse, tables.Table(tables.profile_changes), false, false, d);
+    if (!profile_changes) return fail(profile_changes.error());
+    auto entity_changes = Count(env.warehouse, tables.Table(tables.entity_changes), true, false, d);
+    if (!entity_changes) return fail(entity_changes.error());
+    int64_t extracted = NowMs();
+
+    // Preparing to deliver events.
+    if (settings.progress) settings.progress("preparing to deliver events");
+    std::vector<ActivationPlan> plans;
+    for (const auto& a : activations) {
+        if (!a.spec.enabled) continue;
+        auto p = ActivationPlan::From(a, env.graph, settings.max_event_bytes);
+        if (!p) return fail(p.error());
+        plans.push_back(std::move(*p));
+    }
+    Source diff, backfill;
+    diff.origin = baseline ? fmt::format("b{}", baseline->run_id) : "b0";
+    diff.profiles = tables.Table(tables.profile_changes);
+    diff.entities = tables.Table(tables.entity_changes);
+    diff.context_entered = tables.Table(tables.entities);
+    if (base) diff.context_exited = base->Table(base->entities);
+    backfill.snapshot = true;
+    backfill.origin = "backfill";
+    backfill.profiles = tables.Table(tables.members);
+    backfill.entities = tables.Table(tables.entities);
+    backfill.context_entered = tables.Table(tables.entities);
+    for (const auto& p : plans) {
+        if (!p.first_run) {
+            diff.plans.push_back(&p);
+        } else if (p.backfill) {
+            backfill.plans.push_back(&p);
+        }
+    }
+    AudienceInfo info{audience.id, audience.spec.key};
+    Preparer preparer(env, d, info, run_id, settings, IsoMillis(as_of));
+    if (!diff.plans.empty()) {
+        if (auto ok = preparer.Prepare(diff, profile_changes->rows, entity_changes->rows); !ok) return fail(ok.error());
+    }
+    if (!backfill.plans.empty()) {
+        if (auto ok = preparer.Prepare(backfill, member_count->rows, entity_count->rows); !ok) return fail(ok.error());
+    }
+    step("publish");
+
+    // One transaction: the events enter the outbox, the snapshot becomes the baseline, the run is done.
+    json summary = {{"members", member_count->rows},
+                    {"profiles", {{"entered", profile_changes->total["entered"]}, {"exited", profile_changes->total["exited"]}}},
+                    {"entities", {{"entered", entity_changes->total["entered"]}, {"exited", entity_changes->total["exited"]}}}};
+    json by_rel = json::object();
+    for (const auto& [rel, kinds] : entity_changes->by_relationship) {
+        by_rel[rel] = {{"entered", kinds.count("entered") ? kinds.at("entered") : 0},
+                       {"exited", kinds.count("exited") ? kinds.at("exited") : 0}};
+    }
+    summary["entities"]["by_relationship"] = by_rel;
+    auto done = env.store.Transaction([&](store::Tx& tx) -> Status {
+        store::Snapshot snap{run_id, audience.id, tables.members, tables.entities, 0, tables.profile_changes,
+                             tables.entity_changes};
+        if (auto ok = tx.RecordSnapshot(snap); !ok) return ok;
+        if (auto ok = tx.SetBaseline(audience.id, run_id); !ok) return ok;
+        auto published = tx.PublishStaged(run_id);
+        if (!published) return Propagate(published);
+        json acts = json::object();
+        for (const auto& p : plans) {
+            const store::Published& pub = (*published)[p.id];
+            bool sent = !p.first_run || p.backfill;
+            acts[p.key] = {{"trigger", p.trigger == Trigger::MEMBERSHIP_CHANGED ? "membership_changed" : p.EntityTrigger()
+                                ? (p.trigger == Trigger::ENTITY_ENTERS ? "entity_enters" : "entity_exits")
+                                : (p.trigger == Trigger::PROFILE_ENTERS ? "profile_enters" : "profile_exits")},
+                           {"queued", pub.queued},
+                           {"filtered", pub.filtered},
+                           {"duplicates", pub.duplicates},
+                           {"backfill", p.first_run ? json(sent) : json(nullptr)}};
+            if (p.first_run) {
+                if (auto ok = tx.SetActivationFirstRun(p.id, run_id); !ok) return ok;
+            }
+        }
+        summary["activations"] = acts;
+        run.status = store::RunStatus::COMPLETED;
+        run.finished_at = NowMs();
+        run.extracting_ms = extracted - started;
+        run.preparing_ms = *run.finished_at - extracted;
+        run.summary = summary;
+        return tx.UpdateRun(run);
+    });
+    if (!done) return fail(done.error());
+    step("completed");
+
+    // Old snapshots beyond the ones kept (the baseline is always kept).
+    auto snapshots = env.store.Transaction([&](store::Tx& tx) { return tx.Snapshots(audience.id); });
+    if (snapshots) {
+        int64_t kept = 0;
+        for (const auto& s : *snapshots) {
+            if (s.run_id == run_id || kept < settings.keep_snapshots) {
+                ++kept;
+                continue;
+            }
+            if (DropRunTables(env, audience.id, s.run_id, settings.schema)) {
+                (void)env.store.Transaction([&](store::Tx& tx) { return tx.ForgetSnapshot(s.run_id); });
+            }
+        }
+    }
+    auto final_run = env.store.Transaction([&](store::Tx& tx) { return tx.GetRun(run_id); });
+    if (!final_run) return Propagate(final_run);
+    return **final_run;
+}
+
+Result<store::Run> RunNow(Environment& env, int64_t workspace_id, const std::string& audience_key,
+                          const std::string& reason, const Settings& settings) {
+    auto audience = env.store.GetAudience(workspace_id, audience_key);
+    if (!audience) return Propagate(audience);
+    if (!*audience) return kith::Fail(ErrorCode::NOT_FOUND, "no audience with key " + audience_key);
+    int64_t id = (*audience)->id;
+    auto running = env.store.Transaction([&](store::Tx& tx) { return tx.RunningRuns(id); });
+    if (!running) return Propagate(running);
+    for (const auto& r : *running) {
+        if (WorkerAlive(r.worker)) {
+            return kith::Fail(ErrorCode::CONFLICT, fmt::format("audience {} is being run by run {} in process {}",
+                                                               audience_key, r.id, r.worker));
+        }
+    }
+    auto failed = RecoverInterrupted(env, id, settings.schema);
+    if (!failed) return Propagate(failed);
+    auto run_id = env.store.CreateRun(id, failed->empty() ? reason : "retry");
+    if (!run_id) return Propagate(run_id);
+    return Execute(env, *run_id, settings);
+}
+
+json RunHistoryEntry(const store::Run& run) {
+    json j = {{"id", run.id},
+              {"status", store::RunStatusName(run.status)},
+              {"reason", run.reason},
+              {"queued_at", run.queued_at},
+              {"started_at", run.started_at ? json(*run.started_at) : json(nullptr)},
+              {"finished_at", run.finished_at ? json(*run.finished_at) : json(nullptr)}};
+    j["duration_ms"] = run.started_at && run.finished_at ? json(*run.finished_at - *run.started_at) : json(nullptr);
+    bool changed = false;
+    if (run.summary.is_object()) {
+        auto n = [&](const char* what, const char* kind) { return run.summary[what].value(kind, int64_t{0}); };
+        changed = n("profiles", "entered") + n("profiles", "exited") + n("entities", "entered") + n("entities", "exited") > 0;
+    }
+    if (changed) {
+        j["steps"] = {{"queueing_ms", run.queueing_ms ? json(*run.queueing_ms) : json(nullptr)},
+                      {"extracting_ms", run.extracting_ms ? json(*run.extracting_ms) : json(nullptr)},
+                      {"preparing_ms", run.preparing_ms ? json(*run.preparing_ms) : json(nullptr)}};
+        j["summary"] = run.summary;
+    } else {
+        j["steps"] = nullptr;
+        j["summary"] = nullptr;
+    }
+    if (!run.error.empty()) j["error"] = run.error;
+    return j;
+}
+
+} // namespace kith::run

@@ -1,0 +1,71 @@
+// Runs (activations.md, "Runs"): evaluate an audience on the warehouse, keep
+// its snapshot there, diff it against the last good run in SQL, read back only
+// the changes, build each enabled activation's events and queue them in the
+// durable outbox in the same transaction that marks the run prepared.
+//
+//   run::Environment env{*store, *warehouse, graph};
+//   auto run = run::RunNow(env, workspace_id, "premium_abandoners", "manual", run::Settings{});
+//   // run->summary: {"profiles": {"entered": 3, "exited": 1}, "entities": {...}, "activations": {...}}
+//
+// Crash safety: a run records the process executing it. Before an audience
+// runs, its runs left "running" by a process that no longer exists are marked
+// failed, their staged events and warehouse tables dropped; the new run is
+// their repetition and diffs against the same baseline, so its events carry the
+// same messageIds. Events reach the outbox only with the transaction that
+// completes the run, so a run's events are queued exactly once.
+#pragma once
+
+#include "common/error.hpp"
+#include "graph/model.hpp"
+#include "store/store.hpp"
+#include "warehouse/warehouse.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace kith::run {
+
+struct Environment {
+    store::Store& store;
+    warehouse::Warehouse& warehouse;
+    const graph::DataGraph& graph;
+};
+
+struct Settings {
+    std::string schema = "kith_state"; //!< the warehouse schema kith owns
+    int64_t keep_snapshots = 5;         //!< completed runs whose tables are kept, besides the baseline
+    int64_t max_event_bytes = 32 * 1024;
+    int64_t page_size = 10000;          //!< changes read back per page
+    std::optional<int64_t> as_of_micros; //!< evaluation time; default now
+    //! Progress lines ("extracting", "preparing 20000/81234", ...); may be empty.
+    std::function<void(const std::string&)> progress;
+    //! Called between steps with their name (tests use it to stop a run at a chosen point).
+    std::function<void(const std::string&)> checkpoint;
+};
+
+//! "host:pid" of this process.
+std::string ThisWorker();
+//! Whether the process a worker string names still runs (only processes of this host are checked; others are
+//! assumed alive).
+bool WorkerAlive(const std::string& worker);
+
+//! Fails runs of the audience (every audience when not given) left running by processes that no longer exist:
+//! their staged events and warehouse tables are dropped. Returns the runs failed.
+Result<std::vector<int64_t>> RecoverInterrupted(Environment& env, std::optional<int64_t> audience_id,
+                                                const std::string& schema);
+
+//! Executes a queued run to its end; the run is completed, or failed with its error (the baseline stays).
+Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& settings);
+
+//! Recovers the audience's interrupted runs, queues a run (reason "retry" when it repeats one) and executes it.
+//! Refused while another live process runs the audience.
+Result<store::Run> RunNow(Environment& env, int64_t workspace_id, const std::string& audience_key,
+                          const std::string& reason, const Settings& settings);
+
+//! A run as the Runs tab lists it: start, duration, status, step durations and change summary; a run without
+//! changes shows no step values.
+nlohmann::json RunHistoryEntry(const store::Run& run);
+
+} // namespace kith::run
