@@ -393,6 +393,30 @@ TEST_P(RunE2E, RepreparingAnInterruptedRunGivesTheSameMessageIds) {
     EXPECT_EQ(published, staged);
 }
 
+TEST_P(RunE2E, AFailedRunLeavesTheBaselineAndTheNextRunDiffsAgainstTheLastGoodOne) {
+    Audience("active_carts", kAccountsWithCarts);
+    Activation("enters", "active_carts", "profile_enters");
+    Activation("exits", "active_carts", "profile_exits");
+    store::Run r1 = Run("active_carts", "2026-01-01T00:00:00Z");
+    ASSERT_EQ(r1.status, store::RunStatus::COMPLETED);
+    // p2 leaves, then the carts table goes missing: the run fails with the engine's message.
+    Sql(R"(UPDATE crm.accounts SET "STATUS" = 'closed' WHERE "ID" = 3)");
+    Sql("ALTER TABLE crm.carts RENAME TO carts_away");
+    store::Run r2 = Run("active_carts", "2026-01-01T00:00:00Z");
+    EXPECT_EQ(r2.status, store::RunStatus::FAILED);
+    EXPECT_NE(r2.error.find("carts"), std::string::npos) << r2.error;
+    EXPECT_TRUE(Events(r2.id).empty());
+    auto baseline = store_->Transaction([&](store::Tx& tx) { return tx.Baseline(r1.audience_id); });
+    ASSERT_TRUE(baseline && *baseline);
+    EXPECT_EQ((*baseline)->run_id, r1.id);
+    // Back again: the next run diffs against run 1, so p2's exit is sent once.
+    Sql("ALTER TABLE crm.carts_away RENAME TO carts");
+    store::Run r3 = Run("active_carts", "2026-01-01T00:00:00Z");
+    ASSERT_EQ(r3.status, store::RunStatus::COMPLETED) << r3.error;
+    EXPECT_EQ(*r3.baseline_run_id, r1.id);
+    EXPECT_EQ(Lines(r3.id), (std::vector<std::string>{"exits pending Audience Exited u2"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, RunE2E, ::testing::Values("duckdb", "postgres"),
                          [](const auto& info) { return info.param; });
 
