@@ -52,9 +52,6 @@ struct Failure {
     std::optional<Error> fatal;
 };
 
-//! The destination types and, for each, its actions (the first is the default).
-const std::vector<std::pair<std::string, std::vector<std::string>>>& DestinationTypes();
-
 //! Validates every file of dir, then applies them all in one transaction, or nothing.
 std::expected<Report, Failure> ApplyDirectory(const std::string& dir, Context& ctx);
 

@@ -1,10 +1,11 @@
 // kith: the command-line entry point. Each subcommand is a thin layer over a
 // library function; exit codes follow cli.md (0 ok, 1 invalid input, 2 usage,
-// 3 warehouse error).
+// 3 warehouse error, 4 `kith deliver --until-idle` timed out, 5 a run in progress).
 #include "cli/apply_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/audience_commands.hpp"
 #include "cli/commands.hpp"
+#include "cli/deliver_command.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -106,6 +107,18 @@ int main(int argc, char** argv) {
                                                   "read again from the snapshot kept in the warehouse");
     changes->add_option("--config", changes_args.config, "Config file (TOML)")->required();
     changes->add_option("--run", changes_args.run, "The run's id")->required();
+    kith::cli::DeliverArgs deliver_args;
+    auto* deliver = app.add_subcommand("deliver", "Send the queued events to their destinations, with retries");
+    deliver->add_option("--config", deliver_args.config, "Config file (TOML)")->required();
+    deliver->add_flag("--until-idle", deliver_args.until_idle,
+                      "Return once no event is pending (each delivered or failed for good); else keep polling");
+    deliver->add_option("--timeout", deliver_args.timeout_s,
+                        "Seconds; with --until-idle, exit 4 if they pass before the outbox is idle")
+        ->check(CLI::NonNegativeNumber);
+
+    kith::cli::DestinationsArgs destinations_args;
+    auto* destinations = app.add_subcommand("destinations", "List the destination types, their actions and settings");
+    destinations->add_flag("--json", destinations_args.json, "Print JSON");
 
     try {
         app.parse(argc, argv);
@@ -128,5 +141,7 @@ int main(int argc, char** argv) {
     if (run->parsed()) return kith::cli::RunAudience(run_args);
     if (runs->parsed()) return kith::cli::ListRuns(runs_args);
     if (changes->parsed()) return kith::cli::ListChanges(changes_args);
+    if (deliver->parsed()) return kith::cli::Deliver(deliver_args);
+    if (destinations->parsed()) return kith::cli::Destinations(destinations_args);
     return 2;
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kith::store {
 
@@ -149,6 +150,18 @@ struct OutboxEvent {
     std::string filter_stage; //!< "source" or "destination" when FILTERED
     int64_t created_at = 0;
     std::optional<int64_t> finished_at; //!< when delivered, failed for good or filtered
+};
+
+//! Which pending events an outbox query looks at: by default all of them.
+struct OutboxFilter {
+    std::optional<int64_t> run_id;            //!< only the events this run queued
+    std::vector<int64_t> exclude_activations; //!< not the events of these activations
+};
+
+//! How many events are pending, and when the earliest of them is due.
+struct PendingEvents {
+    int64_t count = 0;
+    std::optional<int64_t> next_attempt_at; //!< empty when none is pending
 };
 
 } // namespace kith::store

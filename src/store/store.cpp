@@ -106,6 +106,12 @@ Snapshot ReadSnapshot(const sqlite::Statement& st) {
 constexpr const char* kEventColumns = "id, activation_id, run_id, message_id, event_name, payload, status, attempts, "
                                       "next_attempt_at, last_error, filter_stage, created_at, finished_at";
 
+// The conditions of an OutboxFilter, bound as: run id, run id, excluded activation ids as a JSON array.
+constexpr const char* kOutboxFilter =
+    "AND (? IS NULL OR run_id = ?) AND activation_id NOT IN (SELECT value FROM json_each(?))";
+
+std::string ExcludedIds(const OutboxFilter& filter) { return json(filter.exclude_activations).dump(); }
+
 OutboxEvent ReadEvent(const sqlite::Statement& st) {
     OutboxEvent e;
     e.id = st.Int(0);
@@ -463,6 +469,14 @@ Result<std::optional<ActivationRecord>> Tx::GetActivation(int64_t workspace, con
         ReadActivation, workspace, key);
 }
 
+Result<std::optional<ActivationRecord>> Tx::GetActivationById(int64_t id) {
+    return One<ActivationRecord>(
+        db(),
+        fmt::format("SELECT {} FROM activations a JOIN audiences au ON au.id = a.audience_id WHERE a.id = ?",
+                    kActivationColumns),
+        ReadActivation, id);
+}
+
 Result<std::vector<ActivationRecord>> Tx::ListActivations(int64_t workspace, std::optional<int64_t> audience_id) {
     return All<ActivationRecord>(
         db(),
@@ -631,12 +645,21 @@ Result<std::vector<OutboxEvent>> Tx::RunEvents(int64_t run_id) {
                             ReadEvent, run_id);
 }
 
-Result<std::vector<OutboxEvent>> Tx::DueEvents(int64_t now, int limit) {
+Result<std::vector<OutboxEvent>> Tx::DueEvents(int64_t now, int limit, const OutboxFilter& filter) {
     return All<OutboxEvent>(db(),
-                            fmt::format("SELECT {} FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? "
+                            fmt::format("SELECT {} FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? {} "
                                         "ORDER BY next_attempt_at, id LIMIT ?",
-                                        kEventColumns),
-                            ReadEvent, now, limit);
+                                        kEventColumns, kOutboxFilter),
+                            ReadEvent, now, filter.run_id, filter.run_id, ExcludedIds(filter), limit);
+}
+
+Result<PendingEvents> Tx::Pending(const OutboxFilter& filter) {
+    auto row = One<PendingEvents>(
+        db(), fmt::format("SELECT count(*), min(next_attempt_at) FROM outbox WHERE status = 'pending' {}", kOutboxFilter),
+        [](const sqlite::Statement& st) { return PendingEvents{st.Int(0), st.OptionalInt(1)}; }, filter.run_id,
+        filter.run_id, ExcludedIds(filter));
+    if (!row) return Propagate(row);
+    return row->value_or(PendingEvents{});
 }
 
 Result<std::optional<OutboxEvent>> Tx::GetEvent(const std::string& message_id) {
@@ -663,6 +686,13 @@ Status Tx::MarkFailed(int64_t event_id, const std::string& error) {
                        "WHERE id = ?",
                        error, Now(), event_id);
     return Touched(db(), ok, fmt::format("event {}", event_id));
+}
+
+Result<int64_t> Tx::NotePendingError(int64_t activation_id, const std::string& error) {
+    auto ok = db().Run("UPDATE outbox SET last_error = ? WHERE activation_id = ? AND status = 'pending'", error,
+                       activation_id);
+    if (!ok) return Propagate(ok);
+    return db().Changes();
 }
 
 Status Tx::MarkFiltered(int64_t event_id, const std::string& stage, const std::string& reason) {

@@ -56,6 +56,7 @@ public:
     //! Creates or updates an activation by key; its audience (by key) must exist.
     Result<Change> UpsertActivation(int64_t workspace, const ActivationSpec& spec);
     Result<std::optional<ActivationRecord>> GetActivation(int64_t workspace, const std::string& key);
+    Result<std::optional<ActivationRecord>> GetActivationById(int64_t id);
     //! Ordered by key; only the audience's when audience_id is given.
     Result<std::vector<ActivationRecord>> ListActivations(int64_t workspace,
                                                           std::optional<int64_t> audience_id = std::nullopt);
@@ -102,14 +103,19 @@ public:
     //! Every outbox event of a run, in queueing order.
     Result<std::vector<OutboxEvent>> RunEvents(int64_t run_id);
 
-    //! Pending events due at `now`, oldest first.
-    Result<std::vector<OutboxEvent>> DueEvents(int64_t now, int limit);
+    //! Pending events due at `now` (and passing the filter), by due time then queue order.
+    Result<std::vector<OutboxEvent>> DueEvents(int64_t now, int limit, const OutboxFilter& filter = {});
+    //! How many events (passing the filter) are pending, due now or later, and the earliest due time.
+    Result<PendingEvents> Pending(const OutboxFilter& filter = {});
     Result<std::optional<OutboxEvent>> GetEvent(const std::string& message_id);
     Status MarkDelivered(int64_t event_id);
     //! One more failed attempt, to be retried at next_attempt_at.
     Status MarkRetry(int64_t event_id, int64_t next_attempt_at, const std::string& error);
     //! Failed for good.
     Status MarkFailed(int64_t event_id, const std::string& error);
+    //! Records why the activation's pending events are not being sent (e.g. its destination cannot be built),
+    //! without counting an attempt or moving their due time; returns how many events it touched.
+    Result<int64_t> NotePendingError(int64_t activation_id, const std::string& error);
     //! Dropped: stage is "source" or "destination".
     Status MarkFiltered(int64_t event_id, const std::string& stage, const std::string& reason);
     //! Events per status for an activation.
@@ -143,6 +149,8 @@ public:
     static int64_t LatestSchemaVersion();
     int64_t schema_version() const { return schema_version_; }
     const std::string& path() const { return path_; }
+    //! The store's clock (Options::clock): UTC milliseconds.
+    int64_t Now() const { return options_.clock(); }
 
     //! Runs body(Tx&) in one transaction; body returns a Result or Status. Committed when it succeeds, rolled
     //! back when it fails or throws. Transactions do not nest.

@@ -359,6 +359,82 @@ TEST_F(StoreOutbox, DeliveryStatesAndRetries) {
     EXPECT_EQ((*filtered)->filter_stage, "source");
 }
 
+TEST_F(StoreOutbox, FiltersPendingCountsAndNotes) {
+    // A second activation and a second run, to filter by.
+    ActivationSpec hook;
+    hook.key = "vip_hook";
+    hook.audience = "vip";
+    hook.destination = {{"type", "webhook"}, {"url", "http://127.0.0.1:9/"}};
+    hook.action = "send";
+    hook.trigger = "profile_enters";
+    ASSERT_TRUE(store_->UpsertActivation(1, hook));
+    int64_t hook_id = (*store_->Transaction([](Tx& tx) { return tx.GetActivation(1, "vip_hook"); }))->id;
+    auto by_id = store_->Transaction([&](Tx& tx) { return tx.GetActivationById(hook_id); });
+    ASSERT_TRUE(by_id && *by_id);
+    EXPECT_EQ((*by_id)->spec.key, "vip_hook");
+    EXPECT_EQ((*by_id)->spec.audience, "vip");
+    EXPECT_FALSE(*store_->Transaction([](Tx& tx) { return tx.GetActivationById(999); }));
+
+    int64_t run2 = *store_->CreateRun(audience_, "manual");
+    auto first = Events({"r1a", "r1b"});
+    std::vector<NewEvent> second = {NewEvent{hook_id, "r2a", "Audience Entered", {{"messageId", "r2a"}}, ""},
+                                    NewEvent{activation_, "r2b", "Audience Entered", {{"messageId", "r2b"}}, ""}};
+    ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(run_, first); }));
+    ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(run2, second); }));
+
+    auto ids = [&](const OutboxFilter& f) {
+        std::vector<std::string> out;
+        auto due = store_->Transaction([&](Tx& tx) { return tx.DueEvents(1'000'000, 10, f); });
+        EXPECT_TRUE(due) << due.error().ToString();
+        for (const auto& e : *due) out.push_back(e.message_id);
+        return out;
+    };
+    auto filter = [](std::optional<int64_t> run, std::vector<int64_t> exclude) {
+        OutboxFilter f;
+        f.run_id = run;
+        f.exclude_activations = std::move(exclude);
+        return f;
+    };
+    using V = std::vector<std::string>;
+    EXPECT_EQ(ids({}), (V{"r1a", "r1b", "r2a", "r2b"}));
+    EXPECT_EQ(ids(filter(run2, {})), (V{"r2a", "r2b"}));
+    EXPECT_EQ(ids(filter(std::nullopt, {hook_id})), (V{"r1a", "r1b", "r2b"}));
+    EXPECT_EQ(ids(filter(run2, {activation_, hook_id})), V{});
+
+    // Pending counts events due later too, and tells the earliest due time.
+    auto r1b = *store_->Transaction([](Tx& tx) { return tx.GetEvent("r1b"); });
+    auto r2b = *store_->Transaction([](Tx& tx) { return tx.GetEvent("r2b"); });
+    ASSERT_TRUE(store_->Transaction([&](Tx& tx) -> Status {
+        if (auto ok = tx.MarkDelivered(r1b->id); !ok) return ok;
+        return tx.MarkRetry(r2b->id, 5'000'000, "HTTP 503");
+    }));
+    auto pending = [&](const OutboxFilter& f) {
+        auto p = store_->Transaction([&](Tx& tx) { return tx.Pending(f); });
+        EXPECT_TRUE(p) << p.error().ToString();
+        return *p;
+    };
+    PendingEvents all = pending({});
+    EXPECT_EQ(all.count, 3);
+    EXPECT_EQ(all.next_attempt_at, r1b->created_at); // r1a, queued with r1b
+    PendingEvents later = pending(filter(run2, {hook_id}));
+    EXPECT_EQ(later.count, 1);
+    EXPECT_EQ(later.next_attempt_at, 5'000'000);
+    PendingEvents none = pending(filter(std::nullopt, {activation_, hook_id}));
+    EXPECT_EQ(none.count, 0);
+    EXPECT_FALSE(none.next_attempt_at);
+
+    // A note on an activation's pending events counts no attempt and keeps them due.
+    auto noted = store_->Transaction([&](Tx& tx) { return tx.NotePendingError(hook_id, "not implemented yet"); });
+    ASSERT_TRUE(noted);
+    EXPECT_EQ(*noted, 1);
+    auto r2a = *store_->Transaction([](Tx& tx) { return tx.GetEvent("r2a"); });
+    EXPECT_EQ(r2a->last_error, "not implemented yet");
+    EXPECT_EQ(r2a->attempts, 0);
+    EXPECT_EQ(r2a->status, EventStatus::PENDING);
+    EXPECT_EQ(ids(filter(run2, {})), (V{"r2a"}));
+    EXPECT_EQ((*store_->Transaction([](Tx& tx) { return tx.GetEvent("r1b"); }))->last_error, "");
+}
+
 TEST_F(StoreOutbox, TransactionsDoNotNest) {
     auto r = store_->Transaction([&](Tx&) -> Status {
         return store_->Transaction([](Tx&) -> Status { return {}; });

@@ -1,0 +1,158 @@
+#include "cli/deliver_command.hpp"
+
+#include "config/config.hpp"
+#include "deliver/catalog.hpp"
+#include "deliver/destination.hpp"
+#include "deliver/drain.hpp"
+#include "store/store.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+namespace kith::cli {
+
+namespace {
+
+using nlohmann::json;
+
+volatile std::sig_atomic_t g_stop = 0;
+
+extern "C" void OnStopSignal(int) {
+    g_stop = 1;
+}
+
+int Report(const Error& e) {
+    fmt::print(stderr, "kith: {}\n", e.ToString());
+    return ExitCodeFor(e.code);
+}
+
+json SettingJson(const deliver::Setting& s, bool common) {
+    json out = {{"name", s.name},
+                {"kind", deliver::SettingKindName(s.kind)},
+                {"required", s.required},
+                {"common", common},
+                {"description", s.description}};
+    if (s.kind == deliver::SettingKind::INTEGER) out["max"] = s.max;
+    if (!s.choices.empty()) out["choices"] = s.choices;
+    return out;
+}
+
+std::string SettingLine(const deliver::Setting& s) {
+    std::string kind(deliver::SettingKindName(s.kind));
+    if (s.kind == deliver::SettingKind::INTEGER) kind += fmt::format(", 1 to {}", s.max);
+    std::string choices;
+    for (const auto& c : s.choices) choices += (choices.empty() ? " (one of: " : ", ") + c;
+    if (!choices.empty()) choices += ")";
+    return fmt::format("    {:<16} {:<9} {}; {}{}\n", s.name, s.required ? "required" : "optional", kind, s.description,
+                       choices);
+}
+
+} // namespace
+
+int Deliver(const DeliverArgs& args) {
+    auto config = config::LoadConfig(args.config);
+    if (!config) {
+        for (const auto& d : config.error()) {
+            fmt::print(stderr, "{}\n", d.location.IsSet() ? d.ToString() : d.location.file + ": " + d.message);
+        }
+        return 1;
+    }
+    auto store = store::Store::Open(config->state);
+    if (!store) return Report(store.error());
+
+    deliver::DrainOptions options;
+    options.until_idle = args.until_idle;
+    if (args.timeout_s) options.timeout_ms = static_cast<int64_t>(std::llround(*args.timeout_s * 1000));
+    options.log = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
+    // SIGINT and SIGTERM end the drain between two batches, so the summary is still printed; a batch being sent
+    // is finished and marked first.
+    std::signal(SIGINT, OnStopSignal);
+    std::signal(SIGTERM, OnStopSignal);
+    options.stop = [] { return g_stop != 0; };
+    options.sleep = [](int64_t ms) {
+        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+        while (!g_stop && std::chrono::steady_clock::now() < until) {
+            auto left = until - std::chrono::steady_clock::now();
+            std::this_thread::sleep_for(
+                std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(100)));
+        }
+    };
+
+    auto report = deliver::Drain(**store, *config, options);
+    if (!report) return Report(report.error());
+
+    json held = json::array();
+    for (const auto& h : report->held) {
+        held.push_back({{"activation", h.key}, {"error", h.error}, {"pending", h.pending}});
+    }
+    json summary = {{"result", deliver::DrainEndName(report->end)},
+                    {"delivered", report->counts.delivered},
+                    {"retried", report->counts.retried},
+                    {"failed", report->counts.failed},
+                    {"filtered", report->counts.filtered},
+                    {"pending", report->pending},
+                    {"held", held}};
+    fmt::print("{}\n", summary.dump());
+
+    switch (report->end) {
+    case deliver::DrainEnd::IDLE:
+    case deliver::DrainEnd::STOPPED: return 0;
+    case deliver::DrainEnd::TIMEOUT:
+        if (!args.until_idle) return 0; // without --until-idle, the timeout is simply how long it runs
+        fmt::print(stderr, "kith: the timeout passed with {} event{} pending\n", report->pending,
+                   report->pending == 1 ? "" : "s");
+        return kExitTimeout;
+    case deliver::DrainEnd::HELD:
+        for (const auto& h : report->held) {
+            fmt::print(stderr, "kith: activation \"{}\": {}; its {} event{} stay pending\n", h.key, h.error, h.pending,
+                       h.pending == 1 ? "" : "s");
+        }
+        return 1;
+    }
+    return 0;
+}
+
+int Destinations(const DestinationsArgs& args) {
+    if (args.json) {
+        json out = json::array();
+        for (const auto& t : deliver::DestinationTypes()) {
+            json actions = json::array(), settings = json::array();
+            for (const auto& a : t.actions) {
+                actions.push_back(
+                    {{"name", a.name}, {"default", &a == &t.actions.front()}, {"description", a.description}});
+            }
+            for (const auto& s : t.settings) settings.push_back(SettingJson(s, false));
+            for (const auto& s : deliver::CommonSettings()) settings.push_back(SettingJson(s, true));
+            out.push_back({{"type", t.type},
+                           {"description", t.description},
+                           {"implemented", deliver::IsImplemented(t.type)},
+                           {"actions", actions},
+                           {"settings", settings}});
+        }
+        fmt::print("{}\n", out.dump(2));
+        return 0;
+    }
+    std::string text;
+    for (const auto& t : deliver::DestinationTypes()) {
+        text += fmt::format("{}: {}{}\n", t.type, t.description,
+                            deliver::IsImplemented(t.type) ? "" : " (delivery not implemented yet)");
+        text += "  actions:\n";
+        for (const auto& a : t.actions) {
+            text +=
+                fmt::format("    {:<26} {}\n", a.name + (&a == &t.actions.front() ? " (default)" : ""), a.description);
+        }
+        text += "  settings:\n";
+        for (const auto& s : t.settings) text += SettingLine(s);
+        text += "\n";
+    }
+    text += "every type also takes:\n";
+    for (const auto& s : deliver::CommonSettings()) text += SettingLine(s);
+    fmt::print("{}", text);
+    return 0;
+}
+
+} // namespace kith::cli

@@ -1,0 +1,65 @@
+// The destination types kith knows: for each, its actions (the first is the
+// default) and its settings. This is the one table of destination types:
+// `kith apply` validates activations against it, `kith destinations` prints
+// it, and the delivery factory (destination.hpp) builds the types it
+// implements from it. It is plain data and depends on nothing but the
+// standard library, so any module may read it.
+//
+//   const deliver::DestinationType* t = deliver::FindDestinationType("braze");
+//   if (t) for (const auto& s : t->settings) if (s.required) ...;
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kith::deliver {
+
+//! What a setting's value is.
+enum class SettingKind {
+    STRING,     //!< a non-empty string (one of `choices` when it has any)
+    URL,        //!< an http:// or https:// URL
+    INTEGER,    //!< an integer from 1 to `max`
+    OBJECT,     //!< any JSON object
+    STRING_MAP, //!< a JSON object whose values are strings
+};
+//! "string", "url", "integer", "object", "object of strings".
+std::string_view SettingKindName(SettingKind kind);
+
+//! One setting of a destination, in the activation's `destination` object.
+struct Setting {
+    std::string name;
+    SettingKind kind = SettingKind::STRING;
+    bool required = false;
+    int64_t max = 0;                  //!< INTEGER: the largest value
+    std::vector<std::string> choices; //!< STRING: the allowed values, when limited
+    std::string description;
+};
+
+//! One action of a destination type: what a request to it does.
+struct Action {
+    std::string name;
+    std::string description;
+};
+
+struct DestinationType {
+    std::string type;
+    std::string description;
+    std::vector<Action> actions;   //!< the first is the default
+    std::vector<Setting> settings; //!< this type's own settings; CommonSettings() apply too
+};
+
+//! Every destination type, in a fixed order (webhook, braze, iterable, segment, file).
+const std::vector<DestinationType>& DestinationTypes();
+
+//! The settings every destination type takes (rate limit, size limit, destination filter).
+const std::vector<Setting>& CommonSettings();
+
+//! The type named `type`, or nullptr.
+const DestinationType* FindDestinationType(std::string_view type);
+
+//! The type names, comma-separated, for messages ("webhook, braze, ...").
+std::string DestinationTypeList();
+
+} // namespace kith::deliver

@@ -1,0 +1,95 @@
+#include "deliver/destination.hpp"
+
+#include "common/text.hpp"
+#include "deliver/catalog.hpp"
+#include "deliver/file_destination.hpp"
+
+#include <filesystem>
+#include <fmt/format.h>
+
+namespace kith::deliver {
+
+namespace {
+
+// The types MakeDestination builds, with their builders.
+using Builder = Result<std::unique_ptr<Destination>> (*)(const nlohmann::json& destination,
+                                                         const DestinationContext& ctx);
+
+Result<std::unique_ptr<Destination>> MakeFile(const nlohmann::json& destination, const DestinationContext& ctx) {
+    auto path = destination.find("path");
+    if (path == destination.end() || !path->is_string() || path->get<std::string>().empty()) {
+        return Fail(ErrorCode::INVALID, "a file destination needs \"path\", a non-empty string");
+    }
+    std::filesystem::path p(path->get<std::string>());
+    if (p.is_relative() && !ctx.base_dir.empty()) p = std::filesystem::path(ctx.base_dir) / p;
+    return std::make_unique<FileDestination>(p.lexically_normal().string());
+}
+
+struct Implementation {
+    std::string_view type;
+    Builder build;
+};
+
+constexpr Implementation kImplemented[] = {
+    {"file", MakeFile},
+};
+
+std::string ImplementedList() {
+    std::string out;
+    for (const auto& i : kImplemented) out += (out.empty() ? "" : ", ") + std::string(i.type);
+    return out;
+}
+
+} // namespace
+
+std::string Outcome::Describe() const {
+    if (status == 0) return error;
+    if (error.empty()) return fmt::format("status {}", status);
+    return fmt::format("status {}: {}", status, error);
+}
+
+std::string_view OutcomeKindName(Outcome::Kind kind) {
+    switch (kind) {
+    case Outcome::DELIVERED: return "delivered";
+    case Outcome::RETRY: return "retry";
+    case Outcome::FAILED: return "failed";
+    case Outcome::FILTERED: return "filtered";
+    }
+    return "?";
+}
+
+bool IsImplemented(std::string_view type) {
+    for (const auto& i : kImplemented) {
+        if (i.type == type) return true;
+    }
+    return false;
+}
+
+Result<std::unique_ptr<Destination>> MakeDestination(const nlohmann::json& destination, const std::string& action,
+                                                     const DestinationContext& ctx) {
+    if (!destination.is_object() || !destination.contains("type") || !destination["type"].is_string()) {
+        return Fail(ErrorCode::INVALID, "the destination has no \"type\"");
+    }
+    std::string type = destination["type"].get<std::string>();
+    const DestinationType* known = FindDestinationType(type);
+    if (!known) {
+        return Fail(ErrorCode::INVALID,
+                    fmt::format("unknown destination type {} (expected {})", text::Quote(type), DestinationTypeList()));
+    }
+    if (!action.empty()) {
+        bool found = false;
+        for (const auto& a : known->actions) found = found || a.name == action;
+        if (!found) {
+            return Fail(ErrorCode::INVALID,
+                        fmt::format("unknown action {} for a {} destination", text::Quote(action), type));
+        }
+    }
+    for (const auto& i : kImplemented) {
+        if (i.type == type) return i.build(destination, ctx);
+    }
+    return Fail(ErrorCode::INVALID,
+                fmt::format("delivery to {} destinations is not implemented yet in this kith (implemented: {})", type,
+                            ImplementedList()));
+}
+
+} // namespace kith::deliver

@@ -1,0 +1,358 @@
+#include "deliver/drain.hpp"
+
+#include "common/text.hpp"
+
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <sstream>
+#include <unistd.h>
+
+namespace kith::deliver {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// A real store in a temporary folder, on a fake clock that only the fake sleeper moves.
+class DrainTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("kith_drain_test_" + std::to_string(getpid()) + "_" +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        config_ = config::Defaults(dir_.string());
+        store::Store::Options o;
+        o.clock = [this] { return now_; };
+        auto s = store::Store::Open(config_.state, o);
+        ASSERT_TRUE(s) << s.error().ToString();
+        store_ = std::move(*s);
+        store::AudienceSpec vip;
+        vip.key = "vip";
+        vip.name = "VIPs";
+        ASSERT_TRUE(store_->UpsertAudience(1, vip));
+        audience_ = (*store_->GetAudience(1, "vip"))->id;
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    int64_t Activation(const std::string& key, const json& destination, bool enabled = true) {
+        store::ActivationSpec a;
+        a.key = key;
+        a.audience = "vip";
+        a.destination = destination;
+        a.action = "send";
+        a.trigger = "profile_enters";
+        a.enabled = enabled;
+        EXPECT_TRUE(store_->UpsertActivation(1, a));
+        return (*store_->Transaction([&](store::Tx& tx) { return tx.GetActivation(1, key); }))->id;
+    }
+
+    // Queues n events m<first>..m<first+n-1> for the activation, in a new run; returns the run's id.
+    int64_t Queue(int64_t activation, int n, int first = 0) {
+        int64_t run = *store_->CreateRun(audience_, "manual");
+        std::vector<store::NewEvent> events;
+        for (int i = first; i < first + n; ++i) {
+            std::string id = "m" + std::to_string(i);
+            events.push_back({activation,
+                              id,
+                              "Audience Entered",
+                              {{"type", "track"},
+                               {"event", "Audience Entered"},
+                               {"messageId", id},
+                               {"userId", "u" + std::to_string(i)},
+                               {"properties", {{"audience_key", "vip"}}}},
+                              ""});
+        }
+        auto queued = store_->Transaction([&](store::Tx& tx) { return tx.EnqueueEvents(run, events); });
+        EXPECT_TRUE(queued && *queued == n);
+        return run;
+    }
+
+    DrainOptions Options() {
+        DrainOptions o;
+        o.until_idle = true;
+        o.seed = 7;
+        o.clock = [this] { return now_; };
+        o.sleep = [this](int64_t ms) {
+            EXPECT_GT(ms, 0);
+            now_ += ms;
+            slept_ms_ += ms;
+            ++sleeps_;
+            if (on_sleep_) on_sleep_();
+        };
+        o.log = [this](std::string_view line) { log_ += std::string(line) + "\n"; };
+        return o;
+    }
+
+    DrainReport DrainOk(const DrainOptions& o) {
+        auto r = Drain(*store_, config_, o);
+        EXPECT_TRUE(r) << r.error().ToString();
+        return r ? *r : DrainReport{};
+    }
+
+    std::vector<json> Lines(const std::string& name) {
+        std::vector<json> out;
+        auto text = text::ReadFile((dir_ / name).string());
+        if (!text) return out;
+        EXPECT_TRUE(text->empty() || text->back() == '\n');
+        std::istringstream in(*text);
+        for (std::string line; std::getline(in, line);) {
+            EXPECT_FALSE(line.empty());
+            json value = json::parse(line); // throws, failing the test, on a line that is not JSON
+            EXPECT_EQ(line, value.dump()) << "not one compact JSON value";
+            out.push_back(value);
+        }
+        return out;
+    }
+
+    std::map<store::EventStatus, int64_t> Counts(int64_t activation) {
+        return *store_->Transaction([&](store::Tx& tx) { return tx.CountEvents(activation); });
+    }
+    store::OutboxEvent Event(const std::string& id) {
+        return **store_->Transaction([&](store::Tx& tx) { return tx.GetEvent(id); });
+    }
+
+    fs::path dir_;
+    config::Config config_;
+    std::unique_ptr<store::Store> store_;
+    int64_t audience_ = 0;
+    int64_t now_ = 1'800'000'000'000;
+    int64_t slept_ms_ = 0;
+    int sleeps_ = 0;
+    std::function<void()> on_sleep_;
+    std::string log_;
+};
+
+TEST_F(DrainTest, EachEventIsAppendedOnceInOrder) {
+    int64_t file = Activation("vip_file", {{"type", "file"}, {"path", "events.ndjson"}});
+    Queue(file, 2500); // more than one pass (batch_size) and more than one Send (MaxBatch)
+    DrainReport r = DrainOk(Options());
+    EXPECT_EQ(r.end, DrainEnd::IDLE);
+    EXPECT_EQ(r.counts.delivered, 2500);
+    EXPECT_EQ(r.counts.retried + r.counts.failed + r.counts.filtered, 0);
+    EXPECT_EQ(r.pending, 0);
+    EXPECT_EQ(sleeps_, 0);
+    auto lines = Lines("events.ndjson"); // relative to the config's folder
+    ASSERT_EQ(lines.size(), 2500u);
+    for (size_t i = 0; i < lines.size(); ++i) {
+        ASSERT_EQ(lines[i]["messageId"], "m" + std::to_string(i));
+        ASSERT_EQ(lines[i]["userId"], "u" + std::to_string(i));
+    }
+    EXPECT_EQ(lines[0], Event("m0").payload); // the event itself
+    EXPECT_EQ(Counts(file)[store::EventStatus::DELIVERED], 2500);
+    EXPECT_EQ(Event("m17").attempts, 1);
+    ASSERT_TRUE(Event("m17").finished_at);
+
+    // Draining again sends nothing; new events are appended after the old ones.
+    DrainReport again = DrainOk(Options());
+    EXPECT_EQ(again.end, DrainEnd::IDLE);
+    EXPECT_EQ(again.counts.delivered, 0);
+    EXPECT_EQ(Lines("events.ndjson").size(), 2500u);
+    Queue(file, 2, 2500);
+    EXPECT_EQ(DrainOk(Options()).counts.delivered, 2);
+    lines = Lines("events.ndjson");
+    ASSERT_EQ(lines.size(), 2502u);
+    EXPECT_EQ(lines[2501]["messageId"], "m2501");
+}
+
+TEST_F(DrainTest, EventsOfSeveralActivationsGoToTheirOwnFiles) {
+    int64_t a = Activation("a", {{"type", "file"}, {"path", "a.ndjson"}});
+    int64_t b = Activation("b", {{"type", "file"}, {"path", (dir_ / "sub" / "b.ndjson").string()}});
+    fs::create_directories(dir_ / "sub");
+    Queue(a, 3, 0);
+    Queue(b, 2, 3);
+    Queue(a, 1, 5);
+    DrainReport r = DrainOk(Options());
+    EXPECT_EQ(r.counts.delivered, 6);
+    auto la = Lines("a.ndjson"), lb = Lines("sub/b.ndjson");
+    ASSERT_EQ(la.size(), 4u);
+    ASSERT_EQ(lb.size(), 2u);
+    EXPECT_EQ(la[3]["messageId"], "m5");
+    EXPECT_EQ(lb[0]["messageId"], "m3");
+}
+
+TEST_F(DrainTest, AnUnwritablePathIsRetriedThenFailsAfterTheRetryWindow) {
+    config_.delivery.retry_for_s = 600;
+    int64_t file = Activation("vip_file", {{"type", "file"}, {"path", "missing/events.ndjson"}});
+    int64_t start = now_;
+    Queue(file, 3);
+    DrainOptions o = Options();
+    std::vector<int64_t> due_times;
+    on_sleep_ = [&] {
+        int64_t due = Event("m0").next_attempt_at;
+        if (due_times.empty() || due_times.back() != due) due_times.push_back(due);
+    };
+    DrainReport r = DrainOk(o);
+    EXPECT_EQ(r.end, DrainEnd::IDLE);
+    EXPECT_EQ(r.counts.delivered, 0);
+    EXPECT_EQ(r.counts.failed, 3);
+    EXPECT_GE(r.counts.retried, 3 * 5); // backoff from 1 s doubles: at least 5 retries fit in 600 s
+    EXPECT_EQ(r.counts.retried % 3, 0); // the three events fail and retry together
+    EXPECT_EQ(r.pending, 0);
+    EXPECT_FALSE(fs::exists(dir_ / "missing"));
+    // Failed for good once the window (600 s since the events were queued) was over, not before.
+    EXPECT_EQ(now_, start + 600'000);
+    store::OutboxEvent e = Event("m0");
+    EXPECT_EQ(e.status, store::EventStatus::FAILED);
+    EXPECT_EQ(e.last_error, "gave up after retrying for 600 s: cannot open " +
+                                (dir_ / "missing/events.ndjson").string() + ": No such file or directory");
+    EXPECT_EQ(e.attempts, r.counts.retried / 3 + 1);
+    EXPECT_EQ(Counts(file)[store::EventStatus::FAILED], 3);
+    // The delays grow: randomized, each within [base * 2^k / 2, base * 2^k], capped at the window's end.
+    ASSERT_GE(due_times.size(), 5u);
+    int64_t previous = start;
+    for (size_t k = 0; k < due_times.size(); ++k) {
+        int64_t delay = due_times[k] - previous, full = int64_t{1000} << k;
+        if (due_times[k] == start + 600'000) break; // the last attempt, at the window's end
+        EXPECT_GE(delay, full / 2) << k;
+        EXPECT_LE(delay, full) << k;
+        previous = due_times[k];
+    }
+}
+
+TEST_F(DrainTest, ARetriedEventIsDeliveredOnceThePathWorks) {
+    int64_t file = Activation("vip_file", {{"type", "file"}, {"path", "later/events.ndjson"}});
+    Queue(file, 2);
+    on_sleep_ = [&] {
+        if (Event("m0").attempts == 3) fs::create_directories(dir_ / "later");
+    };
+    DrainReport r = DrainOk(Options());
+    EXPECT_EQ(r.end, DrainEnd::IDLE);
+    EXPECT_EQ(r.counts.delivered, 2);
+    EXPECT_EQ(r.counts.retried, 2 * 3);
+    EXPECT_EQ(r.counts.failed, 0);
+    auto lines = Lines("later/events.ndjson");
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[1]["messageId"], "m1");
+    store::OutboxEvent e = Event("m1");
+    EXPECT_EQ(e.status, store::EventStatus::DELIVERED);
+    EXPECT_EQ(e.attempts, 4);
+    EXPECT_EQ(e.last_error, "");
+}
+
+TEST_F(DrainTest, AnUnimplementedTypeStaysPendingWithAClearError) {
+    int64_t hook = Activation("vip_hook", {{"type", "webhook"}, {"url", "http://127.0.0.1:9/in"}});
+    int64_t file = Activation("vip_file", {{"type", "file"}, {"path", "events.ndjson"}});
+    Queue(hook, 2, 0);
+    Queue(file, 1, 2);
+    DrainReport r = DrainOk(Options());
+    EXPECT_EQ(r.end, DrainEnd::HELD);
+    EXPECT_EQ(r.counts.delivered, 1); // the file activation is not held up
+    EXPECT_EQ(r.counts.failed + r.counts.retried, 0);
+    EXPECT_EQ(r.pending, 2);
+    ASSERT_EQ(r.held.size(), 1u);
+    EXPECT_EQ(r.held[0].key, "vip_hook");
+    EXPECT_EQ(r.held[0].pending, 2);
+    EXPECT_EQ(r.held[0].error,
+              "delivery to webhook destinations is not implemented yet in this kith (implemented: file)");
+    store::OutboxEvent e = Event("m0");
+    EXPECT_EQ(e.status, store::EventStatus::PENDING);
+    EXPECT_EQ(e.attempts, 0); // no attempt counted, so the retry window never ends it
+    EXPECT_EQ(e.last_error, r.held[0].error + "; its events stay pending");
+    EXPECT_EQ(Counts(hook)[store::EventStatus::PENDING], 2);
+    EXPECT_NE(log_.find("activation \"vip_hook\": delivery to webhook destinations is not implemented yet"),
+              std::string::npos)
+        << log_;
+    EXPECT_EQ(Lines("events.ndjson").size(), 1u);
+}
+
+TEST_F(DrainTest, ADisabledActivationIsHeld) {
+    int64_t file = Activation("vip_file", {{"type", "file"}, {"path", "events.ndjson"}}, false);
+    Queue(file, 1);
+    DrainReport r = DrainOk(Options());
+    EXPECT_EQ(r.end, DrainEnd::HELD);
+    ASSERT_EQ(r.held.size(), 1u);
+    EXPECT_EQ(r.held[0].error, "the activation is disabled");
+    EXPECT_FALSE(fs::exists(dir_ / "events.ndjson"));
+}
+
+TEST_F(DrainTest, UntilIdleWithATimeoutReturnsTheTimeout) {
+    int64_t file = Activation("vip_file", {{"type", "file"}, {"path", "missing/events.ndjson"}});
+    Queue(file, 2);
+    int64_t start = now_;
+    DrainOptions o = Options();
+    o.timeout_ms = 10'000;
+    DrainReport r = DrainOk(o);
+    EXPECT_EQ(r.end, DrainEnd::TIMEOUT);
+    EXPECT_EQ(now_, start + 10'000); // it slept up to the deadline, not past it
+    EXPECT_EQ(r.pending, 2);
+    EXPECT_EQ(r.counts.failed, 0);
+    EXPECT_GE(r.counts.retried, 2 * 3);
+    EXPECT_EQ(Event("m1").status, store::EventStatus::PENDING);
+
+    // With a held activation too, the timeout ends it while other events still wait for a retry.
+    int64_t hook = Activation("vip_hook", {{"type", "webhook"}, {"url", "http://127.0.0.1:9/in"}});
+    Queue(hook, 1, 10);
+    DrainReport again = DrainOk(o);
+    EXPECT_EQ(again.end, DrainEnd::TIMEOUT);
+    EXPECT_EQ(again.pending, 3);
+    ASSERT_EQ(again.held.size(), 1u);
+    EXPECT_EQ(again.held[0].key, "vip_hook");
+}
+
+TEST_F(DrainTest, OnlyTheRunsEventsWhenAsked) {
+    int64_t file = Activation("vip_file", {{"type", "file"}, {"path", "events.ndjson"}});
+    int64_t first = Queue(file, 2, 0);
+    int64_t second = Queue(file, 3, 2);
+    DrainOptions o = Options();
+    o.run_id = second;
+    DrainReport r = DrainOk(o);
+    EXPECT_EQ(r.end, DrainEnd::IDLE);
+    EXPECT_EQ(r.counts.delivered, 3);
+    EXPECT_EQ(r.pending, 0); // of that run
+    auto lines = Lines("events.ndjson");
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(lines[0]["messageId"], "m2");
+    EXPECT_EQ(Event("m0").status, store::EventStatus::PENDING);
+    o.run_id = first;
+    EXPECT_EQ(DrainOk(o).counts.delivered, 2);
+}
+
+TEST_F(DrainTest, WithoutUntilIdleItPollsUntilStopped) {
+    int64_t file = Activation("vip_file", {{"type", "file"}, {"path", "events.ndjson"}});
+    Queue(file, 1, 0);
+    DrainOptions o = Options();
+    o.until_idle = false;
+    int asked = 0;
+    o.stop = [&] { return ++asked > 5; };
+    // Events queued while it waits are picked up at the next poll.
+    on_sleep_ = [&] {
+        if (sleeps_ == 2) Queue(file, 1, 1);
+    };
+    DrainReport r = DrainOk(o);
+    EXPECT_EQ(r.end, DrainEnd::STOPPED);
+    EXPECT_EQ(r.counts.delivered, 2);
+    EXPECT_EQ(Lines("events.ndjson").size(), 2u);
+    EXPECT_GE(sleeps_, 3);
+    EXPECT_EQ(slept_ms_, sleeps_ * o.poll_ms); // nothing pending: it sleeps one poll interval at a time
+}
+
+TEST_F(DrainTest, ProgressIsLoggedEverySoOftenNotPerBatch) {
+    int64_t file = Activation("vip_file", {{"type", "file"}, {"path", "events.ndjson"}});
+    Queue(file, 50);
+    DrainOptions o = Options();
+    o.batch_size = 10;
+    o.progress_ms = 5000;
+    o.clock = [this] { return now_ += 1000; }; // every look at the clock takes a second
+    DrainReport r = DrainOk(o);
+    EXPECT_EQ(r.counts.delivered, 50);
+    size_t lines = std::count(log_.begin(), log_.end(), '\n');
+    EXPECT_GE(lines, 1u);
+    EXPECT_LT(lines, 5u) << log_; // five batches, fewer lines
+    EXPECT_NE(log_.find("deliver: "), std::string::npos) << log_;
+}
+
+TEST(NextAttempt, BackoffRetryAfterAndTheRetryWindow) {
+    store::OutboxEvent e;
+    e.created_at = 1000;
+    const int64_t window = 60'000; // the window ends at 61'000
+    EXPECT_EQ(NextAttempt(e, std::nullopt, 2000, window, 500), 2500);
+    EXPECT_EQ(NextAttempt(e, 3000, 2000, window, 500), 5000);                // Retry-After wins over a shorter backoff
+    EXPECT_EQ(NextAttempt(e, 100, 2000, window, 500), 2500);                 // ... and not over a longer one
+    EXPECT_EQ(NextAttempt(e, std::nullopt, 50'000, window, 20'000), 61'000); // one last try at the window's end
+    EXPECT_EQ(NextAttempt(e, std::nullopt, 61'000, window, 500), std::nullopt); // the window is over
+    EXPECT_EQ(NextAttempt(e, 30'000, 40'000, window, 500), std::nullopt);       // Retry-After asks past the window
+}
+
+} // namespace
+} // namespace kith::deliver

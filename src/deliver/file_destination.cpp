@@ -1,0 +1,124 @@
+#include "deliver/file_destination.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace kith::deliver {
+
+namespace {
+
+// Closes a file descriptor when it goes out of scope.
+class Fd {
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+std::string OsError(std::string_view what, const std::string& path) {
+    return fmt::format("cannot {} {}: {}", what, path, std::strerror(errno));
+}
+
+// The size of the file without a torn last line: the offset just after its last newline.
+// Returns -1 (errno set) when the file cannot be read.
+off_t WholeLinesSize(int fd, off_t size) {
+    char buf[4096];
+    off_t end = size;
+    while (end > 0) {
+        off_t start = end > static_cast<off_t>(sizeof buf) ? end - static_cast<off_t>(sizeof buf) : 0;
+        ssize_t n = ::pread(fd, buf, static_cast<size_t>(end - start), start);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (n != end - start) {
+            errno = EIO;
+            return -1;
+        }
+        for (off_t i = n; i > 0; --i) {
+            if (buf[i - 1] == '\n') return start + i;
+        }
+        end = start;
+    }
+    return 0;
+}
+
+bool WriteAll(int fd, const std::string& data) {
+    size_t done = 0;
+    while (done < data.size()) {
+        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        done += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+// fsyncs the folder holding path, so a newly created file's name is durable too.
+bool SyncFolder(const std::string& path) {
+    std::filesystem::path folder = std::filesystem::path(path).parent_path();
+    if (folder.empty()) folder = ".";
+    Fd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir.get() < 0) return false;
+    return ::fsync(dir.get()) == 0;
+}
+
+} // namespace
+
+std::vector<Outcome> FileDestination::Send(std::span<const store::OutboxEvent> events) {
+    auto all = [&](Outcome o) { return std::vector<Outcome>(events.size(), o); };
+    if (events.empty()) return {};
+
+    std::string lines;
+    for (const auto& e : events) {
+        lines += store::CanonicalJson(e.payload);
+        lines += '\n';
+    }
+
+    Fd fd(::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+    if (fd.get() < 0) return all(Outcome::Retry(OsError("open", path_)));
+    while (::flock(fd.get(), LOCK_EX) != 0) {
+        if (errno != EINTR) return all(Outcome::Retry(OsError("lock", path_)));
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return all(Outcome::Retry(OsError("stat", path_)));
+    if (!S_ISREG(st.st_mode)) {
+        return all(Outcome::Retry(fmt::format("cannot append to {}: not a regular file", path_)));
+    }
+    off_t size = st.st_size;
+    if (size > 0) {
+        // A crash in an earlier write may have left part of a line: its events were never marked delivered and
+        // are being sent again, so the partial line goes.
+        off_t whole = WholeLinesSize(fd.get(), size);
+        if (whole < 0) return all(Outcome::Retry(OsError("read", path_)));
+        if (whole != size) {
+            if (::ftruncate(fd.get(), whole) != 0) return all(Outcome::Retry(OsError("truncate", path_)));
+            size = whole;
+        }
+    }
+    auto undo = [&](std::string error) {
+        (void)!::ftruncate(fd.get(), size); // best effort: the events are retried either way
+        return all(Outcome::Retry(std::move(error)));
+    };
+    if (!WriteAll(fd.get(), lines)) return undo(OsError("write to", path_));
+    if (::fsync(fd.get()) != 0) return undo(OsError("sync", path_));
+    if (st.st_size == 0 && !SyncFolder(path_)) return undo(OsError("sync the folder of", path_));
+    return all(Outcome::Delivered());
+}
+
+} // namespace kith::deliver

@@ -1,0 +1,44 @@
+// The `file` destination: appends each event's payload as one compact JSON
+// line (NDJSON) to a file, for tests and for piping events into other tools.
+//
+//   FileDestination file("/var/kith/events.ndjson");
+//   auto outcomes = file.Send(events); // DELIVERED only once the lines are fsync'ed
+//
+// Invariants
+// - A batch is written with as few write() calls as the kernel allows, then
+//   fsync'ed (and, for a new file, its folder too) before any outcome says
+//   DELIVERED: a crash before the drainer marks the events re-sends the same
+//   lines (same messageId), never drops them.
+// - Writers of the same file take an exclusive flock() for the whole batch,
+//   so two kith processes never interleave lines.
+// - A failed write is undone (the file is truncated back to its size before the
+//   batch); a torn last line left by a crash (no final newline) is cut off before
+//   the next batch is appended. The file is kith's: only whole lines stay in it.
+// - Every OS error (missing folder, permission denied, disk full, a folder at the
+//   path) is retryable, with the OS's message: an operator can fix each of them,
+//   and the drainer fails the events for good once [delivery] retry_for_s has
+//   passed. The folder is never created.
+#pragma once
+
+#include "deliver/destination.hpp"
+
+#include <string>
+
+namespace kith::deliver {
+
+class FileDestination final : public Destination {
+public:
+    //! path is used as given (MakeDestination resolves a relative path against the config file's folder).
+    explicit FileDestination(std::string path) : path_(std::move(path)) {}
+
+    std::string_view type() const override { return "file"; }
+    size_t MaxBatch() const override { return 1000; }
+    std::vector<Outcome> Send(std::span<const store::OutboxEvent> events) override;
+
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+} // namespace kith::deliver
