@@ -94,6 +94,10 @@ int main(int argc, char** argv) {
     run->add_option("--audience", run_args.audience, "The audience's key")->required();
     run->add_option("--as-of", run_args.as_of, "Evaluation time, ISO 8601 (UTC when no offset); default now");
     run->add_flag("--quiet", run_args.quiet, "No progress lines on stderr");
+    run->add_flag("--no-deliver", run_args.no_deliver, "Only queue the events (a later `kith deliver` sends them)");
+    run->add_option("--timeout", run_args.timeout_s,
+                    "Seconds to deliver the run's events; exit 4 if some are still pending then")
+        ->check(CLI::NonNegativeNumber);
 
     kith::cli::RunsArgs runs_args;
     auto* runs = app.add_subcommand("runs", "The audience's last runs (newest first) with step durations and change "

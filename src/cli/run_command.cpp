@@ -1,6 +1,7 @@
 #include "cli/run_command.hpp"
 
 #include "config/config.hpp"
+#include "deliver/drain.hpp"
 #include "engine/engine.hpp"
 #include "graph/builder.hpp"
 #include "run/run.hpp"
@@ -9,6 +10,7 @@
 #include "store/store.hpp"
 #include "warehouse/warehouse.hpp"
 
+#include <cmath>
 #include <fmt/format.h>
 
 namespace kith::cli {
@@ -90,8 +92,39 @@ int RunAudience(const RunArgs& args) {
     out["timings_ms"] = {{"queueing", run->queueing_ms.value_or(0)},
                          {"extracting", run->extracting_ms.value_or(0)},
                          {"preparing", run->preparing_ms.value_or(0)}};
+    int rc = 0;
+    if (!args.no_deliver) {
+        // What the run queued is delivered as `kith deliver --until-idle` would.
+        deliver::DrainOptions options;
+        options.until_idle = true;
+        options.run_id = run->id;
+        if (args.timeout_s) options.timeout_ms = static_cast<int64_t>(std::llround(*args.timeout_s * 1000));
+        if (!args.quiet) options.log = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
+        auto report = deliver::Drain(*o.store, o.config, options);
+        if (!report) return Report(report.error());
+        nlohmann::json held = nlohmann::json::array();
+        for (const auto& h : report->held) held.push_back({{"activation", h.key}, {"error", h.error}, {"pending", h.pending}});
+        out["delivery"] = {{"result", deliver::DrainEndName(report->end)},
+                           {"delivered", report->counts.delivered},
+                           {"retried", report->counts.retried},
+                           {"failed", report->counts.failed},
+                           {"filtered", report->counts.filtered},
+                           {"pending", report->pending},
+                           {"held", held}};
+        if (report->end == deliver::DrainEnd::TIMEOUT) {
+            fmt::print(stderr, "kith: the timeout passed with {} event{} of run {} pending\n", report->pending,
+                       report->pending == 1 ? "" : "s", run->id);
+            rc = 4;
+        } else if (report->end == deliver::DrainEnd::HELD) {
+            for (const auto& h : report->held) {
+                fmt::print(stderr, "kith: activation \"{}\": {}; its {} event{} stay pending\n", h.key, h.error,
+                           h.pending, h.pending == 1 ? "" : "s");
+            }
+            rc = 1;
+        }
+    }
     fmt::print("{}\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    return 0;
+    return rc;
 }
 
 int ListRuns(const RunsArgs& args) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace kith::cli {
@@ -13,6 +14,8 @@ struct RunArgs {
     std::string audience;
     std::string as_of;
     bool quiet = false;
+    bool no_deliver = false;              //!< only queue the events
+    std::optional<double> timeout_s;      //!< delivery: exit 4 if events are still pending after this long
 };
 //! Runs the audience now; prints the run's change summary as JSON.
 int RunAudience(const RunArgs& args);
