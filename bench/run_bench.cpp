@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
     run::Environment env{**store, **wh, *graph};
     run::Settings settings;
     settings.as_of_micros = *engine::ParseAsOf(kAsOf);
+    if (std::getenv("RUN_BENCH_VERBOSE")) settings.progress = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
 
     // The members query alone, streamed (what `kith members` does).
     auto query_only = [&](const char* def) {

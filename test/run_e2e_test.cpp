@@ -365,7 +365,7 @@ TEST_P(RunE2E, RepreparingAnInterruptedRunGivesTheSameMessageIds) {
     ASSERT_EQ(sqlite3_open((dir_ / "state.sqlite").c_str(), &db), SQLITE_OK);
     std::set<std::string> staged;
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "SELECT message_id FROM outbox_staging", -1, &st, nullptr);
+    sqlite3_prepare_v2(db, "SELECT message_id FROM outbox WHERE run_id IN (SELECT id FROM runs WHERE status = 'running')", -1, &st, nullptr);
     while (sqlite3_step(st) == SQLITE_ROW) staged.insert(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
     sqlite3_finalize(st);
     ASSERT_EQ(staged.size(), 4u); // p6 enters (and its identify), carts 18 (p6) and 19 (p1) enter

@@ -47,9 +47,13 @@ protected:
         return (*store_->Transaction([&](store::Tx& tx) { return tx.GetActivation(1, key); }))->id;
     }
 
-    // Queues n events m<first>..m<first+n-1> for the activation, in a new run; returns the run's id.
+    // Queues n events m<first>..m<first+n-1> for the activation, in a new completed run (a run's events are
+    // delivered once it is completed); returns the run's id.
     int64_t Queue(int64_t activation, int n, int first = 0) {
         int64_t run = *store_->CreateRun(audience_, "manual");
+        store::Run completed = **store_->GetRun(run);
+        completed.status = store::RunStatus::COMPLETED;
+        EXPECT_TRUE(store_->UpdateRun(completed));
         std::vector<store::NewEvent> events;
         for (int i = first; i < first + n; ++i) {
             std::string id = "m" + std::to_string(i);

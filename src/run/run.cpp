@@ -114,6 +114,13 @@ public:
     }
 
     int64_t staged() const { return staged_; }
+    //! Events built per activation (some may have been in the outbox already).
+    const std::map<int64_t, int64_t>& built() const { return built_; }
+    //! Seconds spent reading pages, looking up enrichment, building events and staging them.
+    std::string Timings() const {
+        return fmt::format("pages {:.2f} s, lookups {:.2f} s, building {:.2f} s, staging {:.2f} s", t_page_, t_lookup_,
+                           t_build_, t_stage_);
+    }
 
 private:
     Status Pages(const Source& source, bool entities, int64_t rows, const std::vector<std::string>& relationships) {
@@ -131,6 +138,7 @@ private:
 
     Status Page(const Source& source, const sql::TableName& table, bool entities, int64_t after, int64_t upto,
                 const std::vector<std::string>& relationships) {
+        auto t0 = std::chrono::steady_clock::now();
         std::vector<Change> changes;
         auto q = PageQuery(table, entities, source.snapshot, after, upto, relationships);
         auto ok = EachRow(env_.warehouse, sql::Print(q, d_), [&](const auto& row, const auto&) {
@@ -146,8 +154,10 @@ private:
         if (!ok) return ok;
         if (changes.empty()) return {};
 
+        auto t1 = std::chrono::steady_clock::now();
         Lookups lookups;
         if (auto l = LoadLookups(source, table, entities, after, upto, changes, lookups); !l) return l;
+        auto t2 = std::chrono::steady_clock::now();
 
         std::vector<store::NewEvent> events;
         for (const Change& c : changes) {
@@ -156,13 +166,21 @@ private:
                 if (entities && p->relationship != c.relationship) continue;
                 BuiltEvent b = BuildEvent(*p, env_.graph, audience_, c, entities, lookups, source.origin, timestamp_,
                                           run_id_);
+                ++built_[p->id];
                 events.push_back(store::NewEvent{p->id, std::move(b.message_id), std::move(b.event_name),
                                                  std::move(b.payload), std::move(b.filter_reason)});
             }
         }
+        auto t3 = std::chrono::steady_clock::now();
         auto staged = env_.store.Transaction([&](store::Tx& tx) { return tx.StageEvents(run_id_, events); });
         if (!staged) return Propagate(staged);
         staged_ += *staged;
+        auto t4 = std::chrono::steady_clock::now();
+        auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+        t_page_ += secs(t0, t1);
+        t_lookup_ += secs(t1, t2);
+        t_build_ += secs(t2, t3);
+        t_stage_ += secs(t3, t4);
         return {};
     }
 
@@ -368,6 +386,8 @@ private:
     const Settings& settings_;
     std::string timestamp_;
     int64_t staged_ = 0;
+    std::map<int64_t, int64_t> built_;
+    double t_page_ = 0, t_lookup_ = 0, t_build_ = 0, t_stage_ = 0;
     std::map<std::string, bool> numeric_;
 };
 
@@ -572,6 +592,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     if (!backfill.plans.empty()) {
         if (auto ok = preparer.Prepare(backfill, member_count->rows, entity_count->rows); !ok) return fail(ok.error());
     }
+    if (settings.progress) settings.progress("prepared: " + preparer.Timings());
     step("publish");
 
     // One transaction: the events enter the outbox, the snapshot becomes the baseline, the run is done.
@@ -593,7 +614,9 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
         if (!published) return Propagate(published);
         json acts = json::object();
         for (const auto& p : plans) {
-            const store::Published& pub = (*published)[p.id];
+            store::Published pub = (*published)[p.id];
+            auto b = preparer.built().find(p.id);
+            pub.duplicates = (b == preparer.built().end() ? 0 : b->second) - pub.queued - pub.filtered;
             bool sent = !p.first_run || p.backfill;
             acts[p.key] = {{"trigger", p.trigger == Trigger::MEMBERSHIP_CHANGED ? "membership_changed" : p.EntityTrigger()
                                 ? (p.trigger == Trigger::ENTITY_ENTERS ? "entity_enters" : "entity_exits")

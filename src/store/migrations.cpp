@@ -114,28 +114,19 @@ CREATE INDEX outbox_by_activation ON outbox (activation_id, created_at);
 )sql";
 
 // Runs record the process that executes them and the baseline they were diffed against; snapshots name their
-// change tables; events of a run being prepared wait in outbox_staging until the run is marked prepared.
+// change tables. A run writes its events to the outbox while it prepares them; they are delivered only once the
+// run is completed (the outbox is read joined to the runs), so outbox_by_run finds a run's events.
 constexpr const char* kV2 = R"sql(
 ALTER TABLE runs ADD COLUMN worker TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN baseline_run_id INTEGER;
 ALTER TABLE snapshots ADD COLUMN profile_changes_table TEXT NOT NULL DEFAULT '';
 ALTER TABLE snapshots ADD COLUMN entity_changes_table TEXT NOT NULL DEFAULT '';
-
-CREATE TABLE outbox_staging (
-    id             INTEGER PRIMARY KEY,
-    run_id         INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    activation_id  INTEGER NOT NULL REFERENCES activations(id) ON DELETE CASCADE,
-    message_id     TEXT NOT NULL,
-    event_name     TEXT NOT NULL DEFAULT '',
-    payload        TEXT NOT NULL CHECK (json_valid(payload)),
-    filter_reason  TEXT NOT NULL DEFAULT '',
-    UNIQUE (run_id, message_id)
-);
+CREATE INDEX outbox_by_run ON outbox (run_id) WHERE run_id IS NOT NULL;
 )sql";
 
 constexpr Migration kMigrations[] = {
     {1, "workspaces, audiences with history, activations, runs, snapshots, outbox", kV1},
-    {2, "run workers and baselines, change tables of snapshots, outbox staging", kV2},
+    {2, "run workers and baselines, change tables of snapshots, outbox events by run", kV2},
 };
 
 } // namespace

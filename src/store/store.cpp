@@ -107,7 +107,9 @@ constexpr const char* kEventColumns = "id, activation_id, run_id, message_id, ev
                                       "next_attempt_at, last_error, filter_stage, created_at, finished_at";
 
 // The conditions of an OutboxFilter, bound as: run id, run id, excluded activation ids as a JSON array.
+// Events of a run are delivered only once the run is completed (they are written while it prepares them).
 constexpr const char* kOutboxFilter =
+    "AND (run_id IS NULL OR run_id IN (SELECT id FROM runs WHERE status = 'completed')) "
     "AND (? IS NULL OR run_id = ?) AND activation_id NOT IN (SELECT value FROM json_each(?))";
 
 std::string ExcludedIds(const OutboxFilter& filter) { return json(filter.exclude_activations).dump(); }
@@ -233,7 +235,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Options opti
         return Fail(ErrorCode::IO, "state store: cannot switch to WAL mode (journal mode is " + mode->value_or("") + ")",
                     path);
     }
-    if (auto ok = s->db_.Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL"); !ok) return Propagate(ok);
+    if (auto ok = s->db_.Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536"); !ok) return Propagate(ok);
     if (auto ok = s->Migrate(); !ok) return Propagate(ok);
     return s;
 }
@@ -594,12 +596,22 @@ Result<int64_t> Tx::EnqueueEvents(std::optional<int64_t> run_id, std::span<const
 }
 
 Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events) {
-    auto st = db().Prepare("INSERT INTO outbox_staging (run_id, activation_id, message_id, event_name, payload, "
-                           "filter_reason) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, message_id) DO NOTHING");
+    auto run = GetRun(run_id);
+    if (!run) return Propagate(run);
+    if (!*run || (*run)->status != RunStatus::RUNNING) {
+        return Fail(ErrorCode::CONFLICT, fmt::format("run {} is not running: it cannot queue events", run_id));
+    }
+    auto st = db().Prepare(
+        "INSERT INTO outbox (activation_id, run_id, message_id, event_name, payload, status, next_attempt_at, "
+        "last_error, filter_stage, created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (message_id) DO NOTHING");
     if (!st) return Propagate(st);
-    int64_t staged = 0;
+    int64_t now = Now(), staged = 0;
     for (const NewEvent& e : events) {
-        st->BindAll(run_id, e.activation_id, e.message_id, e.event_name, CanonicalJson(e.payload), e.filter_reason);
+        bool filtered = !e.filter_reason.empty();
+        st->BindAll(e.activation_id, run_id, e.message_id, e.event_name, CanonicalJson(e.payload),
+                    filtered ? "filtered" : "pending", now, e.filter_reason, filtered ? "source" : "",
+                    now, filtered ? std::optional<int64_t>(now) : std::nullopt);
         if (auto ok = st->Run(); !ok) return Propagate(ok);
         staged += db().Changes();
         st->Reset();
@@ -608,37 +620,22 @@ Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events
 }
 
 Result<std::map<int64_t, Published>> Tx::PublishStaged(int64_t run_id) {
-    std::map<int64_t, Published> out;
-    auto counts = All<std::pair<int64_t, std::pair<int64_t, int64_t>>>(
+    auto rows = All<std::pair<int64_t, std::pair<int64_t, int64_t>>>(
         db(),
-        "SELECT activation_id, sum(filter_reason = ''), sum(filter_reason <> '') FROM outbox_staging "
-        "WHERE run_id = ? GROUP BY activation_id",
+        "SELECT activation_id, sum(status <> 'filtered'), sum(status = 'filtered') FROM outbox WHERE run_id = ? "
+        "GROUP BY activation_id",
         [](const sqlite::Statement& st) { return std::pair{st.Int(0), std::pair{st.Int(1), st.Int(2)}}; }, run_id);
-    if (!counts) return Propagate(counts);
-    int64_t now = Now();
-    for (const auto& [activation, staged] : *counts) {
-        auto pending = db().Run("INSERT INTO outbox (activation_id, run_id, message_id, event_name, payload, status, "
-                                "next_attempt_at, created_at) SELECT activation_id, run_id, message_id, event_name, "
-                                "payload, 'pending', ?, ? FROM outbox_staging WHERE run_id = ? AND activation_id = ? "
-                                "AND filter_reason = '' ORDER BY id ON CONFLICT (message_id) DO NOTHING",
-                                now, now, run_id, activation);
-        if (!pending) return Propagate(pending);
-        int64_t queued = db().Changes();
-        auto filtered = db().Run(
-            "INSERT INTO outbox (activation_id, run_id, message_id, event_name, payload, status, next_attempt_at, "
-            "last_error, filter_stage, created_at, finished_at) SELECT activation_id, run_id, message_id, event_name, "
-            "payload, 'filtered', ?, filter_reason, 'source', ?, ? FROM outbox_staging WHERE run_id = ? AND "
-            "activation_id = ? AND filter_reason <> '' ORDER BY id ON CONFLICT (message_id) DO NOTHING",
-            now, now, now, run_id, activation);
-        if (!filtered) return Propagate(filtered);
-        int64_t dropped = db().Changes();
-        out[activation] = Published{queued, dropped, staged.first + staged.second - queued - dropped};
-    }
-    if (auto ok = DiscardStaged(run_id); !ok) return Propagate(ok);
+    if (!rows) return Propagate(rows);
+    std::map<int64_t, Published> out;
+    for (const auto& [activation, n] : *rows) out[activation] = Published{n.first, n.second, 0};
     return out;
 }
 
-Status Tx::DiscardStaged(int64_t run_id) { return db().Run("DELETE FROM outbox_staging WHERE run_id = ?", run_id); }
+Status Tx::DiscardStaged(int64_t run_id) {
+    return db().Run("DELETE FROM outbox WHERE run_id = ? AND run_id NOT IN (SELECT id FROM runs WHERE status = "
+                    "'completed')",
+                    run_id);
+}
 
 Result<std::vector<OutboxEvent>> Tx::RunEvents(int64_t run_id) {
     return All<OutboxEvent>(db(), fmt::format("SELECT {} FROM outbox WHERE run_id = ? ORDER BY id", kEventColumns),
@@ -704,7 +701,9 @@ Status Tx::MarkFiltered(int64_t event_id, const std::string& stage, const std::s
 
 Result<std::map<EventStatus, int64_t>> Tx::CountEvents(int64_t activation_id) {
     auto rows = All<std::pair<std::string, int64_t>>(
-        db(), "SELECT status, count(*) FROM outbox WHERE activation_id = ? GROUP BY status",
+        db(),
+        "SELECT status, count(*) FROM outbox WHERE activation_id = ? AND (run_id IS NULL OR run_id IN "
+        "(SELECT id FROM runs WHERE status = 'completed')) GROUP BY status",
         [](const sqlite::Statement& st) { return std::pair(st.Text(0), st.Int(1)); }, activation_id);
     if (!rows) return Propagate(rows);
     std::map<EventStatus, int64_t> out;

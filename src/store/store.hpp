@@ -92,13 +92,14 @@ public:
     //! Queues events of a run as pending, due now. An event whose message_id is already in the outbox is
     //! skipped (a repeated run queues nothing twice); returns how many were queued.
     Result<int64_t> EnqueueEvents(std::optional<int64_t> run_id, std::span<const NewEvent> events);
-    //! Stages events of a run being prepared; they are not delivered until PublishStaged. Events with a
-    //! message_id already staged for the run are skipped; returns how many were staged.
+    //! Writes events of a running run into the outbox (pending, or filtered at source when they carry a filter
+    //! reason). They are not delivered, listed as due or counted until the run is completed, in the transaction
+    //! that marks it so. An event whose message_id is already in the outbox is skipped; returns how many were
+    //! written.
     Result<int64_t> StageEvents(int64_t run_id, std::span<const NewEvent> events);
-    //! Moves the run's staged events into the outbox (pending, or filtered at source when they carry a
-    //! filter reason), in staging order; events whose message_id is already in the outbox are skipped.
+    //! The run's events per activation (queued, filtered); call it in the transaction that completes the run.
     Result<std::map<int64_t, Published>> PublishStaged(int64_t run_id);
-    //! Forgets the run's staged events.
+    //! Deletes the events of a run that did not complete (a failed or interrupted run).
     Status DiscardStaged(int64_t run_id);
     //! Every outbox event of a run, in queueing order.
     Result<std::vector<OutboxEvent>> RunEvents(int64_t run_id);

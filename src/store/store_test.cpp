@@ -266,6 +266,10 @@ protected:
         ASSERT_TRUE(store_->UpsertActivation(1, act));
         activation_ = (*store_->ListActivations(1))[0].id;
         run_ = *store_->CreateRun(audience_, "manual");
+        // A run's events are due once the run is completed.
+        kith::store::Run r = **store_->GetRun(run_);
+        r.status = RunStatus::COMPLETED;
+        EXPECT_TRUE(store_->UpdateRun(r));
     }
     std::vector<NewEvent> Events(std::initializer_list<const char*> ids) {
         std::vector<NewEvent> out;
@@ -376,6 +380,9 @@ TEST_F(StoreOutbox, FiltersPendingCountsAndNotes) {
     EXPECT_FALSE(*store_->Transaction([](Tx& tx) { return tx.GetActivationById(999); }));
 
     int64_t run2 = *store_->CreateRun(audience_, "manual");
+    kith::store::Run done = **store_->GetRun(run2);
+    done.status = RunStatus::COMPLETED;
+    ASSERT_TRUE(store_->UpdateRun(done));
     auto first = Events({"r1a", "r1b"});
     std::vector<NewEvent> second = {NewEvent{hook_id, "r2a", "Audience Entered", {{"messageId", "r2a"}}, ""},
                                     NewEvent{activation_, "r2b", "Audience Entered", {{"messageId", "r2b"}}, ""}};
@@ -441,6 +448,48 @@ TEST_F(StoreOutbox, TransactionsDoNotNest) {
     });
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, ErrorCode::INTERNAL);
+}
+
+} // namespace
+} // namespace kith::store
+
+namespace kith::store {
+namespace {
+
+TEST_F(StoreOutbox, ARunsEventsAreDueOnlyOnceTheRunIsCompleted) {
+    int64_t run = *store_->CreateRun(audience_, "manual");
+    ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.StartRun(run, "host:1", std::nullopt); }));
+    auto events = Events({"s1", "s2"});
+    events[1].filter_reason = "no userId";
+    auto staged = store_->Transaction([&](Tx& tx) { return tx.StageEvents(run, events); });
+    ASSERT_TRUE(staged);
+    EXPECT_EQ(*staged, 2);
+    auto due = [&] { return store_->Transaction([](Tx& tx) { return tx.DueEvents(INT64_MAX / 2, 100); })->size(); };
+    EXPECT_EQ(due(), 0u);
+    EXPECT_EQ(store_->Transaction([&](Tx& tx) { return tx.CountEvents(activation_); })->size(), 0u);
+    // Completing the run makes them due, all at once; the filtered one is counted, never due.
+    auto ok = store_->Transaction([&](Tx& tx) -> Result<std::map<int64_t, Published>> {
+        auto p = tx.PublishStaged(run);
+        if (!p) return p;
+        kith::store::Run r = **tx.GetRun(run);
+        r.status = RunStatus::COMPLETED;
+        if (auto u = tx.UpdateRun(r); !u) return std::unexpected(u.error());
+        return p;
+    });
+    ASSERT_TRUE(ok);
+    EXPECT_EQ((*ok)[activation_].queued, 1);
+    EXPECT_EQ((*ok)[activation_].filtered, 1);
+    EXPECT_EQ(due(), 1u);
+    // A completed run's events are never discarded; a failed run's are.
+    ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.DiscardStaged(run); }));
+    EXPECT_EQ(due(), 1u);
+    int64_t failed = *store_->CreateRun(audience_, "manual");
+    ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.StartRun(failed, "host:1", std::nullopt); }));
+    ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.StageEvents(failed, Events({"f1"})); }));
+    ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.DiscardStaged(failed); }));
+    EXPECT_FALSE(*store_->Transaction([](Tx& tx) { return tx.GetEvent("f1"); }));
+    // A run that is not running cannot queue events.
+    EXPECT_FALSE(store_->Transaction([&](Tx& tx) { return tx.StageEvents(run, Events({"late"})); }));
 }
 
 } // namespace
