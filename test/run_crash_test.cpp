@@ -19,6 +19,7 @@
 // KITH_CRASH_SEED=N reruns with another seed; KITH_CRASH_KILLS=N sets the kill points per run.
 #include "common/text.hpp"
 #include "store/sqlite.hpp"
+#include "store/store.hpp"
 #include "warehouse/warehouse.hpp"
 
 #include <algorithm>
@@ -585,6 +586,59 @@ TEST_F(RunCrash, SigkilledRunsEndCompletedOrRepeatedAndTheOutboxHoldsEachEventOn
         EXPECT_FALSE(report.landed[kSnapshot].empty());
         EXPECT_FALSE(report.landed[kStaging].empty());
     }
+}
+
+// The narrowest window, between `kith run` queueing its run and claiming it, is found by random kills only now
+// and then: a process killed there leaves a queued run carrying its worker. The next run fails it as interrupted
+// and repeats it, instead of leaving it queued for ever.
+TEST_F(RunCrash, ARunQueuedByAProcessThatDiedIsFailedAndRepeated) {
+    Site site{root_ / "queued"};
+    fs::create_directories(site.dir / "defs");
+    {
+        auto sql = kith::text::ReadFile(std::string(KITH_SOURCE_DIR) + "/test/fixture/warehouse.sql");
+        ASSERT_TRUE(sql);
+        auto wh = kith::warehouse::Open(site.Warehouse());
+        ASSERT_TRUE(wh) << wh.error().ToString();
+        ASSERT_TRUE((*wh)->Execute(*sql));
+    }
+    std::ofstream(site.dir / "kith.toml") << "warehouse = \"duckdb:wh.duckdb\"\ngraph = \"" << KITH_SOURCE_DIR
+                                          << "/test/fixture/graph.hcl\"\nstate = \"state.sqlite\"\n";
+    std::ofstream(site.dir / "defs" / "a.json") << R"({"kind": "audience", "key": "cart_watch", "name": "Pro",
+        "definition": {"groups": [{"conditions": [{"type": "trait", "trait": "plan",
+                       "filter": {"op": "equals", "value": "pro"}}]}]}, "enabled": true})";
+    std::ofstream(site.dir / "defs" / "b.json") << R"({"kind": "activation", "key": "joined", "audience": "cart_watch",
+        "destination": {"type": "file", "path": "joined.ndjson"}, "trigger": "profile_enters",
+        "identifiers": [{"type": "segment_id", "as": "userId"}]})";
+    Outcome apply =
+        RunToEnd({KithBinary(), "apply", "--config", site.Config(), (site.dir / "defs").string()}, site.dir);
+    ASSERT_EQ(apply.exit.code, 0) << apply.err;
+
+    // What a `kith run` killed right after queueing leaves: a queued run whose worker no longer exists.
+    pid_t gone = Spawn({"/bin/true"}, site.dir / "stdout", site.dir / "stderr");
+    ASSERT_GT(gone, 0);
+    Wait(gone);
+    char host[256] = {};
+    ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
+    {
+        auto store = kith::store::Store::Open(site.State());
+        ASSERT_TRUE(store) << store.error().ToString();
+        auto audience = (*store)->GetAudience(1, "cart_watch");
+        ASSERT_TRUE(audience && *audience);
+        auto queued = (*store)->CreateRun((*audience)->id, "manual", fmt::format("{}:{}", host, gone));
+        ASSERT_TRUE(queued) << queued.error().ToString();
+        // A run queued without a worker waits for whoever queued it: recovery leaves it alone.
+        ASSERT_TRUE((*store)->CreateRun((*audience)->id, "schedule"));
+    }
+    Outcome run = RunToEnd(site.RunArgs(0), site.dir);
+    ASSERT_EQ(run.exit.code, 0) << run.err;
+    State state(site);
+    auto runs = state.Runs();
+    ASSERT_EQ(runs.size(), 3u);
+    EXPECT_EQ(runs[0].status, "failed");
+    EXPECT_TRUE(runs[0].error.starts_with("interrupted")) << runs[0].error;
+    EXPECT_EQ(runs[1].status, "queued");
+    EXPECT_EQ(runs[2].status, "completed");
+    EXPECT_EQ(runs[2].reason, "retry");
 }
 
 } // namespace
