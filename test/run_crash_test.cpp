@@ -3,18 +3,22 @@
 //
 // One generated warehouse, one audience with six activations (the five triggers, with identifiers and
 // enrichment), two runs: a backfill, then a diff after the warehouse changed (profiles join and leave, carts
-// appear, disappear and change). The reference runs them without interruption. The crashy copy starts each run
-// with `kith run` and SIGKILLs it after a seeded random delay, spread over the clean run's duration, many times,
-// then lets one run finish. After each run:
+// appear, disappear and change). The reference runs them without interruption, timing its progress lines. The
+// crashy copy starts each run with `kith run` and SIGKILLs it at seeded random points spread over the clean run's
+// duration (one in each of N equal strata, in increasing order), many times, then lets one run finish. After
+// each run:
 //   - every run row is completed or failed as "interrupted", and each failed run is followed by its repeat (the
 //     next run, against the same baseline);
 //   - the outbox holds exactly the reference's events (compared by a semantic key, since messageIds depend on
 //     the baseline run's id), each once, with the same payload (but for messageId and run id);
-//   - nothing is left in outbox_staging, and the warehouse schema holds only the kept snapshots' tables.
+//   - nothing is left in outbox_staging, and the warehouse schema holds only completed runs' snapshot tables.
 // Where the kills landed (by the state they left) is printed, and the kills must have hit the snapshot and the
-// staging of events. The kill delays sweep the clean run's duration in increasing order; the last ~30% of a
-// run's wall time comes after it completed (closing the warehouse), and the first kill there ends the sweep, so
-// about 70% of the kill points are used. A failing run keeps its folder (kith_run_crash_<pid>_<test> in the temp dir).
+// staging of events.
+//
+// On a shared machine one run's wall time varies twofold, so a kill point is not a bare delay: it is the clean
+// run's last progress line before that point plus the time since, and the attempt is killed that long after it
+// prints the same line. The sweep ends when a kill finds the run completed (or the run ends first). A failing
+// test keeps its folder (kith_run_crash_<pid>_<test> in the temp dir).
 //
 // KITH_CRASH_SEED=N reruns with another seed; KITH_CRASH_KILLS=N sets the kill points per run.
 #include "common/text.hpp"
@@ -36,12 +40,12 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <poll.h>
 #include <random>
 #include <set>
 #include <spawn.h>
 #include <string>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -121,12 +125,20 @@ UPDATE crm.accounts SET "STATUS" = 'active' WHERE "STATUS" = 'closed' AND "ID" %
 
 std::string KithBinary() { return std::string(KITH_BINARY_DIR) + "/kith"; }
 
-// Starts argv with stdout and stderr redirected to files; -1 when it cannot start.
-pid_t Spawn(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
+// Starts argv with stdout and stderr redirected to files (stderr to err_pipe when given, a pipe's write end whose
+// read end is read_end); -1 when it cannot start.
+pid_t Spawn(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err, int err_pipe = -1,
+            int read_end = -1) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (err_pipe >= 0) {
+        posix_spawn_file_actions_adddup2(&actions, err_pipe, 2);
+        posix_spawn_file_actions_addclose(&actions, err_pipe);
+        posix_spawn_file_actions_addclose(&actions, read_end);
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -158,6 +170,7 @@ struct Outcome {
     Exit exit;
     std::string out, err;
     double ms = 0;
+    std::vector<std::pair<double, std::string>> lines; //!< RunTimed: stderr lines with the ms they arrived at
 };
 
 Outcome RunToEnd(const std::vector<std::string>& argv, const fs::path& dir) {
@@ -169,6 +182,38 @@ Outcome RunToEnd(const std::vector<std::string>& argv, const fs::path& dir) {
     o.ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     o.out = kith::text::ReadFile((dir / "stdout").string()).value_or("");
     o.err = kith::text::ReadFile((dir / "stderr").string()).value_or("");
+    return o;
+}
+
+// Runs argv to its end, timing each line it writes on stderr (its progress).
+Outcome RunTimed(const std::vector<std::string>& argv, const fs::path& dir) {
+    Outcome o;
+    int fds[2];
+    if (pipe(fds) != 0) return o;
+    auto start = Clock::now();
+    pid_t pid = Spawn(argv, dir / "stdout", dir / "stderr", fds[1], fds[0]);
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        return o;
+    }
+    std::string partial;
+    char buf[4096];
+    while (true) {
+        ssize_t n = read(fds[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        double at = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        partial.append(buf, static_cast<size_t>(n));
+        for (size_t eol; (eol = partial.find('\n')) != std::string::npos; partial.erase(0, eol + 1)) {
+            o.lines.emplace_back(at, partial.substr(0, eol));
+            o.err += partial.substr(0, eol + 1);
+        }
+    }
+    close(fds[0]);
+    o.exit = Wait(pid);
+    o.ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    o.out = kith::text::ReadFile((dir / "stdout").string()).value_or("");
     return o;
 }
 
@@ -333,80 +378,161 @@ void ChangeWarehouse(const Site& site) {
 // ----------------------------------------------------------------------------------------------------------------
 // The kills.
 
+// When a clean run reached its steps, in ms from its start, by its progress lines: extracting (the snapshot and
+// the diff), preparing (pages of events staged), its last page, its exit (publishing, then closing).
+struct Profile {
+    double extracting = 0, preparing = 0, last_page = 0, end = 0;
+};
+
+Profile ProfileOf(const Outcome& o) {
+    Profile p;
+    p.end = o.ms;
+    for (const auto& [at, line] : o.lines) {
+        if (line.find("extracting from warehouse") != std::string::npos) p.extracting = at;
+        if (line.find("preparing to deliver events") != std::string::npos) p.preparing = at;
+        if (line.find("preparing") != std::string::npos) p.last_page = at;
+    }
+    return p;
+}
+
 constexpr const char* kSnapshot = "snapshot and diff";
-constexpr const char* kStaging = "staging events / publishing";
+constexpr const char* kStaging = "staging events";
 constexpr const char* kCompleted = "after publishing (run completed)";
 
 // Where a kill landed, from the state it left: the newest run (if the killed process had made one) and whether it
-// had staged events; the last progress line tells extraction from preparation.
-std::string Landed(State& state, int64_t newest_before, const std::string& progress) {
+// had staged events; the progress lines tell extraction from preparation, and whether every page was staged (the
+// run was publishing: the transaction that moves the staged events into the outbox and completes the run).
+std::string Landed(State& state, int64_t newest_before, const std::string& progress, const std::string& last_page) {
     auto runs = state.Runs();
     if (runs.empty() || runs.back().id <= newest_before) return "start-up (no run yet)";
     const RunRow& r = runs.back();
     if (r.status == "queued") return "queued, not claimed";
     if (r.status == "completed") return kCompleted;
     if (r.status != "running") return "run " + r.status + " (unexpected)";
-    if (state.Staged(r.id) > 0) return kStaging;
+    if (state.Staged(r.id) > 0) {
+        return progress.find(last_page) != std::string::npos ? "publishing (every page staged)" : kStaging;
+    }
     if (progress.find("preparing to deliver events") != std::string::npos) return "preparing, nothing staged yet";
     return kSnapshot;
 }
 
-
 struct CrashReport {
     int kills = 0;
-    double clean_ms = 0;
-    std::map<std::string, std::vector<double>> landed; // where -> the delays (ms) of the kills that landed there
-    bool finished_on_its_own = false;                  // an attempt completed before its kill came
+    std::map<std::string, std::vector<double>> landed; // where -> when the kills that landed there came (ms)
 };
 
-// Runs the phase's run under kills until one completes. The kill delays sweep [0, clean_ms): one random delay in
-// each of `kills` equal strata, in increasing order, each attempt killed after its delay; the sweep stops when an
-// attempt completes before its kill comes (so a run a little faster than the clean one costs only the last
-// strata, not the rest of the sweep), else one last attempt is left to finish.
-CrashReport RunWithKills(const Site& site, int phase, double clean_ms, int kills, std::mt19937& rng) {
-    CrashReport report;
-    report.clean_ms = clean_ms;
-    std::uniform_real_distribution<double> within(0.0, 1.0);
-    std::vector<double> delays;
-    for (int i = 0; i < kills; ++i) delays.push_back((i + within(rng)) / kills * clean_ms);
+// A kill point on the clean run's timeline, re-anchored on the attempt's own progress: `offset` ms after the
+// attempt prints the line the clean run had printed last before that point (or after its start, when none).
+struct KillPoint {
+    std::optional<std::string> anchor;
+    double offset = 0;
+};
 
-    fs::path out = site.dir / "attempt.out", err = site.dir / "attempt.err";
-    for (double delay : delays) {
+// Kill points at random times of the clean run, one in each of `kills` equal strata of its duration, in
+// increasing order.
+std::vector<KillPoint> KillPoints(const Outcome& clean, int kills, std::mt19937& rng) {
+    std::uniform_real_distribution<double> within(0.0, 1.0);
+    std::vector<KillPoint> points;
+    for (int i = 0; i < kills; ++i) {
+        double at = (i + within(rng)) / kills * clean.ms;
+        KillPoint p{std::nullopt, at};
+        for (const auto& [when, line] : clean.lines) {
+            if (when > at) break;
+            p = KillPoint{line, at - when};
+        }
+        points.push_back(std::move(p));
+    }
+    return points;
+}
+
+struct Attempt {
+    Exit exit;
+    bool killed = false; // false: it ended before the kill came
+    double at = 0;       // ms from its start to the kill (or its end)
+    std::string progress; // what it printed on stderr
+};
+
+// Starts one attempt of the phase's run and kills it at the point.
+Attempt AttemptUntil(const Site& site, int phase, const KillPoint& point) {
+    Attempt a;
+    int fds[2];
+    if (pipe(fds) != 0) return a;
+    auto start = Clock::now();
+    pid_t pid = Spawn(site.RunArgs(phase), site.dir / "attempt.out", site.dir / "attempt.err", fds[1], fds[0]);
+    close(fds[1]);
+    EXPECT_GT(pid, 0);
+    if (pid <= 0) {
+        close(fds[0]);
+        return a;
+    }
+    auto offset = std::chrono::microseconds(static_cast<int64_t>(point.offset * 1000));
+    std::optional<Clock::time_point> deadline;
+    if (!point.anchor) deadline = start + offset;
+    std::string partial;
+    bool eof = false;
+    while (!deadline || Clock::now() < *deadline) {
+        // Wait for output, at most until the deadline (or 50 ms while there is none yet).
+        auto wait = deadline ? std::chrono::duration_cast<std::chrono::nanoseconds>(*deadline - Clock::now())
+                             : std::chrono::nanoseconds(std::chrono::milliseconds(50));
+        if (wait.count() < 0) break;
+        timespec ts{static_cast<time_t>(wait.count() / 1000000000), static_cast<long>(wait.count() % 1000000000)};
+        pollfd pfd{fds[0], POLLIN, 0};
+        int ready = ppoll(&pfd, 1, &ts, nullptr);
+        if (ready < 0 && errno != EINTR) break;
+        if (ready <= 0) continue;
+        char buf[4096];
+        ssize_t n = read(fds[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            eof = true; // the attempt ended
+            break;
+        }
+        partial.append(buf, static_cast<size_t>(n));
+        for (size_t eol; (eol = partial.find('\n')) != std::string::npos; partial.erase(0, eol + 1)) {
+            std::string line = partial.substr(0, eol);
+            a.progress += line + "\n";
+            if (!deadline && point.anchor && line == *point.anchor) deadline = Clock::now() + offset;
+        }
+    }
+    a.at = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    a.killed = !eof;
+    if (a.killed) kill(pid, SIGKILL);
+    a.exit = Wait(pid); // reaped: a zombie would still count as a live worker
+    char buf[4096];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) partial.append(buf, static_cast<size_t>(n));
+    a.progress += partial;
+    close(fds[0]);
+    return a;
+}
+
+// Runs the phase's run under kills until one completes: each attempt is killed at the next kill point; the sweep
+// stops when an attempt completes before its kill comes or when a kill finds the run completed, else one last
+// attempt is left to finish.
+CrashReport RunWithKills(const Site& site, int phase, const Outcome& clean, int kills, std::mt19937& rng) {
+    CrashReport report;
+    if (clean.lines.empty()) {
+        ADD_FAILURE() << "the clean run printed no progress";
+        return report;
+    }
+    for (const KillPoint& point : KillPoints(clean, kills, rng)) {
         int64_t newest_before = 0;
         {
             State state(site);
             auto runs = state.Runs();
             if (!runs.empty()) newest_before = runs.back().id;
         }
-        auto start = Clock::now();
-        pid_t pid = Spawn(site.RunArgs(phase), out, err);
-        EXPECT_GT(pid, 0);
-        if (pid <= 0) return report;
-        auto deadline = start + std::chrono::microseconds(static_cast<int64_t>(delay * 1000));
-        std::optional<Exit> ended;
-        while (Clock::now() < deadline) {
-            int status = 0;
-            if (waitpid(pid, &status, WNOHANG) == pid) {
-                ended = Decode(status);
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::microseconds(500));
-        }
-        if (!ended) {
-            kill(pid, SIGKILL);
-            ended = Wait(pid); // reaped: a zombie would still count as a live worker
-        }
-        std::string progress = kith::text::ReadFile(err.string()).value_or("");
-        if (!ended->signaled) {
-            EXPECT_EQ(ended->code, 0) << progress;
-            report.finished_on_its_own = true;
-            report.landed["finished before the kill"].push_back(delay);
+        Attempt a = AttemptUntil(site, phase, point);
+        if (!a.killed) {
+            EXPECT_FALSE(a.exit.signaled);
+            EXPECT_EQ(a.exit.code, 0) << a.progress;
+            report.landed["finished before the kill"].push_back(a.at);
             return report;
         }
+        EXPECT_TRUE(a.exit.signaled) << "exit " << a.exit.code << "\n" << a.progress;
         ++report.kills;
         State state(site);
-        std::string where = Landed(state, newest_before, progress);
-        report.landed[where].push_back(delay);
+        std::string where = Landed(state, newest_before, a.progress, clean.lines.back().second);
+        report.landed[where].push_back(a.at);
         if (where == kCompleted) return report;
     }
     Outcome last = RunToEnd(site.RunArgs(phase), site.dir);
@@ -535,7 +661,7 @@ protected:
 
 TEST_F(RunCrash, SigkilledRunsEndCompletedOrRepeatedAndTheOutboxHoldsEachEventOnce) {
     const int seed = EnvInt("KITH_CRASH_SEED", 20261129);
-    const int kills = EnvInt("KITH_CRASH_KILLS", 32);
+    const int kills = EnvInt("KITH_CRASH_KILLS", 26);
     std::mt19937 rng(static_cast<unsigned>(seed));
     ASSERT_NO_FATAL_FAILURE(Generate());
     Site reference = Make("reference");
@@ -548,11 +674,15 @@ TEST_F(RunCrash, SigkilledRunsEndCompletedOrRepeatedAndTheOutboxHoldsEachEventOn
             ASSERT_NO_FATAL_FAILURE(ChangeWarehouse(reference));
             ASSERT_NO_FATAL_FAILURE(ChangeWarehouse(crashy));
         }
-        Outcome clean = RunToEnd(reference.RunArgs(phase), reference.dir);
+        Outcome clean = RunTimed(reference.RunArgs(phase), reference.dir);
         ASSERT_EQ(clean.exit.code, 0) << clean.err;
         ASSERT_FALSE(clean.exit.signaled);
+        Profile profile = ProfileOf(clean);
+        std::cout << fmt::format("[ crash    ] run {}: the clean run: start-up 0-{:.0f} ms, snapshot and diff -{:.0f}, "
+                                 "preparing and staging -{:.0f}, publishing and closing -{:.0f}\n",
+                                 phase + 1, profile.extracting, profile.preparing, profile.last_page, profile.end);
 
-        CrashReport report = RunWithKills(crashy, phase, clean.ms, kills, rng);
+        CrashReport report = RunWithKills(crashy, phase, clean, kills, rng);
 
         State ref_state(reference), crash_state(crashy);
         ASSERT_TRUE(ref_state.ok() && crash_state.ok());
@@ -573,7 +703,7 @@ TEST_F(RunCrash, SigkilledRunsEndCompletedOrRepeatedAndTheOutboxHoldsEachEventOn
         auto failed = std::count_if(runs.begin(), runs.end(), [](const RunRow& r) { return r.status == "failed"; });
         std::cout << fmt::format("[ crash    ] run {}: clean run {:.0f} ms; {} kills; {} runs in all, {} failed as "
                                  "interrupted, {} repeats not marked retry\n[ crash    ]   outbox: {} events,",
-                                 phase + 1, report.clean_ms, report.kills, runs.size(), failed, not_retry,
+                                 phase + 1, clean.ms, report.kills, runs.size(), failed, not_retry,
                                  crash_events.size());
         for (const auto& [activation, n] : PerActivation(crash_events)) std::cout << " " << activation << "=" << n;
         std::cout << "\n";
