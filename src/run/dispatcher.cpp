@@ -73,7 +73,8 @@ Result<std::vector<store::Run>> Dispatcher::Step() {
             (void)scheduler_.Finished(start.audience, clock_.Now());
             continue;
         }
-        auto run_id = env_.store.CreateRun((*audience)->id, std::string(schedule::ReasonName(start.reason)));
+        auto run_id = env_.store.CreateRun((*audience)->id, std::string(schedule::ReasonName(start.reason)),
+                                           ThisWorker());
         if (!run_id) return Propagate(run_id);
         Settings s = settings_;
         s.as_of_micros = Micros(clock_.Now());

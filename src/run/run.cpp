@@ -458,7 +458,10 @@ Result<std::vector<int64_t>> RecoverInterrupted(Environment& env, std::optional<
     std::vector<int64_t> failed;
     for (store::Run run : *unfinished) {
         if (audience_id && run.audience_id != *audience_id) continue;
-        if (run.status != store::RunStatus::RUNNING || WorkerAlive(run.worker)) continue;
+        // Left running, or queued by a process that ended before claiming it (a queued run without a worker
+        // waits for whoever queued it).
+        bool owned = run.status == store::RunStatus::RUNNING || !run.worker.empty();
+        if (!owned || WorkerAlive(run.worker)) continue;
         // Its tables are not a baseline (a run becomes one only when it completes).
         (void)DropRunTables(env, run.audience_id, run.id, schema);
         if (auto ok = Fail(env, run, "interrupted: the process running it (" + run.worker + ") ended; repeated by a new run");
@@ -675,7 +678,7 @@ Result<store::Run> RunNow(Environment& env, int64_t workspace_id, const std::str
     }
     auto failed = RecoverInterrupted(env, id, settings.schema);
     if (!failed) return Propagate(failed);
-    auto run_id = env.store.CreateRun(id, failed->empty() ? reason : "retry");
+    auto run_id = env.store.CreateRun(id, failed->empty() ? reason : "retry", ThisWorker());
     if (!run_id) return Propagate(run_id);
     return Execute(env, *run_id, settings);
 }

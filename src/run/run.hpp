@@ -7,9 +7,10 @@
 //   auto run = run::RunNow(env, workspace_id, "premium_abandoners", "manual", run::Settings{});
 //   // run->summary: {"profiles": {"entered": 3, "exited": 1}, "entities": {...}, "activations": {...}}
 //
-// Crash safety: a run records the process executing it. Before an audience
-// runs, its runs left "running" by a process that no longer exists are marked
-// failed, their staged events and warehouse tables dropped; the new run is
+// Crash safety: a run records the process executing it (from its creation by
+// RunNow). Before an audience runs, its runs left "running", or queued and not
+// yet claimed, by a process that no longer exists are marked failed, their
+// staged events and warehouse tables dropped; the new run is
 // their repetition and diffs against the same baseline, so its events carry the
 // same messageIds. Events reach the outbox only with the transaction that
 // completes the run, so a run's events are queued exactly once.
@@ -51,8 +52,8 @@ std::string ThisWorker();
 //! assumed alive).
 bool WorkerAlive(const std::string& worker);
 
-//! Fails runs of the audience (every audience when not given) left running by processes that no longer exist:
-//! their staged events and warehouse tables are dropped. Returns the runs failed.
+//! Fails runs of the audience (every audience when not given) left running, or queued and not yet claimed, by
+//! processes that no longer exist: their staged events and warehouse tables are dropped. Returns the runs failed.
 Result<std::vector<int64_t>> RecoverInterrupted(Environment& env, std::optional<int64_t> audience_id,
                                                 const std::string& schema);
 

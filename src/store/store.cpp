@@ -318,8 +318,8 @@ Result<Change> Store::UpsertActivation(int64_t workspace, const ActivationSpec& 
 Result<std::vector<ActivationRecord>> Store::ListActivations(int64_t workspace) {
     return Transaction([&](Tx& tx) { return tx.ListActivations(workspace); });
 }
-Result<int64_t> Store::CreateRun(int64_t audience_id, const std::string& reason) {
-    return Transaction([&](Tx& tx) { return tx.CreateRun(audience_id, reason); });
+Result<int64_t> Store::CreateRun(int64_t audience_id, const std::string& reason, const std::string& worker) {
+    return Transaction([&](Tx& tx) { return tx.CreateRun(audience_id, reason, worker); });
 }
 Status Store::UpdateRun(const Run& run) {
     return Transaction([&](Tx& tx) { return tx.UpdateRun(run); });
@@ -494,13 +494,13 @@ Status Tx::SetActivationFirstRun(int64_t activation_id, int64_t run_id) {
     return Touched(db(), ok, fmt::format("activation {}", activation_id));
 }
 
-Result<int64_t> Tx::CreateRun(int64_t audience_id, const std::string& reason) {
+Result<int64_t> Tx::CreateRun(int64_t audience_id, const std::string& reason, const std::string& worker) {
     auto audience = GetAudienceById(audience_id);
     if (!audience) return Propagate(audience);
     if (!*audience) return Fail(ErrorCode::NOT_FOUND, fmt::format("audience {} does not exist", audience_id));
-    auto ok = db().Run("INSERT INTO runs (audience_id, definition_version, status, reason, queued_at) "
-                       "VALUES (?, ?, 'queued', ?, ?)",
-                       audience_id, (*audience)->version, reason, Now());
+    auto ok = db().Run("INSERT INTO runs (audience_id, definition_version, status, reason, queued_at, worker) "
+                       "VALUES (?, ?, 'queued', ?, ?, ?)",
+                       audience_id, (*audience)->version, reason, Now(), worker);
     if (!ok) return Propagate(ok);
     return db().LastInsertId();
 }

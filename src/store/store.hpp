@@ -63,8 +63,9 @@ public:
     //! Records the run that first sent events for the activation (no-op once set).
     Status SetActivationFirstRun(int64_t activation_id, int64_t run_id);
 
-    //! Queues a run of the audience's current definition; returns its id.
-    Result<int64_t> CreateRun(int64_t audience_id, const std::string& reason);
+    //! Queues a run of the audience's current definition; returns its id. worker ("host:pid") names the process
+    //! that will execute it, so that a restart can tell a queued run whose process ended before claiming it.
+    Result<int64_t> CreateRun(int64_t audience_id, const std::string& reason, const std::string& worker = "");
     //! Writes status, times, step durations, summary and error of an existing run.
     Status UpdateRun(const Run& run);
     Result<std::optional<Run>> GetRun(int64_t id);
@@ -164,7 +165,7 @@ public:
     Result<std::vector<AudienceVersion>> AudienceHistory(int64_t audience_id);
     Result<Change> UpsertActivation(int64_t workspace, const ActivationSpec& spec);
     Result<std::vector<ActivationRecord>> ListActivations(int64_t workspace);
-    Result<int64_t> CreateRun(int64_t audience_id, const std::string& reason);
+    Result<int64_t> CreateRun(int64_t audience_id, const std::string& reason, const std::string& worker = "");
     Status UpdateRun(const Run& run);
     Result<std::vector<Run>> LastRuns(int64_t audience_id, int limit = 50);
     Result<std::optional<Run>> GetRun(int64_t id);
