@@ -94,6 +94,7 @@ public:
           timestamp_(std::move(timestamp)) {}
 
     // Builds and stages the events of every plan of the source.
+    // Pages are ranges of profile numbers (pn) up to profile_pages / entity_pages.
     Status Prepare(const Source& source, int64_t profile_rows, int64_t entity_rows) {
         bool profile_events = false;
         std::set<std::string> relationships;
@@ -123,13 +124,59 @@ public:
     }
 
 private:
-    Status Pages(const Source& source, bool entities, int64_t rows, const std::vector<std::string>& relationships) {
+    // What the source's plans of one side (profile or entity triggers) need looked up.
+    struct Needs {
+        std::set<std::string> types, traits;
+        bool track = false;
+    };
+    Needs NeedsOf(const Source& source, bool entities) const {
+        Needs n;
+        for (const ActivationPlan* p : source.plans) {
+            if (entities != p->EntityTrigger()) continue;
+            for (const auto& t : p->identifiers) {
+                for (const auto& type : t.types) {
+                    if (type != "segment_id") n.types.insert(type);
+                }
+            }
+            n.traits.insert(p->traits.begin(), p->traits.end());
+            if (p->trigger != Trigger::MEMBERSHIP_CHANGED) n.track = true;
+        }
+        return n;
+    }
+
+    static sql::TableName Suffixed(const sql::TableName& t, const char* suffix) { return LookupTable(t, suffix); }
+
+    Status Pages(const Source& source, bool entities, int64_t pages, const std::vector<std::string>& relationships) {
         const sql::TableName& table = entities ? source.entities : source.profiles;
-        for (int64_t after = 0; after < rows; after += settings_.page_size) {
-            int64_t upto = std::min(rows, after + settings_.page_size);
+        // The identifiers, traits and matched entities of every profile of the side, in one pass each: pages then
+        // read them by page number.
+        Needs needs = NeedsOf(source, entities);
+        std::vector<std::string> statements{"DROP TABLE IF EXISTS " + sql::QuoteTable(Suffixed(table, "_lk")),
+                                            "DROP TABLE IF EXISTS " + sql::QuoteTable(Suffixed(table, "_cx"))};
+        if (!needs.types.empty() || !needs.traits.empty()) {
+            statements.push_back(LookupStatement(
+                table, source.snapshot, relationships, {needs.types.begin(), needs.types.end()},
+                {needs.traits.begin(), needs.traits.end()}, ToSql(env_.graph.ProfileTable("user_identifiers")),
+                ToSql(env_.graph.ProfileTable("user_traits")), d_));
+            for (auto& i : IndexStatements(Suffixed(table, "_lk"), d_)) statements.push_back(std::move(i));
+        }
+        if (needs.track) {
+            std::optional<sql::TableName> exited;
+            if (!source.context_exited.table.empty()) exited = source.context_exited;
+            statements.push_back(ContextStatement(table, source.snapshot, source.context_entered, exited, d_));
+            for (auto& i : IndexStatements(Suffixed(table, "_cx"), d_)) statements.push_back(std::move(i));
+        }
+        for (const auto& sql : statements) {
+            if (auto ok = env_.warehouse.Execute(sql); !ok) return ok;
+        }
+        lookup_ = !needs.types.empty() || !needs.traits.empty();
+        context_ = needs.track;
+        for (int64_t after = 0; after < pages; after += settings_.page_size) {
+            int64_t upto = std::min(pages, after + settings_.page_size);
             if (auto ok = Page(source, table, entities, after, upto, relationships); !ok) return ok;
             if (settings_.progress) {
-                settings_.progress(fmt::format("preparing {} changes {}/{}", entities ? "entity" : "profile", upto, rows));
+                settings_.progress(fmt::format("preparing {} changes: profiles {}/{}", entities ? "entity" : "profile",
+                                               upto, pages));
             }
             if (settings_.checkpoint) settings_.checkpoint("page");
         }
@@ -186,20 +233,12 @@ private:
 
     Status LoadLookups(const Source& source, const sql::TableName& table, bool entities, int64_t after, int64_t upto,
                        const std::vector<Change>& changes, Lookups& out) {
-        std::set<std::string> types, traits;
-        bool track = false;
+        (void)changes;
         std::set<std::string> enriched_relationships;
         std::map<std::string, std::map<std::string, std::set<std::string>>> children; // rel -> child -> columns
         std::map<std::string, std::set<std::string>> columns;                         // rel -> columns
         for (const ActivationPlan* p : source.plans) {
             if (entities != p->EntityTrigger()) continue;
-            for (const auto& t : p->identifiers) {
-                for (const auto& type : t.types) {
-                    if (type != "segment_id") types.insert(type);
-                }
-            }
-            traits.insert(p->traits.begin(), p->traits.end());
-            if (p->trigger != Trigger::MEMBERSHIP_CHANGED) track = true;
             if (p->EntityTrigger() && (!p->entity_columns.empty() || !p->children.empty())) {
                 enriched_relationships.insert(p->relationship);
                 columns[p->relationship].insert(p->entity_columns.begin(), p->entity_columns.end());
@@ -208,48 +247,20 @@ private:
                 }
             }
         }
-        auto pids = PagePids(table, source.snapshot, after, upto, std::nullopt);
-        auto profile_table = [&](const char* name) { return ToSql(env_.graph.ProfileTable(name)); };
-
-        if (!types.empty()) {
-            std::vector<ExprPtr> names;
-            for (const auto& t : types) names.push_back(sql::Str(t));
+        auto range = [&](const char* alias) {
+            return sql::And({sql::Bin(Col(alias, "pn"), ">", sql::Int(after)), sql::Bin(Col(alias, "pn"), "<=", sql::Int(upto))});
+        };
+        if (lookup_) {
             sql::Select s;
-            s.From(sql::Table(profile_table("user_identifiers"), "i"))
-                .Item(Col("i", "canonical_segment_id"), "pid")
-                .Item(Col("i", "type"), "type")
-                .Item(sql::Call(sql::Fn::MIN_BYTEWISE, {Col("i", "value")}), "value")
-                .Where(sql::And({sql::InList(Col("i", "type"), names), sql::IsNotNull(Col("i", "value")),
-                                 sql::InSelect(Col("i", "canonical_segment_id"), pids)}))
-                .GroupBy(Col("i", "canonical_segment_id"))
-                .GroupBy(Col("i", "type"));
+            s.From(sql::Table(Suffixed(table, "_lk"), "l"))
+                .Item(Col("l", "pid"), "pid")
+                .Item(Col("l", "kind"), "kind")
+                .Item(Col("l", "name"), "name")
+                .Item(Col("l", "value"), "value")
+                .Where(range("l"));
             auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto&) {
-                out.identifiers[Text(row[0])][Text(row[1])] = Text(row[2]);
-            });
-            if (!ok) return ok;
-        }
-        if (!traits.empty()) {
-            std::vector<ExprPtr> names;
-            for (const auto& t : traits) names.push_back(sql::Str(t));
-            // The current value as the compiler reads it (audiences.md, "Current trait value").
-            sql::Select ranked;
-            ranked.From(sql::Table(profile_table("user_traits"), "t"))
-                .Item(Col("t", "canonical_segment_id"), "pid")
-                .Item(Col("t", "name"), "name")
-                .Item(Col("t", "value"), "value")
-                .Item(sql::RowNumber({Col("t", "canonical_segment_id"), Col("t", "name")},
-                                     {sql::OrderItem{Col("t", "seq"), true, true, false},
-                                      sql::OrderItem{Col("t", "value"), true, true, true}}),
-                      "rank")
-                .Where(sql::And({sql::InList(Col("t", "name"), names), sql::InSelect(Col("t", "canonical_segment_id"), pids)}));
-            sql::Select s;
-            s.From(sql::Sub(sql::Share(std::move(ranked)), "r"))
-                .Item(Col("r", "pid"), "pid")
-                .Item(Col("r", "name"), "name")
-                .Item(Col("r", "value"), "value")
-                .Where(sql::And({sql::Eq(Col("r", "rank"), sql::Int(1)), sql::IsNotNull(Col("r", "value"))}));
-            auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto&) {
-                out.traits[Text(row[0])][Text(row[1])] = Text(row[2]);
+                auto& target = Text(row[1]) == "i" ? out.identifiers : out.traits;
+                target[Text(row[0])][Text(row[2])] = Text(row[3]);
             });
             if (!ok) return ok;
         }
@@ -259,30 +270,25 @@ private:
             if (!numeric) return Propagate(numeric);
             out.numeric_keys[r.slug] = *numeric;
         }
-        if (track) {
-            for (const char* kind : {"entered", "exited"}) {
-                bool any = std::any_of(changes.begin(), changes.end(), [&](const Change& c) { return c.kind == kind; });
-                if (!any) continue;
-                const sql::TableName& from = std::string(kind) == "entered" ? source.context_entered : source.context_exited;
-                if (from.table.empty()) continue;
-                sql::Select s;
-                s.From(sql::Table(from, "e"))
-                    .Item(Col("e", "pid"), "pid")
-                    .Item(Col("e", "relationship"), "relationship")
-                    .Item(Col("e", "pk"), "pk")
-                    .Where(sql::InSelect(Col("e", "pid"), PagePids(table, source.snapshot, after, upto, std::string(kind))))
-                    .OrderBy(Col("e", "seq"));
-                auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto&) {
-                    std::string rel = Text(row[1]);
-                    Value key = Text(row[2]);
-                    if (out.numeric_keys[rel]) {
-                        json n = json::parse(Text(row[2]), nullptr, false);
-                        if (n.is_number()) key = n;
-                    }
-                    out.context[{Text(row[0]), kind}][rel].push_back(std::move(key));
-                });
-                if (!ok) return ok;
-            }
+        if (context_) {
+            sql::Select s;
+            s.From(sql::Table(Suffixed(table, "_cx"), "x"))
+                .Item(Col("x", "pid"), "pid")
+                .Item(Col("x", "kind"), "kind")
+                .Item(Col("x", "relationship"), "relationship")
+                .Item(Col("x", "pk"), "pk")
+                .Where(range("x"))
+                .OrderBy(Col("x", "eseq"));
+            auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto&) {
+                std::string rel = Text(row[2]);
+                Value key = Text(row[3]);
+                if (out.numeric_keys[rel]) {
+                    json n = json::parse(Text(row[3]), nullptr, false);
+                    if (n.is_number()) key = n;
+                }
+                out.context[{Text(row[0]), Text(row[1])}][rel].push_back(std::move(key));
+            });
+            if (!ok) return ok;
         }
         for (const auto& rel : enriched_relationships) {
             if (auto ok = LoadEntities(table, after, upto, rel, columns[rel], children[rel], out); !ok) return ok;
@@ -295,7 +301,7 @@ private:
         sql::Select s;
         s.From(sql::Table(table, "c"))
             .Item(Col("c", "pk"), "pk")
-            .Where(sql::And({sql::Bin(Col("c", "seq"), ">", sql::Int(after)), sql::Bin(Col("c", "seq"), "<=", sql::Int(upto)),
+            .Where(sql::And({sql::Bin(Col("c", "pn"), ">", sql::Int(after)), sql::Bin(Col("c", "pn"), "<=", sql::Int(upto)),
                              sql::Eq(Col("c", "relationship"), sql::Str(rel))}));
         return sql::Share(std::move(s));
     }
@@ -389,6 +395,8 @@ private:
     std::map<int64_t, int64_t> built_;
     double t_page_ = 0, t_lookup_ = 0, t_build_ = 0, t_stage_ = 0;
     std::map<std::string, bool> numeric_;
+    bool lookup_ = false;  // the side being paged has a _lk table
+    bool context_ = false; // and a _cx table
 };
 
 Status ExecuteAll(warehouse::Warehouse& wh, const std::vector<std::string>& statements) {
@@ -403,6 +411,7 @@ struct Counts {
     std::map<std::string, int64_t> total;
     std::map<std::string, std::map<std::string, int64_t>> by_relationship;
     int64_t rows = 0;
+    int64_t pages = 0; // the highest profile number (pn): pages are ranges of it
 };
 
 Result<Counts> Count(warehouse::Warehouse& wh, const sql::TableName& table, bool entities, bool snapshot,
@@ -413,6 +422,7 @@ Result<Counts> Count(warehouse::Warehouse& wh, const sql::TableName& table, bool
         c.total[Text(row[0])] += n;
         if (entities) c.by_relationship[Text(row[1])][Text(row[0])] += n;
         c.rows += n;
+        if (row[3]) c.pages = std::max<int64_t>(c.pages, std::stoll(*row[3]));
     });
     if (!ok) return Propagate(ok);
     return c;
@@ -590,10 +600,10 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     AudienceInfo info{audience.id, audience.spec.key};
     Preparer preparer(env, d, info, run_id, settings, IsoMillis(as_of));
     if (!diff.plans.empty()) {
-        if (auto ok = preparer.Prepare(diff, profile_changes->rows, entity_changes->rows); !ok) return fail(ok.error());
+        if (auto ok = preparer.Prepare(diff, profile_changes->pages, entity_changes->pages); !ok) return fail(ok.error());
     }
     if (!backfill.plans.empty()) {
-        if (auto ok = preparer.Prepare(backfill, member_count->rows, entity_count->rows); !ok) return fail(ok.error());
+        if (auto ok = preparer.Prepare(backfill, member_count->pages, entity_count->pages); !ok) return fail(ok.error());
     }
     if (settings.progress) settings.progress("prepared: " + preparer.Timings());
     step("publish");
@@ -642,6 +652,8 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     });
     if (!done) return fail(done.error());
     step("completed");
+    // The lookup tables served the preparation only; a failure to drop them leaves them for the snapshot's cleanup.
+    (void)ExecuteAll(env.warehouse, DropLookupStatements(tables));
 
     // Old snapshots beyond the ones kept (the baseline is always kept).
     auto snapshots = env.store.Transaction([&](store::Tx& tx) { return tx.Snapshots(audience.id); });

@@ -14,21 +14,31 @@ using sql::OrderItem;
 
 sql::OrderItem Bytewise(ExprPtr e) { return OrderItem{std::move(e), false, true, true}; }
 
-std::string CreateAs(const sql::TableName& table, const sql::Query& query, const sql::Dialect& d) {
-    return "CREATE TABLE " + sql::QuoteTable(table) + " AS\n" + sql::Print(query, d);
+std::string CreateAs(const sql::TableName& table, const sql::Query& query, const sql::Dialect& d, bool temporary = false) {
+    return std::string(temporary ? "CREATE TEMPORARY TABLE " : "CREATE TABLE ") + sql::QuoteTable(table) + " AS\n" +
+           sql::Print(query, d);
 }
 
 std::string DropIfExists(const sql::TableName& table) { return "DROP TABLE IF EXISTS " + sql::QuoteTable(table); }
 
-// SELECT row_number() OVER (ORDER BY keys) AS seq, <columns> FROM <from> ORDER BY seq: the numbered form of a set.
+// The index pages are read by, where the engine needs one.
+void IndexPages(std::vector<std::string>& out, const sql::TableName& table, const sql::Dialect& d) {
+    if (!d.index_pages) return;
+    out.push_back("CREATE INDEX " + sql::QuoteIdent(table.table + "_pn") + " ON " + sql::QuoteTable(table) + " (" +
+                  sql::QuoteIdent("pn") + ")");
+}
+
+// SELECT row_number() OVER (ORDER BY keys) AS seq, dense_rank() OVER (ORDER BY pid) AS pn, <columns> FROM <from>
+// ORDER BY seq: the numbered form of a set (keys start with pid). Pages are ranges of pn: whole profiles.
 sql::Select Numbered(sql::Source from, const std::vector<std::string>& columns, const std::vector<std::string>& keys) {
     std::vector<OrderItem> order;
     for (const auto& k : keys) order.push_back(Bytewise(Col("u", k)));
     sql::Select inner;
     inner.From(std::move(from)).Item(sql::RowNumber({}, order), "seq");
+    inner.Item(sql::DenseRank({}, {Bytewise(Col("u", "pid"))}), "pn");
     for (const auto& c : columns) inner.Item(Col("u", c), c);
     sql::Select outer;
-    outer.From(sql::Sub(sql::Share(std::move(inner)), "n")).Item(Col("n", "seq"), "seq");
+    outer.From(sql::Sub(sql::Share(std::move(inner)), "n")).Item(Col("n", "seq"), "seq").Item(Col("n", "pn"), "pn");
     for (const auto& c : columns) outer.Item(Col("n", c), c);
     outer.OrderBy(Col("n", "seq"));
     return outer;
@@ -93,6 +103,7 @@ std::vector<std::string> SnapshotStatements(const plan::Compiled& members, const
     m.ctes = members.query.ctes;
     m.body = sql::Share(Numbered(sql::Sub(members.query.body, "u"), {"pid"}, {"pid"}));
     out.push_back(CreateAs(t.Table(t.members), m, d));
+    IndexPages(out, t.Table(t.members), d);
 
     // One text primary key column; NULL keys never match (audiences.md), so none are kept.
     sql::Select flat;
@@ -114,6 +125,7 @@ std::vector<std::string> SnapshotStatements(const plan::Compiled& members, const
     e.ctes = entities.query.ctes;
     e.body = sql::Share(Numbered(sql::Sub(sql::Share(std::move(kept)), "u"), kEntityKeys, kEntityKeys));
     out.push_back(CreateAs(t.Table(t.entities), e, d));
+    IndexPages(out, t.Table(t.entities), d);
     return out;
 }
 
@@ -127,19 +139,35 @@ std::vector<std::string> DiffStatements(const SnapshotTables& cur, const std::op
         be = base->Table(base->entities);
     }
     out.push_back(CreateAs(cur.Table(cur.profile_changes), Diff(cur.Table(cur.members), bm, kProfileKeys), d));
+    IndexPages(out, cur.Table(cur.profile_changes), d);
     out.push_back(CreateAs(cur.Table(cur.entity_changes), Diff(cur.Table(cur.entities), be, kEntityKeys), d));
+    IndexPages(out, cur.Table(cur.entity_changes), d);
+    return out;
+}
+
+sql::TableName LookupTable(const sql::TableName& table, const char* suffix) { return {"", "", table.table + suffix}; }
+
+std::vector<std::string> DropLookupStatements(const SnapshotTables& t) {
+    std::vector<std::string> out;
+    for (const std::string* name : {&t.members, &t.entities, &t.profile_changes, &t.entity_changes}) {
+        out.push_back(DropIfExists(LookupTable(t.Table(*name), "_lk")));
+        out.push_back(DropIfExists(LookupTable(t.Table(*name), "_cx")));
+    }
     return out;
 }
 
 std::vector<std::string> DropStatements(const SnapshotTables& t) {
-    return {DropIfExists(t.Table(t.members)), DropIfExists(t.Table(t.entities)),
-            DropIfExists(t.Table(t.profile_changes)), DropIfExists(t.Table(t.entity_changes))};
+    std::vector<std::string> out;
+    for (const std::string* name : {&t.members, &t.entities, &t.profile_changes, &t.entity_changes}) {
+        out.push_back(DropIfExists(t.Table(*name)));
+    }
+    return out;
 }
 
 namespace {
 
-ExprPtr SeqRange(int64_t after, int64_t upto) {
-    return sql::And({sql::Bin(Col("c", "seq"), ">", sql::Int(after)), sql::Bin(Col("c", "seq"), "<=", sql::Int(upto))});
+ExprPtr PnRange(const std::string& alias, int64_t after, int64_t upto) {
+    return sql::And({sql::Bin(Col(alias, "pn"), ">", sql::Int(after)), sql::Bin(Col(alias, "pn"), "<=", sql::Int(upto))});
 }
 
 } // namespace
@@ -150,7 +178,7 @@ sql::Query PageQuery(const sql::TableName& table, bool entities, bool snapshot, 
     s.From(sql::Table(table, "c")).Item(Col("c", "seq"), "seq");
     s.Item(snapshot ? sql::Str("entered") : Col("c", "kind"), "kind");
     s.Item(Col("c", "pid"), "pid");
-    std::vector<ExprPtr> where{SeqRange(after, upto)};
+    std::vector<ExprPtr> where{PnRange("c", after, upto)};
     if (entities) {
         s.Item(Col("c", "relationship"), "relationship").Item(Col("c", "pk"), "pk");
         std::vector<ExprPtr> names;
@@ -167,7 +195,7 @@ sql::SelectPtr PagePids(const sql::TableName& table, bool snapshot, int64_t afte
                         const std::optional<std::string>& kind) {
     sql::Select s;
     s.From(sql::Table(table, "c")).Item(Col("c", "pid"), "pid");
-    std::vector<ExprPtr> where{SeqRange(after, upto)};
+    std::vector<ExprPtr> where{PnRange("c", after, upto)};
     if (kind && !snapshot) where.push_back(sql::Eq(Col("c", "kind"), sql::Str(*kind)));
     if (kind && snapshot && *kind != "entered") where.push_back(sql::Bool(false));
     s.Where(sql::And(where));
@@ -179,11 +207,126 @@ sql::Query CountQuery(const sql::TableName& table, bool entities, bool snapshot)
     s.From(sql::Table(table, "c")).Item(snapshot ? sql::Str("entered") : Col("c", "kind"), "kind");
     s.Item(entities ? Col("c", "relationship") : sql::Cast(sql::Null(), sql::SqlType::STRING), "relationship");
     s.Item(sql::Call(sql::Fn::COUNT_STAR, {}), "n");
+    s.Item(sql::Call(sql::Fn::MAX, {Col("c", "pn")}), "pages");
     if (!snapshot) s.GroupBy(Col("c", "kind"));
     if (entities) s.GroupBy(Col("c", "relationship"));
     sql::Query q;
     q.body = sql::Share(std::move(s));
     return q;
+}
+
+std::string LookupStatement(const sql::TableName& table, bool snapshot, const std::vector<std::string>& relationships,
+                            const std::vector<std::string>& types, const std::vector<std::string>& traits,
+                            const sql::TableName& identifiers, const sql::TableName& user_traits, const sql::Dialect& d) {
+    // The profiles of the table, once each, with their page number.
+    sql::Select pids;
+    pids.Distinct().From(sql::Table(table, "c")).Item(Col("c", "pn"), "pn").Item(Col("c", "pid"), "pid");
+    if (!relationships.empty()) {
+        std::vector<ExprPtr> names;
+        for (const auto& r : relationships) names.push_back(sql::Str(r));
+        pids.Where(sql::InList(Col("c", "relationship"), names));
+    }
+    (void)snapshot;
+    sql::Query q;
+    const std::string& p = q.Add("p", std::move(pids));
+    std::vector<sql::SelectPtr> parts;
+    if (!types.empty()) {
+        std::vector<ExprPtr> names;
+        for (const auto& t : types) names.push_back(sql::Str(t));
+        sql::Select s;
+        s.From(sql::Cte(p, "p"))
+            .JoinInner(sql::Table(identifiers, "i"), sql::Eq(Col("i", "canonical_segment_id"), Col("p", "pid")))
+            .Item(Col("p", "pn"), "pn")
+            .Item(Col("p", "pid"), "pid")
+            .Item(sql::Str("i"), "kind")
+            .Item(Col("i", "type"), "name")
+            .Item(sql::Call(sql::Fn::MIN_BYTEWISE, {Col("i", "value")}), "value")
+            .Where(sql::And({sql::InList(Col("i", "type"), names), sql::IsNotNull(Col("i", "value"))}))
+            .GroupBy(Col("p", "pn"))
+            .GroupBy(Col("p", "pid"))
+            .GroupBy(Col("i", "type"));
+        parts.push_back(sql::Share(std::move(s)));
+    }
+    if (!traits.empty()) {
+        std::vector<ExprPtr> names;
+        for (const auto& t : traits) names.push_back(sql::Str(t));
+        // The current value as the compiler reads it (audiences.md, "Current trait value").
+        sql::Select ranked;
+        ranked.From(sql::Cte(p, "p"))
+            .JoinInner(sql::Table(user_traits, "t"), sql::Eq(Col("t", "canonical_segment_id"), Col("p", "pid")))
+            .Item(Col("p", "pn"), "pn")
+            .Item(Col("p", "pid"), "pid")
+            .Item(Col("t", "name"), "name")
+            .Item(Col("t", "value"), "value")
+            .Item(sql::RowNumber({Col("t", "canonical_segment_id"), Col("t", "name")},
+                                 {sql::OrderItem{Col("t", "seq"), true, true, false},
+                                  sql::OrderItem{Col("t", "value"), true, true, true}}),
+                  "rank")
+            .Where(sql::InList(Col("t", "name"), names));
+        sql::Select s;
+        s.From(sql::Sub(sql::Share(std::move(ranked)), "r"))
+            .Item(Col("r", "pn"), "pn")
+            .Item(Col("r", "pid"), "pid")
+            .Item(sql::Str("t"), "kind")
+            .Item(Col("r", "name"), "name")
+            .Item(Col("r", "value"), "value")
+            .Where(sql::And({sql::Eq(Col("r", "rank"), sql::Int(1)), sql::IsNotNull(Col("r", "value"))}));
+        parts.push_back(sql::Share(std::move(s)));
+    }
+    sql::Select u;
+    u.union_all = parts;
+    sql::Select body;
+    body.From(sql::Sub(sql::Share(std::move(u)), "u"))
+        .Item(Col("u", "pn"), "pn")
+        .Item(Col("u", "pid"), "pid")
+        .Item(Col("u", "kind"), "kind")
+        .Item(Col("u", "name"), "name")
+        .Item(Col("u", "value"), "value")
+        .OrderBy(Col("u", "pn"));
+    q.body = sql::Share(std::move(body));
+    return CreateAs(LookupTable(table, "_lk"), q, d, true);
+}
+
+std::string ContextStatement(const sql::TableName& table, bool snapshot, const sql::TableName& entered_from,
+                             const std::optional<sql::TableName>& exited_from, const sql::Dialect& d) {
+    sql::Query q;
+    sql::Select pids;
+    pids.Distinct().From(sql::Table(table, "c")).Item(Col("c", "pn"), "pn").Item(Col("c", "pid"), "pid");
+    pids.Item(snapshot ? sql::Str("entered") : Col("c", "kind"), "kind");
+    const std::string& p = q.Add("p", std::move(pids));
+    auto part = [&](const sql::TableName& from, const char* kind) {
+        sql::Select s;
+        s.From(sql::Cte(p, "p"))
+            .JoinInner(sql::Table(from, "e"), sql::Eq(Col("e", "pid"), Col("p", "pid")))
+            .Item(Col("p", "pn"), "pn")
+            .Item(Col("p", "pid"), "pid")
+            .Item(Col("p", "kind"), "kind")
+            .Item(Col("e", "relationship"), "relationship")
+            .Item(Col("e", "pk"), "pk")
+            .Item(Col("e", "seq"), "eseq")
+            .Where(sql::Eq(Col("p", "kind"), sql::Str(kind)));
+        return sql::Share(std::move(s));
+    };
+    sql::Select u;
+    u.union_all.push_back(part(entered_from, "entered"));
+    if (exited_from) u.union_all.push_back(part(*exited_from, "exited"));
+    sql::Select body;
+    body.From(sql::Sub(sql::Share(std::move(u)), "u"))
+        .Item(Col("u", "pn"), "pn")
+        .Item(Col("u", "pid"), "pid")
+        .Item(Col("u", "kind"), "kind")
+        .Item(Col("u", "relationship"), "relationship")
+        .Item(Col("u", "pk"), "pk")
+        .Item(Col("u", "eseq"), "eseq")
+        .OrderBy(Col("u", "pn"));
+    q.body = sql::Share(std::move(body));
+    return CreateAs(LookupTable(table, "_cx"), q, d, true);
+}
+
+std::vector<std::string> IndexStatements(const sql::TableName& table, const sql::Dialect& d) {
+    std::vector<std::string> out;
+    IndexPages(out, table, d);
+    return out;
 }
 
 } // namespace kith::run

@@ -10,7 +10,11 @@
 //
 // kind is 'entered' or 'exited'; pk is the primary key cast to text by the
 // engine (the diff key); seq numbers rows 1.. in bytewise order of the other
-// columns, so pages are ranges of seq. All statements are SQL trees printed
+// columns and pn numbers their profiles 1.. in bytewise order, so a page is a
+// range of pn (whole profiles). While events are prepared, each table read may
+// get temporary tables <table>_lk (identifiers and traits of its profiles)
+// and <table>_cx (their matched entities), keyed by pn, so reading a page
+// never scans a warehouse table. All statements are SQL trees printed
 // per dialect; only the DDL around them is spelled here.
 #pragma once
 
@@ -46,13 +50,38 @@ std::vector<std::string> SnapshotStatements(const plan::Compiled& members, const
 std::vector<std::string> DiffStatements(const SnapshotTables& current, const std::optional<SnapshotTables>& baseline,
                                         const sql::Dialect& dialect);
 
+//! A lookup table of a change or snapshot table: "<table><suffix>", a temporary table of the connection (gone
+//! with it, even after a crash), so unqualified.
+sql::TableName LookupTable(const sql::TableName& table, const char* suffix);
+
+//! Statements that drop the run's lookup tables (_lk, _cx), needed only while its events are prepared.
+std::vector<std::string> DropLookupStatements(const SnapshotTables& tables);
+
 //! Statements that drop the run's tables (those that exist).
 std::vector<std::string> DropStatements(const SnapshotTables& tables);
+
+//! The identifiers (kind 'i', name = type, value = the bytewise smallest) and current trait values (kind 't')
+//! of the profiles of a change or snapshot table (of the given relationships' rows, when any), with their page
+//! number: CREATE TEMPORARY TABLE <table>_lk (pn, pid, kind, name, value). One pass over the Profiles Sync tables per
+//! run, however many pages are read.
+std::string LookupStatement(const sql::TableName& table, bool snapshot, const std::vector<std::string>& relationships,
+                            const std::vector<std::string>& types, const std::vector<std::string>& traits,
+                            const sql::TableName& identifiers, const sql::TableName& user_traits,
+                            const sql::Dialect& dialect);
+
+//! The matched entities of the profiles of a change or snapshot table, for data_graph_entity_context: those of
+//! `entered_from` for entered profiles, of `exited_from` (the baseline) for exited ones:
+//! CREATE TEMPORARY TABLE <table>_cx (pn, pid, kind, relationship, pk, eseq).
+std::string ContextStatement(const sql::TableName& table, bool snapshot, const sql::TableName& entered_from,
+                             const std::optional<sql::TableName>& exited_from, const sql::Dialect& dialect);
+
+//! The page index of a table kith wrote, where the dialect needs one (none otherwise).
+std::vector<std::string> IndexStatements(const sql::TableName& table, const sql::Dialect& dialect);
 
 //! CREATE SCHEMA IF NOT EXISTS.
 std::string CreateSchemaStatement(const std::string& schema);
 
-//! Rows `seq > after AND seq <= upto` of a change table (or a snapshot table read as "entered"), in seq order:
+//! Rows of profiles `pn > after AND pn <= upto` of a change table (or a snapshot table read as "entered"), in seq order:
 //! profile changes give seq, kind, pid; entity changes give seq, kind, pid, relationship, pk. Entity rows are
 //! restricted to the relationships given.
 sql::Query PageQuery(const sql::TableName& table, bool entities, bool snapshot, int64_t after, int64_t upto,
@@ -62,8 +91,8 @@ sql::Query PageQuery(const sql::TableName& table, bool entities, bool snapshot, 
 sql::SelectPtr PagePids(const sql::TableName& table, bool snapshot, int64_t after, int64_t upto,
                         const std::optional<std::string>& kind);
 
-//! Per kind (and relationship, for entities): the number of rows. Columns kind, relationship, n. A snapshot
-//! table counts as "entered".
+//! Per kind (and relationship, for entities): the number of rows and the highest page number (pn). Columns kind,
+//! relationship, n, pages. A snapshot table counts as "entered".
 sql::Query CountQuery(const sql::TableName& table, bool entities, bool snapshot);
 
 } // namespace kith::run

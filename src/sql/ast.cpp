@@ -169,6 +169,15 @@ ExprPtr RowNumber(std::vector<ExprPtr> partition_by, std::vector<OrderItem> orde
     return Make(std::move(e));
 }
 
+ExprPtr DenseRank(std::vector<ExprPtr> partition_by, std::vector<OrderItem> order_by) {
+    Expr e;
+    e.kind = Expr::Kind::FUNC;
+    e.fn = Fn::DENSE_RANK;
+    e.partition_by = std::move(partition_by);
+    e.order_by = std::move(order_by);
+    return Make(std::move(e));
+}
+
 Source Table(TableName table, std::string alias) {
     Source s;
     s.kind = Source::Kind::TABLE;

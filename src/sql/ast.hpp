@@ -35,7 +35,9 @@ enum class Fn {
     COUNT_DISTINCT,
     COUNT_STAR,
     MIN_BYTEWISE,     //!< min() of text compared bytewise
+    MAX,              //!< max() of a number
     ROW_NUMBER,       //!< window function; see Expr::partition_by / order_by
+    DENSE_RANK,       //!< window function, like ROW_NUMBER; equal order keys share a number
 };
 
 //! The types kith casts to; each dialect names them.
@@ -106,6 +108,7 @@ ExprPtr InList(ExprPtr e, std::vector<ExprPtr> values, bool negated = false);
 ExprPtr Like(ExprPtr e, ExprPtr pattern);
 ExprPtr InSelect(ExprPtr e, SelectPtr select, bool negated = false);
 ExprPtr RowNumber(std::vector<ExprPtr> partition_by, std::vector<OrderItem> order_by);
+ExprPtr DenseRank(std::vector<ExprPtr> partition_by, std::vector<OrderItem> order_by);
 
 //! A table's name; empty parts are left out (the engine's default catalog and schema).
 struct TableName {

@@ -28,6 +28,7 @@ const Dialect& Dialect::Postgres() {
         x.regex_full_match_fn = "";
         x.bytewise_collation = "COLLATE \"C\"";
         x.minutes_interval = "make_interval(mins => CAST({} AS INTEGER))";
+        x.index_pages = true;
         x.escape_string_backslashes = true;
         return x;
     }();

@@ -31,6 +31,9 @@ struct Dialect {
     std::string minutes_interval;
     //! String literals: 'text' with quotes doubled, or E'text' with backslashes doubled too.
     bool escape_string_backslashes = false;
+    //! Tables kith writes (run snapshots, changes, lookups) get an index on the column pages are read by: engines
+    //! without zone maps need one to read a page without scanning the table.
+    bool index_pages = false;
 
     //! DuckDB 1.4.
     static const Dialect& DuckDb();

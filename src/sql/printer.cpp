@@ -162,10 +162,13 @@ public:
             return "count(DISTINCT " + E(*e.args[0]) + ")";
         case Fn::COUNT_STAR:
             return "count(*)";
+        case Fn::MAX:
+            return "max(" + E(*e.args[0]) + ")";
         case Fn::MIN_BYTEWISE:
             return "min(" + Bytewise(E(*e.args[0])) + ")";
-        case Fn::ROW_NUMBER: {
-            std::string out = "row_number() OVER (";
+        case Fn::ROW_NUMBER:
+        case Fn::DENSE_RANK: {
+            std::string out = e.fn == Fn::ROW_NUMBER ? "row_number() OVER (" : "dense_rank() OVER (";
             if (!e.partition_by.empty()) out += "PARTITION BY " + Args(e.partition_by);
             if (!e.order_by.empty()) out += (e.partition_by.empty() ? "" : " ") + std::string("ORDER BY ") + OrderItems(e.order_by);
             return out + ")";
