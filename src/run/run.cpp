@@ -115,8 +115,8 @@ public:
     }
 
     int64_t staged() const { return staged_; }
-    //! Events built per activation (some may have been in the outbox already).
-    const std::map<int64_t, int64_t>& built() const { return built_; }
+    //! Per activation: events queued, filtered at source, and skipped as already in the outbox.
+    const std::map<int64_t, store::Published>& counts() const { return staged_counts_; }
     //! Seconds spent reading pages, looking up enrichment, building events and staging them.
     std::string Timings() const {
         return fmt::format("pages {:.2f} s, lookups {:.2f} s, building {:.2f} s, staging {:.2f} s", t_page_, t_lookup_,
@@ -213,13 +213,12 @@ private:
                 if (entities && p->relationship != c.relationship) continue;
                 BuiltEvent b = BuildEvent(*p, env_.graph, audience_, c, entities, lookups, source.origin, timestamp_,
                                           run_id_);
-                ++built_[p->id];
                 events.push_back(store::NewEvent{p->id, std::move(b.message_id), std::move(b.event_name),
                                                  std::move(b.payload), std::move(b.filter_reason)});
             }
         }
         auto t3 = std::chrono::steady_clock::now();
-        auto staged = env_.store.Transaction([&](store::Tx& tx) { return tx.StageEvents(run_id_, events); });
+        auto staged = env_.store.Transaction([&](store::Tx& tx) { return tx.StageEvents(run_id_, events, &staged_counts_); });
         if (!staged) return Propagate(staged);
         staged_ += *staged;
         auto t4 = std::chrono::steady_clock::now();
@@ -392,7 +391,7 @@ private:
     const Settings& settings_;
     std::string timestamp_;
     int64_t staged_ = 0;
-    std::map<int64_t, int64_t> built_;
+    std::map<int64_t, store::Published> staged_counts_; // per activation, over the transactions that committed
     double t_page_ = 0, t_lookup_ = 0, t_build_ = 0, t_stage_ = 0;
     std::map<std::string, bool> numeric_;
     bool lookup_ = false;  // the side being paged has a _lk table
@@ -623,13 +622,10 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
                              tables.entity_changes};
         if (auto ok = tx.RecordSnapshot(snap); !ok) return ok;
         if (auto ok = tx.SetBaseline(audience.id, run_id); !ok) return ok;
-        auto published = tx.PublishStaged(run_id);
-        if (!published) return Propagate(published);
         json acts = json::object();
         for (const auto& p : plans) {
-            store::Published pub = (*published)[p.id];
-            auto b = preparer.built().find(p.id);
-            pub.duplicates = (b == preparer.built().end() ? 0 : b->second) - pub.queued - pub.filtered;
+            auto c = preparer.counts().find(p.id);
+            store::Published pub = c == preparer.counts().end() ? store::Published{} : c->second;
             bool sent = !p.first_run || p.backfill;
             acts[p.key] = {{"trigger", p.trigger == Trigger::MEMBERSHIP_CHANGED ? "membership_changed" : p.EntityTrigger()
                                 ? (p.trigger == Trigger::ENTITY_ENTERS ? "entity_enters" : "entity_exits")

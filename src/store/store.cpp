@@ -595,7 +595,7 @@ Result<int64_t> Tx::EnqueueEvents(std::optional<int64_t> run_id, std::span<const
     return queued;
 }
 
-Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events) {
+Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events, std::map<int64_t, Published>* counts) {
     auto run = GetRun(run_id);
     if (!run) return Propagate(run);
     if (!*run || (*run)->status != RunStatus::RUNNING) {
@@ -613,7 +613,12 @@ Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events
                     filtered ? "filtered" : "pending", now, e.filter_reason, filtered ? "source" : "",
                     now, filtered ? std::optional<int64_t>(now) : std::nullopt);
         if (auto ok = st->Run(); !ok) return Propagate(ok);
-        staged += db().Changes();
+        int64_t written = db().Changes();
+        staged += written;
+        if (counts) {
+            Published& c = (*counts)[e.activation_id];
+            ++(written == 0 ? c.duplicates : filtered ? c.filtered : c.queued);
+        }
         st->Reset();
     }
     return staged;
