@@ -223,6 +223,7 @@ struct Node {
     std::vector<int> ext; // vars from above this node that its subtree uses
     std::vector<int> own; // vars of this node's columns that its descendants use
     std::string cand, rows, count, ctx;
+    bool keys_only = false; //!< count's n is 1 for every key: only "some or none" matters
     std::vector<std::string> columns; // of cand and rows
     std::vector<Node> children;
 };
@@ -596,18 +597,25 @@ private:
         return false;
     }
 
+    // The outer values the subtree of c reads: traits, and columns of relationships above c's.
+    std::vector<int> OuterVars(const Condition& c) {
+        std::set<int> vars;
+        SubtreeVars(c, vars);
+        std::vector<int> out;
+        for (int id : vars) {
+            const Var& v = vars_[static_cast<size_t>(id)];
+            if (v.trait || IsStrictAncestor(v.relationship, c.relationship)) out.push_back(id);
+        }
+        return out;
+    }
+
     // Analyses and emits the CTEs of an entity condition and its children (parent_cand: the parent's candidates).
     Result<Node> EntityTree(const Condition& c, bool first_level, const Node* parent = nullptr) {
         Node node;
         node.c = &c;
         node.rel = c.relationship;
         node.first_level = first_level;
-        std::set<int> vars;
-        SubtreeVars(c, vars);
-        for (int id : vars) {
-            const Var& v = vars_[static_cast<size_t>(id)];
-            if (v.trait || IsStrictAncestor(v.relationship, node.rel)) node.ext.push_back(id);
-        }
+        node.ext = OuterVars(c);
         std::set<int> below;
         for (const auto& ch : c.children) SubtreeVars(ch, below);
         for (int id : below) {
@@ -712,7 +720,12 @@ private:
             }
             cand.Where(Combine(c.where->op, filters));
         }
-        node.cand = q_.Add(base + "cand", std::move(cand));
+        // When no child reads an outer value, no child needs this level's candidates (they are read only to list a
+        // child's context): the rows are then one SELECT, the candidate join filtered by `where` and by each child
+        // on this row's join column, so that the engine can filter the entity table by its children before joining
+        // it to its keys. Otherwise the candidates are a CTE of their own, and the rows join the children to it.
+        bool direct = std::all_of(c.children.begin(), c.children.end(), [&](const Condition& ch) { return OuterVars(ch).empty(); });
+        if (!direct) node.cand = q_.Add(base + "cand", std::move(cand));
 
         // Children, then the rows that pass them.
         for (const auto& ch : c.children) {
@@ -720,13 +733,28 @@ private:
             if (!child) return std::unexpected(child.error());
             node.children.push_back(std::move(*child));
         }
-        if (node.children.empty()) {
-            node.rows = node.cand;
-            // Keep the "_rows" name for every level, so matched CTEs are named alike.
-            sql::Select rows;
-            rows.From(sql::Cte(node.cand, "r"));
-            for (const auto& col : node.columns) rows.Item(sql::Col("r", col), col);
+        bool all_needed = c.children_op == audience::Logic::AND || c.children.size() == 1;
+        if (direct) {
+            sql::Select rows = std::move(cand);
+            std::vector<ExprPtr> truths;
+            for (size_t i = 0; i < node.children.size(); ++i) {
+                const Node& ch = node.children[i];
+                std::string alias = "m" + std::to_string(i);
+                ExprPtr parent_key = sql::Col("e", g_.relationships[static_cast<size_t>(ch.rel)].join.parent_column);
+                if (NeedsOne(ch) && all_needed) {
+                    // A semi-join: this row's join value is among the child's keys that pass (a NULL value is not).
+                    sql::Select keys;
+                    keys.From(sql::Cte(ch.count, alias)).Item(sql::Col(alias, "k"), "k");
+                    if (!ch.keys_only) keys.Where(ChildTruth(ch, sql::Col(alias, "n")));
+                    rows.Where(sql::InSelect(parent_key, sql::Share(std::move(keys))));
+                } else {
+                    rows.JoinLeft(sql::Cte(ch.count, alias), sql::Eq(sql::Col(alias, "k"), parent_key));
+                    truths.push_back(ChildTruth(ch, sql::Coalesce(sql::Col(alias, "n"), sql::Int(0))));
+                }
+            }
+            if (!truths.empty()) rows.Where(Combine(c.children_op, truths));
             node.rows = q_.Add(base + "rows", std::move(rows));
+            node.cand = node.rows;
         } else {
             sql::Select rows;
             rows.From(sql::Cte(node.cand, "r"));
@@ -737,14 +765,12 @@ private:
                 std::string alias = "m" + std::to_string(i);
                 // A child that needs at least one entity, under AND, filters by an inner join (its count has one row
                 // per key, so nothing multiplies); otherwise a left join lets "none" hold.
-                bool needs_one = ch.c->without ? ch.c->count.Holds(0) : !ch.c->count.Holds(0);
-                if (needs_one && (c.children_op == audience::Logic::AND || c.children.size() == 1)) {
+                if (NeedsOne(ch) && all_needed) {
                     rows.JoinInner(sql::Cte(ch.count, alias), ChildKeyMatch(ch, alias, "r"));
                 } else {
                     rows.JoinLeft(sql::Cte(ch.count, alias), ChildKeyMatch(ch, alias, "r"));
                 }
-                ExprPtr truth = CountHolds(ch.c->count, sql::Coalesce(sql::Col(alias, "n"), sql::Int(0)));
-                truths.push_back(ch.c->without ? sql::Not(truth) : truth);
+                truths.push_back(ChildTruth(ch, sql::Coalesce(sql::Col(alias, "n"), sql::Int(0))));
             }
             rows.Where(Combine(c.children_op, truths));
             node.rows = q_.Add(base + "rows", std::move(rows));
@@ -762,9 +788,19 @@ private:
         const auto& cnt = c.count;
         bool existence = (cnt.op == audience::CountOp::AT_LEAST && cnt.value == 1) ||
                          (cnt.op != audience::CountOp::AT_LEAST && cnt.value == 0);
-        count.Item(existence && use_candidates_ ? sql::Int(1) : sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("r", "pk")}), "n");
+        node.keys_only = existence && use_candidates_;
+        count.Item(node.keys_only ? sql::Int(1) : sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("r", "pk")}), "n");
         node.count = q_.Add(base + "count", std::move(count));
         return node;
+    }
+
+    // Whether a child condition fails for a parent row with no child entity: then the row needs one.
+    static bool NeedsOne(const Node& child) { return child.c->without ? child.c->count.Holds(0) : !child.c->count.Holds(0); }
+
+    // A child condition's truth for a parent row whose key has n child entities (n never NULL).
+    static ExprPtr ChildTruth(const Node& child, ExprPtr n) {
+        ExprPtr truth = CountHolds(child.c->count, std::move(n));
+        return child.c->without ? sql::Not(truth) : truth;
     }
 
     // How a child's per-key relation (count or rows, alias a) matches a parent row (alias p).

@@ -6,8 +6,10 @@
 //   trait_*       the current value of a trait per profile
 //   ids_*         identifiers of one type per profile
 //   ev_*          per profile, distinct event ids that pass window and where
-//   e<N>_cand     rows of a relationship's entity related to their parent key, passing `where`
-//   e<N>_rows     those rows that also pass their `children` (counted and matched)
+//   e<N>_cand     rows of a relationship's entity related to their parent key, passing `where`; only
+//                 when a child reads an outer value (the child's context is listed from them)
+//   e<N>_rows     rows related to their key that pass `where` and `children` (counted and matched);
+//                 without a _cand, one SELECT whose children filter it as semi-joins (IN)
 //   e<N>_count    per parent key (and referenced outer values): distinct primary keys
 //   e<N>_ctx      parent keys and outer values a nested level is evaluated for
 //   a<K>_*        a referenced audience, inlined
