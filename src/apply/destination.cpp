@@ -90,7 +90,7 @@ void CheckSetting(const json& dest, const Setting& s, Checker& c) {
         }
         if (std::string_view(s.name) == "headers") {
             for (const auto& [k, h] : v.items()) {
-                if (!h.is_string()) c.Err(ptr + audience::PointerToken(k), "a header's value must be a string");
+                if (!h.is_string()) c.Err(ptr + JsonPointerToken(k), "a header's value must be a string");
             }
         }
         return;
