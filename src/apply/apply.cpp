@@ -18,18 +18,6 @@ using nlohmann::json;
 // ---------------------------------------------------------------------------------------------------------------
 // Checker
 
-std::string JsonTypeName(const json& v) {
-    switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::number_float: return "a number";
-    default: return "an integer";
-    }
-}
-
 void Checker::Err(const std::string& pointer, std::string message) {
     out_.push_back(audience::AudienceError{file_, pointer, std::move(message)});
 }
@@ -40,14 +28,7 @@ bool Checker::Object(const json& v, const std::string& ptr, const std::vector<st
         Err(ptr, what + " must be an object, found " + JsonTypeName(v));
         return false;
     }
-    for (const auto& [key, _] : v.items()) {
-        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-            std::string list;
-            for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-            Err(ptr + audience::PointerToken(key),
-                "unknown key " + text::Quote(key) + " in " + what + " (allowed: " + list + ")");
-        }
-    }
+    for (const auto& key : UnknownJsonKeys(v, allowed)) Err(ptr + JsonPointerToken(key), UnknownKeyMessage(key, what, allowed));
     return true;
 }
 
@@ -58,7 +39,7 @@ std::optional<std::string> Checker::String(const json& obj, const std::string& k
         return std::nullopt;
     }
     const json& v = obj[key];
-    std::string p = ptr + audience::PointerToken(key);
+    std::string p = ptr + JsonPointerToken(key);
     if (!v.is_string()) {
         Err(p, "\"" + key + "\" must be a string, found " + JsonTypeName(v));
         return std::nullopt;
@@ -74,7 +55,7 @@ std::optional<bool> Checker::Bool(const json& obj, const std::string& key, const
     if (!obj.contains(key)) return fallback;
     const json& v = obj[key];
     if (!v.is_boolean()) {
-        Err(ptr + audience::PointerToken(key), "\"" + key + "\" must be true or false, found " + JsonTypeName(v));
+        Err(ptr + JsonPointerToken(key), "\"" + key + "\" must be true or false, found " + JsonTypeName(v));
         return std::nullopt;
     }
     return v.get<bool>();
@@ -84,7 +65,7 @@ std::optional<int64_t> Checker::Integer(const json& obj, const std::string& key,
                                         int64_t max) {
     if (!obj.contains(key)) return std::nullopt;
     const json& v = obj[key];
-    std::string p = ptr + audience::PointerToken(key);
+    std::string p = ptr + JsonPointerToken(key);
     if (!v.is_number_integer()) {
         Err(p, "\"" + key + "\" must be an integer, found " + JsonTypeName(v));
         return std::nullopt;
@@ -388,7 +369,7 @@ std::expected<Report, Failure> ApplyDirectory(const std::string& dir, Context& c
                                                           JsonTypeName(ents));
                     } else {
                         for (const auto& [rel, cols] : ents.items()) {
-                            std::string p = "/enrichment/entities" + audience::PointerToken(rel);
+                            std::string p = "/enrichment/entities" + JsonPointerToken(rel);
                             if (!ctx.graph.FindRelationship(rel)) {
                                 c.Err(p, "no relationship " + text::Quote(rel) + " in the data graph");
                             } else if (used && !used->count(rel)) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "audience/parser.hpp"
+#include "common/json.hpp"
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -34,8 +35,8 @@ private:
     std::vector<audience::AudienceError>& out_;
 };
 
-//! "a string", "an object", ... for messages.
-std::string JsonTypeName(const nlohmann::json& v);
+//! "a string", "an array", "an integer", ... for messages: the words of kith apply's files (JSON or YAML).
+inline std::string JsonTypeName(const nlohmann::json& v) { return kith::JsonTypeName(v, JsonWords::ARRAY); }
 
 //! Checks an activation's destination and action; returns the action (the type's default when absent).
 std::optional<std::string> CheckDestination(const nlohmann::json& activation, Checker& c);

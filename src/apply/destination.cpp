@@ -49,7 +49,7 @@ void CheckSetting(const json& dest, const deliver::Setting& s, Checker& c) {
         if (s.kind == SettingKind::STRING_MAP) {
             for (const auto& [k, item] : v.items()) {
                 if (!item.is_string()) {
-                    c.Err(ptr + audience::PointerToken(k), fmt::format("a value of \"{}\" must be a string", s.name));
+                    c.Err(ptr + JsonPointerToken(k), fmt::format("a value of \"{}\" must be a string", s.name));
                 }
             }
         }

@@ -1,6 +1,7 @@
 #include "audience/parser.hpp"
 
 #include "audience/typed_text.hpp"
+#include "common/json.hpp"
 #include "common/text.hpp"
 
 #include <cmath>
@@ -14,44 +15,9 @@ using Json = nlohmann::ordered_json;
 
 std::string AudienceError::ToString() const { return file + ":" + pointer + ": " + message; }
 
-std::string PointerToken(std::string_view token) {
-    std::string out = "/";
-    for (char c : token) {
-        if (c == '~') {
-            out += "~0";
-        } else if (c == '/') {
-            out += "~1";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
 namespace {
 
 std::string Idx(size_t i) { return "/" + std::to_string(i); }
-
-std::string JsonTypeName(const Json& j) {
-    switch (j.type()) {
-    case Json::value_t::null:
-        return "null";
-    case Json::value_t::boolean:
-        return "a boolean";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-    case Json::value_t::number_float:
-        return "a number";
-    case Json::value_t::string:
-        return "a string";
-    case Json::value_t::array:
-        return "a list";
-    case Json::value_t::object:
-        return "an object";
-    default:
-        return "a value";
-    }
-}
 
 std::string TypeWord(DataType t) {
     switch (t) {
@@ -203,13 +169,7 @@ private:
             Err(ptr, what + " must be an object, found " + JsonTypeName(j));
             return false;
         }
-        for (const auto& [key, _] : j.items()) {
-            if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-                std::string list;
-                for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-                Err(ptr + PointerToken(key), "unknown key " + text::Quote(key) + " in " + what + " (allowed: " + list + ")");
-            }
-        }
+        for (const auto& key : UnknownJsonKeys(j, allowed)) Err(ptr + JsonPointerToken(key), UnknownKeyMessage(key, what, allowed));
         return true;
     }
 

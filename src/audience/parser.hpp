@@ -45,7 +45,4 @@ struct ParseContext {
 //! Parses and validates; the file name only labels errors.
 std::expected<Audience, ParseFailure> ParseAudience(std::string_view json, const std::string& file, ParseContext& ctx);
 
-//! "/a/b~1c" for the tokens a, b/c.
-std::string PointerToken(std::string_view token);
-
 } // namespace kith::audience

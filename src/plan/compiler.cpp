@@ -233,7 +233,6 @@ struct Source {
     std::string cte;
     std::string key;
     bool in_universe = false; //!< its keys are all in the profile universe
-    bool trait = false;       //!< a trait CTE: only rows with a value count
     bool member_flag = false; //!< a referenced audience's groups CTE: only rows with member
 };
 
@@ -295,7 +294,7 @@ public:
                     conds.JoinLeft(sql::Cte(Trait(c.trait), alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
                     ExprPtr value = sql::Col(alias, "value");
                     truth = c.filter ? FilterExpr(*c.filter, FromText(value, c.filter->type), nullptr) : sql::IsNotNull(value);
-                    sources[&c] = Source{Trait(c.trait), "pid", false, true};
+                    // No source for the candidates: a trait's rows may name profiles outside the universe.
                     conds.Item(value, "v" + suffix);
                     counts.push_back("v" + suffix);
                     break;
@@ -305,7 +304,7 @@ public:
                     if (!groups) return std::unexpected(groups.error());
                     conds.JoinLeft(sql::Cte(*groups, alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
                     truth = sql::Coalesce(sql::Col(alias, "member"), sql::Bool(false));
-                    if (!c.without) sources[&c] = Source{*groups, "pid", true, false, true};
+                    if (!c.without) sources[&c] = Source{*groups, "pid", true, true};
                     break;
                 }
                 case Condition::Kind::EVENT: {
@@ -416,7 +415,6 @@ public:
         for (const Source* src : chosen) {
             sql::Select part;
             part.From(sql::Cte(src->cte, "s")).Item(sql::Col("s", src->key), "pid");
-            if (src->trait) part.Where(sql::IsNotNull(sql::Col("s", "value")));
             if (src->member_flag) part.Where(sql::Col("s", "member"));
             parts.push_back(sql::Share(std::move(part)));
         }
@@ -889,35 +887,41 @@ public:
     std::vector<std::string> branch_src_;
 };
 
+// What the audience queries share: the audience's CTEs (restricted to candidate profiles when `candidates`), then
+// the final SELECT that `body` builds from the groups CTE (it may add CTEs of its own and fill in `out`).
+Result<Compiled> CompileAudienceQuery(const graph::DataGraph& graph, const Audience& a, const Options& options,
+                                      audience::Catalog* catalog, bool candidates,
+                                      const std::function<sql::Select(Compiler&, const std::string& groups, Compiled& out)>& body) {
+    Compiler c(graph, options, catalog);
+    if (candidates) c.UseCandidates();
+    auto groups = c.CompileAudience(a, "");
+    if (!groups) return std::unexpected(groups.error());
+    Compiled out;
+    sql::Select select = body(c, *groups, out);
+    out.query = std::move(c.query());
+    out.query.body = sql::Share(std::move(select));
+    return out;
+}
+
 } // namespace
 
 Result<Compiled> CompileMembers(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
                                 audience::Catalog* catalog) {
-    Compiler c(graph, options, catalog);
-    c.UseCandidates();
-    auto groups = c.CompileAudience(a, "");
-    if (!groups) return std::unexpected(groups.error());
-    sql::Select body;
-    body.From(sql::Cte(*groups, "g")).Item(sql::Col("g", "pid"), "pid").Where(sql::Col("g", "member"));
-    body.OrderBy(sql::Col("g", "pid"), false, true);
-    Compiled out;
-    out.query = std::move(c.query());
-    out.query.body = sql::Share(std::move(body));
-    return out;
+    return CompileAudienceQuery(graph, a, options, catalog, true, [](Compiler&, const std::string& groups, Compiled&) {
+        sql::Select body;
+        body.From(sql::Cte(groups, "g")).Item(sql::Col("g", "pid"), "pid").Where(sql::Col("g", "member"));
+        body.OrderBy(sql::Col("g", "pid"), false, true);
+        return body;
+    });
 }
 
 Result<Compiled> CompileMemberCount(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
                                     audience::Catalog* catalog) {
-    Compiler c(graph, options, catalog);
-    c.UseCandidates();
-    auto groups = c.CompileAudience(a, "");
-    if (!groups) return std::unexpected(groups.error());
-    sql::Select body;
-    body.From(sql::Cte(*groups, "g")).Item(sql::Call(sql::Fn::COUNT_STAR, {}), "n").Where(sql::Col("g", "member"));
-    Compiled out;
-    out.query = std::move(c.query());
-    out.query.body = sql::Share(std::move(body));
-    return out;
+    return CompileAudienceQuery(graph, a, options, catalog, true, [](Compiler&, const std::string& groups, Compiled&) {
+        sql::Select body;
+        body.From(sql::Cte(groups, "g")).Item(sql::Call(sql::Fn::COUNT_STAR, {}), "n").Where(sql::Col("g", "member"));
+        return body;
+    });
 }
 
 Result<Compiled> CompileSuggestions(const graph::DataGraph& graph, const SuggestionTarget& target) {
@@ -960,19 +964,16 @@ Result<Compiled> CompileSuggestions(const graph::DataGraph& graph, const Suggest
 
 Result<Compiled> CompileEntities(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
                                  audience::Catalog* catalog) {
-    Compiler c(graph, options, catalog);
-    c.UseCandidates();
-    auto groups = c.CompileAudience(a, "");
-    if (!groups) return std::unexpected(groups.error());
-    std::vector<sql::SelectPtr> branches;
-    Compiled out;
-    c.MatchedEntities(a, *groups, branches, out.pk_relationships);
-    sql::Select body;
-    if (out.pk_relationships.empty()) {
-        // No entity condition can match: an empty result of the same shape.
-        body.From(sql::Cte(*groups, "g")).Item(sql::Col("g", "pid"), "pid").Item(sql::Null(), "relationship");
-        body.Where(sql::Bool(false));
-    } else {
+    return CompileAudienceQuery(graph, a, options, catalog, true, [&a](Compiler& c, const std::string& groups, Compiled& out) {
+        std::vector<sql::SelectPtr> branches;
+        c.MatchedEntities(a, groups, branches, out.pk_relationships);
+        sql::Select body;
+        if (out.pk_relationships.empty()) {
+            // No entity condition can match: an empty result of the same shape.
+            body.From(sql::Cte(groups, "g")).Item(sql::Col("g", "pid"), "pid").Item(sql::Null(), "relationship");
+            body.Where(sql::Bool(false));
+            return body;
+        }
         // DISTINCT inside, bytewise ORDER BY outside (PostgreSQL orders a DISTINCT only by selected expressions).
         sql::Select distinct;
         distinct.Distinct().From(sql::Sub(c.EntityUnion(out.pk_relationships), "u"));
@@ -986,37 +987,31 @@ Result<Compiled> CompileEntities(const graph::DataGraph& graph, const audience::
             body.Item(sql::Col("d", "pk" + std::to_string(i)), "pk" + std::to_string(i));
         }
         body.OrderBy(sql::Col("d", "pid"), false, true).OrderBy(sql::Col("d", "relationship"), false, true);
-    }
-    out.query = std::move(c.query());
-    out.query.body = sql::Share(std::move(body));
-    return out;
+        return body;
+    });
 }
 
 Result<Compiled> CompileConditions(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
                                    audience::Catalog* catalog) {
-    Compiler c(graph, options, catalog);
-    auto groups = c.CompileAudience(a, "");
-    if (!groups) return std::unexpected(groups.error());
-    sql::Select body;
-    body.From(sql::Cte(*groups, "g"));
-    body.Item(sql::Col("g", "pid"), "pid").Item(sql::Col("g", "member"), "member");
-    for (size_t i = 0; i < a.groups.size(); ++i) body.Item(sql::Col("g", "g" + std::to_string(i)), "g" + std::to_string(i));
-    for (size_t i = 0; i < a.groups.size(); ++i) {
-        for (size_t j = 0; j < a.groups[i].conditions.size(); ++j) {
-            std::string suffix = std::to_string(i) + "_" + std::to_string(j);
-            body.Item(sql::Col("g", "c" + suffix), "c" + suffix);
-            const auto& cond = a.groups[i].conditions[j];
-            if (cond.kind == Condition::Kind::EVENT || cond.kind == Condition::Kind::ENTITY) {
-                body.Item(sql::Col("g", "n" + suffix), "n" + suffix);
+    return CompileAudienceQuery(graph, a, options, catalog, false, [&a](Compiler&, const std::string& groups, Compiled&) {
+        sql::Select body;
+        body.From(sql::Cte(groups, "g"));
+        body.Item(sql::Col("g", "pid"), "pid").Item(sql::Col("g", "member"), "member");
+        for (size_t i = 0; i < a.groups.size(); ++i) body.Item(sql::Col("g", "g" + std::to_string(i)), "g" + std::to_string(i));
+        for (size_t i = 0; i < a.groups.size(); ++i) {
+            for (size_t j = 0; j < a.groups[i].conditions.size(); ++j) {
+                std::string suffix = std::to_string(i) + "_" + std::to_string(j);
+                body.Item(sql::Col("g", "c" + suffix), "c" + suffix);
+                const auto& cond = a.groups[i].conditions[j];
+                if (cond.kind == Condition::Kind::EVENT || cond.kind == Condition::Kind::ENTITY) {
+                    body.Item(sql::Col("g", "n" + suffix), "n" + suffix);
+                }
+                if (cond.kind == Condition::Kind::TRAIT) body.Item(sql::Col("g", "v" + suffix), "v" + suffix);
             }
-            if (cond.kind == Condition::Kind::TRAIT) body.Item(sql::Col("g", "v" + suffix), "v" + suffix);
         }
-    }
-    body.OrderBy(sql::Col("g", "pid"), false, true);
-    Compiled out;
-    out.query = std::move(c.query());
-    out.query.body = sql::Share(std::move(body));
-    return out;
+        body.OrderBy(sql::Col("g", "pid"), false, true);
+        return body;
+    });
 }
 
 } // namespace kith::plan

@@ -1,5 +1,6 @@
 #include "schedule/schedule.hpp"
 
+#include "common/json.hpp"
 #include "common/text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -31,45 +32,6 @@ namespace {
 // Weekday names in the order the canonical form lists them.
 constexpr std::array<std::string_view, 7> kDayNames = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 constexpr std::array<unsigned, 7> kDayEncodings = {1, 2, 3, 4, 5, 6, 0}; // weekday::c_encoding of each name
-
-std::string Token(std::string_view key) {
-    std::string out = "/";
-    for (char c : key) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out += c;
-    }
-    return out;
-}
-
-std::string JsonTypeName(const Json& j) {
-    switch (j.type()) {
-    case Json::value_t::null:
-        return "null";
-    case Json::value_t::boolean:
-        return "a boolean";
-    case Json::value_t::string:
-        return "a string";
-    case Json::value_t::array:
-        return "a list";
-    case Json::value_t::object:
-        return "an object";
-    case Json::value_t::discarded:
-        return "nothing";
-    default:
-        return "a number";
-    }
-}
-
-std::string Join(std::initializer_list<std::string_view> items) {
-    std::string out;
-    for (auto i : items)
-        out += (out.empty() ? "" : ", ") + std::string(i);
-    return out;
-}
 
 // Collects every problem of one schedule object.
 class Parser {
@@ -114,11 +76,8 @@ private:
     }
 
     void Keys(const Json& j, std::initializer_list<std::string_view> allowed, const std::string& what) {
-        for (const auto& [key, _] : j.items()) {
-            if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-                Err(Token(key),
-                    "unknown key " + text::Quote(key) + " in " + what + " (allowed: " + Join(allowed) + ")");
-        }
+        for (const auto& key : UnknownJsonKeys(j, allowed))
+            Err(JsonPointerToken(key), UnknownKeyMessage(key, what, allowed));
     }
 
     // A required string member; reports it missing (at the object) or of the wrong type (at the member).
@@ -129,7 +88,7 @@ private:
             return std::nullopt;
         }
         if (!it->is_string()) {
-            Err(Token(key), std::string("\"") + key + "\" must be a string, found " + JsonTypeName(*it));
+            Err(JsonPointerToken(key), std::string("\"") + key + "\" must be a string, found " + JsonTypeName(*it));
             return std::nullopt;
         }
         return it->get<std::string>();
