@@ -1,5 +1,7 @@
 #include "cli/apply_command.hpp"
 
+#include "cli/report.hpp"
+
 #include "apply/apply.hpp"
 #include "config/config.hpp"
 #include "graph/builder.hpp"
@@ -10,21 +12,6 @@
 #include <map>
 
 namespace kith::cli {
-
-namespace {
-
-int Report(const Error& e) {
-    fmt::print(stderr, "kith: {}\n", e.ToString());
-    return ExitCodeFor(e.code);
-}
-
-void PrintDiagnostics(const Diagnostics& diagnostics) {
-    for (const auto& d : diagnostics) {
-        fmt::print(stderr, "{}\n", d.location.IsSet() ? d.ToString() : d.location.file + ": " + d.message);
-    }
-}
-
-} // namespace
 
 int Apply(const ApplyArgs& args) {
     auto config = config::LoadConfig(args.config);

@@ -1,5 +1,7 @@
 #include "cli/audience_commands.hpp"
 
+#include "cli/report.hpp"
+
 #include "common/text.hpp"
 #include "engine/engine.hpp"
 #include "engine/preview.hpp"
@@ -14,11 +16,6 @@
 namespace kith::cli {
 
 namespace {
-
-int Report(const Error& e) {
-    fmt::print(stderr, "kith: {}\n", e.ToString());
-    return ExitCodeFor(e.code);
-}
 
 // Everything an audience command needs, loaded and checked; exit code on failure.
 struct Loaded {

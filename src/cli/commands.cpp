@@ -1,5 +1,7 @@
 #include "cli/commands.hpp"
 
+#include "cli/report.hpp"
+
 #include "audience/parser.hpp"
 #include "common/text.hpp"
 #include "engine/preview.hpp"
@@ -17,16 +19,6 @@
 namespace kith::cli {
 
 namespace {
-
-void PrintDiagnostics(const Diagnostics& diagnostics) {
-    for (const auto& d : diagnostics) {
-        if (d.location.IsSet()) {
-            fmt::print(stderr, "{}\n", d.ToString());
-        } else {
-            fmt::print(stderr, "{}: {}\n", d.location.file, d.message);
-        }
-    }
-}
 
 int PrintError(const Error& e) {
     fmt::print(stderr, "kith: {}\n", e.ToString());

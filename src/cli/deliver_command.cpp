@@ -1,5 +1,7 @@
 #include "cli/deliver_command.hpp"
 
+#include "cli/report.hpp"
+
 #include "config/config.hpp"
 #include "deliver/catalog.hpp"
 #include "deliver/destination.hpp"
@@ -23,11 +25,6 @@ volatile std::sig_atomic_t g_stop = 0;
 
 extern "C" void OnStopSignal(int) {
     g_stop = 1;
-}
-
-int Report(const Error& e) {
-    fmt::print(stderr, "kith: {}\n", e.ToString());
-    return ExitCodeFor(e.code);
 }
 
 json SettingJson(const deliver::Setting& s, bool common) {
@@ -56,9 +53,7 @@ std::string SettingLine(const deliver::Setting& s) {
 int Deliver(const DeliverArgs& args) {
     auto config = config::LoadConfig(args.config);
     if (!config) {
-        for (const auto& d : config.error()) {
-            fmt::print(stderr, "{}\n", d.location.IsSet() ? d.ToString() : d.location.file + ": " + d.message);
-        }
+        PrintDiagnostics(config.error());
         return 1;
     }
     auto store = store::Store::Open(config->state);
@@ -85,17 +80,7 @@ int Deliver(const DeliverArgs& args) {
     auto report = deliver::Drain(**store, *config, options);
     if (!report) return Report(report.error());
 
-    json held = json::array();
-    for (const auto& h : report->held) {
-        held.push_back({{"activation", h.key}, {"error", h.error}, {"pending", h.pending}});
-    }
-    json summary = {{"result", deliver::DrainEndName(report->end)},
-                    {"delivered", report->counts.delivered},
-                    {"retried", report->counts.retried},
-                    {"failed", report->counts.failed},
-                    {"filtered", report->counts.filtered},
-                    {"pending", report->pending},
-                    {"held", held}};
+    json summary = DeliveryJson(*report);
     fmt::print("{}\n", summary.dump());
 
     switch (report->end) {
@@ -107,10 +92,7 @@ int Deliver(const DeliverArgs& args) {
                    report->pending == 1 ? "" : "s");
         return kExitTimeout;
     case deliver::DrainEnd::HELD:
-        for (const auto& h : report->held) {
-            fmt::print(stderr, "kith: activation \"{}\": {}; its {} event{} stay pending\n", h.key, h.error, h.pending,
-                       h.pending == 1 ? "" : "s");
-        }
+        PrintHeld(*report);
         return 1;
     }
     return 0;

@@ -1,5 +1,7 @@
 #include "cli/run_command.hpp"
 
+#include "cli/report.hpp"
+
 #include "config/config.hpp"
 #include "deliver/drain.hpp"
 #include "engine/engine.hpp"
@@ -16,17 +18,6 @@
 namespace kith::cli {
 
 namespace {
-
-int Report(const Error& e) {
-    fmt::print(stderr, "kith: {}\n", e.ToString());
-    return ExitCodeFor(e.code);
-}
-
-void PrintDiagnostics(const Diagnostics& diagnostics) {
-    for (const auto& d : diagnostics) {
-        fmt::print(stderr, "{}\n", d.location.IsSet() ? d.ToString() : d.location.file + ": " + d.message);
-    }
-}
 
 struct Opened {
     config::Config config;
@@ -102,24 +93,13 @@ int RunAudience(const RunArgs& args) {
         if (!args.quiet) options.log = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
         auto report = deliver::Drain(*o.store, o.config, options);
         if (!report) return Report(report.error());
-        nlohmann::json held = nlohmann::json::array();
-        for (const auto& h : report->held) held.push_back({{"activation", h.key}, {"error", h.error}, {"pending", h.pending}});
-        out["delivery"] = {{"result", deliver::DrainEndName(report->end)},
-                           {"delivered", report->counts.delivered},
-                           {"retried", report->counts.retried},
-                           {"failed", report->counts.failed},
-                           {"filtered", report->counts.filtered},
-                           {"pending", report->pending},
-                           {"held", held}};
+        out["delivery"] = DeliveryJson(*report);
         if (report->end == deliver::DrainEnd::TIMEOUT) {
             fmt::print(stderr, "kith: the timeout passed with {} event{} of run {} pending\n", report->pending,
                        report->pending == 1 ? "" : "s", run->id);
             rc = 4;
         } else if (report->end == deliver::DrainEnd::HELD) {
-            for (const auto& h : report->held) {
-                fmt::print(stderr, "kith: activation \"{}\": {}; its {} event{} stay pending\n", h.key, h.error,
-                           h.pending, h.pending == 1 ? "" : "s");
-            }
+            PrintHeld(*report);
             rc = 1;
         }
     }
