@@ -114,7 +114,6 @@ public:
         return {};
     }
 
-    int64_t staged() const { return staged_; }
     //! Per activation: events queued, filtered at source, and skipped as already in the outbox.
     const std::map<int64_t, store::Published>& counts() const { return staged_counts_; }
     //! Seconds spent reading pages, looking up enrichment, building events and staging them.
@@ -155,7 +154,7 @@ private:
                                             "DROP TABLE IF EXISTS " + sql::QuoteTable(Suffixed(table, "_cx"))};
         if (!needs.types.empty() || !needs.traits.empty()) {
             statements.push_back(LookupStatement(
-                table, source.snapshot, relationships, {needs.types.begin(), needs.types.end()},
+                table, relationships, {needs.types.begin(), needs.types.end()},
                 {needs.traits.begin(), needs.traits.end()}, ToSql(env_.graph.ProfileTable("user_identifiers")),
                 ToSql(env_.graph.ProfileTable("user_traits")), d_));
             for (auto& i : IndexStatements(Suffixed(table, "_lk"), d_)) statements.push_back(std::move(i));
@@ -205,7 +204,7 @@ private:
 
         auto t1 = std::chrono::steady_clock::now();
         Lookups lookups;
-        if (auto l = LoadLookups(source, table, entities, after, upto, changes, lookups); !l) return l;
+        if (auto l = LoadLookups(source, table, entities, after, upto, lookups); !l) return l;
         auto t2 = std::chrono::steady_clock::now();
 
         std::vector<store::NewEvent> events;
@@ -222,7 +221,6 @@ private:
         auto t3 = std::chrono::steady_clock::now();
         auto staged = env_.store.Transaction([&](store::Tx& tx) { return tx.StageEvents(run_id_, events, &staged_counts_); });
         if (!staged) return Propagate(staged);
-        staged_ += *staged;
         auto t4 = std::chrono::steady_clock::now();
         auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
         t_page_ += secs(t0, t1);
@@ -233,8 +231,7 @@ private:
     }
 
     Status LoadLookups(const Source& source, const sql::TableName& table, bool entities, int64_t after, int64_t upto,
-                       const std::vector<Change>& changes, Lookups& out) {
-        (void)changes;
+                       Lookups& out) {
         std::set<std::string> enriched_relationships;
         std::map<std::string, std::map<std::string, std::set<std::string>>> children; // rel -> child -> columns
         std::map<std::string, std::set<std::string>> columns;                         // rel -> columns
@@ -248,9 +245,6 @@ private:
                 }
             }
         }
-        auto range = [&](const char* alias) {
-            return sql::And({sql::Bin(Col(alias, "pn"), ">", sql::Int(after)), sql::Bin(Col(alias, "pn"), "<=", sql::Int(upto))});
-        };
         if (lookup_) {
             sql::Select s;
             s.From(sql::Table(Suffixed(table, "_lk"), "l"))
@@ -258,7 +252,7 @@ private:
                 .Item(Col("l", "kind"), "kind")
                 .Item(Col("l", "name"), "name")
                 .Item(Col("l", "value"), "value")
-                .Where(range("l"));
+                .Where(PageRange("l", after, upto));
             auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto&) {
                 auto& target = Text(row[1]) == "i" ? out.identifiers : out.traits;
                 target[Text(row[0])][Text(row[2])] = Text(row[3]);
@@ -278,7 +272,7 @@ private:
                 .Item(Col("x", "kind"), "kind")
                 .Item(Col("x", "relationship"), "relationship")
                 .Item(Col("x", "pk"), "pk")
-                .Where(range("x"))
+                .Where(PageRange("x", after, upto))
                 .OrderBy(Col("x", "eseq"));
             auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto&) {
                 std::string rel = Text(row[2]);
@@ -302,8 +296,7 @@ private:
         sql::Select s;
         s.From(sql::Table(table, "c"))
             .Item(Col("c", "pk"), "pk")
-            .Where(sql::And({sql::Bin(Col("c", "pn"), ">", sql::Int(after)), sql::Bin(Col("c", "pn"), "<=", sql::Int(upto)),
-                             sql::Eq(Col("c", "relationship"), sql::Str(rel))}));
+            .Where(sql::And({PageRange("c", after, upto), sql::Eq(Col("c", "relationship"), sql::Str(rel))}));
         return sql::Share(std::move(s));
     }
 
@@ -392,7 +385,6 @@ private:
     int64_t run_id_;
     const Settings& settings_;
     std::string timestamp_;
-    int64_t staged_ = 0;
     std::map<int64_t, store::Published> staged_counts_; // per activation, over the transactions that committed
     double t_tables_ = 0;
     double t_page_ = 0, t_lookup_ = 0, t_build_ = 0, t_stage_ = 0;
@@ -434,7 +426,7 @@ Status DropRunTables(Environment& env, int64_t audience_id, int64_t run_id, cons
     return ExecuteAll(env.warehouse, DropStatements(SnapshotTables::For(schema, audience_id, run_id)));
 }
 
-Status Fail(Environment& env, store::Run run, const std::string& error) {
+Status MarkFailed(Environment& env, store::Run run, const std::string& error) {
     run.status = store::RunStatus::FAILED;
     run.error = error;
     run.finished_at = NowMs();
@@ -476,7 +468,7 @@ Result<std::vector<int64_t>> RecoverInterrupted(Environment& env, std::optional<
         if (!owned || WorkerAlive(run.worker)) continue;
         // Its tables are not a baseline (a run becomes one only when it completes).
         (void)DropRunTables(env, run.audience_id, run.id, schema);
-        if (auto ok = Fail(env, run, "interrupted: the process running it (" + run.worker + ") ended; repeated by a new run");
+        if (auto ok = MarkFailed(env, run, "interrupted: the process running it (" + run.worker + ") ended; repeated by a new run");
             !ok) {
             return Propagate(ok);
         }
@@ -501,9 +493,9 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     auto claimed = env.store.Transaction([&](store::Tx& tx) -> Status {
         auto run = tx.GetRun(run_id);
         if (!run) return Propagate(run);
-        if (!*run) return kith::Fail(ErrorCode::NOT_FOUND, fmt::format("run {} does not exist", run_id));
+        if (!*run) return Fail(ErrorCode::NOT_FOUND, fmt::format("run {} does not exist", run_id));
         if ((*run)->status != store::RunStatus::QUEUED) {
-            return kith::Fail(ErrorCode::CONFLICT, fmt::format("run {} is {}, not queued", run_id,
+            return Fail(ErrorCode::CONFLICT, fmt::format("run {} is {}, not queued", run_id,
                                                                store::RunStatusName((*run)->status)));
         }
         auto a = tx.GetAudienceById((*run)->audience_id);
@@ -528,7 +520,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     int64_t as_of = settings.as_of_micros.value_or(started * 1000);
     auto fail = [&](const Error& e) -> Result<store::Run> {
         (void)DropRunTables(env, audience.id, run_id, settings.schema);
-        if (auto ok = Fail(env, run, e.message); !ok) return Propagate(ok);
+        if (auto ok = MarkFailed(env, run, e.message); !ok) return Propagate(ok);
         auto r = env.store.Transaction([&](store::Tx& tx) { return tx.GetRun(run_id); });
         if (!r) return Propagate(r);
         return **r;
@@ -677,13 +669,13 @@ Result<store::Run> RunNow(Environment& env, int64_t workspace_id, const std::str
                           const std::string& reason, const Settings& settings) {
     auto audience = env.store.GetAudience(workspace_id, audience_key);
     if (!audience) return Propagate(audience);
-    if (!*audience) return kith::Fail(ErrorCode::NOT_FOUND, "no audience with key " + audience_key);
+    if (!*audience) return Fail(ErrorCode::NOT_FOUND, "no audience with key " + audience_key);
     int64_t id = (*audience)->id;
     auto running = env.store.Transaction([&](store::Tx& tx) { return tx.RunningRuns(id); });
     if (!running) return Propagate(running);
     for (const auto& r : *running) {
         if (WorkerAlive(r.worker)) {
-            return kith::Fail(ErrorCode::CONFLICT, fmt::format("audience {} is being run by run {} in process {}",
+            return Fail(ErrorCode::CONFLICT, fmt::format("audience {} is being run by run {} in process {}",
                                                                audience_key, r.id, r.worker));
         }
     }

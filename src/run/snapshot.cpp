@@ -164,13 +164,9 @@ std::vector<std::string> DropStatements(const SnapshotTables& t) {
     return out;
 }
 
-namespace {
-
-ExprPtr PnRange(const std::string& alias, int64_t after, int64_t upto) {
+ExprPtr PageRange(const std::string& alias, int64_t after, int64_t upto) {
     return sql::And({sql::Bin(Col(alias, "pn"), ">", sql::Int(after)), sql::Bin(Col(alias, "pn"), "<=", sql::Int(upto))});
 }
-
-} // namespace
 
 sql::Query PageQuery(const sql::TableName& table, bool entities, bool snapshot, int64_t after, int64_t upto,
                      const std::vector<std::string>& relationships) {
@@ -178,7 +174,7 @@ sql::Query PageQuery(const sql::TableName& table, bool entities, bool snapshot, 
     s.From(sql::Table(table, "c")).Item(Col("c", "seq"), "seq");
     s.Item(snapshot ? sql::Str("entered") : Col("c", "kind"), "kind");
     s.Item(Col("c", "pid"), "pid");
-    std::vector<ExprPtr> where{PnRange("c", after, upto)};
+    std::vector<ExprPtr> where{PageRange("c", after, upto)};
     if (entities) {
         s.Item(Col("c", "relationship"), "relationship").Item(Col("c", "pk"), "pk");
         std::vector<ExprPtr> names;
@@ -189,17 +185,6 @@ sql::Query PageQuery(const sql::TableName& table, bool entities, bool snapshot, 
     sql::Query q;
     q.body = sql::Share(std::move(s));
     return q;
-}
-
-sql::SelectPtr PagePids(const sql::TableName& table, bool snapshot, int64_t after, int64_t upto,
-                        const std::optional<std::string>& kind) {
-    sql::Select s;
-    s.From(sql::Table(table, "c")).Item(Col("c", "pid"), "pid");
-    std::vector<ExprPtr> where{PnRange("c", after, upto)};
-    if (kind && !snapshot) where.push_back(sql::Eq(Col("c", "kind"), sql::Str(*kind)));
-    if (kind && snapshot && *kind != "entered") where.push_back(sql::Bool(false));
-    s.Where(sql::And(where));
-    return sql::Share(std::move(s));
 }
 
 sql::Query CountQuery(const sql::TableName& table, bool entities, bool snapshot) {
@@ -215,7 +200,7 @@ sql::Query CountQuery(const sql::TableName& table, bool entities, bool snapshot)
     return q;
 }
 
-std::string LookupStatement(const sql::TableName& table, bool snapshot, const std::vector<std::string>& relationships,
+std::string LookupStatement(const sql::TableName& table, const std::vector<std::string>& relationships,
                             const std::vector<std::string>& types, const std::vector<std::string>& traits,
                             const sql::TableName& identifiers, const sql::TableName& user_traits, const sql::Dialect& d) {
     // The profiles of the table, once each, with their page number.
@@ -226,7 +211,6 @@ std::string LookupStatement(const sql::TableName& table, bool snapshot, const st
         for (const auto& r : relationships) names.push_back(sql::Str(r));
         pids.Where(sql::InList(Col("c", "relationship"), names));
     }
-    (void)snapshot;
     sql::Query q;
     const std::string& p = q.Add("p", std::move(pids));
     std::vector<sql::SelectPtr> parts;

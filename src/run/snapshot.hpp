@@ -64,7 +64,7 @@ std::vector<std::string> DropStatements(const SnapshotTables& tables);
 //! of the profiles of a change or snapshot table (of the given relationships' rows, when any), with their page
 //! number: CREATE TEMPORARY TABLE <table>_lk (pn, pid, kind, name, value). One pass over the Profiles Sync tables per
 //! run, however many pages are read.
-std::string LookupStatement(const sql::TableName& table, bool snapshot, const std::vector<std::string>& relationships,
+std::string LookupStatement(const sql::TableName& table, const std::vector<std::string>& relationships,
                             const std::vector<std::string>& types, const std::vector<std::string>& traits,
                             const sql::TableName& identifiers, const sql::TableName& user_traits,
                             const sql::Dialect& dialect);
@@ -87,9 +87,8 @@ std::string CreateSchemaStatement(const std::string& schema);
 sql::Query PageQuery(const sql::TableName& table, bool entities, bool snapshot, int64_t after, int64_t upto,
                      const std::vector<std::string>& relationships);
 
-//! The pids of a page (of one kind, when given), as a subquery for IN.
-sql::SelectPtr PagePids(const sql::TableName& table, bool snapshot, int64_t after, int64_t upto,
-                        const std::optional<std::string>& kind);
+//! `alias.pn > after AND alias.pn <= upto`: the rows of a page of profiles.
+sql::ExprPtr PageRange(const std::string& alias, int64_t after, int64_t upto);
 
 //! Per kind (and relationship, for entities): the number of rows and the highest page number (pn). Columns kind,
 //! relationship, n, pages. A snapshot table counts as "entered".

@@ -160,22 +160,25 @@ ExprPtr InSelect(ExprPtr x, SelectPtr select, bool negated) {
     return Make(std::move(e));
 }
 
-ExprPtr RowNumber(std::vector<ExprPtr> partition_by, std::vector<OrderItem> order_by) {
+namespace {
+
+ExprPtr Window(Fn fn, std::vector<ExprPtr> partition_by, std::vector<OrderItem> order_by) {
     Expr e;
     e.kind = Expr::Kind::FUNC;
-    e.fn = Fn::ROW_NUMBER;
+    e.fn = fn;
     e.partition_by = std::move(partition_by);
     e.order_by = std::move(order_by);
     return Make(std::move(e));
 }
 
+} // namespace
+
+ExprPtr RowNumber(std::vector<ExprPtr> partition_by, std::vector<OrderItem> order_by) {
+    return Window(Fn::ROW_NUMBER, std::move(partition_by), std::move(order_by));
+}
+
 ExprPtr DenseRank(std::vector<ExprPtr> partition_by, std::vector<OrderItem> order_by) {
-    Expr e;
-    e.kind = Expr::Kind::FUNC;
-    e.fn = Fn::DENSE_RANK;
-    e.partition_by = std::move(partition_by);
-    e.order_by = std::move(order_by);
-    return Make(std::move(e));
+    return Window(Fn::DENSE_RANK, std::move(partition_by), std::move(order_by));
 }
 
 Source Table(TableName table, std::string alias) {

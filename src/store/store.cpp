@@ -624,18 +624,6 @@ Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events
     return staged;
 }
 
-Result<std::map<int64_t, Published>> Tx::PublishStaged(int64_t run_id) {
-    auto rows = All<std::pair<int64_t, std::pair<int64_t, int64_t>>>(
-        db(),
-        "SELECT activation_id, sum(status <> 'filtered'), sum(status = 'filtered') FROM outbox WHERE run_id = ? "
-        "GROUP BY activation_id",
-        [](const sqlite::Statement& st) { return std::pair{st.Int(0), std::pair{st.Int(1), st.Int(2)}}; }, run_id);
-    if (!rows) return Propagate(rows);
-    std::map<int64_t, Published> out;
-    for (const auto& [activation, n] : *rows) out[activation] = Published{n.first, n.second, 0};
-    return out;
-}
-
 Status Tx::DiscardStaged(int64_t run_id) {
     return db().Run("DELETE FROM outbox WHERE run_id = ? AND run_id NOT IN (SELECT id FROM runs WHERE status = "
                     "'completed')",

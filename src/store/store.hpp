@@ -100,8 +100,6 @@ public:
     //! When `counts` is given, adds each event to its activation's queued, filtered or duplicates.
     Result<int64_t> StageEvents(int64_t run_id, std::span<const NewEvent> events,
                                 std::map<int64_t, Published>* counts = nullptr);
-    //! The run's events per activation (queued, filtered); call it in the transaction that completes the run.
-    Result<std::map<int64_t, Published>> PublishStaged(int64_t run_id);
     //! Deletes the events of a run that did not complete (a failed or interrupted run).
     Status DiscardStaged(int64_t run_id);
     //! Every outbox event of a run, in queueing order.

@@ -461,28 +461,33 @@ TEST_F(StoreOutbox, ARunsEventsAreDueOnlyOnceTheRunIsCompleted) {
     ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.StartRun(run, "host:1", std::nullopt); }));
     auto events = Events({"s1", "s2"});
     events[1].filter_reason = "no userId";
-    auto staged = store_->Transaction([&](Tx& tx) { return tx.StageEvents(run, events); });
+    std::map<int64_t, Published> counts;
+    auto staged = store_->Transaction([&](Tx& tx) { return tx.StageEvents(run, events, &counts); });
     ASSERT_TRUE(staged);
     EXPECT_EQ(*staged, 2);
+    EXPECT_EQ(counts[activation_].queued, 1);
+    EXPECT_EQ(counts[activation_].filtered, 1);
+    EXPECT_EQ(counts[activation_].duplicates, 0);
     auto due = [&] { return store_->Transaction([](Tx& tx) { return tx.DueEvents(INT64_MAX / 2, 100); })->size(); };
     EXPECT_EQ(due(), 0u);
     EXPECT_EQ(store_->Transaction([&](Tx& tx) { return tx.CountEvents(activation_); })->size(), 0u);
     // Completing the run makes them due, all at once; the filtered one is counted, never due.
-    auto ok = store_->Transaction([&](Tx& tx) -> Result<std::map<int64_t, Published>> {
-        auto p = tx.PublishStaged(run);
-        if (!p) return p;
+    auto ok = store_->Transaction([&](Tx& tx) -> Status {
         kith::store::Run r = **tx.GetRun(run);
         r.status = RunStatus::COMPLETED;
-        if (auto u = tx.UpdateRun(r); !u) return std::unexpected(u.error());
-        return p;
+        return tx.UpdateRun(r);
     });
     ASSERT_TRUE(ok);
-    EXPECT_EQ((*ok)[activation_].queued, 1);
-    EXPECT_EQ((*ok)[activation_].filtered, 1);
     EXPECT_EQ(due(), 1u);
     // A completed run's events are never discarded; a failed run's are.
     ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.DiscardStaged(run); }));
     EXPECT_EQ(due(), 1u);
+    // The same events again are duplicates.
+    std::map<int64_t, Published> again;
+    int64_t repeat = *store_->CreateRun(audience_, "manual");
+    ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.StartRun(repeat, "host:1", std::nullopt); }));
+    ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.StageEvents(repeat, events, &again); }));
+    EXPECT_EQ(again[activation_].duplicates, 2);
     int64_t failed = *store_->CreateRun(audience_, "manual");
     ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.StartRun(failed, "host:1", std::nullopt); }));
     ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.StageEvents(failed, Events({"f1"})); }));
