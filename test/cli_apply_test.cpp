@@ -1,26 +1,21 @@
 // `kith apply --config FILE DIR` as scripts use it: summary, idempotence, all or nothing.
 #include "common/text.hpp"
+#include "support/run_kith.hpp"
 #include "store/store.hpp"
 #include "warehouse/warehouse.hpp"
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-    int code;
-    std::string out; // stdout
-    std::string err; // stderr
-};
+using Outcome = kith::test::KithOutcome;
 
 class CliApply : public ::testing::Test {
 protected:
@@ -44,16 +39,8 @@ protected:
     void TearDown() override { fs::remove_all(root_); }
 
     Outcome Apply(const std::string& extra = "") {
-        std::string cmd = std::string(KITH_BINARY_DIR) + "/kith apply --config " + (root_ / "kith.toml").string() +
-                          " " + (root_ / "dir").string() + extra + " 2>" + (root_ / "stderr").string();
-        FILE* p = popen(cmd.c_str(), "r");
-        std::string out;
-        std::array<char, 4096> buf{};
-        size_t n;
-        while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-        int status = pclose(p);
-        auto err = kith::text::ReadFile((root_ / "stderr").string());
-        return Outcome{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err.value_or("")};
+        return kith::test::RunKith("apply --config " + (root_ / "kith.toml").string() + " " + (root_ / "dir").string() +
+                                   extra);
     }
     void Write(const std::string& name, const std::string& text) { std::ofstream(root_ / "dir" / name) << text; }
     std::string File(const std::string& name) { return (root_ / "dir" / name).string(); }

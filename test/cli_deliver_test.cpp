@@ -1,10 +1,10 @@
 // `kith deliver` and `kith destinations` as scripts use them: a config and a store prepared by `kith apply`,
 // events queued through the store API, then the built binary drains them.
 #include "common/text.hpp"
+#include "support/run_kith.hpp"
 #include "store/store.hpp"
 #include "warehouse/warehouse.hpp"
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -20,11 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Outcome {
-    int code;
-    std::string out; // stdout
-    std::string err; // stderr
-};
+using Outcome = kith::test::KithOutcome;
 
 class CliDeliver : public ::testing::Test {
 protected:
@@ -51,17 +46,7 @@ protected:
     }
     void TearDown() override { fs::remove_all(root_); }
 
-    Outcome Kith(const std::string& args) {
-        std::string cmd = std::string(KITH_BINARY_DIR) + "/kith " + args + " 2>" + (root_ / "stderr").string();
-        FILE* p = popen(cmd.c_str(), "r");
-        std::string out;
-        std::array<char, 4096> buf{};
-        size_t n;
-        while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-        int status = pclose(p);
-        auto err = kith::text::ReadFile((root_ / "stderr").string());
-        return Outcome{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err.value_or("")};
-    }
+    Outcome Kith(const std::string& args) { return kith::test::RunKith(args); }
     Outcome Deliver(const std::string& flags) { return Kith("deliver --config " + Config() + " " + flags); }
     std::string Config() { return (root_ / "kith.toml").string(); }
     void Write(const std::string& name, const std::string& text) { std::ofstream(root_ / "dir" / name) << text; }

@@ -1,9 +1,9 @@
 // `kith run`, `kith runs` and `kith changes` as scripts use them, on the fixture warehouse (DuckDB file):
 // the change summary as JSON, the events delivered to a file destination, the history and a run's changes.
 #include "common/text.hpp"
+#include "support/run_kith.hpp"
 #include "warehouse/warehouse.hpp"
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,7 +11,6 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -19,11 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Outcome {
-    int code;
-    std::string out;
-    std::string err;
-};
+using Outcome = kith::test::KithOutcome;
 
 class CliRun : public ::testing::Test {
 protected:
@@ -57,17 +52,7 @@ protected:
         ASSERT_TRUE((*wh)->Execute(sql));
     }
     std::string Config() const { return (root_ / "kith.toml").string(); }
-    Outcome Kith(const std::string& args) {
-        std::string cmd = std::string(KITH_BINARY_DIR) + "/kith " + args + " 2>" + (root_ / "stderr").string();
-        FILE* p = popen(cmd.c_str(), "r");
-        std::string out;
-        std::array<char, 4096> buf{};
-        size_t n;
-        while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-        int status = pclose(p);
-        auto err = kith::text::ReadFile((root_ / "stderr").string());
-        return Outcome{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err.value_or("")};
-    }
+    Outcome Kith(const std::string& args) { return kith::test::RunKith(args); }
     std::vector<json> Delivered() {
         std::vector<json> out;
         std::ifstream in(root_ / "out" / "events.ndjson");
