@@ -37,11 +37,39 @@ struct Setting {
     std::string description;
 };
 
+//! What a mapped field's value must be.
+enum class FieldType {
+    STRING,   //!< a string (numbers are not converted)
+    INTEGER,  //!< an integer
+    NUMBER,   //!< any number
+    BOOLEAN,  //!< true or false
+    DATETIME, //!< an ISO 8601 string (or epoch seconds/milliseconds as a number)
+    OBJECT,   //!< a JSON object
+    ARRAY,    //!< a JSON array
+    ANY,      //!< any JSON value
+};
+//! "string", "integer", "number", "boolean", "datetime", "object", "array", "any".
+std::string_view FieldTypeName(FieldType type);
+
+//! One field an action fills from the event through the activation's mapping (Segment's action fields).
+struct Field {
+    std::string name;
+    FieldType type = FieldType::STRING;
+    bool required = false;       //!< an event whose mapped value is missing (undefined or null) fails
+    std::string default_mapping; //!< JSON: the mapping used when the activation's mapping does not name the field
+                                 //!< ("" for none), e.g. {"@path": "$.userId"}
+    std::string description;
+};
+
 //! One action of a destination type: what a request to it does.
 struct Action {
     std::string name;
     std::string description;
+    //! The fields the action's requests are built from, required ones first. Empty: the action is free-form, its
+    //! mapping is the whole mapped payload (null: the event itself).
+    std::vector<Field> fields;
 };
+
 
 struct DestinationType {
     std::string type;
@@ -58,6 +86,9 @@ const std::vector<Setting>& CommonSettings();
 
 //! The type named `type`, or nullptr.
 const DestinationType* FindDestinationType(std::string_view type);
+
+//! The action named `name` of `type`, or nullptr.
+const Action* FindAction(const DestinationType& type, std::string_view name);
 
 //! The type names, comma-separated, for messages ("webhook, braze, ...").
 std::string DestinationTypeList();

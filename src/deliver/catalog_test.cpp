@@ -1,6 +1,7 @@
 #include "deliver/catalog.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <set>
 
 namespace kith::deliver {
@@ -34,6 +35,29 @@ TEST(Catalog, ListsTheFiveTypesWithActionsAndRequiredSettings) {
     ASSERT_NE(braze, nullptr);
     EXPECT_EQ(braze->actions.front().name, "track_event"); // the default
     EXPECT_EQ(FindDestinationType("carrier-pigeon"), nullptr);
+    // Actions with fields list the required ones first, and every default mapping is JSON.
+    for (const auto& t : DestinationTypes()) {
+        for (const auto& a : t.actions) {
+            EXPECT_EQ(FindAction(t, a.name), &a);
+            bool optional_seen = false;
+            for (const auto& f : a.fields) {
+                if (!f.required) optional_seen = true;
+                EXPECT_FALSE(f.required && optional_seen) << t.type << "." << a.name << "." << f.name;
+                EXPECT_FALSE(f.description.empty()) << f.name;
+                if (!f.default_mapping.empty()) {
+                    EXPECT_TRUE(nlohmann::json::accept(f.default_mapping)) << t.type << "." << a.name << "." << f.name;
+                }
+            }
+        }
+    }
+    const Action* track = FindAction(*braze, "track_event");
+    ASSERT_NE(track, nullptr);
+    ASSERT_FALSE(track->fields.empty());
+    EXPECT_EQ(track->fields[0].name, "name");
+    EXPECT_TRUE(track->fields[0].required);
+    EXPECT_TRUE(FindAction(*file, "send")->fields.empty()); // free-form
+    EXPECT_EQ(FindAction(*file, "track_event"), nullptr);
+    EXPECT_EQ(FieldTypeName(FieldType::DATETIME), "datetime");
     EXPECT_EQ(SettingKindName(SettingKind::STRING_MAP), "object of strings");
 }
 
