@@ -14,6 +14,8 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libfmt-dev libcli11-dev
   openssl libssl-dev  # libssl-dev: SHA-256 for event messageIds
+  libcurl4-openssl-dev  # HTTP destinations
+  libcpp-httplib-dev    # the tests' local HTTP servers
   libpq-dev
   libtomlplusplus-dev libsqlite3-dev libyaml-cpp-dev
   postgresql  # server binaries (initdb, pg_ctl) for the tests' throwaway servers

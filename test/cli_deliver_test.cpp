@@ -139,8 +139,8 @@ TEST_F(CliDeliver, TheTimeoutPassingFirstExitsFour) {
               "cannot open " + (root_ / "missing/events.ndjson").string() + ": No such file or directory");
 }
 
-TEST_F(CliDeliver, AnUnimplementedDestinationKeepsItsEventsPending) {
-    ApplyActivation("vip_hook", R"({"type": "webhook", "url": "http://127.0.0.1:9/in"})");
+TEST_F(CliDeliver, ADisabledActivationKeepsItsEventsPending) {
+    ApplyActivation("vip_hook", R"({"type": "webhook", "url": "http://127.0.0.1:9/in"}, "enabled": false)");
     Queue("vip_hook", 2);
     Outcome r = Deliver("--until-idle --timeout 30");
     EXPECT_EQ(r.code, 1);
@@ -149,8 +149,7 @@ TEST_F(CliDeliver, AnUnimplementedDestinationKeepsItsEventsPending) {
     EXPECT_EQ(s["pending"], 2);
     ASSERT_EQ(s["held"].size(), 1u);
     EXPECT_EQ(s["held"][0]["activation"], "vip_hook");
-    EXPECT_NE(r.err.find("kith: activation \"vip_hook\": delivery to webhook destinations is not implemented yet in "
-                         "this kith (implemented: file); its 2 events stay pending"),
+    EXPECT_NE(r.err.find("kith: activation \"vip_hook\": the activation is disabled; its 2 events stay pending"),
               std::string::npos)
         << r.err;
 }
@@ -188,7 +187,10 @@ TEST_F(CliDeliver, DestinationsListsTypesActionsAndSettings) {
     EXPECT_EQ(names, (std::vector<std::string>{"webhook", "braze", "iterable", "segment", "file"}));
     const json& file = types[4];
     EXPECT_EQ(file["implemented"], true);
-    EXPECT_EQ(types[0]["implemented"], false);
+    EXPECT_EQ(types[0]["implemented"], true);
+    EXPECT_EQ(types[1]["actions"][0]["fields"][0]["name"], "name");
+    EXPECT_EQ(types[1]["actions"][0]["fields"][0]["required"], true);
+    EXPECT_EQ(types[1]["actions"][0]["fields"][0]["default"], json({{"@path", "$.event"}}));
     EXPECT_EQ(file["actions"][0]["name"], "send");
     EXPECT_EQ(file["actions"][0]["default"], true);
     EXPECT_EQ(file["settings"][0]["name"], "path");
@@ -199,7 +201,11 @@ TEST_F(CliDeliver, DestinationsListsTypesActionsAndSettings) {
     Outcome t = Kith("destinations");
     ASSERT_EQ(t.code, 0) << t.err;
     EXPECT_NE(t.out.find("file: a local file"), std::string::npos) << t.out;
-    EXPECT_NE(t.out.find("webhook: HTTP requests to any URL (delivery not implemented yet)"), std::string::npos);
+    EXPECT_NE(t.out.find("webhook: HTTP requests to any URL\n"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("      name                   required  string   the custom event's name; default "
+                         "{\"@path\": \"$.event\"}"),
+              std::string::npos)
+        << t.out;
     EXPECT_NE(t.out.find("track_event (default)"), std::string::npos) << t.out;
     EXPECT_NE(t.out.find("    path             required  string;"), std::string::npos) << t.out;
 }

@@ -104,8 +104,19 @@ int Destinations(const DestinationsArgs& args) {
         for (const auto& t : deliver::DestinationTypes()) {
             json actions = json::array(), settings = json::array();
             for (const auto& a : t.actions) {
-                actions.push_back(
-                    {{"name", a.name}, {"default", &a == &t.actions.front()}, {"description", a.description}});
+                json fields = json::array();
+                for (const auto& f : a.fields) {
+                    fields.push_back({{"name", f.name},
+                                      {"type", deliver::FieldTypeName(f.type)},
+                                      {"required", f.required},
+                                      {"default", f.default_mapping.empty() ? json(nullptr)
+                                                                            : json::parse(f.default_mapping)},
+                                      {"description", f.description}});
+                }
+                actions.push_back({{"name", a.name},
+                                   {"default", &a == &t.actions.front()},
+                                   {"description", a.description},
+                                   {"fields", fields}});
             }
             for (const auto& s : t.settings) settings.push_back(SettingJson(s, false));
             for (const auto& s : deliver::CommonSettings()) settings.push_back(SettingJson(s, true));
@@ -126,6 +137,12 @@ int Destinations(const DestinationsArgs& args) {
         for (const auto& a : t.actions) {
             text +=
                 fmt::format("    {:<26} {}\n", a.name + (&a == &t.actions.front() ? " (default)" : ""), a.description);
+            if (a.fields.empty()) text += "      fields: free-form (the mapping is the whole payload; null: the event)\n";
+            for (const auto& f : a.fields) {
+                text += fmt::format("      {:<22} {:<9} {:<8} {}{}\n", f.name, f.required ? "required" : "optional",
+                                    deliver::FieldTypeName(f.type), f.description,
+                                    f.default_mapping.empty() ? "" : "; default " + f.default_mapping);
+            }
         }
         text += "  settings:\n";
         for (const auto& s : t.settings) text += SettingLine(s);

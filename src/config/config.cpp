@@ -97,6 +97,16 @@ public:
         };
     }
 
+    Setter Boolean(bool& target) {
+        return [this, &target](const toml::node& v, const std::string& name) {
+            if (!v.is_boolean()) {
+                Err(v.source(), fmt::format("{} must be true or false, found {}", name, TypeName(v)));
+                return;
+            }
+            target = v.as_boolean()->get();
+        };
+    }
+
     Setter SubTable(const std::string& prefix, std::map<std::string, Setter> known) {
         return [this, prefix, known = std::move(known)](const toml::node& v, const std::string& name) {
             if (!v.is_table()) {
@@ -193,6 +203,8 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
                                             {"max_event_bytes",
                                              r.Integer(c.delivery.max_event_bytes, 1024, 64 * 1024 * 1024)},
                                             {"timeout_s", r.Integer(c.delivery.timeout_s, 1, 3600)},
+                                            {"timeout_ms", r.Integer(c.delivery.timeout_ms, 1, 3600000)},
+                                            {"verify_tls", r.Boolean(c.delivery.verify_tls)},
                                         })},
             });
     if (!r.problems.empty()) {

@@ -35,6 +35,8 @@ struct DeliverySettings {
     int64_t workspace_rate = 1500;           //!< events per second per workspace
     int64_t max_event_bytes = 32 * 1024;     //!< larger events are filtered at source
     int64_t timeout_s = 30;                  //!< one request's timeout
+    int64_t timeout_ms = 0;                  //!< one request's timeout in milliseconds; overrides timeout_s when set
+    bool verify_tls = true;                  //!< verify destinations' TLS certificates and host names
 };
 
 struct Config {

@@ -3,6 +3,8 @@
 #include "common/text.hpp"
 #include "deliver/catalog.hpp"
 #include "deliver/file_destination.hpp"
+#include "deliver/http_destinations.hpp"
+#include "deliver/mapping.hpp"
 
 #include <filesystem>
 #include <fmt/format.h>
@@ -12,17 +14,23 @@ namespace kith::deliver {
 namespace {
 
 // The types MakeDestination builds, with their builders.
-using Builder = Result<std::unique_ptr<Destination>> (*)(const nlohmann::json& destination,
-                                                         const DestinationContext& ctx);
+using Builder = Result<std::unique_ptr<Destination>> (*)(const nlohmann::json& destination, const std::string& action,
+                                                         Mapper mapper, const DestinationContext& ctx);
 
-Result<std::unique_ptr<Destination>> MakeFile(const nlohmann::json& destination, const DestinationContext& ctx) {
+Result<std::unique_ptr<Destination>> MakeHttp(const nlohmann::json& destination, const std::string& action,
+                                              Mapper mapper, const DestinationContext& ctx) {
+    return MakeHttpDestination(destination["type"].get<std::string>(), destination, action, std::move(mapper), ctx);
+}
+
+Result<std::unique_ptr<Destination>> MakeFile(const nlohmann::json& destination, const std::string&, Mapper mapper,
+                                              const DestinationContext& ctx) {
     auto path = destination.find("path");
     if (path == destination.end() || !path->is_string() || path->get<std::string>().empty()) {
         return Fail(ErrorCode::INVALID, "a file destination needs \"path\", a non-empty string");
     }
     std::filesystem::path p(path->get<std::string>());
     if (p.is_relative() && !ctx.base_dir.empty()) p = std::filesystem::path(ctx.base_dir) / p;
-    return std::make_unique<FileDestination>(p.lexically_normal().string());
+    return std::make_unique<FileDestination>(p.lexically_normal().string(), std::move(mapper));
 }
 
 struct Implementation {
@@ -31,6 +39,10 @@ struct Implementation {
 };
 
 constexpr Implementation kImplemented[] = {
+    {"webhook", MakeHttp},
+    {"braze", MakeHttp},
+    {"iterable", MakeHttp},
+    {"segment", MakeHttp},
     {"file", MakeFile},
 };
 
@@ -65,8 +77,19 @@ bool IsImplemented(std::string_view type) {
     return false;
 }
 
+Result<Mapper> MakeMapper(const std::string& type, const std::string& action, const nlohmann::json& mapping) {
+    const DestinationType* known = FindDestinationType(type);
+    const Action* a = known ? FindAction(*known, action.empty() ? known->actions.front().name : action) : nullptr;
+    if (!a) return Fail(ErrorCode::INVALID, fmt::format("unknown action {} for a {} destination", text::Quote(action), type));
+    if (a->fields.empty() && mapping.is_null()) return Mapper(nullptr); // the payload itself
+    auto compiled = CompiledMapping::Compile(*a, mapping);
+    if (!compiled) return std::unexpected(compiled.error());
+    auto shared = std::make_shared<CompiledMapping>(std::move(*compiled));
+    return Mapper([shared](const nlohmann::json& payload) { return shared->Map(payload); });
+}
+
 Result<std::unique_ptr<Destination>> MakeDestination(const nlohmann::json& destination, const std::string& action,
-                                                     const DestinationContext& ctx) {
+                                                     const nlohmann::json& mapping, const DestinationContext& ctx) {
     if (!destination.is_object() || !destination.contains("type") || !destination["type"].is_string()) {
         return Fail(ErrorCode::INVALID, "the destination has no \"type\"");
     }
@@ -84,8 +107,12 @@ Result<std::unique_ptr<Destination>> MakeDestination(const nlohmann::json& desti
                         fmt::format("unknown action {} for a {} destination", text::Quote(action), type));
         }
     }
+    std::string chosen = action.empty() ? known->actions.front().name : action;
     for (const auto& i : kImplemented) {
-        if (i.type == type) return i.build(destination, ctx);
+        if (i.type != type) continue;
+        auto mapper = MakeMapper(type, chosen, mapping);
+        if (!mapper) return Fail(ErrorCode::INVALID, "unusable mapping: " + mapper.error().message);
+        return i.build(destination, chosen, std::move(*mapper), ctx);
     }
     return Fail(ErrorCode::INVALID,
                 fmt::format("delivery to {} destinations is not implemented yet in this kith (implemented: {})", type,

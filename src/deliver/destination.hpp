@@ -22,6 +22,7 @@
 #include "store/records.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -62,6 +63,22 @@ struct Outcome {
 //! "delivered", "retry", "failed", "filtered".
 std::string_view OutcomeKindName(Outcome::Kind kind);
 
+//! Turns an outbox event's payload into what the destination sends: the activation's mapping over the action's
+//! fields (the payload itself for a free-form action without mapping). An error fails that event for good.
+using Mapper = std::function<Result<nlohmann::json>(const nlohmann::json& payload)>;
+
+//! One request of a "send test event" and the destination's answer, as shown to the user (secrets redacted).
+struct Exchange {
+    nlohmann::json request;  //!< {"method", "url", "headers", "body"} (a file: {"append_to", "line"})
+    nlohmann::json response; //!< {"status", "headers", "body", "error", "elapsed_ms"}
+};
+
+//! What sending one event now did: its outcome and every request made for it.
+struct ProbeResult {
+    Outcome outcome;
+    std::vector<Exchange> exchanges;
+};
+
 //! One activation's destination, built from its settings; used by one thread at a time.
 class Destination {
 public:
@@ -73,6 +90,8 @@ public:
     virtual size_t MaxBatch() const = 0;
     //! Sends events (at most MaxBatch()); returns exactly one outcome per event, in the same order. Never throws.
     virtual std::vector<Outcome> Send(std::span<const store::OutboxEvent> events) = 0;
+    //! Sends one event now and returns what was sent and answered ("send test event"). Never throws.
+    virtual ProbeResult Probe(const store::OutboxEvent& event) = 0;
 };
 
 //! What destinations are built with besides their own settings.
@@ -82,11 +101,14 @@ struct DestinationContext {
     config::DeliverySettings delivery; //!< request timeout and other [delivery] settings
 };
 
-//! Builds the destination of an activation from its `destination` JSON ({"type": "file", "path": ...}) and its
-//! action. Fails (INVALID) when the type is unknown, when kith does not deliver to it yet (the message says so) or
+//! Builds the destination of an activation from its `destination` JSON ({"type": "file", "path": ...}), its
+//! action and its mapping (null: the action's defaults). Fails (INVALID) when the type is unknown, when kith does not deliver to it yet (the message says so) or
 //! when its settings are unusable; the caller leaves the events pending.
 Result<std::unique_ptr<Destination>> MakeDestination(const nlohmann::json& destination, const std::string& action,
-                                                     const DestinationContext& ctx);
+                                                     const nlohmann::json& mapping, const DestinationContext& ctx);
+
+//! The mapper of an action: identity for a free-form action without mapping, else the mapping compiled.
+Result<Mapper> MakeMapper(const std::string& type, const std::string& action, const nlohmann::json& mapping);
 
 //! Whether MakeDestination can build the type (it is in the catalog and kith delivers to it).
 bool IsImplemented(std::string_view type);

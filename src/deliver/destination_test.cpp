@@ -11,37 +11,47 @@ using nlohmann::json;
 
 TEST(MakeDestination, FilePathsResolveAgainstTheConfigFolder) {
     DestinationContext ctx{.base_dir = "/etc/kith", .delivery = {}};
-    auto rel = MakeDestination({{"type", "file"}, {"path", "out/../events.ndjson"}}, "send", ctx);
+    auto rel = MakeDestination({{"type", "file"}, {"path", "out/../events.ndjson"}}, "send", nullptr, ctx);
     ASSERT_TRUE(rel) << rel.error().ToString();
     EXPECT_EQ((*rel)->type(), "file");
     auto* file = dynamic_cast<FileDestination*>(rel->get());
     ASSERT_NE(file, nullptr);
     EXPECT_EQ(file->path(), "/etc/kith/events.ndjson");
-    auto abs = MakeDestination({{"type", "file"}, {"path", "/tmp/e.ndjson"}}, "", ctx);
+    auto abs = MakeDestination({{"type", "file"}, {"path", "/tmp/e.ndjson"}}, "", nullptr, ctx);
     ASSERT_TRUE(abs);
     EXPECT_EQ(dynamic_cast<FileDestination&>(**abs).path(), "/tmp/e.ndjson");
 }
 
 TEST(MakeDestination, ExplainsWhatItCannotBuild) {
     DestinationContext ctx{.base_dir = "/etc/kith", .delivery = {}};
-    auto hook = MakeDestination({{"type", "webhook"}, {"url", "http://127.0.0.1:9/"}}, "send", ctx);
-    ASSERT_FALSE(hook);
-    EXPECT_EQ(hook.error().code, ErrorCode::INVALID);
-    EXPECT_EQ(hook.error().message,
-              "delivery to webhook destinations is not implemented yet in this kith (implemented: file)");
-    auto unknown = MakeDestination({{"type", "carrier-pigeon"}}, "", ctx);
+    auto hook = MakeDestination({{"type", "webhook"}, {"url", "http://127.0.0.1:9/"}}, "send", nullptr, ctx);
+    ASSERT_TRUE(hook) << hook.error().ToString();
+    EXPECT_EQ((*hook)->type(), "webhook");
+    EXPECT_EQ((*hook)->MaxBatch(), 4u); // batch_size 1, 4 requests in flight
+    auto no_url = MakeDestination({{"type", "webhook"}, {"url", "ftp://x"}}, "send", nullptr, ctx);
+    ASSERT_FALSE(no_url);
+    EXPECT_EQ(no_url.error().message, "a webhook destination needs \"url\", an http:// or https:// URL");
+    auto no_key = MakeDestination({{"type", "braze"}, {"endpoint", "https://rest.iad-01.braze.com"}}, "", nullptr, ctx);
+    ASSERT_FALSE(no_key);
+    EXPECT_EQ(no_key.error().message, "a braze destination needs \"api_key\"");
+    auto braze = MakeDestination(
+        {{"type", "braze"}, {"endpoint", "https://rest.iad-01.braze.com"}, {"api_key", "k"}, {"concurrency", 2}}, "",
+        nullptr, ctx);
+    ASSERT_TRUE(braze);
+    EXPECT_EQ((*braze)->MaxBatch(), 150u); // 75 a request, 2 in flight
+    auto unknown = MakeDestination({{"type", "carrier-pigeon"}}, "", nullptr, ctx);
     ASSERT_FALSE(unknown);
     EXPECT_EQ(unknown.error().message,
               "unknown destination type \"carrier-pigeon\" (expected webhook, braze, iterable, segment, file)");
-    auto no_path = MakeDestination({{"type", "file"}, {"path", ""}}, "send", ctx);
+    auto no_path = MakeDestination({{"type", "file"}, {"path", ""}}, "send", nullptr, ctx);
     ASSERT_FALSE(no_path);
     EXPECT_NE(no_path.error().message.find("\"path\""), std::string::npos) << no_path.error().message;
-    auto bad_action = MakeDestination({{"type", "file"}, {"path", "x"}}, "track_event", ctx);
+    auto bad_action = MakeDestination({{"type", "file"}, {"path", "x"}}, "track_event", nullptr, ctx);
     ASSERT_FALSE(bad_action);
     EXPECT_EQ(bad_action.error().message, "unknown action \"track_event\" for a file destination");
-    EXPECT_FALSE(MakeDestination(json::array(), "", ctx));
+    EXPECT_FALSE(MakeDestination(json::array(), "", nullptr, ctx));
     EXPECT_TRUE(IsImplemented("file"));
-    EXPECT_FALSE(IsImplemented("webhook"));
+    EXPECT_TRUE(IsImplemented("webhook"));
     EXPECT_FALSE(IsImplemented("carrier-pigeon"));
 }
 

@@ -142,10 +142,11 @@ Status Drainer::SendGroup(int64_t activation_id, std::span<const store::OutboxEv
     const store::ActivationRecord& a = **activation;
     if (!a.spec.enabled) return Hold(a, "the activation is disabled");
 
-    std::string settings = store::CanonicalJson(a.spec.destination) + " " + a.spec.action;
+    std::string settings =
+        store::CanonicalJson(a.spec.destination) + " " + a.spec.action + " " + store::CanonicalJson(a.spec.mapping);
     CachedDestination& cached = destinations_[activation_id];
     if (!cached.destination || cached.settings != settings) {
-        auto built = MakeDestination(a.spec.destination, a.spec.action, context_);
+        auto built = MakeDestination(a.spec.destination, a.spec.action, a.spec.mapping, context_);
         if (!built) {
             destinations_.erase(activation_id);
             return Hold(a, built.error().message);

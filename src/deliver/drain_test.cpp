@@ -234,8 +234,9 @@ TEST_F(DrainTest, ARetriedEventIsDeliveredOnceThePathWorks) {
     EXPECT_EQ(e.last_error, "");
 }
 
-TEST_F(DrainTest, AnUnimplementedTypeStaysPendingWithAClearError) {
-    int64_t hook = Activation("vip_hook", {{"type", "webhook"}, {"url", "http://127.0.0.1:9/in"}});
+TEST_F(DrainTest, AnUnbuildableDestinationStaysPendingWithAClearError) {
+    // Settings kith apply would refuse, written to the store by hand: the destination cannot be built.
+    int64_t hook = Activation("vip_hook", {{"type", "webhook"}, {"url", "ftp://127.0.0.1/in"}});
     int64_t file = Activation("vip_file", {{"type", "file"}, {"path", "events.ndjson"}});
     Queue(hook, 2, 0);
     Queue(file, 1, 2);
@@ -247,14 +248,13 @@ TEST_F(DrainTest, AnUnimplementedTypeStaysPendingWithAClearError) {
     ASSERT_EQ(r.held.size(), 1u);
     EXPECT_EQ(r.held[0].key, "vip_hook");
     EXPECT_EQ(r.held[0].pending, 2);
-    EXPECT_EQ(r.held[0].error,
-              "delivery to webhook destinations is not implemented yet in this kith (implemented: file)");
+    EXPECT_EQ(r.held[0].error, "a webhook destination needs \"url\", an http:// or https:// URL");
     store::OutboxEvent e = Event("m0");
     EXPECT_EQ(e.status, store::EventStatus::PENDING);
     EXPECT_EQ(e.attempts, 0); // no attempt counted, so the retry window never ends it
     EXPECT_EQ(e.last_error, r.held[0].error + "; its events stay pending");
     EXPECT_EQ(Counts(hook)[store::EventStatus::PENDING], 2);
-    EXPECT_NE(log_.find("activation \"vip_hook\": delivery to webhook destinations is not implemented yet"),
+    EXPECT_NE(log_.find("activation \"vip_hook\": a webhook destination needs \"url\""),
               std::string::npos)
         << log_;
     EXPECT_EQ(Lines("events.ndjson").size(), 1u);
@@ -285,7 +285,7 @@ TEST_F(DrainTest, UntilIdleWithATimeoutReturnsTheTimeout) {
     EXPECT_EQ(Event("m1").status, store::EventStatus::PENDING);
 
     // With a held activation too, the timeout ends it while other events still wait for a retry.
-    int64_t hook = Activation("vip_hook", {{"type", "webhook"}, {"url", "http://127.0.0.1:9/in"}});
+    int64_t hook = Activation("vip_hook", {{"type", "webhook"}, {"url", "ftp://127.0.0.1/in"}});
     Queue(hook, 1, 10);
     DrainReport again = DrainOk(o);
     EXPECT_EQ(again.end, DrainEnd::TIMEOUT);

@@ -81,14 +81,32 @@ bool SyncFolder(const std::string& path) {
 } // namespace
 
 std::vector<Outcome> FileDestination::Send(std::span<const store::OutboxEvent> events) {
-    auto all = [&](Outcome o) { return std::vector<Outcome>(events.size(), o); };
     if (events.empty()) return {};
-
+    // Events whose mapping fails are failed for good; the others are written.
+    std::vector<Outcome> outcomes(events.size(), Outcome::Delivered());
     std::string lines;
-    for (const auto& e : events) {
-        lines += store::CanonicalJson(e.payload);
+    size_t written = 0;
+    for (size_t i = 0; i < events.size(); ++i) {
+        if (!mapper_) {
+            lines += store::CanonicalJson(events[i].payload);
+        } else {
+            auto mapped = mapper_(events[i].payload);
+            if (!mapped) {
+                outcomes[i] = Outcome::Failed("mapping: " + mapped.error().message);
+                continue;
+            }
+            lines += store::CanonicalJson(*mapped);
+        }
         lines += '\n';
+        ++written;
     }
+    if (written == 0) return outcomes;
+    auto all = [&](Outcome o) {
+        for (auto& out : outcomes) {
+            if (out.kind == Outcome::DELIVERED) out = o;
+        }
+        return outcomes;
+    };
 
     Fd fd(::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
     if (fd.get() < 0) return all(Outcome::Retry(OsError("open", path_)));
@@ -118,7 +136,24 @@ std::vector<Outcome> FileDestination::Send(std::span<const store::OutboxEvent> e
     if (!WriteAll(fd.get(), lines)) return undo(OsError("write to", path_));
     if (::fsync(fd.get()) != 0) return undo(OsError("sync", path_));
     if (st.st_size == 0 && !SyncFolder(path_)) return undo(OsError("sync the folder of", path_));
-    return all(Outcome::Delivered());
+    return outcomes;
+}
+
+ProbeResult FileDestination::Probe(const store::OutboxEvent& event) {
+    ProbeResult result;
+    std::vector<Outcome> outcomes = Send(std::span(&event, 1));
+    result.outcome = outcomes.empty() ? Outcome::Retry("no outcome") : outcomes.front();
+    Exchange x;
+    nlohmann::json line = event.payload;
+    if (mapper_) {
+        auto mapped = mapper_(event.payload);
+        line = mapped ? *mapped : nlohmann::json(nullptr);
+    }
+    x.request = {{"append_to", path_}, {"line", line}};
+    x.response = {{"status", 0},
+                  {"error", result.outcome.kind == Outcome::DELIVERED ? "" : result.outcome.Describe()}};
+    result.exchanges.push_back(std::move(x));
+    return result;
 }
 
 } // namespace kith::deliver

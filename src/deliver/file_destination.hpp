@@ -29,16 +29,20 @@ namespace kith::deliver {
 class FileDestination final : public Destination {
 public:
     //! path is used as given (MakeDestination resolves a relative path against the config file's folder).
-    explicit FileDestination(std::string path) : path_(std::move(path)) {}
+    //! mapper turns each payload into the line written (null: the payload itself).
+    explicit FileDestination(std::string path, Mapper mapper = nullptr)
+        : path_(std::move(path)), mapper_(std::move(mapper)) {}
 
     std::string_view type() const override { return "file"; }
     size_t MaxBatch() const override { return 1000; }
     std::vector<Outcome> Send(std::span<const store::OutboxEvent> events) override;
+    ProbeResult Probe(const store::OutboxEvent& event) override;
 
     const std::string& path() const { return path_; }
 
 private:
     std::string path_;
+    Mapper mapper_;
 };
 
 } // namespace kith::deliver

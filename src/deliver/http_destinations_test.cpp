@@ -1,0 +1,256 @@
+#include "deliver/http_destinations.hpp"
+
+#include "support/destination_servers.hpp"
+
+#include <gtest/gtest.h>
+
+namespace kith::deliver {
+namespace {
+
+using nlohmann::json;
+using test::HttpServer;
+
+store::OutboxEvent Event(int i, json overrides = json::object()) {
+    store::OutboxEvent e;
+    e.id = i + 1;
+    e.message_id = "m" + std::to_string(i);
+    e.event_name = "Audience Entered";
+    e.payload = {{"type", "track"},
+                 {"event", "Audience Entered"},
+                 {"messageId", e.message_id},
+                 {"timestamp", "2026-11-28T09:00:00Z"},
+                 {"userId", "u" + std::to_string(i)},
+                 {"properties", {{"audience_key", "vip"}, {"first_name", "Ada"}, {"i", i}}},
+                 {"context", {{"traits", {{"email", "u" + std::to_string(i) + "@example.com"}}}}}};
+    e.payload.merge_patch(overrides);
+    return e;
+}
+
+std::vector<store::OutboxEvent> Events(int n) {
+    std::vector<store::OutboxEvent> out;
+    for (int i = 0; i < n; ++i) out.push_back(Event(i));
+    return out;
+}
+
+std::unique_ptr<Destination> Make(const json& settings, const std::string& action = "",
+                                  const json& mapping = nullptr) {
+    DestinationContext ctx;
+    ctx.delivery.timeout_ms = 2000;
+    auto d = MakeDestination(settings, action, mapping, ctx);
+    EXPECT_TRUE(d) << d.error().ToString();
+    return d ? std::move(*d) : nullptr;
+}
+
+std::vector<Outcome::Kind> Kinds(const std::vector<Outcome>& outcomes) {
+    std::vector<Outcome::Kind> k;
+    for (const auto& o : outcomes) k.push_back(o.kind);
+    return k;
+}
+
+TEST(Webhook, OneRequestPerEventWithTheMethodAndHeaders) {
+    HttpServer hook([](const HttpServer::Request&) { return HttpServer::Reply{}; });
+    auto d = Make({{"type", "webhook"}, {"url", hook.url() + "/in"}, {"method", "PUT"},
+                   {"headers", {{"X-Token", "s3cret"}}}});
+    auto events = Events(3);
+    auto out = d->Send(events);
+    EXPECT_EQ(Kinds(out), std::vector<Outcome::Kind>(3, Outcome::DELIVERED));
+    auto seen = hook.Requests();
+    ASSERT_EQ(seen.size(), 3u);
+    std::vector<json> bodies;
+    for (const auto& r : seen) {
+        EXPECT_EQ(r.method, "PUT");
+        EXPECT_EQ(r.path, "/in");
+        EXPECT_EQ(r.headers.at("x-token"), "s3cret");
+        bodies.push_back(json::parse(r.body));
+    }
+    std::sort(bodies.begin(), bodies.end(), [](const json& a, const json& b) { return a["messageId"] < b["messageId"]; });
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(bodies[i], events[i].payload); // mapping null: the event itself
+}
+
+TEST(Webhook, BatchesAreArraysAndA207GivesOneStatusPerEvent) {
+    HttpServer hook([](const HttpServer::Request& r) {
+        json batch = json::parse(r.body);
+        json results = json::array();
+        for (const auto& e : batch) {
+            int i = e["properties"]["i"];
+            results.push_back(i % 3 == 0 ? json{{"status", 200}}
+                              : i % 3 == 1 ? json{{"status", 429}, {"error", "slow down"}}
+                                           : json{{"status", 400}, {"error", "bad email"}});
+        }
+        return HttpServer::Reply{207, json{{"results", results}}.dump(), {{"Retry-After", "3"}}, 0, false};
+    });
+    auto d = Make({{"type", "webhook"}, {"url", hook.url() + "/batch"}, {"batch_size", 3}, {"concurrency", 2}});
+    EXPECT_EQ(d->MaxBatch(), 6u);
+    auto out = d->Send(Events(6));
+    ASSERT_EQ(hook.RequestCount(), 2u);
+    for (const auto& r : hook.Requests()) EXPECT_EQ(json::parse(r.body).size(), 3u);
+    for (int i = 0; i < 6; ++i) {
+        Outcome::Kind want = i % 3 == 0 ? Outcome::DELIVERED : i % 3 == 1 ? Outcome::RETRY : Outcome::FAILED;
+        EXPECT_EQ(out[i].kind, want) << i;
+    }
+    EXPECT_EQ(out[1].Describe(), "status 429: slow down");
+    EXPECT_EQ(out[1].retry_after_ms, 3000);
+    EXPECT_EQ(out[2].Describe(), "status 400: bad email");
+
+    // A 207 without one status per event is retried as a whole: never counted delivered on a guess.
+    hook.Script({HttpServer::Reply{207, "[{\"status\": 200}]", {}, 0, false}});
+    auto unclear = d->Send(Events(3));
+    EXPECT_EQ(Kinds(unclear), std::vector<Outcome::Kind>(3, Outcome::RETRY));
+}
+
+TEST(Braze, TrackEventSendsTheDefaultMappingInBatchesOf75) {
+    test::BrazeServer braze("braze-key");
+    braze.RejectExternalId("u3");
+    auto d = Make({{"type", "braze"}, {"endpoint", braze.url() + "/"}, {"api_key", "braze-key"}});
+    auto events = Events(80);
+    events[5].payload.erase("userId"); // no identifier at all: failed before sending
+    auto out = d->Send(events);
+    ASSERT_EQ(braze.http().RequestCount(), 2u); // 79 objects: 75 + 4
+    EXPECT_EQ(out[5].kind, Outcome::FAILED);
+    EXPECT_EQ(out[5].error, "Braze needs one of external_id, user_alias, braze_id or email, and the event has none");
+    EXPECT_EQ(out[3].kind, Outcome::FAILED); // a non-fatal error for that object in a 201
+    EXPECT_EQ(out[3].Describe(), "status 201: Braze: Invalid 'external_id'");
+    int delivered = 0;
+    for (const auto& o : out) delivered += o.kind == Outcome::DELIVERED;
+    EXPECT_EQ(delivered, 78);
+    auto got = braze.Events();
+    ASSERT_EQ(got.size(), 78u);
+    std::sort(got.begin(), got.end(), [](const json& a, const json& b) { return a["properties"]["i"] < b["properties"]["i"]; });
+    EXPECT_EQ(got[0], (json{{"external_id", "u0"},
+                            {"name", "Audience Entered"},
+                            {"time", "2026-11-28T09:00:00Z"},
+                            {"properties", {{"audience_key", "vip"}, {"first_name", "Ada"}, {"i", 0}}},
+                            {"_update_existing_only", false}}));
+    for (const auto& r : braze.http().Requests()) EXPECT_EQ(r.path, "/users/track");
+}
+
+TEST(Braze, UpdateUserProfileFlattensCustomAttributesAndAWrongKeyFails) {
+    test::BrazeServer braze("braze-key");
+    auto d = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "braze-key"}}, "update_user_profile");
+    store::OutboxEvent identify = Event(1, {{"type", "identify"}, {"traits", {{"vip", true}, {"first_name", "Ada"}}}});
+    auto out = d->Send(std::vector{identify});
+    ASSERT_EQ(out[0].kind, Outcome::DELIVERED) << out[0].Describe();
+    ASSERT_EQ(braze.Attributes().size(), 1u);
+    EXPECT_EQ(braze.Attributes()[0], (json{{"external_id", "u1"},
+                                           {"email", "u1@example.com"},
+                                           {"vip", true},
+                                           {"first_name", "Ada"},
+                                           {"_update_existing_only", false}}));
+
+    auto wrong = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "nope"}}, "update_user_profile");
+    auto refused = wrong->Send(Events(2));
+    EXPECT_EQ(Kinds(refused), std::vector<Outcome::Kind>(2, Outcome::FAILED));
+    EXPECT_EQ(refused[0].status, 401);
+    EXPECT_NE(refused[0].error.find("Invalid API key"), std::string::npos) << refused[0].error;
+}
+
+TEST(Iterable, BulkCustomEventsWithInvalidEmailsFailedOneByOne) {
+    test::IterableServer iterable("it-key");
+    auto d = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}});
+    auto events = Events(4);
+    events[2].payload["context"]["traits"]["email"] = "not-an-email";
+    auto out = d->Send(events);
+    ASSERT_EQ(iterable.http().RequestCount(), 1u);
+    EXPECT_EQ(iterable.http().Requests()[0].path, "/api/events/trackBulk");
+    EXPECT_EQ(Kinds(out), (std::vector<Outcome::Kind>{Outcome::DELIVERED, Outcome::DELIVERED, Outcome::FAILED,
+                                                      Outcome::DELIVERED}));
+    EXPECT_EQ(out[2].Describe(), "status 200: Iterable: invalid email not-an-email");
+    auto got = iterable.Events();
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[0], (json{{"eventName", "Audience Entered"},
+                            {"email", "u0@example.com"},
+                            {"userId", "u0"},
+                            {"id", "m0"},
+                            {"createdAt", 1795856400},
+                            {"dataFields", {{"audience_key", "vip"}, {"first_name", "Ada"}, {"i", 0}}}}));
+}
+
+TEST(Iterable, SingleEndpointsWhenTheBatchSizeIsOne) {
+    test::IterableServer iterable("it-key");
+    auto track = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}, {"batch_size", 1}});
+    auto events = Events(2);
+    events[1].payload["context"]["traits"]["email"] = "broken";
+    auto out = track->Send(events);
+    EXPECT_EQ(out[0].kind, Outcome::DELIVERED);
+    EXPECT_EQ(out[1].kind, Outcome::FAILED);
+    EXPECT_EQ(out[1].status, 400);
+    EXPECT_NE(out[1].error.find("InvalidEmailAddressError"), std::string::npos);
+    for (const auto& r : iterable.http().Requests()) EXPECT_EQ(r.path, "/api/events/track");
+
+    auto users = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}}, "upsert_user");
+    auto up = users->Send(Events(2));
+    EXPECT_EQ(Kinds(up), std::vector<Outcome::Kind>(2, Outcome::DELIVERED));
+    EXPECT_EQ(iterable.http().Requests().back().path, "/api/users/bulkUpdate");
+    ASSERT_EQ(iterable.Users().size(), 2u);
+    EXPECT_EQ(iterable.Users()[0]["dataFields"]["first_name"], "Ada"); // no traits on a track event: its properties
+    EXPECT_EQ(iterable.Users()[0]["preferUserId"], true);
+}
+
+TEST(Segment, BatchesWithBasicAuthUnder500KB) {
+    test::SegmentServer segment("wk");
+    auto d = Make({{"type", "segment"}, {"endpoint", segment.url()}, {"write_key", "wk"}, {"batch_size", 100}});
+    auto events = Events(30);
+    for (auto& e : events) e.payload["properties"]["blob"] = std::string(30 * 1024, 'x'); // 30 KB each
+    auto out = d->Send(events);
+    EXPECT_EQ(Kinds(out), std::vector<Outcome::Kind>(30, Outcome::DELIVERED));
+    EXPECT_EQ(segment.Events().size(), 30u);
+    ASSERT_GE(segment.http().RequestCount(), 2u); // 900 KB does not fit one request
+    for (const auto& r : segment.http().Requests()) EXPECT_LE(r.body.size(), 500u * 1024);
+    auto wrong = Make({{"type", "segment"}, {"endpoint", segment.url()}, {"write_key", "other"}});
+    auto refused = wrong->Send(Events(1));
+    EXPECT_EQ(refused[0].kind, Outcome::FAILED);
+    EXPECT_EQ(refused[0].status, 401);
+}
+
+TEST(HttpDestination, ServerFailuresAreRetriedAndPermanentOnesFailed) {
+    test::BrazeServer braze("k");
+    auto d = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "k"}});
+    braze.http().Script({HttpServer::Reply{503, "busy", {}, 0, false},
+                         HttpServer::Reply{429, "{}", {{"X-RateLimit-Reset", "4102444800"}}, 0, false},
+                         HttpServer::Reply{400, "{\"message\":\"bad\"}", {}, 0, false},
+                         HttpServer::Reply{500, "", {}, 0, true}});
+    auto a = d->Send(Events(2));
+    EXPECT_EQ(Kinds(a), std::vector<Outcome::Kind>(2, Outcome::RETRY));
+    EXPECT_EQ(a[0].Describe(), "status 503: busy");
+    auto b = d->Send(Events(1));
+    EXPECT_EQ(b[0].kind, Outcome::RETRY);
+    ASSERT_TRUE(b[0].retry_after_ms); // from X-RateLimit-Reset (the year 2100)
+    EXPECT_GT(*b[0].retry_after_ms, int64_t{365} * 24 * 3600 * 1000);
+    auto c = d->Send(Events(1));
+    EXPECT_EQ(c[0].kind, Outcome::FAILED);
+    auto dropped = d->Send(Events(1));
+    EXPECT_EQ(dropped[0].kind, Outcome::RETRY);
+    EXPECT_EQ(dropped[0].status, 0);
+    EXPECT_TRUE(braze.Events().empty());
+}
+
+TEST(HttpDestination, ProbeShowsTheRequestWithSecretsRedactedAndTheAnswer) {
+    test::BrazeServer braze("braze-key");
+    auto d = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "braze-key"}});
+    ProbeResult p = d->Probe(Event(7));
+    EXPECT_EQ(p.outcome.kind, Outcome::DELIVERED);
+    ASSERT_EQ(p.exchanges.size(), 1u);
+    const json& rq = p.exchanges[0].request;
+    EXPECT_EQ(rq["method"], "POST");
+    EXPECT_EQ(rq["url"], braze.url() + "/users/track");
+    EXPECT_EQ(rq["headers"]["Authorization"], "(redacted)");
+    EXPECT_EQ(rq["body"]["events"][0]["external_id"], "u7");
+    EXPECT_EQ(p.exchanges[0].response["status"], 201);
+    EXPECT_EQ(p.exchanges[0].response["body"]["message"], "success");
+    EXPECT_EQ(p.exchanges[0].request.dump().find("braze-key"), std::string::npos);
+}
+
+TEST(EpochSeconds, IsoStringsAndNumbers) {
+    EXPECT_EQ(EpochSeconds("2026-11-28T09:00:00Z"), 1795856400);
+    EXPECT_EQ(EpochSeconds("2026-11-28T09:00:00.123Z"), 1795856400);
+    EXPECT_EQ(EpochSeconds("2026-11-28T10:00:00+01:00"), 1795856400);
+    EXPECT_EQ(EpochSeconds(1795856400), 1795856400);
+    EXPECT_EQ(EpochSeconds(1795856400123), 1795856400);
+    EXPECT_EQ(EpochSeconds("yesterday"), std::nullopt);
+    EXPECT_EQ(EpochSeconds("2026-13-01T00:00:00Z"), std::nullopt);
+    EXPECT_EQ(EpochSeconds(json::object()), std::nullopt);
+    EXPECT_EQ(Base64("wk:"), "d2s6");
+}
+
+} // namespace
+} // namespace kith::deliver
