@@ -3,6 +3,7 @@
 #include "deliver/destination.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <fmt/format.h>
 #include <map>
@@ -30,6 +31,23 @@ struct Held {
     int64_t until = 0; // looked at again from then on
 };
 
+// A token bucket: `rate` events a second, at most one second's worth saved up.
+struct Bucket {
+    double rate = 0;
+    double tokens = 0;
+    int64_t last = 0;
+
+    void Refill(int64_t now) {
+        if (now > last) tokens = std::min(rate, tokens + static_cast<double>(now - last) * rate / 1000.0);
+        last = std::max(last, now);
+    }
+    // Milliseconds until `n` tokens are there (n is at most the rate).
+    int64_t WaitFor(double n) const {
+        double missing = std::min(n, rate) - tokens;
+        return missing <= 0 ? 0 : static_cast<int64_t>(std::ceil(missing * 1000.0 / rate));
+    }
+};
+
 class Drainer {
 public:
     Drainer(store::Store& store, const config::Config& config, const DrainOptions& options)
@@ -37,6 +55,7 @@ public:
         context_.base_dir = config.directory;
         context_.delivery = config.delivery;
         retry_for_ms_ = config.delivery.retry_for_s * 1000;
+        delivery_ = config.delivery;
         clock_ = options.clock ? options.clock : [this] { return store_.Now(); };
         sleep_ = options.sleep ? options.sleep
                                : [](int64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
@@ -47,6 +66,8 @@ public:
 private:
     store::OutboxFilter Filter(int64_t now);
     Status SendGroup(int64_t activation_id, std::span<const store::OutboxEvent> events);
+    Bucket& ActivationBucket(const store::ActivationRecord& a, int64_t now);
+    Bucket& WorkspaceBucket(int64_t workspace, int64_t now);
     Status Hold(const store::ActivationRecord& activation, const std::string& error);
     Status Mark(std::span<const store::OutboxEvent> events, const std::vector<Outcome>& outcomes);
     int64_t Backoff(int64_t attempts);
@@ -65,6 +86,10 @@ private:
     std::mt19937_64 rng_;
     std::map<int64_t, CachedDestination> destinations_;
     std::map<int64_t, Held> held_;
+    std::map<int64_t, int64_t> throttled_; // activation → when its rate limit lets it send again
+    std::map<int64_t, Bucket> activation_buckets_;
+    std::map<int64_t, Bucket> workspace_buckets_;
+    config::DeliverySettings delivery_;
     std::map<int64_t, std::string> held_errors_said_;
     DrainCounts counts_;
     int64_t last_progress_ = 0;
@@ -77,6 +102,15 @@ store::OutboxFilter Drainer::Filter(int64_t now) {
     for (auto it = held_.begin(); it != held_.end();) {
         if (it->second.until <= now) {
             it = held_.erase(it); // look at it again
+        } else {
+            filter.exclude_activations.push_back(it->first);
+            ++it;
+        }
+    }
+    // Activations over their rate limit wait, so that the others are not held up behind them.
+    for (auto it = throttled_.begin(); it != throttled_.end();) {
+        if (it->second <= now) {
+            it = throttled_.erase(it);
         } else {
             filter.exclude_activations.push_back(it->first);
             ++it;
@@ -117,7 +151,7 @@ Result<DrainReport> Drainer::Run() {
 
         auto pending = store_.Transaction([&](store::Tx& tx) { return tx.Pending(filter); });
         if (!pending) return Propagate(pending);
-        if (pending->count == 0 && options_.until_idle) {
+        if (pending->count == 0 && options_.until_idle && throttled_.empty()) {
             if (held_.empty()) return Finish(DrainEnd::IDLE);
             // Only held activations' events are left, unless someone else sent them meanwhile.
             store::OutboxFilter of_run;
@@ -129,6 +163,7 @@ Result<DrainReport> Drainer::Run() {
         int64_t wait = options_.poll_ms;
         if (pending->next_attempt_at) wait = std::min(wait, *pending->next_attempt_at - now);
         for (const auto& [id, h] : held_) wait = std::min(wait, h.until - now);
+        for (const auto& [id, until] : throttled_) wait = std::min(wait, until - now);
         if (deadline) wait = std::min(wait, *deadline - now);
         Progress(now);
         sleep_(std::max<int64_t>(wait, 1));
@@ -156,8 +191,24 @@ Status Drainer::SendGroup(int64_t activation_id, std::span<const store::OutboxEv
     }
     Destination& destination = *cached.destination;
     const size_t chunk = std::max<size_t>(1, destination.MaxBatch());
-    for (size_t at = 0; at < events.size(); at += chunk) {
-        auto part = events.subspan(at, std::min(chunk, events.size() - at));
+    for (size_t at = 0; at < events.size();) {
+        // Rate limits: as many events as both the activation's and its workspace's buckets allow now; the rest
+        // stay due, and the activation waits until there are tokens for a whole chunk again.
+        int64_t now = clock_();
+        Bucket& mine = ActivationBucket(a, now);
+        Bucket& workspace = WorkspaceBucket(a.workspace_id, now);
+        size_t want = std::min(chunk, events.size() - at);
+        size_t allowed = static_cast<size_t>(std::max(0.0, std::floor(std::min(mine.tokens, workspace.tokens))));
+        size_t n = std::min(want, allowed);
+        if (n == 0) {
+            double need = static_cast<double>(want);
+            throttled_[activation_id] = now + std::max<int64_t>(1, std::max(mine.WaitFor(need), workspace.WaitFor(need)));
+            return {};
+        }
+        mine.tokens -= static_cast<double>(n);
+        workspace.tokens -= static_cast<double>(n);
+        auto part = events.subspan(at, n);
+        at += n;
         std::vector<Outcome> outcomes = destination.Send(part);
         if (outcomes.size() != part.size()) {
             std::string error = fmt::format("internal error: the {} destination answered {} outcomes for {} events",
@@ -167,6 +218,28 @@ Status Drainer::SendGroup(int64_t activation_id, std::span<const store::OutboxEv
         if (auto ok = Mark(part, outcomes); !ok) return ok;
     }
     return {};
+}
+
+Bucket& Drainer::ActivationBucket(const store::ActivationRecord& a, int64_t now) {
+    double rate = static_cast<double>(delivery_.activation_rate);
+    auto limit = a.spec.destination.find("rate_limit");
+    if (limit != a.spec.destination.end() && limit->is_number_integer() && limit->get<int64_t>() > 0) {
+        rate = static_cast<double>(limit->get<int64_t>());
+    }
+    auto [it, fresh] = activation_buckets_.try_emplace(a.id);
+    Bucket& b = it->second;
+    if (fresh || b.rate != rate) b = Bucket{rate, rate, now}; // starts full: a second's worth at once
+    b.Refill(now);
+    return b;
+}
+
+Bucket& Drainer::WorkspaceBucket(int64_t workspace, int64_t now) {
+    double rate = static_cast<double>(delivery_.workspace_rate);
+    auto [it, fresh] = workspace_buckets_.try_emplace(workspace);
+    Bucket& b = it->second;
+    if (fresh) b = Bucket{rate, rate, now};
+    b.Refill(now);
+    return b;
 }
 
 Status Drainer::Hold(const store::ActivationRecord& a, const std::string& error) {

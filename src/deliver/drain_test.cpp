@@ -22,6 +22,9 @@ protected:
         fs::remove_all(dir_);
         fs::create_directories(dir_);
         config_ = config::Defaults(dir_.string());
+        // No rate limits unless a test sets them.
+        config_.delivery.activation_rate = 1'000'000;
+        config_.delivery.workspace_rate = 1'000'000;
         store::Store::Options o;
         o.clock = [this] { return now_; };
         auto s = store::Store::Open(config_.state, o);
@@ -292,6 +295,48 @@ TEST_F(DrainTest, UntilIdleWithATimeoutReturnsTheTimeout) {
     EXPECT_EQ(again.pending, 3);
     ASSERT_EQ(again.held.size(), 1u);
     EXPECT_EQ(again.held[0].key, "vip_hook");
+}
+
+TEST_F(DrainTest, RateLimitsPerActivationAndPerWorkspace) {
+    // 10 events a second for this activation (its own setting), the workspace's default for the other.
+    config_.delivery.activation_rate = 1000;
+    config_.delivery.workspace_rate = 1000;
+    int64_t slow = Activation("slow", {{"type", "file"}, {"path", "slow.ndjson"}, {"rate_limit", 10}});
+    int64_t fast = Activation("fast", {{"type", "file"}, {"path", "fast.ndjson"}});
+    Queue(slow, 50, 0);
+    Queue(fast, 500, 50);
+    std::vector<std::pair<int64_t, size_t>> seen; // (time, lines in slow.ndjson) after each sleep
+    size_t fast_at_first_sleep = 0;
+    auto lines = [&](const char* f) { return fs::exists(dir_ / f) ? Lines(f).size() : 0; };
+    on_sleep_ = [&] {
+        if (seen.empty()) fast_at_first_sleep = lines("fast.ndjson");
+        seen.emplace_back(now_, lines("slow.ndjson"));
+    };
+    int64_t start = now_;
+    DrainReport r = DrainOk(Options());
+    EXPECT_EQ(r.end, DrainEnd::IDLE);
+    EXPECT_EQ(r.counts.delivered, 550);
+    EXPECT_EQ(Lines("slow.ndjson").size(), 50u);
+    EXPECT_EQ(Lines("fast.ndjson").size(), 500u);
+    // 10 at once (a second's worth), then 10 a second: 4 more seconds, not less.
+    EXPECT_GE(now_ - start, 4000);
+    EXPECT_LE(now_ - start, 5000);
+    for (const auto& [t, lines] : seen) {
+        EXPECT_LE(lines, static_cast<size_t>(10 + (t - start) / 100)) << "at " << t - start << " ms"; // ≤ 10/s
+    }
+    // The fast activation was not held up behind the slow one: all its events were out before the first wait.
+    ASSERT_FALSE(seen.empty());
+    EXPECT_EQ(fast_at_first_sleep, 500u);
+
+    // The workspace's limit binds both: 300 events at 100 a second take about 2 s more.
+    config_.delivery.workspace_rate = 100;
+    Queue(fast, 300, 1000);
+    int64_t t0 = now_;
+    seen.clear();
+    DrainReport w = DrainOk(Options());
+    EXPECT_EQ(w.counts.delivered, 300);
+    EXPECT_GE(now_ - t0, 2000);
+    EXPECT_LE(now_ - t0, 3000);
 }
 
 TEST_F(DrainTest, OnlyTheRunsEventsWhenAsked) {
