@@ -276,13 +276,14 @@ Status Drainer::Mark(std::span<const store::OutboxEvent> events, const std::vect
     DrainCounts add;
     auto ok = store_.Transaction([&](store::Tx& tx) -> Status {
         add = DrainCounts{};
+        std::vector<int64_t> delivered; // marked with one statement: most outcomes are this one
         for (size_t i = 0; i < events.size(); ++i) {
             const store::OutboxEvent& e = events[i];
             const Outcome& o = outcomes[i];
             Status s;
             switch (o.kind) {
             case Outcome::DELIVERED:
-                s = tx.MarkDelivered(e.id);
+                delivered.push_back(e.id);
                 ++add.delivered;
                 break;
             case Outcome::FILTERED:
@@ -306,7 +307,7 @@ Status Drainer::Mark(std::span<const store::OutboxEvent> events, const std::vect
             }
             if (!s) return s;
         }
-        return {};
+        return tx.MarkDeliveredMany(delivered);
     });
     if (!ok) return ok;
     counts_.delivered += add.delivered;

@@ -664,6 +664,21 @@ Status Tx::MarkDelivered(int64_t event_id) {
     return Touched(db(), ok, fmt::format("event {}", event_id));
 }
 
+Status Tx::MarkDeliveredMany(std::span<const int64_t> event_ids) {
+    if (event_ids.empty()) return {};
+    std::string ids = json(std::vector<int64_t>(event_ids.begin(), event_ids.end())).dump();
+    auto ok = db().Run("UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = '', "
+                       "finished_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+                       Now(), ids);
+    if (!ok) return ok;
+    if (db().Changes() != static_cast<int64_t>(event_ids.size())) {
+        return Fail(ErrorCode::NOT_FOUND,
+                    fmt::format("{} of {} events to mark delivered are not in the outbox", event_ids.size() - db().Changes(),
+                                event_ids.size()));
+    }
+    return {};
+}
+
 Status Tx::MarkRetry(int64_t event_id, int64_t next_attempt_at, const std::string& error) {
     auto ok = db().Run("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
                        "WHERE id = ? AND status = 'pending'",

@@ -111,6 +111,8 @@ public:
     Result<PendingEvents> Pending(const OutboxFilter& filter = {});
     Result<std::optional<OutboxEvent>> GetEvent(const std::string& message_id);
     Status MarkDelivered(int64_t event_id);
+    //! Marks many events delivered with one statement; fails (NOT_FOUND) unless every one of them was touched.
+    Status MarkDeliveredMany(std::span<const int64_t> event_ids);
     //! One more failed attempt, to be retried at next_attempt_at.
     Status MarkRetry(int64_t event_id, int64_t next_attempt_at, const std::string& error);
     //! Failed for good.

@@ -19,6 +19,7 @@ struct HttpServer::Impl {
     Handler handler;
     std::deque<Reply> script;
     std::vector<Request> requests;
+    bool recording = true;
 };
 
 HttpServer::HttpServer(Handler handler) : impl_(std::make_unique<Impl>()) {
@@ -35,7 +36,6 @@ HttpServer::HttpServer(Handler handler) : impl_(std::make_unique<Impl>()) {
         }
         r.body = in.body;
         Reply reply;
-        size_t index = 0;
         {
             std::lock_guard lock(impl->mu);
             if (!impl->script.empty()) {
@@ -52,10 +52,8 @@ HttpServer::HttpServer(Handler handler) : impl_(std::make_unique<Impl>()) {
                 impl->mu.lock();
             }
             r.status = reply.drop ? 0 : reply.status;
-            impl->requests.push_back(r);
-            index = impl->requests.size();
+            if (impl->recording) impl->requests.push_back(std::move(r));
         }
-        (void)index;
         if (reply.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(reply.delay_ms));
         out.status = reply.status;
         for (const auto& [k, v] : reply.headers) out.set_header(k, v);
@@ -76,6 +74,9 @@ HttpServer::HttpServer(Handler handler) : impl_(std::make_unique<Impl>()) {
         if (m == "DELETE") impl_->server.Delete(".*", serve);
     }
     impl_->server.set_payload_max_length(256 * 1024 * 1024);
+    // One thread per kept-alive connection: with httplib's default of 8, a 9th connection waits for one to close.
+    impl_->server.new_task_queue = [] { return new httplib::ThreadPool(64); };
+    impl_->server.set_tcp_nodelay(true); // no Nagle delay between the answer's headers and body
     port_ = impl_->server.bind_to_any_port("127.0.0.1");
     if (port_ <= 0) throw std::runtime_error("cannot listen on 127.0.0.1");
     impl_->thread = std::thread([impl] { impl->server.listen_after_bind(); });
@@ -94,6 +95,11 @@ std::string HttpServer::url() const {
 void HttpServer::Script(std::vector<Reply> replies) {
     std::lock_guard lock(impl_->mu);
     for (auto& r : replies) impl_->script.push_back(std::move(r));
+}
+
+void HttpServer::SetRecording(bool on) {
+    std::lock_guard lock(impl_->mu);
+    impl_->recording = on;
 }
 
 void HttpServer::SetHandler(Handler handler) {

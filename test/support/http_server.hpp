@@ -54,6 +54,8 @@ public:
     //! Replies used, in order, for the next requests instead of the handler's.
     void Script(std::vector<Reply> replies);
     void SetHandler(Handler handler);
+    //! Whether requests are kept for Requests() (on by default; benchmarks turn it off to keep memory flat).
+    void SetRecording(bool on);
     //! Every request received so far, in arrival order.
     std::vector<Request> Requests() const;
     size_t RequestCount() const;
