@@ -1,4 +1,5 @@
 #include "deliver/http_destinations.hpp"
+#include "deliver/test_event.hpp"
 
 #include "support/destination_servers.hpp"
 
@@ -238,6 +239,34 @@ TEST(HttpDestination, ProbeShowsTheRequestWithSecretsRedactedAndTheAnswer) {
     EXPECT_EQ(p.exchanges[0].response["status"], 201);
     EXPECT_EQ(p.exchanges[0].response["body"]["message"], "success");
     EXPECT_EQ(p.exchanges[0].request.dump().find("braze-key"), std::string::npos);
+}
+
+TEST(SendTestEvent, SendsOneEventNowWithATestMessageId) {
+    test::IterableServer iterable("it-key");
+    store::ActivationRecord a;
+    a.id = 3;
+    a.spec.key = "vip_iterable";
+    a.spec.destination = {{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}};
+    a.spec.action = "custom_event";
+    DestinationContext ctx;
+    auto r = SendTestEvent(a, Event(4).payload, ctx);
+    ASSERT_TRUE(r) << r.error().ToString();
+    EXPECT_EQ(r->outcome.kind, Outcome::DELIVERED);
+    ASSERT_EQ(iterable.Events().size(), 1u);
+    EXPECT_EQ(iterable.Events()[0]["id"], "test-m4"); // not the real event's id: Iterable would drop that one later
+    ASSERT_EQ(r->exchanges.size(), 1u);
+    EXPECT_EQ(r->exchanges[0].request["headers"]["Api-Key"], "(redacted)");
+    EXPECT_EQ(r->exchanges[0].response["body"]["successCount"], 1);
+
+    // A refusal is a result to show, not an error.
+    a.spec.destination["api_key"] = "wrong";
+    auto refused = SendTestEvent(a, Event(5).payload, ctx);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->outcome.kind, Outcome::FAILED);
+    EXPECT_EQ(refused->exchanges[0].response["status"], 401);
+    EXPECT_EQ(refused->exchanges[0].response["body"]["code"], "BadApiKey");
+    a.spec.destination = {{"type", "iterable"}};
+    EXPECT_FALSE(SendTestEvent(a, Event(6).payload, ctx));
 }
 
 TEST(EpochSeconds, IsoStringsAndNumbers) {
