@@ -1,4 +1,5 @@
 #include "deliver/drain.hpp"
+#include "support/http_server.hpp"
 
 #include "common/text.hpp"
 
@@ -337,6 +338,64 @@ TEST_F(DrainTest, RateLimitsPerActivationAndPerWorkspace) {
     EXPECT_EQ(w.counts.delivered, 300);
     EXPECT_GE(now_ - t0, 2000);
     EXPECT_LE(now_ - t0, 3000);
+}
+
+TEST_F(DrainTest, AWebhookThatFailsInEveryWayGetsEachEventOnceOrAClearFailure) {
+    // One event per kind of failure, each told to the local webhook by its messageId: the first attempt fails as
+    // the table says, later ones succeed, except for the permanent failures and the endless 503.
+    config_.delivery.timeout_ms = 300;
+    config_.delivery.retry_for_s = 600;
+    std::mutex mu;
+    std::map<std::string, int> attempts;
+    std::map<std::string, int> accepted;
+    test::HttpServer hook([&](const test::HttpServer::Request& r) {
+        json e = json::parse(r.body);
+        std::string id = e["messageId"];
+        int n;
+        {
+            std::lock_guard lock(mu);
+            n = ++attempts[id];
+        }
+        using Reply = test::HttpServer::Reply;
+        Reply ok{200, "{}", {}, 0, false};
+        Reply reply = ok;
+        if (id == "m1" && n == 1) reply = Reply{500, "{\"error\":\"oops\"}", {}, 0, false};
+        if (id == "m2" && n == 1) reply = Reply{429, "{}", {{"Retry-After", "120"}}, 0, false};
+        if (id == "m3" && n == 1) reply = Reply{200, "{}", {}, 1000, false}; // past the 300 ms timeout
+        if (id == "m4" && n == 1) reply = Reply{200, "{}", {}, 0, true};     // connection closed mid-answer
+        if (id == "m5") reply = Reply{400, "{\"error\":\"bad payload\"}", {}, 0, false};
+        if (id == "m6") reply = Reply{401, "{\"error\":\"bad token\"}", {}, 0, false};
+        if (id == "m7") reply = Reply{503, "busy", {}, 0, false};
+        if (reply.status == 200 && !reply.drop && reply.delay_ms == 0) {
+            std::lock_guard lock(mu);
+            ++accepted[id];
+        }
+        return reply;
+    });
+    int64_t a = Activation("hook", {{"type", "webhook"}, {"url", hook.url() + "/in"}, {"concurrency", 1}});
+    Queue(a, 8);
+    DrainReport r = DrainOk(Options());
+    EXPECT_EQ(r.end, DrainEnd::IDLE);
+    EXPECT_EQ(r.counts.delivered, 5);
+    EXPECT_EQ(r.counts.failed, 3);
+    EXPECT_EQ(r.pending, 0);
+    std::lock_guard lock(mu);
+    EXPECT_EQ(accepted, (std::map<std::string, int>{{"m0", 1}, {"m1", 1}, {"m2", 1}, {"m3", 1}, {"m4", 1}}));
+    for (const char* id : {"m1", "m2", "m3", "m4"}) EXPECT_EQ(attempts[id], 2) << id;
+    EXPECT_EQ(attempts["m0"], 1);
+    EXPECT_EQ(attempts["m5"], 1); // 4xx: not retried
+    EXPECT_EQ(attempts["m6"], 1);
+    EXPECT_GE(attempts["m7"], 4); // retried with backoff until the window closed
+    EXPECT_GE(slept_ms_, 120'000); // the Retry-After was honoured
+    for (const char* id : {"m0", "m1", "m2", "m3", "m4"}) EXPECT_EQ(Event(id).status, store::EventStatus::DELIVERED) << id;
+    EXPECT_EQ(Event("m1").attempts, 2);
+    EXPECT_EQ(Event("m5").status, store::EventStatus::FAILED);
+    EXPECT_EQ(Event("m5").last_error, "status 400: {\"error\":\"bad payload\"}");
+    EXPECT_EQ(Event("m6").last_error, "status 401: {\"error\":\"bad token\"}");
+    EXPECT_EQ(Event("m7").status, store::EventStatus::FAILED);
+    EXPECT_EQ(Event("m7").last_error, "gave up after retrying for 600 s: status 503: busy");
+    // m3's server answered after the timeout: the event was sent twice, and that is the at-least-once promise.
+    EXPECT_EQ(Event("m3").status, store::EventStatus::DELIVERED);
 }
 
 TEST_F(DrainTest, OnlyTheRunsEventsWhenAsked) {
