@@ -383,16 +383,14 @@ std::expected<Report, Failure> ApplyDirectory(const std::string& dir, Context& c
                 spec.enrichment = en;
             }
         }
-        if (v.contains("mapping")) {
-            if (!v["mapping"].is_null() && !v["mapping"].is_object()) {
-                c.Err("/mapping", "\"mapping\" must be an object or null, found " + JsonTypeName(v["mapping"]));
-            }
-            spec.mapping = v["mapping"];
-        }
         spec.backfill = c.Bool(v, "backfill", "", true).value_or(true);
         spec.enabled = c.Bool(v, "enabled", "", true).value_or(true);
-        if (auto action = CheckDestination(v, c)) spec.action = *action;
+        auto action = CheckDestination(v, c);
+        if (action) spec.action = *action;
         if (v.contains("destination")) spec.destination = v["destination"];
+        // The mapping, against the action's fields once the action is known.
+        if (v.contains("mapping")) spec.mapping = v["mapping"];
+        CheckMapping(v, action, c);
         activations.push_back(std::move(spec));
         activation_files.push_back(d.file);
     }

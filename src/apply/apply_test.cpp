@@ -250,6 +250,76 @@ TEST_F(ApplyTest, ActivationRules) {
     has("bad_action.json", "/entity: \"entity\" applies only to entity_enters and entity_exits triggers");
 }
 
+TEST_F(ApplyTest, MappingsAndFiltersAreCheckedWithPointersIntoTheFile) {
+    WriteValid();
+    Write("braze_bad.json", R"({"kind": "activation", "key": "braze_bad", "audience": "pro", "trigger": "profile_enters",
+        "destination": {"type": "braze", "endpoint": "https://rest.iad-01.braze.com", "api_key": "k",
+                        "filter": {"drop": {"field": "properties.plan", "operator": "==", "value": "free"}}},
+        "action": "track_event",
+        "mapping": {"colour": "blue", "name": {"@path": 5},
+                    "properties": {"plan": {"@if": {"exists": {"@path": "$.properties.plan"}}}},
+                    "_update_existing_only": "no"}})");
+    Write("hook_bad.yaml", R"(kind: activation
+key: hook_bad
+audience: pro
+trigger: profile_exits
+destination:
+  type: webhook
+  url: http://127.0.0.1:9999/in
+  filter: {keep: {and: []}, when: always}
+mapping: [userId]
+)");
+    Write("file_bad.yaml", R"(kind: activation
+key: file_bad
+audience: pro
+trigger: profile_exits
+destination: {type: file, path: out.ndjson, filter: "plan = free"}
+mapping:
+  user: {"@path": "$.userId"}
+  name: {"@template": "Hi {{traits.first_name}}", "@case": {operator: upper}}
+)");
+    auto r = Apply();
+    ASSERT_FALSE(r);
+    ASSERT_FALSE(r.error().fatal) << r.error().fatal->ToString();
+    const std::string braze = File("braze_bad.json") + ":";
+    const std::string hook = File("hook_bad.yaml") + ":";
+    const std::string file = File("file_bad.yaml") + ":";
+    EXPECT_EQ(Problems(r.error()),
+              braze + "/destination/filter/drop/operator: unknown operator \"==\" (expected =, !=, <, <=, >, >=, "
+                      "contains, not_contains, starts_with, ends_with, in, not_in, exists, not_exists)\n" +
+              braze + "/mapping/colour: unknown field \"colour\" of action track_event (fields: name, time, external_id, "
+                      "user_alias, braze_id, email, properties, _update_existing_only)\n" +
+              braze + "/mapping/name/@path: @path must be a string or a directive, found an integer\n" +
+              braze + "/mapping/properties/plan/@if: @if needs \"then\" or \"else\"\n" +
+              braze + "/mapping/_update_existing_only: field \"_update_existing_only\" must be true or false, found the "
+                      "string \"no\"\n" +
+              file + "/destination/filter: \"filter\" must be an object, found a string\n" +
+              file + "/mapping/name: a directive has exactly one @ key, found 2: \"@case\", \"@template\"\n" +
+              hook + "/destination/filter/when: unknown key \"when\" in a filter (allowed: keep, drop)\n" +
+              hook + "/destination/filter/keep/and: \"and\" must be a non-empty array of conditions, found an empty "
+                     "array\n" +
+              hook + "/mapping: \"mapping\" must be an object or null, found an array\n");
+    EXPECT_TRUE(store_->ListActivations(1)->empty());
+
+    // Fixed, they are applied, mapping and filter as written.
+    Write("braze_bad.json", R"({"kind": "activation", "key": "braze_bad", "audience": "pro", "trigger": "profile_enters",
+        "destination": {"type": "braze", "endpoint": "https://rest.iad-01.braze.com", "api_key": "k",
+                        "filter": {"drop": {"field": "properties.plan", "operator": "=", "value": "free"}}},
+        "action": "track_event",
+        "mapping": {"name": {"@template": "{{properties.audience_key}} entered"},
+                    "properties": {"plan": {"@if": {"exists": {"@path": "$.properties.plan"}, "then": {"@path": "$.properties.plan"}}}},
+                    "_update_existing_only": true}})");
+    fs::remove(File("hook_bad.yaml"));
+    fs::remove(File("file_bad.yaml"));
+    auto fixed = Apply();
+    ASSERT_TRUE(fixed) << Problems(fixed.error());
+    auto acts = store_->ListActivations(1);
+    ASSERT_EQ(acts->size(), 2u);
+    const auto& a = (*acts)[0].spec.key == "braze_bad" ? (*acts)[0].spec : (*acts)[1].spec;
+    EXPECT_EQ(a.mapping["_update_existing_only"], true);
+    EXPECT_EQ(a.destination["filter"]["drop"]["operator"], "=");
+}
+
 TEST_F(ApplyTest, ActivationsMayNameAudiencesAlreadyInTheStore) {
     WriteValid();
     ASSERT_TRUE(Apply());

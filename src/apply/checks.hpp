@@ -38,7 +38,12 @@ private:
 //! "a string", "an array", "an integer", ... for messages: the words of kith apply's files (JSON or YAML).
 inline std::string JsonTypeName(const nlohmann::json& v) { return kith::JsonTypeName(v, JsonWords::ARRAY); }
 
-//! Checks an activation's destination and action; returns the action (the type's default when absent).
+//! Checks an activation's destination, its filter and its action; returns the action (the type's default when
+//! absent).
 std::optional<std::string> CheckDestination(const nlohmann::json& activation, Checker& c);
+
+//! Checks an activation's mapping (absent or null: the action's defaults) against its action, when CheckDestination
+//! found one.
+void CheckMapping(const nlohmann::json& activation, const std::optional<std::string>& action, Checker& c);
 
 } // namespace kith::apply

@@ -3,6 +3,8 @@
 
 #include "common/text.hpp"
 #include "deliver/catalog.hpp"
+#include "deliver/filter.hpp"
+#include "deliver/mapping.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -83,6 +85,10 @@ std::optional<std::string> CheckDestination(const json& activation, Checker& c) 
     c.Object(dest, "/destination", allowed, "a " + *type + " destination");
     for (const auto& s : t->settings) CheckSetting(dest, s, c);
     for (const auto& s : deliver::CommonSettings()) CheckSetting(dest, s, c);
+    // The filter's own grammar (CheckSetting has reported a filter that is not an object).
+    if (dest.contains("filter") && dest["filter"].is_object()) {
+        for (const auto& e : deliver::ValidateFilter(dest["filter"])) c.Err("/destination/filter" + e.pointer, e.message);
+    }
 
     if (!activation.contains("action")) return t->actions.front().name;
     auto action = c.String(activation, "action", "", true);
@@ -95,6 +101,22 @@ std::optional<std::string> CheckDestination(const json& activation, Checker& c) 
         return std::nullopt;
     }
     return action;
+}
+
+void CheckMapping(const json& activation, const std::optional<std::string>& action, Checker& c) {
+    const json none;
+    const json& mapping = activation.contains("mapping") ? activation["mapping"] : none;
+    if (!mapping.is_null() && !mapping.is_object()) {
+        c.Err("/mapping", "\"mapping\" must be an object or null, found " + JsonTypeName(mapping));
+        return;
+    }
+    if (!action) return; // the destination or the action is wrong: reported by CheckDestination
+    const deliver::DestinationType* type = deliver::FindDestinationType(activation["destination"]["type"].get<std::string>());
+    const deliver::Action* a = type ? deliver::FindAction(*type, *action) : nullptr;
+    if (!a) return;
+    // Without a mapping, a problem (a required field without a default) is the activation's.
+    std::string prefix = activation.contains("mapping") ? "/mapping" : "";
+    for (const auto& e : deliver::ValidateActionMapping(*a, mapping)) c.Err(prefix + e.pointer, e.message);
 }
 
 } // namespace kith::apply
