@@ -1,6 +1,7 @@
 #include "deliver/drain.hpp"
 
 #include "deliver/destination.hpp"
+#include "deliver/filter.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -23,6 +24,7 @@ template <class T> std::unexpected<Error> Propagate(const Result<T>& r) {
 struct CachedDestination {
     std::string settings; // canonical destination JSON + action it was built from
     std::unique_ptr<Destination> destination;
+    std::optional<DestinationFilter> filter; // the destination's "filter" setting, when it has one
 };
 
 struct Held {
@@ -65,7 +67,7 @@ public:
 
 private:
     store::OutboxFilter Filter(int64_t now);
-    Status SendGroup(int64_t activation_id, std::span<const store::OutboxEvent> events);
+    Status SendGroup(int64_t activation_id, std::vector<store::OutboxEvent>& group);
     Bucket& ActivationBucket(const store::ActivationRecord& a, int64_t now);
     Bucket& WorkspaceBucket(int64_t workspace, int64_t now);
     Status Hold(const store::ActivationRecord& activation, const std::string& error);
@@ -170,7 +172,7 @@ Result<DrainReport> Drainer::Run() {
     }
 }
 
-Status Drainer::SendGroup(int64_t activation_id, std::span<const store::OutboxEvent> events) {
+Status Drainer::SendGroup(int64_t activation_id, std::vector<store::OutboxEvent>& group) {
     auto activation = store_.Transaction([&](store::Tx& tx) { return tx.GetActivationById(activation_id); });
     if (!activation) return std::unexpected(activation.error());
     if (!*activation) return {}; // deleted meanwhile: its events went with it
@@ -186,10 +188,34 @@ Status Drainer::SendGroup(int64_t activation_id, std::span<const store::OutboxEv
             destinations_.erase(activation_id);
             return Hold(a, built.error().message);
         }
+        std::optional<DestinationFilter> filter;
+        if (auto f = a.spec.destination.find("filter"); f != a.spec.destination.end() && !f->is_null()) {
+            auto compiled = DestinationFilter::Compile(*f);
+            if (!compiled) {
+                destinations_.erase(activation_id);
+                return Hold(a, "unusable destination filter: " + compiled.error().message);
+            }
+            filter = std::move(*compiled);
+        }
         cached.settings = settings;
         cached.destination = std::move(*built);
+        cached.filter = std::move(filter);
     }
     Destination& destination = *cached.destination;
+    std::span<const store::OutboxEvent> events(group);
+    if (cached.filter) {
+        // Events the destination filter drops are filtered at destination, without a request or a rate token.
+        const DestinationFilter& filter = *cached.filter;
+        auto kept_end = std::stable_partition(group.begin(), group.end(),
+                                              [&](const store::OutboxEvent& e) { return filter.Keeps(e.payload); });
+        size_t kept = static_cast<size_t>(kept_end - group.begin());
+        if (kept < group.size()) {
+            std::span<const store::OutboxEvent> dropped = std::span<const store::OutboxEvent>(group).subspan(kept);
+            std::vector<Outcome> outcomes(dropped.size(), Outcome::Filtered(filter.Describe()));
+            if (auto ok = Mark(dropped, outcomes); !ok) return ok;
+        }
+        events = std::span<const store::OutboxEvent>(group).first(kept);
+    }
     const size_t chunk = std::max<size_t>(1, destination.MaxBatch());
     for (size_t at = 0; at < events.size();) {
         // Rate limits: as many events as both the activation's and its workspace's buckets allow now; the rest

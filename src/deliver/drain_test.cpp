@@ -398,6 +398,35 @@ TEST_F(DrainTest, AWebhookThatFailsInEveryWayGetsEachEventOnceOrAClearFailure) {
     EXPECT_EQ(Event("m3").status, store::EventStatus::DELIVERED);
 }
 
+TEST_F(DrainTest, ADestinationFilterDropsEventsAsFilteredAtDestination) {
+    int64_t a = Activation("vip_file", {{"type", "file"},
+                                        {"path", "events.ndjson"},
+                                        {"filter", {{"drop", {{"field", "userId"}, {"operator", "in"},
+                                                              {"value", {"u1", "u3"}}}}}}});
+    Queue(a, 5);
+    DrainReport r = DrainOk(Options());
+    EXPECT_EQ(r.end, DrainEnd::IDLE);
+    EXPECT_EQ(r.counts.delivered, 3);
+    EXPECT_EQ(r.counts.filtered, 2);
+    auto lines = Lines("events.ndjson");
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(lines[0]["userId"], "u0");
+    EXPECT_EQ(lines[1]["userId"], "u2"); // the kept events keep their order
+    EXPECT_EQ(lines[2]["userId"], "u4");
+    store::OutboxEvent dropped = Event("m1");
+    EXPECT_EQ(dropped.status, store::EventStatus::FILTERED);
+    EXPECT_EQ(dropped.filter_stage, "destination");
+    EXPECT_EQ(dropped.last_error.rfind("destination filter: drop when userId", 0), 0u) << dropped.last_error;
+
+    // A filter kith apply would refuse holds the activation with the reason, rather than guessing.
+    int64_t bad = Activation("bad_filter", {{"type", "file"}, {"path", "x.ndjson"}, {"filter", {{"sometimes", true}}}});
+    Queue(bad, 1, 10);
+    DrainReport held = DrainOk(Options());
+    EXPECT_EQ(held.end, DrainEnd::HELD);
+    ASSERT_EQ(held.held.size(), 1u);
+    EXPECT_EQ(held.held[0].error.rfind("unusable destination filter: ", 0), 0u) << held.held[0].error;
+}
+
 TEST_F(DrainTest, OnlyTheRunsEventsWhenAsked) {
     int64_t file = Activation("vip_file", {{"type", "file"}, {"path", "events.ndjson"}});
     int64_t first = Queue(file, 2, 0);
