@@ -216,16 +216,17 @@ Status Drainer::Mark(std::span<const store::OutboxEvent> events, const std::vect
                 ++add.filtered;
                 break;
             case Outcome::FAILED:
-                s = tx.MarkFailed(e.id, o.Describe());
+                s = tx.MarkFailed(e.id, o.Describe(), o.status);
                 ++add.failed;
                 break;
             case Outcome::RETRY:
                 if (auto at = NextAttempt(e, o.retry_after_ms, now, retry_for_ms_, delay(e.attempts))) {
-                    s = tx.MarkRetry(e.id, *at, o.Describe());
+                    s = tx.MarkRetry(e.id, *at, o.Describe(), o.status);
                     ++add.retried;
                 } else {
                     s = tx.MarkFailed(
-                        e.id, fmt::format("gave up after retrying for {} s: {}", retry_for_ms_ / 1000, o.Describe()));
+                        e.id, fmt::format("gave up after retrying for {} s: {}", retry_for_ms_ / 1000, o.Describe()),
+                        o.status);
                     ++add.failed;
                 }
                 break;
