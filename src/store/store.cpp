@@ -756,13 +756,20 @@ Result<std::map<EventStatus, int64_t>> Tx::CountEvents(int64_t activation_id) {
 
 Result<std::vector<OverviewRow>> Tx::DeliveryOverview(const OverviewFilter& f) {
     if (f.bucket_ms < 0) return Fail(ErrorCode::USAGE, fmt::format("a bucket of {} ms: it must be positive", f.bucket_ms));
-    // One pass over the covering index: every column read is in outbox_overview, so no payload is read.
+    // Two levels of one statement. The inner GROUP BY follows outbox_overview's order (activations by key through
+    // their (workspace_id, key) index, then the index's own columns), so SQLite streams it without sorting and reads
+    // no table row; it leaves one count per queueing time and state, far fewer rows than events (a run's page of
+    // events shares one created_at). The outer GROUP BY sums those into the steps per activation, event name and
+    // bucket. Counting the steps per event in a single sorted GROUP BY is about three times slower on 1M events.
     std::string sql = fmt::format(
-        "SELECT o.activation_id, a.key, o.event_name, "
-        "CASE WHEN ?6 > 0 THEN (o.created_at / ?6) * ?6 ELSE 0 END AS bucket, count(*), "
-        "sum({}), sum({}), sum({}), sum({}), sum({}), sum({}) "
-        "FROM outbox o JOIN activations a ON a.id = o.activation_id WHERE {} "
-        "GROUP BY o.activation_id, o.event_name, bucket ORDER BY a.key, o.event_name, bucket",
+        "SELECT activation_id, key, event_name, CASE WHEN ?6 > 0 THEN (created_at / ?6) * ?6 ELSE 0 END AS bucket, "
+        "sum(n), sum(CASE WHEN {} THEN n ELSE 0 END), sum(CASE WHEN {} THEN n ELSE 0 END), "
+        "sum(CASE WHEN {} THEN n ELSE 0 END), sum(CASE WHEN {} THEN n ELSE 0 END), sum(CASE WHEN {} THEN n ELSE 0 END), "
+        "sum(CASE WHEN {} THEN n ELSE 0 END) "
+        "FROM (SELECT o.activation_id, a.key, o.created_at, o.event_name, o.status, o.filter_stage, o.attempts, "
+        "count(*) AS n FROM outbox o JOIN activations a ON a.id = o.activation_id WHERE {} "
+        "GROUP BY a.key, o.created_at, o.event_name, o.status, o.filter_stage, o.attempts) AS o "
+        "GROUP BY activation_id, event_name, bucket ORDER BY key, event_name, bucket",
         kFilteredAtSource, kFilteredAtDestination, kQueued, kPendingRetry, kFailed, kDelivered, kOverviewWhere);
     return All<OverviewRow>(
         db(), sql,
