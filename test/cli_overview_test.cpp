@@ -226,7 +226,8 @@ TEST_F(CliOverview, ListsAStepsEventsWithTheirReasonPageByPage) {
     EXPECT_TRUE(Json(Overview("--json --list failed"))["events"].empty());
     Outcome tsv = Overview("--list from_audience --activation pro_missing --limit 2");
     ASSERT_EQ(tsv.code, 0) << tsv.err;
-    EXPECT_EQ(tsv.out.substr(0, tsv.out.find('\n')), "id\tmessage_id\tactivation\tevent\tqueued_at\tattempts\tstatus_code\treason");
+    EXPECT_EQ(tsv.out.substr(0, tsv.out.find('\n')),
+              "id\tmessage_id\tactivation\tevent\tqueued_at\tattempts\tstatus_code\treason");
     EXPECT_EQ(std::count(tsv.out.begin(), tsv.out.end(), '\n'), 3);
     EXPECT_NE(tsv.out.find("\tpro_missing\tAudience Entered\t"), std::string::npos) << tsv.out;
     EXPECT_NE(tsv.err.find("more events follow: --after "), std::string::npos) << tsv.err;

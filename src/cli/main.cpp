@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
     overview->add_option("--config", overview_args.config, "Config file (TOML)")->required();
     overview->add_option("--activation", overview_args.activation, "Only this activation (its key)");
     overview->add_option("--event", overview_args.event, "Only this event name (\"\" for identify events)");
-    overview->add_option("--from", overview_args.from, "Events queued at or after this time, ISO 8601 (UTC when no offset)");
+    overview->add_option("--from", overview_args.from,
+                         "Events queued at or after this time, ISO 8601 (UTC when no offset)");
     overview->add_option("--to", overview_args.to, "Events queued before this time, ISO 8601 (UTC when no offset)");
     overview->add_option("--bucket", overview_args.bucket, "Rows per bucket of queueing time: 15m, 1h, 1d, ... or none "
                                                            "(default 1h)");

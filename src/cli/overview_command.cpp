@@ -52,7 +52,8 @@ void PrintTable(const std::vector<std::string>& header, const std::vector<std::v
         std::string out;
         for (size_t c = 0; c < cells.size(); ++c) {
             if (c > 0) out += "  ";
-            out += c < text_columns ? fmt::format("{:<{}}", cells[c], width[c]) : fmt::format("{:>{}}", cells[c], width[c]);
+            out += c < text_columns ? fmt::format("{:<{}}", cells[c], width[c])
+                                    : fmt::format("{:>{}}", cells[c], width[c]);
         }
         while (!out.empty() && out.back() == ' ') out.pop_back();
         fmt::print("{}\n", out);

@@ -262,7 +262,8 @@ BuiltEvent BuildEvent(const ActivationPlan& plan, const graph::DataGraph& graph,
             if (row) {
                 for (const auto& c : plan.entity_columns) {
                     auto it = row->columns.find(c);
-                    props[EntityProperty(change.relationship, c)] = it == row->columns.end() ? json(nullptr) : it->second;
+                    props[EntityProperty(change.relationship, c)] =
+                        it == row->columns.end() ? json(nullptr) : it->second;
                 }
                 for (const auto& [child, columns] : plan.children) {
                     const graph::Relationship* cr = graph.FindRelationship(child);

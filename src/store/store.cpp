@@ -755,7 +755,9 @@ Result<std::map<EventStatus, int64_t>> Tx::CountEvents(int64_t activation_id) {
 }
 
 Result<std::vector<OverviewRow>> Tx::DeliveryOverview(const OverviewFilter& f) {
-    if (f.bucket_ms < 0) return Fail(ErrorCode::USAGE, fmt::format("a bucket of {} ms: it must be positive", f.bucket_ms));
+    if (f.bucket_ms < 0) {
+        return Fail(ErrorCode::USAGE, fmt::format("a bucket of {} ms: it must be positive", f.bucket_ms));
+    }
     // Two levels of one statement. The inner GROUP BY follows outbox_overview's order (activations by key through
     // their (workspace_id, key) index, then the index's own columns), so SQLite streams it without sorting and reads
     // no table row; it leaves one count per queueing time and state, far fewer rows than events (a run's page of
@@ -764,8 +766,8 @@ Result<std::vector<OverviewRow>> Tx::DeliveryOverview(const OverviewFilter& f) {
     std::string sql = fmt::format(
         "SELECT activation_id, key, event_name, CASE WHEN ?6 > 0 THEN (created_at / ?6) * ?6 ELSE 0 END AS bucket, "
         "sum(n), sum(CASE WHEN {} THEN n ELSE 0 END), sum(CASE WHEN {} THEN n ELSE 0 END), "
-        "sum(CASE WHEN {} THEN n ELSE 0 END), sum(CASE WHEN {} THEN n ELSE 0 END), sum(CASE WHEN {} THEN n ELSE 0 END), "
-        "sum(CASE WHEN {} THEN n ELSE 0 END) "
+        "sum(CASE WHEN {} THEN n ELSE 0 END), sum(CASE WHEN {} THEN n ELSE 0 END), "
+        "sum(CASE WHEN {} THEN n ELSE 0 END), sum(CASE WHEN {} THEN n ELSE 0 END) "
         "FROM (SELECT o.activation_id, a.key, o.created_at, o.event_name, o.status, o.filter_stage, o.attempts, "
         "count(*) AS n FROM outbox o JOIN activations a ON a.id = o.activation_id WHERE {} "
         "GROUP BY a.key, o.created_at, o.event_name, o.status, o.filter_stage, o.attempts) AS o "

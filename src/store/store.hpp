@@ -125,7 +125,7 @@ public:
     Result<std::map<EventStatus, int64_t>> CountEvents(int64_t activation_id);
 
     //! The delivery overview (activations.md): the filter's events counted per step, one row per activation,
-    //! event name (and bucket), ordered by activation key, event name and bucket. One GROUP BY over a covering
+    //! event name (and bucket), ordered by activation key, event name and bucket. One statement over a covering
     //! index; rows with no event are not listed. Fails with USAGE on a negative bucket.
     Result<std::vector<OverviewRow>> DeliveryOverview(const OverviewFilter& filter);
     //! The filter's events of one step, by id, at most `limit`, those after `after_id` (the last id of the previous

@@ -747,7 +747,8 @@ TEST_F(StoreOverview, EachStepListsItsEventsWithTheReasonPageByPage) {
     std::vector<Lines> pages;
     std::optional<int64_t> after;
     while (true) {
-        auto page = store_->Transaction([&](Tx& tx) { return tx.OverviewEvents(OverviewStep::FROM_AUDIENCE, a, 4, after); });
+        auto page =
+            store_->Transaction([&](Tx& tx) { return tx.OverviewEvents(OverviewStep::FROM_AUDIENCE, a, 4, after); });
         ASSERT_TRUE(page);
         if (page->empty()) break;
         Lines ids;
