@@ -6,6 +6,8 @@
 #include "cli/audience_commands.hpp"
 #include "cli/commands.hpp"
 #include "cli/deliver_command.hpp"
+#include "cli/overview_command.hpp"
+#include "cli/personalization_command.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -120,6 +122,34 @@ int main(int argc, char** argv) {
                         "Seconds; with --until-idle, exit 4 if they pass before the outbox is idle")
         ->check(CLI::NonNegativeNumber);
 
+    kith::cli::OverviewArgs overview_args;
+    auto* overview = app.add_subcommand("overview", "Delivery overview: per activation and event name, events from the "
+                                                    "audience, filtered, queued, retrying, failed and delivered");
+    overview->add_option("--config", overview_args.config, "Config file (TOML)")->required();
+    overview->add_option("--activation", overview_args.activation, "Only this activation (its key)");
+    overview->add_option("--event", overview_args.event, "Only this event name (\"\" for identify events)");
+    overview->add_option("--from", overview_args.from,
+                         "Events queued at or after this time, ISO 8601 (UTC when no offset)");
+    overview->add_option("--to", overview_args.to, "Events queued before this time, ISO 8601 (UTC when no offset)");
+    overview->add_option("--bucket", overview_args.bucket, "Rows per bucket of queueing time: 15m, 1h, 1d, ... or none "
+                                                           "(default 1h)");
+    overview->add_flag("--json", overview_args.json, "Print JSON");
+    auto* list = overview->add_option("--list", overview_args.list,
+                                      "List the events of one step: from_audience, filtered_at_source, "
+                                      "filtered_at_destination, failed or delivered");
+    overview->add_option("--limit", overview_args.limit, "With --list: events per page (default 100)")
+        ->check(CLI::Range(1, 10000))
+        ->needs(list);
+    overview->add_option("--after", overview_args.after, "With --list: the events after this id (the last one listed)")
+        ->needs(list);
+
+    kith::cli::PersonalizationArgs personalization_args;
+    auto* personalization = app.add_subcommand("personalization", "Personalization syntax (Braze Liquid, Iterable "
+                                                                  "Handlebars) for an activation's enriched fields");
+    personalization->add_option("--config", personalization_args.config, "Config file (TOML)")->required();
+    personalization->add_option("--activation", personalization_args.activation, "The activation's key")->required();
+    personalization->add_flag("--json", personalization_args.json, "Print JSON");
+
     kith::cli::DestinationsArgs destinations_args;
     auto* destinations = app.add_subcommand("destinations", "List the destination types, their actions and settings");
     destinations->add_flag("--json", destinations_args.json, "Print JSON");
@@ -146,6 +176,8 @@ int main(int argc, char** argv) {
     if (runs->parsed()) return kith::cli::ListRuns(runs_args);
     if (changes->parsed()) return kith::cli::ListChanges(changes_args);
     if (deliver->parsed()) return kith::cli::Deliver(deliver_args);
+    if (overview->parsed()) return kith::cli::Overview(overview_args);
+    if (personalization->parsed()) return kith::cli::Personalization(personalization_args);
     if (destinations->parsed()) return kith::cli::Destinations(destinations_args);
     return 2;
 }

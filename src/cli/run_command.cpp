@@ -1,6 +1,7 @@
 #include "cli/run_command.hpp"
 
 #include "cli/report.hpp"
+#include "cli/state.hpp"
 
 #include "config/config.hpp"
 #include "deliver/drain.hpp"
@@ -17,34 +18,8 @@
 
 namespace kith::cli {
 
-namespace {
-
-struct Opened {
-    config::Config config;
-    std::unique_ptr<store::Store> store;
-    int64_t workspace = 0;
-};
-
-int OpenState(const std::string& path, Opened& out) {
-    auto config = config::LoadConfig(path);
-    if (!config) {
-        PrintDiagnostics(config.error());
-        return 1;
-    }
-    out.config = std::move(*config);
-    auto store = store::Store::Open(out.config.state);
-    if (!store) return Report(store.error());
-    out.store = std::move(*store);
-    auto workspace = out.store->DefaultWorkspace();
-    if (!workspace) return Report(workspace.error());
-    out.workspace = *workspace;
-    return 0;
-}
-
-} // namespace
-
 int RunAudience(const RunArgs& args) {
-    Opened o;
+    OpenedState o;
     if (int rc = OpenState(args.config, o); rc != 0) return rc;
     auto graph = graph::LoadGraph(o.config.graph);
     if (!graph) {
@@ -108,7 +83,7 @@ int RunAudience(const RunArgs& args) {
 }
 
 int ListRuns(const RunsArgs& args) {
-    Opened o;
+    OpenedState o;
     if (int rc = OpenState(args.config, o); rc != 0) return rc;
     auto audience = o.store->GetAudience(o.workspace, args.audience);
     if (!audience) return Report(audience.error());
@@ -122,7 +97,7 @@ int ListRuns(const RunsArgs& args) {
 }
 
 int ListChanges(const ChangesArgs& args) {
-    Opened o;
+    OpenedState o;
     if (int rc = OpenState(args.config, o); rc != 0) return rc;
     auto snapshots = o.store->Transaction([&](store::Tx& tx) -> Result<std::optional<store::Snapshot>> {
         auto run = tx.GetRun(args.run);

@@ -1,7 +1,9 @@
 #include "common/text.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -88,6 +90,17 @@ Result<std::string> ReadFile(const std::string& path) {
     ss << in.rdbuf();
     if (in.bad()) return Fail(ErrorCode::IO, "cannot read file: read error", path);
     return ss.str();
+}
+
+std::string IsoMillis(int64_t millis) {
+    using namespace std::chrono;
+    auto tp = sys_time<milliseconds>(milliseconds(millis));
+    auto day = floor<days>(tp);
+    year_month_day ymd(day);
+    hh_mm_ss<milliseconds> t(tp - day);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
+                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), t.hours().count(),
+                       t.minutes().count(), t.seconds().count(), t.subseconds().count());
 }
 
 } // namespace kith::text

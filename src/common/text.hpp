@@ -1,9 +1,10 @@
 // Small text helpers shared by the modules: UTF-8 checks, quoting for messages,
-// reading whole files.
+// reading whole files, timestamps as ISO 8601 text.
 #pragma once
 
 #include "common/error.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,8 @@ std::string Quote(std::string_view s, size_t max_chars = 80);
 
 //! The whole file, or an IO error naming the path and the system's reason.
 Result<std::string> ReadFile(const std::string& path);
+
+//! UTC milliseconds since the epoch as ISO 8601 with milliseconds: 0 -> "1970-01-01T00:00:00.000Z".
+std::string IsoMillis(int64_t millis);
 
 } // namespace kith::text

@@ -25,6 +25,12 @@ TEST(Quote, EscapesControlAndInvalidBytes) {
     EXPECT_EQ(Quote("abcdef", 3), "\"abc...\"");
 }
 
+TEST(IsoMillis, UtcWithMilliseconds) {
+    EXPECT_EQ(IsoMillis(0), "1970-01-01T00:00:00.000Z");
+    EXPECT_EQ(IsoMillis(1'767'261'600'123), "2026-01-01T10:00:00.123Z");
+    EXPECT_EQ(IsoMillis(-1), "1969-12-31T23:59:59.999Z");
+}
+
 TEST(ReadFile, MissingFileIsAnIoError) {
     auto r = ReadFile("/nonexistent/kith/graph.hcl");
     ASSERT_FALSE(r.has_value());

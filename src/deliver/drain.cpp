@@ -302,14 +302,14 @@ Status Drainer::Mark(std::span<const store::OutboxEvent> events, const std::vect
     DrainCounts add;
     auto ok = store_.Transaction([&](store::Tx& tx) -> Status {
         add = DrainCounts{};
-        std::vector<int64_t> delivered; // marked with one statement: most outcomes are this one
+        std::map<int, std::vector<int64_t>> delivered; // by status, one statement each: most outcomes are these
         for (size_t i = 0; i < events.size(); ++i) {
             const store::OutboxEvent& e = events[i];
             const Outcome& o = outcomes[i];
             Status s;
             switch (o.kind) {
             case Outcome::DELIVERED:
-                delivered.push_back(e.id);
+                delivered[o.status].push_back(e.id);
                 ++add.delivered;
                 break;
             case Outcome::FILTERED:
@@ -317,23 +317,27 @@ Status Drainer::Mark(std::span<const store::OutboxEvent> events, const std::vect
                 ++add.filtered;
                 break;
             case Outcome::FAILED:
-                s = tx.MarkFailed(e.id, o.Describe());
+                s = tx.MarkFailed(e.id, o.Describe(), o.status);
                 ++add.failed;
                 break;
             case Outcome::RETRY:
                 if (auto at = NextAttempt(e, o.retry_after_ms, now, retry_for_ms_, delay(e.attempts))) {
-                    s = tx.MarkRetry(e.id, *at, o.Describe());
+                    s = tx.MarkRetry(e.id, *at, o.Describe(), o.status);
                     ++add.retried;
                 } else {
                     s = tx.MarkFailed(
-                        e.id, fmt::format("gave up after retrying for {} s: {}", retry_for_ms_ / 1000, o.Describe()));
+                        e.id, fmt::format("gave up after retrying for {} s: {}", retry_for_ms_ / 1000, o.Describe()),
+                        o.status);
                     ++add.failed;
                 }
                 break;
             }
             if (!s) return s;
         }
-        return tx.MarkDeliveredMany(delivered);
+        for (const auto& [status, ids] : delivered) {
+            if (auto s = tx.MarkDeliveredMany(ids, status); !s) return s;
+        }
+        return Status{};
     });
     if (!ok) return ok;
     counts_.delivered += add.delivered;

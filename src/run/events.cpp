@@ -79,6 +79,14 @@ std::string PropertyPrefix(const std::string& relationship) {
     return out;
 }
 
+std::string EntityProperty(const std::string& relationship, const std::string& column) {
+    return PropertyPrefix(relationship) + "__" + column;
+}
+
+std::string ChildrenProperty(const std::string& relationship, const std::string& child) {
+    return PropertyPrefix(relationship) + "__" + PropertyPrefix(child);
+}
+
 Result<ActivationPlan> ActivationPlan::From(const store::ActivationRecord& record, const graph::DataGraph& graph,
                                             int64_t default_max_event_bytes) {
     const store::ActivationSpec& spec = record.spec;
@@ -245,8 +253,8 @@ BuiltEvent BuildEvent(const ActivationPlan& plan, const graph::DataGraph& graph,
         if (entity_change) {
             const graph::Relationship* r = graph.FindRelationship(change.relationship);
             const graph::Entity& entity = graph.EntityOf(*r);
-            std::string prefix = PropertyPrefix(change.relationship);
-            props[prefix + "__" + entity.primary_key] = KeyValue(lookups, change.relationship, change.pk);
+            props[EntityProperty(change.relationship, entity.primary_key)] =
+                KeyValue(lookups, change.relationship, change.pk);
             const EntityRow* row = nullptr;
             if (auto rel = lookups.entities.find(change.relationship); rel != lookups.entities.end()) {
                 if (auto it = rel->second.find(change.pk); it != rel->second.end()) row = &it->second;
@@ -254,7 +262,8 @@ BuiltEvent BuildEvent(const ActivationPlan& plan, const graph::DataGraph& graph,
             if (row) {
                 for (const auto& c : plan.entity_columns) {
                     auto it = row->columns.find(c);
-                    props[prefix + "__" + c] = it == row->columns.end() ? json(nullptr) : it->second;
+                    props[EntityProperty(change.relationship, c)] =
+                        it == row->columns.end() ? json(nullptr) : it->second;
                 }
                 for (const auto& [child, columns] : plan.children) {
                     const graph::Relationship* cr = graph.FindRelationship(child);
@@ -270,7 +279,7 @@ BuiltEvent BuildEvent(const ActivationPlan& plan, const graph::DataGraph& graph,
                             }
                         }
                     }
-                    props[prefix + "__" + PropertyPrefix(child)] = list;
+                    props[ChildrenProperty(change.relationship, child)] = list;
                 }
             }
             props["__entity"] = entity.slug;

@@ -114,5 +114,11 @@ BuiltEvent BuildEvent(const ActivationPlan& plan, const graph::DataGraph& graph,
 
 //! "user-carts" -> "user_carts".
 std::string PropertyPrefix(const std::string& relationship);
+//! The property of an entity event holding a column of the triggering entity (its primary key or an enriched
+//! column): ("user-carts", "TOTAL") -> "user_carts__TOTAL".
+std::string EntityProperty(const std::string& relationship, const std::string& column);
+//! The property of an entity event holding the enriched entities of a child relationship, an array of objects:
+//! ("user-carts", "cart-products") -> "user_carts__cart_products".
+std::string ChildrenProperty(const std::string& relationship, const std::string& child);
 
 } // namespace kith::run

@@ -2,6 +2,7 @@
 
 #include "audience/catalog.hpp"
 #include "audience/parser.hpp"
+#include "common/text.hpp"
 #include "engine/engine.hpp"
 #include "plan/compiler.hpp"
 #include "run/events.hpp"
@@ -37,17 +38,7 @@ std::string HostName() {
     return buf;
 }
 
-std::string IsoMillis(int64_t micros) {
-    using namespace std::chrono;
-    int64_t ms = micros / 1000 - (micros % 1000 < 0 ? 1 : 0);
-    auto tp = sys_time<milliseconds>(milliseconds(ms));
-    auto day = floor<days>(tp);
-    year_month_day ymd(day);
-    hh_mm_ss<milliseconds> t(tp - day);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
-                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), t.hours().count(),
-                       t.minutes().count(), t.seconds().count(), t.subseconds().count());
-}
+std::string IsoMillis(int64_t micros) { return text::IsoMillis(micros / 1000 - (micros % 1000 < 0 ? 1 : 0)); }
 
 // A warehouse value as JSON: numbers and booleans typed, the rest text.
 Value ToJson(const warehouse::Cell& cell, warehouse::DataType type) {

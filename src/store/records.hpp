@@ -147,6 +147,7 @@ struct OutboxEvent {
     int64_t attempts = 0;
     int64_t next_attempt_at = 0;
     std::string last_error; //!< or the reason it was filtered
+    int64_t last_status = 0;  //!< the destination's status code (HTTP) of the last attempt; 0 when none
     std::string filter_stage; //!< "source" or "destination" when FILTERED
     int64_t created_at = 0;
     std::optional<int64_t> finished_at; //!< when delivered, failed for good or filtered
@@ -163,5 +164,38 @@ struct PendingEvents {
     int64_t count = 0;
     std::optional<int64_t> next_attempt_at; //!< empty when none is pending
 };
+
+//! Which events the delivery overview counts: those of one workspace's activations that are visible (queued without
+//! a run, or by a completed run), narrowed to one activation, one event name and a range of queueing times.
+struct OverviewFilter {
+    int64_t workspace_id = 1; //!< 1 is the "default" workspace
+    std::optional<int64_t> activation_id;
+    std::optional<std::string> event_name; //!< "" is the name of identify events
+    std::optional<int64_t> from_ms;        //!< queued at or after (created_at >= from_ms)
+    std::optional<int64_t> to_ms;          //!< queued before (created_at < to_ms)
+    int64_t bucket_ms = 0;                 //!< > 0: one row per bucket of queueing time (aligned to the epoch, UTC)
+};
+
+//! The delivery overview of one activation and event name (and bucket). The steps add up: from_audience =
+//! filtered_at_source + filtered_at_destination + queued + pending_retry + failed + delivered.
+struct OverviewRow {
+    int64_t activation_id = 0;
+    std::string activation_key;
+    std::string event_name;
+    int64_t bucket_start = 0; //!< the bucket's first millisecond; 0 without buckets
+    int64_t from_audience = 0;
+    int64_t filtered_at_source = 0;
+    int64_t filtered_at_destination = 0;
+    int64_t queued = 0;        //!< pending, not attempted yet
+    int64_t pending_retry = 0; //!< pending after at least one failed attempt
+    int64_t failed = 0;
+    int64_t delivered = 0;
+};
+
+//! A step of the delivery overview whose events can be listed.
+enum class OverviewStep { FROM_AUDIENCE, FILTERED_AT_SOURCE, FILTERED_AT_DESTINATION, FAILED, DELIVERED };
+//! "from_audience", "filtered_at_source", "filtered_at_destination", "failed", "delivered".
+std::string_view OverviewStepName(OverviewStep step);
+std::optional<OverviewStep> ParseOverviewStep(std::string_view name);
 
 } // namespace kith::store

@@ -104,13 +104,42 @@ Snapshot ReadSnapshot(const sqlite::Statement& st) {
 }
 
 constexpr const char* kEventColumns = "id, activation_id, run_id, message_id, event_name, payload, status, attempts, "
-                                      "next_attempt_at, last_error, filter_stage, created_at, finished_at";
+                                      "next_attempt_at, last_error, filter_stage, created_at, finished_at, last_status";
+
+// The outbox events that exist for delivery, counting and listing: those queued without a run, and those of
+// completed runs. A run writes its events while it prepares them; they become visible all at once when it completes.
+constexpr const char* kVisible = "(run_id IS NULL OR run_id IN (SELECT id FROM runs WHERE status = 'completed'))";
 
 // The conditions of an OutboxFilter, bound as: run id, run id, excluded activation ids as a JSON array.
-// Events of a run are delivered only once the run is completed (they are written while it prepares them).
-constexpr const char* kOutboxFilter =
-    "AND (run_id IS NULL OR run_id IN (SELECT id FROM runs WHERE status = 'completed')) "
-    "AND (? IS NULL OR run_id = ?) AND activation_id NOT IN (SELECT value FROM json_each(?))";
+const std::string kOutboxFilter = fmt::format(
+    "AND {} AND (? IS NULL OR run_id = ?) AND activation_id NOT IN (SELECT value FROM json_each(?))", kVisible);
+
+// The conditions of an OverviewFilter on `outbox o JOIN activations a`, bound as ?1 workspace, ?2 activation id
+// or NULL, ?3 event name or NULL, ?4 and ?5 the range of created_at. The range is always bound (open ends as the
+// extreme integers) so that it stays a range on the covering index outbox_overview.
+const std::string kOverviewWhere =
+    fmt::format("a.workspace_id = ?1 AND (?2 IS NULL OR a.id = ?2) AND (?3 IS NULL OR o.event_name = ?3) "
+                "AND o.created_at >= ?4 AND o.created_at < ?5 AND {}",
+                kVisible);
+
+// Which outbox states make each step of the overview.
+constexpr const char* kFilteredAtSource = "o.status = 'filtered' AND o.filter_stage = 'source'";
+constexpr const char* kFilteredAtDestination = "o.status = 'filtered' AND o.filter_stage = 'destination'";
+constexpr const char* kQueued = "o.status = 'pending' AND o.attempts = 0";
+constexpr const char* kPendingRetry = "o.status = 'pending' AND o.attempts > 0";
+constexpr const char* kFailed = "o.status = 'failed'";
+constexpr const char* kDelivered = "o.status = 'delivered'";
+
+const char* StepCondition(OverviewStep step) {
+    switch (step) {
+    case OverviewStep::FROM_AUDIENCE: return "1";
+    case OverviewStep::FILTERED_AT_SOURCE: return kFilteredAtSource;
+    case OverviewStep::FILTERED_AT_DESTINATION: return kFilteredAtDestination;
+    case OverviewStep::FAILED: return kFailed;
+    case OverviewStep::DELIVERED: return kDelivered;
+    }
+    return "0";
+}
 
 std::string ExcludedIds(const OutboxFilter& filter) { return json(filter.exclude_activations).dump(); }
 
@@ -129,6 +158,7 @@ OutboxEvent ReadEvent(const sqlite::Statement& st) {
     e.filter_stage = st.Text(10);
     e.created_at = st.Int(11);
     e.finished_at = st.OptionalInt(12);
+    e.last_status = st.Int(13);
     return e;
 }
 
@@ -207,6 +237,25 @@ std::string_view EventStatusName(EventStatus status) {
 std::optional<EventStatus> ParseEventStatus(std::string_view name) {
     for (EventStatus s : {EventStatus::PENDING, EventStatus::DELIVERED, EventStatus::FAILED, EventStatus::FILTERED}) {
         if (EventStatusName(s) == name) return s;
+    }
+    return std::nullopt;
+}
+
+std::string_view OverviewStepName(OverviewStep step) {
+    switch (step) {
+    case OverviewStep::FROM_AUDIENCE: return "from_audience";
+    case OverviewStep::FILTERED_AT_SOURCE: return "filtered_at_source";
+    case OverviewStep::FILTERED_AT_DESTINATION: return "filtered_at_destination";
+    case OverviewStep::FAILED: return "failed";
+    case OverviewStep::DELIVERED: return "delivered";
+    }
+    return "?";
+}
+
+std::optional<OverviewStep> ParseOverviewStep(std::string_view name) {
+    for (OverviewStep s : {OverviewStep::FROM_AUDIENCE, OverviewStep::FILTERED_AT_SOURCE,
+                           OverviewStep::FILTERED_AT_DESTINATION, OverviewStep::FAILED, OverviewStep::DELIVERED}) {
+        if (OverviewStepName(s) == name) return s;
     }
     return std::nullopt;
 }
@@ -657,39 +706,39 @@ Result<std::optional<OutboxEvent>> Tx::GetEvent(const std::string& message_id) {
                             message_id);
 }
 
-Status Tx::MarkDelivered(int64_t event_id) {
+Status Tx::MarkDelivered(int64_t event_id, int status) {
     auto ok = db().Run("UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = '', "
-                       "finished_at = ? WHERE id = ?",
-                       Now(), event_id);
+                       "last_status = ?, finished_at = ? WHERE id = ?",
+                       status, Now(), event_id);
     return Touched(db(), ok, fmt::format("event {}", event_id));
 }
 
-Status Tx::MarkDeliveredMany(std::span<const int64_t> event_ids) {
+Status Tx::MarkDeliveredMany(std::span<const int64_t> event_ids, int status) {
     if (event_ids.empty()) return {};
     std::string ids = json(std::vector<int64_t>(event_ids.begin(), event_ids.end())).dump();
     auto ok = db().Run("UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = '', "
-                       "finished_at = ? WHERE id IN (SELECT value FROM json_each(?))",
-                       Now(), ids);
+                       "last_status = ?, finished_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+                       status, Now(), ids);
     if (!ok) return ok;
     if (db().Changes() != static_cast<int64_t>(event_ids.size())) {
-        return Fail(ErrorCode::NOT_FOUND,
-                    fmt::format("{} of {} events to mark delivered are not in the outbox", event_ids.size() - db().Changes(),
-                                event_ids.size()));
+        return Fail(ErrorCode::NOT_FOUND, fmt::format("{} of {} events to mark delivered are not in the outbox",
+                                                      static_cast<int64_t>(event_ids.size()) - db().Changes(),
+                                                      event_ids.size()));
     }
     return {};
 }
 
-Status Tx::MarkRetry(int64_t event_id, int64_t next_attempt_at, const std::string& error) {
-    auto ok = db().Run("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
-                       "WHERE id = ? AND status = 'pending'",
-                       next_attempt_at, error, event_id);
+Status Tx::MarkRetry(int64_t event_id, int64_t next_attempt_at, const std::string& error, int status) {
+    auto ok = db().Run("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
+                       "last_status = ? WHERE id = ? AND status = 'pending'",
+                       next_attempt_at, error, status, event_id);
     return Touched(db(), ok, fmt::format("pending event {}", event_id));
 }
 
-Status Tx::MarkFailed(int64_t event_id, const std::string& error) {
-    auto ok = db().Run("UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, finished_at = ? "
-                       "WHERE id = ?",
-                       error, Now(), event_id);
+Status Tx::MarkFailed(int64_t event_id, const std::string& error, int status) {
+    auto ok = db().Run("UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, "
+                       "last_status = ?, finished_at = ? WHERE id = ?",
+                       error, status, Now(), event_id);
     return Touched(db(), ok, fmt::format("event {}", event_id));
 }
 
@@ -710,8 +759,7 @@ Status Tx::MarkFiltered(int64_t event_id, const std::string& stage, const std::s
 Result<std::map<EventStatus, int64_t>> Tx::CountEvents(int64_t activation_id) {
     auto rows = All<std::pair<std::string, int64_t>>(
         db(),
-        "SELECT status, count(*) FROM outbox WHERE activation_id = ? AND (run_id IS NULL OR run_id IN "
-        "(SELECT id FROM runs WHERE status = 'completed')) GROUP BY status",
+        fmt::format("SELECT status, count(*) FROM outbox WHERE activation_id = ? AND {} GROUP BY status", kVisible),
         [](const sqlite::Statement& st) { return std::pair(st.Text(0), st.Int(1)); }, activation_id);
     if (!rows) return Propagate(rows);
     std::map<EventStatus, int64_t> out;
@@ -719,6 +767,48 @@ Result<std::map<EventStatus, int64_t>> Tx::CountEvents(int64_t activation_id) {
         if (auto s = ParseEventStatus(status)) out[*s] = n;
     }
     return out;
+}
+
+Result<std::vector<OverviewRow>> Tx::DeliveryOverview(const OverviewFilter& f) {
+    if (f.bucket_ms < 0) {
+        return Fail(ErrorCode::USAGE, fmt::format("a bucket of {} ms: it must be positive", f.bucket_ms));
+    }
+    // Two levels of one statement. The inner GROUP BY follows outbox_overview's order (activations by key through
+    // their (workspace_id, key) index, then the index's own columns), so SQLite streams it without sorting and reads
+    // no table row; it leaves one count per queueing time and state, far fewer rows than events (a run's page of
+    // events shares one created_at). The outer GROUP BY sums those into the steps per activation, event name and
+    // bucket. Counting the steps per event in a single sorted GROUP BY is about three times slower on 1M events.
+    std::string sql = fmt::format(
+        "SELECT activation_id, key, event_name, CASE WHEN ?6 > 0 THEN (created_at / ?6) * ?6 ELSE 0 END AS bucket, "
+        "sum(n), sum(CASE WHEN {} THEN n ELSE 0 END), sum(CASE WHEN {} THEN n ELSE 0 END), "
+        "sum(CASE WHEN {} THEN n ELSE 0 END), sum(CASE WHEN {} THEN n ELSE 0 END), "
+        "sum(CASE WHEN {} THEN n ELSE 0 END), sum(CASE WHEN {} THEN n ELSE 0 END) "
+        "FROM (SELECT o.activation_id, a.key, o.created_at, o.event_name, o.status, o.filter_stage, o.attempts, "
+        "count(*) AS n FROM outbox o JOIN activations a ON a.id = o.activation_id WHERE {} "
+        "GROUP BY a.key, o.created_at, o.event_name, o.status, o.filter_stage, o.attempts) AS o "
+        "GROUP BY activation_id, event_name, bucket ORDER BY key, event_name, bucket",
+        kFilteredAtSource, kFilteredAtDestination, kQueued, kPendingRetry, kFailed, kDelivered, kOverviewWhere);
+    return All<OverviewRow>(
+        db(), sql,
+        [](const sqlite::Statement& st) {
+            return OverviewRow{st.Int(0), st.Text(1), st.Text(2), st.Int(3), st.Int(4), st.Int(5),
+                               st.Int(6), st.Int(7),  st.Int(8),  st.Int(9), st.Int(10)};
+        },
+        f.workspace_id, f.activation_id, f.event_name, f.from_ms.value_or(INT64_MIN), f.to_ms.value_or(INT64_MAX),
+        f.bucket_ms);
+}
+
+Result<std::vector<OutboxEvent>> Tx::OverviewEvents(OverviewStep step, const OverviewFilter& f, int limit,
+                                                    std::optional<int64_t> after_id) {
+    // The page's ids come from the covering index alone (its entries carry the rowid); only the page's rows are
+    // then read from the table.
+    std::string sql = fmt::format("SELECT {} FROM outbox WHERE id IN (SELECT o.id FROM outbox o JOIN activations a "
+                                  "ON a.id = o.activation_id WHERE {} AND ({}) AND o.id > ?6 ORDER BY o.id LIMIT ?7) "
+                                  "ORDER BY id",
+                                  kEventColumns, kOverviewWhere, StepCondition(step));
+    return All<OutboxEvent>(db(), sql, ReadEvent, f.workspace_id, f.activation_id, f.event_name,
+                            f.from_ms.value_or(INT64_MIN), f.to_ms.value_or(INT64_MAX), after_id.value_or(INT64_MIN),
+                            limit);
 }
 
 } // namespace kith::store

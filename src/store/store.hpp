@@ -110,13 +110,14 @@ public:
     //! How many events (passing the filter) are pending, due now or later, and the earliest due time.
     Result<PendingEvents> Pending(const OutboxFilter& filter = {});
     Result<std::optional<OutboxEvent>> GetEvent(const std::string& message_id);
-    Status MarkDelivered(int64_t event_id);
+    //! Delivered; `status` is the destination's answer (HTTP status), 0 when it has none.
+    Status MarkDelivered(int64_t event_id, int status = 0);
     //! Marks many events delivered with one statement; fails (NOT_FOUND) unless every one of them was touched.
-    Status MarkDeliveredMany(std::span<const int64_t> event_ids);
-    //! One more failed attempt, to be retried at next_attempt_at.
-    Status MarkRetry(int64_t event_id, int64_t next_attempt_at, const std::string& error);
-    //! Failed for good.
-    Status MarkFailed(int64_t event_id, const std::string& error);
+    Status MarkDeliveredMany(std::span<const int64_t> event_ids, int status = 0);
+    //! One more failed attempt, to be retried at next_attempt_at; `status` as in MarkFailed.
+    Status MarkRetry(int64_t event_id, int64_t next_attempt_at, const std::string& error, int status);
+    //! Failed for good; `status` is the destination's status code (HTTP) of the attempt, 0 when it had none.
+    Status MarkFailed(int64_t event_id, const std::string& error, int status);
     //! Records why the activation's pending events are not being sent (e.g. its destination cannot be built),
     //! without counting an attempt or moving their due time; returns how many events it touched.
     Result<int64_t> NotePendingError(int64_t activation_id, const std::string& error);
@@ -124,6 +125,15 @@ public:
     Status MarkFiltered(int64_t event_id, const std::string& stage, const std::string& reason);
     //! Events per status for an activation.
     Result<std::map<EventStatus, int64_t>> CountEvents(int64_t activation_id);
+
+    //! The delivery overview (activations.md): the filter's events counted per step, one row per activation,
+    //! event name (and bucket), ordered by activation key, event name and bucket. One statement over a covering
+    //! index; rows with no event are not listed. Fails with USAGE on a negative bucket.
+    Result<std::vector<OverviewRow>> DeliveryOverview(const OverviewFilter& filter);
+    //! The filter's events of one step, by id, at most `limit`, those after `after_id` (the last id of the previous
+    //! page) when given. Their last_status and last_error say why they are where they are.
+    Result<std::vector<OutboxEvent>> OverviewEvents(OverviewStep step, const OverviewFilter& filter, int limit,
+                                                    std::optional<int64_t> after_id = std::nullopt);
 
     int64_t Now() const;
 

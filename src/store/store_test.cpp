@@ -3,6 +3,7 @@
 #include "store/migrations.hpp"
 
 #include <filesystem>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -341,8 +342,8 @@ TEST_F(StoreOutbox, DeliveryStatesAndRetries) {
     EXPECT_EQ((*due)[0].run_id, run_);
     auto ok = store_->Transaction([&](Tx& tx) -> Status {
         if (auto r = tx.MarkDelivered((*due)[0].id); !r) return r;
-        if (auto r = tx.MarkRetry((*due)[1].id, 1'000'000, "HTTP 503"); !r) return r;
-        if (auto r = tx.MarkFailed((*due)[2].id, "HTTP 400"); !r) return r;
+        if (auto r = tx.MarkRetry((*due)[1].id, 1'000'000, "status 503: busy", 503); !r) return r;
+        if (auto r = tx.MarkFailed((*due)[2].id, "status 400: bad request", 400); !r) return r;
         return tx.MarkFiltered((*due)[3].id, "source", "over 32 KB");
     });
     ASSERT_TRUE(ok) << ok.error().ToString();
@@ -351,7 +352,8 @@ TEST_F(StoreOutbox, DeliveryStatesAndRetries) {
     due = store_->Transaction([&](Tx& tx) { return tx.DueEvents(1'000'000, 10); });
     ASSERT_EQ(due->size(), 1u);
     EXPECT_EQ((*due)[0].attempts, 1);
-    EXPECT_EQ((*due)[0].last_error, "HTTP 503");
+    EXPECT_EQ((*due)[0].last_error, "status 503: busy");
+    EXPECT_EQ((*due)[0].last_status, 503);
     auto counts = store_->Transaction([&](Tx& tx) { return tx.CountEvents(activation_); });
     ASSERT_TRUE(counts);
     EXPECT_EQ((*counts)[EventStatus::DELIVERED], 1);
@@ -361,6 +363,16 @@ TEST_F(StoreOutbox, DeliveryStatesAndRetries) {
     auto filtered = store_->Transaction([&](Tx& tx) { return tx.GetEvent("x4"); });
     ASSERT_TRUE(filtered && *filtered);
     EXPECT_EQ((*filtered)->filter_stage, "source");
+    EXPECT_EQ((*filtered)->last_status, 0);
+    auto failed = *store_->Transaction([](Tx& tx) { return tx.GetEvent("x3"); });
+    EXPECT_EQ(failed->last_status, 400);
+    EXPECT_EQ(failed->last_error, "status 400: bad request");
+    // Delivering after a failed attempt forgets its error and status.
+    ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.MarkDelivered((*due)[0].id); }));
+    auto x2 = *store_->Transaction([](Tx& tx) { return tx.GetEvent("x2"); });
+    EXPECT_EQ(x2->status, EventStatus::DELIVERED);
+    EXPECT_EQ(x2->last_status, 0);
+    EXPECT_EQ(x2->last_error, "");
 }
 
 TEST_F(StoreOutbox, FiltersPendingCountsAndNotes) {
@@ -413,7 +425,7 @@ TEST_F(StoreOutbox, FiltersPendingCountsAndNotes) {
     auto r2b = *store_->Transaction([](Tx& tx) { return tx.GetEvent("r2b"); });
     ASSERT_TRUE(store_->Transaction([&](Tx& tx) -> Status {
         if (auto ok = tx.MarkDelivered(r1b->id); !ok) return ok;
-        return tx.MarkRetry(r2b->id, 5'000'000, "HTTP 503");
+        return tx.MarkRetry(r2b->id, 5'000'000, "HTTP 503", 503);
     }));
     auto pending = [&](const OutboxFilter& f) {
         auto p = store_->Transaction([&](Tx& tx) { return tx.Pending(f); });
@@ -495,6 +507,305 @@ TEST_F(StoreOutbox, ARunsEventsAreDueOnlyOnceTheRunIsCompleted) {
     EXPECT_FALSE(*store_->Transaction([](Tx& tx) { return tx.GetEvent("f1"); }));
     // A run that is not running cannot queue events.
     EXPECT_FALSE(store_->Transaction([&](Tx& tx) { return tx.StageEvents(run, Events({"late"})); }));
+}
+
+} // namespace
+} // namespace kith::store
+
+namespace kith::store {
+namespace {
+
+// The delivery overview on a crafted outbox: two activations of workspace 1 (one with two event names over time),
+// events of a completed run, of a running run (invisible) and without a run, at chosen queueing times, and an
+// activation of another workspace.
+class StoreOverview : public StoreTest {
+protected:
+    static constexpr int64_t kHour = 3'600'000;
+    static constexpr int64_t kT0 = 1'767'261'600'000; // 2026-01-01T10:00:00Z
+
+    void SetUp() override {
+        StoreTest::SetUp();
+        Store::Options o;
+        o.clock = [this] { return now_; };
+        auto s = Store::Open(path_, o);
+        ASSERT_TRUE(s) << s.error().ToString();
+        store_ = std::move(*s);
+        ASSERT_TRUE(store_->UpsertAudience(1, Vip()));
+        a_ = Activation(1, "a_file", "profile_enters");
+        b_ = Activation(1, "b_hook", "entity_enters");
+        int64_t other = *store_->Transaction([](Tx& tx) { return tx.EnsureWorkspace("other"); });
+        ASSERT_TRUE(store_->UpsertAudience(other, Vip()));
+        int64_t elsewhere = Activation(other, "a_file", "profile_enters");
+        int64_t vip = (*store_->GetAudience(1, "vip"))->id;
+
+        // A completed run queued a1..a7 at T0; a6 was filtered at source by the run.
+        now_ = kT0;
+        int64_t done = *store_->CreateRun(vip, "manual");
+        ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.StartRun(done, "host:1", std::nullopt); }));
+        auto first = Events(a_, "Audience Entered", {"a1", "a2", "a3", "a4", "a5", "a6", "a7"});
+        first[5].filter_reason = "no userId: the profile has no identifier of type user_id";
+        ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.StageEvents(done, first); }));
+        // A running run's events are not counted yet.
+        running_ = *store_->CreateRun(vip, "manual");
+        ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.StartRun(running_, "host:2", std::nullopt); }));
+        ASSERT_TRUE(store_->Transaction(
+            [&](Tx& tx) { return tx.StageEvents(running_, Events(a_, "Audience Entered", {"r1", "r2"})); }));
+        Complete(done);
+        Enqueue(Events(elsewhere, "Audience Entered", {"w1"}));
+
+        now_ = kT0 + kHour / 2;
+        Enqueue(Events(a_, "Audience Entered", {"a8"}));
+        now_ = kT0 + kHour - 1; // the last millisecond of the first hour
+        Enqueue(Events(b_, "Cart Entered", {"b1"}));
+        now_ = kT0 + kHour; // the first of the next
+        Enqueue(Events(a_, "Joined", {"a9", "a10"}));
+        now_ = kT0 + 2 * kHour;
+        Enqueue(Events(b_, "Cart Entered", {"b2"}));
+
+        now_ = kT0 + 3 * kHour;
+        ASSERT_TRUE(store_->Transaction([&](Tx& tx) -> Status {
+            for (const char* id : {"a1", "a8", "b1", "w1"}) {
+                if (auto ok = tx.MarkDelivered(Id(tx, id), 200); !ok) return ok;
+            }
+            // a2 is delivered after a retry.
+            if (auto ok = tx.MarkRetry(Id(tx, "a2"), now_, "status 503: busy", 503); !ok) return ok;
+            if (auto ok = tx.MarkDelivered(Id(tx, "a2"), 200); !ok) return ok;
+            if (auto ok = tx.MarkFailed(Id(tx, "a3"), "status 400: bad request", 400); !ok) return ok;
+            if (auto ok = tx.MarkRetry(Id(tx, "a4"), now_ + kHour, "status 503: busy", 503); !ok) return ok;
+            if (auto ok = tx.MarkFiltered(Id(tx, "a7"), "destination", "event is Audience Entered"); !ok) return ok;
+            if (auto ok = tx.MarkFailed(Id(tx, "a9"), "connection refused", 0); !ok) return ok;
+            return tx.MarkFiltered(Id(tx, "b2"), "source", "the event is 40000 bytes, over the limit of 32768 bytes");
+        }));
+    }
+
+    int64_t Activation(int64_t workspace, const std::string& key, const std::string& trigger) {
+        ActivationSpec act;
+        act.key = key;
+        act.audience = "vip";
+        act.destination = {{"type", "file"}, {"path", key + ".ndjson"}};
+        act.action = "send";
+        act.trigger = trigger;
+        if (trigger == "entity_enters") act.entity = "user-carts";
+        EXPECT_TRUE(store_->UpsertActivation(workspace, act));
+        return (*store_->Transaction([&](Tx& tx) { return tx.GetActivation(workspace, key); }))->id;
+    }
+    static std::vector<NewEvent> Events(int64_t activation, const std::string& name,
+                                        std::initializer_list<const char*> ids) {
+        std::vector<NewEvent> out;
+        for (const char* id : ids) out.push_back(NewEvent{activation, id, name, {{"messageId", id}}, ""});
+        return out;
+    }
+    void Enqueue(const std::vector<NewEvent>& events) {
+        ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(std::nullopt, events); }));
+    }
+    void Complete(int64_t run) {
+        ASSERT_TRUE(store_->Transaction([&](Tx& tx) -> Status {
+            kith::store::Run r = **tx.GetRun(run);
+            r.status = RunStatus::COMPLETED;
+            return tx.UpdateRun(r);
+        }));
+    }
+    static int64_t Id(Tx& tx, const std::string& message_id) { return (*tx.GetEvent(message_id))->id; }
+
+    // Each row as "activation|event|bucket: from_audience = source + destination + queued + retry + failed +
+    // delivered", checking that the steps add up.
+    std::vector<std::string> Overview(const OverviewFilter& f) {
+        auto rows = store_->Transaction([&](Tx& tx) { return tx.DeliveryOverview(f); });
+        EXPECT_TRUE(rows) << rows.error().ToString();
+        std::vector<std::string> out;
+        for (const OverviewRow& r : *rows) {
+            EXPECT_EQ(r.from_audience, r.filtered_at_source + r.filtered_at_destination + r.queued + r.pending_retry +
+                                           r.failed + r.delivered);
+            std::string bucket = r.bucket_start == 0 ? "-" : std::to_string((r.bucket_start - kT0) / kHour);
+            out.push_back(fmt::format("{}|{}|{}: {} = {} + {} + {} + {} + {} + {}", r.activation_key, r.event_name,
+                                      bucket, r.from_audience, r.filtered_at_source, r.filtered_at_destination,
+                                      r.queued, r.pending_retry, r.failed, r.delivered));
+        }
+        return out;
+    }
+    std::vector<std::string> List(OverviewStep step, const OverviewFilter& f, int limit = 100,
+                                  std::optional<int64_t> after = std::nullopt) {
+        auto events = store_->Transaction([&](Tx& tx) { return tx.OverviewEvents(step, f, limit, after); });
+        EXPECT_TRUE(events) << events.error().ToString();
+        std::vector<std::string> out;
+        for (const auto& e : *events) out.push_back(e.message_id);
+        return out;
+    }
+
+    std::unique_ptr<Store> store_;
+    int64_t now_ = 0;
+    int64_t a_ = 0, b_ = 0, running_ = 0;
+};
+
+using Lines = std::vector<std::string>;
+
+TEST_F(StoreOverview, CountsEachStepPerActivationAndEventName) {
+    OverviewFilter all;
+    EXPECT_EQ(Overview(all), (Lines{"a_file|Audience Entered|-: 8 = 1 + 1 + 1 + 1 + 1 + 3",
+                                    "a_file|Joined|-: 2 = 0 + 0 + 1 + 0 + 1 + 0",
+                                    "b_hook|Cart Entered|-: 2 = 1 + 0 + 0 + 0 + 0 + 1"}));
+    OverviewFilter b;
+    b.activation_id = b_;
+    EXPECT_EQ(Overview(b), (Lines{"b_hook|Cart Entered|-: 2 = 1 + 0 + 0 + 0 + 0 + 1"}));
+    OverviewFilter joined;
+    joined.event_name = "Joined";
+    EXPECT_EQ(Overview(joined), (Lines{"a_file|Joined|-: 2 = 0 + 0 + 1 + 0 + 1 + 0"}));
+    joined.activation_id = b_;
+    EXPECT_EQ(Overview(joined), Lines{});
+    OverviewFilter identify; // identify events have no name; there are none here
+    identify.event_name = "";
+    EXPECT_EQ(Overview(identify), Lines{});
+    OverviewFilter other;
+    other.workspace_id = 2;
+    EXPECT_EQ(Overview(other), (Lines{"a_file|Audience Entered|-: 1 = 0 + 0 + 0 + 0 + 0 + 1"}));
+
+    // Once the running run completes, its events count (as queued).
+    Complete(running_);
+    EXPECT_EQ(Overview(all)[0], "a_file|Audience Entered|-: 10 = 1 + 1 + 3 + 1 + 1 + 3");
+}
+
+TEST_F(StoreOverview, BucketsAndTimeRangeFollowTheQueueingTime) {
+    OverviewFilter hourly;
+    hourly.bucket_ms = kHour;
+    EXPECT_EQ(Overview(hourly), (Lines{"a_file|Audience Entered|0: 8 = 1 + 1 + 1 + 1 + 1 + 3",
+                                       "a_file|Joined|1: 2 = 0 + 0 + 1 + 0 + 1 + 0",
+                                       "b_hook|Cart Entered|0: 1 = 0 + 0 + 0 + 0 + 0 + 1",
+                                       "b_hook|Cart Entered|2: 1 = 1 + 0 + 0 + 0 + 0 + 0"}));
+    // Buckets are aligned to the epoch: a 15-minute bucket starting at T0 + 30 min holds a8 alone.
+    OverviewFilter quarter;
+    quarter.bucket_ms = kHour / 4;
+    quarter.activation_id = a_;
+    quarter.event_name = "Audience Entered";
+    auto rows = store_->Transaction([&](Tx& tx) { return tx.DeliveryOverview(quarter); });
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows->size(), 2u);
+    EXPECT_EQ((*rows)[0].bucket_start, kT0);
+    EXPECT_EQ((*rows)[0].from_audience, 7);
+    EXPECT_EQ((*rows)[1].bucket_start, kT0 + kHour / 2);
+    EXPECT_EQ((*rows)[1].delivered, 1);
+    // One day: everything in the bucket of 2026-01-01T00:00:00Z.
+    OverviewFilter daily;
+    daily.bucket_ms = 24 * kHour;
+    rows = store_->Transaction([&](Tx& tx) { return tx.DeliveryOverview(daily); });
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows->size(), 3u);
+    for (const auto& r : *rows) EXPECT_EQ(r.bucket_start, kT0 - 10 * kHour);
+
+    // The range includes its start and excludes its end: [T0 + 30 min, T0 + 1 h) holds a8 and b1, not a9 and a10.
+    OverviewFilter range;
+    range.from_ms = kT0 + kHour / 2;
+    range.to_ms = kT0 + kHour;
+    EXPECT_EQ(Overview(range), (Lines{"a_file|Audience Entered|-: 1 = 0 + 0 + 0 + 0 + 0 + 1",
+                                      "b_hook|Cart Entered|-: 1 = 0 + 0 + 0 + 0 + 0 + 1"}));
+    range.bucket_ms = kHour;
+    range.to_ms = kT0 + kHour + 1;
+    EXPECT_EQ(Overview(range), (Lines{"a_file|Audience Entered|0: 1 = 0 + 0 + 0 + 0 + 0 + 1",
+                                      "a_file|Joined|1: 2 = 0 + 0 + 1 + 0 + 1 + 0",
+                                      "b_hook|Cart Entered|0: 1 = 0 + 0 + 0 + 0 + 0 + 1"}));
+    OverviewFilter after;
+    after.from_ms = kT0 + 2 * kHour;
+    EXPECT_EQ(Overview(after), (Lines{"b_hook|Cart Entered|-: 1 = 1 + 0 + 0 + 0 + 0 + 0"}));
+    OverviewFilter empty;
+    empty.from_ms = kT0 + kHour;
+    empty.to_ms = kT0 + kHour;
+    EXPECT_EQ(Overview(empty), Lines{});
+
+    OverviewFilter negative;
+    negative.bucket_ms = -1;
+    auto bad = store_->Transaction([&](Tx& tx) { return tx.DeliveryOverview(negative); });
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, ErrorCode::USAGE);
+}
+
+TEST_F(StoreOverview, EachStepListsItsEventsWithTheReasonPageByPage) {
+    OverviewFilter all;
+    EXPECT_EQ(List(OverviewStep::FROM_AUDIENCE, all),
+              (Lines{"a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "b1", "a9", "a10", "b2"}));
+    EXPECT_EQ(List(OverviewStep::FILTERED_AT_SOURCE, all), (Lines{"a6", "b2"}));
+    EXPECT_EQ(List(OverviewStep::FILTERED_AT_DESTINATION, all), (Lines{"a7"}));
+    EXPECT_EQ(List(OverviewStep::FAILED, all), (Lines{"a3", "a9"}));
+    EXPECT_EQ(List(OverviewStep::DELIVERED, all), (Lines{"a1", "a2", "a8", "b1"}));
+
+    auto failed = store_->Transaction([&](Tx& tx) { return tx.OverviewEvents(OverviewStep::FAILED, all, 10); });
+    ASSERT_TRUE(failed);
+    ASSERT_EQ(failed->size(), 2u);
+    EXPECT_EQ((*failed)[0].last_status, 400);
+    EXPECT_EQ((*failed)[0].last_error, "status 400: bad request");
+    EXPECT_EQ((*failed)[0].attempts, 1);
+    EXPECT_EQ((*failed)[1].last_status, 0);
+    EXPECT_EQ((*failed)[1].last_error, "connection refused");
+    auto delivered = store_->Transaction([&](Tx& tx) { return tx.OverviewEvents(OverviewStep::DELIVERED, all, 2); });
+    ASSERT_TRUE(delivered);
+    EXPECT_EQ((*delivered)[1].message_id, "a2");
+    EXPECT_EQ((*delivered)[1].attempts, 2);
+    EXPECT_EQ((*delivered)[1].last_status, 200);
+    EXPECT_EQ((*delivered)[1].last_error, "");
+
+    // Pages of 4 by id: each starts after the last id of the previous one.
+    OverviewFilter a;
+    a.activation_id = a_;
+    std::vector<Lines> pages;
+    std::optional<int64_t> after;
+    while (true) {
+        auto page =
+            store_->Transaction([&](Tx& tx) { return tx.OverviewEvents(OverviewStep::FROM_AUDIENCE, a, 4, after); });
+        ASSERT_TRUE(page);
+        if (page->empty()) break;
+        Lines ids;
+        for (const auto& e : *page) ids.push_back(e.message_id);
+        pages.push_back(ids);
+        after = page->back().id;
+    }
+    EXPECT_EQ(pages, (std::vector<Lines>{{"a1", "a2", "a3", "a4"}, {"a5", "a6", "a7", "a8"}, {"a9", "a10"}}));
+
+    // The filter narrows the list as it narrows the counts.
+    OverviewFilter range;
+    range.from_ms = kT0 + kHour / 2;
+    range.to_ms = kT0 + 2 * kHour;
+    EXPECT_EQ(List(OverviewStep::FROM_AUDIENCE, range), (Lines{"a8", "b1", "a9", "a10"}));
+    range.event_name = "Joined";
+    EXPECT_EQ(List(OverviewStep::FAILED, range), (Lines{"a9"}));
+    OverviewFilter other;
+    other.workspace_id = 2;
+    EXPECT_EQ(List(OverviewStep::FROM_AUDIENCE, other), (Lines{"w1"}));
+}
+
+TEST_F(StoreTest, MigrationThreeKeepsTheOutboxAndAddsStatusCodes) {
+    // A store at version 2 with one event, as an older kith left it.
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        std::string sql = "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL);";
+        for (const Migration& m : Migrations()) {
+            if (m.version > 2) break;
+            sql += m.sql;
+            sql += fmt::format("INSERT INTO schema_version VALUES ({}, 0);", m.version);
+        }
+        sql += "INSERT INTO audiences (workspace_id, key, name, schedule, definition, definition_version, created_at, "
+               "updated_at) VALUES (1, 'vip', 'VIPs', '{}', '{}', 1, 0, 0);"
+               "INSERT INTO activations (workspace_id, key, audience_id, destination, action, trigger_type, "
+               "identifiers, enrichment, mapping, created_at, updated_at) VALUES (1, 'f', 1, '{}', 'send', "
+               "'profile_enters', '[]', '{}', 'null', 0, 0);"
+               "INSERT INTO outbox (activation_id, message_id, event_name, payload, status, attempts, "
+               "next_attempt_at, last_error, created_at) VALUES (1, 'm1', 'Audience Entered', '{}', 'failed', 1, 0, "
+               "'status 400: no', 5);";
+        char* error = nullptr;
+        ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+        sqlite3_close(db);
+    }
+    auto s = OpenStore();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->schema_version(), 3);
+    auto e = *s->Transaction([](Tx& tx) { return tx.GetEvent("m1"); });
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->last_status, 0);
+    EXPECT_EQ(e->last_error, "status 400: no");
+    EXPECT_EQ(Sql("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'outbox_overview'"), "1");
+    EXPECT_EQ(Sql("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'outbox_by_activation'"), "0");
+    auto rows = s->Transaction([](Tx& tx) { return tx.DeliveryOverview(OverviewFilter{}); });
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ((*rows)[0].failed, 1);
 }
 
 } // namespace

@@ -1,0 +1,23 @@
+#include "cli/state.hpp"
+
+#include "cli/report.hpp"
+
+namespace kith::cli {
+
+int OpenState(const std::string& config_path, OpenedState& out) {
+    auto config = config::LoadConfig(config_path);
+    if (!config) {
+        PrintDiagnostics(config.error());
+        return 1;
+    }
+    out.config = std::move(*config);
+    auto store = store::Store::Open(out.config.state);
+    if (!store) return Report(store.error());
+    out.store = std::move(*store);
+    auto workspace = out.store->DefaultWorkspace();
+    if (!workspace) return Report(workspace.error());
+    out.workspace = *workspace;
+    return 0;
+}
+
+} // namespace kith::cli
