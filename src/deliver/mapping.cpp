@@ -322,9 +322,15 @@ Result<CompiledMapping> CompiledMapping::Compile(const Action& action, const jso
     return compiled;
 }
 
-Result<json> CompiledMapping::Map(const json& event) const { return Run(*program_, event, nullptr); }
+Result<json> CompiledMapping::Map(const json& event) const {
+    if (!program_) return Fail(ErrorCode::INTERNAL, "a mapping used before it was compiled");
+    return Run(*program_, event, nullptr);
+}
 
-Result<json> CompiledMapping::Map(json&& event) const { return Run(*program_, event, &event); }
+Result<json> CompiledMapping::Map(json&& event) const {
+    if (!program_) return Fail(ErrorCode::INTERNAL, "a mapping used before it was compiled");
+    return Run(*program_, event, &event);
+}
 
 Result<json> MapEvent(const Action& action, const json& mapping, const json& event) {
     auto compiled = CompiledMapping::Compile(action, mapping);
