@@ -105,10 +105,11 @@ int main(int argc, char** argv) {
                                                       {"sku": {"@path": "$.SKU"}, "price": {"@path": "$.PRICE"}}]},
                              "ltv": {"@path": "$.properties.lifetime_value"}}})",
           events);
-    Bench("webhook: flatten + template", ActionOf("webhook", "send"),
-          R"({"id": {"@path": "$.messageId"}, "flat": {"@flatten": {"value": {"@path": "$.properties"}, "separator": "."}},
+    Bench(
+        "webhook: flatten + template", ActionOf("webhook", "send"),
+        R"({"id": {"@path": "$.messageId"}, "flat": {"@flatten": {"value": {"@path": "$.properties"}, "separator": "."}},
               "greeting": {"@template": "Hi {{properties.first_name}}, your cart of {{properties.user_carts__TOTAL}}"}})",
-          events);
+        events);
 
     auto filter = deliver::DestinationFilter::Compile(json::parse(
         R"({"keep": {"and": [{"field": "userId", "operator": "exists"},

@@ -87,7 +87,8 @@ std::optional<std::string> CheckDestination(const json& activation, Checker& c) 
     for (const auto& s : deliver::CommonSettings()) CheckSetting(dest, s, c);
     // The filter's own grammar (CheckSetting has reported a filter that is not an object).
     if (dest.contains("filter") && dest["filter"].is_object()) {
-        for (const auto& e : deliver::ValidateFilter(dest["filter"])) c.Err("/destination/filter" + e.pointer, e.message);
+        for (const auto& e : deliver::ValidateFilter(dest["filter"]))
+            c.Err("/destination/filter" + e.pointer, e.message);
     }
 
     if (!activation.contains("action")) return t->actions.front().name;
@@ -111,7 +112,8 @@ void CheckMapping(const json& activation, const std::optional<std::string>& acti
         return;
     }
     if (!action) return; // the destination or the action is wrong: reported by CheckDestination
-    const deliver::DestinationType* type = deliver::FindDestinationType(activation["destination"]["type"].get<std::string>());
+    const deliver::DestinationType* type =
+        deliver::FindDestinationType(activation["destination"]["type"].get<std::string>());
     const deliver::Action* a = type ? deliver::FindAction(*type, *action) : nullptr;
     if (!a) return;
     // Without a mapping, a problem (a required field without a default) is the activation's.

@@ -131,8 +131,9 @@ public:
             return out;
         }
         const json& o = c["operator"];
-        auto found = std::find_if(kOps.begin(), kOps.end(),
-                                  [&](const OpName& n) { return o.is_string() && o.get_ref<const std::string&>() == n.name; });
+        auto found = std::find_if(kOps.begin(), kOps.end(), [&](const OpName& n) {
+            return o.is_string() && o.get_ref<const std::string&>() == n.name;
+        });
         if (found == kOps.end()) {
             Err(ptr + "/operator", fmt::format("unknown operator {} (expected {})",
                                                o.is_string() ? text::Quote(o.get<std::string>()) : TypeName(o),
@@ -229,9 +230,11 @@ bool Ordered(const json& a, const json& b) {
 bool Matches(const Condition& c, const json& payload) {
     switch (c.kind) {
     case Condition::AND:
-        return std::all_of(c.children.begin(), c.children.end(), [&](const Condition& x) { return Matches(x, payload); });
+        return std::all_of(c.children.begin(), c.children.end(),
+                           [&](const Condition& x) { return Matches(x, payload); });
     case Condition::OR:
-        return std::any_of(c.children.begin(), c.children.end(), [&](const Condition& x) { return Matches(x, payload); });
+        return std::any_of(c.children.begin(), c.children.end(),
+                           [&](const Condition& x) { return Matches(x, payload); });
     case Condition::FIELD: break;
     }
     const json* v = c.path.Find(payload);
@@ -245,7 +248,9 @@ bool Matches(const Condition& c, const json& payload) {
         }
         return v->is_array() && std::any_of(v->begin(), v->end(), [&](const json& item) { return item == c.value; });
     };
-    auto string_field = [&] { return v && v->is_string() ? std::string_view(v->get_ref<const std::string&>()) : std::string_view(); };
+    auto string_field = [&] {
+        return v && v->is_string() ? std::string_view(v->get_ref<const std::string&>()) : std::string_view();
+    };
     switch (c.op) {
     case Op::EQ: return v && *v == c.value;
     case Op::NE: return !(v && *v == c.value);
@@ -255,7 +260,8 @@ bool Matches(const Condition& c, const json& payload) {
     case Op::GE: return v && Ordered(*v, c.value) && *v >= c.value;
     case Op::CONTAINS: return contains();
     case Op::NOT_CONTAINS: return !contains();
-    case Op::STARTS_WITH: return v && v->is_string() && string_field().starts_with(c.value.get_ref<const std::string&>());
+    case Op::STARTS_WITH:
+        return v && v->is_string() && string_field().starts_with(c.value.get_ref<const std::string&>());
     case Op::ENDS_WITH: return v && v->is_string() && string_field().ends_with(c.value.get_ref<const std::string&>());
     case Op::IN: return is_in();
     case Op::NOT_IN: return !is_in();
@@ -299,8 +305,8 @@ Result<DestinationFilter> DestinationFilter::Compile(const json& filter) {
     }
     DestinationFilter out;
     out.keep_ = keep;
-    out.description_ =
-        fmt::format("destination filter: {} {}", keep ? "keep only when" : "drop when", DescribeCondition(condition, false));
+    out.description_ = fmt::format("destination filter: {} {}", keep ? "keep only when" : "drop when",
+                                   DescribeCondition(condition, false));
     out.condition_ = std::make_shared<const Condition>(std::move(condition));
     return out;
 }

@@ -52,7 +52,8 @@ namespace mapping_detail {
 struct Program;
 }
 
-//! An action's mapping, parsed and checked once, applied to every event of the activation.
+//! An action's mapping, parsed and checked once, applied to every event of the activation. Cheap to copy (the
+//! compiled form is shared and never changes). A default-constructed one maps nothing (Map fails, INTERNAL).
 class CompiledMapping {
 public:
     //! Fails (INVALID) with the problems of ValidateActionMapping: location is the first one's pointer.

@@ -610,6 +610,13 @@ TEST(ActionMapping, FreeFormActions) {
     EXPECT_EQ(Mapped(send, R"({"@path": "$.nope"})"), "error: the mapping gave no value; the payload must be an object");
 }
 
+TEST(ActionMapping, ADefaultConstructedMappingFailsInsteadOfCrashing) {
+    CompiledMapping none;
+    auto r = none.Map(kEvent);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::INTERNAL);
+}
+
 TEST(ActionMapping, MapTakingTheEventGivesTheSameResult) {
     const char* mappings[] = {
         "null",
