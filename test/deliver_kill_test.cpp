@@ -150,6 +150,16 @@ TEST_F(DeliverKill, EveryEventArrivesAtLeastOnceWithOneMessageIdThroughRepeatedK
     EXPECT_EQ((*counts)[kith::store::EventStatus::DELIVERED], kEvents);
     EXPECT_EQ((*counts)[kith::store::EventStatus::PENDING], 0);
     EXPECT_EQ((*counts)[kith::store::EventStatus::FAILED], 0);
+
+    // The delivery overview adds up too: every event from the audience delivered, nothing pending.
+    auto overview = kith::test::RunKith("overview --config " + Config() + " --json");
+    ASSERT_EQ(overview.code, 0) << overview.err;
+    json o = json::parse(overview.out);
+    EXPECT_EQ(o["total"]["from_audience"], kEvents) << o.dump();
+    EXPECT_EQ(o["total"]["delivered"], kEvents) << o.dump();
+    EXPECT_EQ(o["total"]["pending_retry"], 0);
+    EXPECT_EQ(o["total"]["queued"], 0);
+    EXPECT_EQ(o["total"]["failed"], 0);
 }
 
 } // namespace

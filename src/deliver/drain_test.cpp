@@ -396,6 +396,30 @@ TEST_F(DrainTest, AWebhookThatFailsInEveryWayGetsEachEventOnceOrAClearFailure) {
     EXPECT_EQ(Event("m7").last_error, "gave up after retrying for 600 s: status 503: busy");
     // m3's server answered after the timeout: the event was sent twice, and that is the at-least-once promise.
     EXPECT_EQ(Event("m3").status, store::EventStatus::DELIVERED);
+    EXPECT_EQ(Event("m1").last_status, 200);
+    EXPECT_EQ(Event("m5").last_status, 400);
+    EXPECT_EQ(Event("m4").last_status, 200);
+
+    // The delivery overview adds up, and each failure is listed with its status and reason.
+    store::OverviewFilter f;
+    f.activation_id = a;
+    auto rows = store_->Transaction([&](store::Tx& tx) { return tx.DeliveryOverview(f); });
+    ASSERT_TRUE(rows) << rows.error().ToString();
+    ASSERT_EQ(rows->size(), 1u);
+    const store::OverviewRow& row = rows->front();
+    EXPECT_EQ(row.event_name, "Audience Entered");
+    EXPECT_EQ(row.from_audience, 8);
+    EXPECT_EQ(row.delivered, 5);
+    EXPECT_EQ(row.failed, 3);
+    EXPECT_EQ(row.filtered_at_source + row.filtered_at_destination + row.queued + row.pending_retry, 0);
+    auto failed = store_->Transaction([&](store::Tx& tx) { return tx.OverviewEvents(store::OverviewStep::FAILED, f, 10); });
+    ASSERT_TRUE(failed);
+    std::map<std::string, std::pair<int64_t, std::string>> reasons;
+    for (const auto& e : *failed) reasons[e.message_id] = {e.last_status, e.last_error};
+    EXPECT_EQ(reasons, (std::map<std::string, std::pair<int64_t, std::string>>{
+                           {"m5", {400, "status 400: {\"error\":\"bad payload\"}"}},
+                           {"m6", {401, "status 401: {\"error\":\"bad token\"}"}},
+                           {"m7", {503, "gave up after retrying for 600 s: status 503: busy"}}}));
 }
 
 TEST_F(DrainTest, ADestinationFilterDropsEventsAsFilteredAtDestination) {
