@@ -1,6 +1,7 @@
 // `kith deliver` and `kith destinations` as scripts use them: a config and a store prepared by `kith apply`,
 // events queued through the store API, then the built binary drains them.
 #include "common/text.hpp"
+#include "support/http_server.hpp"
 #include "support/run_kith.hpp"
 #include "store/store.hpp"
 #include "warehouse/warehouse.hpp"
@@ -166,6 +167,55 @@ TEST_F(CliDeliver, WithoutUntilIdleItRunsUntilTheTimeout) {
     int n = 0;
     for (std::string line; std::getline(lines, line); ++n) EXPECT_TRUE(json::accept(line)) << line;
     EXPECT_EQ(n, 2);
+}
+
+TEST_F(CliDeliver, WebhookDeliveryAndATestEvent) {
+    kith::test::HttpServer hook([](const kith::test::HttpServer::Request& r) {
+        json e = json::parse(r.body);
+        return kith::test::HttpServer::Reply{e["userId"] == "u2" ? 422 : 200, R"({"ok": true})", {}, 0, false};
+    });
+    ApplyActivation("vip_hook", R"({"type": "webhook", "url": ")" + hook.url() +
+                                    R"(/events", "headers": {"X-Api-Key": "sekret"}})");
+    std::vector<json> payloads = Queue("vip_hook", 3);
+    Outcome r = Deliver("--until-idle --timeout 30");
+    EXPECT_EQ(r.code, 0) << r.err;
+    json s = Summary(r);
+    EXPECT_EQ(s["delivered"], 2);
+    EXPECT_EQ(s["failed"], 1); // 422: not retried
+    ASSERT_EQ(hook.RequestCount(), 3u);
+    for (const auto& req : hook.Requests()) {
+        EXPECT_EQ(req.path, "/events");
+        EXPECT_EQ(req.headers.at("x-api-key"), "sekret");
+    }
+
+    // A test event for u1: sent now with a test- messageId; the request is shown with the key redacted.
+    Outcome t = Kith("test-event --config " + Config() + " --activation vip_hook --user-id u1 --json");
+    EXPECT_EQ(t.code, 0) << t.err;
+    json shown = Summary(t);
+    EXPECT_EQ(shown["result"], "delivered");
+    EXPECT_EQ(shown["message_id"], "test-m1");
+    ASSERT_EQ(shown["exchanges"].size(), 1u);
+    EXPECT_EQ(shown["exchanges"][0]["request"]["headers"]["X-Api-Key"], "(redacted)");
+    EXPECT_EQ(shown["exchanges"][0]["request"]["body"]["messageId"], "test-m1");
+    EXPECT_EQ(shown["exchanges"][0]["response"]["status"], 200);
+    EXPECT_EQ(shown["exchanges"][0]["response"]["body"], json({{"ok", true}}));
+    ASSERT_EQ(hook.RequestCount(), 4u);
+    json sent = json::parse(hook.Requests().back().body);
+    json expected = payloads[1];
+    expected["messageId"] = "test-m1";
+    EXPECT_EQ(sent, expected);
+
+    // The destination's refusal is shown, with exit 1; unknown users and activations are errors.
+    Outcome refused = Kith("test-event --config " + Config() + " --activation vip_hook --user-id u2");
+    EXPECT_EQ(refused.code, 1);
+    EXPECT_NE(refused.out.find("failed: status 422: {\"ok\": true}"), std::string::npos) << refused.out;
+    Outcome nobody = Kith("test-event --config " + Config() + " --activation vip_hook --user-id u9");
+    EXPECT_EQ(nobody.code, 1);
+    EXPECT_NE(nobody.err.find("activation vip_hook has no event for userId u9 yet"), std::string::npos) << nobody.err;
+    EXPECT_EQ(Kith("test-event --config " + Config() + " --activation nope --user-id u1").code, 1);
+    EXPECT_EQ(hook.RequestCount(), 5u);
+    // Test events leave the outbox as it was: no new event, the counts unchanged.
+    EXPECT_EQ(Summary(Deliver("--until-idle --timeout 30"))["delivered"], 0);
 }
 
 TEST_F(CliDeliver, UsageAndConfigErrors) {

@@ -8,6 +8,7 @@
 #include "cli/deliver_command.hpp"
 #include "cli/overview_command.hpp"
 #include "cli/personalization_command.hpp"
+#include "cli/test_event_command.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -150,6 +151,15 @@ int main(int argc, char** argv) {
     personalization->add_option("--activation", personalization_args.activation, "The activation's key")->required();
     personalization->add_flag("--json", personalization_args.json, "Print JSON");
 
+    kith::cli::TestEventArgs test_event_args;
+    auto* test_event = app.add_subcommand("test-event", "Send an activation's newest event for one user to its "
+                                                        "destination now and show the request and the answer");
+    test_event->add_option("--config", test_event_args.config, "Config file (TOML)")->required();
+    test_event->add_option("--activation", test_event_args.activation, "The activation's key")->required();
+    test_event->add_option("--user-id", test_event_args.user_id, "The profile's destination user ID (userId)")
+        ->required();
+    test_event->add_flag("--json", test_event_args.json, "Print JSON");
+
     kith::cli::DestinationsArgs destinations_args;
     auto* destinations = app.add_subcommand("destinations", "List the destination types, their actions and settings");
     destinations->add_flag("--json", destinations_args.json, "Print JSON");
@@ -178,6 +188,7 @@ int main(int argc, char** argv) {
     if (deliver->parsed()) return kith::cli::Deliver(deliver_args);
     if (overview->parsed()) return kith::cli::Overview(overview_args);
     if (personalization->parsed()) return kith::cli::Personalization(personalization_args);
+    if (test_event->parsed()) return kith::cli::TestEvent(test_event_args);
     if (destinations->parsed()) return kith::cli::Destinations(destinations_args);
     return 2;
 }

@@ -701,6 +701,14 @@ Result<PendingEvents> Tx::Pending(const OutboxFilter& filter) {
     return row->value_or(PendingEvents{});
 }
 
+Result<std::optional<OutboxEvent>> Tx::LatestEventOfUser(int64_t activation_id, const std::string& user_id) {
+    return One<OutboxEvent>(db(),
+                            fmt::format("SELECT {} FROM outbox WHERE activation_id = ? AND "
+                                        "json_extract(payload, '$.userId') = ? ORDER BY id DESC LIMIT 1",
+                                        kEventColumns),
+                            ReadEvent, activation_id, user_id);
+}
+
 Result<std::optional<OutboxEvent>> Tx::GetEvent(const std::string& message_id) {
     return One<OutboxEvent>(db(), fmt::format("SELECT {} FROM outbox WHERE message_id = ?", kEventColumns), ReadEvent,
                             message_id);
