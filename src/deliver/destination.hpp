@@ -88,6 +88,9 @@ public:
     virtual std::string_view type() const = 0;
     //! The most events one Send call takes.
     virtual size_t MaxBatch() const = 0;
+    //! Whether Send takes events read unparsed (payload null, payload_text set): a free-form action without mapping
+    //! sends the stored text as it is. Otherwise the drainer parses payloads first.
+    virtual bool SendsStoredText() const { return false; }
     //! Sends events (at most MaxBatch()); returns exactly one outcome per event, in the same order. Never throws.
     virtual std::vector<Outcome> Send(std::span<const store::OutboxEvent> events) = 0;
     //! Sends one event now and returns what was sent and answered ("send test event"). Never throws.

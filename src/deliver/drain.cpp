@@ -133,7 +133,8 @@ Result<DrainReport> Drainer::Run() {
         int64_t now = clock_();
         if (deadline && now >= *deadline) return Finish(DrainEnd::TIMEOUT);
         store::OutboxFilter filter = Filter(now);
-        auto due = store_.Transaction([&](store::Tx& tx) { return tx.DueEvents(now, batch, filter); });
+        // Payloads are parsed only where needed (SendGroup): a free-form action without mapping sends the stored text.
+        auto due = store_.Transaction([&](store::Tx& tx) { return tx.DueEvents(now, batch, filter, false); });
         if (!due) return Propagate(due);
         if (!due->empty()) {
             // Group by activation, keeping the outbox's order within each group.
@@ -202,6 +203,13 @@ Status Drainer::SendGroup(int64_t activation_id, std::vector<store::OutboxEvent>
         cached.filter = std::move(filter);
     }
     Destination& destination = *cached.destination;
+    if (cached.filter || !destination.SendsStoredText()) {
+        for (auto& e : group) {
+            if (!e.payload.is_null() || e.payload_text.empty()) continue;
+            e.payload = nlohmann::json::parse(e.payload_text, nullptr, false);
+            if (e.payload.is_discarded()) e.payload = nullptr; // cannot happen: the store checks json_valid
+        }
+    }
     std::span<const store::OutboxEvent> events(group);
     if (cached.filter) {
         // Events the destination filter drops are filtered at destination, without a request or a rate token.

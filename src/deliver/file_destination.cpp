@@ -88,7 +88,9 @@ std::vector<Outcome> FileDestination::Send(std::span<const store::OutboxEvent> e
     size_t written = 0;
     for (size_t i = 0; i < events.size(); ++i) {
         if (!mapper_) {
-            lines += store::CanonicalJson(events[i].payload);
+            // The stored text is the canonical JSON already.
+            const auto& e = events[i];
+            lines += e.payload.is_null() && !e.payload_text.empty() ? e.payload_text : store::CanonicalJson(e.payload);
         } else {
             auto mapped = mapper_(events[i].payload);
             if (!mapped) {

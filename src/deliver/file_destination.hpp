@@ -37,6 +37,7 @@ public:
     size_t MaxBatch() const override { return 1000; }
     std::vector<Outcome> Send(std::span<const store::OutboxEvent> events) override;
     ProbeResult Probe(const store::OutboxEvent& event) override;
+    bool SendsStoredText() const override { return !mapper_; }
 
     const std::string& path() const { return path_; }
 

@@ -76,11 +76,16 @@ HttpDestination::HttpDestination(std::string type, Limits limits, Mapper mapper,
     limits_.concurrency = std::max(1, limits_.concurrency);
 }
 
+json HttpDestination::Value(const Item& item) {
+    if (item.value) return *item.value;
+    return item.text ? json::parse(*item.text, nullptr, false) : json();
+}
+
 std::optional<std::string> HttpDestination::Check(const json&) const {
     return std::nullopt;
 }
 
-void HttpDestination::Interpret(const HttpResponse& response, std::span<const json* const>,
+void HttpDestination::Interpret(const HttpResponse& response, std::span<const Item>,
                                 std::span<Outcome> out) const {
     Outcome o = ClassifyResponse(response);
     for (auto& x : out) x = o;
@@ -93,23 +98,33 @@ std::vector<Outcome> HttpDestination::Send(std::span<const store::OutboxEvent> e
 std::vector<Outcome> HttpDestination::SendMapped(std::span<const store::OutboxEvent> events, Sent* sent) {
     std::vector<Outcome> outcomes(events.size(), Outcome::Delivered());
     std::vector<json> mapped(events.size());
+    std::vector<std::string> texts(events.size());
+    std::vector<Item> items(events.size());
     std::vector<size_t> ok; // events that go out, in order
     ok.reserve(events.size());
     for (size_t i = 0; i < events.size(); ++i) {
+        const store::OutboxEvent& e = events[i];
+        if (!mapper_ && e.payload.is_null() && !e.payload_text.empty()) {
+            items[i] = Item{nullptr, &e.payload_text}; // sent as stored: no parse, no serialization
+            ok.push_back(i);
+            continue;
+        }
         if (mapper_) {
-            auto m = mapper_(events[i].payload);
+            auto m = mapper_(e.payload);
             if (!m) {
                 outcomes[i] = Outcome::Failed("mapping: " + m.error().message);
                 continue;
             }
             mapped[i] = std::move(*m);
         } else {
-            mapped[i] = events[i].payload;
+            mapped[i] = e.payload;
         }
         if (auto problem = Check(mapped[i])) {
             outcomes[i] = Outcome::Failed(*problem);
             continue;
         }
+        texts[i] = Dump(mapped[i]);
+        items[i] = Item{&mapped[i], &texts[i]};
         ok.push_back(i);
     }
 
@@ -117,7 +132,7 @@ std::vector<Outcome> HttpDestination::SendMapped(std::span<const store::OutboxEv
     std::vector<std::vector<size_t>> batches;
     size_t bytes = 0;
     for (size_t i : ok) {
-        size_t size = limits_.max_bytes ? Dump(mapped[i]).size() + 1 : 0;
+        size_t size = items[i].text->size() + 1;
         bool full = !batches.empty() && (batches.back().size() >= limits_.batch_size ||
                                          (limits_.max_bytes && bytes + size > limits_.max_bytes));
         if (batches.empty() || full) {
@@ -129,11 +144,11 @@ std::vector<Outcome> HttpDestination::SendMapped(std::span<const store::OutboxEv
     }
     if (batches.empty()) return outcomes;
 
-    std::vector<std::vector<const json*>> members(batches.size());
+    std::vector<std::vector<Item>> members(batches.size());
     std::vector<HttpRequest> requests;
     requests.reserve(batches.size());
     for (size_t b = 0; b < batches.size(); ++b) {
-        for (size_t i : batches[b]) members[b].push_back(&mapped[i]);
+        for (size_t i : batches[b]) members[b].push_back(items[i]);
         requests.push_back(Build(members[b]));
     }
     std::vector<HttpResponse> responses = client_.Perform(requests, limits_.concurrency);
@@ -175,26 +190,30 @@ public:
           method_(std::move(method)), headers_(std::move(headers)), batch_(limits.batch_size > 1) {}
 
 protected:
-    HttpRequest Build(std::span<const json* const> batch) const override {
+    HttpRequest Build(std::span<const Item> batch) const override {
         HttpRequest r;
         r.method = method_;
         r.url = url_;
         r.headers = headers_;
         if (batch_) {
-            std::string body = "[";
+            size_t size = 2;
+            for (const Item& item : batch) size += item.text->size() + 1;
+            std::string body;
+            body.reserve(size);
+            body += '[';
             for (size_t i = 0; i < batch.size(); ++i) {
                 if (i) body += ',';
-                body += Dump(*batch[i]);
+                body += *batch[i].text;
             }
             body += ']';
             r.body = std::move(body);
         } else {
-            r.body = Dump(*batch.front());
+            r.body = *batch.front().text;
         }
         return r;
     }
 
-    void Interpret(const HttpResponse& response, std::span<const json* const> batch,
+    void Interpret(const HttpResponse& response, std::span<const Item> batch,
                    std::span<Outcome> out) const override {
         if (response.status != 207) return HttpDestination::Interpret(response, batch, out);
         json body = json::parse(response.body, nullptr, false);
@@ -262,9 +281,9 @@ protected:
         return std::string("Braze needs one of external_id, user_alias, braze_id or email, and the event has none");
     }
 
-    HttpRequest Build(std::span<const json* const> batch) const override {
+    HttpRequest Build(std::span<const Item> batch) const override {
         json items = json::array();
-        for (const json* m : batch) items.push_back(Item(*m));
+        for (const Item& m : batch) items.push_back(ToItem(Value(m)));
         HttpRequest r;
         r.url = url_;
         r.headers = {{"Authorization", "Bearer " + api_key_}};
@@ -272,7 +291,7 @@ protected:
         return r;
     }
 
-    void Interpret(const HttpResponse& response, std::span<const json* const> batch,
+    void Interpret(const HttpResponse& response, std::span<const Item> batch,
                    std::span<Outcome> out) const override {
         HttpResponse r = response;
         if (r.status == 429 && !r.retry_after_ms) {
@@ -302,7 +321,7 @@ protected:
 private:
     // Track Event: the mapped fields as they are. Update User Profile: the identifiers, then each custom attribute
     // as a key of the attributes object.
-    json Item(const json& m) const {
+    json ToItem(const json& m) const {
         if (!attributes_) return m;
         json item = json::object();
         for (const auto& [k, v] : m.items()) {
@@ -347,22 +366,22 @@ protected:
         return std::nullopt;
     }
 
-    HttpRequest Build(std::span<const json* const> batch) const override {
+    HttpRequest Build(std::span<const Item> batch) const override {
         HttpRequest r;
         r.headers = {{"Api-Key", api_key_}};
         if (!bulk_) {
             r.url = base_ + (users_ ? "/api/users/update" : "/api/events/track");
-            r.body = Dump(Item(*batch.front()));
+            r.body = Dump(ToItem(Value(batch.front())));
             return r;
         }
         json items = json::array();
-        for (const json* m : batch) items.push_back(Item(*m));
+        for (const Item& m : batch) items.push_back(ToItem(Value(m)));
         r.url = base_ + (users_ ? "/api/users/bulkUpdate" : "/api/events/trackBulk");
         r.body = Dump(json{{users_ ? "users" : "events", std::move(items)}});
         return r;
     }
 
-    void Interpret(const HttpResponse& response, std::span<const json* const> batch,
+    void Interpret(const HttpResponse& response, std::span<const Item> batch,
                    std::span<Outcome> out) const override {
         HttpDestination::Interpret(response, batch, out);
         if (!bulk_ || response.status < 200 || response.status > 299) return;
@@ -376,7 +395,8 @@ protected:
             return false;
         };
         for (size_t i = 0; i < batch.size(); ++i) {
-            const json& m = *batch[i];
+            json parsed;
+            const json& m = batch[i].value ? *batch[i].value : (parsed = Value(batch[i]));
             auto field = [&](const char* k) { return m.contains(k) ? m[k] : json(); };
             if (listed("invalidEmails", field("email"))) {
                 out[i] = Outcome::Failed("Iterable: invalid email " + field("email").get<std::string>(), response.status);
@@ -391,7 +411,7 @@ protected:
     }
 
 private:
-    json Item(const json& m) const {
+    json ToItem(const json& m) const {
         json item = m;
         if (item.contains("createdAt")) {
             if (auto s = EpochSeconds(item["createdAt"])) item["createdAt"] = *s;
@@ -422,11 +442,11 @@ protected:
         return std::nullopt;
     }
 
-    HttpRequest Build(std::span<const json* const> batch) const override {
+    HttpRequest Build(std::span<const Item> batch) const override {
         std::string body = "{\"batch\":[";
         for (size_t i = 0; i < batch.size(); ++i) {
             if (i) body += ',';
-            body += Dump(*batch[i]);
+            body += *batch[i].text;
         }
         body += "],\"sentAt\":\"" + IsoNow() + "\"}";
         HttpRequest r;

@@ -33,13 +33,25 @@ public:
     std::vector<Outcome> Send(std::span<const store::OutboxEvent> events) override;
     ProbeResult Probe(const store::OutboxEvent& event) override;
 
+    bool SendsStoredText() const override { return !mapper_; }
+
 protected:
+    //! One event going out: its mapped value (nullptr when it is sent as stored, unparsed: no mapping) and its JSON
+    //! text.
+    struct Item {
+        const nlohmann::json* value = nullptr;
+        const std::string* text = nullptr;
+    };
+
+    //! The item's value (parsed from its text when it was sent as stored).
+    static nlohmann::json Value(const Item& item);
+
     //! Checks one mapped event (the destination's own rules, such as "an identifier is needed"); a message fails it.
     virtual std::optional<std::string> Check(const nlohmann::json& mapped) const;
     //! The request carrying a batch of mapped events.
-    virtual HttpRequest Build(std::span<const nlohmann::json* const> batch) const = 0;
+    virtual HttpRequest Build(std::span<const Item> batch) const = 0;
     //! One outcome per event of the batch from the response; by default ClassifyResponse for each.
-    virtual void Interpret(const HttpResponse& response, std::span<const nlohmann::json* const> batch,
+    virtual void Interpret(const HttpResponse& response, std::span<const Item> batch,
                            std::span<Outcome> out) const;
 
 private:

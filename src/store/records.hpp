@@ -142,7 +142,8 @@ struct OutboxEvent {
     std::optional<int64_t> run_id;
     std::string message_id;
     std::string event_name;
-    nlohmann::json payload;
+    nlohmann::json payload;  //!< null when read unparsed (DueEvents with parse_payloads = false)
+    std::string payload_text; //!< the payload as stored: its canonical JSON text (CanonicalJson)
     EventStatus status = EventStatus::PENDING;
     int64_t attempts = 0;
     int64_t next_attempt_at = 0;

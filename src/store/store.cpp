@@ -2,6 +2,7 @@
 
 #include "store/migrations.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
 
@@ -143,14 +144,15 @@ const char* StepCondition(OverviewStep step) {
 
 std::string ExcludedIds(const OutboxFilter& filter) { return json(filter.exclude_activations).dump(); }
 
-OutboxEvent ReadEvent(const sqlite::Statement& st) {
+OutboxEvent ReadEventAs(const sqlite::Statement& st, bool parse) {
     OutboxEvent e;
     e.id = st.Int(0);
     e.activation_id = st.Int(1);
     e.run_id = st.OptionalInt(2);
     e.message_id = st.Text(3);
     e.event_name = st.Text(4);
-    e.payload = ParseStored(st.Text(5));
+    e.payload_text = st.Text(5);
+    if (parse) e.payload = ParseStored(e.payload_text);
     e.status = ParseEventStatus(st.Text(6)).value_or(EventStatus::FAILED);
     e.attempts = st.Int(7);
     e.next_attempt_at = st.Int(8);
@@ -160,6 +162,10 @@ OutboxEvent ReadEvent(const sqlite::Statement& st) {
     e.finished_at = st.OptionalInt(12);
     e.last_status = st.Int(13);
     return e;
+}
+
+OutboxEvent ReadEvent(const sqlite::Statement& st) {
+    return ReadEventAs(st, true);
 }
 
 // Runs a query and reads every row with read.
@@ -684,12 +690,14 @@ Result<std::vector<OutboxEvent>> Tx::RunEvents(int64_t run_id) {
                             ReadEvent, run_id);
 }
 
-Result<std::vector<OutboxEvent>> Tx::DueEvents(int64_t now, int limit, const OutboxFilter& filter) {
+Result<std::vector<OutboxEvent>> Tx::DueEvents(int64_t now, int limit, const OutboxFilter& filter,
+                                               bool parse_payloads) {
     return All<OutboxEvent>(db(),
                             fmt::format("SELECT {} FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? {} "
                                         "ORDER BY next_attempt_at, id LIMIT ?",
                                         kEventColumns, kOutboxFilter),
-                            ReadEvent, now, filter.run_id, filter.run_id, ExcludedIds(filter), limit);
+                            [parse_payloads](const sqlite::Statement& st) { return ReadEventAs(st, parse_payloads); },
+                            now, filter.run_id, filter.run_id, ExcludedIds(filter), limit);
 }
 
 Result<PendingEvents> Tx::Pending(const OutboxFilter& filter) {
@@ -722,15 +730,26 @@ Status Tx::MarkDelivered(int64_t event_id, int status) {
 }
 
 Status Tx::MarkDeliveredMany(std::span<const int64_t> event_ids, int status) {
-    if (event_ids.empty()) return {};
-    std::string ids = json(std::vector<int64_t>(event_ids.begin(), event_ids.end())).dump();
-    auto ok = db().Run("UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = '', "
-                       "last_status = ?, finished_at = ? WHERE id IN (SELECT value FROM json_each(?))",
-                       status, Now(), ids);
-    if (!ok) return ok;
-    if (db().Changes() != static_cast<int64_t>(event_ids.size())) {
+    // Consecutive ids (the usual case: a batch read in queue order) are one range each, which SQLite walks on the
+    // primary key without building a list to look ids up in.
+    std::vector<int64_t> ids(event_ids.begin(), event_ids.end());
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    int64_t touched = 0;
+    int64_t now = Now();
+    for (size_t i = 0; i < ids.size();) {
+        size_t j = i + 1;
+        while (j < ids.size() && ids[j] == ids[j - 1] + 1) ++j;
+        auto ok = db().Run("UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = '', "
+                           "last_status = ?, finished_at = ? WHERE id BETWEEN ? AND ?",
+                           status, now, ids[i], ids[j - 1]);
+        if (!ok) return ok;
+        touched += db().Changes();
+        i = j;
+    }
+    if (touched != static_cast<int64_t>(event_ids.size())) {
         return Fail(ErrorCode::NOT_FOUND, fmt::format("{} of {} events to mark delivered are not in the outbox",
-                                                      static_cast<int64_t>(event_ids.size()) - db().Changes(),
+                                                      static_cast<int64_t>(event_ids.size()) - touched,
                                                       event_ids.size()));
     }
     return {};

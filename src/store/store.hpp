@@ -106,7 +106,10 @@ public:
     Result<std::vector<OutboxEvent>> RunEvents(int64_t run_id);
 
     //! Pending events due at `now` (and passing the filter), by due time then queue order.
-    Result<std::vector<OutboxEvent>> DueEvents(int64_t now, int limit, const OutboxFilter& filter = {});
+    //! Without parse_payloads, each event's payload stays null and only payload_text is filled (the drainer parses
+    //! only where a mapping, a filter or the destination needs the object).
+    Result<std::vector<OutboxEvent>> DueEvents(int64_t now, int limit, const OutboxFilter& filter = {},
+                                               bool parse_payloads = true);
     //! How many events (passing the filter) are pending, due now or later, and the earliest due time.
     Result<PendingEvents> Pending(const OutboxFilter& filter = {});
     Result<std::optional<OutboxEvent>> GetEvent(const std::string& message_id);
