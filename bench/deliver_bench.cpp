@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
         s.store.reset();
         fs::remove_all(s.dir);
     };
-    for (int c : {4, 8, 16}) {
+    for (int c : {4, 8}) {
         run(fmt::format("webhook, batches of 100, {} in flight", c).c_str(),
             {{"type", "webhook"}, {"url", hook.url() + "/in"}, {"batch_size", 100}, {"concurrency", c}}, "send");
     }

@@ -16,6 +16,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sys/wait.h>
 #include <thread>
 
 namespace {
@@ -111,9 +112,23 @@ TEST_F(DeliverKill, EveryEventArrivesAtLeastOnceWithOneMessageIdThroughRepeatedK
                                      "--timeout", "300"};
     int kills = 0, mid_delivery = 0;
     for (int attempt = 0; attempt < 40 && kills < 12; ++attempt) {
+        // Kill once this attempt has sent a few requests (however fast this build is), plus a random moment.
+        int before = requests.load();
+        int after = std::uniform_int_distribution<int>(1, 6)(rng);
         pid_t pid = kith::test::Spawn(argv, root_ / "out", root_ / "err");
         ASSERT_GT(pid, 0);
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(80, 400)(rng)));
+        bool exited = false;
+        int status = 0;
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (requests.load() < before + after && std::chrono::steady_clock::now() < deadline) {
+            if (waitpid(pid, &status, WNOHANG) == pid) {
+                exited = true;
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        if (exited) break; // it finished before the kill
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 60)(rng)));
         kill(pid, SIGKILL);
         kith::test::Exit exit = kith::test::Wait(pid);
         if (!exit.signaled) break; // it finished before the kill
