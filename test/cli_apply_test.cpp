@@ -1,5 +1,6 @@
 // `kith apply --config FILE DIR` as scripts use it: summary, idempotence, all or nothing.
 #include "common/text.hpp"
+#include "support/fixture_dir.hpp"
 #include "support/run_kith.hpp"
 #include "store/store.hpp"
 #include "warehouse/warehouse.hpp"
@@ -20,21 +21,8 @@ using Outcome = kith::test::KithOutcome;
 class CliApply : public ::testing::Test {
 protected:
     void SetUp() override {
-        root_ = fs::temp_directory_path() / ("kith_cli_apply_" + std::to_string(getpid()) + "_" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(root_);
-        fs::create_directories(root_ / "dir");
-        auto sql = kith::text::ReadFile(std::string(KITH_SOURCE_DIR) + "/test/fixture/warehouse.sql");
-        ASSERT_TRUE(sql);
-        {
-            auto wh = kith::warehouse::Open("duckdb:" + (root_ / "w.duckdb").string());
-            ASSERT_TRUE(wh) << wh.error().ToString();
-            ASSERT_TRUE((*wh)->Execute(*sql));
-        }
-        // Relative paths resolve against the config file's folder.
-        std::ofstream(root_ / "kith.toml") << "warehouse = \"duckdb:w.duckdb\"\n"
-                                           << "graph = \"" << KITH_SOURCE_DIR << "/test/fixture/graph.hcl\"\n"
-                                           << "state = \"state.sqlite\"\n";
+        root_ = kith::test::TestDir("kith_cli_apply");
+        ASSERT_EQ(kith::test::MakeFixtureDir(root_), "");
     }
     void TearDown() override { fs::remove_all(root_); }
 

@@ -2,6 +2,7 @@
 // events queued through the store API, then the built binary drains them.
 #include "common/text.hpp"
 #include "support/http_server.hpp"
+#include "support/fixture_dir.hpp"
 #include "support/run_kith.hpp"
 #include "store/store.hpp"
 #include "warehouse/warehouse.hpp"
@@ -25,21 +26,8 @@ using Outcome = kith::test::KithOutcome;
 class CliDeliver : public ::testing::Test {
 protected:
     void SetUp() override {
-        root_ = fs::temp_directory_path() / ("kith_cli_deliver_" + std::to_string(getpid()) + "_" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(root_);
-        fs::create_directories(root_ / "dir");
-        fs::create_directories(root_ / "out");
-        auto sql = kith::text::ReadFile(std::string(KITH_SOURCE_DIR) + "/test/fixture/warehouse.sql");
-        ASSERT_TRUE(sql);
-        {
-            auto wh = kith::warehouse::Open("duckdb:" + (root_ / "w.duckdb").string());
-            ASSERT_TRUE(wh) << wh.error().ToString();
-            ASSERT_TRUE((*wh)->Execute(*sql));
-        }
-        std::ofstream(root_ / "kith.toml") << "warehouse = \"duckdb:w.duckdb\"\n"
-                                           << "graph = \"" << KITH_SOURCE_DIR << "/test/fixture/graph.hcl\"\n"
-                                           << "state = \"state.sqlite\"\n";
+        root_ = kith::test::TestDir("kith_cli_deliver");
+        ASSERT_EQ(kith::test::MakeFixtureDir(root_), "");
         Write("vip.json", R"({"kind": "audience", "key": "vip", "name": "Pro plan",
             "definition": {"groups": [{"conditions": [{"type": "trait", "trait": "plan",
                            "filter": {"op": "equals", "value": "pro"}}]}]},

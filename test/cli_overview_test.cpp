@@ -4,6 +4,7 @@
 // enriched activation is printed.
 #include "common/text.hpp"
 #include "store/store.hpp"
+#include "support/fixture_dir.hpp"
 #include "support/run_kith.hpp"
 #include "warehouse/warehouse.hpp"
 
@@ -27,21 +28,8 @@ using Outcome = kith::test::KithOutcome;
 class CliOverview : public ::testing::Test {
 protected:
     void SetUp() override {
-        root_ = fs::temp_directory_path() / ("kith_cli_overview_" + std::to_string(getpid()) + "_" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(root_);
-        fs::create_directories(root_ / "dir");
-        fs::create_directories(root_ / "out");
-        auto sql = kith::text::ReadFile(std::string(KITH_SOURCE_DIR) + "/test/fixture/warehouse.sql");
-        ASSERT_TRUE(sql);
-        {
-            auto wh = kith::warehouse::Open("duckdb:" + (root_ / "w.duckdb").string());
-            ASSERT_TRUE(wh) << wh.error().ToString();
-            ASSERT_TRUE((*wh)->Execute(*sql));
-        }
-        std::ofstream(root_ / "kith.toml") << "warehouse = \"duckdb:w.duckdb\"\n"
-                                           << "graph = \"" << KITH_SOURCE_DIR << "/test/fixture/graph.hcl\"\n"
-                                           << "state = \"state.sqlite\"\n";
+        root_ = kith::test::TestDir("kith_cli_overview");
+        ASSERT_EQ(kith::test::MakeFixtureDir(root_), "");
         // pro: p1 (user_id u1), p3 (no user_id), p4 (user_id 42).
         Write("pro.json", R"({"kind": "audience", "key": "pro", "name": "Pro",
             "definition": {"groups": [{"conditions": [{"type": "trait", "trait": "plan",

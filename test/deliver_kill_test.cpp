@@ -5,6 +5,7 @@
 #include "store/store.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
+#include "support/fixture_dir.hpp"
 #include "support/run_kith.hpp"
 #include "warehouse/warehouse.hpp"
 
@@ -30,21 +31,10 @@ constexpr int kEvents = 20000;
 class DeliverKill : public ::testing::Test {
 protected:
     void SetUp() override {
-        root_ = fs::temp_directory_path() / ("kith_deliver_kill_" + std::to_string(getpid()));
-        fs::remove_all(root_);
-        fs::create_directories(root_ / "dir");
-        auto sql = kith::text::ReadFile(std::string(KITH_SOURCE_DIR) + "/test/fixture/warehouse.sql");
-        ASSERT_TRUE(sql);
-        {
-            auto wh = kith::warehouse::Open("duckdb:" + (root_ / "w.duckdb").string());
-            ASSERT_TRUE(wh) << wh.error().ToString();
-            ASSERT_TRUE((*wh)->Execute(*sql));
-        }
-        std::ofstream(root_ / "kith.toml") << "warehouse = \"duckdb:w.duckdb\"\n"
-                                           << "graph = \"" << KITH_SOURCE_DIR << "/test/fixture/graph.hcl\"\n"
-                                           << "state = \"state.sqlite\"\n"
-                                           << "[delivery]\nactivation_rate = 1000000\nworkspace_rate = 1000000\n"
-                                           << "timeout_ms = 2000\n";
+        root_ = kith::test::TestDir("kith_deliver_kill");
+        ASSERT_EQ(kith::test::MakeFixtureDir(
+                      root_, "[delivery]\nactivation_rate = 1000000\nworkspace_rate = 1000000\ntimeout_ms = 2000\n"),
+                  "");
     }
     void TearDown() override {
         if (!HasFailure()) fs::remove_all(root_);
@@ -115,7 +105,7 @@ TEST_F(DeliverKill, EveryEventArrivesAtLeastOnceWithOneMessageIdThroughRepeatedK
         // Kill once this attempt has sent a few requests (however fast this build is), plus a random moment.
         int before = requests.load();
         int after = std::uniform_int_distribution<int>(1, 6)(rng);
-        pid_t pid = kith::test::Spawn(argv, root_ / "out", root_ / "err");
+        pid_t pid = kith::test::Spawn(argv, root_ / "deliver.out", root_ / "deliver.err");
         ASSERT_GT(pid, 0);
         bool exited = false;
         int status = 0;
@@ -136,10 +126,10 @@ TEST_F(DeliverKill, EveryEventArrivesAtLeastOnceWithOneMessageIdThroughRepeatedK
         int64_t delivered = delivered_now();
         if (delivered > 0 && delivered < kEvents) ++mid_delivery;
     }
-    pid_t last = kith::test::Spawn(argv, root_ / "out", root_ / "err");
+    pid_t last = kith::test::Spawn(argv, root_ / "deliver.out", root_ / "deliver.err");
     kith::test::Exit done = kith::test::Wait(last);
     ASSERT_FALSE(done.signaled);
-    ASSERT_EQ(done.code, 0) << kith::text::ReadFile((root_ / "err").string()).value_or("");
+    ASSERT_EQ(done.code, 0) << kith::text::ReadFile((root_ / "deliver.err").string()).value_or("");
 
     EXPECT_GE(kills, 5);
     EXPECT_GE(mid_delivery, 3) << "the kills should land while events are being delivered";
