@@ -13,10 +13,6 @@ namespace {
 
 std::once_flag curl_init;
 
-int64_t NowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string Lower(std::string_view s) {
     std::string out(s);
@@ -183,7 +179,7 @@ std::vector<HttpResponse> HttpClient::Perform(std::span<const HttpRequest> reque
                 long status = 0;
                 curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
                 r.status = static_cast<int>(status);
-                if (const std::string* ra = r.Header("retry-after")) r.retry_after_ms = ParseRetryAfter(*ra, NowMs());
+                if (const std::string* ra = r.Header("retry-after")) r.retry_after_ms = ParseRetryAfter(*ra, WallClockMs());
             } else {
                 r.status = 0;
                 r.timed_out = code == CURLE_OPERATION_TIMEDOUT;
@@ -203,6 +199,11 @@ std::vector<HttpResponse> HttpClient::Perform(std::span<const HttpRequest> reque
         if (running > 0) curl_multi_poll(state_->multi, nullptr, 0, 100, nullptr);
     }
     return responses;
+}
+
+int64_t WallClockMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 bool RetryableStatus(int status) {

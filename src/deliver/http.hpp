@@ -67,6 +67,9 @@ private:
     std::unique_ptr<State> state_;
 };
 
+//! The wall clock in UTC milliseconds (Retry-After and X-RateLimit-Reset are relative to it).
+int64_t WallClockMs();
+
 //! Whether a failure with this HTTP status may succeed later: 408, 423, 429 and 5xx except 501.
 bool RetryableStatus(int status);
 

@@ -16,20 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-int64_t NowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-std::string IsoNow() {
-    std::time_t t = static_cast<std::time_t>(NowMs() / 1000);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 // A request as shown by "send test event": secrets redacted, the body as JSON when it is JSON.
 json ShowRequest(const HttpRequest& r) {
     json headers = json::object();
@@ -76,9 +62,10 @@ HttpDestination::HttpDestination(std::string type, Limits limits, Mapper mapper,
     limits_.concurrency = std::max(1, limits_.concurrency);
 }
 
-json HttpDestination::Value(const Item& item) {
+const json& HttpDestination::Value(const Item& item, json& scratch) {
     if (item.value) return *item.value;
-    return item.text ? json::parse(*item.text, nullptr, false) : json();
+    scratch = item.text ? json::parse(*item.text, nullptr, false) : json();
+    return scratch;
 }
 
 std::optional<std::string> HttpDestination::Check(const json&) const {
@@ -283,7 +270,8 @@ protected:
 
     HttpRequest Build(std::span<const Item> batch) const override {
         json items = json::array();
-        for (const Item& m : batch) items.push_back(ToItem(Value(m)));
+        json scratch;
+        for (const Item& m : batch) items.push_back(ToItem(Value(m, scratch)));
         HttpRequest r;
         r.url = url_;
         r.headers = {{"Authorization", "Bearer " + api_key_}};
@@ -299,7 +287,7 @@ protected:
                 int64_t at = 0; // epoch seconds
                 auto [end, ec] = std::from_chars(reset->data(), reset->data() + reset->size(), at);
                 if (ec == std::errc() && end == reset->data() + reset->size() && at > 0 && at < 1'000'000'000'000) {
-                    r.retry_after_ms = std::max<int64_t>(0, at * 1000 - NowMs());
+                    r.retry_after_ms = std::max<int64_t>(0, at * 1000 - WallClockMs());
                 }
             }
         }
@@ -371,11 +359,13 @@ protected:
         r.headers = {{"Api-Key", api_key_}};
         if (!bulk_) {
             r.url = base_ + (users_ ? "/api/users/update" : "/api/events/track");
-            r.body = Dump(ToItem(Value(batch.front())));
+            json scratch;
+            r.body = Dump(ToItem(Value(batch.front(), scratch)));
             return r;
         }
         json items = json::array();
-        for (const Item& m : batch) items.push_back(ToItem(Value(m)));
+        json scratch;
+        for (const Item& m : batch) items.push_back(ToItem(Value(m, scratch)));
         r.url = base_ + (users_ ? "/api/users/bulkUpdate" : "/api/events/trackBulk");
         r.body = Dump(json{{users_ ? "users" : "events", std::move(items)}});
         return r;
@@ -395,8 +385,8 @@ protected:
             return false;
         };
         for (size_t i = 0; i < batch.size(); ++i) {
-            json parsed;
-            const json& m = batch[i].value ? *batch[i].value : (parsed = Value(batch[i]));
+            json scratch;
+            const json& m = Value(batch[i], scratch);
             auto field = [&](const char* k) { return m.contains(k) ? m[k] : json(); };
             if (listed("invalidEmails", field("email"))) {
                 out[i] = Outcome::Failed("Iterable: invalid email " + field("email").get<std::string>(), response.status);
@@ -448,7 +438,7 @@ protected:
             if (i) body += ',';
             body += *batch[i].text;
         }
-        body += "],\"sentAt\":\"" + IsoNow() + "\"}";
+        body += "],\"sentAt\":\"" + text::IsoMillis(WallClockMs()) + "\"}";
         HttpRequest r;
         r.url = url_;
         r.headers = {{"Authorization", auth_}};

@@ -43,8 +43,8 @@ protected:
         const std::string* text = nullptr;
     };
 
-    //! The item's value (parsed from its text when it was sent as stored).
-    static nlohmann::json Value(const Item& item);
+    //! The item's value, without a copy; parsed into scratch when it was sent as stored.
+    static const nlohmann::json& Value(const Item& item, nlohmann::json& scratch);
 
     //! Checks one mapped event (the destination's own rules, such as "an identifier is needed"); a message fails it.
     virtual std::optional<std::string> Check(const nlohmann::json& mapped) const;
