@@ -1,6 +1,6 @@
 #include "support/destination_servers.hpp"
 
-#include <openssl/evp.h>
+#include "deliver/http_destinations.hpp"
 
 namespace kith::test {
 
@@ -23,13 +23,6 @@ bool NonEmptyString(const json& o, const char* key) {
     return o.contains(key) && o[key].is_string() && !o[key].get<std::string>().empty();
 }
 
-std::string Base64(const std::string& s) {
-    std::string out(4 * ((s.size() + 2) / 3), '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-    out.resize(static_cast<size_t>(n));
-    return out;
-}
 
 } // namespace
 
@@ -180,7 +173,7 @@ IterableServer::IterableServer(std::string api_key) {
 
 SegmentServer::SegmentServer(std::string write_key) {
     auto events = events_;
-    std::string auth = "Basic " + Base64(write_key + ":");
+    std::string auth = "Basic " + deliver::Base64(write_key + ":");
     http_ = std::make_unique<HttpServer>([=](const Request& r) -> Reply {
         if (r.method != "POST" || r.path != "/v1/batch") return Json(404, {{"success", false}});
         if (Header(r, "authorization") != auth) return Json(401, {{"success", false}, {"message", "Invalid write key"}});
