@@ -135,10 +135,54 @@ DROP INDEX outbox_by_activation;
 CREATE INDEX outbox_overview ON outbox (activation_id, created_at, event_name, status, filter_stage, attempts, run_id);
 )sql";
 
+// People and credentials of the service (src/api): users with their roles (JSON array of role names) and an
+// Argon2id password hash (empty: cannot log in with a password), login sessions and API tokens, each stored as the
+// SHA-256 of the secret the client holds (a stolen store does not hold usable credentials), and the failed logins
+// per email that slow down guessing.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE users (
+    id             INTEGER PRIMARY KEY,
+    workspace_id   INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    email          TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    name           TEXT NOT NULL DEFAULT '',
+    password_hash  TEXT NOT NULL DEFAULT '',
+    roles          TEXT NOT NULL CHECK (json_valid(roles)),
+    disabled       INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+    token_hash  TEXT PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions (user_id);
+
+CREATE TABLE api_tokens (
+    id            INTEGER PRIMARY KEY,
+    user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    token_hash    TEXT NOT NULL UNIQUE,
+    created_at    INTEGER NOT NULL,
+    last_used_at  INTEGER
+);
+CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
+
+CREATE TABLE login_failures (
+    email     TEXT PRIMARY KEY COLLATE NOCASE,
+    failures  INTEGER NOT NULL,
+    last_at   INTEGER NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "workspaces, audiences with history, activations, runs, snapshots, outbox", kV1},
     {2, "run workers and baselines, change tables of snapshots, outbox events by run", kV2},
     {3, "status code of an outbox event's last attempt, the delivery overview's covering index", kV3},
+    {4, "users, sessions, API tokens, failed logins", kV4},
 };
 
 } // namespace
