@@ -147,7 +147,6 @@ const std::vector<std::string> kTriggers = {"profile_enters", "profile_exits", "
 } // namespace
 
 std::expected<Report, Failure> ApplyDirectory(const std::string& dir, Context& ctx) {
-    Failure failure;
     auto fatal = [&](Error e) { return std::unexpected(Failure{{}, std::move(e)}); };
 
     // The files, sorted by name.
@@ -163,19 +162,38 @@ std::expected<Report, Failure> ApplyDirectory(const std::string& dir, Context& c
     }
     std::sort(files.begin(), files.end());
 
-    // Parse each file and check its kind and key.
-    std::vector<Document> docs;
-    std::map<std::pair<std::string, std::string>, std::string> seen; // (kind, key) -> file
+    // Parse each file.
+    std::vector<Source> sources;
+    std::vector<audience::AudienceError> problems;
     for (const auto& file : files) {
-        Checker c(file, failure.problems);
         auto value = ReadDocument(file);
         if (!value) {
             if (value.error().code != ErrorCode::INVALID) return fatal(value.error());
             // The location is file:line:col; report it as the pointer place.
             std::string where = value.error().location.substr(std::min(file.size() + 1, value.error().location.size()));
-            failure.problems.push_back(audience::AudienceError{file, where, value.error().message});
+            problems.push_back(audience::AudienceError{file, where, value.error().message});
             continue;
         }
+        sources.push_back(Source{file, std::move(*value)});
+    }
+    return ApplyObjects(std::move(sources), ctx, std::move(problems), dir);
+}
+
+std::expected<Report, Failure> ApplyObjects(std::vector<Source> sources, Context& ctx,
+                                            std::vector<audience::AudienceError> problems, const std::string& where,
+                                            bool dry_run) {
+    Failure failure;
+    failure.problems = std::move(problems);
+    auto fatal = [&](Error e) { return std::unexpected(Failure{{}, std::move(e)}); };
+    const std::string& dir = where;
+
+    // Check each object's kind and key.
+    std::vector<Document> docs;
+    std::map<std::pair<std::string, std::string>, std::string> seen; // (kind, key) -> file
+    for (auto& source : sources) {
+        const std::string& file = source.file;
+        Checker c(file, failure.problems);
+        auto value = &source.value;
         if (!value->is_object()) {
             c.Err("", "the file must hold one object, found " + JsonTypeName(*value));
             continue;
@@ -399,6 +417,7 @@ std::expected<Report, Failure> ApplyDirectory(const std::string& dir, Context& c
 
     // Everything is valid: write it all in one transaction.
     Report report;
+    if (dry_run) return report;
     auto written = ctx.store.Transaction([&](store::Tx& tx) -> Status {
         for (const auto& d : docs) {
             if (d.kind != "audience") continue;

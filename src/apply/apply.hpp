@@ -55,4 +55,18 @@ struct Failure {
 //! Validates every file of dir, then applies them all in one transaction, or nothing.
 std::expected<Report, Failure> ApplyDirectory(const std::string& dir, Context& ctx);
 
+//! One object to apply (an apply file's content, or an API request's body with its kind and key), and the name its
+//! problems are reported under.
+struct Source {
+    std::string file;
+    nlohmann::json value;
+};
+
+//! Validates the objects as ApplyDirectory validates files, then applies them all in one transaction, or nothing
+//! (nothing either when dry_run). `problems` found earlier (unreadable files) are reported with the rest; `where`
+//! names the objects' origin in messages ("no audience X in <where> or in the state store").
+std::expected<Report, Failure> ApplyObjects(std::vector<Source> sources, Context& ctx,
+                                            std::vector<audience::AudienceError> problems = {},
+                                            const std::string& where = "the request", bool dry_run = false);
+
 } // namespace kith::apply

@@ -31,6 +31,7 @@ void CheckSetting(const json& dest, const deliver::Setting& s, Checker& c) {
     const json& v = dest[s.name];
     switch (s.kind) {
     case SettingKind::STRING:
+    case SettingKind::SECRET:
     case SettingKind::URL: {
         auto str = c.String(dest, s.name, "/destination", true);
         if (str && s.kind == SettingKind::URL && !str->starts_with("http://") && !str->starts_with("https://")) {
@@ -44,11 +45,12 @@ void CheckSetting(const json& dest, const deliver::Setting& s, Checker& c) {
     case SettingKind::INTEGER: c.Integer(dest, s.name, "/destination", 1, s.max); return;
     case SettingKind::OBJECT:
     case SettingKind::STRING_MAP:
+    case SettingKind::SECRET_MAP:
         if (!v.is_object()) {
             c.Err(ptr, fmt::format("\"{}\" must be an object, found {}", s.name, JsonTypeName(v)));
             return;
         }
-        if (s.kind == SettingKind::STRING_MAP) {
+        if (s.kind == SettingKind::STRING_MAP || s.kind == SettingKind::SECRET_MAP) {
             for (const auto& [k, item] : v.items()) {
                 if (!item.is_string()) {
                     c.Err(ptr + JsonPointerToken(k), fmt::format("a value of \"{}\" must be a string", s.name));

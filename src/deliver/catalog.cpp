@@ -9,9 +9,13 @@ std::string_view SettingKindName(SettingKind kind) {
     case SettingKind::INTEGER: return "integer";
     case SettingKind::OBJECT: return "object";
     case SettingKind::STRING_MAP: return "object of strings";
+    case SettingKind::SECRET: return "secret";
+    case SettingKind::SECRET_MAP: return "object of secrets";
     }
     return "?";
 }
+
+bool IsSecret(SettingKind kind) { return kind == SettingKind::SECRET || kind == SettingKind::SECRET_MAP; }
 
 std::string_view FieldTypeName(FieldType type) {
     switch (type) {
@@ -41,7 +45,7 @@ const std::vector<DestinationType>& DestinationTypes() {
            0,
            {"POST", "PUT", "PATCH", "GET", "DELETE"},
            "the HTTP method, POST by default"},
-          {"headers", K::STRING_MAP, false, 0, {}, "extra request headers"},
+          {"headers", K::SECRET_MAP, false, 0, {}, "extra request headers"},
           {"batch_size", K::INTEGER, false, 10000, {}, "events per request (default 1: the body is one event)"},
           {"concurrency", K::INTEGER, false, 64, {}, "requests in flight at once (default 4)"}}},
         {"braze",
@@ -69,7 +73,7 @@ const std::vector<DestinationType>& DestinationTypes() {
              "attributes set on the user profile, each a key of the attributes object"},
             {"_update_existing_only", F::BOOLEAN, false, "false", "only update users that already exist"}}}},
          {{"endpoint", K::URL, true, 0, {}, "the REST endpoint of the Braze instance (https://rest.iad-01.braze.com)"},
-          {"api_key", K::STRING, true, 0, {}, "a REST API key with users.track"},
+          {"api_key", K::SECRET, true, 0, {}, "a REST API key with users.track"},
           {"batch_size", K::INTEGER, false, 75, {}, "events per request (default 75)"},
           {"concurrency", K::INTEGER, false, 64, {}, "requests in flight at once (default 4)"}}},
         {"iterable",
@@ -97,14 +101,14 @@ const std::vector<DestinationType>& DestinationTypes() {
              "fields set on the user profile"},
             {"preferUserId", F::BOOLEAN, false, "true", "match the user by userId when both are given"},
             {"mergeNestedObjects", F::BOOLEAN, false, "false", "merge nested objects instead of replacing them"}}}},
-         {{"api_key", K::STRING, true, 0, {}, "a server-side API key"},
+         {{"api_key", K::SECRET, true, 0, {}, "a server-side API key"},
           {"endpoint", K::URL, false, 0, {}, "the API's base URL (default https://api.iterable.com)"},
           {"batch_size", K::INTEGER, false, 1000, {}, "events per request (default 1000; 1 uses the single-event endpoints)"},
           {"concurrency", K::INTEGER, false, 64, {}, "requests in flight at once (default 4)"}}},
         {"segment",
          "any Segment-compatible HTTP collector",
          {{"send", "POST {endpoint}/v1/batch, the write key as basic auth", {}}},
-         {{"write_key", K::STRING, true, 0, {}, "the source's write key"},
+         {{"write_key", K::SECRET, true, 0, {}, "the source's write key"},
           {"endpoint", K::URL, false, 0, {}, "the collector's base URL (default https://api.segment.io)"},
           {"batch_size", K::INTEGER, false, 500, {}, "events per request (default 100; a request stays under 500 KB)"},
           {"concurrency", K::INTEGER, false, 64, {}, "requests in flight at once (default 4)"}}},

@@ -23,9 +23,13 @@ enum class SettingKind {
     INTEGER,    //!< an integer from 1 to `max`
     OBJECT,     //!< any JSON object
     STRING_MAP, //!< a JSON object whose values are strings
+    SECRET,     //!< a non-empty string (an API key, a write key) that the API never shows once saved
+    SECRET_MAP, //!< a JSON object whose values are strings the API never shows once saved (request headers)
 };
-//! "string", "url", "integer", "object", "object of strings".
+//! "string", "url", "integer", "object", "object of strings", "secret", "object of secrets".
 std::string_view SettingKindName(SettingKind kind);
+//! Whether settings of this kind are write-only (activations.md, "Roles": secrets are never returned).
+bool IsSecret(SettingKind kind);
 
 //! One setting of a destination, in the activation's `destination` object.
 struct Setting {
