@@ -176,15 +176,7 @@ int PrintEvents(const OverviewArgs& args, store::Store& store, const store::Over
 
 std::optional<int64_t> ParseBucket(const std::string& text) {
     if (text == "none" || text == "0") return 0;
-    int64_t n = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || n <= 0) return std::nullopt;
-    std::string unit(end, text.data() + text.size());
-    static const std::map<std::string, int64_t> kUnits = {
-        {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
-    auto u = kUnits.find(unit);
-    if (u == kUnits.end() || n > INT64_MAX / u->second) return std::nullopt;
-    return n * u->second;
+    return text::ParseDurationMs(text);
 }
 
 int Overview(const OverviewArgs& args) {

@@ -1,6 +1,8 @@
 #include "common/text.hpp"
 
 #include <cerrno>
+#include <charconv>
+#include <climits>
 #include <chrono>
 #include <cstring>
 #include <fmt/format.h>
@@ -101,6 +103,19 @@ std::string IsoMillis(int64_t millis) {
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), t.hours().count(),
                        t.minutes().count(), t.seconds().count(), t.subseconds().count());
+}
+
+std::optional<int64_t> ParseDurationMs(std::string_view text) {
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || n <= 0) return std::nullopt;
+    std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
+    static const std::pair<std::string_view, int64_t> kUnits[] = {
+        {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+    for (const auto& [name, ms] : kUnits) {
+        if (unit == name) return n > INT64_MAX / ms ? std::nullopt : std::optional<int64_t>(n * ms);
+    }
+    return std::nullopt;
 }
 
 } // namespace kith::text

@@ -5,6 +5,7 @@
 #include "common/error.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,9 @@ Result<std::string> ReadFile(const std::string& path);
 
 //! UTC milliseconds since the epoch as ISO 8601 with milliseconds: 0 -> "1970-01-01T00:00:00.000Z".
 std::string IsoMillis(int64_t millis);
+
+//! A positive duration as "<n><unit>" (units ms, s, m, h, d: "15m", "1d") in milliseconds; nullopt when malformed,
+//! not positive or too large.
+std::optional<int64_t> ParseDurationMs(std::string_view text);
 
 } // namespace kith::text

@@ -39,4 +39,16 @@ TEST(ReadFile, MissingFileIsAnIoError) {
     EXPECT_NE(r.error().message.find("No such file"), std::string::npos);
 }
 
+TEST(ParseDurationMs, UnitsAndRejections) {
+    EXPECT_EQ(ParseDurationMs("250ms"), 250);
+    EXPECT_EQ(ParseDurationMs("15m"), 15 * 60'000);
+    EXPECT_EQ(ParseDurationMs("1d"), 86'400'000);
+    EXPECT_EQ(ParseDurationMs("2h"), 7'200'000);
+    EXPECT_FALSE(ParseDurationMs("0s"));
+    EXPECT_FALSE(ParseDurationMs("-1h"));
+    EXPECT_FALSE(ParseDurationMs("1w"));
+    EXPECT_FALSE(ParseDurationMs("h"));
+    EXPECT_FALSE(ParseDurationMs("9999999999999999d"));
+}
+
 } // namespace kith::text

@@ -1,0 +1,367 @@
+// Activations: the destination catalog, list, create, read, update (secrets kept when not sent again), delete,
+// enable, disable, payload preview, personalization syntax, send test event.
+#include "api/router.hpp"
+#include "api/views.hpp"
+
+#include "apply/apply.hpp"
+#include "audience/catalog.hpp"
+#include "deliver/catalog.hpp"
+#include "deliver/destination.hpp"
+#include "deliver/test_event.hpp"
+#include "run/events.hpp"
+#include "run/personalization.hpp"
+
+#include <fmt/format.h>
+
+namespace kith::api {
+
+namespace {
+
+using nlohmann::json;
+
+json SettingJson(const deliver::Setting& s, bool common) {
+    json out = {{"name", s.name},
+                {"kind", deliver::SettingKindName(s.kind)},
+                {"required", s.required},
+                {"secret", deliver::IsSecret(s.kind)},
+                {"common", common},
+                {"description", s.description}};
+    if (s.kind == deliver::SettingKind::INTEGER) out["max"] = s.max;
+    if (!s.choices.empty()) out["choices"] = s.choices;
+    return out;
+}
+
+Answer Destinations(Context&) {
+    json types = json::array();
+    for (const auto& t : deliver::DestinationTypes()) {
+        json actions = json::array();
+        for (const auto& a : t.actions) {
+            json fields = json::array();
+            for (const auto& f : a.fields) {
+                fields.push_back({{"name", f.name},
+                                  {"type", deliver::FieldTypeName(f.type)},
+                                  {"required", f.required},
+                                  {"default_mapping", f.default_mapping.empty()
+                                                          ? json(nullptr)
+                                                          : json::parse(f.default_mapping, nullptr, false)},
+                                  {"description", f.description}});
+            }
+            actions.push_back({{"name", a.name}, {"description", a.description}, {"fields", fields},
+                               {"free_form", a.fields.empty()}});
+        }
+        json settings = json::array();
+        for (const auto& s : t.settings) settings.push_back(SettingJson(s, false));
+        for (const auto& s : deliver::CommonSettings()) settings.push_back(SettingJson(s, true));
+        types.push_back({{"type", t.type},
+                         {"description", t.description},
+                         {"implemented", deliver::IsImplemented(t.type)},
+                         {"actions", actions},
+                         {"settings", settings}});
+    }
+    return Reply(json{{"items", types}});
+}
+
+std::expected<store::ActivationRecord, ApiError> FindActivation(Context& c, store::Store& store) {
+    auto a = store.Transaction([&](store::Tx& tx) { return tx.GetActivation(c.workspace(), c.Param("key")); });
+    if (!a) return std::unexpected(FromError(a.error()));
+    if (!*a) return std::unexpected(NotFound(fmt::format("no activation {:?}", c.Param("key"))));
+    return **a;
+}
+
+std::string ActivationEtag(const store::ActivationRecord& a) { return fmt::format("x{}-{}", a.id, a.updated_at); }
+
+Answer ListActivations(Context& c) {
+    auto store = c.Store();
+    if (!store) return std::unexpected(FromError(store.error()));
+    std::optional<int64_t> audience_id;
+    if (auto key = c.Query("audience")) {
+        auto a = (*store)->GetAudience(c.workspace(), *key);
+        if (!a) return std::unexpected(FromError(a.error()));
+        if (!*a) return std::unexpected(NotFound(fmt::format("no audience {:?}", *key)));
+        audience_id = (*a)->id;
+    }
+    auto acts = (*store)->Transaction([&](store::Tx& tx) { return tx.ListActivations(c.workspace(), audience_id); });
+    if (!acts) return std::unexpected(FromError(acts.error()));
+    json items = json::array();
+    for (const auto& a : *acts) items.push_back(ActivationJson(a));
+    return Reply(json{{"items", items}});
+}
+
+std::expected<void, ApiError> ApplyActivation(Context& c, store::Store& store, json value) {
+    value["kind"] = "activation";
+    auto wh = c.app().warehouses().Acquire();
+    if (!wh) return std::unexpected(FromError(wh.error()));
+    auto graph = c.app().graph();
+    audience::WarehouseCatalog catalog(**wh);
+    apply::Context ctx{*graph, &catalog, store, c.workspace()};
+    auto applied = apply::ApplyObjects({apply::Source{"request", std::move(value)}}, ctx);
+    if (!applied) {
+        if (applied.error().fatal) return std::unexpected(FromError(*applied.error().fatal));
+        ApiError e{422, "invalid", "", ""};
+        const auto& ps = applied.error().problems;
+        if (!ps.empty()) {
+            e.message = ps.front().message;
+            e.pointer = ps.front().pointer;
+        }
+        for (const auto& p : ps) e.errors.push_back({{"pointer", p.pointer}, {"message", p.message}});
+        return std::unexpected(e);
+    }
+    return {};
+}
+
+Answer CreateActivation(Context& c) {
+    auto body = ObjectBody(c);
+    if (!body) return std::unexpected(body.error());
+    json value = **body;
+    if (value.contains("kind")) return std::unexpected(Invalid("unknown field \"kind\"", "/kind"));
+    auto store = c.Store();
+    if (!store) return std::unexpected(FromError(store.error()));
+    if (value.contains("key") && value["key"].is_string()) {
+        auto existing = (*store)->Transaction(
+            [&](store::Tx& tx) { return tx.GetActivation(c.workspace(), value["key"].get<std::string>()); });
+        if (!existing) return std::unexpected(FromError(existing.error()));
+        if (*existing) {
+            return std::unexpected(Conflict(fmt::format("activation {:?} exists", value["key"].get<std::string>())));
+        }
+    }
+    if (!value.contains("enabled")) value["enabled"] = false; // enabled once its settings are checked
+    if (auto ok = ApplyActivation(c, **store, value); !ok) return std::unexpected(ok.error());
+    auto created = (*store)->Transaction(
+        [&](store::Tx& tx) { return tx.GetActivation(c.workspace(), value["key"].get<std::string>()); });
+    if (!created || !*created) return std::unexpected(ApiError{500, "internal", "the new activation vanished"});
+    Reply r(ActivationJson(**created), 201);
+    r.etag = ActivationEtag(**created);
+    r.headers.emplace_back("Location", "/api/v1/activations/" + (*created)->spec.key);
+    return r;
+}
+
+Answer GetActivation(Context& c) {
+    auto store = c.Store();
+    if (!store) return std::unexpected(FromError(store.error()));
+    auto a = FindActivation(c, **store);
+    if (!a) return std::unexpected(a.error());
+    auto counts = (*store)->Transaction([&](store::Tx& tx) { return tx.CountEvents(a->id); });
+    json j = ActivationJson(*a);
+    json events = json::object();
+    if (counts) {
+        for (const auto& [status, n] : *counts) events[std::string(store::EventStatusName(status))] = n;
+    }
+    j["events"] = events;
+    Reply r(j);
+    r.etag = ActivationEtag(*a);
+    return r;
+}
+
+json SpecJson(const store::ActivationSpec& s) {
+    return {{"key", s.key},
+            {"audience", s.audience},
+            {"destination", s.destination},
+            {"action", s.action},
+            {"trigger", s.trigger},
+            {"entity", s.entity},
+            {"event_name", s.event_name},
+            {"identifiers", s.identifiers},
+            {"enrichment", s.enrichment},
+            {"mapping", s.mapping},
+            {"backfill", s.backfill},
+            {"enabled", s.enabled}};
+}
+
+Answer UpdateActivation(Context& c) {
+    auto body = ObjectBody(c);
+    if (!body) return std::unexpected(body.error());
+    auto store = c.Store();
+    if (!store) return std::unexpected(FromError(store.error()));
+    auto a = FindActivation(c, **store);
+    if (!a) return std::unexpected(a.error());
+    std::string if_match = c.Header("If-Match");
+    if (!if_match.empty() && if_match != "*" && if_match != "\"" + ActivationEtag(*a) + "\"") {
+        return std::unexpected(ApiError{412, "precondition_failed", "the activation changed since it was read"});
+    }
+    const json& b = **body;
+    if (b.contains("key") && b["key"] != a->spec.key) return std::unexpected(Invalid("the key cannot change", "/key"));
+    if (b.contains("kind")) return std::unexpected(Invalid("unknown field \"kind\"", "/kind"));
+    json value = SpecJson(a->spec);
+    if (a->spec.entity.empty()) value.erase("entity");
+    if (a->spec.trigger == "membership_changed") value.erase("event_name");
+    for (const auto& [k, v] : b.items()) value[k] = v;
+    if (b.contains("trigger") && !(b["trigger"].is_string() && b["trigger"].get<std::string>().starts_with("entity_")) &&
+        !b.contains("entity")) {
+        value.erase("entity");
+    }
+    if (b.contains("destination")) {
+        // Changing where events go (or its secrets) is a Source Admin's or an owner's right.
+        if (!c.user().Allows(Permission::EDIT_DESTINATIONS) &&
+            KeepSecrets(b["destination"], a->spec.destination) != a->spec.destination) {
+            return std::unexpected(Forbidden("changing an activation's destination needs the \"edit_destinations\" "
+                                             "permission"));
+        }
+        value["destination"] = KeepSecrets(b["destination"], a->spec.destination);
+    }
+    if (auto ok = ApplyActivation(c, **store, value); !ok) return std::unexpected(ok.error());
+    auto updated = FindActivation(c, **store);
+    if (!updated) return std::unexpected(updated.error());
+    Reply r(ActivationJson(*updated));
+    r.etag = ActivationEtag(*updated);
+    return r;
+}
+
+Answer DeleteActivation(Context& c) {
+    auto store = c.Store();
+    if (!store) return std::unexpected(FromError(store.error()));
+    auto ok = (*store)->Transaction([&](store::Tx& tx) { return tx.DeleteActivation(c.workspace(), c.Param("key")); });
+    if (!ok) return std::unexpected(FromError(ok.error()));
+    return Reply(json(nullptr), 204);
+}
+
+Answer SetActivationEnabled(Context& c, bool enabled) {
+    auto store = c.Store();
+    if (!store) return std::unexpected(FromError(store.error()));
+    auto a = FindActivation(c, **store);
+    if (!a) return std::unexpected(a.error());
+    store::ActivationSpec spec = a->spec;
+    spec.enabled = enabled;
+    auto ok = (*store)->UpsertActivation(c.workspace(), spec);
+    if (!ok) return std::unexpected(FromError(ok.error()));
+    auto updated = FindActivation(c, **store);
+    if (!updated) return std::unexpected(updated.error());
+    return Reply(ActivationJson(*updated));
+}
+
+std::expected<run::ActivationPlan, ApiError> Plan(Context& c, const store::ActivationRecord& a) {
+    auto graph = c.app().graph();
+    auto plan = run::ActivationPlan::From(a, *graph, c.app().config().delivery.max_event_bytes);
+    if (!plan) return std::unexpected(FromError(plan.error()));
+    return *plan;
+}
+
+json LoopJson(const run::Snippet& s) { return {{"open", s.open}, {"item", s.item}, {"close", s.close}}; }
+
+Answer Personalization(Context& c) {
+    auto store = c.Store();
+    if (!store) return std::unexpected(FromError(store.error()));
+    auto a = FindActivation(c, **store);
+    if (!a) return std::unexpected(a.error());
+    auto plan = Plan(c, *a);
+    if (!plan) return std::unexpected(plan.error());
+    auto graph = c.app().graph();
+    json fields = json::array();
+    for (const auto& f : run::PersonalizationSyntax(*plan, *graph)) {
+        json j = {{"property", f.property},
+                  {"kind", run::FieldKindName(f.kind)},
+                  {"source", run::FieldSourceName(f.source)},
+                  {"braze", f.braze.text},
+                  {"iterable", f.iterable.text}};
+        if (!f.relationship.empty()) j["relationship"] = f.relationship;
+        if (!f.column.empty()) j["column"] = f.column;
+        if (f.kind == run::FieldKind::LIST) {
+            j["item_fields"] = f.item_fields;
+            j["braze_loop"] = LoopJson(f.braze);
+            j["iterable_loop"] = LoopJson(f.iterable);
+        }
+        fields.push_back(std::move(j));
+    }
+    bool identify = plan->trigger == run::Trigger::MEMBERSHIP_CHANGED;
+    return Reply(json{{"activation", a->spec.key},
+                      {"event_type", identify ? "identify" : "track"},
+                      {"event", plan->event_name},
+                      {"fields", fields}});
+}
+
+// The newest event of the activation (of one user when user_id is given), as queued and as its destination would
+// receive it after the mapping (the stored one, or the body's "mapping" while it is being edited).
+Answer PayloadPreview(Context& c) {
+    auto store = c.Store();
+    if (!store) return std::unexpected(FromError(store.error()));
+    auto a = FindActivation(c, **store);
+    if (!a) return std::unexpected(a.error());
+    json mapping = a->spec.mapping;
+    std::string user_id;
+    if (c.body().is_object()) {
+        if (c.body().contains("mapping")) mapping = c.body()["mapping"];
+        if (c.body().contains("user_id")) {
+            if (!c.body()["user_id"].is_string()) return std::unexpected(Malformed("\"user_id\" must be a string", "/user_id"));
+            user_id = c.body()["user_id"].get<std::string>();
+        }
+    }
+    auto event = (*store)->Transaction([&](store::Tx& tx) -> Result<std::optional<store::OutboxEvent>> {
+        if (!user_id.empty()) return tx.LatestEventOfUser(a->id, user_id);
+        store::OverviewFilter f;
+        f.workspace_id = c.workspace();
+        f.activation_id = a->id;
+        auto page = tx.OverviewEvents(store::OverviewStep::FROM_AUDIENCE, f, 1000);
+        if (!page) return std::unexpected(page.error());
+        if (page->empty()) return std::nullopt;
+        return tx.GetEvent(page->back().message_id);
+    });
+    if (!event) return std::unexpected(FromError(event.error()));
+    if (!*event) {
+        return std::unexpected(NotFound(fmt::format("activation {:?} has no event{} yet: run its audience first",
+                                                    a->spec.key, user_id.empty() ? "" : " for userId " + user_id)));
+    }
+    auto mapper = deliver::MakeMapper(a->spec.destination.value("type", ""), a->spec.action, mapping);
+    if (!mapper) return std::unexpected(Invalid(mapper.error().message, "/mapping" + mapper.error().location));
+    auto mapped = (*mapper)((*event)->payload);
+    json out = {{"message_id", (*event)->message_id}, {"event", (*event)->payload}};
+    if (mapped) {
+        out["mapped"] = *mapped;
+    } else {
+        out["mapped"] = nullptr;
+        out["mapping_error"] = mapped.error().ToString();
+    }
+    return Reply(out);
+}
+
+Answer TestEvent(Context& c) {
+    auto body = ObjectBody(c);
+    if (!body) return std::unexpected(body.error());
+    const json& b = **body;
+    if (!b.contains("user_id") || !b["user_id"].is_string()) {
+        return std::unexpected(Malformed("\"user_id\" must be the profile's userId", "/user_id"));
+    }
+    std::string user_id = b["user_id"].get<std::string>();
+    auto store = c.Store();
+    if (!store) return std::unexpected(FromError(store.error()));
+    auto a = FindActivation(c, **store);
+    if (!a) return std::unexpected(a.error());
+    auto event = (*store)->Transaction([&](store::Tx& tx) { return tx.LatestEventOfUser(a->id, user_id); });
+    if (!event) return std::unexpected(FromError(event.error()));
+    if (!*event) {
+        return std::unexpected(NotFound(fmt::format("activation {:?} has no event for userId {:?} yet: run its "
+                                                    "audience first, then send a test event",
+                                                    a->spec.key, user_id)));
+    }
+    deliver::DestinationContext ctx{.base_dir = c.app().config().directory, .delivery = c.app().config().delivery};
+    auto result = deliver::SendTestEvent(*a, (*event)->payload, ctx);
+    if (!result) return std::unexpected(FromError(result.error()));
+    json exchanges = json::array();
+    for (const auto& x : result->exchanges) exchanges.push_back({{"request", x.request}, {"response", x.response}});
+    const deliver::Outcome& o = result->outcome;
+    return Reply(json{{"activation", a->spec.key},
+                      {"message_id", deliver::TestMessageId((*event)->message_id)},
+                      {"result", deliver::OutcomeKindName(o.kind)},
+                      {"status", o.status},
+                      {"error", o.error},
+                      {"exchanges", exchanges}});
+}
+
+} // namespace
+
+void AddActivationRoutes(Routes& routes) {
+    using P = Permission;
+    routes.Add("GET", "/api/v1/destinations", {P::VIEW}, Destinations);
+    routes.Add("GET", "/api/v1/activations", {P::VIEW}, ListActivations);
+    routes.Add("POST", "/api/v1/activations", {P::EDIT_ACTIVATIONS, P::EDIT_DESTINATIONS}, CreateActivation);
+    routes.Add("GET", "/api/v1/activations/{key}", {P::VIEW}, GetActivation);
+    routes.Add("PUT", "/api/v1/activations/{key}", {P::EDIT_ACTIVATIONS}, UpdateActivation);
+    routes.Add("DELETE", "/api/v1/activations/{key}", {P::EDIT_ACTIVATIONS}, DeleteActivation);
+    routes.Add("POST", "/api/v1/activations/{key}/enable", {P::EDIT_ACTIVATIONS},
+               [](Context& c) { return SetActivationEnabled(c, true); });
+    routes.Add("POST", "/api/v1/activations/{key}/disable", {P::EDIT_ACTIVATIONS},
+               [](Context& c) { return SetActivationEnabled(c, false); });
+    routes.Add("GET", "/api/v1/activations/{key}/personalization", {P::VIEW}, Personalization);
+    routes.Add("POST", "/api/v1/activations/{key}/payload-preview", {P::VIEW, P::VIEW_PROFILES}, PayloadPreview);
+    routes.Add("POST", "/api/v1/activations/{key}/test-event", {P::EDIT_ACTIVATIONS}, TestEvent);
+}
+
+} // namespace kith::api

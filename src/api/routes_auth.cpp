@@ -1,0 +1,157 @@
+// Sign-in and the service's own routes: login (with failed logins slowed down), logout, who am I, health, metrics,
+// the OpenAPI document.
+#include "api/openapi.hpp"
+#include "api/router.hpp"
+#include "api/views.hpp"
+#include "warehouse/warehouse.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+
+namespace kith::api {
+
+namespace {
+
+using nlohmann::json;
+
+int64_t NowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// A hash of a password nobody has, verified when the email is unknown so that the answer takes as long either way.
+const std::string& DecoyHash(const App& app) {
+    static const std::string hash = HashPassword("decoy", app.options().password_cost).value_or("");
+    return hash;
+}
+
+Answer Login(Context& c) {
+    auto body = ObjectBody(c);
+    if (!body) return std::unexpected(body.error());
+    const json& b = **body;
+    for (const char* k : {"email", "password"}) {
+        if (!b.contains(k) || !b[k].is_string()) {
+            return std::unexpected(Malformed(fmt::format("\"{}\" must be a string", k), fmt::format("/{}", k)));
+        }
+    }
+    std::string email = b["email"].get<std::string>();
+    std::string password = b["password"].get<std::string>();
+    auto store = c.Store();
+    if (!store) return std::unexpected(FromError(store.error()));
+    const AppOptions& o = c.app().options();
+    int64_t now = NowMs();
+    auto failures = (*store)->Transaction([&](store::Tx& tx) { return tx.GetLoginFailures(email); });
+    if (!failures) return std::unexpected(FromError(failures.error()));
+    if (failures->failures >= o.free_login_failures) {
+        // Each failure past the free ones doubles the wait before the next attempt, up to max_login_wait_ms.
+        int64_t extra = std::min<int64_t>(failures->failures - o.free_login_failures, 20);
+        int64_t wait = std::min<int64_t>(1000LL << extra, o.max_login_wait_ms);
+        if (now < failures->last_at + wait) {
+            int64_t retry_s = (failures->last_at + wait - now + 999) / 1000;
+            ApiError e{429, "too_many_attempts",
+                       fmt::format("too many failed logins for this email; try again in {} s", retry_s)};
+            e.headers.emplace_back("Retry-After", std::to_string(retry_s));
+            return std::unexpected(e);
+        }
+    }
+    auto user = (*store)->Transaction([&](store::Tx& tx) { return tx.GetUserByEmail(email); });
+    if (!user) return std::unexpected(FromError(user.error()));
+    bool ok = false;
+    if (*user && !(*user)->disabled && !(*user)->password_hash.empty()) {
+        ok = VerifyPassword((*user)->password_hash, password);
+    } else {
+        VerifyPassword(DecoyHash(c.app()), password);
+    }
+    if (!ok) {
+        auto recorded = (*store)->Transaction([&](store::Tx& tx) { return tx.RecordLoginFailure(email, now); });
+        if (!recorded) return std::unexpected(FromError(recorded.error()));
+        return std::unexpected(ApiError{401, "unauthenticated", "wrong email or password"});
+    }
+    std::string token = RandomToken();
+    store::Session session{Sha256Hex(token), (*user)->id, RandomToken(), now, now + o.session_ttl_ms};
+    auto saved = (*store)->Transaction([&](store::Tx& tx) -> Status {
+        if (auto cleared = tx.ClearLoginFailures(email); !cleared) return cleared;
+        if (auto expired = tx.DeleteExpiredSessions(now); !expired) return std::unexpected(expired.error());
+        return tx.CreateSession(session);
+    });
+    if (!saved) return std::unexpected(FromError(saved.error()));
+    Reply r(json{{"user", UserJson(**user)}, {"csrf_token", session.csrf}});
+    r.headers.emplace_back("Set-Cookie", fmt::format("kith_session={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+                                                     token, o.session_ttl_ms / 1000,
+                                                     o.secure_cookies ? "; Secure" : ""));
+    return r;
+}
+
+Answer Logout(Context& c) {
+    if (!c.user().session_hash.empty()) {
+        auto store = c.Store();
+        if (!store) return std::unexpected(FromError(store.error()));
+        auto ok = (*store)->Transaction([&](store::Tx& tx) { return tx.DeleteSession(c.user().session_hash); });
+        if (!ok) return std::unexpected(FromError(ok.error()));
+    }
+    Reply r(json(nullptr), 204);
+    r.headers.emplace_back("Set-Cookie", "kith_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    return r;
+}
+
+Answer Me(Context& c) {
+    const Principal& p = c.user();
+    json permissions = json::array();
+    for (Permission perm : {Permission::VIEW, Permission::VIEW_PROFILES, Permission::VIEW_ENTITIES,
+                            Permission::EDIT_AUDIENCES, Permission::EDIT_ACTIVATIONS, Permission::EDIT_DESTINATIONS,
+                            Permission::ADMIN}) {
+        if (p.Allows(perm)) permissions.push_back(PermissionName(perm));
+    }
+    json j = {{"user", UserJson(p.user)}, {"permissions", permissions}};
+    j["csrf_token"] = p.session_hash.empty() ? json(nullptr) : json(p.csrf);
+    j["via"] = p.token_id ? "api_token" : "session";
+    return Reply(j);
+}
+
+Answer Health(Context& c) {
+    json checks = json::object();
+    bool ok = true;
+    auto store = c.Store();
+    if (store) {
+        auto n = (*store)->Transaction([](store::Tx& tx) { return tx.ListWorkspaces(); });
+        checks["store"] = n ? "ok" : n.error().ToString();
+        ok = ok && n.has_value();
+    } else {
+        checks["store"] = store.error().ToString();
+        ok = false;
+    }
+    auto wh = c.app().warehouses().Acquire();
+    if (wh) {
+        auto rows = warehouse::QueryAll(**wh, "SELECT 1");
+        checks["warehouse"] = rows ? "ok" : rows.error().ToString();
+        ok = ok && rows.has_value();
+    } else {
+        checks["warehouse"] = wh.error().ToString();
+        ok = false;
+    }
+    return Reply(json{{"status", ok ? "ok" : "failing"}, {"checks", checks}}, ok ? 200 : 503);
+}
+
+Answer MetricsText(Context& c) {
+    Reply r;
+    r.text = c.app().metrics().Exposition();
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+}
+
+Answer OpenApi(Context&) { return Reply(OpenApiDocument()); }
+
+} // namespace
+
+void AddAuthRoutes(Routes& routes) {
+    using P = Permission;
+    routes.Add("POST", "/api/v1/auth/login", {}, Login);
+    routes.Add("POST", "/api/v1/auth/logout", {P::SIGNED_IN}, Logout);
+    routes.Add("GET", "/api/v1/me", {P::SIGNED_IN}, Me);
+    routes.Add("GET", "/healthz", {}, Health);
+    routes.Add("GET", "/metrics", {}, MetricsText);
+    routes.Add("GET", "/api/v1/openapi.json", {}, OpenApi);
+}
+
+} // namespace kith::api

@@ -1,0 +1,62 @@
+// The HTTP server of the API (cpp-httplib): every route of the table (router.hpp) behind authentication (session
+// cookie with CSRF token, or an API token as a Bearer header), permission checks, a body size limit (413), JSON
+// parsing (400 with the place of a syntax error), one error shape, ETags, request metrics and one structured log line
+// per request; the built web app's files are served at / (paths outside its folder are refused).
+//
+//   api::Server server(*app, {.host = "127.0.0.1", .port = 8080});
+//   if (auto ok = server.Start(); !ok) ...;   // serves in the background
+//   ... server.port() ...
+//   server.Stop();
+#pragma once
+
+#include "api/app.hpp"
+#include "api/router.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace httplib {
+class Server;
+}
+
+namespace kith::api {
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    int port = 8080;   //!< 0: any free port (see Server::port)
+    int threads = 64;  //!< requests served at once
+    //! One JSON line per request and per notable event; default: stderr.
+    std::function<void(std::string_view)> log;
+};
+
+class Server {
+public:
+    Server(App& app, ServerOptions options);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    //! Binds and starts serving in the background; an error when the address cannot be bound.
+    Status Start();
+    //! Stops accepting, finishes the requests in progress, and returns when the server thread has ended.
+    void Stop();
+    int port() const { return port_; }
+    const Routes& routes() const { return routes_; }
+
+private:
+    void Serve(const Route& route, const httplib::Request& req, httplib::Response& res);
+    std::expected<void, ApiError> Authenticate(Context& c, const Route& route);
+    void Log(std::string_view line);
+
+    App& app_;
+    ServerOptions options_;
+    Routes routes_;
+    std::unique_ptr<httplib::Server> http_;
+    std::thread thread_;
+    int port_ = 0;
+};
+
+} // namespace kith::api
