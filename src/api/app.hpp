@@ -17,6 +17,7 @@
 #include "store/store.hpp"
 #include "warehouse/warehouse.hpp"
 
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -52,6 +53,15 @@ struct AppOptions {
     int64_t max_login_wait_ms = 60000;                   //!< the longest wait between failed logins
     std::string web_dir;                                 //!< built web app assets served at /; empty: none
     bool secure_cookies = false;                         //!< mark cookies Secure (when served over HTTPS)
+    bool demo_sink = false;                              //!< `kith demo`: accept webhook events at POST /demo/sink
+};
+
+//! What `kith demo`'s own webhook sink received.
+struct DemoSink {
+    std::mutex mutex;
+    int64_t requests = 0;
+    int64_t events = 0;                 //!< events received (a batch counts each of its events)
+    std::deque<nlohmann::json> recent;  //!< the latest events, newest last (at most 200)
 };
 
 class App {
@@ -78,6 +88,7 @@ public:
     //! invalid (nothing changes then).
     Result<Diagnostics> ReplaceGraph(const std::string& text, const std::string& format);
 
+    DemoSink& demo_sink() { return demo_sink_; }
     Runtime* runtime() const { return runtime_; }
     void SetRuntime(Runtime* runtime) { runtime_ = runtime; }
 
@@ -95,6 +106,7 @@ private:
     mutable std::mutex graph_mutex_;
     std::shared_ptr<const graph::DataGraph> graph_;
     std::string graph_text_;
+    DemoSink demo_sink_;
     Runtime* runtime_ = nullptr;
 };
 

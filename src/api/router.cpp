@@ -89,6 +89,7 @@ void AddAllRoutes(Routes& routes) {
     AddActivationRoutes(routes);
     AddRunRoutes(routes);
     AddAdminRoutes(routes);
+    AddDemoRoutes(routes);
 }
 
 std::expected<const json*, ApiError> ObjectBody(Context& c) {

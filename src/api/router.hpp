@@ -142,6 +142,7 @@ void AddAudienceRoutes(Routes& routes);
 void AddActivationRoutes(Routes& routes);
 void AddRunRoutes(Routes& routes);
 void AddAdminRoutes(Routes& routes);
+void AddDemoRoutes(Routes& routes);
 
 // Helpers for handlers.
 

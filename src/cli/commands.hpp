@@ -29,13 +29,6 @@ struct GenArgs {
 //! `kith gen --out W --graph-out G --profiles N [--seed S]`.
 int Gen(const GenArgs& args);
 
-struct DemoArgs {
-    std::string dir = "kith-demo";
-    int64_t profiles = 20000;
-};
-//! `kith demo [--dir D]`.
-int Demo(const DemoArgs& args);
-
 struct CopyArgs {
     std::string from;
     std::string to;

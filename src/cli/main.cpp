@@ -8,6 +8,7 @@
 #include "cli/deliver_command.hpp"
 #include "cli/overview_command.hpp"
 #include "cli/personalization_command.hpp"
+#include "cli/serve_command.hpp"
 #include "cli/test_event_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -35,10 +36,20 @@ int main(int argc, char** argv) {
     gen->add_option("--seed", gen_args.seed, "Seed; the same seed gives the same data");
     gen->add_flag("--quiet", gen_args.quiet, "No progress on stderr");
 
-    auto* demo = app.add_subcommand("demo", "Generate the demo warehouse (first run) and show what it holds");
+    auto* demo = app.add_subcommand("demo", "The product on its embedded default: first start generates a DuckDB "
+                                            "warehouse, an owner account, sample audiences and a webhook activation; "
+                                            "every start serves the API on http://127.0.0.1:PORT");
     kith::cli::DemoArgs demo_args;
-    demo->add_option("--dir", demo_args.dir, "Folder for the demo's files");
-    demo->add_option("--profiles", demo_args.profiles, "Profiles to generate on the first run");
+    demo->add_option("--dir", demo_args.dir, "Folder for the demo's files (default kith-demo)");
+    demo->add_option("--port", demo_args.port, "Port on 127.0.0.1 (default 8080)")->check(CLI::Range(0, 65535));
+    demo->add_option("--profiles", demo_args.profiles, "Profiles to generate on the first start (default 20000)");
+    demo->add_flag("--no-serve", demo_args.no_serve, "Set up and print the credentials, then exit");
+
+    auto* serve = app.add_subcommand("serve", "The service from a config file: API, scheduler, runs, delivery, "
+                                              "alerts; stops cleanly on SIGINT or SIGTERM");
+    kith::cli::ServeArgs serve_args;
+    serve->add_option("--config", serve_args.config, "Config file (TOML)")->required();
+    serve->add_option("--listen", serve_args.listen, "HOST:PORT, instead of the config's listen");
 
     kith::cli::AudienceArgs aud;
     auto audience_options = [&](CLI::App* cmd, bool needs_warehouse) {
@@ -174,6 +185,7 @@ int main(int argc, char** argv) {
     if (show->parsed()) return kith::cli::GraphShow(graph_args);
     if (gen->parsed()) return kith::cli::Gen(gen_args);
     if (demo->parsed()) return kith::cli::Demo(demo_args);
+    if (serve->parsed()) return kith::cli::Serve(serve_args);
     if (compile->parsed()) return kith::cli::Compile(aud);
     if (members->parsed()) return kith::cli::Members(aud);
     if (entities->parsed()) return kith::cli::Entities(aud);
