@@ -1,9 +1,9 @@
 #include "store/store.hpp"
 
 #include "store/migrations.hpp"
+#include "store/query.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <fmt/format.h>
 
 namespace kith::store {
@@ -11,18 +11,6 @@ namespace kith::store {
 namespace {
 
 using nlohmann::json;
-
-template <class T> std::unexpected<Error> Propagate(const Result<T>& r) { return std::unexpected(r.error()); }
-
-json ParseStored(const std::string& text) {
-    // Stored JSON was written by CanonicalJson and checked by json_valid(); never throws in practice.
-    return json::parse(text, nullptr, false);
-}
-
-int64_t SystemNow() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 constexpr const char* kAudienceColumns =
     "id, workspace_id, key, name, description, folder, enabled, schedule, definition, definition_version, "
@@ -166,36 +154,6 @@ OutboxEvent ReadEventAs(const sqlite::Statement& st, bool parse) {
 
 OutboxEvent ReadEvent(const sqlite::Statement& st) {
     return ReadEventAs(st, true);
-}
-
-// Runs a query and reads every row with read.
-template <class T, class Read, class... A>
-Result<std::vector<T>> All(sqlite::Database& db, const std::string& sql, Read read, const A&... args) {
-    auto st = db.Prepare(sql);
-    if (!st) return Propagate(st);
-    st->BindAll(args...);
-    std::vector<T> out;
-    while (true) {
-        auto row = st->Step();
-        if (!row) return Propagate(row);
-        if (!*row) return out;
-        out.push_back(read(*st));
-    }
-}
-
-template <class T, class Read, class... A>
-Result<std::optional<T>> One(sqlite::Database& db, const std::string& sql, Read read, const A&... args) {
-    auto rows = All<T>(db, sql, read, args...);
-    if (!rows) return Propagate(rows);
-    if (rows->empty()) return std::optional<T>();
-    return std::optional<T>(std::move(rows->front()));
-}
-
-// Fails with NOT_FOUND when an UPDATE touched no row.
-Status Touched(sqlite::Database& db, Status s, const std::string& what) {
-    if (!s) return s;
-    if (db.Changes() == 0) return Fail(ErrorCode::NOT_FOUND, what + " does not exist");
-    return {};
 }
 
 } // namespace
