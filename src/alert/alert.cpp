@@ -140,7 +140,9 @@ std::expected<store::AlertSpec, std::vector<Error>> ParseAlert(const json& body)
         p.Add("/channels", fmt::format("must be a non-empty array of channels, found {}", TypeName(*channels)));
     } else {
         std::set<std::string> seen;
-        for (size_t i = 0; i < channels->size(); ++i) CheckChannel((*channels)[i], fmt::format("/channels/{}", i), p, seen);
+        for (size_t i = 0; i < channels->size(); ++i) {
+            CheckChannel((*channels)[i], fmt::format("/channels/{}", i), p, seen);
+        }
         spec.channels = *channels;
     }
 
@@ -159,8 +161,10 @@ Status CheckTarget(store::Tx& tx, int64_t workspace, const store::AlertSpec& spe
     if (spec.kind == store::AlertKind::EVENT_HEALTH) {
         auto a = tx.GetActivation(workspace, spec.target);
         if (!a) return std::unexpected(a.error());
-        if (!*a) return Fail(ErrorCode::NOT_FOUND, fmt::format("no activation has the key {}", json(spec.target).dump()),
-                             "/target");
+        if (!*a) {
+            return Fail(ErrorCode::NOT_FOUND, fmt::format("no activation has the key {}", json(spec.target).dump()),
+                        "/target");
+        }
         return {};
     }
     auto a = tx.GetAudience(workspace, spec.target);

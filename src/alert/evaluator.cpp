@@ -25,7 +25,8 @@ Result<Values> Measure(store::Tx& tx, const store::AlertRecord& alert, int64_t n
         auto activation = tx.GetActivation(alert.workspace_id, alert.spec.target);
         if (!activation) return std::unexpected(activation.error());
         if (!*activation) {
-            return Fail(ErrorCode::NOT_FOUND, fmt::format("activation {} does not exist", text::Quote(alert.spec.target)));
+            return Fail(ErrorCode::NOT_FOUND,
+                        fmt::format("activation {} does not exist", text::Quote(alert.spec.target)));
         }
         auto current = tx.CountDelivered((*activation)->id, now_ms - kWindowMs, now_ms);
         if (!current) return std::unexpected(current.error());

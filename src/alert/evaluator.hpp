@@ -72,7 +72,9 @@ struct AlertResult {
 struct Evaluation {
     std::vector<AlertResult> alerts;
 
+    //! Alerts that went from normal to firing.
     int Fired() const;
+    //! Alerts that went from firing back to normal.
     int Recovered() const;
     //! Channels that failed, over every alert.
     int ChannelFailures() const;

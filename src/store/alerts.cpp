@@ -38,8 +38,8 @@ constexpr const char* kNotificationColumns =
     "id, workspace_id, user_id, alert_id, title, body, created_at, read_at";
 
 Notification ReadNotification(const sqlite::Statement& st) {
-    return Notification{st.Int(0),  st.Int(1),  st.Int(2),         st.OptionalInt(3),
-                        st.Text(4), st.Text(5), st.Int(6),         st.OptionalInt(7)};
+    return Notification{st.Int(0),  st.Int(1),  st.Int(2), st.OptionalInt(3),
+                        st.Text(4), st.Text(5), st.Int(6), st.OptionalInt(7)};
 }
 
 int64_t ReadInt(const sqlite::Statement& st) { return st.Int(0); }
@@ -90,8 +90,9 @@ Result<std::optional<AlertRecord>> Tx::GetAlert(int64_t workspace, int64_t id) {
 }
 
 Result<std::vector<AlertRecord>> Tx::ListAlerts(int64_t workspace) {
-    return All<AlertRecord>(db(), fmt::format("SELECT {} FROM alerts WHERE workspace_id = ? ORDER BY id", kAlertColumns),
-                            ReadAlert, workspace);
+    return All<AlertRecord>(
+        db(), fmt::format("SELECT {} FROM alerts WHERE workspace_id = ? ORDER BY id", kAlertColumns), ReadAlert,
+        workspace);
 }
 
 Status Tx::DeleteAlert(int64_t workspace, int64_t id) {

@@ -1,5 +1,5 @@
 // The control-plane store: kith's own state (audiences, activations, runs,
-// snapshot bookkeeping, the event outbox) in one embedded SQLite file, in WAL
+// snapshot bookkeeping, the event outbox, alerts and in-app notifications) in one embedded SQLite file, in WAL
 // mode with foreign keys on. Opening a store applies the migrations it lacks;
 // a store written by a newer kith is refused. Every change of several rows
 // happens inside one transaction:
