@@ -38,6 +38,12 @@ protected:
             a.name = key;
             ASSERT_TRUE(store_->UpsertAudience(1, a));
         }
+        store::User ada;
+        ada.email = "ada@example.com";
+        ada.roles = {"engage_user"};
+        auto user = store_->Transaction([&](store::Tx& tx) { return tx.CreateUser(ada); });
+        ASSERT_TRUE(user) << user.error().ToString();
+        user_ = *user;
         welcome_ = Activation("welcome");
         quiet_ = Activation("quiet");
 
@@ -101,7 +107,9 @@ protected:
     }
 
     int64_t Alert(AlertKind kind, const std::string& target, double threshold, const json& channels,
-                  std::optional<int64_t> created_by = 7) {
+                  bool by_user = true) {
+        std::optional<int64_t> created_by;
+        if (by_user) created_by = user_;
         store::AlertSpec spec;
         spec.kind = kind;
         spec.target = target;
@@ -128,8 +136,13 @@ protected:
     store::AlertRecord Get(int64_t id) {
         return **store_->Transaction([&](store::Tx& tx) { return tx.GetAlert(1, id); });
     }
-    std::vector<store::Notification> Notifications(int64_t user = 7) {
-        return *store_->Transaction([&](store::Tx& tx) { return tx.ListNotifications(user, false, 100); });
+    std::vector<store::Notification> Notifications() {
+        return *store_->Transaction([&](store::Tx& tx) { return tx.ListNotifications(user_, false, 100); });
+    }
+    // What Details says when every channel of AllChannels() worked.
+    std::string AllSent() const {
+        return "email ok: sent to ops@example.com\nslack ok: posted\nin_app ok: notified user " +
+               std::to_string(user_) + "\n";
     }
     static std::string Details(const AlertResult& r) {
         std::string out;
@@ -144,6 +157,7 @@ protected:
     Channels channels_;
     int64_t now_ = 1'000'000;
     int64_t welcome_ = 0, quiet_ = 0;
+    int64_t user_ = 0; // the alerts' creator
     int events_ = 0;
 };
 
@@ -175,7 +189,7 @@ TEST_F(Evaluator, ASpikeFiresOnEveryChannelOnce) {
     EXPECT_EQ(e.Fired(), 1);
     EXPECT_EQ(e.ChannelFailures(), 0) << Details(r);
     ASSERT_EQ(r.channels.size(), 3u);
-    EXPECT_EQ(Details(r), "email ok: sent to ops@example.com\nslack ok: posted\nin_app ok: notified user 7\n");
+    EXPECT_EQ(Details(r), AllSent());
 
     const std::string subject = "Event health alert: activation \"welcome\" delivered 200 events in 24 h (+100.0%)";
     EXPECT_EQ(r.message.subject, subject);
@@ -267,7 +281,7 @@ TEST_F(Evaluator, RecoveryIsSentOnce) {
     EXPECT_EQ(r.transition, Transition::RECOVERED);
     EXPECT_EQ(e.Recovered(), 1);
     EXPECT_FALSE(Get(id).state.firing);
-    EXPECT_EQ(Details(r), "email ok: sent to ops@example.com\nslack ok: posted\nin_app ok: notified user 7\n");
+    EXPECT_EQ(Details(r), AllSent());
     auto mails = smtp_->Messages(2);
     ASSERT_EQ(mails.size(), 2u);
     EXPECT_EQ(mails[1].Header("subject"), "Recovered: activation \"welcome\" delivered 280 events in 24 h (-6.7%)");
@@ -371,7 +385,7 @@ TEST_F(Evaluator, OneAlertsProblemDoesNotStopTheOthers) {
     disabled.enabled = false;
     ASSERT_TRUE(store_->Transaction([&](store::Tx& tx) { return tx.UpdateAlert(1, off, disabled); }));
     int64_t system = Alert(AlertKind::EVENT_HEALTH, "welcome", 50,
-                           json::parse(R"([{"type": "email", "to": ["a@x"]}, {"type": "in_app"}])"), std::nullopt);
+                           json::parse(R"([{"type": "email", "to": ["a@x"]}, {"type": "in_app"}])"), false);
     Evaluation e = Evaluate(kT);
     ASSERT_EQ(e.alerts.size(), 2u); // the disabled alert is not evaluated
     EXPECT_EQ(e.alerts[0].alert_id, gone);

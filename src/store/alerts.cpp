@@ -11,6 +11,11 @@ namespace kith::store {
 
 namespace {
 
+using detail::All;
+using detail::One;
+using detail::ParseStored;
+using detail::Propagate;
+using detail::Touched;
 using nlohmann::json;
 
 constexpr const char* kAlertColumns = "id, workspace_id, kind, target, threshold_pct, channels, enabled, created_by, "

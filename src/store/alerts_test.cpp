@@ -38,6 +38,17 @@ protected:
         act.trigger = "profile_enters";
         ASSERT_TRUE(store_->UpsertActivation(1, act));
         activation_ = (*store_->Transaction([](Tx& tx) { return tx.GetActivation(1, "welcome"); }))->id;
+        user_ = User("ada@example.com");
+        other_ = User("bob@example.com");
+    }
+
+    int64_t User(const std::string& email) {
+        store::User u;
+        u.email = email;
+        u.roles = {"engage_user"};
+        auto id = store_->Transaction([&](Tx& tx) { return tx.CreateUser(u); });
+        EXPECT_TRUE(id) << id.error().ToString();
+        return id ? *id : 0;
     }
     void TearDown() override { fs::remove_all(dir_); }
 
@@ -54,10 +65,11 @@ protected:
     std::unique_ptr<Store> store_;
     int64_t now_ = 1'000'000;
     int64_t audience_ = 0, activation_ = 0;
+    int64_t user_ = 0, other_ = 0; // the alerts' creator, another user
 };
 
 TEST_F(StoreAlerts, CreateGetUpdateListDelete) {
-    auto id = store_->Transaction([](Tx& tx) { return tx.CreateAlert(1, Spec(), 7); });
+    auto id = store_->Transaction([&](Tx& tx) { return tx.CreateAlert(1, Spec(), user_); });
     ASSERT_TRUE(id) << id.error().ToString();
     auto got = *store_->Transaction([&](Tx& tx) { return tx.GetAlert(1, *id); });
     ASSERT_TRUE(got);
@@ -65,7 +77,7 @@ TEST_F(StoreAlerts, CreateGetUpdateListDelete) {
     EXPECT_EQ(got->spec.target, "welcome");
     EXPECT_DOUBLE_EQ(got->spec.threshold_pct, 25.5);
     EXPECT_EQ(got->spec.channels, Spec().channels);
-    EXPECT_EQ(got->created_by, 7);
+    EXPECT_EQ(got->created_by, user_);
     EXPECT_EQ(got->created_at, 1'000'000);
     EXPECT_FALSE(got->state.firing);
     EXPECT_FALSE(got->state.last_checked_at);
@@ -114,64 +126,79 @@ TEST_F(StoreAlerts, CreateGetUpdateListDelete) {
 TEST_F(StoreAlerts, TheTableRefusesBadValues) {
     AlertSpec zero = Spec();
     zero.threshold_pct = 0;
-    EXPECT_FALSE(store_->Transaction([&](Tx& tx) { return tx.CreateAlert(1, zero, 1); }));
+    EXPECT_FALSE(store_->Transaction([&](Tx& tx) { return tx.CreateAlert(1, zero, user_); }));
     AlertSpec object = Spec();
     object.channels = json::object();
-    auto bad = store_->Transaction([&](Tx& tx) { return tx.CreateAlert(1, object, 1); });
+    auto bad = store_->Transaction([&](Tx& tx) { return tx.CreateAlert(1, object, user_); });
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().code, ErrorCode::INVALID);
 }
 
 TEST_F(StoreAlerts, NotificationsPageAndMarkRead) {
-    auto alert = *store_->Transaction([](Tx& tx) { return tx.CreateAlert(1, Spec(), 7); });
+    auto alert = *store_->Transaction([&](Tx& tx) { return tx.CreateAlert(1, Spec(), user_); });
     std::vector<int64_t> ids;
     for (int i = 0; i < 5; ++i) {
         now_ += 1000;
         auto id = store_->Transaction([&](Tx& tx) {
-            return tx.AddNotification(NewNotification{1, 7, alert, "title " + std::to_string(i), "body"});
+            return tx.AddNotification(NewNotification{1, user_, alert, "title " + std::to_string(i), "body"});
         });
         ASSERT_TRUE(id) << id.error().ToString();
         ids.push_back(*id);
     }
-    ASSERT_TRUE(store_->Transaction([](Tx& tx) { return tx.AddNotification(NewNotification{1, 8, {}, "other", ""}); }));
-    EXPECT_EQ(*store_->Transaction([](Tx& tx) { return tx.CountUnread(7); }), 5);
+    ASSERT_TRUE(
+        store_->Transaction([&](Tx& tx) { return tx.AddNotification(NewNotification{1, other_, {}, "other", ""}); }));
+    EXPECT_EQ(*store_->Transaction([&](Tx& tx) { return tx.CountUnread(user_); }), 5);
 
     // Newest first, two at a time.
-    auto page = *store_->Transaction([](Tx& tx) { return tx.ListNotifications(7, false, 2); });
+    auto page = *store_->Transaction([&](Tx& tx) { return tx.ListNotifications(user_, false, 2); });
     ASSERT_EQ(page.size(), 2u);
     EXPECT_EQ(page[0].id, ids[4]);
     EXPECT_EQ(page[0].title, "title 4");
     EXPECT_EQ(page[0].alert_id, alert);
     EXPECT_EQ(page[0].created_at, 1'005'000);
     EXPECT_EQ(page[1].id, ids[3]);
-    page = *store_->Transaction([&](Tx& tx) { return tx.ListNotifications(7, false, 2, page[1].id); });
+    page = *store_->Transaction([&](Tx& tx) { return tx.ListNotifications(user_, false, 2, page[1].id); });
     ASSERT_EQ(page.size(), 2u);
     EXPECT_EQ(page[0].id, ids[2]);
 
     // Marking: chosen ids (another user's id is ignored), then all.
     now_ = 2'000'000;
-    int64_t others = store_->Transaction([](Tx& tx) { return tx.ListNotifications(8, false, 10); })->at(0).id;
+    int64_t others = store_->Transaction([&](Tx& tx) { return tx.ListNotifications(other_, false, 10); })->at(0).id;
     auto marked = store_->Transaction([&](Tx& tx) {
-        return tx.MarkNotificationsRead(7, std::vector<int64_t>{ids[0], ids[4], others});
+        return tx.MarkNotificationsRead(user_, std::vector<int64_t>{ids[0], ids[4], others});
     });
     ASSERT_TRUE(marked) << marked.error().ToString();
     EXPECT_EQ(*marked, 2);
-    EXPECT_EQ(*store_->Transaction([](Tx& tx) { return tx.CountUnread(7); }), 3);
-    EXPECT_EQ(*store_->Transaction([](Tx& tx) { return tx.CountUnread(8); }), 1);
-    auto unread = *store_->Transaction([](Tx& tx) { return tx.ListNotifications(7, true, 10); });
+    EXPECT_EQ(*store_->Transaction([&](Tx& tx) { return tx.CountUnread(user_); }), 3);
+    EXPECT_EQ(*store_->Transaction([&](Tx& tx) { return tx.CountUnread(other_); }), 1);
+    auto unread = *store_->Transaction([&](Tx& tx) { return tx.ListNotifications(user_, true, 10); });
     ASSERT_EQ(unread.size(), 3u);
     EXPECT_EQ(unread[0].id, ids[3]);
-    auto all = *store_->Transaction([](Tx& tx) { return tx.ListNotifications(7, false, 10); });
+    auto all = *store_->Transaction([&](Tx& tx) { return tx.ListNotifications(user_, false, 10); });
     EXPECT_EQ(all[0].read_at, 2'000'000);
     EXPECT_FALSE(all[1].read_at);
-    EXPECT_EQ(*store_->Transaction([](Tx& tx) { return tx.MarkNotificationsRead(7, std::nullopt); }), 3);
-    EXPECT_EQ(*store_->Transaction([](Tx& tx) { return tx.CountUnread(7); }), 0);
+    EXPECT_EQ(*store_->Transaction([&](Tx& tx) { return tx.MarkNotificationsRead(user_, std::nullopt); }), 3);
+    EXPECT_EQ(*store_->Transaction([&](Tx& tx) { return tx.CountUnread(user_); }), 0);
 
     // Deleting the alert keeps its notifications.
     ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.DeleteAlert(1, alert); }));
-    all = *store_->Transaction([](Tx& tx) { return tx.ListNotifications(7, false, 10); });
+    all = *store_->Transaction([&](Tx& tx) { return tx.ListNotifications(user_, false, 10); });
     ASSERT_EQ(all.size(), 5u);
     EXPECT_FALSE(all[0].alert_id);
+}
+
+TEST_F(StoreAlerts, ADeletedUserLeavesTheAlertAndTakesTheNotifications) {
+    auto alert = *store_->Transaction([&](Tx& tx) { return tx.CreateAlert(1, Spec(), user_); });
+    auto notify = [&](int64_t user) {
+        return store_->Transaction([&](Tx& tx) { return tx.AddNotification(NewNotification{1, user, alert, "t", ""}); });
+    };
+    ASSERT_TRUE(notify(user_));
+    EXPECT_FALSE(notify(999)); // a notification for nobody known is refused
+    ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.DeleteUser(user_); }));
+    auto got = *store_->Transaction([&](Tx& tx) { return tx.GetAlert(1, alert); });
+    ASSERT_TRUE(got);
+    EXPECT_FALSE(got->created_by);
+    EXPECT_TRUE(store_->Transaction([&](Tx& tx) { return tx.ListNotifications(user_, false, 10); })->empty());
 }
 
 TEST_F(StoreAlerts, DeliveredEventsInAWindowOfFinishTimes) {

@@ -135,14 +135,55 @@ DROP INDEX outbox_by_activation;
 CREATE INDEX outbox_overview ON outbox (activation_id, created_at, event_name, status, filter_stage, attempts, run_id);
 )sql";
 
-// Version 4 (users, sessions, api_tokens) is being added on main; until it lands, this list skips it and version 5
-// follows 3. Resolve on merge: v4's entry goes before this one.
-//
+// People and credentials of the service (src/api): users with their roles (JSON array of role names) and an
+// Argon2id password hash (empty: cannot log in with a password), login sessions and API tokens, each stored as the
+// SHA-256 of the secret the client holds (a stolen store does not hold usable credentials), and the failed logins
+// per email that slow down guessing.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE users (
+    id             INTEGER PRIMARY KEY,
+    workspace_id   INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    email          TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    name           TEXT NOT NULL DEFAULT '',
+    password_hash  TEXT NOT NULL DEFAULT '',
+    roles          TEXT NOT NULL CHECK (json_valid(roles)),
+    disabled       INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+    token_hash  TEXT PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions (user_id);
+
+CREATE TABLE api_tokens (
+    id            INTEGER PRIMARY KEY,
+    user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    token_hash    TEXT NOT NULL UNIQUE,
+    created_at    INTEGER NOT NULL,
+    last_used_at  INTEGER
+);
+CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
+
+CREATE TABLE login_failures (
+    email     TEXT PRIMARY KEY COLLATE NOCASE,
+    failures  INTEGER NOT NULL,
+    last_at   INTEGER NOT NULL
+);
+)sql";
+
 // Alerts (activations.md, "Alerts") and the in-app notifications they leave. An alert watches one activation's
 // delivered events or one audience's size, by key (`target`), so that it survives the activation or audience being
 // re-applied; its channels are JSON ([{"type": "email", "to": [...]}, {"type": "slack", "url": "..."},
-// {"type": "in_app"}]). `created_by` is a user id without a foreign key, so that this step does not depend on
-// version 4's users table. The evaluation state (firing, last_checked_at, last_value) lives on the alert row.
+// {"type": "in_app"}]). `created_by` is the user who created it (NULL once that user is deleted: the alert
+// stays); notifications belong to a user and go with them. The evaluation state (firing, last_checked_at,
+// last_value) lives on the alert row.
 // outbox_delivered finds an activation's events delivered in a window of finish times (the event health alert)
 // without reading the outbox rows; it is partial, so only delivered events carry an entry.
 constexpr const char* kV5 = R"sql(
@@ -154,7 +195,7 @@ CREATE TABLE alerts (
     threshold_pct    REAL NOT NULL CHECK (threshold_pct > 0),
     channels         TEXT NOT NULL CHECK (json_valid(channels) AND json_type(channels) = 'array'),
     enabled          INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
-    created_by       INTEGER,
+    created_by       INTEGER REFERENCES users(id) ON DELETE SET NULL,
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL,
     firing           INTEGER NOT NULL DEFAULT 0 CHECK (firing IN (0, 1)),
@@ -166,7 +207,7 @@ CREATE INDEX alerts_by_workspace ON alerts (workspace_id, id);
 CREATE TABLE notifications (
     id            INTEGER PRIMARY KEY,
     workspace_id  INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-    user_id       INTEGER NOT NULL,
+    user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     alert_id      INTEGER REFERENCES alerts(id) ON DELETE SET NULL,
     title         TEXT NOT NULL,
     body          TEXT NOT NULL DEFAULT '',
@@ -183,7 +224,7 @@ constexpr Migration kMigrations[] = {
     {1, "workspaces, audiences with history, activations, runs, snapshots, outbox", kV1},
     {2, "run workers and baselines, change tables of snapshots, outbox events by run", kV2},
     {3, "status code of an outbox event's last attempt, the delivery overview's covering index", kV3},
-    // {4, ...}: users, sessions, api_tokens (on main; placeholder until merged)
+    {4, "users, sessions, API tokens, failed logins", kV4},
     {5, "alerts with their evaluation state, in-app notifications, delivered events by finish time", kV5},
 };
 

@@ -1,10 +1,6 @@
-// Internal to the store module: the small helpers every file of Tx methods
-// uses to run a statement and read its rows. Not part of the store's API;
-// only store/*.cpp include it.
+// Helpers the store's source files share to run a query and read its rows (internal to src/store).
 //
-//   auto names = All<std::string>(db, "SELECT key FROM audiences WHERE workspace_id = ?",
-//                                 [](const sqlite::Statement& st) { return st.Text(0); }, workspace);
-//   if (!names) return Propagate(names);
+//   return All<AudienceRecord>(db(), "SELECT ... WHERE workspace_id = ?", ReadAudience, workspace);
 #pragma once
 
 #include "common/error.hpp"
@@ -16,16 +12,13 @@
 #include <string>
 #include <vector>
 
-namespace kith::store {
+namespace kith::store::detail {
 
-//! The error of a failed Result, as a value any other Result can return.
 template <class T> std::unexpected<Error> Propagate(const Result<T>& r) { return std::unexpected(r.error()); }
 
-//! Parses a JSON column. Stored JSON was written by CanonicalJson and checked by json_valid(); never throws in
-//! practice (a broken value reads as discarded).
+//! Stored JSON was written by CanonicalJson and checked by json_valid(); never throws in practice.
 inline nlohmann::json ParseStored(const std::string& text) { return nlohmann::json::parse(text, nullptr, false); }
 
-//! The system clock in UTC milliseconds (the default of Store::Options::clock).
 inline int64_t SystemNow() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -46,7 +39,7 @@ Result<std::vector<T>> All(sqlite::Database& db, const std::string& sql, Read re
     }
 }
 
-//! Runs a query and reads its first row, if any.
+//! The first row, if any.
 template <class T, class Read, class... A>
 Result<std::optional<T>> One(sqlite::Database& db, const std::string& sql, Read read, const A&... args) {
     auto rows = All<T>(db, sql, read, args...);
@@ -55,11 +48,11 @@ Result<std::optional<T>> One(sqlite::Database& db, const std::string& sql, Read 
     return std::optional<T>(std::move(rows->front()));
 }
 
-//! Fails with NOT_FOUND when an UPDATE (or DELETE) touched no row.
+//! Fails with NOT_FOUND when an UPDATE or DELETE touched no row.
 inline Status Touched(sqlite::Database& db, Status s, const std::string& what) {
     if (!s) return s;
     if (db.Changes() == 0) return Fail(ErrorCode::NOT_FOUND, what + " does not exist");
     return {};
 }
 
-} // namespace kith::store
+} // namespace kith::store::detail

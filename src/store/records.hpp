@@ -199,6 +199,45 @@ enum class OverviewStep { FROM_AUDIENCE, FILTERED_AT_SOURCE, FILTERED_AT_DESTINA
 std::string_view OverviewStepName(OverviewStep step);
 std::optional<OverviewStep> ParseOverviewStep(std::string_view name);
 
+//! A person who signs in to the service (or owns API tokens). Roles are names from activations.md's table
+//! ("workspace_owner", "engage_user", ...; src/api checks them).
+struct User {
+    int64_t id = 0;
+    int64_t workspace_id = 1;
+    std::string email; //!< unique, compared without case
+    std::string name;
+    std::string password_hash; //!< an Argon2id hash string; empty: no password login
+    std::vector<std::string> roles;
+    bool disabled = false;
+    int64_t created_at = 0;
+    int64_t updated_at = 0;
+};
+
+//! A login session: the client holds a random secret in a cookie; the store keeps its SHA-256.
+struct Session {
+    std::string token_hash;
+    int64_t user_id = 0;
+    std::string csrf; //!< the CSRF token the client must echo on every change made with the session
+    int64_t created_at = 0;
+    int64_t expires_at = 0;
+};
+
+//! An API token for scripts: it acts as its user (with the user's roles); the store keeps the secret's SHA-256.
+struct ApiToken {
+    int64_t id = 0;
+    int64_t user_id = 0;
+    std::string name;
+    std::string token_hash;
+    int64_t created_at = 0;
+    std::optional<int64_t> last_used_at;
+};
+
+//! Failed logins of one email (reset by a successful one).
+struct LoginFailures {
+    int64_t failures = 0;
+    int64_t last_at = 0;
+};
+
 // ---------------------------------------------------------------------------------------------------------------
 // Alerts and in-app notifications (activations.md, "Alerts")
 

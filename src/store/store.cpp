@@ -11,6 +11,12 @@ namespace kith::store {
 namespace {
 
 using nlohmann::json;
+using detail::All;
+using detail::One;
+using detail::ParseStored;
+using detail::Propagate;
+using detail::SystemNow;
+using detail::Touched;
 
 constexpr const char* kAudienceColumns =
     "id, workspace_id, key, name, description, folder, enabled, schedule, definition, definition_version, "

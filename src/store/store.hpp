@@ -140,6 +140,44 @@ public:
     Result<std::vector<OutboxEvent>> OverviewEvents(OverviewStep step, const OverviewFilter& filter, int limit,
                                                     std::optional<int64_t> after_id = std::nullopt);
 
+    // Deleting (each with what depends on it: runs, snapshots' bookkeeping, outbox events, activations).
+
+    //! Deletes an audience with its history, runs, snapshots' bookkeeping, activations and their events.
+    Status DeleteAudience(int64_t workspace, const std::string& key);
+    //! Deletes an activation and its outbox events.
+    Status DeleteActivation(int64_t workspace, const std::string& key);
+
+    // Accounts (src/store/accounts.cpp): users, login sessions, API tokens, failed logins.
+
+    //! Creates a user; INVALID when the email is taken.
+    Result<int64_t> CreateUser(const User& user);
+    //! Updates name, password hash, roles and disabled of an existing user.
+    Status UpdateUser(const User& user);
+    Status DeleteUser(int64_t user_id);
+    Result<std::optional<User>> GetUser(int64_t user_id);
+    Result<std::optional<User>> GetUserByEmail(const std::string& email);
+    //! Ordered by email.
+    Result<std::vector<User>> ListUsers(int64_t workspace);
+    Status CreateSession(const Session& session);
+    //! The session, if it exists and has not expired at `now`.
+    Result<std::optional<Session>> GetSession(const std::string& token_hash, int64_t now);
+    Status DeleteSession(const std::string& token_hash);
+    //! Deletes every session of a user (password changed, user disabled).
+    Status DeleteSessionsOf(int64_t user_id);
+    //! Deletes sessions expired at `now`; returns how many.
+    Result<int64_t> DeleteExpiredSessions(int64_t now);
+    Result<int64_t> CreateApiToken(const ApiToken& token);
+    Result<std::optional<ApiToken>> FindApiToken(const std::string& token_hash);
+    //! The user's tokens (every user's when user_id is empty), ordered by id.
+    Result<std::vector<ApiToken>> ListApiTokens(std::optional<int64_t> user_id);
+    Result<std::optional<ApiToken>> GetApiToken(int64_t id);
+    Status DeleteApiToken(int64_t id);
+    Status TouchApiToken(int64_t id, int64_t now);
+    Result<LoginFailures> GetLoginFailures(const std::string& email);
+    //! Adds one failure at `now`; returns the count.
+    Result<int64_t> RecordLoginFailure(const std::string& email, int64_t now);
+    Status ClearLoginFailures(const std::string& email);
+
     // -----------------------------------------------------------------------------------------------------------
     // Alerts and in-app notifications (alerts.cpp). Alerts are read and written within their workspace: an id of
     // another workspace is NOT_FOUND.

@@ -795,7 +795,7 @@ TEST_F(StoreTest, MigrationThreeKeepsTheOutboxAndAddsStatusCodes) {
     }
     auto s = OpenStore();
     ASSERT_TRUE(s);
-    EXPECT_EQ(s->schema_version(), Store::LatestSchemaVersion()); // 3 and every later step
+    EXPECT_EQ(s->schema_version(), Store::LatestSchemaVersion());
     auto e = *s->Transaction([](Tx& tx) { return tx.GetEvent("m1"); });
     ASSERT_TRUE(e);
     EXPECT_EQ(e->last_status, 0);
@@ -806,6 +806,92 @@ TEST_F(StoreTest, MigrationThreeKeepsTheOutboxAndAddsStatusCodes) {
     ASSERT_TRUE(rows);
     ASSERT_EQ(rows->size(), 1u);
     EXPECT_EQ((*rows)[0].failed, 1);
+}
+
+TEST_F(StoreTest, UsersSessionsAndTokens) {
+    auto s = OpenStore();
+    ASSERT_TRUE(s);
+    User u;
+    u.email = "Ada@Example.com";
+    u.name = "Ada";
+    u.password_hash = "$argon2id$...";
+    u.roles = {"engage_user", "read_only"};
+    auto id = s->Transaction([&](Tx& tx) { return tx.CreateUser(u); });
+    ASSERT_TRUE(id) << id.error().ToString();
+    // Emails are compared without case: the same address twice is refused.
+    u.email = "ada@example.com";
+    auto again = s->Transaction([&](Tx& tx) { return tx.CreateUser(u); });
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, ErrorCode::INVALID);
+    auto found = *s->Transaction([&](Tx& tx) { return tx.GetUserByEmail("ADA@example.COM"); });
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, *id);
+    EXPECT_EQ(found->roles, (std::vector<std::string>{"engage_user", "read_only"}));
+
+    int64_t now = 1000;
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.CreateSession(Session{"h1", *id, "c1", now, now + 100}); }));
+    EXPECT_TRUE(*s->Transaction([&](Tx& tx) { return tx.GetSession("h1", now + 99); }));
+    EXPECT_FALSE(*s->Transaction([&](Tx& tx) { return tx.GetSession("h1", now + 100); })); // expired
+    EXPECT_EQ(*s->Transaction([&](Tx& tx) { return tx.DeleteExpiredSessions(now + 100); }), 1);
+
+    auto token = s->Transaction([&](Tx& tx) { return tx.CreateApiToken(ApiToken{0, *id, "ci", "th", 0, {}}); });
+    ASSERT_TRUE(token);
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.TouchApiToken(*token, 77); }));
+    auto t = *s->Transaction([&](Tx& tx) { return tx.FindApiToken("th"); });
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->user_id, *id);
+    EXPECT_EQ(t->last_used_at, 77);
+
+    // Deleting the user takes its sessions and tokens with it.
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.CreateSession(Session{"h2", *id, "c2", now, now + 100}); }));
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.DeleteUser(*id); }));
+    EXPECT_FALSE(*s->Transaction([&](Tx& tx) { return tx.GetSession("h2", now); }));
+    EXPECT_FALSE(*s->Transaction([&](Tx& tx) { return tx.FindApiToken("th"); }));
+}
+
+TEST_F(StoreTest, LoginFailuresCountUntilCleared) {
+    auto s = OpenStore();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(*s->Transaction([](Tx& tx) { return tx.RecordLoginFailure("a@x", 10); }), 1);
+    EXPECT_EQ(*s->Transaction([](Tx& tx) { return tx.RecordLoginFailure("A@X", 20); }), 2);
+    auto f = *s->Transaction([](Tx& tx) { return tx.GetLoginFailures("a@x"); });
+    EXPECT_EQ(f.failures, 2);
+    EXPECT_EQ(f.last_at, 20);
+    ASSERT_TRUE(s->Transaction([](Tx& tx) { return tx.ClearLoginFailures("a@x"); }));
+    EXPECT_EQ(s->Transaction([](Tx& tx) { return tx.GetLoginFailures("a@x"); })->failures, 0);
+}
+
+TEST_F(StoreTest, DeletingAnAudienceTakesItsActivationsRunsAndEvents) {
+    auto s = OpenStore();
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->UpsertAudience(1, Vip()));
+    ActivationSpec a;
+    a.key = "to_file";
+    a.audience = "vip";
+    a.destination = {{"type", "file"}, {"path", "x.ndjson"}};
+    a.action = "send";
+    a.trigger = "profile_enters";
+    ASSERT_TRUE(s->UpsertActivation(1, a));
+    auto audience = *s->GetAudience(1, "vip");
+    auto run = s->CreateRun(audience->id, "manual");
+    ASSERT_TRUE(run);
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) -> Status {
+        if (auto ok = tx.RecordSnapshot(Snapshot{*run, audience->id, "m", "e", 0, "pc", "ec"}); !ok) return ok;
+        return tx.SetBaseline(audience->id, *run);
+    }));
+    auto activation = *s->Transaction([](Tx& tx) { return tx.GetActivation(1, "to_file"); });
+    std::vector<NewEvent> events{{activation->id, "m1", "Audience Entered", json::object(), ""}};
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.EnqueueEvents(*run, events); }));
+
+    EXPECT_FALSE(s->Transaction([](Tx& tx) { return tx.DeleteActivation(1, "nope"); }));
+    ASSERT_TRUE(s->Transaction([](Tx& tx) { return tx.DeleteAudience(1, "vip"); }));
+    EXPECT_EQ(Sql("SELECT count(*) FROM activations"), "0");
+    EXPECT_EQ(Sql("SELECT count(*) FROM runs"), "0");
+    EXPECT_EQ(Sql("SELECT count(*) FROM outbox"), "0");
+    EXPECT_EQ(Sql("SELECT count(*) FROM snapshots"), "0");
+    auto missing = s->Transaction([](Tx& tx) { return tx.DeleteAudience(1, "vip"); });
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, ErrorCode::NOT_FOUND);
 }
 
 } // namespace

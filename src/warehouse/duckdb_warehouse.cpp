@@ -285,22 +285,31 @@ private:
 
 } // namespace
 
+struct DuckDbWarehouse::Database {
+    duckdb_database db = nullptr;
+    ~Database() {
+        if (db) duckdb_close(&db);
+    }
+};
+
 Result<std::unique_ptr<DuckDbWarehouse>> DuckDbWarehouse::Open(const std::string& path) {
     std::unique_ptr<DuckDbWarehouse> wh(new DuckDbWarehouse());
+    wh->db_ = std::make_shared<Database>();
+    wh->path_ = path;
     char* err = nullptr;
     duckdb_config config = nullptr;
     duckdb_create_config(&config);
     duckdb_set_config(config, "autoinstall_known_extensions", "false");
     duckdb_set_config(config, "autoload_known_extensions", "false");
     const char* p = (path.empty() || path == ":memory:") ? nullptr : path.c_str();
-    if (duckdb_open_ext(p, &wh->db_, config, &err) == DuckDBError) {
+    if (duckdb_open_ext(p, &wh->db_->db, config, &err) == DuckDBError) {
         std::string msg = err ? err : "cannot open database";
         if (err) duckdb_free(err);
         duckdb_destroy_config(&config);
         return Fail(ErrorCode::WAREHOUSE, msg, "duckdb:" + path);
     }
     duckdb_destroy_config(&config);
-    if (duckdb_connect(wh->db_, &wh->con_) == DuckDBError) {
+    if (duckdb_connect(wh->db_->db, &wh->con_) == DuckDBError) {
         return Fail(ErrorCode::WAREHOUSE, "cannot connect to database", "duckdb:" + path);
     }
     auto tz = wh->Execute("SET TimeZone = 'UTC'");
@@ -308,9 +317,24 @@ Result<std::unique_ptr<DuckDbWarehouse>> DuckDbWarehouse::Open(const std::string
     return wh;
 }
 
+Result<std::unique_ptr<Warehouse>> DuckDbWarehouse::Connect() {
+    std::unique_ptr<DuckDbWarehouse> wh(new DuckDbWarehouse());
+    wh->db_ = db_;
+    wh->path_ = path_;
+    if (duckdb_connect(db_->db, &wh->con_) == DuckDBError) {
+        return Fail(ErrorCode::WAREHOUSE, "cannot connect to database", "duckdb:" + path_);
+    }
+    auto tz = wh->Execute("SET TimeZone = 'UTC'");
+    if (!tz) return std::unexpected(tz.error());
+    return std::unique_ptr<Warehouse>(std::move(wh));
+}
+
+void DuckDbWarehouse::Interrupt() {
+    if (con_) duckdb_interrupt(con_);
+}
+
 DuckDbWarehouse::~DuckDbWarehouse() {
     if (con_) duckdb_disconnect(&con_);
-    if (db_) duckdb_close(&db_);
 }
 
 Result<duckdb_prepared_statement> DuckDbWarehouse::Prepare(const std::string& sql, std::span<const Param> params) {

@@ -5,6 +5,8 @@
 
 #include <duckdb.h>
 
+#include <memory>
+
 namespace kith::warehouse {
 
 //! A DuckDB database file (or ":memory:") opened in-process; results stream as data chunks.
@@ -24,6 +26,10 @@ public:
     //! DuckDB's appender inside a transaction; cells are appended as VARCHAR and cast to each column's type.
     Result<std::unique_ptr<TableWriter>> BulkWriter(const TableName& name,
                                                     std::span<const std::string> columns) override;
+    //! A new connection to the same database instance (which stays open while any connection does).
+    Result<std::unique_ptr<Warehouse>> Connect() override;
+    //! duckdb_interrupt on this connection.
+    void Interrupt() override;
 
     //! kith's type for a DuckDB type name as information_schema spells it.
     static DataType MapTypeName(std::string_view engine_type);
@@ -35,8 +41,10 @@ private:
     DuckDbWarehouse() = default;
     Result<duckdb_prepared_statement> Prepare(const std::string& sql, std::span<const Param> params);
 
-    duckdb_database db_ = nullptr;
+    struct Database; // the duckdb_database, closed with its last connection
+    std::shared_ptr<Database> db_;
     duckdb_connection con_ = nullptr;
+    std::string path_;
 };
 
 } // namespace kith::warehouse

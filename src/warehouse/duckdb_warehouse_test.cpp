@@ -1,6 +1,8 @@
 #include "warehouse/duckdb_warehouse.hpp"
 
+#include <chrono>
 #include <gtest/gtest.h>
+#include <thread>
 
 namespace kith::warehouse {
 namespace {
@@ -102,6 +104,36 @@ TEST(DuckDb, UnknownUriIsAUsageError) {
     auto wh = Open("mysql://x");
     ASSERT_FALSE(wh.has_value());
     EXPECT_EQ(wh.error().code, ErrorCode::USAGE);
+}
+
+TEST(DuckDb, ConnectionsShareTheDatabaseAndOutliveTheFirst) {
+    auto first = Memory();
+    ASSERT_TRUE(first->Execute("CREATE TABLE t AS SELECT 42 AS v"));
+    auto second = first->Connect();
+    ASSERT_TRUE(second.has_value()) << second.error().ToString();
+    first.reset(); // the database stays open while a connection does
+    auto rows = QueryAll(**second, "SELECT v FROM t");
+    ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
+    EXPECT_EQ((*rows)[0][0], "42");
+}
+
+TEST(DuckDb, InterruptStopsARunningQueryFromAnotherThread) {
+    auto wh = Memory();
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        wh->Interrupt();
+    });
+    auto start = std::chrono::steady_clock::now();
+    // Minutes of work when not interrupted.
+    auto rows = QueryAll(*wh, "SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3");
+    stopper.join();
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ASSERT_FALSE(rows.has_value());
+    EXPECT_NE(rows.error().message.find("nterrupt"), std::string::npos) << rows.error().message;
+    EXPECT_LT(s, 30.0);
+    // The connection is usable afterwards.
+    auto after = QueryAll(*wh, "SELECT 1");
+    ASSERT_TRUE(after.has_value()) << after.error().ToString();
 }
 
 } // namespace

@@ -260,6 +260,8 @@ Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const std::st
     PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
     std::unique_ptr<PostgresWarehouse> wh(new PostgresWarehouse());
     wh->conn_ = conn.release();
+    wh->uri_ = uri;
+    wh->cancel_ = PQgetCancel(wh->conn_);
     // audiences.md, "Time zones"; ISO dates and shortest round-trip floats so that values parse back exactly.
     auto ok = wh->Execute("SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; "
                           "SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1");
@@ -270,7 +272,20 @@ Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const std::st
 }
 
 PostgresWarehouse::~PostgresWarehouse() {
+    if (cancel_) PQfreeCancel(cancel_);
     if (conn_) PQfinish(conn_);
+}
+
+Result<std::unique_ptr<Warehouse>> PostgresWarehouse::Connect() {
+    auto wh = Open(uri_);
+    if (!wh) return std::unexpected(wh.error());
+    return std::unique_ptr<Warehouse>(std::move(*wh));
+}
+
+void PostgresWarehouse::Interrupt() {
+    if (!cancel_) return;
+    char error[256];
+    PQcancel(cancel_, error, sizeof error); // best effort: a failed cancel leaves the query running
 }
 
 Status PostgresWarehouse::LoadTypeNames() {

@@ -6,6 +6,7 @@
 
 #include <unordered_map>
 
+struct pg_cancel;
 struct pg_conn;
 struct pg_result;
 
@@ -31,6 +32,10 @@ public:
     //! COPY ... FROM STDIN in text format.
     Result<std::unique_ptr<TableWriter>> BulkWriter(const TableName& name,
                                                     std::span<const std::string> columns) override;
+    //! A new connection with the same URI.
+    Result<std::unique_ptr<Warehouse>> Connect() override;
+    //! Sends a cancel request for the running query (PQcancel).
+    void Interrupt() override;
 
     //! kith's type for a PostgreSQL type name as format_type() spells it ("numeric(12,2)", "character varying",
     //! "timestamp with time zone") or as an alias ("int8", "varchar", "timestamptz").
@@ -47,6 +52,8 @@ private:
     Status CheckIdle() const;
 
     pg_conn* conn_ = nullptr;
+    std::string uri_;
+    pg_cancel* cancel_ = nullptr; //!< made once at connection, used by Interrupt from any thread
     std::unordered_map<pg::Oid, std::string> type_names_;
     bool type_names_stale_ = false;
     //! Set while a RowStream or TableWriter holds the connection.

@@ -3,7 +3,9 @@
 
 #include "support/pg_server.hpp"
 
+#include <chrono>
 #include <gtest/gtest.h>
+#include <thread>
 
 namespace kith::warehouse {
 namespace {
@@ -341,6 +343,25 @@ TEST(PostgresTypes, MapTypeName) {
     EXPECT_EQ(PostgresWarehouse::MapTypeName("text[]"), DataType::OTHER);
     EXPECT_EQ(PostgresWarehouse::MapTypeName("jsonb"), DataType::OTHER);
     EXPECT_EQ(PostgresWarehouse::MapTypeName("interval"), DataType::OTHER);
+}
+
+TEST_F(Postgres, ConnectOpensAnotherSessionAndInterruptCancels) {
+    Exec("CREATE TABLE t AS SELECT 42 AS v");
+    auto second = wh_->Connect();
+    ASSERT_TRUE(second.has_value()) << second.error().ToString();
+    auto rows = QueryAll(**second, "SELECT v FROM t");
+    ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
+    EXPECT_EQ((*rows)[0][0], "42");
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        (*second)->Interrupt();
+    });
+    auto slow = (*second)->Execute("SELECT pg_sleep(60)");
+    stopper.join();
+    ASSERT_FALSE(slow.has_value());
+    EXPECT_NE(slow.error().message.find("cancel"), std::string::npos) << slow.error().message;
+    auto after = QueryAll(**second, "SELECT 1");
+    EXPECT_TRUE(after.has_value());
 }
 
 } // namespace

@@ -48,6 +48,10 @@ std::string TableName::Quoted() const {
     return out;
 }
 
+Result<std::unique_ptr<Warehouse>> Warehouse::Connect() {
+    return Fail(ErrorCode::USAGE, "this warehouse cannot open another connection");
+}
+
 Status Warehouse::CreateTable(const TableName& name, std::span<const ColumnDef>) {
     return Fail(ErrorCode::USAGE, "this warehouse cannot create tables", name.ToString());
 }

@@ -65,6 +65,12 @@ public:
     //! the engine converts to each column's type. Engines without bulk loading return ErrorCode::USAGE.
     virtual Result<std::unique_ptr<TableWriter>> BulkWriter(const TableName& name,
                                                             std::span<const std::string> columns);
+    //! Another connection to the same warehouse, for another thread (one connection serves one thread at a time).
+    //! Engines without it return ErrorCode::USAGE.
+    virtual Result<std::unique_ptr<Warehouse>> Connect();
+    //! Asks the query running on this connection to stop; it then fails with an error. Safe to call from another
+    //! thread at any time, also when nothing runs (then it does nothing).
+    virtual void Interrupt() {}
 };
 
 //! Opens a warehouse from a URI: "duckdb:PATH", "duckdb::memory:", "postgresql://..." or "postgres://...".
