@@ -96,9 +96,11 @@ SmtpServer::SmtpServer(const fs::path& dir) : dir_(dir) {
         error_ = "no free port";
         return;
     }
-    // /usr/bin/python3: Debian's interpreter, which has Debian's python3-aiosmtpd (PATH may name another).
-    pid_ = Spawn({"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(port_), "-c",
-                  "aiosmtpd.handlers.Mailbox", (dir_ / "maildir").string()},
+    // /usr/bin/python3: Debian's interpreter, which has Debian's python3-aiosmtpd (PATH may name another). Under
+    // timeout(1), so that a test process that crashes before stopping it leaves no server behind for long (timeout
+    // passes our SIGTERM on).
+    pid_ = Spawn({"/usr/bin/timeout", "600", "/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l",
+                  "127.0.0.1:" + std::to_string(port_), "-c", "aiosmtpd.handlers.Mailbox", (dir_ / "maildir").string()},
                  dir_ / "smtp.out", dir_ / "smtp.err");
     if (pid_ < 0) {
         error_ = "cannot start /usr/bin/python3 -m aiosmtpd";

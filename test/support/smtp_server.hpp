@@ -1,6 +1,7 @@
 // A real SMTP server on 127.0.0.1 for tests: Debian's python3-aiosmtpd
 // (`python3 -m aiosmtpd`) with its Mailbox handler, which stores every message
-// it accepts in a maildir. Tests send mail to url() and read what arrived.
+// it accepts in a maildir. Tests send mail to url() and read what arrived. The
+// server ends with the object, or after 10 minutes at most.
 //
 //   SmtpServer smtp(dir / "smtp");
 //   ASSERT_TRUE(smtp.ok()) << smtp.error();
