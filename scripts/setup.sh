@@ -16,6 +16,7 @@ APT_PACKAGES=(
   openssl libssl-dev  # libssl-dev: SHA-256 for event messageIds
   libcurl4-openssl-dev  # HTTP destinations
   libcpp-httplib-dev    # the tests' local HTTP servers
+  python3-aiosmtpd      # the tests' local SMTP server (alert emails), run by /usr/bin/python3
   libpq-dev
   libtomlplusplus-dev libsqlite3-dev libyaml-cpp-dev
   postgresql  # server binaries (initdb, pg_ctl) for the tests' throwaway servers

@@ -147,6 +147,16 @@ std::string CheckSchema(const std::string& schema) {
     return ok ? "" : "expected a name of a-z, 0-9 and _ (not starting with a digit), found " + text::Quote(schema);
 }
 
+std::string CheckSmtpUrl(const std::string& url) {
+    if (url.starts_with("smtp://") || url.starts_with("smtps://")) return "";
+    return "expected smtp://host:port or smtps://host:port, found " + text::Quote(url);
+}
+
+std::string CheckPublicUrl(const std::string& url) {
+    if (url.starts_with("http://") || url.starts_with("https://")) return "";
+    return "expected an http:// or https:// address, found " + text::Quote(url);
+}
+
 } // namespace
 
 std::string ResolveWarehouse(const std::string& uri, const std::string& directory) {
@@ -206,6 +216,16 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
                                             {"timeout_ms", r.Integer(c.delivery.timeout_ms, 1, 3600000)},
                                             {"verify_tls", r.Boolean(c.delivery.verify_tls)},
                                         })},
+                {"alerts", r.SubTable("alerts.",
+                                      {
+                                          {"interval_s", r.Integer(c.alerts.interval_s, 10, 86400)},
+                                          {"smtp_url", r.String(c.alerts.smtp_url, CheckSmtpUrl)},
+                                          {"smtp_from", r.String(c.alerts.smtp_from)},
+                                          {"smtp_user", r.String(c.alerts.smtp_user)},
+                                          {"smtp_password", r.String(c.alerts.smtp_password)},
+                                          {"smtp_starttls", r.Boolean(c.alerts.smtp_starttls)},
+                                          {"public_url", r.String(c.alerts.public_url, CheckPublicUrl)},
+                                      })},
             });
     if (!r.problems.empty()) {
         SortByLocation(r.problems);

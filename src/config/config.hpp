@@ -39,6 +39,17 @@ struct DeliverySettings {
     bool verify_tls = true;                  //!< verify destinations' TLS certificates and host names
 };
 
+//! `[alerts]`: how alerts (activations.md, "Alerts") are evaluated and sent.
+struct AlertsSettings {
+    int64_t interval_s = 300;             //!< alerts are evaluated this often
+    std::string smtp_url;                 //!< smtp://host:port or smtps://host:port; empty: email is not configured
+    std::string smtp_from = "kith@localhost"; //!< the sender of alert emails (envelope and From header)
+    std::string smtp_user;                //!< empty: no SMTP authentication
+    std::string smtp_password;
+    bool smtp_starttls = false;           //!< require STARTTLS on smtp:// (smtps:// is TLS from the start)
+    std::string public_url;               //!< the app's address for links in alert messages; empty: no links
+};
+
 struct Config {
     std::string file;      //!< the config file read; empty for Defaults()
     std::string directory; //!< the folder relative paths resolved against (absolute)
@@ -48,6 +59,7 @@ struct Config {
     std::string listen = "127.0.0.1:8080"; //!< host:port of the service
     RunsSettings runs;
     DeliverySettings delivery;
+    AlertsSettings alerts;
 };
 
 //! The defaults, with paths in directory: warehouse "duckdb:warehouse.duckdb", graph "graph.hcl",

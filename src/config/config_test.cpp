@@ -69,6 +69,51 @@ activation_rate = 10
     EXPECT_EQ(c->delivery.workspace_rate, 1500);
 }
 
+TEST(Config, AlertsTable) {
+    auto d = ParseConfig("", "/a/k.toml");
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->alerts.interval_s, 300);
+    EXPECT_EQ(d->alerts.smtp_url, "");
+    EXPECT_EQ(d->alerts.smtp_from, "kith@localhost");
+    EXPECT_EQ(d->alerts.smtp_user, "");
+    EXPECT_FALSE(d->alerts.smtp_starttls);
+    EXPECT_EQ(d->alerts.public_url, "");
+    auto c = ParseConfig(R"(
+[alerts]
+interval_s = 60
+smtp_url = "smtp://mail.example.com:587"
+smtp_from = "alerts@example.com"
+smtp_user = "kith"
+smtp_password = "s3cret"
+smtp_starttls = true
+public_url = "https://kith.example.com"
+)",
+                         "/a/k.toml");
+    ASSERT_TRUE(c) << Messages(c.error());
+    EXPECT_EQ(c->alerts.interval_s, 60);
+    EXPECT_EQ(c->alerts.smtp_url, "smtp://mail.example.com:587");
+    EXPECT_EQ(c->alerts.smtp_from, "alerts@example.com");
+    EXPECT_EQ(c->alerts.smtp_user, "kith");
+    EXPECT_EQ(c->alerts.smtp_password, "s3cret");
+    EXPECT_TRUE(c->alerts.smtp_starttls);
+    EXPECT_EQ(c->alerts.public_url, "https://kith.example.com");
+    auto bad = ParseConfig(R"([alerts]
+interval_s = 1
+smtp_url = "mail.example.com"
+public_url = "kith.example.com"
+smtp_tls = true
+)",
+                           "k.toml");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(Messages(bad.error()),
+              "k.toml:2:14: alerts.interval_s must be between 10 and 86400, found 1\n"
+              "k.toml:3:12: alerts.smtp_url: expected smtp://host:port or smtps://host:port, found "
+              "\"mail.example.com\"\n"
+              "k.toml:4:14: alerts.public_url: expected an http:// or https:// address, found \"kith.example.com\"\n"
+              "k.toml:5:1: unknown key \"alerts.smtp_tls\" (known: alerts.interval_s, alerts.public_url, "
+              "alerts.smtp_from, alerts.smtp_password, alerts.smtp_starttls, alerts.smtp_url, alerts.smtp_user)\n");
+}
+
 TEST(Config, EveryProblemIsReportedAtItsLine) {
     auto c = ParseConfig(R"(warehouse = "mysql://x"
 grpah = "g.hcl"
@@ -82,12 +127,12 @@ parallel = 3
     ASSERT_FALSE(c);
     EXPECT_EQ(Messages(c.error()),
               "k.toml:1:13: warehouse: expected duckdb:PATH or postgresql://..., found \"mysql://x\"\n"
-              "k.toml:2:1: unknown key \"grpah\" (known: delivery, graph, listen, runs, state, warehouse)\n"
+              "k.toml:2:1: unknown key \"grpah\" (known: alerts, delivery, graph, listen, runs, state, warehouse)\n"
               "k.toml:3:10: listen must be a string, found an integer\n"
               "k.toml:5:18: runs.max_concurrent must be between 1 and 1000, found 0\n"
               "k.toml:6:1: unknown key \"runs.parallel\" (known: runs.keep_snapshots, runs.max_concurrent, "
               "runs.max_start_delay_s, runs.page_size, runs.snapshot_schema)\n"
-              "k.toml:7:2: unknown key \"web\" (known: delivery, graph, listen, runs, state, warehouse)\n");
+              "k.toml:7:2: unknown key \"web\" (known: alerts, delivery, graph, listen, runs, state, warehouse)\n");
 }
 
 TEST(Config, SyntaxErrorHasALocation) {

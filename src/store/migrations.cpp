@@ -178,11 +178,54 @@ CREATE TABLE login_failures (
 );
 )sql";
 
+// Alerts (activations.md, "Alerts") and the in-app notifications they leave. An alert watches one activation's
+// delivered events or one audience's size, by key (`target`), so that it survives the activation or audience being
+// re-applied; its channels are JSON ([{"type": "email", "to": [...]}, {"type": "slack", "url": "..."},
+// {"type": "in_app"}]). `created_by` is the user who created it (NULL once that user is deleted: the alert
+// stays); notifications belong to a user and go with them. The evaluation state (firing, last_checked_at,
+// last_value) lives on the alert row.
+// outbox_delivered finds an activation's events delivered in a window of finish times (the event health alert)
+// without reading the outbox rows; it is partial, so only delivered events carry an entry.
+constexpr const char* kV5 = R"sql(
+CREATE TABLE alerts (
+    id               INTEGER PRIMARY KEY,
+    workspace_id     INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    kind             TEXT NOT NULL CHECK (kind IN ('event_health', 'audience_size')),
+    target           TEXT NOT NULL,
+    threshold_pct    REAL NOT NULL CHECK (threshold_pct > 0),
+    channels         TEXT NOT NULL CHECK (json_valid(channels) AND json_type(channels) = 'array'),
+    enabled          INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    created_by       INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    firing           INTEGER NOT NULL DEFAULT 0 CHECK (firing IN (0, 1)),
+    last_checked_at  INTEGER,
+    last_value       TEXT CHECK (last_value IS NULL OR json_valid(last_value))
+);
+CREATE INDEX alerts_by_workspace ON alerts (workspace_id, id);
+
+CREATE TABLE notifications (
+    id            INTEGER PRIMARY KEY,
+    workspace_id  INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    alert_id      INTEGER REFERENCES alerts(id) ON DELETE SET NULL,
+    title         TEXT NOT NULL,
+    body          TEXT NOT NULL DEFAULT '',
+    created_at    INTEGER NOT NULL,
+    read_at       INTEGER
+);
+CREATE INDEX notifications_by_user ON notifications (user_id, id);
+CREATE INDEX notifications_unread ON notifications (user_id, id) WHERE read_at IS NULL;
+
+CREATE INDEX outbox_delivered ON outbox (activation_id, finished_at) WHERE status = 'delivered';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "workspaces, audiences with history, activations, runs, snapshots, outbox", kV1},
     {2, "run workers and baselines, change tables of snapshots, outbox events by run", kV2},
     {3, "status code of an outbox event's last attempt, the delivery overview's covering index", kV3},
     {4, "users, sessions, API tokens, failed logins", kV4},
+    {5, "alerts with their evaluation state, in-app notifications, delivered events by finish time", kV5},
 };
 
 } // namespace

@@ -238,4 +238,63 @@ struct LoginFailures {
     int64_t last_at = 0;
 };
 
+// ---------------------------------------------------------------------------------------------------------------
+// Alerts and in-app notifications (activations.md, "Alerts")
+
+//! What an alert watches.
+enum class AlertKind {
+    EVENT_HEALTH,  //!< the events an activation's destination received (delivered) per 24 h
+    AUDIENCE_SIZE, //!< an audience's member count (its completed runs' summaries)
+};
+//! "event_health", "audience_size".
+std::string_view AlertKindName(AlertKind kind);
+std::optional<AlertKind> ParseAlertKind(std::string_view name);
+
+//! An alert as a person writes it (the API).
+struct AlertSpec {
+    AlertKind kind = AlertKind::EVENT_HEALTH;
+    std::string target;         //!< the activation's key (event_health) or the audience's key (audience_size)
+    double threshold_pct = 0;   //!< fires when the change exceeds this percentage, either way
+    nlohmann::json channels = nlohmann::json::array(); //!< [{"type": "email", "to": [...]}, {"type": "slack",
+                                                       //!< "url": ...}, {"type": "in_app"}]
+    bool enabled = true;
+};
+
+//! What the last evaluation of an alert found.
+struct AlertState {
+    bool firing = false;
+    std::optional<int64_t> last_checked_at;
+    nlohmann::json last_value = nullptr; //!< the values compared, as the evaluator writes them
+};
+
+struct AlertRecord {
+    int64_t id = 0;
+    int64_t workspace_id = 0;
+    AlertSpec spec;
+    std::optional<int64_t> created_by; //!< the user who created it (may edit and delete it); none for the system
+    int64_t created_at = 0;
+    int64_t updated_at = 0;
+    AlertState state;
+};
+
+//! An in-app notification to write.
+struct NewNotification {
+    int64_t workspace_id = 1;
+    int64_t user_id = 0;
+    std::optional<int64_t> alert_id; //!< the alert that left it, if any
+    std::string title;
+    std::string body;
+};
+
+struct Notification {
+    int64_t id = 0;
+    int64_t workspace_id = 0;
+    int64_t user_id = 0;
+    std::optional<int64_t> alert_id; //!< null once the alert is deleted
+    std::string title;
+    std::string body;
+    int64_t created_at = 0;
+    std::optional<int64_t> read_at; //!< null while unread
+};
+
 } // namespace kith::store

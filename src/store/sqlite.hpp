@@ -33,6 +33,7 @@ public:
     void Bind(int index, int64_t value);
     void Bind(int index, int value) { Bind(index, static_cast<int64_t>(value)); }
     void Bind(int index, bool value) { Bind(index, static_cast<int64_t>(value ? 1 : 0)); }
+    void Bind(int index, double value);
     void Bind(int index, std::string_view value);
     void Bind(int index, const std::string& value) { Bind(index, std::string_view(value)); }
     void Bind(int index, const char* value) { Bind(index, std::string_view(value)); }
@@ -59,6 +60,7 @@ public:
 
     bool IsNull(int column) const;
     int64_t Int(int column) const;
+    double Double(int column) const;
     std::string Text(int column) const;
     std::optional<int64_t> OptionalInt(int column) const;
 

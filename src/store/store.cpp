@@ -4,7 +4,6 @@
 #include "store/query.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <fmt/format.h>
 
 namespace kith::store {

@@ -1,5 +1,5 @@
 // The control-plane store: kith's own state (audiences, activations, runs,
-// snapshot bookkeeping, the event outbox) in one embedded SQLite file, in WAL
+// snapshot bookkeeping, the event outbox, alerts and in-app notifications) in one embedded SQLite file, in WAL
 // mode with foreign keys on. Opening a store applies the migrations it lacks;
 // a store written by a newer kith is refused. Every change of several rows
 // happens inside one transaction:
@@ -177,6 +177,41 @@ public:
     //! Adds one failure at `now`; returns the count.
     Result<int64_t> RecordLoginFailure(const std::string& email, int64_t now);
     Status ClearLoginFailures(const std::string& email);
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Alerts and in-app notifications (alerts.cpp). Alerts are read and written within their workspace: an id of
+    // another workspace is NOT_FOUND.
+
+    //! Creates an alert (not firing, never checked); returns its id.
+    Result<int64_t> CreateAlert(int64_t workspace, const AlertSpec& spec, std::optional<int64_t> created_by);
+    //! Replaces an alert's spec. A changed kind or target resets its evaluation state (not firing, never checked);
+    //! NOT_FOUND when it does not exist.
+    Status UpdateAlert(int64_t workspace, int64_t id, const AlertSpec& spec);
+    Result<std::optional<AlertRecord>> GetAlert(int64_t workspace, int64_t id);
+    //! Ordered by id.
+    Result<std::vector<AlertRecord>> ListAlerts(int64_t workspace);
+    //! Deletes an alert; its notifications stay (their alert_id becomes null). NOT_FOUND when it does not exist.
+    Status DeleteAlert(int64_t workspace, int64_t id);
+    //! Writes the result of evaluating an alert (the evaluator's only write to it).
+    Status RecordAlertCheck(int64_t id, const AlertState& state);
+
+    //! Writes an unread in-app notification, created now; returns its id.
+    Result<int64_t> AddNotification(const NewNotification& notification);
+    //! A user's notifications, newest first, at most `limit`; with after_id (the last id of the previous page) only
+    //! older ones (id < after_id).
+    Result<std::vector<Notification>> ListNotifications(int64_t user_id, bool unread_only, int limit,
+                                                        std::optional<int64_t> after_id = std::nullopt);
+    //! Marks the user's notifications read (now): those of `ids`, or all when ids is nullopt. Others' ids and
+    //! notifications already read are left alone; returns how many it marked.
+    Result<int64_t> MarkNotificationsRead(int64_t user_id, const std::optional<std::vector<int64_t>>& ids);
+    Result<int64_t> CountUnread(int64_t user_id);
+
+    //! How many events of the activation were delivered with finished_at in [from_ms, to_ms) (index
+    //! outbox_delivered).
+    Result<int64_t> CountDelivered(int64_t activation_id, int64_t from_ms, int64_t to_ms);
+    //! The audience's member count at `at_ms`: `members` of the summary of its latest completed run finished at or
+    //! before then; nullopt when there is none (or its summary has no count).
+    Result<std::optional<int64_t>> AudienceMembersAt(int64_t audience_id, int64_t at_ms);
 
     int64_t Now() const;
 

@@ -70,7 +70,7 @@ TEST_F(StoreTest, MigratesFromScratch) {
     EXPECT_EQ(Sql("PRAGMA journal_mode"), "wal");
     EXPECT_EQ(Sql("SELECT max(version) FROM schema_version"), std::to_string(Store::LatestSchemaVersion()));
     for (const char* table : {"workspaces", "audiences", "audience_versions", "activations", "runs", "snapshots",
-                              "baselines", "outbox"}) {
+                              "baselines", "outbox", "alerts", "notifications"}) {
         EXPECT_EQ(Sql(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") + table +
                       "'"),
                   "1")
