@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace kith::api {
@@ -25,7 +26,7 @@ public:
     class Lease {
     public:
         Lease(Pool* pool, std::unique_ptr<T> item) : pool_(pool), item_(std::move(item)) {}
-        Lease(Lease&& other) noexcept : pool_(other.pool_), item_(std::move(other.item_)) {}
+        Lease(Lease&& other) noexcept : pool_(std::exchange(other.pool_, nullptr)), item_(std::move(other.item_)) {}
         Lease& operator=(Lease&&) = delete;
         ~Lease() {
             if (pool_) pool_->Return(std::move(item_));
@@ -33,7 +34,7 @@ public:
         T* operator->() const { return item_.get(); }
         T& operator*() const { return *item_; }
         T* get() const { return item_.get(); }
-        //! The connection is broken: close it instead of giving it back.
+        //! The connection is broken: close it instead of giving it back (the pool may then make a new one).
         void Discard() { item_.reset(); }
 
     private:
