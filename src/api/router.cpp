@@ -89,6 +89,7 @@ void AddAllRoutes(Routes& routes) {
     AddActivationRoutes(routes);
     AddRunRoutes(routes);
     AddAdminRoutes(routes);
+    AddAlertRoutes(routes);
     AddDemoRoutes(routes);
 }
 

@@ -143,6 +143,7 @@ void AddActivationRoutes(Routes& routes);
 void AddRunRoutes(Routes& routes);
 void AddAdminRoutes(Routes& routes);
 void AddDemoRoutes(Routes& routes);
+void AddAlertRoutes(Routes& routes);
 
 // Helpers for handlers.
 

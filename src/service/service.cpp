@@ -1,6 +1,8 @@
 #include "service/service.hpp"
 
 #include "common/text.hpp"
+#include "alert/channels.hpp"
+#include "alert/evaluator.hpp"
 #include "deliver/drain.hpp"
 #include "run/dispatcher.hpp"
 #include "schedule/clock.hpp"
@@ -57,6 +59,7 @@ Result<std::unique_ptr<Service>> Service::Start(const config::Config& config, Se
     if (auto ok = s->server_->Start(); !ok) return std::unexpected(ok.error());
     if (s->options_.scheduler) s->threads_.emplace_back([self] { self->SchedulerLoop(); });
     if (s->options_.delivery) s->threads_.emplace_back([self] { self->DeliveryLoop(); });
+    if (s->options_.alerts) s->threads_.emplace_back([self] { self->AlertLoop(); });
     s->Log("info", "started", {{"listen", fmt::format("{}:{}", s->options_.server.host, s->server_->port())},
                                 {"warehouse", config.warehouse},
                                 {"state", config.state}});
@@ -286,6 +289,35 @@ void Service::DeliveryLoop() {
         m.Add("kith_events_delivered_total", {}, static_cast<double>(report->counts.delivered), "Events delivered");
         m.Add("kith_events_failed_total", {}, static_cast<double>(report->counts.failed), "Events failed for good");
         m.Add("kith_events_retried_total", {}, static_cast<double>(report->counts.retried), "Retryable failures");
+    }
+}
+
+void Service::AlertLoop() {
+    const config::Config& config = app_->config();
+    alert::Channels channels = alert::ChannelsFromConfig(config);
+    int64_t interval_ms = config.alerts.interval_s * 1000;
+    while (!stopping_) {
+        auto store = app_->stores().Acquire();
+        if (store) {
+            auto e = alert::EvaluateAlerts(**store, app_->workspace(), NowMs(), channels);
+            if (!e) {
+                Log("error", "evaluating alerts failed", {{"error", e.error().ToString()}});
+            } else {
+                for (const auto& r : e->alerts) {
+                    if (r.transition == alert::Transition::NONE && r.error.empty()) continue;
+                    Log(r.error.empty() ? "info" : "warn", "alert",
+                        {{"alert", r.alert_id}, {"target", r.target}, {"transition", alert::TransitionName(r.transition)},
+                         {"error", r.error}});
+                }
+                app_->metrics().Add("kith_alerts_fired_total", {}, e->Fired(), "Alerts that started firing");
+            }
+        }
+        // Sleeps in steps so that a stop is seen at once; commands for the scheduler do not wake it.
+        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(interval_ms);
+        while (!stopping_ && std::chrono::steady_clock::now() < until) {
+            std::unique_lock lock(mutex_);
+            wake_.wait_for(lock, std::chrono::milliseconds(200));
+        }
     }
 }
 
