@@ -51,6 +51,19 @@ int main(int argc, char** argv) {
     serve->add_option("--config", serve_args.config, "Config file (TOML)")->required();
     serve->add_option("--listen", serve_args.listen, "HOST:PORT, instead of the config's listen");
 
+    auto* users = app.add_subcommand("users", "Users of the service");
+    users->require_subcommand(1);
+    kith::cli::UserAddArgs user_add_args;
+    auto* user_add = users->add_subcommand("add", "Create a user (the first Workspace Owner, say) in the state store");
+    user_add->add_option("--config", user_add_args.config, "Config file (TOML)")->required();
+    user_add->add_option("--email", user_add_args.email, "The user's email (the login)")->required();
+    user_add->add_option("--name", user_add_args.name, "The user's name");
+    user_add->add_option("--role", user_add_args.roles, "A role: workspace_owner, engage_user, unify_read_only, "
+                                                         "entities_read_only, source_admin or read_only (repeatable)")
+        ->required();
+    user_add->add_flag("--password-stdin", user_add_args.password_stdin,
+                       "Read the password from stdin (else one is generated and printed)");
+
     kith::cli::AudienceArgs aud;
     auto audience_options = [&](CLI::App* cmd, bool needs_warehouse) {
         auto* w = cmd->add_option("--warehouse", aud.warehouse, "duckdb:PATH or postgresql://...");
@@ -186,6 +199,7 @@ int main(int argc, char** argv) {
     if (gen->parsed()) return kith::cli::Gen(gen_args);
     if (demo->parsed()) return kith::cli::Demo(demo_args);
     if (serve->parsed()) return kith::cli::Serve(serve_args);
+    if (user_add->parsed()) return kith::cli::UserAdd(user_add_args);
     if (compile->parsed()) return kith::cli::Compile(aud);
     if (members->parsed()) return kith::cli::Members(aud);
     if (entities->parsed()) return kith::cli::Entities(aud);

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <iostream>
 #include <pthread.h>
 #include <sys/stat.h>
 
@@ -270,6 +271,38 @@ int Demo(const DemoArgs& args) {
     std::fflush(stdout);
     WaitForStop();
     (*service)->Stop();
+    return 0;
+}
+
+int UserAdd(const UserAddArgs& args) {
+    auto config = config::LoadConfig(args.config);
+    if (!config) {
+        PrintDiagnostics(config.error());
+        return 1;
+    }
+    auto roles = api::ParseRoles(args.roles);
+    if (!roles) return Report(Error{ErrorCode::USAGE, roles.error().message, "--role"});
+    std::string password;
+    bool generated = false;
+    if (args.password_stdin) {
+        std::getline(std::cin, password);
+        if (password.size() < 8) return Report(Error{ErrorCode::USAGE, "a password has at least 8 characters", "stdin"});
+    } else {
+        password = api::RandomToken().substr(0, 16);
+        generated = true;
+    }
+    auto hash = api::HashPassword(password);
+    if (!hash) return Report(hash.error());
+    auto store = store::Store::Open(config->state);
+    if (!store) return Report(store.error());
+    store::User u;
+    u.email = args.email;
+    u.name = args.name;
+    u.password_hash = *hash;
+    u.roles = api::RoleNames(*roles);
+    auto id = (*store)->Transaction([&](store::Tx& tx) { return tx.CreateUser(u); });
+    if (!id) return Report(id.error());
+    fmt::print("created user {} ({}){}\n", args.email, *id, generated ? ", password: " + password : "");
     return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kith::cli {
 
@@ -23,5 +24,16 @@ struct DemoArgs {
 };
 //! `kith demo [--port P] [--dir D]`: first start sets everything up; every start serves it.
 int Demo(const DemoArgs& args);
+
+struct UserAddArgs {
+    std::string config;
+    std::string email;
+    std::string name;
+    std::vector<std::string> roles;
+    bool password_stdin = false; //!< read the password from stdin (one line); otherwise one is generated and printed
+};
+//! `kith users add --config FILE --email E [--name N] --role R... [--password-stdin]`: the first owner of a service,
+//! or any user, without the API.
+int UserAdd(const UserAddArgs& args);
 
 } // namespace kith::cli
