@@ -43,7 +43,9 @@ Answer GraphView(Context& c) {
         if (!cols) return std::unexpected(FromError(cols.error()));
         if (*cols) {
             for (const auto& col : **cols) {
-                columns.push_back({{"name", col.name}, {"type", warehouse::DataTypeName(col.type)},
+                std::string type(warehouse::DataTypeName(col.type));
+                for (char& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                columns.push_back({{"name", col.name}, {"type", type},
                                    {"engine_type", col.engine_type}});
             }
         }

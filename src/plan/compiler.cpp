@@ -934,7 +934,8 @@ Result<Compiled> CompileSuggestions(const graph::DataGraph& graph, const Suggest
         const graph::Entity* e = graph.FindEntity(target.entity);
         if (!e) return Fail(ErrorCode::NOT_FOUND, "the data graph has no entity " + text::Quote(target.entity));
         v = sql::Col("e", target.column);
-        body.Distinct().From(sql::Table(Sql(e->table), "e")).Item(v, "value").Where(sql::IsNotNull(v));
+        // GROUP BY rather than DISTINCT: PostgreSQL refuses ORDER BY v COLLATE "C" on a SELECT DISTINCT of v.
+        body.From(sql::Table(Sql(e->table), "e")).Item(v, "value").Where(sql::IsNotNull(v)).GroupBy(v);
         body.OrderBy(v, false, true).Limit(100);
         break;
     }

@@ -1,0 +1,553 @@
+// The service's API driven over real HTTP against a running `kith serve`, on DuckDB and on PostgreSQL as the
+// warehouse: every route refuses a request without credentials (401) and one whose roles lack its permission (403);
+// malformed JSON (400 with its place), oversized bodies (413), CSRF, login throttling, path traversal on static
+// files; and the marketer's and admin's work end to end: audiences (ETags, history, clone, enable, run now, the
+// explorer), previews as cancellable operations, explain, suggestions, activations with write-only secrets, test
+// events, the delivery overview, alerts and notifications, users and API tokens, the data graph.
+#include "api/router.hpp"
+#include "common/text.hpp"
+#include "support/fixture_dir.hpp"
+#include "support/http_server.hpp"
+#include "support/kith_service.hpp"
+#include "support/pg_server.hpp"
+#include "support/run_kith.hpp"
+#include "warehouse/copy.hpp"
+#include "warehouse/warehouse.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using kith::test::ApiClient;
+using kith::test::KithService;
+using Response = ApiClient::Response;
+
+enum class Backend { DUCKDB, POSTGRES };
+
+constexpr const char* kOwnerPassword = "owner-password-1";
+
+const char* kVip = R"({"groups": [{"conditions": [{"type": "trait", "trait": "plan",
+                       "filter": {"op": "equals", "value": "pro"}}]}]})";
+const char* kActiveAccounts = R"({"groups": [{"conditions": [{"type": "entity", "relationship": "user-accounts",
+                       "where": {"filters": [{"column": "STATUS", "op": "equals", "value": "active"}]}}]}]})";
+
+std::string Dump(const Response& r) { return fmt::format("HTTP {} {}", r.status, r.text.substr(0, 600)); }
+
+class Api : public ::testing::TestWithParam<Backend> {
+protected:
+    void SetUp() override {
+        root_ = kith::test::TestDir(GetParam() == Backend::DUCKDB ? "kith_api_duckdb" : "kith_api_pg");
+        // Static files of the web app, and a secret next to (outside) their folder.
+        fs::create_directories(root_ / "web");
+        std::ofstream(root_ / "web" / "index.html") << "<!doctype html><title>kith</title>";
+        ASSERT_EQ(kith::test::MakeFixtureDir(root_, "[alerts]\ninterval_s = 3600\n"), "");
+        std::ofstream(root_ / "secret.txt") << "TOP-SECRET";
+        std::ofstream(root_ / "vip.json") << kVip;
+        warehouse_ = "duckdb:" + (root_ / "w.duckdb").string();
+        if (GetParam() == Backend::POSTGRES) {
+            auto server = kith::test::PgServer::Shared();
+            ASSERT_TRUE(server) << server.error().ToString();
+            std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+            name = "api_" + std::to_string(std::hash<std::string>{}(name) % 1000000);
+            auto uri = (*server)->FreshDatabase(name);
+            ASSERT_TRUE(uri) << uri.error().ToString();
+            {
+                auto from = kith::warehouse::Open(warehouse_);
+                auto to = kith::warehouse::Open(*uri);
+                ASSERT_TRUE(from && to);
+                auto ok = kith::warehouse::CopySchemas(**from, **to, {"segment", "crm"}, {});
+                ASSERT_TRUE(ok) << ok.error().ToString();
+            }
+            warehouse_ = *uri;
+            std::string config = kith::text::ReadFile((root_ / "kith.toml").string()).value_or("");
+            config = std::regex_replace(config, std::regex("warehouse = \"duckdb:w.duckdb\""),
+                                        "warehouse = \"" + warehouse_ + "\"");
+            std::ofstream(root_ / "kith.toml") << config;
+        }
+        // What the CLI says the vip audience's members are, before the server holds the warehouse.
+        auto members = kith::test::RunKith(fmt::format("members --warehouse '{}' --graph {}/test/fixture/graph.hcl "
+                                                       "--audience {}",
+                                                       warehouse_, KITH_SOURCE_DIR, (root_ / "vip.json").string()));
+        ASSERT_EQ(members.code, 0) << members.err;
+        std::istringstream lines(members.out);
+        for (std::string line; std::getline(lines, line);) vip_members_.push_back(line);
+        ASSERT_FALSE(vip_members_.empty());
+        std::ofstream(root_ / "pw") << kOwnerPassword << "\n";
+        auto added = kith::test::RunKith(fmt::format("users add --config {} --email owner@x.test --role workspace_owner "
+                                                     "--password-stdin < {}",
+                                                     Config(), (root_ / "pw").string()));
+        ASSERT_EQ(added.code, 0) << added.err;
+        setenv("KITH_WEB_DIR", (root_ / "web").c_str(), 1);
+        std::string error;
+        service_ = KithService::Start(root_ / "kith.toml", root_ / "log", &error);
+        unsetenv("KITH_WEB_DIR");
+        ASSERT_TRUE(service_) << error;
+        owner_ = std::make_unique<ApiClient>(service_->port());
+        auto login = owner_->Login("owner@x.test", kOwnerPassword);
+        ASSERT_EQ(login.status, 200) << Dump(login);
+    }
+
+    void TearDown() override {
+        if (service_) {
+            EXPECT_EQ(service_->Stop(), 0) << "kith serve did not stop cleanly:\n" << service_->Log();
+        }
+        fs::remove_all(root_);
+    }
+
+    std::string Config() const { return (root_ / "kith.toml").string(); }
+
+    // A user with the roles, signed in.
+    std::unique_ptr<ApiClient> UserWith(const std::vector<std::string>& roles, const std::string& email) {
+        auto created = owner_->Post("/api/v1/users", {{"email", email}, {"password", "password-of-" + email},
+                                                      {"roles", roles}});
+        EXPECT_EQ(created.status, 201) << Dump(created);
+        auto c = std::make_unique<ApiClient>(service_->port());
+        auto login = c->Login(email, "password-of-" + email);
+        EXPECT_EQ(login.status, 200) << Dump(login);
+        return c;
+    }
+
+    Response CreateAudience(const std::string& key, const char* definition, bool enabled = false) {
+        return owner_->Post("/api/v1/audiences", {{"key", key},
+                                                  {"name", key},
+                                                  {"folder", "Tests"},
+                                                  {"definition", json::parse(definition)},
+                                                  {"enabled", enabled}});
+    }
+
+    // Waits until the audience has a finished run newer than `after_id`; returns it.
+    json WaitForRun(ApiClient& c, const std::string& key, int64_t after_id = 0, int seconds = 60) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto runs = c.Get("/api/v1/audiences/" + key + "/runs");
+            if (runs.status == 200) {
+                for (const auto& r : runs.json["items"]) {
+                    if (r["id"].get<int64_t>() > after_id && (r["status"] == "completed" || r["status"] == "failed")) {
+                        return r;
+                    }
+                }
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ADD_FAILURE() << "no run of " << key << " finished in " << seconds << " s\n" << service_->Log();
+        return nullptr;
+    }
+
+    fs::path root_;
+    std::string warehouse_;
+    std::vector<std::string> vip_members_;
+    std::unique_ptr<KithService> service_;
+    std::unique_ptr<ApiClient> owner_;
+};
+
+// A concrete path for a route template: each {param} replaced by a value that names nothing.
+std::string Concrete(const std::string& path) {
+    return std::regex_replace(path, std::regex(R"(\{[a-z_]+\})"), "1");
+}
+
+TEST_P(Api, EveryRouteRefusesRequestsWithoutCredentials) {
+    kith::api::Routes routes;
+    kith::api::AddAllRoutes(routes);
+    ApiClient anonymous(service_->port());
+    int checked = 0;
+    for (const auto& route : routes.all()) {
+        if (route.permissions.empty()) continue;
+        auto r = anonymous.Send(route.method, Concrete(route.path), route.method == "GET" ? "" : "{}");
+        EXPECT_EQ(r.status, 401) << route.method << " " << route.path << ": " << Dump(r);
+        EXPECT_EQ(r.json.value("code", ""), "unauthenticated") << route.path;
+        ++checked;
+    }
+    EXPECT_GT(checked, 40);
+    // A token that was never issued is refused the same way.
+    anonymous.UseToken("kith_not-a-token");
+    EXPECT_EQ(anonymous.Get("/api/v1/audiences").status, 401);
+}
+
+TEST_P(Api, EveryRouteRefusesRolesWithoutItsPermissions) {
+    kith::api::Routes routes;
+    kith::api::AddAllRoutes(routes);
+    int checked = 0;
+    for (kith::api::Role role : kith::api::AllRoles()) {
+        std::string name(kith::api::RoleName(role));
+        auto client = UserWith({name}, name + "@x.test");
+        for (const auto& route : routes.all()) {
+            bool allowed = std::all_of(route.permissions.begin(), route.permissions.end(),
+                                       [&](kith::api::Permission p) { return kith::api::Allows({role}, p); });
+            if (allowed) continue;
+            auto r = client->Send(route.method, Concrete(route.path), route.method == "GET" ? "" : "{}");
+            EXPECT_EQ(r.status, 403) << name << ": " << route.method << " " << route.path << ": " << Dump(r);
+            EXPECT_EQ(r.json.value("code", ""), "forbidden") << route.path;
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 100);
+    // A Read-only user sees audiences but cannot change them.
+    auto reader = std::make_unique<ApiClient>(service_->port());
+    ASSERT_EQ(reader->Login("read_only@x.test", "password-of-read_only@x.test").status, 200);
+    ASSERT_EQ(CreateAudience("vip", kVip).status, 201);
+    EXPECT_EQ(reader->Get("/api/v1/audiences/vip").status, 200);
+    EXPECT_EQ(reader->Put("/api/v1/audiences/vip", {{"name", "mine"}}).status, 403);
+}
+
+TEST_P(Api, MalformedOversizedAndForgedRequests) {
+    // Malformed JSON: 400, with where it broke.
+    auto bad = owner_->Send("POST", "/api/v1/audiences", "{\"key\": \"x\",\n \"name\": }");
+    EXPECT_EQ(bad.status, 400) << Dump(bad);
+    EXPECT_EQ(bad.json["code"], "malformed");
+    ASSERT_TRUE(bad.json.contains("pointer"));
+    ASSERT_EQ(bad.json["errors"].size(), 1u);
+    EXPECT_EQ(bad.json["errors"][0]["line"], 2);
+    // A body of the wrong shape: 400 at its place.
+    auto shape = owner_->Post("/api/v1/auth/login", {{"email", 5}, {"password", "x"}});
+    EXPECT_EQ(shape.status, 400);
+    EXPECT_EQ(shape.json["pointer"], "/email");
+    // Invalid content: 422 pointing into the definition.
+    auto invalid = owner_->Post("/api/v1/audiences", {{"key", "broken"},
+                                                      {"definition", json::parse(R"({"groups": [{"conditions": [
+                                                           {"type": "entity", "relationship": "nope"}]}]})")}});
+    EXPECT_EQ(invalid.status, 422) << Dump(invalid);
+    EXPECT_EQ(invalid.json["code"], "invalid");
+    EXPECT_TRUE(invalid.json["pointer"].get<std::string>().starts_with("/definition/groups/0/conditions/0"))
+        << Dump(invalid);
+    // Larger than the 1 MiB limit: 413 in the error shape.
+    std::string big = "{\"key\": \"" + std::string(2 << 20, 'a') + "\"}";
+    auto large = owner_->Send("POST", "/api/v1/audiences", big);
+    EXPECT_EQ(large.status, 413) << Dump(large);
+    EXPECT_EQ(large.json.value("code", ""), "too_large");
+    // A change made with the cookie but without the CSRF token is refused.
+    ApiClient forged = *owner_;
+    forged.DropCsrf();
+    auto csrf = forged.Post("/api/v1/audiences", {{"key", "x"}, {"definition", json::parse(kVip)}});
+    EXPECT_EQ(csrf.status, 403);
+    EXPECT_EQ(csrf.json["code"], "csrf");
+    EXPECT_EQ(forged.Get("/api/v1/audiences").status, 200); // reads need no token
+    // Unknown routes answer 404 in the same shape.
+    auto none = owner_->Get("/api/v1/nothing-here");
+    EXPECT_EQ(none.status, 404);
+    EXPECT_EQ(none.json["code"], "not_found");
+}
+
+TEST_P(Api, StaticFilesStayInsideTheirFolder) {
+    ApiClient anonymous(service_->port());
+    auto index = anonymous.Get("/index.html");
+    EXPECT_EQ(index.status, 200);
+    EXPECT_NE(index.text.find("<title>kith</title>"), std::string::npos);
+    for (const char* path : {"/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/web/../../secret.txt",
+                             "/%2e%2e%2f%2e%2e%2fsecret.txt", "/....//secret.txt"}) {
+        auto r = anonymous.Get(path);
+        EXPECT_NE(r.status, 200) << path;
+        EXPECT_EQ(r.text.find("TOP-SECRET"), std::string::npos) << path;
+    }
+}
+
+TEST_P(Api, LoginFailuresAreSlowedDown) {
+    ApiClient c(service_->port());
+    for (int i = 0; i < 5; ++i) {
+        auto r = c.Login("owner@x.test", "wrong-password");
+        EXPECT_EQ(r.status, 401) << i;
+    }
+    auto throttled = c.Login("owner@x.test", "wrong-password");
+    EXPECT_EQ(throttled.status, 429) << Dump(throttled);
+    EXPECT_FALSE(throttled.headers["retry-after"].empty());
+    // Even the right password waits its turn.
+    EXPECT_EQ(c.Login("owner@x.test", kOwnerPassword).status, 429);
+    // An unknown email fails the same way as a wrong password.
+    EXPECT_EQ(c.Login("nobody@x.test", "whatever-pass").status, 401);
+}
+
+TEST_P(Api, AudiencesFromCreateToDelete) {
+    auto created = CreateAudience("vip", kVip);
+    ASSERT_EQ(created.status, 201) << Dump(created);
+    EXPECT_EQ(created.json["enabled"], false); // a new audience starts disabled
+    EXPECT_EQ(created.json["version"], 1);
+    EXPECT_EQ(CreateAudience("vip", kVip).status, 409);
+
+    auto read = owner_->Get("/api/v1/audiences/vip");
+    ASSERT_EQ(read.status, 200);
+    std::string etag = read.headers["etag"];
+    ASSERT_FALSE(etag.empty());
+    EXPECT_EQ(owner_->Get("/api/v1/audiences/vip", {{"If-None-Match", etag}}).status, 304);
+    auto stale = owner_->Put("/api/v1/audiences/vip", {{"description", "x"}}, {{"If-Match", "\"a0-0-0\""}});
+    EXPECT_EQ(stale.status, 412);
+    auto edited = owner_->Put("/api/v1/audiences/vip",
+                              {{"definition", json::parse(R"({"groups": [{"conditions": [{"type": "trait",
+                                 "trait": "plan", "filter": {"op": "equals", "value": "free"}}]}]})")}},
+                              {{"If-Match", etag}});
+    ASSERT_EQ(edited.status, 200) << Dump(edited);
+    EXPECT_EQ(edited.json["version"], 2);
+    auto back = owner_->Put("/api/v1/audiences/vip", {{"definition", json::parse(kVip)}});
+    ASSERT_EQ(back.status, 200);
+    auto history = owner_->Get("/api/v1/audiences/vip/history");
+    ASSERT_EQ(history.status, 200);
+    EXPECT_EQ(history.json["items"].size(), 3u);
+    EXPECT_EQ(history.json["items"][0]["version"], 3);
+
+    // List: folders, search, paging.
+    ASSERT_EQ(CreateAudience("active_accounts", kActiveAccounts).status, 201);
+    auto clone = owner_->Post("/api/v1/audiences/vip/clone", {{"key", "vip_copy"}, {"folder", "Copies"}});
+    ASSERT_EQ(clone.status, 201) << Dump(clone);
+    EXPECT_EQ(clone.json["definition"], json::parse(kVip));
+    auto page = owner_->Get("/api/v1/audiences?limit=2");
+    ASSERT_EQ(page.status, 200);
+    EXPECT_EQ(page.json["items"].size(), 2u);
+    EXPECT_EQ(page.json["folders"], json({"Copies", "Tests"}));
+    auto rest = owner_->Get("/api/v1/audiences?limit=2&after=" + page.json["next_after"].get<std::string>());
+    EXPECT_EQ(rest.json["items"].size(), 1u);
+    auto search = owner_->Get("/api/v1/audiences?q=COPY");
+    ASSERT_EQ(search.json["items"].size(), 1u);
+    EXPECT_EQ(search.json["items"][0]["key"], "vip_copy");
+    EXPECT_EQ(owner_->Get("/api/v1/audiences?folder=Copies").json["items"].size(), 1u);
+
+    // Enabling runs it; the explorer pages through the members of that run.
+    ASSERT_EQ(owner_->Post("/api/v1/audiences/vip/run").status, 409); // disabled
+    auto enabled = owner_->Post("/api/v1/audiences/vip/enable");
+    ASSERT_EQ(enabled.status, 200);
+    json run = WaitForRun(*owner_, "vip");
+    ASSERT_EQ(run["status"], "completed") << run.dump();
+    EXPECT_EQ(run["members"], vip_members_.size());
+    std::vector<std::string> explored;
+    std::string after;
+    for (int pages = 0; pages < 20; ++pages) {
+        auto m = owner_->Get("/api/v1/audiences/vip/members?limit=1" + (after.empty() ? "" : "&after=" + after));
+        ASSERT_EQ(m.status, 200) << Dump(m);
+        for (const auto& item : m.json["items"]) {
+            explored.push_back(item["profile"]);
+            EXPECT_TRUE(item["identifiers"].is_array());
+        }
+        if (m.json["next_after"].is_null()) break;
+        after = m.json["next_after"].get<std::string>();
+    }
+    EXPECT_EQ(explored, vip_members_);
+    auto again = owner_->Post("/api/v1/audiences/vip/run");
+    EXPECT_EQ(again.status, 202) << Dump(again);
+    json second = WaitForRun(*owner_, "vip", run["id"].get<int64_t>());
+    EXPECT_EQ(second["status"], "completed");
+    auto detail = owner_->Get("/api/v1/runs/" + std::to_string(run["id"].get<int64_t>()));
+    ASSERT_EQ(detail.status, 200);
+    EXPECT_EQ(detail.json["change_summary"]["profiles"]["entered"], vip_members_.size());
+    auto changes = owner_->Get("/api/v1/runs/" + std::to_string(run["id"].get<int64_t>()) + "/changes?limit=1000");
+    ASSERT_EQ(changes.status, 200) << Dump(changes);
+    EXPECT_EQ(changes.json["items"].size(), vip_members_.size());
+
+    EXPECT_EQ(owner_->Delete("/api/v1/audiences/vip_copy").status, 204);
+    EXPECT_EQ(owner_->Get("/api/v1/audiences/vip_copy").status, 404);
+    EXPECT_EQ(owner_->Delete("/api/v1/audiences/vip_copy").status, 404);
+}
+
+TEST_P(Api, PreviewsExplainAndSuggestions) {
+    auto started = owner_->Post("/api/v1/previews?wait_ms=60000", {{"definition", json::parse(kVip)}});
+    ASSERT_EQ(started.status, 200) << Dump(started);
+    EXPECT_EQ(started.json["status"], "succeeded");
+    EXPECT_EQ(started.json["result"]["count"], vip_members_.size());
+    std::string id = started.json["id"];
+    auto polled = owner_->Get("/api/v1/operations/" + id);
+    EXPECT_EQ(polled.status, 200);
+    EXPECT_EQ(polled.json["result"]["count"], vip_members_.size());
+    // Another user cannot read it.
+    auto other = UserWith({"read_only"}, "reader@x.test");
+    EXPECT_EQ(other->Get("/api/v1/operations/" + id).status, 404);
+    // A broken definition is refused before any operation starts.
+    auto broken = owner_->Post("/api/v1/previews", {{"definition", {{"groups", 5}}}});
+    EXPECT_EQ(broken.status, 422) << Dump(broken);
+    EXPECT_TRUE(broken.json["pointer"].get<std::string>().starts_with("/definition"));
+    // Cancelling a finished operation leaves it as it was.
+    auto cancelled = owner_->Delete("/api/v1/operations/" + id);
+    EXPECT_EQ(cancelled.json["status"], "succeeded");
+
+    auto explain = owner_->Post("/api/v1/explain", {{"definition", json::parse(kVip)}, {"profile", vip_members_[0]}});
+    ASSERT_EQ(explain.status, 200) << Dump(explain);
+    EXPECT_EQ(explain.json["member"], true);
+    auto values = owner_->Get("/api/v1/suggestions?trait=plan");
+    ASSERT_EQ(values.status, 200) << Dump(values);
+    auto list = values.json["values"];
+    EXPECT_NE(std::find(list.begin(), list.end(), "pro"), list.end());
+    auto entity = owner_->Get("/api/v1/suggestions?entity=account&column=STATUS");
+    ASSERT_EQ(entity.status, 200) << Dump(entity);
+    EXPECT_FALSE(entity.json["values"].empty());
+    EXPECT_EQ(owner_->Get("/api/v1/suggestions").status, 400);
+}
+
+TEST_P(Api, ActivationsDeliverAndKeepTheirSecrets) {
+    kith::test::HttpServer sink([](const kith::test::HttpServer::Request&) { return kith::test::HttpServer::Reply{}; });
+    ASSERT_EQ(CreateAudience("vip", kVip).status, 201);
+    auto catalog = owner_->Get("/api/v1/destinations");
+    ASSERT_EQ(catalog.status, 200);
+    EXPECT_GE(catalog.json["items"].size(), 5u);
+    json activation = {{"key", "vip_hook"},
+                       {"audience", "vip"},
+                       {"destination",
+                        {{"type", "webhook"},
+                         {"url", sink.url() + "/in"},
+                         {"headers", {{"Authorization", "Bearer hook-secret"}}}}},
+                       {"trigger", "profile_enters"},
+                       {"identifiers", json::parse(R"([{"type": "user_id", "as": "userId"}])")},
+                       {"enrichment", {{"traits", {"plan"}}}},
+                       {"enabled", true}};
+    auto created = owner_->Post("/api/v1/activations", activation);
+    ASSERT_EQ(created.status, 201) << Dump(created);
+    EXPECT_EQ(created.json["destination"]["headers"]["Authorization"], "********");
+    EXPECT_EQ(created.text.find("hook-secret"), std::string::npos);
+    // An edit that sends the masked value back keeps the secret.
+    json edit = created.json["destination"];
+    auto updated = owner_->Put("/api/v1/activations/vip_hook", {{"destination", edit}, {"event_name", "VIP Entered"}});
+    ASSERT_EQ(updated.status, 200) << Dump(updated);
+    EXPECT_EQ(updated.json["event_name"], "VIP Entered");
+    // An Engage User may edit the activation but not where it sends.
+    auto engage = UserWith({"engage_user"}, "engage@x.test");
+    json elsewhere = edit;
+    elsewhere["url"] = "http://127.0.0.1:1/elsewhere";
+    EXPECT_EQ(engage->Put("/api/v1/activations/vip_hook", {{"destination", elsewhere}}).status, 403);
+    EXPECT_EQ(engage->Put("/api/v1/activations/vip_hook", {{"event_name", "VIP In"}}).status, 200);
+
+    ASSERT_EQ(owner_->Post("/api/v1/audiences/vip/enable").status, 200);
+    json run = WaitForRun(*owner_, "vip");
+    ASSERT_EQ(run["status"], "completed") << run.dump();
+    // Every event arrives, with the real secret header.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    json total;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto overview = owner_->Get("/api/v1/overview?bucket=none");
+        ASSERT_EQ(overview.status, 200);
+        total = overview.json["total"];
+        if (total["from_audience"].get<int64_t>() > 0 && total["queued"] == 0 && total["pending_retry"] == 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    int64_t users = total["from_audience"].get<int64_t>() - total["filtered_at_source"].get<int64_t>();
+    EXPECT_EQ(total["delivered"], users) << total.dump();
+    EXPECT_EQ(total["from_audience"], vip_members_.size());
+    auto requests = sink.Requests();
+    ASSERT_EQ(static_cast<int64_t>(requests.size()), users);
+    std::string user_id;
+    for (const auto& r : requests) {
+        EXPECT_EQ(r.headers.at("authorization"), "Bearer hook-secret");
+        auto body = json::parse(r.body);
+        EXPECT_EQ(body["event"], "VIP In");
+        user_id = body["userId"];
+    }
+    auto delivered = owner_->Get("/api/v1/overview/delivered?activation=vip_hook");
+    ASSERT_EQ(delivered.status, 200);
+    EXPECT_EQ(static_cast<int64_t>(delivered.json["events"].size()), users);
+    EXPECT_EQ(delivered.json["events"][0]["status_code"], 200);
+    EXPECT_EQ(owner_->Get("/api/v1/overview/pending_retry").status, 404);
+
+    // Test event, payload preview, personalization syntax.
+    auto test_event = owner_->Post("/api/v1/activations/vip_hook/test-event", {{"user_id", user_id}});
+    ASSERT_EQ(test_event.status, 200) << Dump(test_event);
+    EXPECT_EQ(test_event.json["result"], "delivered");
+    EXPECT_TRUE(test_event.json["message_id"].get<std::string>().starts_with("test-"));
+    EXPECT_EQ(test_event.text.find("hook-secret"), std::string::npos); // redacted in the request shown
+    EXPECT_EQ(sink.Requests().size(), requests.size() + 1);
+    auto preview = owner_->Post("/api/v1/activations/vip_hook/payload-preview",
+                                {{"mapping", {{"who", {{"@path", "$.userId"}}}}}});
+    ASSERT_EQ(preview.status, 200) << Dump(preview);
+    EXPECT_TRUE(preview.json["mapped"]["who"].is_string());
+    auto syntax = owner_->Get("/api/v1/activations/vip_hook/personalization");
+    ASSERT_EQ(syntax.status, 200);
+    EXPECT_NE(syntax.text.find("plan"), std::string::npos);
+    EXPECT_EQ(owner_->Post("/api/v1/activations/vip_hook/disable").json["enabled"], false);
+    EXPECT_EQ(owner_->Delete("/api/v1/activations/vip_hook").status, 204);
+    EXPECT_EQ(owner_->Get("/api/v1/activations/vip_hook").status, 404);
+}
+
+TEST_P(Api, UsersTokensAlertsAndNotifications) {
+    // API tokens: shown once, act as their user, need no CSRF token, revocable.
+    auto token = owner_->Post("/api/v1/tokens", {{"name", "ci"}});
+    ASSERT_EQ(token.status, 201) << Dump(token);
+    std::string secret = token.json["token"];
+    ApiClient script(service_->port());
+    script.UseToken(secret);
+    EXPECT_EQ(script.Post("/api/v1/audiences", {{"key", "scripted"}, {"definition", json::parse(kVip)}}).status, 201);
+    auto listed = owner_->Get("/api/v1/tokens");
+    EXPECT_EQ(listed.text.find(secret), std::string::npos);
+    EXPECT_EQ(owner_->Delete("/api/v1/tokens/" + std::to_string(token.json["id"].get<int64_t>())).status, 204);
+    EXPECT_EQ(script.Get("/api/v1/audiences").status, 401);
+
+    // The workspace keeps an owner.
+    auto me = owner_->Get("/api/v1/me");
+    ASSERT_EQ(me.status, 200);
+    int64_t owner_id = me.json["user"]["id"];
+    EXPECT_EQ(owner_->Put("/api/v1/users/" + std::to_string(owner_id), {{"roles", {"read_only"}}}).status, 409);
+    EXPECT_EQ(owner_->Post("/api/v1/users", {{"email", "x@x.test"}, {"roles", {"wizard"}}}).status, 422);
+
+    // Alerts: anyone creates; only the creator or an owner changes.
+    ASSERT_EQ(CreateAudience("vip", kVip).status, 201);
+    auto alice = UserWith({"read_only"}, "alice@x.test");
+    auto bob = UserWith({"engage_user"}, "bob@x.test");
+    json body = {{"kind", "audience_size"}, {"target", "vip"}, {"threshold_pct", 10},
+                 {"channels", json::parse(R"([{"type": "in_app"}])")}};
+    auto created = alice->Post("/api/v1/alerts", body);
+    ASSERT_EQ(created.status, 201) << Dump(created);
+    std::string path = "/api/v1/alerts/" + std::to_string(created.json["id"].get<int64_t>());
+    body["threshold_pct"] = 20;
+    EXPECT_EQ(bob->Put(path, body).status, 403);
+    EXPECT_EQ(alice->Put(path, body).status, 200);
+    EXPECT_EQ(owner_->Put(path, body).status, 200);
+    body["target"] = "missing";
+    auto bad = alice->Post("/api/v1/alerts", body);
+    EXPECT_EQ(bad.status, 422);
+    EXPECT_EQ(bad.json["pointer"], "/target");
+    EXPECT_EQ(bob->Delete(path).status, 403);
+    auto notes = alice->Get("/api/v1/notifications");
+    ASSERT_EQ(notes.status, 200);
+    EXPECT_EQ(notes.json["unread"], 0);
+    EXPECT_EQ(alice->Post("/api/v1/notifications/read", json::object()).json["marked"], 0);
+    auto evaluated = owner_->Post("/api/v1/alerts/evaluate");
+    ASSERT_EQ(evaluated.status, 200) << Dump(evaluated);
+    EXPECT_EQ(evaluated.json["alerts"].size(), 1u);
+    EXPECT_EQ(alice->Delete(path).status, 204);
+}
+
+TEST_P(Api, TheDataGraphHealthAndMetrics) {
+    auto graph = owner_->Get("/api/v1/graph");
+    ASSERT_EQ(graph.status, 200) << Dump(graph);
+    bool found = false;
+    for (const auto& e : graph.json["entities"]) {
+        if (e["slug"] != "account") continue;
+        found = true;
+        bool status = false;
+        for (const auto& c : e["columns"]) status = status || (c["name"] == "STATUS" && c["type"] == "string");
+        EXPECT_TRUE(status) << e.dump();
+    }
+    EXPECT_TRUE(found);
+    EXPECT_EQ(graph.json["relationships"][0]["slug"], "user-accounts");
+    auto check = owner_->Post("/api/v1/graph/validate", {{"source", "data_graph {\n  version = \"v9\"\n}\n"},
+                                                         {"format", "hcl"}});
+    ASSERT_EQ(check.status, 200);
+    EXPECT_EQ(check.json["valid"], false);
+    EXPECT_GT(check.json["problems"][0]["line"].get<int>(), 0);
+    auto replace = owner_->Put("/api/v1/graph", {{"source", "nonsense {"}, {"format", "hcl"}});
+    EXPECT_EQ(replace.status, 422);
+    EXPECT_FALSE(replace.json["errors"].empty());
+    auto same = owner_->Put("/api/v1/graph", {{"source", graph.json["source"]}, {"format", "hcl"}});
+    EXPECT_EQ(same.status, 200) << Dump(same);
+
+    ApiClient anonymous(service_->port());
+    auto health = anonymous.Get("/healthz");
+    EXPECT_EQ(health.status, 200);
+    EXPECT_EQ(health.json["checks"]["warehouse"], "ok");
+    auto metrics = anonymous.Get("/metrics");
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_NE(metrics.text.find("kith_http_requests_total{method=\"GET\",route=\"/api/v1/graph\",status=\"200\"} 1"),
+              std::string::npos)
+        << metrics.text.substr(0, 2000);
+    EXPECT_NE(metrics.text.find("kith_outbox_pending 0"), std::string::npos);
+    auto doc = anonymous.Get("/api/v1/openapi.json");
+    EXPECT_EQ(doc.status, 200);
+    EXPECT_TRUE(doc.json["openapi"].get<std::string>().starts_with("3.1"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Warehouses, Api, ::testing::Values(Backend::DUCKDB, Backend::POSTGRES),
+                         [](const auto& info) { return info.param == Backend::DUCKDB ? "DuckDb" : "Postgres"; });
+
+} // namespace
