@@ -15,7 +15,8 @@ APT_PACKAGES=(
   nlohmann-json3-dev libfmt-dev libcli11-dev
   openssl libssl-dev  # libssl-dev: SHA-256 for event messageIds
   libcurl4-openssl-dev  # HTTP destinations
-  libcpp-httplib-dev    # the tests' local HTTP servers
+  libcpp-httplib-dev    # the service's HTTP server (the API) and the tests' local HTTP servers
+  libsodium-dev         # Argon2id password hashes and random tokens of the API
   python3-aiosmtpd      # the tests' local SMTP server (alert emails), run by /usr/bin/python3
   libpq-dev
   libtomlplusplus-dev libsqlite3-dev libyaml-cpp-dev

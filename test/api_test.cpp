@@ -54,6 +54,13 @@ protected:
         ASSERT_EQ(kith::test::MakeFixtureDir(root_, "[alerts]\ninterval_s = 3600\n"), "");
         std::ofstream(root_ / "secret.txt") << "TOP-SECRET";
         std::ofstream(root_ / "vip.json") << kVip;
+        // The graph is copied: PUT /api/v1/graph rewrites the file the config names.
+        fs::copy_file(fs::path(KITH_SOURCE_DIR) / "test/fixture/graph.hcl", root_ / "graph.hcl");
+        {
+            std::string config = kith::text::ReadFile((root_ / "kith.toml").string()).value_or("");
+            config = std::regex_replace(config, std::regex("graph = \"[^\"]*\""), "graph = \"graph.hcl\"");
+            std::ofstream(root_ / "kith.toml") << config;
+        }
         warehouse_ = "duckdb:" + (root_ / "w.duckdb").string();
         if (GetParam() == Backend::POSTGRES) {
             auto server = kith::test::PgServer::Shared();
@@ -76,9 +83,8 @@ protected:
             std::ofstream(root_ / "kith.toml") << config;
         }
         // What the CLI says the vip audience's members are, before the server holds the warehouse.
-        auto members = kith::test::RunKith(fmt::format("members --warehouse '{}' --graph {}/test/fixture/graph.hcl "
-                                                       "--audience {}",
-                                                       warehouse_, KITH_SOURCE_DIR, (root_ / "vip.json").string()));
+        auto members = kith::test::RunKith(fmt::format("members --warehouse '{}' --graph {} --audience {}", warehouse_,
+                                                       (root_ / "graph.hcl").string(), (root_ / "vip.json").string()));
         ASSERT_EQ(members.code, 0) << members.err;
         std::istringstream lines(members.out);
         for (std::string line; std::getline(lines, line);) vip_members_.push_back(line);
