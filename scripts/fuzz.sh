@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 CC=clang-19 CXX=clang++-19 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKITH_FUZZ=ON \
   -DKITH_BENCH=OFF >/dev/null
-cmake --build build-fuzz --target graph_parser_fuzz audience_parser_fuzz sql_literal_fuzz mapping_fuzz
+cmake --build build-fuzz --target graph_parser_fuzz audience_parser_fuzz sql_literal_fuzz mapping_fuzz alert_fuzz
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run() { # target seconds seed-dirs...
@@ -20,3 +20,4 @@ run graph_parser_fuzz "$seconds" test/graph/valid test/graph/invalid
 run audience_parser_fuzz "$seconds" fuzz/seeds/audience test/audience/invalid
 run sql_literal_fuzz "$((seconds / 3 + 1))" fuzz/seeds/audience
 run mapping_fuzz "$seconds" fuzz/seeds/mapping
+run alert_fuzz "$((seconds / 2 + 1))" fuzz/seeds/alert
