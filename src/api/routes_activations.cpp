@@ -301,7 +301,7 @@ Answer PayloadPreview(Context& c) {
     }
     auto mapper = deliver::MakeMapper(a->spec.destination.value("type", ""), a->spec.action, mapping);
     if (!mapper) return std::unexpected(Invalid(mapper.error().message, "/mapping" + mapper.error().location));
-    auto mapped = (*mapper)((*event)->payload);
+    auto mapped = *mapper ? (*mapper)((*event)->payload) : Result<json>((*event)->payload); // empty: the payload itself
     json out = {{"message_id", (*event)->message_id}, {"event", (*event)->payload}};
     if (mapped) {
         out["mapped"] = *mapped;
