@@ -1,6 +1,7 @@
 #include "alert/alert.hpp"
 
 #include "common/json.hpp"
+#include "common/text.hpp"
 
 #include <cmath>
 #include <fmt/format.h>
@@ -195,10 +196,11 @@ json AlertJson(const store::AlertRecord& alert) {
                 {"channels", std::move(channels)},
                 {"enabled", alert.spec.enabled},
                 {"created_by", alert.created_by ? json(*alert.created_by) : json(nullptr)},
-                {"created_at", alert.created_at},
-                {"updated_at", alert.updated_at},
+                {"created_at", text::IsoMillis(alert.created_at)},
+                {"updated_at", text::IsoMillis(alert.updated_at)},
                 {"firing", alert.state.firing},
-                {"last_checked_at", alert.state.last_checked_at ? json(*alert.state.last_checked_at) : json(nullptr)},
+                {"last_checked_at",
+                 alert.state.last_checked_at ? json(text::IsoMillis(*alert.state.last_checked_at)) : json(nullptr)},
                 {"last_value", alert.state.last_value}};
     return out;
 }

@@ -286,13 +286,7 @@ Answer PayloadPreview(Context& c) {
     }
     auto event = (*store)->Transaction([&](store::Tx& tx) -> Result<std::optional<store::OutboxEvent>> {
         if (!user_id.empty()) return tx.LatestEventOfUser(a->id, user_id);
-        store::OverviewFilter f;
-        f.workspace_id = c.workspace();
-        f.activation_id = a->id;
-        auto page = tx.OverviewEvents(store::OverviewStep::FROM_AUDIENCE, f, 1000);
-        if (!page) return std::unexpected(page.error());
-        if (page->empty()) return std::nullopt;
-        return tx.GetEvent(page->back().message_id);
+        return tx.LatestEvent(a->id);
     });
     if (!event) return std::unexpected(FromError(event.error()));
     if (!*event) {

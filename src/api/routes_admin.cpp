@@ -83,6 +83,7 @@ Answer CreateUser(Context& c) {
     store::User u;
     u.workspace_id = c.workspace();
     u.email = b["email"].get<std::string>();
+    if (b.contains("name") && !b["name"].is_string()) return std::unexpected(Malformed("\"name\" must be a string", "/name"));
     u.name = b.value("name", "");
     if (b.contains("roles")) {
         auto roles = RolesField(b);

@@ -274,6 +274,11 @@ Answer CloneAudience(Context& c) {
     auto existing = (*store)->GetAudience(c.workspace(), b["key"].get<std::string>());
     if (!existing) return std::unexpected(FromError(existing.error()));
     if (*existing) return std::unexpected(Conflict(fmt::format("audience {:?} exists", b["key"].get<std::string>())));
+    for (const char* k : {"name", "folder"}) {
+        if (b.contains(k) && !b[k].is_string()) {
+            return std::unexpected(Malformed(fmt::format("\"{}\" must be a string", k), std::string("/") + k));
+        }
+    }
     json value = {{"key", b["key"]},
                   {"name", b.value("name", a->spec.name + " (copy)")},
                   {"description", a->spec.description},
@@ -286,6 +291,7 @@ Answer CloneAudience(Context& c) {
     if (!created || !*created) return std::unexpected(ApiError{500, "internal", "the clone vanished"});
     Reply r(AudienceJson(**created, AudienceFacts(c, **store, **created)), 201);
     r.etag = AudienceEtag(**created);
+    r.headers.emplace_back("Location", "/api/v1/audiences/" + (*created)->spec.key);
     return r;
 }
 
@@ -446,7 +452,20 @@ Answer ValidateAudience(Context& c) {
 }
 
 // Starts a preview as a long operation; with wait_ms, answers 200 with its result if it ends in time.
+std::expected<int64_t, ApiError> WaitMs(Context& c) {
+    int64_t wait_ms = 0;
+    if (auto w = c.Query("wait_ms")) {
+        auto [end, ec] = std::from_chars(w->data(), w->data() + w->size(), wait_ms);
+        if (ec != std::errc() || end != w->data() + w->size() || wait_ms < 0 || wait_ms > 600000) {
+            return std::unexpected(Malformed("wait_ms must be an integer from 0 to 600000"));
+        }
+    }
+    return wait_ms;
+}
+
 Answer StartPreview(Context& c) {
+    auto wait_ms = WaitMs(c);
+    if (!wait_ms) return std::unexpected(wait_ms.error());
     auto body = ObjectBody(c);
     if (!body) return std::unexpected(body.error());
     const json& b = **body;
@@ -487,14 +506,7 @@ Answer StartPreview(Context& c) {
         if (!preview) return std::unexpected(preview.error());
         return preview->ToJson();
     });
-    int64_t wait_ms = 0;
-    if (auto w = c.Query("wait_ms")) {
-        auto [end, ec] = std::from_chars(w->data(), w->data() + w->size(), wait_ms);
-        if (ec != std::errc() || wait_ms < 0 || wait_ms > 600000) {
-            return std::unexpected(Malformed("wait_ms must be an integer from 0 to 600000"));
-        }
-    }
-    auto view = app.operations().Get(id, wait_ms);
+    auto view = app.operations().Get(id, *wait_ms);
     bool done = view && (*view)["finished_at"] != nullptr;
     Reply r(*view, done ? 200 : 202);
     r.headers.emplace_back("Location", "/api/v1/operations/" + id);
@@ -513,14 +525,9 @@ std::expected<std::string, ApiError> OwnOperation(Context& c) {
 Answer GetOperation(Context& c) {
     auto id = OwnOperation(c);
     if (!id) return std::unexpected(id.error());
-    int64_t wait_ms = 0;
-    if (auto w = c.Query("wait_ms")) {
-        auto [end, ec] = std::from_chars(w->data(), w->data() + w->size(), wait_ms);
-        if (ec != std::errc() || wait_ms < 0 || wait_ms > 600000) {
-            return std::unexpected(Malformed("wait_ms must be an integer from 0 to 600000"));
-        }
-    }
-    auto view = c.app().operations().Get(*id, wait_ms);
+    auto wait_ms = WaitMs(c);
+    if (!wait_ms) return std::unexpected(wait_ms.error());
+    auto view = c.app().operations().Get(*id, *wait_ms);
     if (!view) return std::unexpected(NotFound("no operation " + *id));
     return Reply(*view);
 }
@@ -624,7 +631,7 @@ void AddAudienceRoutes(Routes& routes) {
     routes.Add("GET", "/api/v1/operations/{id}", {P::SIGNED_IN}, GetOperation);
     routes.Add("DELETE", "/api/v1/operations/{id}", {P::SIGNED_IN}, CancelOperation);
     routes.Add("POST", "/api/v1/explain", {P::VIEW_PROFILES}, Explain);
-    routes.Add("GET", "/api/v1/suggestions", {P::VIEW}, Suggestions);
+    routes.Add("GET", "/api/v1/suggestions", {P::SIGNED_IN}, Suggestions);
 }
 
 } // namespace kith::api

@@ -681,6 +681,12 @@ Result<std::optional<OutboxEvent>> Tx::LatestEventOfUser(int64_t activation_id, 
                             ReadEvent, activation_id, user_id);
 }
 
+Result<std::optional<OutboxEvent>> Tx::LatestEvent(int64_t activation_id) {
+    return One<OutboxEvent>(
+        db(), fmt::format("SELECT {} FROM outbox WHERE activation_id = ? ORDER BY id DESC LIMIT 1", kEventColumns),
+        ReadEvent, activation_id);
+}
+
 Result<std::optional<OutboxEvent>> Tx::GetEvent(const std::string& message_id) {
     return One<OutboxEvent>(db(), fmt::format("SELECT {} FROM outbox WHERE message_id = ?", kEventColumns), ReadEvent,
                             message_id);

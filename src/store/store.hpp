@@ -115,6 +115,8 @@ public:
     Result<std::optional<OutboxEvent>> GetEvent(const std::string& message_id);
     //! The newest outbox event of the activation whose userId (payload `userId`) is `user_id`, in any state.
     Result<std::optional<OutboxEvent>> LatestEventOfUser(int64_t activation_id, const std::string& user_id);
+    //! The newest outbox event of the activation, in any state.
+    Result<std::optional<OutboxEvent>> LatestEvent(int64_t activation_id);
     //! Delivered; `status` is the destination's answer (HTTP status), 0 when it has none.
     Status MarkDelivered(int64_t event_id, int status = 0);
     //! Marks many events delivered with one statement; fails (NOT_FOUND) unless every one of them was touched.
