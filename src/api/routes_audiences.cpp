@@ -494,6 +494,8 @@ Answer StartPreview(Context& c) {
             return std::unexpected(Malformed("wait_ms must be an integer from 0 to 600000"));
         }
     }
+    // The wait holds no store connection: the operation needs one, and waiting requests must not use up the pool.
+    c.ReleaseStore();
     auto view = app.operations().Get(id, wait_ms);
     bool done = view && (*view)["finished_at"] != nullptr;
     Reply r(*view, done ? 200 : 202);
@@ -520,6 +522,7 @@ Answer GetOperation(Context& c) {
             return std::unexpected(Malformed("wait_ms must be an integer from 0 to 600000"));
         }
     }
+    c.ReleaseStore();
     auto view = c.app().operations().Get(*id, wait_ms);
     if (!view) return std::unexpected(NotFound("no operation " + *id));
     return Reply(*view);
@@ -529,6 +532,7 @@ Answer CancelOperation(Context& c) {
     auto id = OwnOperation(c);
     if (!id) return std::unexpected(id.error());
     if (auto ok = c.app().operations().Cancel(*id); !ok) return std::unexpected(FromError(ok.error()));
+    c.ReleaseStore();
     auto view = c.app().operations().Get(*id, 5000);
     if (!view) return std::unexpected(NotFound("no operation " + *id));
     return Reply(*view);
