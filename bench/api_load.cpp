@@ -1,7 +1,7 @@
 // The service under load (a benchmark, not a test): a generated warehouse, an owner, four enabled audiences and two
 // webhook activations to a sink in this process, one `kith serve`, and N clients on 127.0.0.1, each on its own
 // kept-alive connection, for S seconds: 70% reads, 15% writes that run no audience (an audience's description,
-// an alert created and deleted), 10% previews (wait_ms=30000), 5% "Run now", while runs and deliveries proceed.
+// an alert created and deleted), 10% previews (wait_ms=30000, then polled until done), 5% "Run now", while runs and deliveries proceed.
 // Then it waits for the runs and the outbox to finish and checks that nothing was lost (test/support/api_load.hpp).
 //
 //   api_load [--clients 200] [--seconds 30] [--profiles 20000] [--keep DIR]
