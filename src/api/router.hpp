@@ -100,6 +100,9 @@ public:
 
     //! A pooled state store connection for this request.
     Result<store::Store*> Store();
+    //! Gives the request's store connection back to the pool before a long wait (a later Store() leases one again;
+    //! pointers Store() returned before are invalid).
+    void ReleaseStore() { store_.reset(); }
     int64_t workspace() const { return app_.workspace(); }
 
 private:

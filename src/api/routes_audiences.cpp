@@ -506,6 +506,8 @@ Answer StartPreview(Context& c) {
         if (!preview) return std::unexpected(preview.error());
         return preview->ToJson();
     });
+    // The wait holds no store connection: the operation needs one, and waiting requests must not use up the pool.
+    c.ReleaseStore();
     auto view = app.operations().Get(id, *wait_ms);
     bool done = view && (*view)["finished_at"] != nullptr;
     Reply r(*view, done ? 200 : 202);
@@ -527,6 +529,7 @@ Answer GetOperation(Context& c) {
     if (!id) return std::unexpected(id.error());
     auto wait_ms = WaitMs(c);
     if (!wait_ms) return std::unexpected(wait_ms.error());
+    c.ReleaseStore();
     auto view = c.app().operations().Get(*id, *wait_ms);
     if (!view) return std::unexpected(NotFound("no operation " + *id));
     return Reply(*view);
@@ -536,6 +539,7 @@ Answer CancelOperation(Context& c) {
     auto id = OwnOperation(c);
     if (!id) return std::unexpected(id.error());
     if (auto ok = c.app().operations().Cancel(*id); !ok) return std::unexpected(FromError(ok.error()));
+    c.ReleaseStore();
     auto view = c.app().operations().Get(*id, 5000);
     if (!view) return std::unexpected(NotFound("no operation " + *id));
     return Reply(*view);

@@ -27,7 +27,9 @@ namespace kith::api {
 struct ServerOptions {
     std::string host = "127.0.0.1";
     int port = 8080;   //!< 0: any free port (see Server::port)
-    int threads = 64;  //!< requests served at once
+    //! Connections served at once: cpp-httplib keeps a worker thread for each kept-alive connection until it closes
+    //! (1000 requests, or 5 s idle), so a connection beyond this many waits for one to close.
+    int threads = 256;
     //! One JSON line per request and per notable event; default: stderr.
     std::function<void(std::string_view)> log;
 };
