@@ -75,7 +75,10 @@ Server::Server(App& app, ServerOptions options) : app_(app), options_(std::move(
     http_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     http_->set_payload_max_length(app_.options().max_body_bytes);
     http_->set_tcp_nodelay(true);
-    http_->set_keep_alive_max_count(1000);
+    // Kept-alive connections stay open for a minute of quiet and many requests, as browsers and scripts expect: a
+    // connection the server closes while the client reuses it fails that client's request.
+    http_->set_keep_alive_max_count(100000);
+    http_->set_keep_alive_timeout(60);
     for (const auto& route : routes_.all()) {
         std::string pattern = PathPattern(route.path);
         auto handler = [this, &route](const httplib::Request& req, httplib::Response& res) { Serve(route, req, res); };
