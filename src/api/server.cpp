@@ -75,10 +75,13 @@ Server::Server(App& app, ServerOptions options) : app_(app), options_(std::move(
     http_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     http_->set_payload_max_length(app_.options().max_body_bytes);
     http_->set_tcp_nodelay(true);
-    // Kept-alive connections stay open for a minute of quiet and many requests, as browsers and scripts expect: a
-    // connection the server closes while the client reuses it fails that client's request.
+    // Kept-alive connections serve many requests. An idle one closes after 5 s (cpp-httplib's default), which also
+    // bounds how long a stop waits for idle connections. Reading a request and writing an answer may stall longer
+    // than cpp-httplib's 5 s on a busy machine (a client thread not scheduled while a large preview is written), so
+    // both get 60 s.
     http_->set_keep_alive_max_count(100000);
-    http_->set_keep_alive_timeout(60);
+    http_->set_read_timeout(60, 0);
+    http_->set_write_timeout(60, 0);
     for (const auto& route : routes_.all()) {
         std::string pattern = PathPattern(route.path);
         auto handler = [this, &route](const httplib::Request& req, httplib::Response& res) { Serve(route, req, res); };

@@ -46,6 +46,8 @@ struct LoadReport {
     std::vector<LatencyStats> requests; //!< the same requests by operation (GET /api/v1/me, ...)
     std::vector<std::string> first_errors; //!< the first few failed requests, with their answers
     int64_t preview_results = 0;        //!< previews that answered with a member count
+    int64_t reconnects = 0;             //!< requests that got no answer on a kept-alive connection, sent again on a
+                                        //!< new one (each counted an error only if that failed too)
     int64_t runs_completed = 0;         //!< by the service during the load and the settling
     int64_t runs_failed = 0;
     bool settled = false;               //!< runs finished and the outbox emptied before the deadline
