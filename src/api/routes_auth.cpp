@@ -44,9 +44,9 @@ Answer Login(Context& c) {
     auto failures = (*store)->Transaction([&](store::Tx& tx) { return tx.GetLoginFailures(email); });
     if (!failures) return std::unexpected(FromError(failures.error()));
     if (failures->failures >= o.free_login_failures) {
-        // Each failure past the free ones doubles the wait before the next attempt, up to max_login_wait_ms.
+        // Each failure past the free ones doubles the wait before the next attempt, from 5 s up to max_login_wait_ms.
         int64_t extra = std::min<int64_t>(failures->failures - o.free_login_failures, 20);
-        int64_t wait = std::min<int64_t>(1000LL << extra, o.max_login_wait_ms);
+        int64_t wait = std::min<int64_t>(5000LL << extra, o.max_login_wait_ms);
         if (now < failures->last_at + wait) {
             int64_t retry_s = (failures->last_at + wait - now + 999) / 1000;
             ApiError e{429, "too_many_attempts",
