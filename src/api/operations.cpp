@@ -2,19 +2,11 @@
 
 #include "api/auth.hpp"
 #include "common/text.hpp"
+#include "deliver/http.hpp"
 
 #include <chrono>
 
 namespace kith::api {
-
-namespace {
-
-int64_t NowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-} // namespace
 
 void Operation::Progress(std::string text) {
     std::lock_guard lock(*mutex_);
@@ -56,7 +48,7 @@ std::string Operations::Start(std::string kind, int64_t owner, Work work) {
     op->id_ = RandomToken("op_").substr(0, 27);
     op->kind_ = std::move(kind);
     op->owner_ = owner;
-    op->created_at_ = NowMs();
+    op->created_at_ = deliver::WallClockMs();
     op->work_ = std::move(work);
     op->mutex_ = &mutex_;
     std::lock_guard lock(mutex_);
@@ -85,7 +77,7 @@ void Operations::Worker() {
             result = Fail(ErrorCode::INTERNAL, e.what());
         }
         lock.lock();
-        op->finished_at_ = NowMs();
+        op->finished_at_ = deliver::WallClockMs();
         op->interrupt_ = nullptr;
         if (op->cancelled_) {
             op->status_ = "cancelled";
@@ -141,7 +133,7 @@ Status Operations::Cancel(const std::string& id) {
         op.cancelled_ = true;
         if (op.status_ == "queued") {
             op.status_ = "cancelled";
-            op.finished_at_ = NowMs();
+            op.finished_at_ = deliver::WallClockMs();
         }
         // Under the lock: work clears its interrupt (OnCancel(nullptr)) before it gives its connection back, so the
         // interrupt never reaches a connection another request holds by then.

@@ -112,6 +112,32 @@ std::expected<int, ApiError> Limit(Context& c, int fallback, int max) {
     return static_cast<int>(n);
 }
 
+namespace {
+
+std::optional<int64_t> WholeNumber(const std::string& text, int64_t min) {
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || v < min) return std::nullopt;
+    return v;
+}
+
+} // namespace
+
+std::expected<std::optional<int64_t>, ApiError> After(Context& c) {
+    auto a = c.Query("after");
+    if (!a) return std::optional<int64_t>();
+    auto v = WholeNumber(*a, 0);
+    if (!v) return std::unexpected(Malformed(fmt::format("after must be the next_after of the previous page, found {:?}", *a)));
+    return v;
+}
+
+std::expected<int64_t, ApiError> IdParam(Context& c, const std::string& what) {
+    const std::string& v = c.Param("id");
+    auto id = WholeNumber(v, 1);
+    if (!id) return std::unexpected(NotFound(fmt::format("no {} {:?}", what, v)));
+    return *id;
+}
+
 json IsoOrNull(std::optional<int64_t> millis) { return millis ? json(text::IsoMillis(*millis)) : json(nullptr); }
 
 } // namespace kith::api

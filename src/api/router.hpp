@@ -154,6 +154,11 @@ void AddAlertRoutes(Routes& routes);
 std::expected<const nlohmann::json*, ApiError> ObjectBody(Context& c);
 //! A paging "limit" query parameter: default when absent, 400 unless in [1, max].
 std::expected<int, ApiError> Limit(Context& c, int fallback, int max);
+//! The "after" query parameter of a page (the previous page's next_after) as an integer; nullopt when absent, 400 when
+//! it is not an integer >= 0.
+std::expected<std::optional<int64_t>, ApiError> After(Context& c);
+//! The path parameter "id" as a positive integer; 404 "no <what> <value>" otherwise.
+std::expected<int64_t, ApiError> IdParam(Context& c, const std::string& what);
 //! Milliseconds as ISO 8601 UTC text, or null.
 nlohmann::json IsoOrNull(std::optional<int64_t> millis);
 

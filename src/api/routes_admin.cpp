@@ -13,16 +13,6 @@ using nlohmann::json;
 
 constexpr size_t kMinPassword = 8;
 
-std::expected<int64_t, ApiError> IdParam(Context& c, const std::string& name) {
-    const std::string& v = c.Param(name);
-    int64_t id = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
-    if (ec != std::errc() || end != v.data() + v.size() || id < 1) {
-        return std::unexpected(NotFound(fmt::format("no {} {:?}", name, v)));
-    }
-    return id;
-}
-
 std::expected<std::vector<std::string>, ApiError> RolesField(const json& b) {
     if (!b["roles"].is_array()) return std::unexpected(Malformed("\"roles\" must be an array of role names", "/roles"));
     std::vector<std::string> names;

@@ -6,6 +6,7 @@
 #include "alert/channels.hpp"
 #include "alert/evaluator.hpp"
 #include "common/text.hpp"
+#include "deliver/http.hpp"
 
 #include <charconv>
 #include <chrono>
@@ -16,16 +17,6 @@ namespace kith::api {
 namespace {
 
 using nlohmann::json;
-
-std::expected<int64_t, ApiError> AlertId(Context& c) {
-    const std::string& v = c.Param("id");
-    int64_t id = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
-    if (ec != std::errc() || end != v.data() + v.size() || id < 1) {
-        return std::unexpected(NotFound(fmt::format("no alert {:?}", v)));
-    }
-    return id;
-}
 
 ApiError AlertProblems(const std::vector<Error>& errors) {
     ApiError e(422, "invalid", errors.empty() ? "invalid alert" : errors.front().message,
@@ -72,7 +63,7 @@ Answer CreateAlert(Context& c) {
 }
 
 std::expected<store::AlertRecord, ApiError> FindAlert(Context& c, store::Store& store) {
-    auto id = AlertId(c);
+    auto id = IdParam(c, "alert");
     if (!id) return std::unexpected(id.error());
     auto a = store.Transaction([&](store::Tx& tx) { return tx.GetAlert(c.workspace(), *id); });
     if (!a) return std::unexpected(FromError(a.error()));
@@ -158,9 +149,7 @@ json ResultJson(const alert::AlertResult& r) {
 Answer EvaluateNow(Context& c) {
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
-    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+    int64_t now = deliver::WallClockMs();
     auto e = alert::EvaluateAlerts(**store, c.workspace(), now, alert::ChannelsFromConfig(c.app().config()));
     if (!e) return std::unexpected(FromError(e.error()));
     json results = json::array();
@@ -173,19 +162,12 @@ Answer Notifications(Context& c) {
     auto limit = Limit(c, 50, 500);
     if (!limit) return std::unexpected(limit.error());
     bool unread = c.Query("unread").value_or("") == "true";
-    std::optional<int64_t> after;
-    if (auto a = c.Query("after")) {
-        int64_t v = 0;
-        auto [end, ec] = std::from_chars(a->data(), a->data() + a->size(), v);
-        if (ec != std::errc() || end != a->data() + a->size()) {
-            return std::unexpected(Malformed("after must be the next_after of the previous page"));
-        }
-        after = v;
-    }
+    auto after = After(c);
+    if (!after) return std::unexpected(after.error());
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
     int64_t user = c.user().user.id;
-    auto list = (*store)->Transaction([&](store::Tx& tx) { return tx.ListNotifications(user, unread, *limit + 1, after); });
+    auto list = (*store)->Transaction([&](store::Tx& tx) { return tx.ListNotifications(user, unread, *limit + 1, *after); });
     if (!list) return std::unexpected(FromError(list.error()));
     auto count = (*store)->Transaction([&](store::Tx& tx) { return tx.CountUnread(user); });
     if (!count) return std::unexpected(FromError(count.error()));

@@ -375,13 +375,9 @@ Answer AudienceRuns(Context& c) {
 Answer AudienceMembers(Context& c) {
     auto limit = Limit(c, 50, 1000);
     if (!limit) return std::unexpected(limit.error());
-    int64_t after = 0;
-    if (auto v = c.Query("after")) {
-        auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), after);
-        if (ec != std::errc() || end != v->data() + v->size()) {
-            return std::unexpected(Malformed("after must be the next_after of the previous page"));
-        }
-    }
+    auto page_after = After(c);
+    if (!page_after) return std::unexpected(page_after.error());
+    int64_t after = page_after->value_or(0);
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
     auto a = FindAudience(c, **store);

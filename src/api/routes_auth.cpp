@@ -3,6 +3,7 @@
 #include "api/openapi.hpp"
 #include "api/router.hpp"
 #include "api/views.hpp"
+#include "deliver/http.hpp"
 #include "warehouse/warehouse.hpp"
 
 #include <chrono>
@@ -14,11 +15,6 @@ namespace kith::api {
 namespace {
 
 using nlohmann::json;
-
-int64_t NowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // A hash of a password nobody has, verified when the email is unknown so that the answer takes as long either way.
 const std::string& DecoyHash(const App& app) {
@@ -40,7 +36,7 @@ Answer Login(Context& c) {
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
     const AppOptions& o = c.app().options();
-    int64_t now = NowMs();
+    int64_t now = deliver::WallClockMs();
     auto failures = (*store)->Transaction([&](store::Tx& tx) { return tx.GetLoginFailures(email); });
     if (!failures) return std::unexpected(FromError(failures.error()));
     if (failures->failures >= o.free_login_failures) {

@@ -16,18 +16,9 @@ namespace {
 
 using nlohmann::json;
 
-std::expected<int64_t, ApiError> Integer(const std::string& text, const std::string& what, int64_t min) {
-    int64_t v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || end != text.data() + text.size() || v < min) {
-        return std::unexpected(Malformed(fmt::format("{} must be an integer, found {:?}", what, text)));
-    }
-    return v;
-}
-
 std::expected<store::Run, ApiError> FindRun(Context& c, store::Store& store) {
-    auto id = Integer(c.Param("id"), "the run id", 1);
-    if (!id) return std::unexpected(NotFound(fmt::format("no run {:?}", c.Param("id"))));
+    auto id = IdParam(c, "run");
+    if (!id) return std::unexpected(id.error());
     auto run = store.GetRun(*id);
     if (!run) return std::unexpected(FromError(run.error()));
     if (!*run) return std::unexpected(NotFound(fmt::format("no run {}", *id)));
@@ -75,12 +66,9 @@ Answer RunChanges(Context& c) {
     if (kind != "profiles" && kind != "entities") {
         return std::unexpected(Malformed(fmt::format("kind is profiles or entities, found {:?}", kind)));
     }
-    int64_t after = 0;
-    if (auto a = c.Query("after")) {
-        auto v = Integer(*a, "after", 0);
-        if (!v) return std::unexpected(v.error());
-        after = *v;
-    }
+    auto page_after = After(c);
+    if (!page_after) return std::unexpected(page_after.error());
+    int64_t after = page_after->value_or(0);
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
     auto run = FindRun(c, **store);
@@ -212,18 +200,14 @@ Answer OverviewStepEvents(Context& c) {
     }
     auto limit = Limit(c, 100, 10000);
     if (!limit) return std::unexpected(limit.error());
-    std::optional<int64_t> after;
-    if (auto a = c.Query("after")) {
-        auto v = Integer(*a, "after", 0);
-        if (!v) return std::unexpected(v.error());
-        after = *v;
-    }
+    auto after = After(c);
+    if (!after) return std::unexpected(after.error());
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
     std::map<int64_t, std::string> keys;
     auto f = OverviewFilterOf(c, **store, keys);
     if (!f) return std::unexpected(f.error());
-    auto events = (*store)->Transaction([&](store::Tx& tx) { return tx.OverviewEvents(*step, *f, *limit + 1, after); });
+    auto events = (*store)->Transaction([&](store::Tx& tx) { return tx.OverviewEvents(*step, *f, *limit + 1, *after); });
     if (!events) return std::unexpected(FromError(events.error()));
     bool more = static_cast<int>(events->size()) > *limit;
     if (more) events->pop_back();

@@ -1,6 +1,7 @@
 #include "api/server.hpp"
 
 #include "common/text.hpp"
+#include "deliver/http.hpp"
 
 #include <httplib.h>
 
@@ -13,11 +14,6 @@ namespace kith::api {
 namespace {
 
 using nlohmann::json;
-
-int64_t NowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 //! "/api/v1/audiences/{key}" as a regular expression with one group per parameter.
 std::string PathPattern(const std::string& path) {
@@ -129,7 +125,7 @@ Server::Server(App& app, ServerOptions options) : app_(app), options_(std::move(
             e.message = fmt::format("the request could not be served (HTTP {})", res.status);
         }
         WriteError(res, e);
-        Log(json{{"ts", text::IsoMillis(NowMs())}, {"level", "info"}, {"msg", "request"}, {"method", req.method},
+        Log(json{{"ts", text::IsoMillis(deliver::WallClockMs())}, {"level", "info"}, {"msg", "request"}, {"method", req.method},
                  {"path", req.path}, {"status", res.status}}
                 .dump());
         app_.metrics().ObserveRequest(req.method, "(unrouted)", res.status, 0);
@@ -179,7 +175,7 @@ std::expected<void, ApiError> Server::Authenticate(Context& c, const Route& rout
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
     std::string auth = c.Header("Authorization");
-    int64_t now = NowMs();
+    int64_t now = deliver::WallClockMs();
     Principal p;
     if (auth.starts_with("Bearer ")) {
         std::string token = auth.substr(7);
@@ -297,7 +293,7 @@ void Server::Serve(const Route& route, const httplib::Request& req, httplib::Res
     res.set_header("Cache-Control", "no-store");
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     app_.metrics().ObserveRequest(req.method, route.path, res.status, seconds);
-    json line = {{"ts", text::IsoMillis(NowMs())},
+    json line = {{"ts", text::IsoMillis(deliver::WallClockMs())},
                  {"level", res.status >= 500 ? "error" : "info"},
                  {"msg", "request"},
                  {"method", req.method},

@@ -1,9 +1,10 @@
 #include "service/service.hpp"
 
-#include "common/text.hpp"
 #include "alert/channels.hpp"
 #include "alert/evaluator.hpp"
+#include "common/text.hpp"
 #include "deliver/drain.hpp"
+#include "deliver/http.hpp"
 #include "run/dispatcher.hpp"
 #include "schedule/clock.hpp"
 
@@ -15,11 +16,6 @@ namespace kith::service {
 namespace {
 
 using nlohmann::json;
-
-int64_t NowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string_view StateName(schedule::AudienceState s) {
     switch (s) {
@@ -85,7 +81,7 @@ void Service::Stop() {
 }
 
 void Service::Log(std::string_view level, std::string_view msg, json fields) {
-    fields["ts"] = text::IsoMillis(NowMs());
+    fields["ts"] = text::IsoMillis(deliver::WallClockMs());
     fields["level"] = level;
     fields["msg"] = msg;
     std::string line = fields.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -201,9 +197,9 @@ void Service::SchedulerLoop() {
             audiences_changed_ = false;
             run_now.swap(run_now_);
         }
-        if (sync || NowMs() >= next_sync) {
+        if (sync || deliver::WallClockMs() >= next_sync) {
             if (auto ok = dispatcher->Sync(); !ok) Log("error", "reading audiences failed", {{"error", ok.error().ToString()}});
-            next_sync = NowMs() + options_.sync_ms;
+            next_sync = deliver::WallClockMs() + options_.sync_ms;
         }
         for (const auto& key : run_now) {
             if (auto ok = dispatcher->RunNow(key); !ok) {
@@ -250,7 +246,7 @@ void Service::SchedulerLoop() {
         int64_t sleep = options_.sync_ms;
         if (auto wake = dispatcher->NextWake()) {
             int64_t at = std::chrono::duration_cast<std::chrono::milliseconds>(wake->time_since_epoch()).count();
-            sleep = std::clamp<int64_t>(at - NowMs(), 0, options_.sync_ms);
+            sleep = std::clamp<int64_t>(at - deliver::WallClockMs(), 0, options_.sync_ms);
         }
         Wait(sleep);
     }
@@ -299,7 +295,7 @@ void Service::AlertLoop() {
     while (!stopping_) {
         auto store = app_->stores().Acquire();
         if (store) {
-            auto e = alert::EvaluateAlerts(**store, app_->workspace(), NowMs(), channels);
+            auto e = alert::EvaluateAlerts(**store, app_->workspace(), deliver::WallClockMs(), channels);
             if (!e) {
                 Log("error", "evaluating alerts failed", {{"error", e.error().ToString()}});
             } else {
