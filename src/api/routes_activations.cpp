@@ -5,7 +5,7 @@
 
 #include "apply/apply.hpp"
 #include "audience/catalog.hpp"
-#include "deliver/catalog.hpp"
+#include "deliver/catalog_json.hpp"
 #include "deliver/destination.hpp"
 #include "deliver/test_event.hpp"
 #include "run/events.hpp"
@@ -19,47 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-json SettingJson(const deliver::Setting& s, bool common) {
-    json out = {{"name", s.name},
-                {"kind", deliver::SettingKindName(s.kind)},
-                {"required", s.required},
-                {"secret", deliver::IsSecret(s.kind)},
-                {"common", common},
-                {"description", s.description}};
-    if (s.kind == deliver::SettingKind::INTEGER) out["max"] = s.max;
-    if (!s.choices.empty()) out["choices"] = s.choices;
-    return out;
-}
-
-Answer Destinations(Context&) {
-    json types = json::array();
-    for (const auto& t : deliver::DestinationTypes()) {
-        json actions = json::array();
-        for (const auto& a : t.actions) {
-            json fields = json::array();
-            for (const auto& f : a.fields) {
-                fields.push_back({{"name", f.name},
-                                  {"type", deliver::FieldTypeName(f.type)},
-                                  {"required", f.required},
-                                  {"default_mapping", f.default_mapping.empty()
-                                                          ? json(nullptr)
-                                                          : json::parse(f.default_mapping, nullptr, false)},
-                                  {"description", f.description}});
-            }
-            actions.push_back({{"name", a.name}, {"description", a.description}, {"fields", fields},
-                               {"free_form", a.fields.empty()}});
-        }
-        json settings = json::array();
-        for (const auto& s : t.settings) settings.push_back(SettingJson(s, false));
-        for (const auto& s : deliver::CommonSettings()) settings.push_back(SettingJson(s, true));
-        types.push_back({{"type", t.type},
-                         {"description", t.description},
-                         {"implemented", deliver::IsImplemented(t.type)},
-                         {"actions", actions},
-                         {"settings", settings}});
-    }
-    return Reply(json{{"items", types}});
-}
+Answer Destinations(Context&) { return Reply(json{{"items", deliver::CatalogJson()}}); }
 
 std::expected<store::ActivationRecord, ApiError> FindActivation(Context& c, store::Store& store) {
     auto a = store.Transaction([&](store::Tx& tx) { return tx.GetActivation(c.workspace(), c.Param("key")); });
@@ -235,8 +195,6 @@ std::expected<run::ActivationPlan, ApiError> Plan(Context& c, const store::Activ
     return *plan;
 }
 
-json LoopJson(const run::Snippet& s) { return {{"open", s.open}, {"item", s.item}, {"close", s.close}}; }
-
 Answer Personalization(Context& c) {
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
@@ -244,28 +202,7 @@ Answer Personalization(Context& c) {
     if (!a) return std::unexpected(a.error());
     auto plan = Plan(c, *a);
     if (!plan) return std::unexpected(plan.error());
-    auto graph = c.app().graph();
-    json fields = json::array();
-    for (const auto& f : run::PersonalizationSyntax(*plan, *graph)) {
-        json j = {{"property", f.property},
-                  {"kind", run::FieldKindName(f.kind)},
-                  {"source", run::FieldSourceName(f.source)},
-                  {"braze", f.braze.text},
-                  {"iterable", f.iterable.text}};
-        if (!f.relationship.empty()) j["relationship"] = f.relationship;
-        if (!f.column.empty()) j["column"] = f.column;
-        if (f.kind == run::FieldKind::LIST) {
-            j["item_fields"] = f.item_fields;
-            j["braze_loop"] = LoopJson(f.braze);
-            j["iterable_loop"] = LoopJson(f.iterable);
-        }
-        fields.push_back(std::move(j));
-    }
-    bool identify = plan->trigger == run::Trigger::MEMBERSHIP_CHANGED;
-    return Reply(json{{"activation", a->spec.key},
-                      {"event_type", identify ? "identify" : "track"},
-                      {"event", plan->event_name},
-                      {"fields", fields}});
+    return Reply(run::PersonalizationJson(*plan, *c.app().graph()));
 }
 
 // The newest event of the activation (of one user when user_id is given), as queued and as its destination would

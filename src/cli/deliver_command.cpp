@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "deliver/catalog.hpp"
+#include "deliver/catalog_json.hpp"
 #include "deliver/destination.hpp"
 #include "deliver/drain.hpp"
 #include "store/store.hpp"
@@ -25,17 +26,6 @@ volatile std::sig_atomic_t g_stop = 0;
 
 extern "C" void OnStopSignal(int) {
     g_stop = 1;
-}
-
-json SettingJson(const deliver::Setting& s, bool common) {
-    json out = {{"name", s.name},
-                {"kind", deliver::SettingKindName(s.kind)},
-                {"required", s.required},
-                {"common", common},
-                {"description", s.description}};
-    if (s.kind == deliver::SettingKind::INTEGER) out["max"] = s.max;
-    if (!s.choices.empty()) out["choices"] = s.choices;
-    return out;
 }
 
 std::string SettingLine(const deliver::Setting& s) {
@@ -100,32 +90,7 @@ int Deliver(const DeliverArgs& args) {
 
 int Destinations(const DestinationsArgs& args) {
     if (args.json) {
-        json out = json::array();
-        for (const auto& t : deliver::DestinationTypes()) {
-            json actions = json::array(), settings = json::array();
-            for (const auto& a : t.actions) {
-                json fields = json::array();
-                for (const auto& f : a.fields) {
-                    fields.push_back({{"name", f.name},
-                                      {"type", deliver::FieldTypeName(f.type)},
-                                      {"required", f.required},
-                                      {"default", f.default_mapping.empty() ? json(nullptr)
-                                                                            : json::parse(f.default_mapping)},
-                                      {"description", f.description}});
-                }
-                actions.push_back({{"name", a.name},
-                                   {"default", &a == &t.actions.front()},
-                                   {"description", a.description},
-                                   {"fields", fields}});
-            }
-            for (const auto& s : t.settings) settings.push_back(SettingJson(s, false));
-            for (const auto& s : deliver::CommonSettings()) settings.push_back(SettingJson(s, true));
-            out.push_back({{"type", t.type},
-                           {"description", t.description},
-                           {"implemented", deliver::IsImplemented(t.type)},
-                           {"actions", actions},
-                           {"settings", settings}});
-        }
+        json out = deliver::CatalogJson();
         fmt::print("{}\n", out.dump(2));
         return 0;
     }

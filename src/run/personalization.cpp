@@ -110,4 +110,34 @@ std::vector<PersonalizationField> PersonalizationSyntax(const ActivationPlan& pl
     return out;
 }
 
+namespace {
+
+nlohmann::json LoopJson(const Snippet& s) { return {{"open", s.open}, {"item", s.item}, {"close", s.close}}; }
+
+} // namespace
+
+nlohmann::json PersonalizationJson(const ActivationPlan& plan, const graph::DataGraph& graph) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& f : PersonalizationSyntax(plan, graph)) {
+        nlohmann::json j = {{"property", f.property},
+                            {"kind", FieldKindName(f.kind)},
+                            {"source", FieldSourceName(f.source)},
+                            {"braze", f.braze.text},
+                            {"iterable", f.iterable.text}};
+        if (!f.relationship.empty()) j["relationship"] = f.relationship;
+        if (!f.column.empty()) j["column"] = f.column;
+        if (f.kind == FieldKind::LIST) {
+            j["item_fields"] = f.item_fields;
+            j["braze_loop"] = LoopJson(f.braze);
+            j["iterable_loop"] = LoopJson(f.iterable);
+        }
+        list.push_back(std::move(j));
+    }
+    bool identify = plan.trigger == Trigger::MEMBERSHIP_CHANGED;
+    return {{"activation", plan.key},
+            {"event_type", identify ? "identify" : "track"},
+            {"event", plan.event_name},
+            {"fields", list}};
+}
+
 } // namespace kith::run

@@ -16,6 +16,7 @@
 #include "graph/model.hpp"
 #include "run/events.hpp"
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,5 +64,10 @@ struct PersonalizationField {
 //! triggering entity's primary key and enriched columns, then its enriched children by relationship slug.
 //! `plan` comes from ActivationPlan::From on the same graph.
 std::vector<PersonalizationField> PersonalizationSyntax(const ActivationPlan& plan, const graph::DataGraph& graph);
+
+//! The syntax as JSON, as `kith personalization --json` prints it and the API answers: {"activation",
+//! "event_type": "track|identify", "event", "fields": [{"property", "kind", "source", "braze", "iterable",
+//! "relationship"?, "column"?, and for lists "item_fields", "braze_loop", "iterable_loop"}]}.
+nlohmann::json PersonalizationJson(const ActivationPlan& plan, const graph::DataGraph& graph);
 
 } // namespace kith::run
