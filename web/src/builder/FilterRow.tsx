@@ -1,0 +1,259 @@
+// One filter of a `where` (entity column or event property/context), or a trait condition's own filter.
+import { ActionIcon, Group, SegmentedControl, Select, Text, TextInput, Tooltip } from '@mantine/core';
+import { IconTrash } from '@tabler/icons-react';
+import { useBuilder } from './BuilderContext';
+import { jsonType, OPERATOR_LABELS, operatorsFor, REF_OPERATORS, traitType, type DataType, type Filter, type Ref } from './model';
+import { errorsAt, withOperator, withType } from './state';
+import { ValueInput, type SuggestionSource } from './ValueInput';
+
+export type FilterScope =
+  | { kind: 'entity'; relationship: string; ancestors: string[] }
+  | { kind: 'event'; event: string }
+  | { kind: 'trait'; trait: string };
+
+const TYPE_CHOICES: { value: DataType; label: string }[] = [
+  { value: 'STRING', label: 'text' },
+  { value: 'NUMBER', label: 'number' },
+  { value: 'BOOLEAN', label: 'boolean' },
+  { value: 'DATE', label: 'date' },
+  { value: 'TIME', label: 'time' },
+  { value: 'TIMESTAMP', label: 'timestamp' },
+];
+
+export function FilterRow(props: {
+  filter: Filter;
+  scope: FilterScope;
+  pointer: string; // the filter's JSON pointer
+  index: number;
+  onChange: (f: Filter) => void;
+  onRemove?: () => void;
+}) {
+  const { filter: f, scope, pointer, onChange, onRemove, index } = props;
+  const { graph, errors, readOnly } = useBuilder();
+  const err = (m: string) => errorsAt(errors, `${pointer}/${m}`, true).join('; ') || undefined;
+  const n = index + 1;
+
+  // The filter's data type: the column's (entity), the `type` key or the value's JSON type (trait, event).
+  let type: DataType | undefined;
+  let field: React.ReactNode = null;
+  let source: SuggestionSource | undefined;
+  if (scope.kind === 'entity') {
+    const entity = graph.rels.get(scope.relationship)?.entity;
+    type = f.column ? graph.columnType(scope.relationship, f.column) : undefined;
+    field = (
+      <Select
+        aria-label={`Filter ${n} column`}
+        placeholder="Column"
+        searchable
+        data={(entity?.columns ?? []).map((c) => ({ value: c.name, label: `${c.name} · ${c.type.toLowerCase()}` }))}
+        value={f.column ?? null}
+        onChange={(c) => {
+          if (!c) return;
+          const t = graph.columnType(scope.relationship, c);
+          const ops = operatorsFor(t);
+          const next: Filter = { ...f, column: c };
+          const op = ops.includes(f.op) ? f.op : ops[0];
+          onChange(withType(withOperator(next, op), t ?? 'STRING'));
+        }}
+        error={err('column')}
+        disabled={readOnly}
+        w={200}
+        size="sm"
+        allowDeselect={false}
+      />
+    );
+    if (entity && f.column) source = { entity: entity.slug, column: f.column };
+  } else if (scope.kind === 'event') {
+    const which = f.context !== undefined ? 'context' : 'property';
+    const name = (which === 'context' ? f.context : f.property) ?? '';
+    type = jsonType(f.value) ?? 'STRING';
+    field = (
+      <Group gap={4} wrap="nowrap">
+        <Select
+          aria-label={`Filter ${n} kind`}
+          data={[
+            { value: 'property', label: 'property' },
+            { value: 'context', label: 'context' },
+          ]}
+          value={which}
+          onChange={(w) => {
+            const next = { ...f };
+            delete next.property;
+            delete next.context;
+            onChange(w === 'context' ? { context: name, ...next } : { property: name, ...next });
+          }}
+          disabled={readOnly}
+          w={110}
+          size="sm"
+          allowDeselect={false}
+        />
+        <TextInput
+          aria-label={`Filter ${n} ${which} name`}
+          placeholder={which === 'context' ? 'page_url' : 'total'}
+          value={name}
+          onChange={(e) => onChange({ ...f, [which]: e.currentTarget.value })}
+          error={err(which)}
+          disabled={readOnly}
+          w={150}
+          size="sm"
+        />
+        <Select
+          aria-label={`Filter ${n} value type`}
+          data={TYPE_CHOICES.slice(0, 3)}
+          value={type}
+          onChange={(t) => t && onChange(withType(f, t as DataType))}
+          disabled={readOnly}
+          w={100}
+          size="sm"
+          allowDeselect={false}
+        />
+      </Group>
+    );
+    if (scope.event && name) source = which === 'context' ? { event: scope.event, context: name } : { event: scope.event, property: name };
+  } else {
+    type = traitType(f);
+    field = (
+      <Select
+        aria-label="Trait type"
+        data={[{ value: '', label: 'auto' }, ...TYPE_CHOICES.map((t) => ({ value: t.value.toLowerCase(), label: t.label }))]}
+        value={f.type ?? ''}
+        onChange={(t) => {
+          const next = { ...f };
+          if (t) next.type = t;
+          else delete next.type;
+          onChange(t ? withType(next, t.toUpperCase() as DataType) : next);
+        }}
+        error={err('type')}
+        disabled={readOnly}
+        w={110}
+        size="sm"
+        allowDeselect={false}
+      />
+    );
+    if (scope.trait) source = { trait: scope.trait };
+  }
+
+  const ops = operatorsFor(type);
+  const mode: 'value' | 'field' | 'trait' = f.ref ? ('trait' in f.ref ? 'trait' : 'field') : 'value';
+  const canRef = scope.kind !== 'trait' && REF_OPERATORS.has(f.op);
+
+  // Dynamic references: only fields of the same type, from the same entity or an ancestor on the branch.
+  const refFields: { value: string; label: string }[] = [];
+  if (scope.kind === 'entity' && type) {
+    for (const slug of [scope.relationship, ...scope.ancestors]) {
+      const info = graph.rels.get(slug);
+      for (const c of info?.entity?.columns ?? []) {
+        if (c.type.toUpperCase() !== type) continue;
+        if (slug === scope.relationship && c.name === f.column) continue;
+        refFields.push({
+          value: `${slug === scope.relationship ? '' : slug}::${c.name}`,
+          label: slug === scope.relationship ? `${info?.entity?.name ?? slug}.${c.name}` : `${info?.entity?.name ?? slug} (${slug}).${c.name}`,
+        });
+      }
+    }
+  }
+  const refValue = f.ref && scope.kind === "entity" && "column" in f.ref ? `${f.ref.relationship && f.ref.relationship !== scope.relationship ? f.ref.relationship : ''}::${f.ref.column}` : null;
+
+  const presence = f.op === 'exists' || f.op === 'not_exists';
+  return (
+    <Group gap={6} wrap="wrap" align="flex-start" data-testid="filter-row">
+      {field}
+      <Select
+        aria-label={`Filter ${n} operator`}
+        data={ops.map((o) => ({ value: o, label: OPERATOR_LABELS[o] ?? o }))}
+        value={f.op}
+        onChange={(o) => o && onChange(withOperator(f, o))}
+        error={err('op')}
+        disabled={readOnly}
+        w={170}
+        size="sm"
+        allowDeselect={false}
+      />
+      {!presence && canRef && (
+        <SegmentedControl
+          aria-label={`Filter ${n} compares with`}
+          size="xs"
+          mt={4}
+          data={[
+            { value: 'value', label: 'Value' },
+            ...(scope.kind === 'entity' ? [{ value: 'field', label: 'Field' }] : []),
+            { value: 'trait', label: 'Trait' },
+          ]}
+          value={mode}
+          disabled={readOnly}
+          onChange={(m) => {
+            const next = { ...f };
+            delete next.value;
+            delete next.ref;
+            if (m === 'value') next.value = '';
+            if (m === 'trait') next.ref = { trait: '' };
+            if (m === 'field') {
+              const first = refFields[0]?.value.split('::');
+              next.ref = first ? refOf(first[0], first[1]) : { column: '' };
+            }
+            onChange(next);
+          }}
+        />
+      )}
+      {!presence && mode === 'value' && (
+        <ValueInput
+          label={`Filter ${n} value`}
+          type={type}
+          op={f.op}
+          value={f.value}
+          onChange={(v) => onChange({ ...f, value: v })}
+          source={source}
+          error={err('value')}
+          disabled={readOnly}
+        />
+      )}
+      {!presence && mode === 'field' && (
+        <Select
+          aria-label={`Filter ${n} reference field`}
+          placeholder={refFields.length ? 'Field' : `no ${type?.toLowerCase()} field in scope`}
+          data={refFields}
+          value={refValue}
+          onChange={(v) => {
+            if (!v) return;
+            const [rel, col] = v.split('::');
+            onChange({ ...f, ref: refOf(rel, col) });
+          }}
+          error={err('ref')}
+          disabled={readOnly}
+          searchable
+          w={280}
+          size="sm"
+          allowDeselect={false}
+        />
+      )}
+      {!presence && mode === 'trait' && (
+        <TextInput
+          aria-label={`Filter ${n} reference trait`}
+          placeholder="trait name"
+          value={(f.ref as { trait: string }).trait}
+          onChange={(e) => onChange({ ...f, ref: { trait: e.currentTarget.value } })}
+          error={err('ref') ?? err('ref/trait')}
+          disabled={readOnly}
+          w={180}
+          size="sm"
+        />
+      )}
+      {onRemove && !readOnly && (
+        <Tooltip label="Remove filter">
+          <ActionIcon variant="subtle" color="gray" mt={4} onClick={onRemove} aria-label={`Remove filter ${n}`}>
+            <IconTrash size={16} />
+          </ActionIcon>
+        </Tooltip>
+      )}
+      {scope.kind === 'trait' && type && (
+        <Text size="xs" c="dimmed" mt={8}>
+          {type.toLowerCase()}
+        </Text>
+      )}
+    </Group>
+  );
+}
+
+function refOf(rel: string, column: string): Ref {
+  return rel ? { column, relationship: rel } : { column };
+}
