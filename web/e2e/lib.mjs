@@ -1,7 +1,7 @@
 // Helpers of the end-to-end tests: a `kith demo` of our own (free port, temp folder, small warehouse), one chromium
 // (Debian's, driven by playwright-core; no browser is downloaded), screenshots, and an axe check.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -36,6 +36,11 @@ export async function startKith() {
   const dir = mkdtempSync(join(tmpdir(), 'kith-e2e-'));
   const port = await freePort();
   const log = [];
+  // Set up first (warehouse, owner, sample audiences), then keep a copy of the warehouse for the CLI: the server holds
+  // DuckDB's lock on its own file while it runs.
+  execFileSync(KITH, ['demo', '--dir', dir, '--port', String(port), '--profiles', String(PROFILES), '--no-serve'], { stdio: 'pipe' });
+  copyFileSync(join(dir, 'warehouse.duckdb'), join(dir, 'cli.duckdb'));
+  if (existsSync(join(dir, 'warehouse.duckdb.wal'))) copyFileSync(join(dir, 'warehouse.duckdb.wal'), join(dir, 'cli.duckdb.wal'));
   const proc = spawn(KITH, ['demo', '--dir', dir, '--port', String(port), '--profiles', String(PROFILES)], {
     env: { ...process.env, KITH_WEB_DIR: join(WEB, 'dist') },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -62,6 +67,13 @@ export async function startKith() {
     port,
     log,
     owner: { email: 'owner@kith.local', password },
+    /** `kith members` on a copy of the demo's warehouse: the member ids of a definition. */
+    members(definition) {
+      const file = join(dir, `audience-${Date.now()}.json`);
+      writeFileSync(file, JSON.stringify(definition));
+      const out = execFileSync(KITH, ['members', '--warehouse', `duckdb:${join(dir, 'cli.duckdb')}`, '--graph', join(dir, 'graph.hcl'), '--audience', file], { encoding: 'utf8' });
+      return out.split('\n').filter(Boolean);
+    },
     /** Adds a user with the CLI (`kith users add`). */
     addUser(email, role, pw) {
       execFileSync(KITH, ['users', 'add', '--config', join(dir, 'kith.toml'), '--email', email, '--role', role, '--password-stdin'], { input: pw + '\n' });

@@ -2,7 +2,7 @@ import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
 import '@mantine/charts/styles.css';
 import './app.css';
-import { MantineProvider, createTheme } from '@mantine/core';
+import { MantineProvider, createTheme, type CSSVariablesResolver } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
@@ -19,6 +19,28 @@ const theme = createTheme({
   headings: { fontWeight: '650' },
 });
 
+// WCAG AA contrast (4.5:1) on light backgrounds: secondary text, placeholders, every color's text and filled
+// background one or two shades darker than Mantine's defaults.
+const COLORS = ['red', 'pink', 'grape', 'violet', 'indigo', 'blue', 'cyan', 'teal', 'green', 'lime', 'yellow', 'orange', 'gray'];
+const resolver: CSSVariablesResolver = () => {
+  const light: Record<string, string> = {
+    '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
+    '--mantine-color-placeholder': 'var(--mantine-color-gray-6)',
+  };
+  for (const c of COLORS) {
+    // Orange, yellow and lime stay under 4.5:1 even at shade 9: their text is near-black.
+    light[`--mantine-color-${c}-light-color`] = ['orange', 'yellow', 'lime'].includes(c) ? 'var(--mantine-color-dark-7)' : `var(--mantine-color-${c}-9)`;
+    light[`--mantine-color-${c}-text`] = `var(--mantine-color-${c}-9)`;
+    light[`--mantine-color-${c}-light`] = `var(--mantine-color-${c}-0)`;
+    light[`--mantine-color-${c}-outline`] = `var(--mantine-color-${c}-8)`;
+    if (c !== 'violet') {
+      light[`--mantine-color-${c}-filled`] = `var(--mantine-color-${c}-9)`;
+      light[`--mantine-color-${c}-filled-hover`] = `var(--mantine-color-${c}-8)`;
+    }
+  }
+  return { variables: {}, light, dark: {} };
+};
+
 const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
@@ -31,7 +53,7 @@ const queryClient = new QueryClient({
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={resolver}>
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
         <BrowserRouter>

@@ -24,11 +24,11 @@ export function useValidation(state: State) {
   });
 }
 
-function AddConditionMenu(props: { onAdd: (c: Condition) => void; label: string; firstRel: string | undefined; testId: string }) {
+function AddConditionMenu(props: { onAdd: (c: Condition) => void; label: string; ariaLabel?: string; firstRel: string | undefined; testId: string }) {
   return (
     <Menu position="bottom-start" withinPortal>
       <Menu.Target>
-        <Button variant="light" size="xs" leftSection={<IconPlus size={14} />} rightSection={<IconChevronDown size={14} />} data-testid={props.testId}>
+        <Button variant="light" size="xs" leftSection={<IconPlus size={14} />} rightSection={<IconChevronDown size={14} />} data-testid={props.testId} aria-label={props.ariaLabel}>
           {props.label}
         </Button>
       </Menu.Target>
@@ -119,7 +119,7 @@ export function Builder(props: {
                 )}
                 {!readOnly && (
                   <Group>
-                    <AddConditionMenu label="Add condition" firstRel={firstRel} onAdd={(c) => update((s) => addCondition(s, gi, c))} testId={`add-condition-${gi}`} />
+                    <AddConditionMenu label="Add condition" ariaLabel={`Add condition to group ${gi + 1}`} firstRel={firstRel} onAdd={(c) => update((s) => addCondition(s, gi, c))} testId={`add-condition-${gi}`} />
                   </Group>
                 )}
               </Stack>

@@ -27,7 +27,7 @@ import {
 } from './state';
 
 const TYPE_LABEL = { trait: 'Trait', audience: 'Audience membership', event: 'Event', entity: 'Related entity' } as const;
-const TYPE_COLOR = { trait: 'blue', audience: 'grape', event: 'orange', entity: 'teal' } as const;
+const TYPE_COLOR = { trait: 'blue', audience: 'grape', event: 'indigo', entity: 'teal' } as const;
 
 export function AndOr(props: { value: BoolOp | undefined; onChange: (v: BoolOp) => void; label: string; disabled?: boolean }) {
   return (
@@ -133,6 +133,7 @@ export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
                 scope={{ kind: 'trait', trait: c.trait ?? '' }}
                 pointer={`${ptr}/filter`}
                 index={0}
+                name={name}
                 onChange={(f) => update((s) => setConditionField(s, addr, 'filter', f))}
                 onRemove={() => update((s) => setConditionField(s, addr, 'filter', undefined))}
               />
@@ -223,6 +224,7 @@ export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
                 key={f._k}
                 filter={f}
                 index={fi}
+                name={name}
                 scope={c.type === 'entity' ? { kind: 'entity', relationship: c.relationship!, ancestors } : { kind: 'event', event: c.event ?? '' }}
                 pointer={`${ptr}/where/filters/${fi}`}
                 onChange={(nf) => update((s) => updateFilter(s, addr, fi, (old) => ({ ...(nf as Filter), _k: old._k })))}
@@ -235,6 +237,7 @@ export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
                   size="compact-sm"
                   variant="subtle"
                   leftSection={<IconPlus size={14} />}
+                  aria-label={`Add filter to ${name}`}
                   onClick={() => update((s) => addFilter(s, addr, c.type === 'entity' ? firstColumnFilter(graph, c.relationship!) : { property: '', op: 'equals', value: '' }))}
                 >
                   Add filter
@@ -245,6 +248,7 @@ export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
                     variant="subtle"
                     color="teal"
                     leftSection={<IconPlus size={14} />}
+                    aria-label={`Add related entity to ${name}`}
                     onClick={() => update((s) => addChild(s, addr, { type: 'entity', relationship: relInfo!.rel.children[0].slug }))}
                   >
                     Add related entity

@@ -25,13 +25,14 @@ export function FilterRow(props: {
   scope: FilterScope;
   pointer: string; // the filter's JSON pointer
   index: number;
+  name: string; // the condition's name, for labels
   onChange: (f: Filter) => void;
   onRemove?: () => void;
 }) {
-  const { filter: f, scope, pointer, onChange, onRemove, index } = props;
+  const { filter: f, scope, pointer, onChange, onRemove, index, name } = props;
   const { graph, errors, readOnly } = useBuilder();
   const err = (m: string) => errorsAt(errors, `${pointer}/${m}`, true).join('; ') || undefined;
-  const n = index + 1;
+  const n = `${name}: filter ${index + 1}`;
 
   // The filter's data type: the column's (entity), the `type` key or the value's JSON type (trait, event).
   let type: DataType | undefined;
@@ -42,7 +43,7 @@ export function FilterRow(props: {
     type = f.column ? graph.columnType(scope.relationship, f.column) : undefined;
     field = (
       <Select
-        aria-label={`Filter ${n} column`}
+        aria-label={`${n} column`}
         placeholder="Column"
         searchable
         data={(entity?.columns ?? []).map((c) => ({ value: c.name, label: `${c.name} · ${c.type.toLowerCase()}` }))}
@@ -70,7 +71,7 @@ export function FilterRow(props: {
     field = (
       <Group gap={4} wrap="nowrap">
         <Select
-          aria-label={`Filter ${n} kind`}
+          aria-label={`${n} kind`}
           data={[
             { value: 'property', label: 'property' },
             { value: 'context', label: 'context' },
@@ -88,7 +89,7 @@ export function FilterRow(props: {
           allowDeselect={false}
         />
         <TextInput
-          aria-label={`Filter ${n} ${which} name`}
+          aria-label={`${n} ${which} name`}
           placeholder={which === 'context' ? 'page_url' : 'total'}
           value={name}
           onChange={(e) => onChange({ ...f, [which]: e.currentTarget.value })}
@@ -98,7 +99,7 @@ export function FilterRow(props: {
           size="sm"
         />
         <Select
-          aria-label={`Filter ${n} value type`}
+          aria-label={`${n} value type`}
           data={TYPE_CHOICES.slice(0, 3)}
           value={type}
           onChange={(t) => t && onChange(withType(f, t as DataType))}
@@ -114,7 +115,7 @@ export function FilterRow(props: {
     type = traitType(f);
     field = (
       <Select
-        aria-label="Trait type"
+        aria-label={`${name}: trait type`}
         data={[{ value: '', label: 'auto' }, ...TYPE_CHOICES.map((t) => ({ value: t.value.toLowerCase(), label: t.label }))]}
         value={f.type ?? ''}
         onChange={(t) => {
@@ -159,7 +160,7 @@ export function FilterRow(props: {
     <Group gap={6} wrap="wrap" align="flex-start" data-testid="filter-row">
       {field}
       <Select
-        aria-label={`Filter ${n} operator`}
+        aria-label={`${n} operator`}
         data={ops.map((o) => ({ value: o, label: OPERATOR_LABELS[o] ?? o }))}
         value={f.op}
         onChange={(o) => o && onChange(withOperator(f, o))}
@@ -171,7 +172,7 @@ export function FilterRow(props: {
       />
       {!presence && canRef && (
         <SegmentedControl
-          aria-label={`Filter ${n} compares with`}
+          aria-label={`${n} compares with`}
           size="xs"
           mt={4}
           data={[
@@ -197,7 +198,7 @@ export function FilterRow(props: {
       )}
       {!presence && mode === 'value' && (
         <ValueInput
-          label={`Filter ${n} value`}
+          label={`${n} value`}
           type={type}
           op={f.op}
           value={f.value}
@@ -209,7 +210,7 @@ export function FilterRow(props: {
       )}
       {!presence && mode === 'field' && (
         <Select
-          aria-label={`Filter ${n} reference field`}
+          aria-label={`${n} reference field`}
           placeholder={refFields.length ? 'Field' : `no ${type?.toLowerCase()} field in scope`}
           data={refFields}
           value={refValue}
@@ -228,7 +229,7 @@ export function FilterRow(props: {
       )}
       {!presence && mode === 'trait' && (
         <TextInput
-          aria-label={`Filter ${n} reference trait`}
+          aria-label={`${n} reference trait`}
           placeholder="trait name"
           value={(f.ref as { trait: string }).trait}
           onChange={(e) => onChange({ ...f, ref: { trait: e.currentTarget.value } })}
@@ -240,7 +241,7 @@ export function FilterRow(props: {
       )}
       {onRemove && !readOnly && (
         <Tooltip label="Remove filter">
-          <ActionIcon variant="subtle" color="gray" mt={4} onClick={onRemove} aria-label={`Remove filter ${n}`}>
+          <ActionIcon variant="subtle" color="gray" mt={4} onClick={onRemove} aria-label={`Remove ${n}`}>
             <IconTrash size={16} />
           </ActionIcon>
         </Tooltip>

@@ -19,11 +19,11 @@ export function NotificationsBell() {
   return (
     <Popover width={360} position="bottom-end" shadow="md" withinPortal>
       <Popover.Target>
-        <Indicator disabled={unread === 0} label={unread} size={16} color="red" offset={4}>
-          <ActionIcon variant="subtle" size="lg" aria-label={`Notifications (${unread} unread)`}>
+        <ActionIcon variant="subtle" size="lg" aria-label={`Notifications (${unread} unread)`}>
+          <Indicator disabled={unread === 0} label={unread} size={16} color="red" offset={2}>
             <IconBell size={20} />
-          </ActionIcon>
-        </Indicator>
+          </Indicator>
+        </ActionIcon>
       </Popover.Target>
       <Popover.Dropdown p={0}>
         <Group justify="space-between" p="sm">

@@ -1,7 +1,7 @@
 import { Anchor, Button, Card, Group, NavLink, Paper, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconFolder, IconPlus, IconSearch, IconStack2 } from '@tabler/icons-react';
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, call } from '../api/client';
@@ -24,6 +24,7 @@ export function AudiencesList() {
         }),
       ),
     refetchInterval: 15_000,
+    placeholderData: keepPreviousData,
   });
   const folders = useMemo(() => {
     const counts = new Map<string, number>();

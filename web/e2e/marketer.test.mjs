@@ -1,0 +1,308 @@
+// The marketer's path, by clicking: sign in, build a 3-level entity audience with an OR group, a dynamic reference
+// and an event window, preview it (the count matches `kith members`), create and enable it, add a webhook activation
+// with enrichment, send a test event, run now, and see the events arrive at the demo's sink and the delivery
+// overview add up. Screenshots of each screen go to e2e/screenshots/; axe checks each screen.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { apiCall, launch, login, newPage, seriousViolations, shot, startKith } from './lib.mjs';
+
+let kith, browser, page;
+// The steps build on each other: after a failed step the next ones fail at once, naming it.
+let failed = null;
+function step(name, fn) {
+  test(name, { timeout: 120_000 }, async () => {
+    if (failed) throw new Error(`an earlier step failed: ${failed}`);
+    try {
+      await fn();
+    } catch (e) {
+      failed = name;
+      await shot(page, `failed-${name.replace(/[^a-z0-9]+/gi, '-')}`).catch(() => {});
+      throw e;
+    }
+  });
+}
+const ctx = {}; // what one step learns for the next
+
+async function pick(scope, label, option) {
+  await scope.getByLabel(label, { exact: true }).click();
+  await page.getByRole('option', { name: option, exact: true }).click();
+}
+
+async function axe(name) {
+  const v = await seriousViolations(page);
+  assert.deepEqual(v, [], `axe on ${name}`);
+}
+
+describe('a marketer builds, previews, activates and delivers an audience', () => {
+  before(async () => {
+    kith = await startKith();
+    browser = await launch();
+    page = await newPage(browser, kith);
+  });
+  after(async () => {
+    await browser?.close();
+    await kith?.stop();
+  });
+
+  step('signs in', async () => {
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await shot(page, '01-login');
+    await axe('login');
+    // A wrong password is refused with a message.
+    await page.getByLabel('Email').fill(kith.owner.email);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong email or password' }).waitFor();
+    await login(page, kith.owner.email, kith.owner.password);
+    // The demo's own activation would also post to the sink; keep the sink to this test's events.
+    const off = await apiCall(page, 'POST', '/api/v1/activations/abandoned_carts_to_webhook/disable');
+    assert.equal(off.status, 200);
+    await page.getByRole('link', { name: 'Premium abandoners' }).waitFor();
+    await shot(page, '02-audiences');
+    await axe('audiences list');
+    // Search narrows the list; folders filter it.
+    await page.getByLabel('Search audiences').fill('spenders');
+    await page.getByRole('link', { name: 'Premium abandoners' }).waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Big spenders', exact: true }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Pro plan', exact: true }).count(), 0);
+    await page.getByLabel('Search audiences').fill('');
+    await page.getByRole('button', { name: /Notifications/ }).click();
+    await page.getByText('No notifications yet').waitFor();
+    await page.getByRole('button', { name: /Notifications/ }).click();
+    await page.getByText('No notifications yet').waitFor({ state: 'hidden' });
+  });
+
+  step('builds a linked audience by clicking', async () => {
+    await page.getByRole('link', { name: 'New audience' }).click();
+    await page.getByRole('button', { name: 'Linked audience' }).click();
+    await page.getByTestId('builder').waitFor();
+
+    // Group 1: accounts (active) → carts (TOTAL < the account's CREDIT_LIMIT) → products (in stock).
+    await page.getByRole('button', { name: 'Add condition to group 1' }).click();
+    await page.getByRole('menuitem', { name: 'Related entity' }).click();
+    const c1 = page.getByRole('group', { name: 'condition 1.1', exact: true });
+    await assertSelected(c1, 'condition 1.1: relationship', 'Accounts (user-accounts)');
+    await c1.getByRole('button', { name: 'Add filter to condition 1.1' }).click();
+    await pick(c1, 'condition 1.1: filter 1 column', 'STATUS · string');
+    // Value suggestions come from the warehouse; free entry is kept as typed.
+    await c1.getByLabel('condition 1.1: filter 1 value').click();
+    await page.getByRole('option', { name: 'active', exact: true }).click();
+    assert.equal(await c1.getByLabel('condition 1.1: filter 1 value').inputValue(), 'active');
+
+    await c1.getByRole('button', { name: 'Add related entity to condition 1.1' }).click();
+    const c2 = page.getByRole('group', { name: 'condition 1.1.1', exact: true });
+    await assertSelected(c2, 'condition 1.1.1: relationship', 'Carts (account-carts)');
+    await c2.getByRole('button', { name: 'Add filter to condition 1.1.1' }).click();
+    await pick(c2, 'condition 1.1.1: filter 1 column', 'TOTAL · number');
+    // A number column offers no text operators.
+    await c2.getByLabel('condition 1.1.1: filter 1 operator', { exact: true }).click();
+    assert.equal(await page.getByRole('option', { name: 'contains' }).count(), 0);
+    await page.getByRole('option', { name: 'is less than', exact: true }).click();
+    await c2.getByRole('radiogroup', { name: 'condition 1.1.1: filter 1 compares with' }).getByText('Field').click();
+    // Only number fields of this entity or its ancestors are offered.
+    await c2.getByLabel('condition 1.1.1: filter 1 reference field').click();
+    const offered = await page.getByRole('option').allTextContents();
+    assert.ok(offered.includes('Accounts (user-accounts).CREDIT_LIMIT'), offered.join());
+    assert.ok(!offered.some((o) => o.includes('STATUS') || o.includes('CURRENCY')), offered.join());
+    await page.getByRole('option', { name: 'Accounts (user-accounts).CREDIT_LIMIT', exact: true }).click();
+
+    await c2.getByRole('button', { name: 'Add related entity to condition 1.1.1' }).click();
+    const c3 = page.getByRole('group', { name: 'condition 1.1.1.1', exact: true });
+    await assertSelected(c3, 'condition 1.1.1.1: relationship', 'Products (cart-products)');
+    await c3.getByRole('button', { name: 'Add filter to condition 1.1.1.1' }).click();
+    await pick(c3, 'condition 1.1.1.1: filter 1 column', 'IN_STOCK · boolean');
+    await pick(c3, 'condition 1.1.1.1: filter 1 value', 'true');
+
+    // Group 2 (OR): an event with a window.
+    await page.getByRole('button', { name: 'Add group' }).click();
+    await page.getByRole('menuitem', { name: 'Event' }).click();
+    const e1 = page.getByRole('group', { name: 'condition 2.1', exact: true });
+    await e1.getByLabel('condition 2.1: event').fill('Order Completed');
+    await pick(e1, 'condition 2.1: count', 'at least');
+    await e1.getByLabel('condition 2.1: count value').fill('2');
+    await pick(e1, 'condition 2.1: time window', 'within the last');
+    await e1.getByLabel('condition 2.1: window length').fill('730');
+    await page.getByRole('radiogroup', { name: 'Groups combine with' }).getByText('OR').click();
+
+    // An inline error at the offending field: a count of 0 with "at least" is invalid.
+    await e1.getByLabel('condition 2.1: count value').fill('0');
+    await page.getByText('1 problem to fix').waitFor();
+    const countError = e1.locator('.mantine-NumberInput-error');
+    await countError.waitFor();
+    assert.match(await countError.textContent(), /at_least|at least|1/);
+    await e1.getByLabel('condition 2.1: count value').fill('2');
+    await page.getByText('The definition is valid.').waitFor();
+
+    // Duplicate a condition, then remove the copy.
+    await page.getByRole('button', { name: 'Duplicate condition 2.1' }).click();
+    await page.getByRole('group', { name: 'condition 2.2', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Remove condition 2.2' }).click();
+    await page.getByRole('group', { name: 'condition 2.2', exact: true }).waitFor({ state: 'detached' });
+    await page.getByText('The definition is valid.').waitFor();
+    await shot(page, '03-builder');
+    await axe('builder');
+  });
+
+  step('previews it: count, members, entities, why in / why not', async () => {
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const count = page.getByTestId('preview-count');
+    await count.waitFor({ timeout: 60_000 });
+    ctx.previewCount = Number((await count.textContent()).replaceAll(',', ''));
+    assert.ok(ctx.previewCount > 0, 'the audience has members');
+    assert.ok((await page.getByTestId('preview-members').locator('.mantine-Paper-root').count()) > 0);
+    await shot(page, '04-preview');
+    await axe('preview');
+    await page.getByRole('tab', { name: 'Entities' }).click();
+    await page.getByRole('dialog').getByRole('textbox', { name: 'Relationship', exact: true }).click();
+    await page.getByRole('option', { name: 'account-carts', exact: true }).click();
+    assert.ok(Number((await page.getByTestId('entity-count').textContent()).replaceAll(',', '')) > 0);
+    await page.getByRole('tab', { name: 'Why in / why not' }).click();
+    await page.getByRole('button', { name: 'Explain' }).click();
+    await page.getByTestId('explanation').getByText('is in the audience').waitFor();
+    await shot(page, '05-why');
+    await page.getByRole('button', { name: 'Close preview' }).click();
+  });
+
+  step('creates it (disabled) and the preview count matches kith members', async () => {
+    await page.getByRole('button', { name: 'Next: name and save' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Name and save the audience' });
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Shoppers under their limit');
+    await dialog.getByRole('textbox', { name: 'Description', exact: true }).fill('In-stock carts under the credit limit, or repeat buyers');
+    await dialog.getByRole('textbox', { name: 'Folder', exact: true }).fill('E2E');
+    await page.getByRole('button', { name: 'Create audience' }).click();
+    await page.getByRole('heading', { name: 'Shoppers under their limit', level: 1 }).waitFor();
+    ctx.key = 'shoppers_under_their_limit';
+    assert.equal(await page.getByTestId('enable-toggle').isChecked(), false, 'a new audience starts disabled');
+    const got = await apiCall(page, 'GET', `/api/v1/audiences/${ctx.key}`);
+    assert.equal(got.status, 200);
+    const def = got.json.definition;
+    // The clicks built what was meant.
+    assert.equal(def.groups_operator, 'or');
+    const acc = def.groups[0].conditions[0];
+    assert.deepEqual(acc.where.filters, [{ column: 'STATUS', op: 'equals', value: 'active' }]);
+    const cart = acc.children.conditions[0];
+    assert.equal(cart.relationship, 'account-carts');
+    assert.deepEqual(cart.where.filters, [{ column: 'TOTAL', op: 'less_than', ref: { column: 'CREDIT_LIMIT', relationship: 'user-accounts' } }]);
+    assert.deepEqual(cart.children.conditions[0], { type: 'entity', relationship: 'cart-products', where: { filters: [{ column: 'IN_STOCK', op: 'equals', value: true }] } });
+    assert.deepEqual(def.groups[1].conditions[0], { type: 'event', event: 'Order Completed', count: { op: 'at_least', value: 2 }, window: { within: { value: 730, unit: 'days' } } });
+    const members = kith.members(def);
+    assert.equal(ctx.previewCount, members.length, 'preview count = kith members');
+    ctx.members = members.length;
+  });
+
+  step('enables it and adds a webhook activation with enrichment', async () => {
+    await page.getByTestId('enable-toggle').click();
+    await page.getByText('Enabled: runs on its schedule').waitFor();
+    await shot(page, '06-audience-overview');
+    await axe('audience overview');
+    await page.getByRole('link', { name: 'Add activation' }).click();
+    await page.getByRole('button', { name: 'Destination webhook' }).click();
+    await page.getByRole('textbox', { name: 'url', exact: true }).fill(`${kith.url}/demo/sink`);
+    await shot(page, '07-activation-wizard');
+    await axe('activation wizard');
+    await page.getByRole('button', { name: 'Next: action' }).click();
+    await page.getByRole('button', { name: 'Next: trigger' }).click();
+    await page.getByLabel('Profile enters audience').check();
+    await page.getByRole('button', { name: 'Next: save' }).click();
+    await page.getByRole('button', { name: 'Save activation' }).click();
+    ctx.activation = `${ctx.key}_to_webhook`;
+    await page.getByRole('heading', { name: ctx.activation, level: 1 }).waitFor();
+
+    await page.getByRole('textbox', { name: 'Traits', exact: true }).fill('first_name');
+    await page.keyboard.press('Enter');
+    await page.getByRole('textbox', { name: 'account-carts columns', exact: true }).click();
+    await page.getByRole('option', { name: 'TOTAL', exact: true }).click();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('save-enrichment').click();
+    // The payload preview follows the saved enrichment.
+    await page.getByTestId('payload-preview').filter({ hasText: '"first_name"' }).waitFor();
+    await page.getByRole('button', { name: 'Hide' }).click();
+    assert.equal(await page.getByTestId('payload-preview').count(), 0);
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByTestId('payload-preview').filter({ hasText: '"first_name"' }).waitFor();
+    // Personalization syntax for the enriched field.
+    await page.getByText('{{event_properties.first_name}}').waitFor();
+    const act = await apiCall(page, 'GET', `/api/v1/activations/${ctx.activation}`);
+    assert.deepEqual(act.json.enrichment.traits, ['first_name']);
+    assert.equal(act.json.destination.url, `${kith.url}/demo/sink`);
+  });
+
+  step('sends a test event: request and response shown, the sink receives it', async () => {
+    const before = (await apiCall(page, 'GET', '/api/v1/demo/sink')).json.events;
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const result = page.getByTestId('test-event-result');
+    await result.getByText('delivered').first().waitFor();
+    await result.getByText('Request').waitFor();
+    await result.getByText('Response').waitFor();
+    const afterTest = (await apiCall(page, 'GET', '/api/v1/demo/sink')).json.events;
+    assert.equal(afterTest, before + 1);
+    ctx.sinkBefore = afterTest;
+    await shot(page, '08-activation');
+    await axe('activation page');
+    await page.getByTestId('activation-enable').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="activation-enable"]')?.checked === true);
+  });
+
+  step('runs now; the events arrive at the sink and the delivery overview adds up', async () => {
+    await page.getByRole('link', { name: ctx.key }).click();
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.getByRole('tab', { name: 'Runs' }).click();
+    const runs = page.getByTestId('runs-table');
+    await runs.locator('tbody tr').filter({ hasText: 'run_now' }).filter({ hasText: 'completed' }).first().waitFor({ timeout: 60_000 });
+    await shot(page, '09-runs');
+    await axe('runs');
+
+    await page.getByRole('link', { name: 'Delivery overview' }).first().click();
+    await pick(page, 'Activation', ctx.activation);
+    const num = async (k) => Number((await page.getByTestId(`count-${k}`).textContent()).replaceAll(',', ''));
+    const deadline = Date.now() + 60_000;
+    let c;
+    for (;;) {
+      c = {};
+      for (const k of ['from_audience', 'filtered_at_source', 'filtered_at_destination', 'pending_retry', 'failed', 'delivered']) c[k] = await num(k);
+      if (c.from_audience > 0 && c.delivered + c.filtered_at_source + c.filtered_at_destination + c.failed === c.from_audience) break;
+      assert.ok(Date.now() < deadline, `delivery did not settle: ${JSON.stringify(c)}`);
+      await page.waitForTimeout(1000);
+    }
+    // Every member entered (the activation's first run backfills), and each event is accounted for once.
+    assert.equal(c.from_audience, ctx.members);
+    assert.equal(c.pending_retry, 0);
+    assert.equal(c.failed, 0);
+    const sink = (await apiCall(page, 'GET', '/api/v1/demo/sink?limit=200')).json;
+    assert.equal(sink.events - ctx.sinkBefore, c.delivered, 'the sink received every delivered event');
+    assert.ok(sink.recent.length > 0 && sink.recent.every((e) => e.context.personas.event_emitter_id === ctx.activation && e.properties.audience_key === ctx.key));
+    assert.ok(sink.recent.some((e) => 'first_name' in e.properties), 'events carry the enrichment');
+    await shot(page, '10-delivery');
+    await axe('delivery overview');
+    // Drill into a step: its events are listed.
+    await page.getByRole('button', { name: /^Successful delivery/ }).click();
+    const rows = page.getByTestId('step-events').locator('tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), Math.min(100, c.delivered));
+    // Pending retry cannot be opened.
+    assert.equal(await page.getByRole('button', { name: /^Pending retry/ }).count(), 0);
+    // The audience's size after the run is the member count.
+    await page.getByRole('link', { name: 'Audiences' }).first().click();
+    await page.getByTestId(`audience-row-${ctx.key}`).getByTestId('audience-size').filter({ hasText: String(ctx.members.toLocaleString('en-US')) }).waitFor();
+  });
+
+  step('the data graph page shows the tree, columns and types', async () => {
+    await page.getByRole('link', { name: 'Data graph' }).click();
+    await page.getByText('valid', { exact: true }).waitFor();
+    await page.getByRole('treeitem', { name: /Carts/ }).first().click();
+    const cols = page.getByTestId('entity-columns');
+    await cols.getByText('CREDIT_LIMIT').or(cols.getByText('TOTAL')).first().waitFor();
+    await shot(page, '11-data-graph');
+    await axe('data graph');
+    // Validation errors are shown with their line and column.
+    const src = page.getByLabel('Graph file');
+    await src.fill((await src.inputValue()).replace('version = "v1.0.0"', 'version = "v9"'));
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await page.getByTestId('graph-problems').getByText(/line \d+, column \d+/).first().waitFor();
+  });
+});
+
+async function assertSelected(scope, label, value) {
+  assert.equal(await scope.getByLabel(label, { exact: true }).inputValue(), value);
+}
