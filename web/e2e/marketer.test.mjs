@@ -24,7 +24,7 @@ function step(name, fn) {
 const ctx = {}; // what one step learns for the next
 
 async function pick(scope, label, option) {
-  await scope.getByLabel(label, { exact: true }).click();
+  await scope.getByRole('textbox', { name: label, exact: true }).click();
   await page.getByRole('option', { name: option, exact: true }).click();
 }
 
@@ -204,6 +204,7 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await page.getByRole('button', { name: 'Next: action' }).click();
     await page.getByRole('button', { name: 'Next: trigger' }).click();
     await page.getByLabel('Profile enters audience').check();
+    assert.equal(await page.getByRole('textbox', { name: 'Event name' }).inputValue(), 'Audience Entered');
     await page.getByRole('button', { name: 'Next: save' }).click();
     await page.getByRole('button', { name: 'Save activation' }).click();
     ctx.activation = `${ctx.key}_to_webhook`;
@@ -215,33 +216,16 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await page.getByRole('option', { name: 'TOTAL', exact: true }).click();
     await page.keyboard.press('Escape');
     await page.getByTestId('save-enrichment').click();
-    // The payload preview follows the saved enrichment.
-    await page.getByTestId('payload-preview').filter({ hasText: '"first_name"' }).waitFor();
-    await page.getByRole('button', { name: 'Hide' }).click();
-    assert.equal(await page.getByTestId('payload-preview').count(), 0);
-    await page.getByRole('button', { name: 'Show' }).click();
-    await page.getByTestId('payload-preview').filter({ hasText: '"first_name"' }).waitFor();
-    // Personalization syntax for the enriched field.
-    await page.getByText('{{event_properties.first_name}}').waitFor();
+    await page.getByText('Activation saved').first().waitFor();
     const act = await apiCall(page, 'GET', `/api/v1/activations/${ctx.activation}`);
-    assert.deepEqual(act.json.enrichment.traits, ['first_name']);
+    assert.deepEqual(act.json.enrichment, { traits: ['first_name'], entities: { 'account-carts': ['TOTAL'] } });
     assert.equal(act.json.destination.url, `${kith.url}/demo/sink`);
-  });
-
-  step('sends a test event: request and response shown, the sink receives it', async () => {
-    const before = (await apiCall(page, 'GET', '/api/v1/demo/sink')).json.events;
-    await page.getByRole('button', { name: 'Send test event' }).click();
-    const result = page.getByTestId('test-event-result');
-    await result.getByText('delivered').first().waitFor();
-    await result.getByText('Request').waitFor();
-    await result.getByText('Response').waitFor();
-    const afterTest = (await apiCall(page, 'GET', '/api/v1/demo/sink')).json.events;
-    assert.equal(afterTest, before + 1);
-    ctx.sinkBefore = afterTest;
-    await shot(page, '08-activation');
-    await axe('activation page');
+    assert.equal(act.json.event_name, 'Audience Entered');
+    // Personalization syntax for the enriched trait.
+    await page.getByText('{{event_properties.first_name}}').waitFor();
     await page.getByTestId('activation-enable').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="activation-enable"]')?.checked === true);
+    ctx.sinkBefore = (await apiCall(page, 'GET', '/api/v1/demo/sink')).json.events;
   });
 
   step('runs now; the events arrive at the sink and the delivery overview adds up', async () => {
@@ -249,7 +233,7 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.getByRole('tab', { name: 'Runs' }).click();
     const runs = page.getByTestId('runs-table');
-    await runs.locator('tbody tr').filter({ hasText: 'run_now' }).filter({ hasText: 'completed' }).first().waitFor({ timeout: 60_000 });
+    await runs.locator('tbody tr').filter({ hasText: 'manual' }).filter({ hasText: 'completed' }).first().waitFor({ timeout: 60_000 });
     await shot(page, '09-runs');
     await axe('runs');
 
@@ -273,6 +257,7 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     assert.equal(sink.events - ctx.sinkBefore, c.delivered, 'the sink received every delivered event');
     assert.ok(sink.recent.length > 0 && sink.recent.every((e) => e.context.personas.event_emitter_id === ctx.activation && e.properties.audience_key === ctx.key));
     assert.ok(sink.recent.some((e) => 'first_name' in e.properties), 'events carry the enrichment');
+    ctx.sinkAfterRun = sink.events;
     await shot(page, '10-delivery');
     await axe('delivery overview');
     // Drill into a step: its events are listed.
@@ -284,15 +269,35 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     assert.equal(await page.getByRole('button', { name: /^Pending retry/ }).count(), 0);
     // The audience's size after the run is the member count.
     await page.getByRole('link', { name: 'Audiences' }).first().click();
-    await page.getByTestId(`audience-row-${ctx.key}`).getByTestId('audience-size').filter({ hasText: String(ctx.members.toLocaleString('en-US')) }).waitFor();
+    await page.getByTestId(`audience-row-${ctx.key}`).getByTestId('audience-size').filter({ hasText: ctx.members.toLocaleString('en-US') }).waitFor();
+  });
+
+  step('previews the payload and sends a test event: request and response shown, the sink receives it', async () => {
+    await page.getByRole('link', { name: 'Shoppers under their limit' }).click();
+    await page.getByRole('link', { name: ctx.activation }).click();
+    await page.getByTestId('payload-preview').filter({ hasText: '"first_name"' }).waitFor();
+    await page.getByRole('button', { name: 'Hide' }).click();
+    assert.equal(await page.getByTestId('payload-preview').count(), 0);
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByTestId('payload-preview').filter({ hasText: '"audience_key"' }).waitFor();
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const result = page.getByTestId('test-event-result');
+    await result.getByText('delivered', { exact: true }).waitFor();
+    await result.getByText('Request', { exact: true }).waitFor();
+    await result.getByText('Response', { exact: true }).waitFor();
+    const sink = (await apiCall(page, 'GET', '/api/v1/demo/sink')).json.events;
+    assert.equal(sink, ctx.sinkAfterRun + 1, 'the test event reached the sink');
+    await shot(page, '08-activation');
+    await axe('activation page');
   });
 
   step('the data graph page shows the tree, columns and types', async () => {
     await page.getByRole('link', { name: 'Data graph' }).click();
     await page.getByText('valid', { exact: true }).waitFor();
-    await page.getByRole('treeitem', { name: /Carts/ }).first().click();
+    await page.getByText('account-carts → Carts').click();
     const cols = page.getByTestId('entity-columns');
-    await cols.getByText('CREDIT_LIMIT').or(cols.getByText('TOTAL')).first().waitFor();
+    await cols.getByRole('row', { name: /TOTAL.*number/i }).waitFor();
+    assert.equal(await cols.getByRole('row').count(), 1 + 11, 'the 11 columns of carts');
     await shot(page, '11-data-graph');
     await axe('data graph');
     // Validation errors are shown with their line and column.

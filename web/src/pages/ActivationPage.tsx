@@ -54,9 +54,9 @@ function useSave(key: string) {
       qc.setQueryData(['activation', key], a);
       qc.invalidateQueries({ queryKey: ['payload', key] });
       qc.invalidateQueries({ queryKey: ['personalization', key] });
-      notifications.show({ color: 'teal', message: 'Activation saved' });
+      notifications.show({ closeButtonProps: { 'aria-label': 'Dismiss' }, color: 'teal', message: 'Activation saved' });
     },
-    onError: (e) => notifications.show({ color: 'red', message: e instanceof ApiError ? (e.body?.errors?.map((x) => `${x.pointer}: ${x.message}`).join('; ') || e.message) : e.message }),
+    onError: (e) => notifications.show({ closeButtonProps: { 'aria-label': 'Dismiss' }, color: 'red', message: e instanceof ApiError ? (e.body?.errors?.map((x) => `${x.pointer}: ${x.message}`).join('; ') || e.message) : e.message }),
   });
 }
 
@@ -71,7 +71,7 @@ export function ActivationPage() {
     mutationFn: (on: boolean) =>
       call(on ? api.POST('/api/v1/activations/{key}/enable', { params: { path: { key } } }) : api.POST('/api/v1/activations/{key}/disable', { params: { path: { key } } })),
     onSuccess: (a) => qc.setQueryData(['activation', key], a),
-    onError: (e) => notifications.show({ color: 'red', message: e.message }),
+    onError: (e) => notifications.show({ closeButtonProps: { 'aria-label': 'Dismiss' }, color: 'red', message: e.message }),
   });
   const del = useMutation({
     mutationFn: () => call(api.DELETE('/api/v1/activations/{key}', { params: { path: { key } } })),
@@ -308,7 +308,7 @@ function PayloadPreview({ a }: { a: Activation }) {
               <Text size="xs" c="dimmed">
                 What the destination receives for one profile (live: it follows the saved enrichment and mapping).
               </Text>
-              <pre className="json" data-testid="payload-preview">
+              <pre className="json" tabIndex={0} data-testid="payload-preview">
                 {JSON.stringify(q.data.mapped ?? q.data.event, null, 2)}
               </pre>
             </Stack>
@@ -532,11 +532,11 @@ function TestEvent({ a, canEdit }: { a: Activation; canEdit: boolean }) {
               <Text size="xs" fw={700}>
                 Request
               </Text>
-              <pre className="json">{JSON.stringify(x.request, null, 2)}</pre>
+              <pre className="json" tabIndex={0}>{JSON.stringify(x.request, null, 2)}</pre>
               <Text size="xs" fw={700}>
                 Response
               </Text>
-              <pre className="json">{JSON.stringify(x.response, null, 2)}</pre>
+              <pre className="json" tabIndex={0}>{JSON.stringify(x.response, null, 2)}</pre>
             </Stack>
           ))}
         </Stack>

@@ -18,6 +18,14 @@ export const TRIGGERS: { value: Trigger; label: string; description: string }[] 
   { value: 'membership_changed', label: 'Profile enters or exits audience', description: 'An identify event for each profile whose membership changed.' },
 ];
 
+export const DEFAULT_EVENT: Record<Trigger, string> = {
+  profile_enters: 'Audience Entered',
+  profile_exits: 'Audience Exited',
+  entity_enters: 'Entity Entered',
+  entity_exits: 'Entity Exited',
+  membership_changed: '',
+};
+
 export function useDestinationTypes() {
   return useQuery({ queryKey: ['destinations'], queryFn: () => call(api.GET('/api/v1/destinations')), staleTime: Infinity });
 }
@@ -32,6 +40,7 @@ export function ActivationWizard() {
   const [action, setAction] = useState<string>('');
   const [trigger, setTrigger] = useState<Trigger>('profile_enters');
   const [entity, setEntity] = useState<string>('');
+  const [eventName, setEventName] = useState<string | null>(null); // null: the trigger's default
   const [key, setKey] = useState('');
   const nav = useNavigate();
   const qc = useQueryClient();
@@ -46,6 +55,7 @@ export function ActivationWizard() {
             action,
             trigger,
             ...(trigger.startsWith('entity') ? { entity } : {}),
+            ...(trigger !== 'membership_changed' ? { event_name: eventName ?? DEFAULT_EVENT[trigger] } : {}),
             identifiers: [
               { type: 'user_id', as: 'userId' },
               { type: 'email', as: 'context.traits.email' },
@@ -159,6 +169,9 @@ export function ActivationWizard() {
                 ))}
               </Group>
             </Radio.Group>
+          )}
+          {trigger !== 'membership_changed' && (
+            <TextInput mt="md" maw={360} label="Event name" description="The track event's name" value={eventName ?? DEFAULT_EVENT[trigger]} onChange={(e) => setEventName(e.currentTarget.value)} />
           )}
           <Group justify="flex-end" mt="md">
             <Button variant="default" onClick={() => setStep(1)}>

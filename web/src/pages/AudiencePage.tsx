@@ -114,16 +114,16 @@ function OverviewTab({ a }: { a: Audience }) {
     mutationFn: (on: boolean) =>
       call(on ? api.POST('/api/v1/audiences/{key}/enable', { params: { path: { key: a.key } } }) : api.POST('/api/v1/audiences/{key}/disable', { params: { path: { key: a.key } } })),
     onSuccess: refresh,
-    onError: (e) => notifications.show({ color: 'red', message: e.message }),
+    onError: (e) => notifications.show({ closeButtonProps: { 'aria-label': 'Dismiss' }, color: 'red', message: e.message }),
   });
   const runNow = useMutation({
     mutationFn: () => call(api.POST('/api/v1/audiences/{key}/run', { params: { path: { key: a.key } } })),
     onSuccess: () => {
-      notifications.show({ color: 'teal', message: 'Run queued' });
+      notifications.show({ closeButtonProps: { 'aria-label': 'Dismiss' }, color: 'teal', message: 'Run queued' });
       refresh();
       qc.invalidateQueries({ queryKey: ['runs', a.key] });
     },
-    onError: (e) => notifications.show({ color: 'red', message: e.message }),
+    onError: (e) => notifications.show({ closeButtonProps: { 'aria-label': 'Dismiss' }, color: 'red', message: e.message }),
   });
   const del = useMutation({
     mutationFn: () => call(api.DELETE('/api/v1/audiences/{key}', { params: { path: { key: a.key } } })),
@@ -404,7 +404,7 @@ function BuilderTab({ a }: { a: Audience }) {
     onSuccess: (r) => {
       if (!r) return;
       setWarnings(null);
-      notifications.show({ color: 'teal', message: 'Audience saved' });
+      notifications.show({ closeButtonProps: { 'aria-label': 'Dismiss' }, color: 'teal', message: 'Audience saved' });
       qc.setQueryData(['audience', a.key], r);
     },
   });
@@ -541,7 +541,7 @@ function SettingsTab({ a }: { a: Audience }) {
     onSuccess: (r) => {
       qc.setQueryData(['audience', a.key], r);
       qc.invalidateQueries({ queryKey: ['audiences'] });
-      notifications.show({ color: 'teal', message: 'Settings saved' });
+      notifications.show({ closeButtonProps: { 'aria-label': 'Dismiss' }, color: 'teal', message: 'Settings saved' });
     },
   });
   return (
