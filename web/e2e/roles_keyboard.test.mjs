@@ -1,0 +1,147 @@
+// A Read-only user sees but cannot edit (no edit controls, and the API answers 403); the builder works with the
+// keyboard alone.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { apiCall, launch, login, newPage, seriousViolations, shot, startKith } from './lib.mjs';
+
+let kith, browser;
+before(async () => {
+  kith = await startKith();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await kith?.stop();
+});
+
+describe('a Read-only user', () => {
+  test('sees audiences and activations but cannot edit them', { timeout: 120_000 }, async () => {
+    kith.addUser('viewer@kith.local', 'read_only', 'viewer-password-1');
+    const page = await newPage(browser, kith);
+    await login(page, 'viewer@kith.local', 'viewer-password-1');
+    await page.getByRole('link', { name: 'Premium abandoners', exact: true }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'New audience', exact: true }).count(), 0);
+
+    await page.getByRole('link', { name: 'Premium abandoners', exact: true }).click();
+    await page.getByRole('heading', { name: 'Premium abandoners', level: 1 }).waitFor();
+    assert.equal(await page.getByTestId('enable-toggle').isDisabled(), true);
+    for (const name of ['Run now', 'Clone', 'More actions']) assert.equal(await page.getByRole('button', { name }).count(), 0, name);
+    assert.equal(await page.getByRole('link', { name: 'Add activation', exact: true }).count(), 0);
+
+    await page.getByRole('tab', { name: 'Builder', exact: true }).click();
+    await page.getByTestId('builder').waitFor();
+    await page.getByText('editing needs the Engage User role').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save', exact: true }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: /^Add condition/ }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: /^Remove condition/ }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: /^Duplicate condition/ }).count(), 0);
+    assert.equal(await page.getByRole('textbox', { name: 'condition 1.1: relationship', exact: true }).isDisabled(), true);
+    assert.equal(await page.getByRole('textbox', { name: 'condition 1.1: filter 1 value', exact: true }).isDisabled(), true);
+    // Preview still works for a reader with the profile and entity permissions.
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByTestId('preview-count').waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Close preview', exact: true }).click();
+    await shot(page, '12-read-only-builder');
+    assert.deepEqual(await seriousViolations(page), []);
+
+    await page.getByRole('tab', { name: 'Settings', exact: true }).click();
+    assert.equal(await page.getByRole('textbox', { name: 'Name', exact: true }).isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Save settings', exact: true }).count(), 0);
+
+    await page.getByRole('tab', { name: 'Overview', exact: true }).click();
+    await page.getByRole('link', { name: 'abandoned_carts_to_webhook', exact: true }).click();
+    await page.getByRole('heading', { name: 'abandoned_carts_to_webhook', level: 1 }).waitFor();
+    assert.equal(await page.getByTestId('activation-enable').isDisabled(), true);
+    for (const name of ['Save settings', 'Save enrichment', 'Save mapping', 'Send test event', 'Delete']) assert.equal(await page.getByRole('button', { name }).count(), 0, name);
+
+    // The API refuses the same changes.
+    const audience = await apiCall(page, 'GET', '/api/v1/audiences/premium_abandoners');
+    assert.equal(audience.status, 200);
+    const put = await apiCall(page, 'PUT', '/api/v1/audiences/premium_abandoners', { name: 'renamed' });
+    assert.equal(put.status, 403);
+    assert.equal((await apiCall(page, 'POST', '/api/v1/audiences/premium_abandoners/run')).status, 403);
+    assert.equal((await apiCall(page, 'POST', '/api/v1/activations/abandoned_carts_to_webhook/disable')).status, 403);
+    assert.equal((await apiCall(page, 'POST', '/api/v1/audiences', { key: 'x', definition: audience.json.definition })).status, 403);
+    assert.equal((await apiCall(page, 'GET', '/api/v1/audiences/premium_abandoners')).json.name, 'Premium abandoners');
+    await page.context().close();
+  });
+});
+
+describe('the builder with the keyboard only', () => {
+  test('builds, negates, duplicates and saves an audience without the mouse', { timeout: 120_000 }, async () => {
+    const page = await newPage(browser, kith);
+    await login(page, kith.owner.email, kith.owner.password);
+    // Tab until the element is focused (at most 80 presses), as a keyboard user would.
+    const tabTo = async (locator) => {
+      const handle = await locator.elementHandle();
+      for (let i = 0; i < 80; i++) {
+        if (await handle.evaluate((el) => el === document.activeElement || el.contains(document.activeElement))) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`could not reach ${locator} with Tab`);
+    };
+    await tabTo(page.getByRole('link', { name: 'New audience', exact: true }));
+    await page.keyboard.press('Enter');
+    await tabTo(page.getByRole('button', { name: 'Linked audience', exact: true }));
+    await page.keyboard.press('Enter');
+    await page.getByTestId('builder').waitFor();
+
+    // Add a trait condition from the menu with arrow keys.
+    await tabTo(page.getByRole('button', { name: 'Add condition to group 1', exact: true }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('menu').waitFor();
+    for (let i = 0; i < 6; i++) {
+      if ((await page.evaluate(() => document.activeElement?.textContent)) === 'Trait') break;
+      await page.keyboard.press('ArrowDown');
+    }
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Trait');
+    await page.keyboard.press('Enter');
+    await tabTo(page.getByRole('textbox', { name: 'condition 1.1: trait', exact: true }));
+    await page.keyboard.type('plan');
+    // The operator by keyboard: open the list, move down to "does not equal", pick it.
+    await tabTo(page.getByRole('textbox', { name: 'condition 1.1: filter 1 operator', exact: true }));
+    await page.keyboard.press('ArrowDown');
+    await page.getByRole('option', { name: 'does not equal', exact: true }).waitFor();
+    for (let i = 0; i < 10; i++) {
+      const sel = await page.getByRole('option', { name: 'does not equal', exact: true }).getAttribute('data-combobox-selected');
+      if (sel !== null) break;
+      await page.keyboard.press('ArrowDown');
+    }
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getByRole('textbox', { name: 'condition 1.1: filter 1 operator', exact: true }).inputValue(), 'does not equal');
+    await tabTo(page.getByRole('textbox', { name: 'condition 1.1: filter 1 value', exact: true }));
+    await page.keyboard.type('free');
+    await page.keyboard.press('Escape');
+    // with → without, with the arrow keys of the radio group.
+    await tabTo(page.getByRole('radiogroup', { name: 'condition 1.1: with or without', exact: true }));
+    await page.keyboard.press('ArrowRight');
+    // Duplicate it, then turn the copy back to "with" and set it to equal "pro".
+    await tabTo(page.getByRole('button', { name: 'Duplicate condition 1.1', exact: true }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('group', { name: 'condition 1.2', exact: true }).waitFor();
+    await tabTo(page.getByRole('radiogroup', { name: 'condition 1.2: with or without', exact: true }));
+    await page.keyboard.press('ArrowLeft');
+    await tabTo(page.getByRole('textbox', { name: 'condition 1.2: filter 1 value', exact: true }));
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('pro');
+    await page.keyboard.press('Escape');
+    await page.getByText('The definition is valid.').waitFor();
+    await shot(page, '13-keyboard-builder');
+
+    await tabTo(page.getByRole('button', { name: 'Next: name and save', exact: true }));
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Name and save the audience', exact: true });
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).waitFor();
+    await page.keyboard.type('Keyboard made');
+    await tabTo(dialog.getByRole('button', { name: 'Create audience', exact: true }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Keyboard made', level: 1 }).waitFor();
+    const got = await apiCall(page, 'GET', '/api/v1/audiences/keyboard_made');
+    assert.equal(got.json.definition.groups.length, 1);
+    assert.deepEqual(got.json.definition.groups[0].conditions, [
+      { type: 'trait', trait: 'plan', without: true, filter: { op: 'not_equals', value: 'free' } },
+      { type: 'trait', trait: 'plan', filter: { op: 'not_equals', value: 'pro' } },
+    ]);
+    await page.context().close();
+  });
+});
