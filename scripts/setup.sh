@@ -2,8 +2,10 @@
 # Sets up everything kith needs on a fresh Debian 12 machine, idempotently:
 # the Debian packages below, then DuckDB 1.4.4 LTS (C API header and shared
 # library) fetched from the npm registry with `npm pack`, checked against the
-# registry's integrity hash and a pinned copy of it, unpacked into .deps/.
-# Nothing else is downloaded.
+# registry's integrity hash and a pinned copy of it, unpacked into .deps/;
+# then the web app: `npm ci` from web/package-lock.json and `npm run build`
+# into web/dist (skipped when neither the app's sources nor the OpenAPI
+# document changed since the last build). Nothing else is downloaded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +24,7 @@ APT_PACKAGES=(
   libtomlplusplus-dev libsqlite3-dev libyaml-cpp-dev
   postgresql  # server binaries (initdb, pg_ctl) for the tests' throwaway servers
   libhowardhinnant-date-dev tzdata  # IANA time zones for day-and-time schedules (g++ 12 has no std::chrono::zoned_time)
+  chromium  # the web app's end-to-end tests drive it with playwright-core (no browser download)
 )
 
 missing=()
@@ -79,4 +82,23 @@ else
   cp "$work/package/libduckdb.so" "$DEST/lib/"
   echo "$WANT_STAMP" > "$STAMP"
   echo "setup: DuckDB $DUCKDB_VERSION installed in $DEST"
+fi
+
+# The web app (web/README.md): dependencies from the committed lockfile, then the build into web/dist, which
+# `kith serve` and `kith demo` serve. Each step is skipped when its inputs did not change.
+web_inputs_hash() {
+  (cd web && cat package-lock.json package.json index.html vite.config.ts tsconfig.json postcss.config.cjs ../src/api/openapi.json \
+     $(find src public -type f ! -name schema.d.ts | LC_ALL=C sort) | openssl dgst -sha256 -r | cut -d' ' -f1)
+}
+if [[ ! -f web/node_modules/.package-lock.json || web/package-lock.json -nt web/node_modules/.package-lock.json ]]; then
+  echo "setup: npm ci (web)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi
+want=$(web_inputs_hash)
+if [[ -f web/dist/index.html && -f web/dist/.inputs && "$(cat web/dist/.inputs)" == "$want" ]]; then
+  echo "setup: web/dist is up to date"
+else
+  echo "setup: building the web app into web/dist"
+  (cd web && npm run build --silent)
+  echo "$want" > web/dist/.inputs
 fi

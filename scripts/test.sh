@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: the unit and data-driven suites in a
-# normal build, again under AddressSanitizer + UndefinedBehaviorSanitizer, then
-# the fuzz targets briefly on their seed corpora.
+# normal build, the web app's tests (scripts/web_test.sh: Vitest and the
+# end-to-end tests in chromium against that build's kith), again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, then the fuzz targets briefly
+# on their seed corpora.
 #   scripts/test.sh            (KITH_FUZZ_SECONDS=N to fuzz longer; 0 skips fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +15,8 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
 echo "== tests"
 (cd build && ctest --output-on-failure -j "$jobs")
+echo "== web app tests"
+KITH_BIN="$PWD/build/kith" ./scripts/web_test.sh
 
 echo "== build (ASan + UBSan)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKITH_SANITIZE=ON -DKITH_BENCH=OFF >/dev/null
