@@ -117,9 +117,14 @@ export async function login(page, email, password) {
   await page.getByRole('heading', { name: 'Audiences', level: 1 }).waitFor();
 }
 
+/** A screenshot of the whole page: the viewport grows to the page's height first, so fixed bars stay in place. */
 export async function shot(page, name) {
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const size = page.viewportSize();
+  const height = await page.evaluate(() => Math.max(document.documentElement.scrollHeight, document.body.scrollHeight));
+  await page.setViewportSize({ width: size.width, height: Math.min(Math.max(height, size.height), 4000) });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  await page.setViewportSize(size);
 }
 
 /** axe-core on the page: the violations of impact serious or critical. */

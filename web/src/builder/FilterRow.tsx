@@ -222,7 +222,7 @@ export function FilterRow(props: {
           error={err('ref')}
           disabled={readOnly}
           searchable
-          w={280}
+          w={340}
           size="sm"
           allowDeselect={false}
         />

@@ -88,10 +88,11 @@ function PreviewBody({ preview, definition }: { preview: Preview; definition: De
         </Tabs.List>
         <Tabs.Panel value="members" pt="sm">
           <Text size="xs" c="dimmed" mb="xs">
-            A sample of {preview.members.length} members, with their identifiers and matched entities (10 per level).
+            {preview.members.length > 50 ? `The first 50 of a sample of ${fmtNum(preview.members.length)} members` : `A sample of ${preview.members.length} members`}, with their
+            identifiers and matched entities (10 per level).
           </Text>
           <Stack gap="xs" data-testid="preview-members">
-            {preview.members.map((m) => (
+            {preview.members.slice(0, 50).map((m) => (
               <Paper key={m.profile} withBorder p="xs">
                 <Text className="mono" fw={600}>
                   {m.profile}
