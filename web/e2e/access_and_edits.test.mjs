@@ -1,5 +1,6 @@
 // A Read-only user sees but cannot edit (no edit controls, and the API answers 403); the builder works with the
-// keyboard alone.
+// keyboard alone; an owner's edits: the warning when an edit drops an entity an activation uses, settings and the
+// schedule, an alert, clone and delete.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { apiCall, launch, login, newPage, seriousViolations, shot, startKith } from './lib.mjs';
@@ -142,6 +143,77 @@ describe('the builder with the keyboard only', () => {
       { type: 'trait', trait: 'plan', without: true, filter: { op: 'not_equals', value: 'free' } },
       { type: 'trait', trait: 'plan', filter: { op: 'not_equals', value: 'pro' } },
     ]);
+    await page.context().close();
+  });
+});
+
+describe('an owner edits an audience', () => {
+  test('is warned when an edit removes an entity an activation uses; edits settings, alerts, clones and deletes', { timeout: 120_000 }, async () => {
+    const page = await newPage(browser, kith);
+    await login(page, kith.owner.email, kith.owner.password);
+    await page.getByRole('link', { name: 'Premium abandoners', exact: true }).click();
+    await page.getByRole('tab', { name: 'Builder', exact: true }).click();
+    await page.getByTestId('builder').waitFor();
+    // The demo's activation triggers on account-carts; removing that condition must warn before saving.
+    await page.getByRole('button', { name: 'Remove condition 1.1.1', exact: true }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const warn = page.getByRole('dialog', { name: 'This change affects activations' });
+    await warn.getByText('abandoned_carts_to_webhook uses account-carts').waitFor();
+    await shot(page, '14-builder-warning');
+    await warn.getByRole('button', { name: 'Keep editing', exact: true }).click();
+    await page.getByRole('button', { name: 'Discard changes', exact: true }).click();
+    await page.getByRole('group', { name: 'condition 1.1.1', exact: true }).waitFor();
+    const stored = await apiCall(page, 'GET', '/api/v1/audiences/premium_abandoners');
+    assert.equal(stored.json.version, 1, 'nothing was saved');
+    // A real edit saves: the count qualifier of the first condition.
+    await page.getByRole('textbox', { name: 'condition 1.1: count value', exact: true }).fill('2');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Audience saved').first().waitFor();
+    const saved = await apiCall(page, 'GET', '/api/v1/audiences/premium_abandoners');
+    assert.equal(saved.json.version, 2);
+    assert.deepEqual(saved.json.definition.groups[0].conditions[0].count, { op: 'at_least', value: 2 });
+    assert.deepEqual(saved.json.definition.groups[0].conditions[0].children, stored.json.definition.groups[0].conditions[0].children);
+
+    // Settings: name and a weekly schedule.
+    await page.getByRole('tab', { name: 'Settings', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Premium abandoners (EU)');
+    await page.getByRole('textbox', { name: 'Schedule', exact: true }).click();
+    await page.getByRole('option', { name: 'Chosen days at a time', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Time zone (IANA)', exact: true }).fill('Europe/Paris');
+    await page.getByRole('button', { name: 'Save settings', exact: true }).click();
+    await page.getByRole('heading', { name: 'Premium abandoners (EU)', level: 1 }).waitFor();
+    const set = await apiCall(page, 'GET', '/api/v1/audiences/premium_abandoners');
+    assert.deepEqual(set.json.schedule, { type: 'days', days: ['mon'], time: '09:00', timezone: 'Europe/Paris' });
+    await shot(page, '15-settings');
+    assert.deepEqual(await seriousViolations(page), []);
+
+    // An in-app alert on the audience's size.
+    await page.getByRole('tab', { name: 'Alerts', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Threshold (%)', exact: true }).fill('15');
+    await page.getByRole('button', { name: 'Create alert', exact: true }).click();
+    await page.getByRole('cell', { name: '15%', exact: true }).waitFor();
+    const alerts = await apiCall(page, 'GET', '/api/v1/alerts');
+    assert.deepEqual(
+      alerts.json.items.map((a) => [a.kind, a.target, a.threshold_pct, a.channels]),
+      [['audience_size', 'premium_abandoners', 15, [{ type: 'in_app' }]]],
+    );
+    await shot(page, '16-alerts');
+    assert.deepEqual(await seriousViolations(page), []);
+
+    // Clone, then delete the clone.
+    await page.getByRole('tab', { name: 'Overview', exact: true }).click();
+    await page.getByRole('button', { name: 'Clone', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Key of the copy', exact: true }).fill('premium_abandoners_b');
+    await page.getByRole('dialog').getByRole('button', { name: 'Clone', exact: true }).click();
+    await page.getByRole('heading', { name: 'Premium abandoners (EU) (copy)', level: 1 }).waitFor();
+    const clone = await apiCall(page, 'GET', '/api/v1/audiences/premium_abandoners_b');
+    assert.deepEqual(clone.json.definition, saved.json.definition);
+    assert.equal(clone.json.enabled, false);
+    await page.getByRole('button', { name: 'More actions', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Delete audience', exact: true }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('heading', { name: 'Audiences', level: 1 }).waitFor();
+    assert.equal((await apiCall(page, 'GET', '/api/v1/audiences/premium_abandoners_b')).status, 404);
     await page.context().close();
   });
 });
