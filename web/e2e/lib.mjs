@@ -102,7 +102,7 @@ export async function launch() {
 }
 
 export async function newPage(browser, kith) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: kith.url });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: kith.url, reducedMotion: 'reduce' });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   return page;
@@ -123,7 +123,7 @@ export async function shot(page, name) {
   const size = page.viewportSize();
   const height = await page.evaluate(() => Math.max(document.documentElement.scrollHeight, document.body.scrollHeight));
   await page.setViewportSize({ width: size.width, height: Math.min(Math.max(height, size.height), 4000) });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled' });
   await page.setViewportSize(size);
 }
 

@@ -16,6 +16,7 @@ const theme = createTheme({
   primaryShade: 7,
   fontFamily: 'Inter, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
   defaultRadius: 'md',
+  respectReducedMotion: true,
   headings: { fontWeight: '650' },
 });
 
@@ -54,7 +55,7 @@ const queryClient = new QueryClient({
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme} cssVariablesResolver={resolver}>
-      <Notifications position="top-right" />
+      <Notifications position="top-right" autoClose={3000} />
       <QueryClientProvider client={queryClient}>
         <BrowserRouter>
           <App />
