@@ -19,7 +19,15 @@ describe('a Read-only user', () => {
   test('sees audiences and activations but cannot edit them', { timeout: 120_000 }, async () => {
     kith.addUser('viewer@kith.local', 'read_only', 'viewer-password-1');
     const page = await newPage(browser, kith);
-    await login(page, 'viewer@kith.local', 'viewer-password-1');
+    // A link to a screen asks to sign in first, then opens that screen.
+    await page.goto('/audiences/premium_abandoners?tab=runs');
+    await page.getByLabel('Email').fill('viewer@kith.local');
+    await page.getByLabel('Password').fill('viewer-password-1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Premium abandoners', level: 1 }).waitFor();
+    assert.equal(await page.getByRole('tab', { name: 'Runs', exact: true }).getAttribute('aria-selected'), 'true');
+    await page.getByTestId('runs-table').waitFor();
+    await page.getByRole('link', { name: 'Audiences', exact: true }).first().click();
     await page.getByRole('link', { name: 'Premium abandoners', exact: true }).waitFor();
     assert.equal(await page.getByRole('link', { name: 'New audience', exact: true }).count(), 0);
 

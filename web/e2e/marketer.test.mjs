@@ -173,6 +173,10 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await page.getByRole('button', { name: 'Create audience' }).click();
     await page.getByRole('heading', { name: 'Shoppers under their limit', level: 1 }).waitFor();
     ctx.key = 'shoppers_under_their_limit';
+    // The page has its own address: a reload opens it again.
+    assert.equal(new URL(page.url()).pathname, `/audiences/${ctx.key}`);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Shoppers under their limit', level: 1 }).waitFor();
     assert.equal(await page.getByTestId('enable-toggle').isChecked(), false, 'a new audience starts disabled');
     const got = await apiCall(page, 'GET', `/api/v1/audiences/${ctx.key}`);
     assert.equal(got.status, 200);
