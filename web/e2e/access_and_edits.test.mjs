@@ -225,3 +225,39 @@ describe('an owner edits an audience', () => {
     await page.context().close();
   });
 });
+
+describe('a Braze activation', () => {
+  test('its mapping lists required fields first, hides the others until asked, and its API key is never shown', { timeout: 120_000 }, async () => {
+    const page = await newPage(browser, kith);
+    await login(page, kith.owner.email, kith.owner.password);
+    await page.getByRole('link', { name: 'Pro plan', exact: true }).click();
+    await page.getByRole('link', { name: 'Add activation', exact: true }).click();
+    await page.getByRole('button', { name: 'Destination braze', exact: true }).click();
+    await page.getByRole('textbox', { name: 'endpoint', exact: true }).fill('https://rest.iad-01.braze.com');
+    await page.getByLabel('api key').fill('braze-secret-key');
+    await page.getByRole('button', { name: 'Next: action', exact: true }).click();
+    await page.getByLabel('track event').check();
+    await page.getByRole('button', { name: 'Next: trigger', exact: true }).click();
+    await page.getByRole('button', { name: 'Next: save', exact: true }).click();
+    await page.getByRole('button', { name: 'Save activation', exact: true }).click();
+    await page.getByRole('heading', { name: 'pro_plan_to_braze', level: 1 }).waitFor();
+    const act = await apiCall(page, 'GET', '/api/v1/activations/pro_plan_to_braze');
+    assert.equal(act.json.destination.api_key, '********');
+    assert.equal(await page.getByLabel('api key').inputValue(), '********');
+    // Required fields come first, each with the action's default mapping.
+    const fields = page.getByRole('textbox', { name: /^Mapping of / });
+    const names = async () => (await fields.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label').replace('Mapping of ', ''))));
+    const shown = await names();
+    assert.deepEqual(shown.slice(0, 2), ['name', 'time']);
+    assert.equal(await page.getByRole('textbox', { name: 'Mapping of name', exact: true }).inputValue(), '{"@path":"$.event"}');
+    // Fields without a default stay hidden until asked for.
+    assert.ok(!shown.includes('braze_id'));
+    await page.getByRole('switch', { name: /^Show hidden fields/ }).check();
+    const all = await names();
+    assert.ok(all.includes('braze_id') && all.length > shown.length);
+    await shot(page, '17-braze-mapping');
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.context().close();
+  });
+});
+

@@ -284,6 +284,13 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     assert.equal(await page.getByTestId('payload-preview').count(), 0);
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByTestId('payload-preview').filter({ hasText: '"audience_key"' }).waitFor();
+    // The preview follows a mapping as it is typed, before it is saved.
+    const mapping = page.getByRole('textbox', { name: 'Mapping (JSON)' });
+    await mapping.fill('{"kind": "kith-e2e", "who": {"@path": "$.properties.first_name"}}');
+    await page.getByTestId('payload-preview').filter({ hasText: '"kind": "kith-e2e"' }).waitFor();
+    assert.equal(await page.getByTestId('payload-preview').filter({ hasText: '"messageId"' }).count(), 0);
+    await mapping.fill('');
+    await page.getByTestId('payload-preview').filter({ hasText: '"messageId"' }).waitFor();
     await page.getByRole('button', { name: 'Send test event' }).click();
     const result = page.getByTestId('test-event-result');
     await result.getByText('delivered', { exact: true }).waitFor();

@@ -28,7 +28,8 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconCheck, IconCopy, IconPlus, IconSend, IconTrash } from '@tabler/icons-react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useDebouncedValue } from '@mantine/hooks';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, call, type Activation, type Schemas } from '../api/client';
@@ -77,6 +78,7 @@ export function ActivationPage() {
     mutationFn: () => call(api.DELETE('/api/v1/activations/{key}', { params: { path: { key } } })),
     onSuccess: () => nav(`/audiences/${encodeURIComponent(q.data!.audience)}`),
   });
+  const [draft, setDraft] = useState<{ mapping: unknown } | null>(null); // a mapping being edited, for the preview
   if (q.isPending) return <Loader />;
   if (q.error) return <Alert color="red">{q.error.message}</Alert>;
   const a = q.data;
@@ -132,12 +134,12 @@ export function ActivationPage() {
                 <DestinationSettings a={a} save={save} canEdit={canEdit} />
                 <Identifiers a={a} save={save} canEdit={canEdit} />
                 <Enrichment a={a} save={save} canEdit={canEdit} />
-                <Mapping a={a} save={save} canEdit={canEdit} />
+                <Mapping a={a} save={save} canEdit={canEdit} onDraft={setDraft} />
               </Stack>
             </Grid.Col>
             <Grid.Col span={{ base: 12, lg: 5 }}>
               <Stack>
-                <PayloadPreview a={a} />
+                <PayloadPreview a={a} draft={draft} />
                 <Personalization a={a} />
                 <TestEvent a={a} canEdit={canEdit} />
               </Stack>
@@ -277,13 +279,15 @@ function Enrichment({ a, save, canEdit }: SectionProps) {
   );
 }
 
-function PayloadPreview({ a }: { a: Activation }) {
+function PayloadPreview({ a, draft }: { a: Activation; draft: { mapping: unknown } | null }) {
   const [shown, setShown] = useState(true);
+  const [debounced] = useDebouncedValue(draft, 300);
   const q = useQuery({
-    queryKey: ['payload', a.key, a.updated_at],
-    queryFn: () => call(api.POST('/api/v1/activations/{key}/payload-preview', { params: { path: { key: a.key } }, body: {} })),
+    queryKey: ['payload', a.key, a.updated_at, JSON.stringify(debounced)],
+    queryFn: () => call(api.POST('/api/v1/activations/{key}/payload-preview', { params: { path: { key: a.key } }, body: debounced ? { mapping: debounced.mapping } : {} })),
     enabled: shown,
     retry: false,
+    placeholderData: keepPreviousData,
   });
   return (
     <Section
@@ -306,7 +310,7 @@ function PayloadPreview({ a }: { a: Activation }) {
             <Stack gap="xs">
               {q.data.mapping_error && <Alert color="red">{q.data.mapping_error}</Alert>}
               <Text size="xs" c="dimmed">
-                What the destination receives for one profile (live: it follows the saved enrichment and mapping).
+                What the destination receives for one profile: it follows the saved enrichment{debounced ? ' and the mapping being edited' : ' and mapping'}.
               </Text>
               <pre className="json" tabIndex={0} data-testid="payload-preview">
                 {JSON.stringify(q.data.mapped ?? q.data.event, null, 2)}
@@ -389,7 +393,7 @@ function Personalization({ a }: { a: Activation }) {
   );
 }
 
-function Mapping({ a, save, canEdit }: SectionProps) {
+function Mapping({ a, save, canEdit, onDraft }: SectionProps & { onDraft: (d: { mapping: unknown } | null) => void }) {
   const types = useDestinationTypes();
   const action = types.data?.items.find((t) => t.type === a.destination.type)?.actions.find((x) => x.name === a.action);
   const [showHidden, setShowHidden] = useState(false);
@@ -419,10 +423,36 @@ function Mapping({ a, save, canEdit }: SectionProps) {
         <Text size="sm" c="dimmed" mb="xs">
           This action sends the mapped JSON as the body; leave it empty to send the event itself. Values may be directives such as {'{"@path": "$.properties.first_name"}'}.
         </Text>
-        <Textarea aria-label="Mapping (JSON)" className="mono" autosize minRows={4} maxRows={14} value={text} onChange={(e) => setText(e.currentTarget.value)} error={error} disabled={!canEdit} placeholder="(the event itself)" />
+        <Textarea
+          aria-label="Mapping (JSON)"
+          className="mono"
+          autosize
+          minRows={4}
+          maxRows={14}
+          value={text}
+          onChange={(e) => {
+            const t = e.currentTarget.value;
+            setText(t);
+            try {
+              onDraft({ mapping: t.trim() ? JSON.parse(t) : null });
+            } catch {
+              /* not JSON yet: the preview keeps the last valid mapping */
+            }
+          }}
+          error={error}
+          disabled={!canEdit}
+          placeholder="(the event itself)"
+        />
         {canEdit && (
           <Group justify="flex-end" mt="sm">
-            <Button disabled={!!error} onClick={() => save.mutate({ mapping: text.trim() ? JSON.parse(text) : null })} loading={save.isPending}>
+            <Button
+              disabled={!!error}
+              onClick={() => {
+                save.mutate({ mapping: text.trim() ? JSON.parse(text) : null });
+                onDraft(null);
+              }}
+              loading={save.isPending}
+            >
               Save mapping
             </Button>
           </Group>
