@@ -197,9 +197,7 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
 
   step('enables it and adds a webhook activation with enrichment', async () => {
     await page.getByTestId('enable-toggle').click();
-    await page.getByText('Enabled: runs on its schedule').waitFor();
-    await shot(page, '06-audience-overview');
-    await axe('audience overview');
+    await page.waitForFunction(() => document.querySelector('[data-testid="enable-toggle"]')?.checked === true);
     await page.getByRole('link', { name: 'Add activation' }).click();
     await page.getByRole('button', { name: 'Destination webhook' }).click();
     await page.getByRole('textbox', { name: 'url', exact: true }).fill(`${kith.url}/demo/sink`);
@@ -274,6 +272,13 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     // The audience's size after the run is the member count.
     await page.getByRole('link', { name: 'Audiences' }).first().click();
     await page.getByTestId(`audience-row-${ctx.key}`).getByTestId('audience-size').filter({ hasText: ctx.members.toLocaleString('en-US') }).waitFor();
+    await page.getByRole('link', { name: 'Shoppers under their limit', exact: true }).click();
+    await page.getByTestId('audience-size-stat').filter({ hasText: ctx.members.toLocaleString('en-US') }).waitFor();
+    await page.getByTestId(`activation-row-${ctx.activation}`).waitFor();
+    await page.getByTestId('explorer-members').waitFor();
+    await shot(page, '06-audience-overview');
+    await axe('audience overview');
+    await page.getByRole('link', { name: 'Audiences', exact: true }).first().click();
   });
 
   step('previews the payload and sends a test event: request and response shown, the sink receives it', async () => {

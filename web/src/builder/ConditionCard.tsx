@@ -20,7 +20,6 @@ import {
   setWhereOperator,
   setWindow,
   setWithout,
-  updateCondition,
   updateFilter,
   type Addr,
   type ECondition,
@@ -393,4 +392,3 @@ function WindowEditor(props: { name: string; w: Window | undefined; onChange: (w
   );
 }
 
-export { updateCondition };

@@ -137,7 +137,8 @@ function OverviewTab({ a }: { a: Audience }) {
     <Stack>
       <Group justify="space-between">
         <Switch
-          label={a.enabled ? 'Enabled: runs on its schedule' : 'Disabled'}
+          label={a.enabled ? 'Enabled' : 'Disabled'}
+          description={a.enabled ? (a.schedule.type === 'manual' ? 'runs when you Run now' : 'runs on its schedule') : 'enable it to compute it and deliver its changes'}
           checked={a.enabled}
           disabled={!canEdit || toggle.isPending}
           onChange={(e) => toggle.mutate(e.currentTarget.checked)}
