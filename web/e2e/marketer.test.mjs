@@ -267,6 +267,24 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     const rows = page.getByTestId('step-events').locator('tbody tr');
     await rows.first().waitFor();
     assert.equal(await rows.count(), Math.min(100, c.delivered));
+    // Events filtered at source carry their reason.
+    if (c.filtered_at_source > 0) {
+      await page.getByRole('button', { name: /^Filtered at source/ }).click();
+      const filtered = page.getByTestId('step-events').locator('tbody tr');
+      await page.getByTestId('step-events').getByText('filtered (source)').first().waitFor();
+      assert.equal(await filtered.count(), Math.min(100, c.filtered_at_source));
+      for (const reason of await filtered.locator('td:nth-child(7)').allTextContents()) assert.ok(reason.trim().length > 0, 'a reason');
+    }
+    // Filtering by event name and time range keeps these events (all of one name, all from just now).
+    const asked = page.waitForRequest((r) => {
+      const u = new URL(r.url());
+      return u.pathname === '/api/v1/overview' && u.searchParams.get('event') === 'Audience Entered' && u.searchParams.get('activation') === ctx.activation && Date.now() - Date.parse(u.searchParams.get('from')) < 3_700_000;
+    });
+    await pick(page, 'Event', 'Audience Entered');
+    await pick(page, 'Time range', 'Last hour');
+    await asked;
+    await page.getByTestId('count-from_audience').filter({ hasText: c.from_audience.toLocaleString('en-US') }).waitFor();
+    assert.equal(await num('delivered'), c.delivered);
     // Pending retry cannot be opened.
     assert.equal(await page.getByRole('button', { name: /^Pending retry/ }).count(), 0);
     // The audience's size after the run is the member count.
