@@ -193,6 +193,10 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     const members = kith.members(def);
     assert.equal(ctx.previewCount, members.length, 'preview count = kith members');
     ctx.members = members.length;
+    // A profile of the warehouse that is not a member, for "why not".
+    const inAudience = new Set(members);
+    ctx.outsider = kith.members({ groups: [{ conditions: [{ type: 'trait', trait: 'first_name' }] }] }).find((p) => !inAudience.has(p));
+    assert.ok(ctx.outsider);
   });
 
   step('enables it and adds a webhook activation with enrichment', async () => {
@@ -294,6 +298,12 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await page.getByTestId('audience-size-stat').filter({ hasText: ctx.members.toLocaleString('en-US') }).waitFor();
     await page.getByTestId(`activation-row-${ctx.activation}`).waitFor();
     await page.getByTestId('explorer-members').waitFor();
+    // Why not, for a profile outside the audience: every group fails.
+    await page.getByRole('textbox', { name: 'Profile (canonical segment id)' }).fill(ctx.outsider);
+    await page.getByRole('button', { name: 'Explain', exact: true }).click();
+    const why = page.getByTestId('explanation');
+    await why.getByText('is not in the audience').waitFor();
+    assert.equal(await why.getByText('does not hold', { exact: true }).count(), 2);
     await shot(page, '06-audience-overview');
     await axe('audience overview');
     await page.getByRole('link', { name: 'Audiences', exact: true }).first().click();
