@@ -86,7 +86,13 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await c1.getByRole('button', { name: 'Add filter to condition 1.1' }).click();
     await pick(c1, 'condition 1.1: filter 1 column', 'STATUS · string');
     // Value suggestions come from the warehouse; free entry is kept as typed.
-    await c1.getByLabel('condition 1.1: filter 1 value').click();
+    const value = c1.getByRole('textbox', { name: 'condition 1.1: filter 1 value', exact: true });
+    await value.click();
+    await page.getByRole('option', { name: 'active', exact: true }).waitFor();
+    // Matching is case-sensitive: "ACT" offers nothing, "act" offers "active".
+    await value.fill('ACT');
+    await page.getByRole('option', { name: 'active', exact: true }).waitFor({ state: 'hidden' });
+    await value.fill('act');
     await page.getByRole('option', { name: 'active', exact: true }).click();
     assert.equal(await c1.getByLabel('condition 1.1: filter 1 value').inputValue(), 'active');
 
