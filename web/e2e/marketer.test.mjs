@@ -129,6 +129,12 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await e1.getByLabel('condition 2.1: count value').fill('2');
     await pick(e1, 'condition 2.1: time window', 'within the last');
     await e1.getByLabel('condition 2.1: window length').fill('730');
+    // An event property filter, typed as a number.
+    await e1.getByRole('button', { name: 'Add filter to condition 2.1' }).click();
+    await e1.getByRole('textbox', { name: 'condition 2.1: filter 1 property name', exact: true }).fill('total');
+    await pick(e1, 'condition 2.1: filter 1 value type', 'number');
+    await pick(e1, 'condition 2.1: filter 1 operator', 'is greater than');
+    await e1.getByRole('textbox', { name: 'condition 2.1: filter 1 value', exact: true }).fill('50');
     await page.getByRole('radiogroup', { name: 'Groups combine with' }).getByText('OR').click();
 
     // An inline error at the offending field: a count of 0 with "at least" is invalid.
@@ -137,13 +143,14 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     const countError = e1.locator('.mantine-NumberInput-error');
     await countError.waitFor();
     assert.match(await countError.textContent(), /at_least|at least|1/);
+    await shot(page, '03-builder-inline-error');
     await e1.getByLabel('condition 2.1: count value').fill('2');
     await page.getByText('The definition is valid.').waitFor();
 
     // Duplicate a condition, then remove the copy.
-    await page.getByRole('button', { name: 'Duplicate condition 2.1' }).click();
+    await page.getByRole('button', { name: 'Duplicate condition 2.1', exact: true }).click();
     await page.getByRole('group', { name: 'condition 2.2', exact: true }).waitFor();
-    await page.getByRole('button', { name: 'Remove condition 2.2' }).click();
+    await page.getByRole('button', { name: 'Remove condition 2.2', exact: true }).click();
     await page.getByRole('group', { name: 'condition 2.2', exact: true }).waitFor({ state: 'detached' });
     await page.getByText('The definition is valid.').waitFor();
     await shot(page, '03-builder');
@@ -195,7 +202,13 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     assert.equal(cart.relationship, 'account-carts');
     assert.deepEqual(cart.where.filters, [{ column: 'TOTAL', op: 'less_than', ref: { column: 'CREDIT_LIMIT', relationship: 'user-accounts' } }]);
     assert.deepEqual(cart.children.conditions[0], { type: 'entity', relationship: 'cart-products', where: { filters: [{ column: 'IN_STOCK', op: 'equals', value: true }] } });
-    assert.deepEqual(def.groups[1].conditions[0], { type: 'event', event: 'Order Completed', count: { op: 'at_least', value: 2 }, window: { within: { value: 730, unit: 'days' } } });
+    assert.deepEqual(def.groups[1].conditions[0], {
+      type: 'event',
+      event: 'Order Completed',
+      count: { op: 'at_least', value: 2 },
+      window: { within: { value: 730, unit: 'days' } },
+      where: { filters: [{ property: 'total', op: 'greater_than', value: 50 }] },
+    });
     const members = kith.members(def);
     assert.equal(ctx.previewCount, members.length, 'preview count = kith members');
     ctx.members = members.length;
