@@ -140,9 +140,12 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     // An inline error at the offending field: a count of 0 with "at least" is invalid.
     await e1.getByLabel('condition 2.1: count value').fill('0');
     await page.getByText('1 problem to fix').waitFor();
-    const countError = e1.locator('.mantine-NumberInput-error');
+    const countError = e1.getByTestId('count-error');
     await countError.waitFor();
     assert.match(await countError.textContent(), /at_least|at least|1/);
+    // The message is tied to its field for screen readers.
+    const described = await e1.getByRole('textbox', { name: 'condition 2.1: count value', exact: true }).getAttribute('aria-describedby');
+    assert.ok(described?.split(' ').includes(await countError.getAttribute('id')), `${described}`);
     await shot(page, '03-builder-inline-error');
     await e1.getByLabel('condition 2.1: count value').fill('2');
     await page.getByText('The definition is valid.').waitFor();

@@ -304,32 +304,36 @@ function CountQualifier(props: { name: string; count: Count | undefined; onChang
   const { readOnly } = useBuilder();
   const count = props.count ?? { op: 'at_least', value: 1 };
   return (
-    <Group gap={4} wrap="nowrap" align="flex-start">
-      <Select
-        aria-label={`${props.name}: count`}
-        data={(Object.keys(COUNT_LABELS) as CountOp[]).map((k) => ({ value: k, label: COUNT_LABELS[k] }))}
-        value={count.op}
-        onChange={(v) => v && props.onChange({ ...count, op: v as CountOp })}
-        disabled={readOnly}
-        w={110}
-        size="sm"
-        allowDeselect={false}
-      />
-      <NumberInput
-        aria-label={`${props.name}: count value`}
-        value={count.value}
-        min={0}
-        allowDecimal={false}
-        onChange={(v) => props.onChange({ ...count, value: typeof v === 'number' ? v : Number(v) || 0 })}
-        error={props.errValue}
-        disabled={readOnly}
-        w={80}
-        size="sm"
-      />
-      <Text size="sm" c="dimmed" mt={6}>
-        {props.noun}
-      </Text>
-    </Group>
+    <Stack gap={2}>
+      <Group gap={4} wrap="nowrap" align="flex-start">
+        <Select
+          aria-label={`${props.name}: count`}
+          data={(Object.keys(COUNT_LABELS) as CountOp[]).map((k) => ({ value: k, label: COUNT_LABELS[k] }))}
+          value={count.op}
+          onChange={(v) => v && props.onChange({ ...count, op: v as CountOp })}
+          disabled={readOnly}
+          w={110}
+          size="sm"
+          allowDeselect={false}
+        />
+        <NumberInput
+          aria-label={`${props.name}: count value`}
+          value={count.value}
+          min={0}
+          allowDecimal={false}
+          onChange={(v) => props.onChange({ ...count, value: typeof v === 'number' ? v : Number(v) || 0 })}
+          error={props.errValue}
+          styles={{ error: { width: 'max-content', maxWidth: 340 } }}
+          errorProps={{ 'data-testid': 'count-error' }}
+          disabled={readOnly}
+          w={80}
+          size="sm"
+        />
+        <Text size="sm" c="dimmed" mt={6}>
+          {props.noun}
+        </Text>
+      </Group>
+    </Stack>
   );
 }
 

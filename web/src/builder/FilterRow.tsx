@@ -104,7 +104,7 @@ export function FilterRow(props: {
           value={type}
           onChange={(t) => t && onChange(withType(f, t as DataType))}
           disabled={readOnly}
-          w={100}
+          w={115}
           size="sm"
           allowDeselect={false}
         />
