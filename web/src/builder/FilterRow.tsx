@@ -52,9 +52,13 @@ export function FilterRow(props: {
           if (!c) return;
           const t = graph.columnType(scope.relationship, c);
           const ops = operatorsFor(t);
-          const next: Filter = { ...f, column: c };
           const op = ops.includes(f.op) ? f.op : ops[0];
-          onChange(withType(withOperator(next, op), t ?? 'STRING'));
+          const next = withOperator({ ...f, column: c }, op);
+          // Another type: the old constant means nothing for the new column; start from an empty one.
+          if (t !== type && 'value' in next) next.value = Array.isArray(next.value) ? [] : t === 'NUMBER' ? 0 : t === 'BOOLEAN' ? true : '';
+          if (t !== type) delete next.ref;
+          if (t !== type && op !== 'exists' && op !== 'not_exists' && !('value' in next)) next.value = '';
+          onChange(next);
         }}
         error={err('column')}
         disabled={readOnly}

@@ -252,7 +252,7 @@ export function withType<F extends Filter>(f: F, type: DataType): F {
   const conv = (v: unknown): unknown => {
     if (type === 'NUMBER') return typeof v === 'number' ? v : /^-?[0-9]+(\.[0-9]+)?$/.test(String(v)) ? Number(v) : 0;
     if (type === 'BOOLEAN') return typeof v === 'boolean' ? v : String(v) === 'true';
-    return typeof v === 'string' ? v : '';
+    return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
   };
   const out = { ...f };
   if (Array.isArray(out.value)) out.value = out.value.map(conv);
