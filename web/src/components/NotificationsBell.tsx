@@ -12,7 +12,7 @@ export function NotificationsBell() {
     refetchInterval: 30_000,
   });
   const markAll = useMutation({
-    mutationFn: () => call(api.POST('/api/v1/notifications/read', { body: {} })),
+    mutationFn: (ids?: number[]) => call(api.POST('/api/v1/notifications/read', { body: ids ? { ids } : {} })),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['notifications'] }),
   });
   const unread = q.data?.unread ?? 0;
@@ -28,7 +28,7 @@ export function NotificationsBell() {
       <Popover.Dropdown p={0}>
         <Group justify="space-between" p="sm">
           <Text fw={600}>Notifications</Text>
-          <Button size="compact-xs" variant="subtle" disabled={unread === 0} onClick={() => markAll.mutate()}>
+          <Button size="compact-xs" variant="subtle" disabled={unread === 0} onClick={() => markAll.mutate(undefined)}>
             Mark all read
           </Button>
         </Group>
@@ -52,6 +52,11 @@ export function NotificationsBell() {
                 <Text size="xs" c="dimmed">
                   {fmtTime(n.created_at)}
                 </Text>
+                {!n.read_at && (
+                  <Button size="compact-xs" variant="subtle" px={0} onClick={() => markAll.mutate([n.id])}>
+                    Mark read
+                  </Button>
+                )}
               </div>
             ))}
           </Stack>

@@ -1,4 +1,4 @@
-import { Anchor, Button, Card, Group, NavLink, Paper, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, NavLink, Paper, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconFolder, IconPlus, IconSearch, IconStack2 } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -107,6 +107,11 @@ export function AudiencesList() {
                   </Table.Td>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     <EnabledBadge enabled={a.enabled} />
+                    {(a.state === 'running' || a.state === 'queued') && (
+                      <Badge variant="light" color="blue" ml={6}>
+                        {a.state}
+                      </Badge>
+                    )}
                   </Table.Td>
                   <Table.Td ta="right" ff="monospace" data-testid="audience-size">
                     {fmtNum(a.size)}
