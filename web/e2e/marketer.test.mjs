@@ -357,6 +357,26 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await axe('activation page');
   });
 
+  step('an event health alert on the activation notifies in the app', async () => {
+    await page.getByRole('tab', { name: 'Alerts', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Threshold (%)', exact: true }).fill('10');
+    await page.getByRole('button', { name: 'Create alert', exact: true }).click();
+    await page.getByRole('cell', { name: '10%', exact: true }).waitFor();
+    // The service evaluates alerts on its own clock; evaluate them now instead of waiting.
+    const ev = await apiCall(page, 'POST', '/api/v1/alerts/evaluate', {});
+    assert.equal(ev.status, 200);
+    assert.equal(ev.json.fired, 1);
+    await page.reload();
+    const bell = page.getByRole('button', { name: 'Notifications (1 unread)' });
+    await bell.click();
+    await page.getByText(`Event health alert: activation "${ctx.activation}"`, { exact: false }).waitFor();
+    await shot(page, '18-notifications');
+    await axe('notifications');
+    await page.getByRole('button', { name: 'Mark all read', exact: true }).click();
+    await page.getByRole('button', { name: 'Notifications (0 unread)' }).waitFor();
+    await page.getByRole('button', { name: 'Notifications (0 unread)' }).click();
+  });
+
   step('the data graph page shows the tree, columns and types', async () => {
     await page.getByRole('link', { name: 'Data graph' }).click();
     await page.getByText('valid', { exact: true }).waitFor();
