@@ -124,7 +124,10 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await page.getByRole('button', { name: 'Add group' }).click();
     await page.getByRole('menuitem', { name: 'Event' }).click();
     const e1 = page.getByRole('group', { name: 'condition 2.1', exact: true });
-    await e1.getByLabel('condition 2.1: event').fill('Order Completed');
+    // Event names other audiences use are offered (the sample "Big spenders" counts Order Completed).
+    await e1.getByRole('textbox', { name: 'condition 2.1: event', exact: true }).click();
+    await page.getByRole('option', { name: 'Order Completed', exact: true }).click();
+    assert.equal(await e1.getByRole('textbox', { name: 'condition 2.1: event', exact: true }).inputValue(), 'Order Completed');
     await pick(e1, 'condition 2.1: count', 'at least');
     await e1.getByLabel('condition 2.1: count value').fill('2');
     await pick(e1, 'condition 2.1: time window', 'within the last');

@@ -9,6 +9,7 @@ import type { GraphIndex } from '../graph';
 import { BuilderContext } from './BuilderContext';
 import { AndOr, ConditionCard } from './ConditionCard';
 import type { Condition } from './model';
+import { useKnownNames } from './knownNames';
 import { addCondition, errorsAt, newCondition, removeGroup, setGroupOperator, setGroupsOperator, toJson, type State } from './state';
 
 /** Validates the definition as it is edited (POST /api/v1/audiences/validate); errors carry JSON pointers. */
@@ -64,9 +65,13 @@ export function Builder(props: {
   const update = (fn: (s: State) => State) => onChange(fn(state));
   const firstRel = graph.view.relationships[0]?.slug;
   const topErrors = errorsAt(errors, '', true).concat(errorsAt(errors, '/groups', true));
+  const names = useKnownNames(
+    props.audiences.map((a) => a.key),
+    toJson(state),
+  );
 
   return (
-    <BuilderContext.Provider value={{ state, update, errors, graph, audiences: props.audiences, selfKey: props.selfKey, readOnly }}>
+    <BuilderContext.Provider value={{ state, update, errors, graph, audiences: props.audiences, selfKey: props.selfKey, readOnly, names }}>
       <Stack gap="sm" data-testid="builder">
         {topErrors.length > 0 && (
           <Alert color="red" variant="light" role="alert">

@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { GraphIndex } from '../graph';
+import type { KnownNames } from './names';
 import type { State } from './state';
 
 export interface BuilderCtx {
@@ -10,6 +11,7 @@ export interface BuilderCtx {
   audiences: { key: string; name: string }[];
   selfKey?: string;
   readOnly: boolean;
+  names: KnownNames;
 }
 
 export const BuilderContext = createContext<BuilderCtx | null>(null);

@@ -1,5 +1,5 @@
 // One condition of the builder, by type; entity conditions hold their related-entity conditions below them.
-import { ActionIcon, Alert, Badge, Button, Group, NumberInput, Paper, SegmentedControl, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Autocomplete, Badge, Button, Group, NumberInput, Paper, SegmentedControl, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { IconCopy, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useBuilder } from './BuilderContext';
 import { FilterRow } from './FilterRow';
@@ -51,7 +51,7 @@ function conditionName(addr: Addr): string {
 }
 
 export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
-  const { update, errors, readOnly, graph, audiences, selfKey, state } = useBuilder();
+  const { update, errors, readOnly, graph, audiences, selfKey, state, names } = useBuilder();
   const ptr = pointerOf(addr);
   const err = (m: string) => errorsAt(errors, `${ptr}/${m}`, true).join('; ') || undefined;
   const name = conditionName(addr);
@@ -113,14 +113,12 @@ export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
 
         {c.type === 'trait' && (
           <Group gap={6} align="flex-start">
-            <TextInput
+            <Autocomplete
               aria-label={`${name}: trait`}
               placeholder="Trait name, e.g. plan"
+              data={names.traits}
               value={c.trait ?? ''}
-              onChange={(e) => {
-                const v = e.currentTarget.value;
-                update((s) => setConditionField(s, addr, 'trait', v));
-              }}
+              onChange={(v) => update((s) => setConditionField(s, addr, 'trait', v))}
               error={err('trait')}
               disabled={readOnly}
               w={180}
@@ -170,14 +168,12 @@ export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
         {c.type === 'event' && (
           <>
             <Group gap={6} align="flex-start">
-              <TextInput
+              <Autocomplete
                 aria-label={`${name}: event`}
                 placeholder="Event name, e.g. Order Completed"
+                data={names.events}
                 value={c.event ?? ''}
-                onChange={(e) => {
-                  const v = e.currentTarget.value;
-                  update((s) => setConditionField(s, addr, 'event', v));
-                }}
+                onChange={(v) => update((s) => setConditionField(s, addr, 'event', v))}
                 error={err('event')}
                 disabled={readOnly}
                 w={240}

@@ -1,5 +1,5 @@
 // One filter of a `where` (entity column or event property/context), or a trait condition's own filter.
-import { ActionIcon, Group, SegmentedControl, Select, Text, TextInput, Tooltip } from '@mantine/core';
+import { ActionIcon, Autocomplete, Group, SegmentedControl, Select, Text, Tooltip } from '@mantine/core';
 import { IconTrash } from '@tabler/icons-react';
 import { useBuilder } from './BuilderContext';
 import { jsonType, OPERATOR_LABELS, operatorsFor, REF_OPERATORS, traitType, type DataType, type Filter, type Ref } from './model';
@@ -30,7 +30,7 @@ export function FilterRow(props: {
   onRemove?: () => void;
 }) {
   const { filter: f, scope, pointer, onChange, onRemove, index, name } = props;
-  const { graph, errors, readOnly } = useBuilder();
+  const { graph, errors, readOnly, names } = useBuilder();
   const err = (m: string) => errorsAt(errors, `${pointer}/${m}`, true).join('; ') || undefined;
   const n = `${name}: filter ${index + 1}`;
 
@@ -92,11 +92,12 @@ export function FilterRow(props: {
           size="sm"
           allowDeselect={false}
         />
-        <TextInput
+        <Autocomplete
           aria-label={`${n} ${which} name`}
           placeholder={which === 'context' ? 'page_url' : 'total'}
+          data={names.properties.get(scope.event)?.[which] ?? []}
           value={name}
-          onChange={(e) => onChange({ ...f, [which]: e.currentTarget.value })}
+          onChange={(v) => onChange({ ...f, [which]: v })}
           error={err(which)}
           disabled={readOnly}
           w={150}
@@ -232,11 +233,12 @@ export function FilterRow(props: {
         />
       )}
       {!presence && mode === 'trait' && (
-        <TextInput
+        <Autocomplete
           aria-label={`${n} reference trait`}
           placeholder="trait name"
+          data={names.traits}
           value={(f.ref as { trait: string }).trait}
-          onChange={(e) => onChange({ ...f, ref: { trait: e.currentTarget.value } })}
+          onChange={(v) => onChange({ ...f, ref: { trait: v } })}
           error={err('ref') ?? err('ref/trait')}
           disabled={readOnly}
           w={180}

@@ -36,3 +36,26 @@ describe('constants typed by marketers', () => {
     for (const t of ['NUMBER', 'STRING', 'BOOLEAN', 'DATE', 'TIME', 'TIMESTAMP'] as const) for (const op of operatorsFor(t)) expect(all).toContain(op);
   });
 });
+
+describe('names the workspace already uses', () => {
+  it('are gathered from every level of every definition, sorted and without repeats', async () => {
+    const { namesOf } = await import('./names');
+    const n = namesOf([
+      { groups: [{ conditions: [{ type: 'trait', trait: 'plan' }, { type: 'event', event: 'Order Completed', where: { filters: [{ property: 'total', op: 'exists' }, { context: 'page_url', op: 'equals', ref: { trait: 'home_url' } }] } }] }] },
+      {
+        groups: [
+          {
+            conditions: [
+              { type: 'entity', relationship: 'user-accounts', children: { conditions: [{ type: 'entity', relationship: 'account-carts', where: { filters: [{ column: 'CURRENCY', op: 'equals', ref: { trait: 'home_currency' } }] } }] } },
+              { type: 'trait', trait: 'plan' },
+              { type: 'event', event: 'Order Completed', where: { filters: [{ property: 'currency', op: 'exists' }] } },
+            ],
+          },
+        ],
+      },
+    ]);
+    expect(n.traits).toStrictEqual(['home_currency', 'home_url', 'plan']);
+    expect(n.events).toStrictEqual(['Order Completed']);
+    expect(n.properties.get('Order Completed')).toStrictEqual({ property: ['currency', 'total'], context: ['page_url'] });
+  });
+});
