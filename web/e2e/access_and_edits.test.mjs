@@ -173,6 +173,15 @@ describe('an owner edits an audience', () => {
     await page.getByRole('group', { name: 'condition 1.1.1', exact: true }).waitFor();
     const stored = await apiCall(page, 'GET', '/api/v1/audiences/premium_abandoners');
     assert.equal(stored.json.version, 1, 'nothing was saved');
+    // Someone else saves meanwhile: this edit is refused (If-Match), not written over theirs.
+    assert.equal((await apiCall(page, 'PUT', '/api/v1/audiences/premium_abandoners', { description: 'Changed elsewhere' })).status, 200);
+    await page.getByRole('textbox', { name: 'condition 1.1: count value', exact: true }).fill('3');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'This audience changed since you opened it' }).waitFor();
+    assert.equal((await apiCall(page, 'GET', '/api/v1/audiences/premium_abandoners')).json.definition.groups[0].conditions[0].count, undefined);
+    await page.getByRole('button', { name: 'Reload the latest version', exact: true }).click();
+    await page.getByText('Changed elsewhere').waitFor();
+    assert.equal(await page.getByRole('textbox', { name: 'condition 1.1: count value', exact: true }).inputValue(), '1');
     // A real edit saves: the count qualifier of the first condition.
     await page.getByRole('textbox', { name: 'condition 1.1: count value', exact: true }).fill('2');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
