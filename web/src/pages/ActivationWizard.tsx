@@ -1,11 +1,11 @@
 // Add activation: destination → action → trigger (with the entity for entity triggers) → save.
 import { Alert, Anchor, Badge, Breadcrumbs, Button, Card, Group, Loader, NumberInput, Radio, SimpleGrid, Stack, Stepper, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, call, type Schemas } from '../api/client';
 import { relationshipsUsed } from '../builder/state';
-import { useAudience } from './AudiencePage';
+import { useAudience, useDestinationTypes } from '../queries';
 
 type DestinationType = Schemas['DestinationType'];
 type Trigger = Schemas['ActivationInput']['trigger'];
@@ -26,9 +26,6 @@ export const DEFAULT_EVENT: Record<Trigger, string> = {
   membership_changed: '',
 };
 
-export function useDestinationTypes() {
-  return useQuery({ queryKey: ['destinations'], queryFn: () => call(api.GET('/api/v1/destinations')), staleTime: Infinity });
-}
 
 export function ActivationWizard() {
   const { key: audienceKey = '' } = useParams();

@@ -1,22 +1,13 @@
 // An audience: Overview, Builder, Runs, Settings and Alerts tabs (each in ./audience/).
 import { Alert, Anchor, Badge, Breadcrumbs, Group, Loader, Stack, Tabs, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
-import { api, call } from '../api/client';
 import { AlertsPanel } from '../components/AlertsPanel';
 import { EnabledBadge } from '../components/StatusBadge';
 import { BuilderTab } from './audience/BuilderTab';
 import { OverviewTab } from './audience/OverviewTab';
 import { RunsTab } from './audience/RunsTab';
+import { useAudience } from '../queries';
 import { SettingsTab } from './audience/SettingsTab';
-
-export function useAudience(key: string) {
-  return useQuery({
-    queryKey: ['audience', key],
-    queryFn: () => call(api.GET('/api/v1/audiences/{key}', { params: { path: { key } } })),
-    refetchInterval: (q) => (q.state.data?.state === 'running' || q.state.data?.state === 'queued' ? 2000 : 15_000),
-  });
-}
 
 export function AudiencePage() {
   const { key = '' } = useParams();

@@ -1,7 +1,7 @@
 // New audience → choose Linked audience → build → name, description, folder → Create (disabled at first).
 import { Alert, Anchor, Autocomplete, Breadcrumbs, Button, Card, Group, Loader, Modal, SimpleGrid, Stack, Text, TextInput, Textarea, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
 import { IconEye, IconHierarchy3, IconUsers } from '@tabler/icons-react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError, call } from '../api/client';
@@ -9,11 +9,8 @@ import { Builder } from '../builder/Builder';
 import { PreviewSheet } from '../builder/PreviewSheet';
 import { fromJson, toJson, type State } from '../builder/state';
 import { useGraph } from '../graph';
+import { useAudienceNames } from '../queries';
 
-export function useAudienceNames() {
-  const q = useQuery({ queryKey: ['audiences', 'all'], queryFn: () => call(api.GET('/api/v1/audiences', { params: { query: { limit: 1000 } } })) });
-  return q.data?.items ?? [];
-}
 
 function slugify(s: string): string {
   return s

@@ -5,8 +5,8 @@ import { useEffect, useState } from 'react';
 import { type Activation, type Schemas } from '../../api/client';
 import { useCan } from '../../auth';
 import { useGraph } from '../../graph';
-import { useAudience } from '../AudiencePage';
-import { SettingInput, useDestinationTypes } from '../ActivationWizard';
+import { useAudience, useDestinationTypes } from '../../queries';
+import { SettingInput } from '../ActivationWizard';
 import type { useSave } from '../ActivationPage';
 import { relationshipsUsed } from '../../builder/state';
 

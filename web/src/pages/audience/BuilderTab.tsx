@@ -10,7 +10,7 @@ import { Builder } from '../../builder/Builder';
 import { PreviewSheet } from '../../builder/PreviewSheet';
 import { fromJson, toJson, type State } from '../../builder/state';
 import { useGraph } from '../../graph';
-import { useAudienceNames } from '../NewAudience';
+import { useAudienceNames } from '../../queries';
 
 export function BuilderTab({ a }: { a: Audience }) {
   const canEdit = useCan('edit_audiences');
