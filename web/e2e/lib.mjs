@@ -123,7 +123,8 @@ export async function shot(page, name) {
   const size = page.viewportSize();
   const height = await page.evaluate(() => Math.max(document.documentElement.scrollHeight, document.body.scrollHeight));
   await page.setViewportSize({ width: size.width, height: Math.min(Math.max(height, size.height), 4000) });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled' });
+  // Toasts come and go with timing; they are left out of the pictures.
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled', style: '.mantine-Notifications-root { display: none !important; }' });
   await page.setViewportSize(size);
 }
 
