@@ -76,6 +76,20 @@ describe('a Read-only user', () => {
   });
 });
 
+describe('an Engage User without the entity roles', () => {
+  test('may run audiences but is told which role building from the data graph needs', { timeout: 120_000 }, async () => {
+    kith.addUser('engager@kith.local', 'engage_user', 'engager-password-1');
+    const page = await newPage(browser, kith);
+    await login(page, 'engager@kith.local', 'engager-password-1');
+    await page.getByRole('link', { name: 'Premium abandoners', exact: true }).click();
+    await page.getByRole('button', { name: 'Run now', exact: true }).waitFor();
+    await page.getByRole('tab', { name: 'Builder', exact: true }).click();
+    await page.getByText('Viewing the data graph needs the Entities Read-only role').waitFor();
+    assert.equal((await apiCall(page, 'GET', '/api/v1/graph')).status, 403);
+    await page.context().close();
+  });
+});
+
 describe('the builder with the keyboard only', () => {
   test('builds, negates, duplicates and saves an audience without the mouse', { timeout: 120_000 }, async () => {
     const page = await newPage(browser, kith);

@@ -1,7 +1,7 @@
 // The data graph as the builder needs it: GET /api/v1/graph, indexed by relationship slug.
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { api, call, type GraphEntity, type GraphRelationship, type GraphView } from './api/client';
+import { api, ApiError, call, type GraphEntity, type GraphRelationship, type GraphView } from './api/client';
 import type { DataType } from './builder/model';
 
 export interface RelInfo {
@@ -35,6 +35,13 @@ export function indexGraph(view: GraphView): GraphIndex {
     columnType: (relationship, column) =>
       rels.get(relationship)?.entity?.columns.find((c) => c.name === column)?.type.toUpperCase() as DataType | undefined,
   };
+}
+
+/** Why the graph cannot be shown, for people. */
+export function graphErrorMessage(e: Error): string {
+  if (e instanceof ApiError && e.status === 403)
+    return 'Viewing the data graph needs the Entities Read-only role (or Workspace Owner): linked audiences are built from it.';
+  return e.message;
 }
 
 export function useGraph() {

@@ -8,7 +8,8 @@ import { namesOf, type KnownNames } from './names';
 
 export function useKnownNames(keys: string[], current: Definition): KnownNames {
   const results = useQueries({
-    queries: keys.map((key) => ({
+    // The first 100 audiences are enough to learn the names in use; more would cost a request each.
+    queries: keys.slice(0, 100).map((key) => ({
       queryKey: ['audience', key],
       queryFn: () => call(api.GET('/api/v1/audiences/{key}', { params: { path: { key } } })),
       staleTime: 300_000,

@@ -6,7 +6,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError, call, type GraphRelationship } from '../api/client';
 import { useCan } from '../auth';
-import { useGraph } from '../graph';
+import { graphErrorMessage, useGraph } from '../graph';
 
 function toNodes(rels: GraphRelationship[]): TreeNodeData[] {
   return rels.map((r) => ({ value: r.slug, label: r.name, children: toNodes(r.children) }));
@@ -37,7 +37,7 @@ export function DataGraphPage() {
     if (graph.data) validate.mutate();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [graph.data]);
-  if (!graph.index) return graph.error ? <Alert color="red">{graph.error.message}</Alert> : <Loader />;
+  if (!graph.index) return graph.error ? <Alert color="red">{graphErrorMessage(graph.error)}</Alert> : <Loader />;
   const info = selected ? graph.index.rels.get(selected) : undefined;
   const entity = info?.entity;
   const problems = validate.data?.problems ?? [];

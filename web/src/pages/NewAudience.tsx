@@ -8,7 +8,7 @@ import { api, ApiError, call } from '../api/client';
 import { Builder } from '../builder/Builder';
 import { PreviewSheet } from '../builder/PreviewSheet';
 import { fromJson, toJson, type State } from '../builder/state';
-import { useGraph } from '../graph';
+import { graphErrorMessage, useGraph } from '../graph';
 import { useAudienceNames } from '../queries';
 
 
@@ -71,7 +71,7 @@ export function NewAudience() {
     );
   }
 
-  if (!graph.index) return graph.error ? <Alert color="red">{graph.error.message}</Alert> : <Loader />;
+  if (!graph.index) return graph.error ? <Alert color="red">{graphErrorMessage(graph.error)}</Alert> : <Loader />;
   return (
     <Stack>
       <Group justify="space-between">

@@ -9,7 +9,7 @@ import { useCan } from '../../auth';
 import { Builder } from '../../builder/Builder';
 import { PreviewSheet } from '../../builder/PreviewSheet';
 import { fromJson, toJson, type State } from '../../builder/state';
-import { useGraph } from '../../graph';
+import { graphErrorMessage, useGraph } from '../../graph';
 import { useAudienceNames } from '../../queries';
 
 export function BuilderTab({ a }: { a: Audience }) {
@@ -60,7 +60,7 @@ export function BuilderTab({ a }: { a: Audience }) {
       qc.setQueryData(['audience', a.key], r);
     },
   });
-  if (!graph.index) return <Loader />;
+  if (!graph.index) return graph.error ? <Alert color="red">{graphErrorMessage(graph.error)}</Alert> : <Loader />;
   return (
     <Stack>
       <Group justify="space-between">
