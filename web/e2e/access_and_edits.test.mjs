@@ -44,8 +44,16 @@ describe('a Read-only user', () => {
     assert.equal(await page.getByRole('button', { name: /^Add condition/ }).count(), 0);
     assert.equal(await page.getByRole('button', { name: /^Remove condition/ }).count(), 0);
     assert.equal(await page.getByRole('button', { name: /^Duplicate condition/ }).count(), 0);
-    assert.equal(await page.getByRole('textbox', { name: 'condition 1.1: relationship', exact: true }).isDisabled(), true);
-    assert.equal(await page.getByRole('textbox', { name: 'condition 1.1: filter 1 value', exact: true }).isDisabled(), true);
+    // The definition reads as text (read-only fields, not greyed out), and nothing in it changes.
+    assert.equal(await page.getByRole('textbox', { name: 'condition 1.1: filter 1 value', exact: true }).isEditable(), false);
+    await page.getByRole('textbox', { name: 'condition 1.1: relationship', exact: true }).click();
+    await page.waitForTimeout(300);
+    assert.equal(await page.getByRole('option', { name: 'Cards (user-cards)' }).count(), 0, 'no relationship list opens');
+    await page.getByRole('radiogroup', { name: 'condition 1.1: with or without', exact: true }).getByText('without').click();
+    await page.getByRole('textbox', { name: 'condition 1.1: filter 1 value', exact: true }).press('End');
+    await page.keyboard.type('X');
+    assert.equal(await page.getByRole('textbox', { name: 'condition 1.1: filter 1 value', exact: true }).inputValue(), 'active');
+    assert.equal(await page.locator('.condition-card.without').count(), 0, 'still "with"');
     // Preview still works for a reader with the profile and entity permissions.
     await page.getByRole('button', { name: 'Preview', exact: true }).click();
     await page.getByTestId('preview-count').waitFor({ timeout: 60_000 });

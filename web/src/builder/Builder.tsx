@@ -82,7 +82,7 @@ export function Builder(props: {
           <Fragment key={g._k}>
             {gi > 0 && (
               <Center>
-                <AndOr label={`Groups combine with`} value={state.groups_operator} onChange={(op) => update((s) => setGroupsOperator(s, op))} disabled={readOnly} />
+                <AndOr label={`Groups combine with`} value={state.groups_operator} onChange={(op) => update((s) => setGroupsOperator(s, op))} readOnly={readOnly} />
               </Center>
             )}
             <Paper withBorder p="md" radius="md" bg="white" role="group" aria-label={`Group ${gi + 1}`} data-testid="group">
@@ -97,7 +97,7 @@ export function Builder(props: {
                         <Text size="xs" c="dimmed">
                           conditions combine with
                         </Text>
-                        <AndOr label={`Group ${gi + 1}: conditions combine with`} value={g.operator} onChange={(op) => update((s) => setGroupOperator(s, gi, op))} disabled={readOnly} />
+                        <AndOr label={`Group ${gi + 1}: conditions combine with`} value={g.operator} onChange={(op) => update((s) => setGroupOperator(s, gi, op))} readOnly={readOnly} />
                       </>
                     )}
                   </Group>

@@ -28,7 +28,7 @@ import {
 const TYPE_LABEL = { trait: 'Trait', audience: 'Audience membership', event: 'Event', entity: 'Related entity' } as const;
 const TYPE_COLOR = { trait: 'blue', audience: 'grape', event: 'indigo', entity: 'teal' } as const;
 
-export function AndOr(props: { value: BoolOp | undefined; onChange: (v: BoolOp) => void; label: string; disabled?: boolean }) {
+export function AndOr(props: { value: BoolOp | undefined; onChange: (v: BoolOp) => void; label: string; readOnly?: boolean }) {
   return (
     <SegmentedControl
       aria-label={props.label}
@@ -41,7 +41,7 @@ export function AndOr(props: { value: BoolOp | undefined; onChange: (v: BoolOp) 
       ]}
       value={props.value ?? 'and'}
       onChange={(v) => props.onChange(v as BoolOp)}
-      disabled={props.disabled}
+      readOnly={props.readOnly}
     />
   );
 }
@@ -87,7 +87,7 @@ export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
               color={c.without ? 'red' : 'teal'}
               value={c.without ? 'without' : 'with'}
               onChange={(v) => update((s) => setWithout(s, addr, v === 'without'))}
-              disabled={readOnly}
+              readOnly={readOnly}
             />
             {c.type === 'entity' && (
               <Text size="xs" c="dimmed">
@@ -120,7 +120,7 @@ export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
               value={c.trait ?? ''}
               onChange={(v) => update((s) => setConditionField(s, addr, 'trait', v))}
               error={err('trait')}
-              disabled={readOnly}
+              readOnly={readOnly}
               w={180}
               size="sm"
             />
@@ -158,7 +158,7 @@ export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
             value={c.audience || null}
             onChange={(v) => v && update((s) => setConditionField(s, addr, 'audience', v))}
             error={err('audience')}
-            disabled={readOnly}
+            readOnly={readOnly}
             w={360}
             size="sm"
             allowDeselect={false}
@@ -175,7 +175,7 @@ export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
                 value={c.event ?? ''}
                 onChange={(v) => update((s) => setConditionField(s, addr, 'event', v))}
                 error={err('event')}
-                disabled={readOnly}
+                readOnly={readOnly}
                 w={240}
                 size="sm"
               />
@@ -194,7 +194,7 @@ export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
               value={c.relationship || null}
               onChange={(v) => v && update((s) => setRelationship(s, addr, v))}
               error={err('relationship')}
-              disabled={readOnly}
+              readOnly={readOnly}
               w={280}
               size="sm"
               allowDeselect={false}
@@ -211,7 +211,7 @@ export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
                 <Text size="xs" c="dimmed">
                   Filters combine with
                 </Text>
-                <AndOr label={`${name}: filters combine with`} value={c.where.operator} onChange={(op) => update((s) => setWhereOperator(s, addr, op))} disabled={readOnly} />
+                <AndOr label={`${name}: filters combine with`} value={c.where.operator} onChange={(op) => update((s) => setWhereOperator(s, addr, op))} readOnly={readOnly} />
               </Group>
             )}
             {c.where?.filters.map((f, fi) => (
@@ -272,7 +272,7 @@ export function ConditionCard({ addr, c }: { addr: Addr; c: ECondition }) {
                   where each of these {relInfo?.entity?.name ?? 'entities'} has
                 </Text>
                 {c.children.conditions.length > 1 && (
-                  <AndOr label={`${name}: related entities combine with`} value={c.children.operator} onChange={(op) => update((s) => setChildrenOperator(s, addr, op))} disabled={readOnly} />
+                  <AndOr label={`${name}: related entities combine with`} value={c.children.operator} onChange={(op) => update((s) => setChildrenOperator(s, addr, op))} readOnly={readOnly} />
                 )}
               </Group>
               {c.children.conditions.map((ch, ci) => (
@@ -307,7 +307,7 @@ function CountQualifier(props: { name: string; count: Count | undefined; onChang
           data={(Object.keys(COUNT_LABELS) as CountOp[]).map((k) => ({ value: k, label: COUNT_LABELS[k] }))}
           value={count.op}
           onChange={(v) => v && props.onChange({ ...count, op: v as CountOp })}
-          disabled={readOnly}
+          readOnly={readOnly}
           w={110}
           size="sm"
           allowDeselect={false}
@@ -321,7 +321,7 @@ function CountQualifier(props: { name: string; count: Count | undefined; onChang
           error={props.errValue}
           styles={{ error: { width: 'max-content', maxWidth: 340 } }}
           errorProps={{ 'data-testid': 'count-error' }}
-          disabled={readOnly}
+          readOnly={readOnly}
           w={80}
           size="sm"
         />
@@ -358,7 +358,7 @@ function WindowEditor(props: { name: string; w: Window | undefined; onChange: (w
           if (k === 'between') props.onChange({ between: { from: '2025-01-01', to: '2026-01-01' } });
         }}
         error={kind === 'any' ? undefined : err}
-        disabled={readOnly}
+        readOnly={readOnly}
         w={170}
         size="sm"
         allowDeselect={false}
@@ -369,8 +369,8 @@ function WindowEditor(props: { name: string; w: Window | undefined; onChange: (w
         const set = (nv: { value: number; unit: TimeUnit }) => props.onChange((k === 'within' ? { within: nv } : { more_than_ago: nv }) as Window);
         return (
           <>
-            <NumberInput aria-label={`${props.name}: window length`} value={v.value} min={1} allowDecimal={false} onChange={(n) => set({ ...v, value: Number(n) || 0 })} disabled={readOnly} w={80} size="sm" />
-            <Select aria-label={`${props.name}: window unit`} data={UNITS} value={v.unit} onChange={(u) => u && set({ ...v, unit: u as TimeUnit })} disabled={readOnly} w={110} size="sm" allowDeselect={false} />
+            <NumberInput aria-label={`${props.name}: window length`} value={v.value} min={1} allowDecimal={false} onChange={(n) => set({ ...v, value: Number(n) || 0 })} readOnly={readOnly} w={80} size="sm" />
+            <Select aria-label={`${props.name}: window unit`} data={UNITS} value={v.unit} onChange={(u) => u && set({ ...v, unit: u as TimeUnit })} readOnly={readOnly} w={110} size="sm" allowDeselect={false} />
             {k === 'more_than_ago' && (
               <Text size="sm" c="dimmed" mt={6}>
                 ago
@@ -381,11 +381,11 @@ function WindowEditor(props: { name: string; w: Window | undefined; onChange: (w
       })()}
       {w && 'between' in w && (
         <>
-          <TextInput aria-label={`${props.name}: from`} value={w.between.from} onChange={(e) => props.onChange({ between: { ...w.between, from: e.currentTarget.value } })} disabled={readOnly} w={200} size="sm" placeholder="YYYY-MM-DD" />
+          <TextInput aria-label={`${props.name}: from`} value={w.between.from} onChange={(e) => props.onChange({ between: { ...w.between, from: e.currentTarget.value } })} readOnly={readOnly} w={200} size="sm" placeholder="YYYY-MM-DD" />
           <Text size="sm" c="dimmed" mt={6}>
             and
           </Text>
-          <TextInput aria-label={`${props.name}: to`} value={w.between.to} onChange={(e) => props.onChange({ between: { ...w.between, to: e.currentTarget.value } })} disabled={readOnly} w={200} size="sm" placeholder="YYYY-MM-DD" />
+          <TextInput aria-label={`${props.name}: to`} value={w.between.to} onChange={(e) => props.onChange({ between: { ...w.between, to: e.currentTarget.value } })} readOnly={readOnly} w={200} size="sm" placeholder="YYYY-MM-DD" />
         </>
       )}
     </Group>

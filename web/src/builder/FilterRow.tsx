@@ -61,7 +61,7 @@ export function FilterRow(props: {
           onChange(next);
         }}
         error={err('column')}
-        disabled={readOnly}
+        readOnly={readOnly}
         w={200}
         size="sm"
         allowDeselect={false}
@@ -87,7 +87,7 @@ export function FilterRow(props: {
             delete next.context;
             onChange(w === 'context' ? { context: name, ...next } : { property: name, ...next });
           }}
-          disabled={readOnly}
+          readOnly={readOnly}
           w={110}
           size="sm"
           allowDeselect={false}
@@ -99,7 +99,7 @@ export function FilterRow(props: {
           value={name}
           onChange={(v) => onChange({ ...f, [which]: v })}
           error={err(which)}
-          disabled={readOnly}
+          readOnly={readOnly}
           w={150}
           size="sm"
         />
@@ -108,7 +108,7 @@ export function FilterRow(props: {
           data={TYPE_CHOICES.slice(0, 3)}
           value={type}
           onChange={(t) => t && onChange(withType(f, t as DataType))}
-          disabled={readOnly}
+          readOnly={readOnly}
           w={115}
           size="sm"
           allowDeselect={false}
@@ -130,7 +130,7 @@ export function FilterRow(props: {
           onChange(t ? withType(next, t.toUpperCase() as DataType) : next);
         }}
         error={err('type')}
-        disabled={readOnly}
+        readOnly={readOnly}
         w={110}
         size="sm"
         allowDeselect={false}
@@ -170,7 +170,7 @@ export function FilterRow(props: {
         value={f.op}
         onChange={(o) => o && onChange(withOperator(f, o))}
         error={err('op')}
-        disabled={readOnly}
+        readOnly={readOnly}
         w={170}
         size="sm"
         allowDeselect={false}
@@ -186,7 +186,7 @@ export function FilterRow(props: {
             { value: 'trait', label: 'Trait' },
           ]}
           value={mode}
-          disabled={readOnly}
+          readOnly={readOnly}
           onChange={(m) => {
             const next = { ...f };
             delete next.value;
@@ -210,7 +210,7 @@ export function FilterRow(props: {
           onChange={(v) => onChange({ ...f, value: v })}
           source={source}
           error={err('value')}
-          disabled={readOnly}
+          readOnly={readOnly}
         />
       )}
       {!presence && mode === 'field' && (
@@ -225,7 +225,7 @@ export function FilterRow(props: {
             onChange({ ...f, ref: refOf(rel, col) });
           }}
           error={err('ref')}
-          disabled={readOnly}
+          readOnly={readOnly}
           searchable
           w={340}
           size="sm"
@@ -240,7 +240,7 @@ export function FilterRow(props: {
           value={(f.ref as { trait: string }).trait}
           onChange={(v) => onChange({ ...f, ref: { trait: v } })}
           error={err('ref') ?? err('ref/trait')}
-          disabled={readOnly}
+          readOnly={readOnly}
           w={180}
           size="sm"
         />

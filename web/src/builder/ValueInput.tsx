@@ -42,9 +42,9 @@ export function ValueInput(props: {
   source?: SuggestionSource;
   error?: string;
   label: string;
-  disabled?: boolean;
+  readOnly?: boolean;
 }) {
-  const { type, op, value, onChange, source, error, label, disabled } = props;
+  const { type, op, value, onChange, source, error, label, readOnly } = props;
   const [open, setOpen] = useState(false);
   const wantsSuggestions = type === 'STRING' || type === undefined;
   const sugg = useSuggestions(wantsSuggestions ? source : undefined, open);
@@ -62,7 +62,7 @@ export function ValueInput(props: {
         onDropdownOpen={() => setOpen(true)}
         filter={caseSensitive}
         error={error}
-        disabled={disabled}
+        readOnly={readOnly}
         clearable
         w={280}
         size="sm"
@@ -77,7 +77,7 @@ export function ValueInput(props: {
         value={typeof value === 'boolean' ? String(value) : null}
         onChange={(v) => onChange(v === 'true')}
         error={error}
-        disabled={disabled}
+        readOnly={readOnly}
         w={110}
         size="sm"
         allowDeselect={false}
@@ -92,7 +92,7 @@ export function ValueInput(props: {
         value={constantText(value)}
         onChange={(e) => onChange(parseConstant(e.currentTarget.value, type))}
         error={error}
-        disabled={disabled}
+        readOnly={readOnly}
         w={200}
         size="sm"
       />
@@ -110,7 +110,7 @@ export function ValueInput(props: {
       limit={100}
       maxDropdownHeight={260}
       error={error}
-      disabled={disabled}
+      readOnly={readOnly}
       w={220}
       size="sm"
       comboboxProps={{ withinPortal: true }}
