@@ -143,7 +143,7 @@ Answer GetAudience(Context& c) {
     if (!store) return std::unexpected(FromError(store.error()));
     auto a = FindAudience(c, **store);
     if (!a) return std::unexpected(a.error());
-    auto acts = (*store)->Transaction([&](store::Tx& tx) { return tx.ListActivations(c.workspace(), a->id); });
+    auto acts = (*store)->Read([&](store::Tx& tx) { return tx.ListActivations(c.workspace(), a->id); });
     if (!acts) return std::unexpected(FromError(acts.error()));
     json extra = AudienceFacts(c, **store, *a);
     extra["activations"] = json::array();
@@ -182,7 +182,7 @@ json RemovedEntityWarnings(Context& c, store::Store& store, const store::Audienc
         }
     };
     for (const auto& g : parsed->groups) walk(g.conditions);
-    auto acts = store.Transaction([&](store::Tx& tx) { return tx.ListActivations(c.workspace(), a.id); });
+    auto acts = store.Read([&](store::Tx& tx) { return tx.ListActivations(c.workspace(), a.id); });
     if (!acts) return warnings;
     for (const auto& act : *acts) {
         std::set<std::string> needs;
@@ -382,7 +382,7 @@ Answer AudienceMembers(Context& c) {
     if (!store) return std::unexpected(FromError(store.error()));
     auto a = FindAudience(c, **store);
     if (!a) return std::unexpected(a.error());
-    auto baseline = (*store)->Transaction([&](store::Tx& tx) { return tx.Baseline(a->id); });
+    auto baseline = (*store)->Read([&](store::Tx& tx) { return tx.Baseline(a->id); });
     if (!baseline) return std::unexpected(FromError(baseline.error()));
     if (!*baseline) return Reply(json{{"run_id", nullptr}, {"items", json::array()}, {"next_after", nullptr}});
     auto wh = c.app().warehouses().Acquire();

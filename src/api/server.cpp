@@ -179,18 +179,21 @@ std::expected<void, ApiError> Server::Authenticate(Context& c, const Route& rout
     Principal p;
     if (auth.starts_with("Bearer ")) {
         std::string token = auth.substr(7);
-        auto found = (*store)->Transaction([&](store::Tx& tx) -> Result<std::optional<store::User>> {
+        bool touch = false;
+        auto found = (*store)->Read([&](store::Tx& tx) -> Result<std::optional<store::User>> {
             auto t = tx.FindApiToken(Sha256Hex(token));
             if (!t) return std::unexpected(t.error());
             if (!*t) return std::nullopt;
             p.token_id = (*t)->id;
             // Touched at most once a minute: a busy script does not write on every request.
-            if (!(*t)->last_used_at || *(*t)->last_used_at + 60000 < now) {
-                if (auto ok = tx.TouchApiToken((*t)->id, now); !ok) return std::unexpected(ok.error());
-            }
+            touch = !(*t)->last_used_at || *(*t)->last_used_at + 60000 < now;
             return tx.GetUser((*t)->user_id);
         });
         if (!found) return std::unexpected(FromError(found.error()));
+        if (touch) {
+            auto ok = (*store)->Transaction([&](store::Tx& tx) { return tx.TouchApiToken(*p.token_id, now); });
+            if (!ok) return std::unexpected(FromError(ok.error()));
+        }
         if (!*found) {
             unauthenticated.message = "unknown or revoked API token";
             return std::unexpected(unauthenticated);
@@ -200,7 +203,7 @@ std::expected<void, ApiError> Server::Authenticate(Context& c, const Route& rout
         std::string cookie = CookieValue(c.Header("Cookie"), "kith_session");
         if (cookie.empty()) return std::unexpected(unauthenticated);
         p.session_hash = Sha256Hex(cookie);
-        auto found = (*store)->Transaction([&](store::Tx& tx) -> Result<std::optional<store::User>> {
+        auto found = (*store)->Read([&](store::Tx& tx) -> Result<std::optional<store::User>> {
             auto s = tx.GetSession(p.session_hash, now);
             if (!s) return std::unexpected(s.error());
             if (!*s) return std::nullopt;

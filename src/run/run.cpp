@@ -15,11 +15,15 @@
 #include <csignal>
 #include <fmt/format.h>
 #include <set>
+#include <span>
 #include <unistd.h>
 
 namespace kith::run {
 
 namespace {
+
+// Events staged in one store transaction (a few milliseconds of the store's write lock).
+constexpr size_t kEventsPerTransaction = 500;
 
 using nlohmann::json;
 using sql::Col;
@@ -210,8 +214,15 @@ private:
             }
         }
         auto t3 = std::chrono::steady_clock::now();
-        auto staged = env_.store.Transaction([&](store::Tx& tx) { return tx.StageEvents(run_id_, events, &staged_counts_); });
-        if (!staged) return Propagate(staged);
+        // A page's events go to the outbox in transactions of kEventsPerTransaction: the store's write lock is held
+        // for milliseconds, so the API's writes and the drainer's marks do not wait for a whole page.
+        for (size_t from = 0; from < events.size(); from += kEventsPerTransaction) {
+            std::span<const store::NewEvent> slice(events.data() + from,
+                                                   std::min(kEventsPerTransaction, events.size() - from));
+            auto staged =
+                env_.store.Transaction([&](store::Tx& tx) { return tx.StageEvents(run_id_, slice, &staged_counts_); });
+            if (!staged) return Propagate(staged);
+        }
         auto t4 = std::chrono::steady_clock::now();
         auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
         t_page_ += secs(t0, t1);
@@ -504,7 +515,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
         return tx.StartRun(run_id, ThisWorker(), baseline ? std::optional<int64_t>(baseline->run_id) : std::nullopt);
     });
     if (!claimed) return Propagate(claimed);
-    auto current = env.store.Transaction([&](store::Tx& tx) { return tx.GetRun(run_id); });
+    auto current = env.store.Read([&](store::Tx& tx) { return tx.GetRun(run_id); });
     if (!current) return Propagate(current);
     store::Run run = **current;
     int64_t started = NowMs();
@@ -512,7 +523,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     auto fail = [&](const Error& e) -> Result<store::Run> {
         (void)DropRunTables(env, audience.id, run_id, settings.schema);
         if (auto ok = MarkFailed(env, run, e.message); !ok) return Propagate(ok);
-        auto r = env.store.Transaction([&](store::Tx& tx) { return tx.GetRun(run_id); });
+        auto r = env.store.Read([&](store::Tx& tx) { return tx.GetRun(run_id); });
         if (!r) return Propagate(r);
         return **r;
     };
@@ -638,7 +649,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     (void)ExecuteAll(env.warehouse, DropLookupStatements(tables));
 
     // Old snapshots beyond the ones kept (the baseline is always kept).
-    auto snapshots = env.store.Transaction([&](store::Tx& tx) { return tx.Snapshots(audience.id); });
+    auto snapshots = env.store.Read([&](store::Tx& tx) { return tx.Snapshots(audience.id); });
     if (snapshots) {
         int64_t kept = 0;
         for (const auto& s : *snapshots) {
@@ -651,7 +662,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
             }
         }
     }
-    auto final_run = env.store.Transaction([&](store::Tx& tx) { return tx.GetRun(run_id); });
+    auto final_run = env.store.Read([&](store::Tx& tx) { return tx.GetRun(run_id); });
     if (!final_run) return Propagate(final_run);
     return **final_run;
 }
@@ -662,7 +673,7 @@ Result<store::Run> RunNow(Environment& env, int64_t workspace_id, const std::str
     if (!audience) return Propagate(audience);
     if (!*audience) return Fail(ErrorCode::NOT_FOUND, "no audience with key " + audience_key);
     int64_t id = (*audience)->id;
-    auto running = env.store.Transaction([&](store::Tx& tx) { return tx.RunningRuns(id); });
+    auto running = env.store.Read([&](store::Tx& tx) { return tx.RunningRuns(id); });
     if (!running) return Propagate(running);
     for (const auto& r : *running) {
         if (WorkerAlive(r.worker)) {

@@ -41,7 +41,7 @@ Result<std::unique_ptr<Service>> Service::Start(const config::Config& config, Se
     m.Gauge("kith_outbox_pending", "Events waiting for delivery (queued or waiting for a retry)", [a] {
         auto store = a->stores().Acquire();
         if (!store) return -1.0;
-        auto p = (*store)->Transaction([](store::Tx& tx) { return tx.Pending(); });
+        auto p = (*store)->Read([](store::Tx& tx) { return tx.Pending(); });
         return p ? static_cast<double>(p->count) : -1.0;
     });
     m.Gauge("kith_operations_active", "Long operations (previews) queued or running",
@@ -168,7 +168,7 @@ void Service::SchedulerLoop() {
             if (running_run_) return;
         }
         // The run that just started (its first step) is the running run of this process.
-        auto runs = (*store)->Transaction([](store::Tx& tx) { return tx.UnfinishedRuns(); });
+        auto runs = (*store)->Read([](store::Tx& tx) { return tx.UnfinishedRuns(); });
         if (!runs) return;
         std::lock_guard lock(mutex_);
         for (const auto& r : *runs) {
