@@ -22,7 +22,14 @@ App::App(const config::Config& config, AppOptions options)
               return root_->Connect();
           },
           options.warehouse_connections),
-      operations_(options.operation_workers) {}
+      operations_(options.operation_workers),
+      catalog_(
+          [this](const warehouse::TableName& table) -> Result<std::optional<std::vector<warehouse::Column>>> {
+              auto wh = warehouses_.Acquire();
+              if (!wh) return std::unexpected(wh.error());
+              return (*wh)->DescribeTable(table);
+          },
+          options.column_cache_ms) {}
 
 App::~App() = default;
 
@@ -91,9 +98,12 @@ Result<Diagnostics> App::ReplaceGraph(const std::string& text, const std::string
     std::error_code ec;
     fs::rename(tmp, config_.graph, ec);
     if (ec) return Fail(ErrorCode::IO, "cannot replace the graph file: " + ec.message(), config_.graph);
-    std::lock_guard lock(graph_mutex_);
-    graph_ = std::make_shared<const graph::DataGraph>(std::move(*graph));
-    graph_text_ = text;
+    {
+        std::lock_guard lock(graph_mutex_);
+        graph_ = std::make_shared<const graph::DataGraph>(std::move(*graph));
+        graph_text_ = text;
+    }
+    catalog_.Clear(); // the new graph may name other tables, or the warehouse changed with it
     return Diagnostics{};
 }
 

@@ -49,11 +49,8 @@ Answer ListActivations(Context& c) {
 
 std::expected<void, ApiError> ApplyActivation(Context& c, store::Store& store, json value) {
     value["kind"] = "activation";
-    auto wh = c.app().warehouses().Acquire();
-    if (!wh) return std::unexpected(FromError(wh.error()));
     auto graph = c.app().graph();
-    audience::WarehouseCatalog catalog(**wh);
-    apply::Context ctx{*graph, &catalog, store, c.workspace()};
+    apply::Context ctx{*graph, &c.app().catalog(), store, c.workspace()};
     auto applied = apply::ApplyObjects({apply::Source{"request", std::move(value)}}, ctx);
     if (!applied) {
         if (applied.error().fatal) return std::unexpected(FromError(*applied.error().fatal));

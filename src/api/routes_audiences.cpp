@@ -102,11 +102,8 @@ Answer ListAudiences(Context& c) {
 // Validates an audience object as `kith apply` does and writes it (unless dry_run).
 std::expected<void, ApiError> ApplyAudience(Context& c, store::Store& store, json value, bool dry_run) {
     value["kind"] = "audience";
-    auto wh = c.app().warehouses().Acquire();
-    if (!wh) return std::unexpected(FromError(wh.error()));
     auto graph = c.app().graph();
-    audience::WarehouseCatalog catalog(**wh);
-    apply::Context ctx{*graph, &catalog, store, c.workspace()};
+    apply::Context ctx{*graph, &c.app().catalog(), store, c.workspace()};
     auto applied = apply::ApplyObjects({apply::Source{"request", std::move(value)}}, ctx, {}, "the request", dry_run);
     if (!applied) {
         if (applied.error().fatal) return std::unexpected(FromError(*applied.error().fatal));
@@ -168,10 +165,8 @@ std::expected<void, ApiError> CheckIfMatch(Context& c, const store::AudienceReco
 // Activations of the audience that use a relationship the new definition no longer uses.
 json RemovedEntityWarnings(Context& c, store::Store& store, const store::AudienceRecord& a, const json& definition) {
     json warnings = json::array();
-    auto wh = c.app().warehouses().Acquire();
-    if (!wh) return warnings;
     auto graph = c.app().graph();
-    auto parsed = ParseDefinition(definition, *graph, **wh, store, c.workspace(), "/definition");
+    auto parsed = ParseDefinition(definition, *graph, c.app().catalog(), store, c.workspace(), "/definition");
     if (!parsed) return warnings;
     std::set<std::string> used;
     std::function<void(const std::vector<audience::Condition>&)> walk = [&](const std::vector<audience::Condition>& cs) {
@@ -472,11 +467,9 @@ Answer StartPreview(Context& c) {
     if (!store) return std::unexpected(FromError(store.error()));
     auto graph = c.app().graph();
     // Parsed now, so that a broken definition is a 422 of this request rather than a failed operation.
-    {
-        auto wh = c.app().warehouses().Acquire();
-        if (!wh) return std::unexpected(FromError(wh.error()));
-        auto parsed = ParseDefinition(b["definition"], *graph, **wh, **store, c.workspace(), "/definition");
-        if (!parsed) return std::unexpected(parsed.error());
+    if (auto parsed = ParseDefinition(b["definition"], *graph, c.app().catalog(), **store, c.workspace(), "/definition");
+        !parsed) {
+        return std::unexpected(parsed.error());
     }
     App& app = c.app();
     json definition = b["definition"];
@@ -489,12 +482,12 @@ Answer StartPreview(Context& c) {
         auto wh = app.warehouses().Acquire();
         if (!wh) return std::unexpected(wh.error());
         op.Progress("parsing");
-        auto parsed = ParseDefinition(definition, *graph, **wh, **store, workspace, "/definition");
+        auto catalog = app.catalog().Via(**wh);
+        auto parsed = ParseDefinition(definition, *graph, catalog, **store, workspace, "/definition");
         if (!parsed) return Fail(ErrorCode::INVALID, parsed.error().message, parsed.error().pointer);
         warehouse::Warehouse* connection = wh->get();
         op.OnCancel([connection] { connection->Interrupt(); });
         op.Progress("counting members and matched entities");
-        audience::WarehouseCatalog catalog(**wh);
         StoreLibrary library(**store, workspace);
         engine::Session session{*graph, **wh, &catalog, &library};
         auto preview = engine::RunPreview(session, *parsed, when);
@@ -567,9 +560,9 @@ Answer Explain(Context& c) {
     auto graph = c.app().graph();
     auto wh = c.app().warehouses().Acquire();
     if (!wh) return std::unexpected(FromError(wh.error()));
-    auto parsed = ParseDefinition(definition, *graph, **wh, **store, c.workspace(), "/definition");
+    auto catalog = c.app().catalog().Via(**wh);
+    auto parsed = ParseDefinition(definition, *graph, catalog, **store, c.workspace(), "/definition");
     if (!parsed) return std::unexpected(parsed.error());
-    audience::WarehouseCatalog catalog(**wh);
     StoreLibrary library(**store, c.workspace());
     engine::Session session{*graph, **wh, &catalog, &library};
     auto e = engine::RunExplain(session, *parsed, *as_of, b["profile"].get<std::string>());
