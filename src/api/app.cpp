@@ -1,11 +1,13 @@
 #include "api/app.hpp"
 
 #include "common/text.hpp"
+#include "common/thread.hpp"
 #include "graph/builder.hpp"
 #include "graph/warehouse_check.hpp"
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace kith::api {
 
@@ -38,7 +40,13 @@ Result<std::unique_ptr<App>> App::Open(const config::Config& config, AppOptions 
     // The store: opened once here so that its migrations run before any request.
     auto store = app->stores_.Acquire();
     if (!store) return std::unexpected(store.error());
-    auto root = warehouse::Open(config.warehouse);
+    // Opened on a background thread: an embedded warehouse starts its worker threads now, and they inherit its
+    // priority (below the request threads').
+    Result<std::unique_ptr<warehouse::Warehouse>> root = std::unexpected(Error{});
+    std::thread([&] {
+        thread::RunInBackground();
+        root = warehouse::Open(config.warehouse);
+    }).join();
     if (!root) return std::unexpected(root.error());
     app->root_ = std::move(*root);
     auto text = text::ReadFile(config.graph);

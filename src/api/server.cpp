@@ -5,9 +5,12 @@
 
 #include <httplib.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fmt/format.h>
 #include <regex>
+#include <sys/socket.h>
 
 namespace kith::api {
 
@@ -71,6 +74,12 @@ Server::Server(App& app, ServerOptions options) : app_(app), options_(std::move(
     http_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     http_->set_payload_max_length(app_.options().max_body_bytes);
     http_->set_tcp_nodelay(true);
+    // cpp-httplib's own options (SO_REUSEADDR), and the listening socket kept to widen its backlog in Start.
+    http_->set_socket_options([this](int sock) {
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+        listen_fd_ = sock;
+    });
     // Kept-alive connections serve many requests. An idle one closes after 5 s (cpp-httplib's default), which also
     // bounds how long a stop waits for idle connections. Reading a request and writing an answer may stall longer
     // than cpp-httplib's 5 s on a busy machine (a client thread not scheduled while a large preview is written), so
@@ -149,6 +158,13 @@ Status Server::Start() {
                         fmt::format("{}:{}", options_.host, options_.port));
         }
         port_ = options_.port;
+    }
+    // Debian's cpp-httplib is a shared library built with a listen backlog of 5: when many clients connect at once
+    // the kernel drops their SYNs and they wait a second or more to connect. listen() again on the bound socket sets
+    // the backlog the kernel allows (somaxconn).
+    if (listen_fd_ >= 0 && ::listen(listen_fd_, SOMAXCONN) != 0) {
+        return Fail(ErrorCode::IO, fmt::format("cannot set the listen backlog: {}", std::strerror(errno)),
+                    fmt::format("{}:{}", options_.host, port_));
     }
     thread_ = std::thread([this] { http_->listen_after_bind(); });
     while (!http_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -1,8 +1,10 @@
 #include "service/service.hpp"
 
+
 #include "alert/channels.hpp"
 #include "alert/evaluator.hpp"
 #include "common/text.hpp"
+#include "common/thread.hpp"
 #include "deliver/drain.hpp"
 #include "deliver/http.hpp"
 #include "run/dispatcher.hpp"
@@ -141,6 +143,7 @@ Status Service::CancelRun(int64_t run_id) {
 }
 
 void Service::SchedulerLoop() {
+    thread::RunInBackground();
     const config::Config& config = app_->config();
     auto store = store::Store::Open(config.state);
     auto wh = app_->warehouses().Acquire();
@@ -255,6 +258,7 @@ void Service::SchedulerLoop() {
 }
 
 void Service::DeliveryLoop() {
+    thread::RunInBackground();
     const config::Config& config = app_->config();
     while (!stopping_) {
         auto store = store::Store::Open(config.state);
@@ -289,6 +293,7 @@ void Service::DeliveryLoop() {
 }
 
 void Service::AlertLoop() {
+    thread::RunInBackground();
     const config::Config& config = app_->config();
     alert::Channels channels = alert::ChannelsFromConfig(config);
     int64_t interval_ms = config.alerts.interval_s * 1000;
