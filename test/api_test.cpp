@@ -257,6 +257,22 @@ TEST_P(Api, StaticFilesStayInsideTheirFolder) {
     }
 }
 
+TEST_P(Api, PagesOfTheAppGetIndexHtmlAndMissingFilesStay404) {
+    ApiClient anonymous(service_->port());
+    for (const char* page : {"/", "/audiences", "/audiences/vip/runs", "/overview"}) {
+        auto r = anonymous.Get(page);
+        EXPECT_EQ(r.status, 200) << page;
+        EXPECT_NE(r.text.find("<title>kith</title>"), std::string::npos) << page;
+        EXPECT_EQ(r.headers["cache-control"], "no-cache") << page;
+    }
+    // A missing asset, and anything under /api/, are not pages.
+    EXPECT_EQ(anonymous.Get("/assets/missing-1234.js").status, 404);
+    auto api = anonymous.Get("/api/v1/nothing-here");
+    EXPECT_EQ(api.status, 404);
+    EXPECT_EQ(api.json["code"], "not_found");
+    EXPECT_EQ(anonymous.Get("/api/").status, 404);
+}
+
 TEST_P(Api, LoginFailuresAreSlowedDown) {
     ApiClient c(service_->port());
     for (int i = 0; i < 5; ++i) {

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <fmt/format.h>
 #include <regex>
 #include <sys/socket.h>
@@ -105,8 +107,25 @@ Server::Server(App& app, ServerOptions options) : app_(app), options_(std::move(
     if (!app_.options().web_dir.empty()) {
         // cpp-httplib refuses paths that climb out of the folder ("..", encoded or not) before reading a file.
         http_->set_mount_point("/", app_.options().web_dir);
-        http_->set_file_request_handler([](const httplib::Request&, httplib::Response& res) {
+        http_->set_file_request_handler([](const httplib::Request& req, httplib::Response& res) {
             res.set_header("X-Content-Type-Options", "nosniff");
+            // Built assets carry a content hash in their names: cached for good. index.html is asked again.
+            res.set_header("Cache-Control",
+                           req.path.starts_with("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
+        });
+        // The app routes in the browser (/audiences/vip, /overview): a GET of a page that is not a file gets
+        // index.html. Paths under /api/ and names with an extension (a missing asset) stay 404.
+        std::string index = (std::filesystem::path(app_.options().web_dir) / "index.html").string();
+        http_->Get(R"(/(?!api/)[^.]*)", [index](const httplib::Request&, httplib::Response& res) {
+            std::ifstream in(index, std::ios::binary);
+            if (!in) {
+                res.status = 404;
+                return;
+            }
+            std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            res.set_header("X-Content-Type-Options", "nosniff");
+            res.set_header("Cache-Control", "no-cache");
+            res.set_content(std::move(html), "text/html; charset=utf-8");
         });
     }
     // Answers cpp-httplib makes itself (no route: 404, body too large: 413, bad request: 400) get the error shape;

@@ -61,13 +61,23 @@ int WaitForStop() {
     return sig;
 }
 
+// The built web app: KITH_WEB_DIR, else the config's `web`, else the one built beside this kith's sources when it
+// exists (an index.html in it); empty: the API alone.
+std::string WebDir(const config::Config& config) {
+    if (const char* web = std::getenv("KITH_WEB_DIR")) return web;
+    if (!config.web.empty()) return config.web;
+    std::error_code ec;
+    if (fs::exists(fs::path(KITH_DEFAULT_WEB_DIR) / "index.html", ec)) return KITH_DEFAULT_WEB_DIR;
+    return "";
+}
+
 Result<std::unique_ptr<service::Service>> StartService(const config::Config& config, bool demo = false) {
     auto listen = SplitListen(config.listen);
     if (!listen) return Fail(ErrorCode::USAGE, "listen must be HOST:PORT, found " + config.listen, config.file);
     service::ServiceOptions o;
     o.server.host = listen->first;
     o.server.port = listen->second;
-    if (const char* web = std::getenv("KITH_WEB_DIR")) o.app.web_dir = web;
+    o.app.web_dir = WebDir(config);
     o.app.demo_sink = demo;
     return service::Service::Start(config, o);
 }

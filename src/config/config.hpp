@@ -57,6 +57,7 @@ struct Config {
     std::string graph;     //!< absolute path of the data graph file
     std::string state;     //!< absolute path of the state store (SQLite)
     std::string listen = "127.0.0.1:8080"; //!< host:port of the service
+    std::string web;       //!< absolute path of the built web app served at /; empty: the one built with kith, if any
     RunsSettings runs;
     DeliverySettings delivery;
     AlertsSettings alerts;
