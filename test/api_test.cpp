@@ -6,6 +6,7 @@
 // events, the delivery overview, alerts and notifications, users and API tokens, the data graph.
 #include "api/router.hpp"
 #include "common/text.hpp"
+#include "store/store.hpp"
 #include "support/fixture_dir.hpp"
 #include "support/http_server.hpp"
 #include "support/kith_service.hpp"
@@ -51,7 +52,9 @@ protected:
         // Static files of the web app, and a secret next to (outside) their folder.
         fs::create_directories(root_ / "web");
         std::ofstream(root_ / "web" / "index.html") << "<!doctype html><title>kith</title>";
-        ASSERT_EQ(kith::test::MakeFixtureDir(root_, "[alerts]\ninterval_s = 3600\n"), "");
+        ASSERT_EQ(kith::test::MakeFixtureDir(root_, "[alerts]\ninterval_s = 3600\n"
+                                                         // Cheap hashes: each test signs several users in.
+                                                         "[auth]\npassword_memory_mib = 1\npassword_passes = 1\n"), "");
         std::ofstream(root_ / "secret.txt") << "TOP-SECRET";
         std::ofstream(root_ / "vip.json") << kVip;
         // The graph is copied: PUT /api/v1/graph rewrites the file the config names.
@@ -480,6 +483,22 @@ TEST_P(Api, ActivationsDeliverAndKeepTheirSecrets) {
     EXPECT_EQ(owner_->Post("/api/v1/activations/vip_hook/disable").json["enabled"], false);
     EXPECT_EQ(owner_->Delete("/api/v1/activations/vip_hook").status, 204);
     EXPECT_EQ(owner_->Get("/api/v1/activations/vip_hook").status, 404);
+}
+
+TEST_P(Api, NewPasswordsAreHashedAtTheConfiguredCost) {
+    // [auth] in kith.toml: 1 MiB, 1 pass. Both `kith users add` and POST /api/v1/users use it.
+    auto made = owner_->Post("/api/v1/users", {{"email", "cost@x.test"}, {"password", "password-of-cost"},
+                                               {"roles", {"read_only"}}});
+    ASSERT_EQ(made.status, 201) << Dump(made);
+    auto store = kith::store::Store::Open((root_ / "state.sqlite").string());
+    ASSERT_TRUE(store) << store.error().ToString();
+    for (const char* email : {"owner@x.test", "cost@x.test"}) {
+        auto user = (*store)->Read([&](kith::store::Tx& tx) { return tx.GetUserByEmail(email); });
+        ASSERT_TRUE(user && *user) << email;
+        EXPECT_TRUE((*user)->password_hash.starts_with("$argon2id$v=19$m=1024,t=1,")) << (*user)->password_hash;
+    }
+    ApiClient c(service_->port());
+    EXPECT_EQ(c.Login("cost@x.test", "password-of-cost").status, 200);
 }
 
 TEST_P(Api, UsersTokensAlertsAndNotifications) {

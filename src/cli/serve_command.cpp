@@ -78,6 +78,7 @@ Result<std::unique_ptr<service::Service>> StartService(const config::Config& con
     o.server.host = listen->first;
     o.server.port = listen->second;
     o.app.web_dir = WebDir(config);
+    o.app.password_cost = api::PasswordCostOf(config.auth);
     o.app.demo_sink = demo;
     return service::Service::Start(config, o);
 }
@@ -301,7 +302,7 @@ int UserAdd(const UserAddArgs& args) {
         password = api::RandomToken().substr(0, 16);
         generated = true;
     }
-    auto hash = api::HashPassword(password);
+    auto hash = api::HashPassword(password, api::PasswordCostOf(config->auth));
     if (!hash) return Report(hash.error());
     auto store = store::Store::Open(config->state);
     if (!store) return Report(store.error());

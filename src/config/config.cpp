@@ -217,6 +217,11 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
                                             {"timeout_ms", r.Integer(c.delivery.timeout_ms, 1, 3600000)},
                                             {"verify_tls", r.Boolean(c.delivery.verify_tls)},
                                         })},
+                {"auth", r.SubTable("auth.",
+                                    {
+                                        {"password_memory_mib", r.Integer(c.auth.password_memory_mib, 1, 4096)},
+                                        {"password_passes", r.Integer(c.auth.password_passes, 1, 16)},
+                                    })},
                 {"alerts", r.SubTable("alerts.",
                                       {
                                           {"interval_s", r.Integer(c.alerts.interval_s, 10, 86400)},

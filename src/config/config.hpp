@@ -50,6 +50,12 @@ struct AlertsSettings {
     std::string public_url;               //!< the app's address for links in alert messages; empty: no links
 };
 
+//! `[auth]`: the cost of the Argon2id hashes of new passwords (a stored hash keeps the cost it was made with).
+struct AuthSettings {
+    int64_t password_memory_mib = 64; //!< memory per hash: libsodium's "interactive" 64 MiB by default
+    int64_t password_passes = 2;      //!< passes over that memory
+};
+
 struct Config {
     std::string file;      //!< the config file read; empty for Defaults()
     std::string directory; //!< the folder relative paths resolved against (absolute)
@@ -61,6 +67,7 @@ struct Config {
     RunsSettings runs;
     DeliverySettings delivery;
     AlertsSettings alerts;
+    AuthSettings auth;
 };
 
 //! The defaults, with paths in directory: warehouse "duckdb:warehouse.duckdb", graph "graph.hcl",
