@@ -175,6 +175,7 @@ private:
                                                upto, pages));
             }
             if (settings_.checkpoint) settings_.checkpoint("page");
+            if (settings_.stop && settings_.stop()) return Fail(ErrorCode::CONFLICT, kStoppedMessage);
         }
         return {};
     }
@@ -483,8 +484,10 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     auto dialect = engine::DialectOf(env.warehouse);
     if (!dialect) return Propagate(dialect);
     const sql::Dialect& d = **dialect;
-    auto step = [&](const std::string& name) {
+    auto step = [&](const std::string& name) -> Status {
         if (settings.checkpoint) settings.checkpoint(name);
+        if (settings.stop && settings.stop()) return Fail(ErrorCode::CONFLICT, kStoppedMessage);
+        return {};
     };
 
     // Claim the run and read what it evaluates.
@@ -552,9 +555,9 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     std::optional<SnapshotTables> base;
     if (baseline) base = SnapshotTables::For(settings.schema, audience.id, baseline->run_id);
     if (auto ok = env.warehouse.Execute(CreateSchemaStatement(settings.schema)); !ok) return fail(ok.error());
-    step("snapshot");
+    if (auto ok = step("snapshot"); !ok) return fail(ok.error());
     if (auto ok = ExecuteAll(env.warehouse, SnapshotStatements(*members, *entities, tables, d)); !ok) return fail(ok.error());
-    step("diff");
+    if (auto ok = step("diff"); !ok) return fail(ok.error());
     if (auto ok = ExecuteAll(env.warehouse, DiffStatements(tables, base, d)); !ok) return fail(ok.error());
     auto member_count = Count(env.warehouse, tables.Table(tables.members), false, true, d);
     if (!member_count) return fail(member_count.error());
@@ -602,7 +605,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
         if (auto ok = preparer.Prepare(backfill, member_count->pages, entity_count->pages); !ok) return fail(ok.error());
     }
     if (settings.progress) settings.progress("prepared: " + preparer.Timings());
-    step("publish");
+    if (auto ok = step("publish"); !ok) return fail(ok.error());
 
     // One transaction: the events enter the outbox, the snapshot becomes the baseline, the run is done.
     json summary = {{"members", member_count->rows},
@@ -644,7 +647,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
         return tx.UpdateRun(run);
     });
     if (!done) return fail(done.error());
-    step("completed");
+    (void)step("completed");
     // The lookup tables served the preparation only; a failure to drop them leaves them for the snapshot's cleanup.
     (void)ExecuteAll(env.warehouse, DropLookupStatements(tables));
 

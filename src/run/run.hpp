@@ -44,7 +44,14 @@ struct Settings {
     std::function<void(const std::string&)> progress;
     //! Called between steps with their name (tests use it to stop a run at a chosen point).
     std::function<void(const std::string&)> checkpoint;
+    //! True once the process is stopping: a run fails at its next step or page (its events are not published; the
+    //! next run diffs against the same baseline, so they come again with the same messageIds), and a dispatcher
+    //! starts no further run. Empty: never.
+    std::function<bool()> stop;
 };
+
+//! The error of a run ended by Settings::stop.
+inline constexpr const char* kStoppedMessage = "the service stopped during the run; the next run repeats it";
 
 //! "host:pid" of this process.
 std::string ThisWorker();

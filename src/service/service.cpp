@@ -161,6 +161,7 @@ void Service::SchedulerLoop() {
     settings.keep_snapshots = config.runs.keep_snapshots;
     settings.max_event_bytes = config.delivery.max_event_bytes;
     settings.page_size = config.runs.page_size;
+    settings.stop = [this] { return stopping_.load(); };
     settings.progress = [this](const std::string& line) {
         std::lock_guard lock(mutex_);
         running_progress_ = line;
