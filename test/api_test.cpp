@@ -368,6 +368,20 @@ TEST_P(Api, AudiencesFromCreateToDelete) {
     EXPECT_EQ(owner_->Delete("/api/v1/audiences/vip_copy").status, 204);
     EXPECT_EQ(owner_->Get("/api/v1/audiences/vip_copy").status, 404);
     EXPECT_EQ(owner_->Delete("/api/v1/audiences/vip_copy").status, 404);
+
+    // Deleting an audience that ran drops its snapshot tables from the warehouse too.
+    auto count_tables = [&]() -> int64_t {
+        auto wh = kith::warehouse::Open(warehouse_);
+        if (!wh) return -1;
+        auto rows = kith::warehouse::QueryAll(
+            **wh, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'kith_state'");
+        return rows && !rows->empty() && (*rows)[0][0] ? std::stoll(*(*rows)[0][0]) : -1;
+    };
+    if (GetParam() == Backend::POSTGRES) EXPECT_GT(count_tables(), 0); // DuckDB's file is the service's alone
+    EXPECT_EQ(owner_->Delete("/api/v1/audiences/vip").status, 204);
+    ASSERT_EQ(service_->Stop(), 0) << service_->Log();
+    service_.reset();
+    EXPECT_EQ(count_tables(), 0);
 }
 
 TEST_P(Api, PreviewsExplainAndSuggestions) {

@@ -8,6 +8,7 @@
 #include "apply/apply.hpp"
 #include "common/text.hpp"
 #include "engine/preview.hpp"
+#include "run/run.hpp"
 #include "run/snapshot.hpp"
 #include "sql/printer.hpp"
 
@@ -236,9 +237,23 @@ Answer DeleteAudience(Context& c) {
     auto a = FindAudience(c, **store);
     if (!a) return std::unexpected(a.error());
     if (auto ok = CheckIfMatch(c, *a); !ok) return std::unexpected(ok.error());
-    auto ok = (*store)->Transaction([&](store::Tx& tx) { return tx.DeleteAudience(c.workspace(), a->spec.key); });
+    // The runs whose snapshot tables the warehouse keeps, read in the transaction that deletes them.
+    std::vector<int64_t> kept;
+    auto ok = (*store)->Transaction([&](store::Tx& tx) -> Status {
+        auto snapshots = tx.Snapshots(a->id);
+        if (!snapshots) return std::unexpected(snapshots.error());
+        for (const auto& s : *snapshots) kept.push_back(s.run_id);
+        return tx.DeleteAudience(c.workspace(), a->spec.key);
+    });
     if (!ok) return std::unexpected(FromError(ok.error()));
     if (c.app().runtime()) c.app().runtime()->AudiencesChanged();
+    // Then its tables: the audience is gone either way; tables left by a failure here are only space.
+    if (!kept.empty()) {
+        auto wh = c.app().warehouses().Acquire();
+        Status dropped = wh ? run::DropAudienceTables(**wh, a->id, kept, c.app().config().runs.snapshot_schema)
+                            : Status(std::unexpected(wh.error()));
+        if (!dropped) c.Warn("the deleted audience's warehouse tables were not all dropped: " + dropped.error().ToString());
+    }
     return Reply(json(nullptr), 204);
 }
 

@@ -341,6 +341,10 @@ void Server::Serve(const Route& route, const httplib::Request& req, httplib::Res
                  {"ms", std::round(seconds * 100000) / 100}};
     if (c.principal_) line["user"] = c.principal_->user.email;
     if (!answer) line["error"] = answer.error().message;
+    if (!c.warnings_.empty()) {
+        line["level"] = "warn";
+        line["warning"] = c.warnings_;
+    }
     Log(line.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 

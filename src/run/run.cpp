@@ -429,6 +429,20 @@ Status DropRunTables(Environment& env, int64_t audience_id, int64_t run_id, cons
     return ExecuteAll(env.warehouse, DropStatements(SnapshotTables::For(schema, audience_id, run_id)));
 }
 
+} // namespace
+
+Status DropAudienceTables(warehouse::Warehouse& warehouse, int64_t audience_id, const std::vector<int64_t>& run_ids,
+                          const std::string& schema) {
+    for (int64_t run_id : run_ids) {
+        if (auto ok = ExecuteAll(warehouse, DropStatements(SnapshotTables::For(schema, audience_id, run_id))); !ok) {
+            return ok;
+        }
+    }
+    return {};
+}
+
+namespace {
+
 Status MarkFailed(Environment& env, store::Run run, const std::string& error) {
     run.status = store::RunStatus::FAILED;
     run.error = error;

@@ -64,6 +64,11 @@ bool WorkerAlive(const std::string& worker);
 Result<std::vector<int64_t>> RecoverInterrupted(Environment& env, std::optional<int64_t> audience_id,
                                                 const std::string& schema);
 
+//! Drops the warehouse tables of the audience's runs (snapshots, diffs) in schema: what deleting an audience leaves
+//! behind. Tables that do not exist are skipped.
+Status DropAudienceTables(warehouse::Warehouse& warehouse, int64_t audience_id, const std::vector<int64_t>& run_ids,
+                          const std::string& schema);
+
 //! Executes a queued run to its end; the run is completed, or failed with its error (the baseline stays).
 Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& settings);
 
