@@ -15,7 +15,8 @@ TEST(SharedCatalog, FetchesATableOnceUntilItsTimeToLivePasses) {
         [&](const TableName& t) -> Result<std::optional<std::vector<Column>>> {
             ++calls;
             if (t.table == "missing") return std::optional<std::vector<Column>>{};
-            return std::optional<std::vector<Column>>(std::vector<Column>{{.name = "ID"}, {.name = "call" + std::to_string(calls)}});
+            return std::optional<std::vector<Column>>(
+                std::vector<Column>{Column{"ID", "VARCHAR"}, Column{"call" + std::to_string(calls), "VARCHAR"}});
         },
         1000, [&] { return now; });
     TableName accounts{"", "main", "accounts"};
@@ -50,7 +51,7 @@ TEST(SharedCatalog, FailuresAreNotKeptAndClearForgetsEverything) {
         [&](const TableName&) -> Result<std::optional<std::vector<Column>>> {
             ++calls;
             if (fail) return Fail(ErrorCode::WAREHOUSE, "connection lost");
-            return std::optional<std::vector<Column>>(std::vector<Column>{{.name = "ID"}});
+            return std::optional<std::vector<Column>>(std::vector<Column>{Column{"ID", "VARCHAR"}});
         },
         60000);
     TableName t{"", "main", "carts"};
