@@ -4,7 +4,7 @@
 // an alert created and deleted), 10% previews (wait_ms=30000, then polled until done), 5% "Run now", while runs and deliveries proceed.
 // Then it waits for the runs and the outbox to finish and checks that nothing was lost (test/support/api_load.hpp).
 //
-//   api_load [--clients 200] [--seconds 30] [--profiles 20000] [--keep DIR]
+//   api_load [--clients 200] [--seconds 30] [--profiles 20000] [--warmup 3] [--previews 10] [--keep DIR]
 //
 // Prints latency per class and per operation, runs and events; exit 1 on any failed request or lost event.
 #include "support/api_load.hpp"
@@ -42,13 +42,15 @@ int main(int argc, char** argv) {
         else if (k == "--seconds") o.seconds = std::stoi(argv[i + 1]);
         else if (k == "--profiles") o.profiles = std::stoll(argv[i + 1]);
         else if (k == "--keep") keep = argv[i + 1];
+        else if (k == "--warmup") o.warmup_seconds = std::stoi(argv[i + 1]);
+        else if (k == "--previews") o.preview_percent = std::stoi(argv[i + 1]);
         else {
-            std::fprintf(stderr, "usage: api_load [--clients N] [--seconds S] [--profiles P] [--keep DIR]\n");
+            std::fprintf(stderr, "usage: api_load [--clients N] [--seconds S] [--profiles P] [--warmup S] [--previews PCT] [--keep DIR]\n");
             return 2;
         }
     }
     if (argc % 2 == 0 || o.clients < 1 || o.seconds < 1 || o.profiles < 1) {
-        std::fprintf(stderr, "usage: api_load [--clients N] [--seconds S] [--profiles P] [--keep DIR]\n");
+        std::fprintf(stderr, "usage: api_load [--clients N] [--seconds S] [--profiles P] [--warmup S] [--previews PCT] [--keep DIR]\n");
         return 2;
     }
     o.dir = keep.empty() ? fs::temp_directory_path() / fmt::format("kith_api_load_{}", getpid()) : fs::path(keep);

@@ -6,6 +6,7 @@
 // events, the delivery overview, alerts and notifications, users and API tokens, the data graph.
 #include "api/router.hpp"
 #include "common/text.hpp"
+#include "store/store.hpp"
 #include "support/fixture_dir.hpp"
 #include "support/http_server.hpp"
 #include "support/kith_service.hpp"
@@ -51,7 +52,9 @@ protected:
         // Static files of the web app, and a secret next to (outside) their folder.
         fs::create_directories(root_ / "web");
         std::ofstream(root_ / "web" / "index.html") << "<!doctype html><title>kith</title>";
-        ASSERT_EQ(kith::test::MakeFixtureDir(root_, "[alerts]\ninterval_s = 3600\n"), "");
+        ASSERT_EQ(kith::test::MakeFixtureDir(root_, "[alerts]\ninterval_s = 3600\n"
+                                                         // Cheap hashes: each test signs several users in.
+                                                         "[auth]\npassword_memory_mib = 1\npassword_passes = 1\n"), "");
         std::ofstream(root_ / "secret.txt") << "TOP-SECRET";
         std::ofstream(root_ / "vip.json") << kVip;
         // The graph is copied: PUT /api/v1/graph rewrites the file the config names.
@@ -257,6 +260,22 @@ TEST_P(Api, StaticFilesStayInsideTheirFolder) {
     }
 }
 
+TEST_P(Api, PagesOfTheAppGetIndexHtmlAndMissingFilesStay404) {
+    ApiClient anonymous(service_->port());
+    for (const char* page : {"/", "/audiences", "/audiences/vip/runs", "/overview"}) {
+        auto r = anonymous.Get(page);
+        EXPECT_EQ(r.status, 200) << page;
+        EXPECT_NE(r.text.find("<title>kith</title>"), std::string::npos) << page;
+        EXPECT_EQ(r.headers["cache-control"], "no-cache") << page;
+    }
+    // A missing asset, and anything under /api/, are not pages.
+    EXPECT_EQ(anonymous.Get("/assets/missing-1234.js").status, 404);
+    auto api = anonymous.Get("/api/v1/nothing-here");
+    EXPECT_EQ(api.status, 404);
+    EXPECT_EQ(api.json["code"], "not_found");
+    EXPECT_EQ(anonymous.Get("/api/").status, 404);
+}
+
 TEST_P(Api, LoginFailuresAreSlowedDown) {
     ApiClient c(service_->port());
     for (int i = 0; i < 5; ++i) {
@@ -349,6 +368,22 @@ TEST_P(Api, AudiencesFromCreateToDelete) {
     EXPECT_EQ(owner_->Delete("/api/v1/audiences/vip_copy").status, 204);
     EXPECT_EQ(owner_->Get("/api/v1/audiences/vip_copy").status, 404);
     EXPECT_EQ(owner_->Delete("/api/v1/audiences/vip_copy").status, 404);
+
+    // Deleting an audience that ran drops its snapshot tables from the warehouse too.
+    auto count_tables = [&]() -> int64_t {
+        auto wh = kith::warehouse::Open(warehouse_);
+        if (!wh) return -1;
+        auto rows = kith::warehouse::QueryAll(
+            **wh, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'kith_state'");
+        return rows && !rows->empty() && (*rows)[0][0] ? std::stoll(*(*rows)[0][0]) : -1;
+    };
+    if (GetParam() == Backend::POSTGRES) {
+        EXPECT_GT(count_tables(), 0); // DuckDB's file is the service's alone while it runs
+    }
+    EXPECT_EQ(owner_->Delete("/api/v1/audiences/vip").status, 204);
+    ASSERT_EQ(service_->Stop(), 0) << service_->Log();
+    service_.reset();
+    EXPECT_EQ(count_tables(), 0);
 }
 
 TEST_P(Api, PreviewsExplainAndSuggestions) {
@@ -464,6 +499,22 @@ TEST_P(Api, ActivationsDeliverAndKeepTheirSecrets) {
     EXPECT_EQ(owner_->Post("/api/v1/activations/vip_hook/disable").json["enabled"], false);
     EXPECT_EQ(owner_->Delete("/api/v1/activations/vip_hook").status, 204);
     EXPECT_EQ(owner_->Get("/api/v1/activations/vip_hook").status, 404);
+}
+
+TEST_P(Api, NewPasswordsAreHashedAtTheConfiguredCost) {
+    // [auth] in kith.toml: 1 MiB, 1 pass. Both `kith users add` and POST /api/v1/users use it.
+    auto made = owner_->Post("/api/v1/users", {{"email", "cost@x.test"}, {"password", "password-of-cost"},
+                                               {"roles", {"read_only"}}});
+    ASSERT_EQ(made.status, 201) << Dump(made);
+    auto store = kith::store::Store::Open((root_ / "state.sqlite").string());
+    ASSERT_TRUE(store) << store.error().ToString();
+    for (const char* email : {"owner@x.test", "cost@x.test"}) {
+        auto user = (*store)->Read([&](kith::store::Tx& tx) { return tx.GetUserByEmail(email); });
+        ASSERT_TRUE(user && *user) << email;
+        EXPECT_TRUE((*user)->password_hash.starts_with("$argon2id$v=19$m=1024,t=1,")) << (*user)->password_hash;
+    }
+    ApiClient c(service_->port());
+    EXPECT_EQ(c.Login("cost@x.test", "password-of-cost").status, 200);
 }
 
 TEST_P(Api, UsersTokensAlertsAndNotifications) {

@@ -90,7 +90,7 @@ AlertResult EvaluateOne(store::Store& store, const store::AlertRecord& alert, in
     r.was_firing = alert.state.firing;
     r.firing = alert.state.firing;
 
-    auto values = store.Transaction([&](store::Tx& tx) { return Measure(tx, alert, now_ms); });
+    auto values = store.Read([&](store::Tx& tx) { return Measure(tx, alert, now_ms); });
     if (!values) {
         r.error = values.error().ToString();
         return r;
@@ -170,7 +170,7 @@ AlertResult EvaluateOne(store::Store& store, const store::AlertRecord& alert, in
 } // namespace
 
 Result<Evaluation> EvaluateAlerts(store::Store& store, int64_t workspace, int64_t now_ms, const Channels& channels) {
-    auto alerts = store.Transaction([&](store::Tx& tx) { return tx.ListAlerts(workspace); });
+    auto alerts = store.Read([&](store::Tx& tx) { return tx.ListAlerts(workspace); });
     if (!alerts) return std::unexpected(alerts.error());
     Evaluation out;
     for (const store::AlertRecord& alert : *alerts) {

@@ -1,11 +1,13 @@
 #include "api/app.hpp"
 
 #include "common/text.hpp"
+#include "common/thread.hpp"
 #include "graph/builder.hpp"
 #include "graph/warehouse_check.hpp"
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace kith::api {
 
@@ -22,7 +24,14 @@ App::App(const config::Config& config, AppOptions options)
               return root_->Connect();
           },
           options.warehouse_connections),
-      operations_(options.operation_workers) {}
+      operations_(options.operation_workers),
+      catalog_(
+          [this](const warehouse::TableName& table) -> Result<std::optional<std::vector<warehouse::Column>>> {
+              auto wh = warehouses_.Acquire();
+              if (!wh) return std::unexpected(wh.error());
+              return (*wh)->DescribeTable(table);
+          },
+          options.column_cache_ms) {}
 
 App::~App() = default;
 
@@ -31,7 +40,13 @@ Result<std::unique_ptr<App>> App::Open(const config::Config& config, AppOptions 
     // The store: opened once here so that its migrations run before any request.
     auto store = app->stores_.Acquire();
     if (!store) return std::unexpected(store.error());
-    auto root = warehouse::Open(config.warehouse);
+    // Opened on a background thread: an embedded warehouse starts its worker threads now, and they inherit its
+    // priority (below the request threads').
+    Result<std::unique_ptr<warehouse::Warehouse>> root = std::unexpected(Error{});
+    std::thread([&] {
+        thread::RunInBackground();
+        root = warehouse::Open(config.warehouse);
+    }).join();
     if (!root) return std::unexpected(root.error());
     app->root_ = std::move(*root);
     auto text = text::ReadFile(config.graph);
@@ -91,9 +106,12 @@ Result<Diagnostics> App::ReplaceGraph(const std::string& text, const std::string
     std::error_code ec;
     fs::rename(tmp, config_.graph, ec);
     if (ec) return Fail(ErrorCode::IO, "cannot replace the graph file: " + ec.message(), config_.graph);
-    std::lock_guard lock(graph_mutex_);
-    graph_ = std::make_shared<const graph::DataGraph>(std::move(*graph));
-    graph_text_ = text;
+    {
+        std::lock_guard lock(graph_mutex_);
+        graph_ = std::make_shared<const graph::DataGraph>(std::move(*graph));
+        graph_text_ = text;
+    }
+    catalog_.Clear(); // the new graph may name other tables, or the warehouse changed with it
     return Diagnostics{};
 }
 

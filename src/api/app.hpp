@@ -11,6 +11,7 @@
 #include "api/metrics.hpp"
 #include "api/operations.hpp"
 #include "api/pool.hpp"
+#include "audience/catalog.hpp"
 #include "common/diagnostic.hpp"
 #include "config/config.hpp"
 #include "graph/model.hpp"
@@ -54,6 +55,7 @@ struct AppOptions {
     std::string web_dir;                                 //!< built web app assets served at /; empty: none
     bool secure_cookies = false;                         //!< mark cookies Secure (when served over HTTPS)
     bool demo_sink = false;                              //!< `kith demo`: accept webhook events at POST /demo/sink
+    int64_t column_cache_ms = 60000;                     //!< a table's column types are asked again after this long
 };
 
 //! What `kith demo`'s own webhook sink received.
@@ -77,6 +79,9 @@ public:
     Pool<warehouse::Warehouse>& warehouses() { return warehouses_; }
     Operations& operations() { return operations_; }
     Metrics& metrics() { return metrics_; }
+    //! Column types of the warehouse's tables, shared by every request (validating a definition needs no
+    //! warehouse connection while they are known).
+    audience::SharedCatalog& catalog() { return catalog_; }
 
     //! The current data graph.
     std::shared_ptr<const graph::DataGraph> graph() const;
@@ -103,6 +108,7 @@ private:
     Pool<warehouse::Warehouse> warehouses_;
     Operations operations_;
     Metrics metrics_;
+    audience::SharedCatalog catalog_;
     mutable std::mutex graph_mutex_;
     std::shared_ptr<const graph::DataGraph> graph_;
     std::string graph_text_;

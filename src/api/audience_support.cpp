@@ -24,12 +24,11 @@ ApiError ProblemsError(const std::vector<audience::AudienceError>& problems) {
 }
 
 std::expected<audience::Audience, ApiError> ParseDefinition(const json& definition, const graph::DataGraph& graph,
-                                                            warehouse::Warehouse& warehouse, store::Store& store,
+                                                            audience::Catalog& catalog, store::Store& store,
                                                             int64_t workspace, const std::string& pointer) {
     if (!definition.is_object()) {
         return std::unexpected(Malformed("the definition must be an object ({\"groups\": [...]})", pointer));
     }
-    audience::WarehouseCatalog catalog(warehouse);
     StoreLibrary library(store, workspace);
     audience::ParseContext pc{graph, &catalog, &library};
     const std::string file = "request";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "api/router.hpp"
+#include "audience/catalog.hpp"
 #include "audience/model.hpp"
 #include "audience/parser.hpp"
 
@@ -25,7 +26,7 @@ private:
 //! Parses an audience definition; problems are 422 with pointers prefixed by `pointer` ("/definition").
 std::expected<audience::Audience, ApiError> ParseDefinition(const nlohmann::json& definition,
                                                             const graph::DataGraph& graph,
-                                                            warehouse::Warehouse& warehouse, store::Store& store,
+                                                            audience::Catalog& catalog, store::Store& store,
                                                             int64_t workspace, const std::string& pointer);
 
 //! Turns apply's problems into one 422 error; `prefix` is removed from nothing and pointers are kept.

@@ -18,6 +18,11 @@ void InitSodium() {
 
 } // namespace
 
+PasswordCost PasswordCostOf(const config::AuthSettings& auth) {
+    return PasswordCost{static_cast<unsigned long long>(auth.password_passes),
+                        static_cast<size_t>(auth.password_memory_mib) << 20};
+}
+
 Result<std::string> HashPassword(std::string_view password, PasswordCost cost) {
     InitSodium();
     char out[crypto_pwhash_STRBYTES];

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "common/error.hpp"
+#include "config/config.hpp"
 
 #include <string>
 #include <string_view>
@@ -18,6 +19,9 @@ struct PasswordCost {
     unsigned long long ops = 2;
     size_t memory_bytes = 64u << 20;
 };
+
+//! The cost the config's [auth] table sets.
+PasswordCost PasswordCostOf(const config::AuthSettings& auth);
 
 //! An Argon2id hash string (with its salt and cost) of the password.
 Result<std::string> HashPassword(std::string_view password, PasswordCost cost = {});

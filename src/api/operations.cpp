@@ -1,7 +1,9 @@
 #include "api/operations.hpp"
 
+
 #include "api/auth.hpp"
 #include "common/text.hpp"
+#include "common/thread.hpp"
 #include "deliver/http.hpp"
 
 #include <chrono>
@@ -60,6 +62,7 @@ std::string Operations::Start(std::string kind, int64_t owner, Work work) {
 }
 
 void Operations::Worker() {
+    thread::RunInBackground(); // previews yield the CPU to requests
     std::unique_lock lock(mutex_);
     while (true) {
         changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });

@@ -104,6 +104,8 @@ public:
     //! pointers Store() returned before are invalid).
     void ReleaseStore() { store_.reset(); }
     int64_t workspace() const { return app_.workspace(); }
+    //! A problem the request got past (it still succeeds): the request's log line carries it as "warning".
+    void Warn(std::string message) { warnings_.push_back(std::move(message)); }
 
 private:
     friend class Server;
@@ -114,6 +116,7 @@ private:
     std::map<std::string, std::string> params_;
     nlohmann::json body_;
     std::optional<Pool<store::Store>::Lease> store_;
+    std::vector<std::string> warnings_;
 };
 
 using Handler = std::function<Answer(Context&)>;

@@ -22,7 +22,7 @@ using nlohmann::json;
 Answer Destinations(Context&) { return Reply(json{{"items", deliver::CatalogJson()}}); }
 
 std::expected<store::ActivationRecord, ApiError> FindActivation(Context& c, store::Store& store) {
-    auto a = store.Transaction([&](store::Tx& tx) { return tx.GetActivation(c.workspace(), c.Param("key")); });
+    auto a = store.Read([&](store::Tx& tx) { return tx.GetActivation(c.workspace(), c.Param("key")); });
     if (!a) return std::unexpected(FromError(a.error()));
     if (!*a) return std::unexpected(NotFound(fmt::format("no activation {:?}", c.Param("key"))));
     return **a;
@@ -40,7 +40,7 @@ Answer ListActivations(Context& c) {
         if (!*a) return std::unexpected(NotFound(fmt::format("no audience {:?}", *key)));
         audience_id = (*a)->id;
     }
-    auto acts = (*store)->Transaction([&](store::Tx& tx) { return tx.ListActivations(c.workspace(), audience_id); });
+    auto acts = (*store)->Read([&](store::Tx& tx) { return tx.ListActivations(c.workspace(), audience_id); });
     if (!acts) return std::unexpected(FromError(acts.error()));
     json items = json::array();
     for (const auto& a : *acts) items.push_back(ActivationJson(a));
@@ -49,11 +49,8 @@ Answer ListActivations(Context& c) {
 
 std::expected<void, ApiError> ApplyActivation(Context& c, store::Store& store, json value) {
     value["kind"] = "activation";
-    auto wh = c.app().warehouses().Acquire();
-    if (!wh) return std::unexpected(FromError(wh.error()));
     auto graph = c.app().graph();
-    audience::WarehouseCatalog catalog(**wh);
-    apply::Context ctx{*graph, &catalog, store, c.workspace()};
+    apply::Context ctx{*graph, &c.app().catalog(), store, c.workspace()};
     auto applied = apply::ApplyObjects({apply::Source{"request", std::move(value)}}, ctx);
     if (!applied) {
         if (applied.error().fatal) return std::unexpected(FromError(*applied.error().fatal));
@@ -77,7 +74,7 @@ Answer CreateActivation(Context& c) {
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
     if (value.contains("key") && value["key"].is_string()) {
-        auto existing = (*store)->Transaction(
+        auto existing = (*store)->Read(
             [&](store::Tx& tx) { return tx.GetActivation(c.workspace(), value["key"].get<std::string>()); });
         if (!existing) return std::unexpected(FromError(existing.error()));
         if (*existing) {
@@ -86,7 +83,7 @@ Answer CreateActivation(Context& c) {
     }
     if (!value.contains("enabled")) value["enabled"] = false; // enabled once its settings are checked
     if (auto ok = ApplyActivation(c, **store, value); !ok) return std::unexpected(ok.error());
-    auto created = (*store)->Transaction(
+    auto created = (*store)->Read(
         [&](store::Tx& tx) { return tx.GetActivation(c.workspace(), value["key"].get<std::string>()); });
     if (!created || !*created) return std::unexpected(ApiError{500, "internal", "the new activation vanished"});
     Reply r(ActivationJson(**created), 201);
@@ -100,7 +97,7 @@ Answer GetActivation(Context& c) {
     if (!store) return std::unexpected(FromError(store.error()));
     auto a = FindActivation(c, **store);
     if (!a) return std::unexpected(a.error());
-    auto counts = (*store)->Transaction([&](store::Tx& tx) { return tx.CountEvents(a->id); });
+    auto counts = (*store)->Read([&](store::Tx& tx) { return tx.CountEvents(a->id); });
     json j = ActivationJson(*a);
     json events = json::object();
     if (counts) {
@@ -221,7 +218,7 @@ Answer PayloadPreview(Context& c) {
             user_id = c.body()["user_id"].get<std::string>();
         }
     }
-    auto event = (*store)->Transaction([&](store::Tx& tx) -> Result<std::optional<store::OutboxEvent>> {
+    auto event = (*store)->Read([&](store::Tx& tx) -> Result<std::optional<store::OutboxEvent>> {
         if (!user_id.empty()) return tx.LatestEventOfUser(a->id, user_id);
         return tx.LatestEvent(a->id);
     });
@@ -255,7 +252,7 @@ Answer TestEvent(Context& c) {
     if (!store) return std::unexpected(FromError(store.error()));
     auto a = FindActivation(c, **store);
     if (!a) return std::unexpected(a.error());
-    auto event = (*store)->Transaction([&](store::Tx& tx) { return tx.LatestEventOfUser(a->id, user_id); });
+    auto event = (*store)->Read([&](store::Tx& tx) { return tx.LatestEventOfUser(a->id, user_id); });
     if (!event) return std::unexpected(FromError(event.error()));
     if (!*event) {
         return std::unexpected(NotFound(fmt::format("activation {:?} has no event for userId {:?} yet: run its "

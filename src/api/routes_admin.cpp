@@ -51,7 +51,7 @@ Answer ListRoles(Context&) {
 Answer ListUsers(Context& c) {
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
-    auto users = (*store)->Transaction([&](store::Tx& tx) { return tx.ListUsers(c.workspace()); });
+    auto users = (*store)->Read([&](store::Tx& tx) { return tx.ListUsers(c.workspace()); });
     if (!users) return std::unexpected(FromError(users.error()));
     json items = json::array();
     for (const auto& u : *users) items.push_back(UserJson(u));
@@ -94,7 +94,7 @@ Answer CreateUser(Context& c) {
         if (id.error().code == ErrorCode::INVALID) return std::unexpected(Conflict(id.error().message));
         return std::unexpected(FromError(id.error()));
     }
-    auto created = (*store)->Transaction([&](store::Tx& tx) { return tx.GetUser(*id); });
+    auto created = (*store)->Read([&](store::Tx& tx) { return tx.GetUser(*id); });
     if (!created || !*created) return std::unexpected(ApiError{500, "internal", "the new user vanished"});
     Reply r(UserJson(**created), 201);
     r.headers.emplace_back("Location", fmt::format("/api/v1/users/{}", *id));
@@ -106,7 +106,7 @@ Answer GetUser(Context& c) {
     if (!id) return std::unexpected(id.error());
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
-    auto u = (*store)->Transaction([&](store::Tx& tx) { return tx.GetUser(*id); });
+    auto u = (*store)->Read([&](store::Tx& tx) { return tx.GetUser(*id); });
     if (!u) return std::unexpected(FromError(u.error()));
     if (!*u || (*u)->workspace_id != c.workspace()) return std::unexpected(NotFound(fmt::format("no user {}", *id)));
     return Reply(UserJson(**u));
@@ -205,7 +205,7 @@ Answer ListTokens(Context& c) {
     }
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
-    auto tokens = (*store)->Transaction([&](store::Tx& tx) {
+    auto tokens = (*store)->Read([&](store::Tx& tx) {
         return tx.ListApiTokens(all ? std::nullopt : std::optional<int64_t>(c.user().user.id));
     });
     if (!tokens) return std::unexpected(FromError(tokens.error()));
@@ -227,7 +227,7 @@ Answer CreateToken(Context& c) {
     if (!store) return std::unexpected(FromError(store.error()));
     auto id = (*store)->Transaction([&](store::Tx& tx) { return tx.CreateApiToken(t); });
     if (!id) return std::unexpected(FromError(id.error()));
-    auto saved = (*store)->Transaction([&](store::Tx& tx) { return tx.GetApiToken(*id); });
+    auto saved = (*store)->Read([&](store::Tx& tx) { return tx.GetApiToken(*id); });
     if (!saved || !*saved) return std::unexpected(ApiError{500, "internal", "the new token vanished"});
     json j = TokenJson(**saved);
     j["token"] = secret; // shown this once; only its hash is kept

@@ -28,7 +28,7 @@ ApiError AlertProblems(const std::vector<Error>& errors) {
 Answer ListAlerts(Context& c) {
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
-    auto alerts = (*store)->Transaction([&](store::Tx& tx) { return tx.ListAlerts(c.workspace()); });
+    auto alerts = (*store)->Read([&](store::Tx& tx) { return tx.ListAlerts(c.workspace()); });
     if (!alerts) return std::unexpected(FromError(alerts.error()));
     std::optional<std::string> target = c.Query("target");
     json items = json::array();
@@ -65,7 +65,7 @@ Answer CreateAlert(Context& c) {
 std::expected<store::AlertRecord, ApiError> FindAlert(Context& c, store::Store& store) {
     auto id = IdParam(c, "alert");
     if (!id) return std::unexpected(id.error());
-    auto a = store.Transaction([&](store::Tx& tx) { return tx.GetAlert(c.workspace(), *id); });
+    auto a = store.Read([&](store::Tx& tx) { return tx.GetAlert(c.workspace(), *id); });
     if (!a) return std::unexpected(FromError(a.error()));
     if (!*a) return std::unexpected(NotFound(fmt::format("no alert {}", *id)));
     return **a;
@@ -167,9 +167,9 @@ Answer Notifications(Context& c) {
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
     int64_t user = c.user().user.id;
-    auto list = (*store)->Transaction([&](store::Tx& tx) { return tx.ListNotifications(user, unread, *limit + 1, *after); });
+    auto list = (*store)->Read([&](store::Tx& tx) { return tx.ListNotifications(user, unread, *limit + 1, *after); });
     if (!list) return std::unexpected(FromError(list.error()));
-    auto count = (*store)->Transaction([&](store::Tx& tx) { return tx.CountUnread(user); });
+    auto count = (*store)->Read([&](store::Tx& tx) { return tx.CountUnread(user); });
     if (!count) return std::unexpected(FromError(count.error()));
     bool more = static_cast<int>(list->size()) > *limit;
     if (more) list->pop_back();

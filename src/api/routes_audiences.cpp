@@ -8,6 +8,7 @@
 #include "apply/apply.hpp"
 #include "common/text.hpp"
 #include "engine/preview.hpp"
+#include "run/run.hpp"
 #include "run/snapshot.hpp"
 #include "sql/printer.hpp"
 
@@ -102,11 +103,8 @@ Answer ListAudiences(Context& c) {
 // Validates an audience object as `kith apply` does and writes it (unless dry_run).
 std::expected<void, ApiError> ApplyAudience(Context& c, store::Store& store, json value, bool dry_run) {
     value["kind"] = "audience";
-    auto wh = c.app().warehouses().Acquire();
-    if (!wh) return std::unexpected(FromError(wh.error()));
     auto graph = c.app().graph();
-    audience::WarehouseCatalog catalog(**wh);
-    apply::Context ctx{*graph, &catalog, store, c.workspace()};
+    apply::Context ctx{*graph, &c.app().catalog(), store, c.workspace()};
     auto applied = apply::ApplyObjects({apply::Source{"request", std::move(value)}}, ctx, {}, "the request", dry_run);
     if (!applied) {
         if (applied.error().fatal) return std::unexpected(FromError(*applied.error().fatal));
@@ -143,7 +141,7 @@ Answer GetAudience(Context& c) {
     if (!store) return std::unexpected(FromError(store.error()));
     auto a = FindAudience(c, **store);
     if (!a) return std::unexpected(a.error());
-    auto acts = (*store)->Transaction([&](store::Tx& tx) { return tx.ListActivations(c.workspace(), a->id); });
+    auto acts = (*store)->Read([&](store::Tx& tx) { return tx.ListActivations(c.workspace(), a->id); });
     if (!acts) return std::unexpected(FromError(acts.error()));
     json extra = AudienceFacts(c, **store, *a);
     extra["activations"] = json::array();
@@ -168,10 +166,8 @@ std::expected<void, ApiError> CheckIfMatch(Context& c, const store::AudienceReco
 // Activations of the audience that use a relationship the new definition no longer uses.
 json RemovedEntityWarnings(Context& c, store::Store& store, const store::AudienceRecord& a, const json& definition) {
     json warnings = json::array();
-    auto wh = c.app().warehouses().Acquire();
-    if (!wh) return warnings;
     auto graph = c.app().graph();
-    auto parsed = ParseDefinition(definition, *graph, **wh, store, c.workspace(), "/definition");
+    auto parsed = ParseDefinition(definition, *graph, c.app().catalog(), store, c.workspace(), "/definition");
     if (!parsed) return warnings;
     std::set<std::string> used;
     std::function<void(const std::vector<audience::Condition>&)> walk = [&](const std::vector<audience::Condition>& cs) {
@@ -182,7 +178,7 @@ json RemovedEntityWarnings(Context& c, store::Store& store, const store::Audienc
         }
     };
     for (const auto& g : parsed->groups) walk(g.conditions);
-    auto acts = store.Transaction([&](store::Tx& tx) { return tx.ListActivations(c.workspace(), a.id); });
+    auto acts = store.Read([&](store::Tx& tx) { return tx.ListActivations(c.workspace(), a.id); });
     if (!acts) return warnings;
     for (const auto& act : *acts) {
         std::set<std::string> needs;
@@ -241,9 +237,23 @@ Answer DeleteAudience(Context& c) {
     auto a = FindAudience(c, **store);
     if (!a) return std::unexpected(a.error());
     if (auto ok = CheckIfMatch(c, *a); !ok) return std::unexpected(ok.error());
-    auto ok = (*store)->Transaction([&](store::Tx& tx) { return tx.DeleteAudience(c.workspace(), a->spec.key); });
+    // The runs whose snapshot tables the warehouse keeps, read in the transaction that deletes them.
+    std::vector<int64_t> kept;
+    auto ok = (*store)->Transaction([&](store::Tx& tx) -> Status {
+        auto snapshots = tx.Snapshots(a->id);
+        if (!snapshots) return std::unexpected(snapshots.error());
+        for (const auto& s : *snapshots) kept.push_back(s.run_id);
+        return tx.DeleteAudience(c.workspace(), a->spec.key);
+    });
     if (!ok) return std::unexpected(FromError(ok.error()));
     if (c.app().runtime()) c.app().runtime()->AudiencesChanged();
+    // Then its tables: the audience is gone either way; tables left by a failure here are only space.
+    if (!kept.empty()) {
+        auto wh = c.app().warehouses().Acquire();
+        Status dropped = wh ? run::DropAudienceTables(**wh, a->id, kept, c.app().config().runs.snapshot_schema)
+                            : Status(std::unexpected(wh.error()));
+        if (!dropped) c.Warn("the deleted audience's warehouse tables were not all dropped: " + dropped.error().ToString());
+    }
     return Reply(json(nullptr), 204);
 }
 
@@ -382,7 +392,7 @@ Answer AudienceMembers(Context& c) {
     if (!store) return std::unexpected(FromError(store.error()));
     auto a = FindAudience(c, **store);
     if (!a) return std::unexpected(a.error());
-    auto baseline = (*store)->Transaction([&](store::Tx& tx) { return tx.Baseline(a->id); });
+    auto baseline = (*store)->Read([&](store::Tx& tx) { return tx.Baseline(a->id); });
     if (!baseline) return std::unexpected(FromError(baseline.error()));
     if (!*baseline) return Reply(json{{"run_id", nullptr}, {"items", json::array()}, {"next_after", nullptr}});
     auto wh = c.app().warehouses().Acquire();
@@ -472,11 +482,9 @@ Answer StartPreview(Context& c) {
     if (!store) return std::unexpected(FromError(store.error()));
     auto graph = c.app().graph();
     // Parsed now, so that a broken definition is a 422 of this request rather than a failed operation.
-    {
-        auto wh = c.app().warehouses().Acquire();
-        if (!wh) return std::unexpected(FromError(wh.error()));
-        auto parsed = ParseDefinition(b["definition"], *graph, **wh, **store, c.workspace(), "/definition");
-        if (!parsed) return std::unexpected(parsed.error());
+    if (auto parsed = ParseDefinition(b["definition"], *graph, c.app().catalog(), **store, c.workspace(), "/definition");
+        !parsed) {
+        return std::unexpected(parsed.error());
     }
     App& app = c.app();
     json definition = b["definition"];
@@ -489,12 +497,12 @@ Answer StartPreview(Context& c) {
         auto wh = app.warehouses().Acquire();
         if (!wh) return std::unexpected(wh.error());
         op.Progress("parsing");
-        auto parsed = ParseDefinition(definition, *graph, **wh, **store, workspace, "/definition");
+        auto catalog = app.catalog().Via(**wh);
+        auto parsed = ParseDefinition(definition, *graph, catalog, **store, workspace, "/definition");
         if (!parsed) return Fail(ErrorCode::INVALID, parsed.error().message, parsed.error().pointer);
         warehouse::Warehouse* connection = wh->get();
         op.OnCancel([connection] { connection->Interrupt(); });
         op.Progress("counting members and matched entities");
-        audience::WarehouseCatalog catalog(**wh);
         StoreLibrary library(**store, workspace);
         engine::Session session{*graph, **wh, &catalog, &library};
         auto preview = engine::RunPreview(session, *parsed, when);
@@ -567,9 +575,9 @@ Answer Explain(Context& c) {
     auto graph = c.app().graph();
     auto wh = c.app().warehouses().Acquire();
     if (!wh) return std::unexpected(FromError(wh.error()));
-    auto parsed = ParseDefinition(definition, *graph, **wh, **store, c.workspace(), "/definition");
+    auto catalog = c.app().catalog().Via(**wh);
+    auto parsed = ParseDefinition(definition, *graph, catalog, **store, c.workspace(), "/definition");
     if (!parsed) return std::unexpected(parsed.error());
-    audience::WarehouseCatalog catalog(**wh);
     StoreLibrary library(**store, c.workspace());
     engine::Session session{*graph, **wh, &catalog, &library};
     auto e = engine::RunExplain(session, *parsed, *as_of, b["profile"].get<std::string>());

@@ -37,7 +37,7 @@ Answer Login(Context& c) {
     if (!store) return std::unexpected(FromError(store.error()));
     const AppOptions& o = c.app().options();
     int64_t now = deliver::WallClockMs();
-    auto failures = (*store)->Transaction([&](store::Tx& tx) { return tx.GetLoginFailures(email); });
+    auto failures = (*store)->Read([&](store::Tx& tx) { return tx.GetLoginFailures(email); });
     if (!failures) return std::unexpected(FromError(failures.error()));
     if (failures->failures >= o.free_login_failures) {
         // Each failure past the free ones doubles the wait before the next attempt, from 5 s up to max_login_wait_ms.
@@ -51,7 +51,7 @@ Answer Login(Context& c) {
             return std::unexpected(e);
         }
     }
-    auto user = (*store)->Transaction([&](store::Tx& tx) { return tx.GetUserByEmail(email); });
+    auto user = (*store)->Read([&](store::Tx& tx) { return tx.GetUserByEmail(email); });
     if (!user) return std::unexpected(FromError(user.error()));
     bool ok = false;
     if (*user && !(*user)->disabled && !(*user)->password_hash.empty()) {
@@ -110,7 +110,7 @@ Answer Health(Context& c) {
     bool ok = true;
     auto store = c.Store();
     if (store) {
-        auto n = (*store)->Transaction([](store::Tx& tx) { return tx.ListWorkspaces(); });
+        auto n = (*store)->Read([](store::Tx& tx) { return tx.ListWorkspaces(); });
         checks["store"] = n ? "ok" : n.error().ToString();
         ok = ok && n.has_value();
     } else {

@@ -22,7 +22,7 @@ std::expected<store::Run, ApiError> FindRun(Context& c, store::Store& store) {
     auto run = store.GetRun(*id);
     if (!run) return std::unexpected(FromError(run.error()));
     if (!*run) return std::unexpected(NotFound(fmt::format("no run {}", *id)));
-    auto audience = store.Transaction([&](store::Tx& tx) { return tx.GetAudienceById((*run)->audience_id); });
+    auto audience = store.Read([&](store::Tx& tx) { return tx.GetAudienceById((*run)->audience_id); });
     if (!audience || !*audience || (*audience)->workspace_id != c.workspace()) {
         return std::unexpected(NotFound(fmt::format("no run {}", *id)));
     }
@@ -73,7 +73,7 @@ Answer RunChanges(Context& c) {
     if (!store) return std::unexpected(FromError(store.error()));
     auto run = FindRun(c, **store);
     if (!run) return std::unexpected(run.error());
-    auto snapshot = (*store)->Transaction([&](store::Tx& tx) -> Result<std::optional<store::Snapshot>> {
+    auto snapshot = (*store)->Read([&](store::Tx& tx) -> Result<std::optional<store::Snapshot>> {
         auto all = tx.Snapshots(run->audience_id);
         if (!all) return std::unexpected(all.error());
         for (const auto& s : *all) {
@@ -164,22 +164,14 @@ Answer Overview(Context& c) {
     std::map<int64_t, std::string> keys;
     auto f = OverviewFilterOf(c, **store, keys);
     if (!f) return std::unexpected(f.error());
-    auto rows = (*store)->Transaction([&](store::Tx& tx) { return tx.DeliveryOverview(*f); });
+    auto rows = (*store)->Read([&](store::Tx& tx) { return tx.DeliveryOverview(*f); });
     if (!rows) return std::unexpected(FromError(rows.error()));
     json list = json::array();
     json total = {{"from_audience", 0}, {"filtered_at_source", 0}, {"filtered_at_destination", 0}, {"queued", 0},
                   {"pending_retry", 0}, {"failed", 0},         {"delivered", 0}};
     for (const auto& r : *rows) {
-        json row = {{"activation", r.activation_key},
-                    {"event", r.event_name},
-                    {"bucket_start", f->bucket_ms > 0 ? json(text::IsoMillis(r.bucket_start)) : json(nullptr)},
-                    {"from_audience", r.from_audience},
-                    {"filtered_at_source", r.filtered_at_source},
-                    {"filtered_at_destination", r.filtered_at_destination},
-                    {"queued", r.queued},
-                    {"pending_retry", r.pending_retry},
-                    {"failed", r.failed},
-                    {"delivered", r.delivered}};
+        json row = store::OverviewRowJson(r, f->bucket_ms > 0);
+        if (f->bucket_ms <= 0) row["bucket_start"] = nullptr;
         for (auto& [k, v] : total.items()) v = v.get<int64_t>() + row[k].get<int64_t>();
         list.push_back(std::move(row));
     }
@@ -207,23 +199,14 @@ Answer OverviewStepEvents(Context& c) {
     std::map<int64_t, std::string> keys;
     auto f = OverviewFilterOf(c, **store, keys);
     if (!f) return std::unexpected(f.error());
-    auto events = (*store)->Transaction([&](store::Tx& tx) { return tx.OverviewEvents(*step, *f, *limit + 1, *after); });
+    auto events = (*store)->Read([&](store::Tx& tx) { return tx.OverviewEvents(*step, *f, *limit + 1, *after); });
     if (!events) return std::unexpected(FromError(events.error()));
     bool more = static_cast<int>(events->size()) > *limit;
     if (more) events->pop_back();
     json list = json::array();
     for (const auto& e : *events) {
-        list.push_back({{"id", e.id},
-                        {"message_id", e.message_id},
-                        {"activation", keys.count(e.activation_id) ? keys[e.activation_id] : std::to_string(e.activation_id)},
-                        {"event", e.event_name},
-                        {"status", store::EventStatusName(e.status)},
-                        {"filter_stage", e.filter_stage},
-                        {"attempts", e.attempts},
-                        {"status_code", e.last_status},
-                        {"reason", e.last_error},
-                        {"queued_at", text::IsoMillis(e.created_at)},
-                        {"finished_at", IsoOrNull(e.finished_at)}});
+        auto key = keys.find(e.activation_id);
+        list.push_back(store::OverviewEventJson(e, key != keys.end() ? key->second : std::to_string(e.activation_id)));
     }
     json next = more && !events->empty() ? json(events->back().id) : json(nullptr);
     return Reply(json{{"step", store::OverviewStepName(*step)}, {"events", list}, {"next_after", next}});

@@ -5,9 +5,14 @@
 
 #include <httplib.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <fmt/format.h>
 #include <regex>
+#include <sys/socket.h>
 
 namespace kith::api {
 
@@ -71,6 +76,12 @@ Server::Server(App& app, ServerOptions options) : app_(app), options_(std::move(
     http_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     http_->set_payload_max_length(app_.options().max_body_bytes);
     http_->set_tcp_nodelay(true);
+    // cpp-httplib's own options (SO_REUSEADDR), and the listening socket kept to widen its backlog in Start.
+    http_->set_socket_options([this](int sock) {
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+        listen_fd_ = sock;
+    });
     // Kept-alive connections serve many requests. An idle one closes after 5 s (cpp-httplib's default), which also
     // bounds how long a stop waits for idle connections. Reading a request and writing an answer may stall longer
     // than cpp-httplib's 5 s on a busy machine (a client thread not scheduled while a large preview is written), so
@@ -96,8 +107,25 @@ Server::Server(App& app, ServerOptions options) : app_(app), options_(std::move(
     if (!app_.options().web_dir.empty()) {
         // cpp-httplib refuses paths that climb out of the folder ("..", encoded or not) before reading a file.
         http_->set_mount_point("/", app_.options().web_dir);
-        http_->set_file_request_handler([](const httplib::Request&, httplib::Response& res) {
+        http_->set_file_request_handler([](const httplib::Request& req, httplib::Response& res) {
             res.set_header("X-Content-Type-Options", "nosniff");
+            // Built assets carry a content hash in their names: cached for good. index.html is asked again.
+            res.set_header("Cache-Control",
+                           req.path.starts_with("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
+        });
+        // The app routes in the browser (/audiences/vip, /overview): a GET of a page that is not a file gets
+        // index.html. Paths under /api/ and names with an extension (a missing asset) stay 404.
+        std::string index = (std::filesystem::path(app_.options().web_dir) / "index.html").string();
+        http_->Get(R"(/(?!api/)[^.]*)", [index](const httplib::Request&, httplib::Response& res) {
+            std::ifstream in(index, std::ios::binary);
+            if (!in) {
+                res.status = 404;
+                return;
+            }
+            std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            res.set_header("X-Content-Type-Options", "nosniff");
+            res.set_header("Cache-Control", "no-cache");
+            res.set_content(std::move(html), "text/html; charset=utf-8");
         });
     }
     // Answers cpp-httplib makes itself (no route: 404, body too large: 413, bad request: 400) get the error shape;
@@ -150,6 +178,13 @@ Status Server::Start() {
         }
         port_ = options_.port;
     }
+    // Debian's cpp-httplib is a shared library built with a listen backlog of 5: when many clients connect at once
+    // the kernel drops their SYNs and they wait a second or more to connect. listen() again on the bound socket sets
+    // the backlog the kernel allows (somaxconn).
+    if (listen_fd_ >= 0 && ::listen(listen_fd_, SOMAXCONN) != 0) {
+        return Fail(ErrorCode::IO, fmt::format("cannot set the listen backlog: {}", std::strerror(errno)),
+                    fmt::format("{}:{}", options_.host, port_));
+    }
     thread_ = std::thread([this] { http_->listen_after_bind(); });
     while (!http_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return {};
@@ -179,18 +214,21 @@ std::expected<void, ApiError> Server::Authenticate(Context& c, const Route& rout
     Principal p;
     if (auth.starts_with("Bearer ")) {
         std::string token = auth.substr(7);
-        auto found = (*store)->Transaction([&](store::Tx& tx) -> Result<std::optional<store::User>> {
+        bool touch = false;
+        auto found = (*store)->Read([&](store::Tx& tx) -> Result<std::optional<store::User>> {
             auto t = tx.FindApiToken(Sha256Hex(token));
             if (!t) return std::unexpected(t.error());
             if (!*t) return std::nullopt;
             p.token_id = (*t)->id;
             // Touched at most once a minute: a busy script does not write on every request.
-            if (!(*t)->last_used_at || *(*t)->last_used_at + 60000 < now) {
-                if (auto ok = tx.TouchApiToken((*t)->id, now); !ok) return std::unexpected(ok.error());
-            }
+            touch = !(*t)->last_used_at || *(*t)->last_used_at + 60000 < now;
             return tx.GetUser((*t)->user_id);
         });
         if (!found) return std::unexpected(FromError(found.error()));
+        if (touch) {
+            auto ok = (*store)->Transaction([&](store::Tx& tx) { return tx.TouchApiToken(*p.token_id, now); });
+            if (!ok) return std::unexpected(FromError(ok.error()));
+        }
         if (!*found) {
             unauthenticated.message = "unknown or revoked API token";
             return std::unexpected(unauthenticated);
@@ -200,7 +238,7 @@ std::expected<void, ApiError> Server::Authenticate(Context& c, const Route& rout
         std::string cookie = CookieValue(c.Header("Cookie"), "kith_session");
         if (cookie.empty()) return std::unexpected(unauthenticated);
         p.session_hash = Sha256Hex(cookie);
-        auto found = (*store)->Transaction([&](store::Tx& tx) -> Result<std::optional<store::User>> {
+        auto found = (*store)->Read([&](store::Tx& tx) -> Result<std::optional<store::User>> {
             auto s = tx.GetSession(p.session_hash, now);
             if (!s) return std::unexpected(s.error());
             if (!*s) return std::nullopt;
@@ -303,6 +341,10 @@ void Server::Serve(const Route& route, const httplib::Request& req, httplib::Res
                  {"ms", std::round(seconds * 100000) / 100}};
     if (c.principal_) line["user"] = c.principal_->user.email;
     if (!answer) line["error"] = answer.error().message;
+    if (!c.warnings_.empty()) {
+        line["level"] = "warn";
+        line["warning"] = c.warnings_;
+    }
     Log(line.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 

@@ -59,6 +59,7 @@ private:
     std::unique_ptr<httplib::Server> http_;
     std::thread thread_;
     int port_ = 0;
+    int listen_fd_ = -1; //!< the listening socket, once cpp-httplib made it
 };
 
 } // namespace kith::api

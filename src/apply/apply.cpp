@@ -340,7 +340,12 @@ std::expected<Report, Failure> ApplyObjects(std::vector<Source> sources, Context
                 } else if (v.contains("entity")) {
                     c.Err("/entity", "\"entity\" applies only to entity_enters and entity_exits triggers");
                 }
-                if (auto n = c.String(v, "event_name", "", false)) {
+                // An empty name is the trigger's default, as when the key is left out (the API shows it so).
+                bool default_name = v.contains("event_name") && v["event_name"].is_string() &&
+                                    v["event_name"].get_ref<const std::string&>().empty();
+                if (default_name) {
+                    spec.event_name.clear();
+                } else if (auto n = c.String(v, "event_name", "", false)) {
                     if (*t == "membership_changed") {
                         c.Err("/event_name", "membership_changed sends identify events, which have no event name");
                     } else {

@@ -334,6 +334,15 @@ TEST_F(ApplyTest, ActivationsMayNameAudiencesAlreadyInTheStore) {
     auto acts = store_->ListActivations(1);
     ASSERT_EQ(acts->size(), 2u);
     EXPECT_EQ((*acts)[1].spec.action, "send"); // the webhook's default action
+    EXPECT_EQ((*acts)[1].spec.event_name, "");   // the trigger's default (Entity Exited) when events are built
+
+    // What the API answers for it ("event_name": "") applies again unchanged: an empty name is the default.
+    Write("pro_hook.json", R"({"kind": "activation", "key": "pro_hook", "audience": "pro_abandoners",
+        "destination": {"type": "webhook", "url": "http://127.0.0.1:9999/in", "batch_size": 10},
+        "trigger": "entity_exits", "entity": "user-accounts", "event_name": ""})");
+    auto again = Apply();
+    ASSERT_TRUE(again) << Problems(again.error());
+    EXPECT_EQ(Changes(*again), "audience pro unchanged\nactivation pro_hook unchanged\n");
 }
 
 TEST_F(ApplyTest, DuplicateKeysAndUnknownKinds) {

@@ -2,17 +2,66 @@
 
 #include "common/text.hpp"
 
+#include <chrono>
 #include <filesystem>
 
 namespace kith::audience {
 
+namespace {
+
+std::string TableKey(const warehouse::TableName& table) {
+    return table.database + "\x1f" + table.schema + "\x1f" + table.table;
+}
+
+int64_t SteadyMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
 Result<std::optional<std::vector<warehouse::Column>>> WarehouseCatalog::Columns(const warehouse::TableName& table) {
-    std::string key = table.database + "\x1f" + table.schema + "\x1f" + table.table;
+    std::string key = TableKey(table);
     if (auto it = cache_.find(key); it != cache_.end()) return it->second;
     auto cols = warehouse_.DescribeTable(table);
     if (!cols) return std::unexpected(cols.error());
     cache_[key] = *cols;
     return *cols;
+}
+
+SharedCatalog::SharedCatalog(Fetch fetch, int64_t ttl_ms, std::function<int64_t()> clock)
+    : fetch_(std::move(fetch)), ttl_ms_(ttl_ms), clock_(clock ? std::move(clock) : SteadyMs) {}
+
+Result<std::optional<std::vector<warehouse::Column>>> SharedCatalog::Columns(const warehouse::TableName& table) {
+    return Lookup(table, fetch_);
+}
+
+Result<std::optional<std::vector<warehouse::Column>>> SharedCatalog::Lookup(const warehouse::TableName& table,
+                                                                            const Fetch& fetch) {
+    std::string key = TableKey(table);
+    {
+        std::lock_guard lock(mutex_);
+        auto it = cache_.find(key);
+        if (it != cache_.end() && clock_() - it->second.fetched_at < ttl_ms_) return it->second.columns;
+        ++fetches_;
+    }
+    // Fetched without the lock: other tables' lookups do not wait for this one.
+    int64_t at = clock_();
+    auto cols = fetch(table);
+    if (!cols) return std::unexpected(cols.error());
+    std::lock_guard lock(mutex_);
+    cache_[key] = Entry{*cols, at};
+    return *cols;
+}
+
+void SharedCatalog::Clear() {
+    std::lock_guard lock(mutex_);
+    cache_.clear();
+}
+
+int64_t SharedCatalog::fetches() const {
+    std::lock_guard lock(mutex_);
+    return fetches_;
 }
 
 Result<std::optional<Library::Entry>> DirectoryLibrary::Load(const std::string& key) {

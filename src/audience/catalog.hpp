@@ -5,7 +5,10 @@
 #include "common/error.hpp"
 #include "warehouse/warehouse.hpp"
 
+#include <cstdint>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +32,47 @@ public:
 private:
     warehouse::Warehouse& warehouse_;
     std::map<std::string, std::optional<std::vector<warehouse::Column>>> cache_;
+};
+
+//! A Catalog shared by many threads: each table's columns are fetched once (by `fetch`, e.g. through a pool of
+//! warehouse connections) and kept for `ttl_ms`, so that validating a definition usually needs no warehouse at all.
+//! A table whose columns change is seen after at most ttl_ms, or at once after Clear(); failures are not kept.
+class SharedCatalog final : public Catalog {
+public:
+    using Fetch = std::function<Result<std::optional<std::vector<warehouse::Column>>>(const warehouse::TableName&)>;
+    SharedCatalog(Fetch fetch, int64_t ttl_ms, std::function<int64_t()> clock = {});
+    Result<std::optional<std::vector<warehouse::Column>>> Columns(const warehouse::TableName& table) override;
+    //! A Catalog reading this cache that fetches a missing table through `warehouse`, a connection the caller holds
+    //! already (so it never waits for a second one from the pool `fetch` uses).
+    class Through final : public Catalog {
+    public:
+        Through(SharedCatalog& shared, warehouse::Warehouse& warehouse) : shared_(shared), warehouse_(warehouse) {}
+        Result<std::optional<std::vector<warehouse::Column>>> Columns(const warehouse::TableName& table) override {
+            return shared_.Lookup(table, [&](const warehouse::TableName& t) { return warehouse_.DescribeTable(t); });
+        }
+
+    private:
+        SharedCatalog& shared_;
+        warehouse::Warehouse& warehouse_;
+    };
+    Through Via(warehouse::Warehouse& warehouse) { return Through(*this, warehouse); }
+    //! Forgets every table (the graph was replaced, or the warehouse changed).
+    void Clear();
+    //! How many times fetch was called.
+    int64_t fetches() const;
+
+private:
+    Result<std::optional<std::vector<warehouse::Column>>> Lookup(const warehouse::TableName& table, const Fetch& fetch);
+    struct Entry {
+        std::optional<std::vector<warehouse::Column>> columns;
+        int64_t fetched_at = 0;
+    };
+    Fetch fetch_;
+    int64_t ttl_ms_;
+    std::function<int64_t()> clock_;
+    mutable std::mutex mutex_;
+    std::map<std::string, Entry> cache_;
+    int64_t fetches_ = 0;
 };
 
 //! Where referenced audiences (`audience` conditions) come from.

@@ -87,10 +87,7 @@ int PrintOverview(const OverviewArgs& args, store::Store& store, const store::Ov
     if (args.json) {
         json list = json::array();
         for (const auto& r : *rows) {
-            json row = {{"activation", r.activation_key}, {"event", r.event_name}};
-            if (buckets) row["bucket_start"] = text::IsoMillis(r.bucket_start);
-            for (const auto& [name, n] : Steps(r)) row[name] = n;
-            list.push_back(row);
+            list.push_back(store::OverviewRowJson(r, buckets));
         }
         json totals = json::object();
         for (const auto& [name, n] : Steps(total)) totals[name] = n;
@@ -144,17 +141,7 @@ int PrintEvents(const OverviewArgs& args, store::Store& store, const store::Over
     if (args.json) {
         json list = json::array();
         for (const auto& e : *events) {
-            list.push_back({{"id", e.id},
-                            {"message_id", e.message_id},
-                            {"activation", key(e.activation_id)},
-                            {"event", e.event_name},
-                            {"status", store::EventStatusName(e.status)},
-                            {"filter_stage", e.filter_stage},
-                            {"attempts", e.attempts},
-                            {"status_code", e.last_status},
-                            {"reason", e.last_error},
-                            {"queued_at", text::IsoMillis(e.created_at)},
-                            {"finished_at", e.finished_at ? json(text::IsoMillis(*e.finished_at)) : json(nullptr)}});
+            list.push_back(store::OverviewEventJson(e, key(e.activation_id)));
         }
         json out = {{"step", store::OverviewStepName(step)},
                     {"events", list},

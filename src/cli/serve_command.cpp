@@ -61,13 +61,24 @@ int WaitForStop() {
     return sig;
 }
 
+// The built web app: KITH_WEB_DIR, else the config's `web`, else the one built beside this kith's sources when it
+// exists (an index.html in it); empty: the API alone.
+std::string WebDir(const config::Config& config) {
+    if (const char* web = std::getenv("KITH_WEB_DIR")) return web;
+    if (!config.web.empty()) return config.web;
+    std::error_code ec;
+    if (fs::exists(fs::path(KITH_DEFAULT_WEB_DIR) / "index.html", ec)) return KITH_DEFAULT_WEB_DIR;
+    return "";
+}
+
 Result<std::unique_ptr<service::Service>> StartService(const config::Config& config, bool demo = false) {
     auto listen = SplitListen(config.listen);
     if (!listen) return Fail(ErrorCode::USAGE, "listen must be HOST:PORT, found " + config.listen, config.file);
     service::ServiceOptions o;
     o.server.host = listen->first;
     o.server.port = listen->second;
-    if (const char* web = std::getenv("KITH_WEB_DIR")) o.app.web_dir = web;
+    o.app.web_dir = WebDir(config);
+    o.app.password_cost = api::PasswordCostOf(config.auth);
     o.app.demo_sink = demo;
     return service::Service::Start(config, o);
 }
@@ -291,7 +302,7 @@ int UserAdd(const UserAddArgs& args) {
         password = api::RandomToken().substr(0, 16);
         generated = true;
     }
-    auto hash = api::HashPassword(password);
+    auto hash = api::HashPassword(password, api::PasswordCostOf(config->auth));
     if (!hash) return Report(hash.error());
     auto store = store::Store::Open(config->state);
     if (!store) return Report(store.error());

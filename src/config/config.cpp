@@ -190,13 +190,14 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
             std::string(e.description())}});
     }
     Reader r(path);
-    std::string warehouse, graph, state;
+    std::string warehouse, graph, state, web;
     r.Table(doc, "",
             {
                 {"warehouse", r.String(warehouse, CheckWarehouse)},
                 {"graph", r.String(graph)},
                 {"state", r.String(state)},
                 {"listen", r.String(c.listen, CheckListen)},
+                {"web", r.String(web)},
                 {"runs", r.SubTable("runs.",
                                     {
                                         {"max_concurrent", r.Integer(c.runs.max_concurrent, 1, 1000)},
@@ -216,6 +217,11 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
                                             {"timeout_ms", r.Integer(c.delivery.timeout_ms, 1, 3600000)},
                                             {"verify_tls", r.Boolean(c.delivery.verify_tls)},
                                         })},
+                {"auth", r.SubTable("auth.",
+                                    {
+                                        {"password_memory_mib", r.Integer(c.auth.password_memory_mib, 1, 4096)},
+                                        {"password_passes", r.Integer(c.auth.password_passes, 1, 16)},
+                                    })},
                 {"alerts", r.SubTable("alerts.",
                                       {
                                           {"interval_s", r.Integer(c.alerts.interval_s, 10, 86400)},
@@ -234,6 +240,7 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
     if (!warehouse.empty()) c.warehouse = ResolveWarehouse(warehouse, c.directory);
     if (!graph.empty()) c.graph = Absolute(graph, c.directory);
     if (!state.empty()) c.state = Absolute(state, c.directory);
+    if (!web.empty()) c.web = Absolute(web, c.directory);
     return c;
 }
 

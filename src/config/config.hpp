@@ -50,6 +50,12 @@ struct AlertsSettings {
     std::string public_url;               //!< the app's address for links in alert messages; empty: no links
 };
 
+//! `[auth]`: the cost of the Argon2id hashes of new passwords (a stored hash keeps the cost it was made with).
+struct AuthSettings {
+    int64_t password_memory_mib = 64; //!< memory per hash: libsodium's "interactive" 64 MiB by default
+    int64_t password_passes = 2;      //!< passes over that memory
+};
+
 struct Config {
     std::string file;      //!< the config file read; empty for Defaults()
     std::string directory; //!< the folder relative paths resolved against (absolute)
@@ -57,9 +63,11 @@ struct Config {
     std::string graph;     //!< absolute path of the data graph file
     std::string state;     //!< absolute path of the state store (SQLite)
     std::string listen = "127.0.0.1:8080"; //!< host:port of the service
+    std::string web;       //!< absolute path of the built web app served at /; empty: the one built with kith, if any
     RunsSettings runs;
     DeliverySettings delivery;
     AlertsSettings alerts;
+    AuthSettings auth;
 };
 
 //! The defaults, with paths in directory: warehouse "duckdb:warehouse.duckdb", graph "graph.hcl",

@@ -36,6 +36,7 @@ warehouse = "duckdb:data/w.duckdb"
 graph = "../graphs/g.hcl"
 state = "/var/lib/kith/state.db"
 listen = "0.0.0.0:9000"
+web = "app/dist"
 )",
                          "/srv/kith/kith.toml");
     ASSERT_TRUE(c) << Messages(c.error());
@@ -43,6 +44,7 @@ listen = "0.0.0.0:9000"
     EXPECT_EQ(c->graph, "/srv/graphs/g.hcl");
     EXPECT_EQ(c->state, "/var/lib/kith/state.db");
     EXPECT_EQ(c->listen, "0.0.0.0:9000");
+    EXPECT_EQ(c->web, "/srv/kith/app/dist");
 }
 
 TEST(Config, PostgresAndMemoryUrisAreKept) {
@@ -114,6 +116,17 @@ smtp_tls = true
               "alerts.smtp_from, alerts.smtp_password, alerts.smtp_starttls, alerts.smtp_url, alerts.smtp_user)\n");
 }
 
+TEST(Config, AuthTableSetsThePasswordCost) {
+    auto c = ParseConfig("[auth]\npassword_memory_mib = 8\npassword_passes = 1\n", "k.toml");
+    ASSERT_TRUE(c) << Messages(c.error());
+    EXPECT_EQ(c->auth.password_memory_mib, 8);
+    EXPECT_EQ(c->auth.password_passes, 1);
+    EXPECT_EQ(Defaults("/x").auth.password_memory_mib, 64);
+    auto bad = ParseConfig("[auth]\npassword_memory_mib = 0\n", "k.toml");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(Messages(bad.error()), "k.toml:2:23: auth.password_memory_mib must be between 1 and 4096, found 0\n");
+}
+
 TEST(Config, EveryProblemIsReportedAtItsLine) {
     auto c = ParseConfig(R"(warehouse = "mysql://x"
 grpah = "g.hcl"
@@ -127,12 +140,12 @@ parallel = 3
     ASSERT_FALSE(c);
     EXPECT_EQ(Messages(c.error()),
               "k.toml:1:13: warehouse: expected duckdb:PATH or postgresql://..., found \"mysql://x\"\n"
-              "k.toml:2:1: unknown key \"grpah\" (known: alerts, delivery, graph, listen, runs, state, warehouse)\n"
+              "k.toml:2:1: unknown key \"grpah\" (known: alerts, auth, delivery, graph, listen, runs, state, warehouse, web)\n"
               "k.toml:3:10: listen must be a string, found an integer\n"
               "k.toml:5:18: runs.max_concurrent must be between 1 and 1000, found 0\n"
               "k.toml:6:1: unknown key \"runs.parallel\" (known: runs.keep_snapshots, runs.max_concurrent, "
               "runs.max_start_delay_s, runs.page_size, runs.snapshot_schema)\n"
-              "k.toml:7:2: unknown key \"web\" (known: alerts, delivery, graph, listen, runs, state, warehouse)\n");
+              "k.toml:7:1: web must be a string, found a table\n");
 }
 
 TEST(Config, SyntaxErrorHasALocation) {

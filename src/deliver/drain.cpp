@@ -134,7 +134,7 @@ Result<DrainReport> Drainer::Run() {
         if (deadline && now >= *deadline) return Finish(DrainEnd::TIMEOUT);
         store::OutboxFilter filter = Filter(now);
         // Payloads are parsed only where needed (SendGroup): a free-form action without mapping sends the stored text.
-        auto due = store_.Transaction([&](store::Tx& tx) { return tx.DueEvents(now, batch, filter, false); });
+        auto due = store_.Read([&](store::Tx& tx) { return tx.DueEvents(now, batch, filter, false); });
         if (!due) return Propagate(due);
         if (!due->empty()) {
             // Group by activation, keeping the outbox's order within each group.
@@ -152,14 +152,14 @@ Result<DrainReport> Drainer::Run() {
             continue;
         }
 
-        auto pending = store_.Transaction([&](store::Tx& tx) { return tx.Pending(filter); });
+        auto pending = store_.Read([&](store::Tx& tx) { return tx.Pending(filter); });
         if (!pending) return Propagate(pending);
         if (pending->count == 0 && options_.until_idle && throttled_.empty()) {
             if (held_.empty()) return Finish(DrainEnd::IDLE);
             // Only held activations' events are left, unless someone else sent them meanwhile.
             store::OutboxFilter of_run;
             of_run.run_id = options_.run_id;
-            auto all = store_.Transaction([&](store::Tx& tx) { return tx.Pending(of_run); });
+            auto all = store_.Read([&](store::Tx& tx) { return tx.Pending(of_run); });
             if (!all) return Propagate(all);
             return Finish(all->count == 0 ? DrainEnd::IDLE : DrainEnd::HELD);
         }
@@ -174,7 +174,7 @@ Result<DrainReport> Drainer::Run() {
 }
 
 Status Drainer::SendGroup(int64_t activation_id, std::vector<store::OutboxEvent>& group) {
-    auto activation = store_.Transaction([&](store::Tx& tx) { return tx.GetActivationById(activation_id); });
+    auto activation = store_.Read([&](store::Tx& tx) { return tx.GetActivationById(activation_id); });
     if (!activation) return std::unexpected(activation.error());
     if (!*activation) return {}; // deleted meanwhile: its events went with it
     const store::ActivationRecord& a = **activation;
@@ -374,11 +374,11 @@ Result<DrainReport> Drainer::Finish(DrainEnd end) {
     report.counts = counts_;
     store::OutboxFilter all;
     all.run_id = options_.run_id;
-    auto pending = store_.Transaction([&](store::Tx& tx) { return tx.Pending(all); });
+    auto pending = store_.Read([&](store::Tx& tx) { return tx.Pending(all); });
     if (!pending) return Propagate(pending);
     report.pending = pending->count;
     for (const auto& [id, h] : held_) {
-        auto counts = store_.Transaction([&](store::Tx& tx) { return tx.CountEvents(id); });
+        auto counts = store_.Read([&](store::Tx& tx) { return tx.CountEvents(id); });
         if (!counts) return Propagate(counts);
         auto n = counts->find(store::EventStatus::PENDING);
         report.held.push_back(HeldActivation{id, h.key, h.error, n == counts->end() ? 0 : n->second});

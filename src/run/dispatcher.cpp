@@ -67,6 +67,11 @@ Result<std::vector<store::Run>> Dispatcher::Step() {
     }
     std::vector<store::Run> out;
     for (const schedule::RunStart& start : scheduler_.Tick(clock_.Now())) {
+        if (settings_.stop && settings_.stop()) {
+            // Stopping: what is due stays due; the next process plans it again.
+            (void)scheduler_.Finished(start.audience, clock_.Now());
+            continue;
+        }
         auto audience = env_.store.GetAudience(workspace_, start.audience);
         if (!audience) return Propagate(audience);
         if (!*audience) {

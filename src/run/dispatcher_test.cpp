@@ -152,5 +152,53 @@ TEST_F(DispatcherTest, HistoryListsTheLastFiftyRunsNewestFirst) {
     EXPECT_EQ(kept->size(), 5u);
 }
 
+TEST_F(DispatcherTest, StoppingFailsTheRunningRunAtItsNextStepAndStartsNoOther) {
+    schedule::FakeClock clock(At("2026-01-01T00:10:00Z"));
+    Audience("first", {{"type", "manual"}}, true);
+    Audience("second", {{"type", "manual"}}, true);
+    bool stopping = false;
+    std::vector<std::string> steps;
+    Settings s;
+    s.checkpoint = [&](const std::string& name) {
+        steps.push_back(name);
+        if (name == "snapshot") stopping = true; // SIGTERM arrives while the first run takes its snapshot
+    };
+    s.stop = [&] { return stopping; };
+    {
+        Dispatcher d(*env_, ws_, s, {.max_concurrent = 1}, clock);
+        ASSERT_TRUE(d.Sync());
+        ASSERT_TRUE(d.RunNow("first"));
+        ASSERT_TRUE(d.RunNow("second"));
+        auto ran = d.Step();
+        ASSERT_TRUE(ran) << ran.error().ToString();
+        ASSERT_EQ(ran->size(), 1u);
+        EXPECT_EQ((*ran)[0].status, store::RunStatus::FAILED);
+        EXPECT_EQ((*ran)[0].error, kStoppedMessage);
+        EXPECT_EQ(steps, std::vector<std::string>{"snapshot"}) << "the run went on past the step where it stopped";
+        // Queued behind it, the other audience did not start (no run of it exists).
+        EXPECT_TRUE(Runs("second").empty());
+        EXPECT_TRUE(d.Step()->empty());
+    }
+    // The next process runs both; the first finds the same baseline (none), so everyone enters.
+    stopping = false;
+    s.checkpoint = nullptr;
+    Dispatcher next(*env_, ws_, s, {.max_concurrent = 1}, clock);
+    ASSERT_TRUE(next.Sync());
+    ASSERT_TRUE(next.RunNow("first"));
+    ASSERT_TRUE(next.RunNow("second"));
+    std::vector<store::Run> done;
+    for (int i = 0; i < 3 && done.size() < 2; ++i) {
+        auto ran = next.Step();
+        ASSERT_TRUE(ran);
+        done.insert(done.end(), ran->begin(), ran->end());
+    }
+    ASSERT_EQ(done.size(), 2u);
+    for (const auto& r : done) {
+        EXPECT_EQ(r.status, store::RunStatus::COMPLETED) << r.error;
+        EXPECT_EQ(r.summary["members"], 3);
+        EXPECT_EQ(r.summary["profiles"]["entered"], 3) << r.summary.dump();
+    }
+}
+
 } // namespace
 } // namespace kith::run

@@ -15,11 +15,15 @@
 #include <csignal>
 #include <fmt/format.h>
 #include <set>
+#include <span>
 #include <unistd.h>
 
 namespace kith::run {
 
 namespace {
+
+// Events staged in one store transaction (a few milliseconds of the store's write lock).
+constexpr size_t kEventsPerTransaction = 500;
 
 using nlohmann::json;
 using sql::Col;
@@ -171,6 +175,7 @@ private:
                                                upto, pages));
             }
             if (settings_.checkpoint) settings_.checkpoint("page");
+            if (settings_.stop && settings_.stop()) return Fail(ErrorCode::CONFLICT, kStoppedMessage);
         }
         return {};
     }
@@ -210,8 +215,15 @@ private:
             }
         }
         auto t3 = std::chrono::steady_clock::now();
-        auto staged = env_.store.Transaction([&](store::Tx& tx) { return tx.StageEvents(run_id_, events, &staged_counts_); });
-        if (!staged) return Propagate(staged);
+        // A page's events go to the outbox in transactions of kEventsPerTransaction: the store's write lock is held
+        // for milliseconds, so the API's writes and the drainer's marks do not wait for a whole page.
+        for (size_t from = 0; from < events.size(); from += kEventsPerTransaction) {
+            std::span<const store::NewEvent> slice(events.data() + from,
+                                                   std::min(kEventsPerTransaction, events.size() - from));
+            auto staged =
+                env_.store.Transaction([&](store::Tx& tx) { return tx.StageEvents(run_id_, slice, &staged_counts_); });
+            if (!staged) return Propagate(staged);
+        }
         auto t4 = std::chrono::steady_clock::now();
         auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
         t_page_ += secs(t0, t1);
@@ -417,6 +429,20 @@ Status DropRunTables(Environment& env, int64_t audience_id, int64_t run_id, cons
     return ExecuteAll(env.warehouse, DropStatements(SnapshotTables::For(schema, audience_id, run_id)));
 }
 
+} // namespace
+
+Status DropAudienceTables(warehouse::Warehouse& warehouse, int64_t audience_id, const std::vector<int64_t>& run_ids,
+                          const std::string& schema) {
+    for (int64_t run_id : run_ids) {
+        if (auto ok = ExecuteAll(warehouse, DropStatements(SnapshotTables::For(schema, audience_id, run_id))); !ok) {
+            return ok;
+        }
+    }
+    return {};
+}
+
+namespace {
+
 Status MarkFailed(Environment& env, store::Run run, const std::string& error) {
     run.status = store::RunStatus::FAILED;
     run.error = error;
@@ -472,8 +498,10 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     auto dialect = engine::DialectOf(env.warehouse);
     if (!dialect) return Propagate(dialect);
     const sql::Dialect& d = **dialect;
-    auto step = [&](const std::string& name) {
+    auto step = [&](const std::string& name) -> Status {
         if (settings.checkpoint) settings.checkpoint(name);
+        if (settings.stop && settings.stop()) return Fail(ErrorCode::CONFLICT, kStoppedMessage);
+        return {};
     };
 
     // Claim the run and read what it evaluates.
@@ -504,7 +532,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
         return tx.StartRun(run_id, ThisWorker(), baseline ? std::optional<int64_t>(baseline->run_id) : std::nullopt);
     });
     if (!claimed) return Propagate(claimed);
-    auto current = env.store.Transaction([&](store::Tx& tx) { return tx.GetRun(run_id); });
+    auto current = env.store.Read([&](store::Tx& tx) { return tx.GetRun(run_id); });
     if (!current) return Propagate(current);
     store::Run run = **current;
     int64_t started = NowMs();
@@ -512,7 +540,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     auto fail = [&](const Error& e) -> Result<store::Run> {
         (void)DropRunTables(env, audience.id, run_id, settings.schema);
         if (auto ok = MarkFailed(env, run, e.message); !ok) return Propagate(ok);
-        auto r = env.store.Transaction([&](store::Tx& tx) { return tx.GetRun(run_id); });
+        auto r = env.store.Read([&](store::Tx& tx) { return tx.GetRun(run_id); });
         if (!r) return Propagate(r);
         return **r;
     };
@@ -541,9 +569,9 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     std::optional<SnapshotTables> base;
     if (baseline) base = SnapshotTables::For(settings.schema, audience.id, baseline->run_id);
     if (auto ok = env.warehouse.Execute(CreateSchemaStatement(settings.schema)); !ok) return fail(ok.error());
-    step("snapshot");
+    if (auto ok = step("snapshot"); !ok) return fail(ok.error());
     if (auto ok = ExecuteAll(env.warehouse, SnapshotStatements(*members, *entities, tables, d)); !ok) return fail(ok.error());
-    step("diff");
+    if (auto ok = step("diff"); !ok) return fail(ok.error());
     if (auto ok = ExecuteAll(env.warehouse, DiffStatements(tables, base, d)); !ok) return fail(ok.error());
     auto member_count = Count(env.warehouse, tables.Table(tables.members), false, true, d);
     if (!member_count) return fail(member_count.error());
@@ -591,7 +619,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
         if (auto ok = preparer.Prepare(backfill, member_count->pages, entity_count->pages); !ok) return fail(ok.error());
     }
     if (settings.progress) settings.progress("prepared: " + preparer.Timings());
-    step("publish");
+    if (auto ok = step("publish"); !ok) return fail(ok.error());
 
     // One transaction: the events enter the outbox, the snapshot becomes the baseline, the run is done.
     json summary = {{"members", member_count->rows},
@@ -633,12 +661,12 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
         return tx.UpdateRun(run);
     });
     if (!done) return fail(done.error());
-    step("completed");
+    (void)step("completed");
     // The lookup tables served the preparation only; a failure to drop them leaves them for the snapshot's cleanup.
     (void)ExecuteAll(env.warehouse, DropLookupStatements(tables));
 
     // Old snapshots beyond the ones kept (the baseline is always kept).
-    auto snapshots = env.store.Transaction([&](store::Tx& tx) { return tx.Snapshots(audience.id); });
+    auto snapshots = env.store.Read([&](store::Tx& tx) { return tx.Snapshots(audience.id); });
     if (snapshots) {
         int64_t kept = 0;
         for (const auto& s : *snapshots) {
@@ -651,7 +679,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
             }
         }
     }
-    auto final_run = env.store.Transaction([&](store::Tx& tx) { return tx.GetRun(run_id); });
+    auto final_run = env.store.Read([&](store::Tx& tx) { return tx.GetRun(run_id); });
     if (!final_run) return Propagate(final_run);
     return **final_run;
 }
@@ -662,7 +690,7 @@ Result<store::Run> RunNow(Environment& env, int64_t workspace_id, const std::str
     if (!audience) return Propagate(audience);
     if (!*audience) return Fail(ErrorCode::NOT_FOUND, "no audience with key " + audience_key);
     int64_t id = (*audience)->id;
-    auto running = env.store.Transaction([&](store::Tx& tx) { return tx.RunningRuns(id); });
+    auto running = env.store.Read([&](store::Tx& tx) { return tx.RunningRuns(id); });
     if (!running) return Propagate(running);
     for (const auto& r : *running) {
         if (WorkerAlive(r.worker)) {

@@ -44,7 +44,14 @@ struct Settings {
     std::function<void(const std::string&)> progress;
     //! Called between steps with their name (tests use it to stop a run at a chosen point).
     std::function<void(const std::string&)> checkpoint;
+    //! True once the process is stopping: a run fails at its next step or page (its events are not published; the
+    //! next run diffs against the same baseline, so they come again with the same messageIds), and a dispatcher
+    //! starts no further run. Empty: never.
+    std::function<bool()> stop;
 };
+
+//! The error of a run ended by Settings::stop.
+inline constexpr const char* kStoppedMessage = "the service stopped during the run; the next run repeats it";
 
 //! "host:pid" of this process.
 std::string ThisWorker();
@@ -56,6 +63,11 @@ bool WorkerAlive(const std::string& worker);
 //! processes that no longer exist: their staged events and warehouse tables are dropped. Returns the runs failed.
 Result<std::vector<int64_t>> RecoverInterrupted(Environment& env, std::optional<int64_t> audience_id,
                                                 const std::string& schema);
+
+//! Drops the warehouse tables of the audience's runs (snapshots, diffs) in schema: what deleting an audience leaves
+//! behind. Tables that do not exist are skipped.
+Status DropAudienceTables(warehouse::Warehouse& warehouse, int64_t audience_id, const std::vector<int64_t>& run_ids,
+                          const std::string& schema);
 
 //! Executes a queued run to its end; the run is completed, or failed with its error (the baseline stays).
 Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& settings);

@@ -1,8 +1,10 @@
 #include "service/service.hpp"
 
+
 #include "alert/channels.hpp"
 #include "alert/evaluator.hpp"
 #include "common/text.hpp"
+#include "common/thread.hpp"
 #include "deliver/drain.hpp"
 #include "deliver/http.hpp"
 #include "run/dispatcher.hpp"
@@ -41,7 +43,7 @@ Result<std::unique_ptr<Service>> Service::Start(const config::Config& config, Se
     m.Gauge("kith_outbox_pending", "Events waiting for delivery (queued or waiting for a retry)", [a] {
         auto store = a->stores().Acquire();
         if (!store) return -1.0;
-        auto p = (*store)->Transaction([](store::Tx& tx) { return tx.Pending(); });
+        auto p = (*store)->Read([](store::Tx& tx) { return tx.Pending(); });
         return p ? static_cast<double>(p->count) : -1.0;
     });
     m.Gauge("kith_operations_active", "Long operations (previews) queued or running",
@@ -141,6 +143,7 @@ Status Service::CancelRun(int64_t run_id) {
 }
 
 void Service::SchedulerLoop() {
+    thread::RunInBackground();
     const config::Config& config = app_->config();
     auto store = store::Store::Open(config.state);
     auto wh = app_->warehouses().Acquire();
@@ -158,6 +161,7 @@ void Service::SchedulerLoop() {
     settings.keep_snapshots = config.runs.keep_snapshots;
     settings.max_event_bytes = config.delivery.max_event_bytes;
     settings.page_size = config.runs.page_size;
+    settings.stop = [this] { return stopping_.load(); };
     settings.progress = [this](const std::string& line) {
         std::lock_guard lock(mutex_);
         running_progress_ = line;
@@ -168,7 +172,7 @@ void Service::SchedulerLoop() {
             if (running_run_) return;
         }
         // The run that just started (its first step) is the running run of this process.
-        auto runs = (*store)->Transaction([](store::Tx& tx) { return tx.UnfinishedRuns(); });
+        auto runs = (*store)->Read([](store::Tx& tx) { return tx.UnfinishedRuns(); });
         if (!runs) return;
         std::lock_guard lock(mutex_);
         for (const auto& r : *runs) {
@@ -255,6 +259,7 @@ void Service::SchedulerLoop() {
 }
 
 void Service::DeliveryLoop() {
+    thread::RunInBackground();
     const config::Config& config = app_->config();
     while (!stopping_) {
         auto store = store::Store::Open(config.state);
@@ -289,6 +294,7 @@ void Service::DeliveryLoop() {
 }
 
 void Service::AlertLoop() {
+    thread::RunInBackground();
     const config::Config& config = app_->config();
     alert::Channels channels = alert::ChannelsFromConfig(config);
     int64_t interval_ms = config.alerts.interval_s * 1000;

@@ -199,6 +199,12 @@ enum class OverviewStep { FROM_AUDIENCE, FILTERED_AT_SOURCE, FILTERED_AT_DESTINA
 std::string_view OverviewStepName(OverviewStep step);
 std::optional<OverviewStep> ParseOverviewStep(std::string_view name);
 
+//! An overview row as the CLI's --json and the API show it: activation, event, bucket_start (ISO 8601, only when
+//! `buckets`) and the seven counts.
+nlohmann::json OverviewRowJson(const OverviewRow& row, bool buckets);
+//! An event of a step's list as the CLI's --json and the API show it.
+nlohmann::json OverviewEventJson(const OutboxEvent& event, const std::string& activation_key);
+
 //! A person who signs in to the service (or owns API tokens). Roles are names from activations.md's table
 //! ("workspace_owner", "engage_user", ...; src/api checks them).
 struct User {

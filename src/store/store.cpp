@@ -1,9 +1,12 @@
 #include "store/store.hpp"
 
+#include "common/text.hpp"
 #include "store/migrations.hpp"
 #include "store/query.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <fmt/format.h>
 
 namespace kith::store {
@@ -233,12 +236,61 @@ std::optional<OverviewStep> ParseOverviewStep(std::string_view name) {
 // ---------------------------------------------------------------------------------------------------------------
 // Store
 
+nlohmann::json OverviewRowJson(const OverviewRow& r, bool buckets) {
+    json row = {{"activation", r.activation_key}, {"event", r.event_name}};
+    if (buckets) row["bucket_start"] = text::IsoMillis(r.bucket_start);
+    row["from_audience"] = r.from_audience;
+    row["filtered_at_source"] = r.filtered_at_source;
+    row["filtered_at_destination"] = r.filtered_at_destination;
+    row["queued"] = r.queued;
+    row["pending_retry"] = r.pending_retry;
+    row["failed"] = r.failed;
+    row["delivered"] = r.delivered;
+    return row;
+}
+
+nlohmann::json OverviewEventJson(const OutboxEvent& e, const std::string& activation_key) {
+    return {{"id", e.id},
+            {"message_id", e.message_id},
+            {"activation", activation_key},
+            {"event", e.event_name},
+            {"status", EventStatusName(e.status)},
+            {"filter_stage", e.filter_stage},
+            {"attempts", e.attempts},
+            {"status_code", e.last_status},
+            {"reason", e.last_error},
+            {"queued_at", text::IsoMillis(e.created_at)},
+            {"finished_at", e.finished_at ? json(text::IsoMillis(*e.finished_at)) : json(nullptr)}};
+}
+
+namespace {
+
+// One lock per store file for every Store this process opens on it (by the file's canonical path).
+std::shared_ptr<std::timed_mutex> ProcessWriteLock(const std::string& path) {
+    static std::mutex registry_mutex;
+    static std::map<std::string, std::weak_ptr<std::timed_mutex>> registry;
+    std::error_code ec;
+    std::string key = std::filesystem::weakly_canonical(path, ec).string();
+    if (ec || key.empty()) key = path;
+    std::lock_guard guard(registry_mutex);
+    auto& slot = registry[key];
+    auto lock = slot.lock();
+    if (!lock) {
+        lock = std::make_shared<std::timed_mutex>();
+        slot = lock;
+    }
+    return lock;
+}
+
+} // namespace
+
 int64_t Store::LatestSchemaVersion() { return Migrations().back().version; }
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Options options) {
     std::unique_ptr<Store> s(new Store());
     s->path_ = path;
     s->options_ = std::move(options);
+    s->write_lock_ = ProcessWriteLock(path);
     if (!s->options_.clock) s->options_.clock = SystemNow;
     auto db = sqlite::Database::Open(path);
     if (!db) return Propagate(db);
@@ -300,42 +352,69 @@ Status Store::Migrate() {
     return {};
 }
 
-Status Store::Begin() {
+Status Store::Begin(Mode mode) {
     if (in_transaction_) return Fail(ErrorCode::INTERNAL, "state store: transactions do not nest", path_);
-    if (auto ok = db_.Exec("BEGIN IMMEDIATE"); !ok) return ok;
+    if (mode == Mode::kRead) {
+        if (auto ok = db_.Exec("PRAGMA query_only = 1; BEGIN DEFERRED"); !ok) {
+            (void)db_.Exec("PRAGMA query_only = 0");
+            return ok;
+        }
+    } else {
+        // Another writer of this process: wait on the lock, woken the moment it commits. The busy timeout bounds
+        // the wait as SQLite's would.
+        if (!write_lock_->try_lock_for(std::chrono::milliseconds(options_.busy_timeout_ms))) {
+            return Fail(ErrorCode::IO, "state store: database is locked (another transaction of this process held "
+                                       "it for longer than the busy timeout)",
+                        path_);
+        }
+        if (auto ok = db_.Exec("BEGIN IMMEDIATE"); !ok) {
+            write_lock_->unlock();
+            return ok;
+        }
+    }
+    mode_ = mode;
     in_transaction_ = true;
     return {};
 }
 
+void Store::Finish() {
+    in_transaction_ = false;
+    if (mode_ == Mode::kRead) {
+        (void)db_.Exec("PRAGMA query_only = 0");
+    } else {
+        write_lock_->unlock();
+    }
+}
+
 Status Store::Commit() {
     auto ok = db_.Exec("COMMIT");
-    if (ok) in_transaction_ = false;
+    if (ok) Finish();
     return ok;
 }
 
 void Store::Rollback() {
     if (!in_transaction_) return;
     (void)db_.Exec("ROLLBACK");
-    in_transaction_ = false;
+    Finish();
 }
 
 Result<Change> Store::UpsertAudience(int64_t workspace, const AudienceSpec& spec) {
     return Transaction([&](Tx& tx) { return tx.UpsertAudience(workspace, spec); });
 }
 Result<std::optional<AudienceRecord>> Store::GetAudience(int64_t workspace, const std::string& key) {
-    return Transaction([&](Tx& tx) { return tx.GetAudience(workspace, key); });
+    return Read([&](Tx& tx) { return tx.GetAudience(workspace, key); });
 }
 Result<std::vector<AudienceRecord>> Store::ListAudiences(int64_t workspace) {
-    return Transaction([&](Tx& tx) { return tx.ListAudiences(workspace); });
+    return Read([&](Tx& tx) { return tx.ListAudiences(workspace); });
 }
 Result<std::vector<AudienceVersion>> Store::AudienceHistory(int64_t audience_id) {
-    return Transaction([&](Tx& tx) { return tx.AudienceHistory(audience_id); });
+    return Read([&](Tx& tx) { return tx.AudienceHistory(audience_id); });
 }
 Result<Change> Store::UpsertActivation(int64_t workspace, const ActivationSpec& spec) {
     return Transaction([&](Tx& tx) { return tx.UpsertActivation(workspace, spec); });
 }
 Result<std::vector<ActivationRecord>> Store::ListActivations(int64_t workspace) {
-    return Transaction([&](Tx& tx) { return tx.ListActivations(workspace); });
+    return Read([&](Tx& tx) { return tx.ListActivations(workspace); });
 }
 Result<int64_t> Store::CreateRun(int64_t audience_id, const std::string& reason, const std::string& worker) {
     return Transaction([&](Tx& tx) { return tx.CreateRun(audience_id, reason, worker); });
@@ -344,10 +423,10 @@ Status Store::UpdateRun(const Run& run) {
     return Transaction([&](Tx& tx) { return tx.UpdateRun(run); });
 }
 Result<std::vector<Run>> Store::LastRuns(int64_t audience_id, int limit) {
-    return Transaction([&](Tx& tx) { return tx.LastRuns(audience_id, limit); });
+    return Read([&](Tx& tx) { return tx.LastRuns(audience_id, limit); });
 }
 Result<std::optional<Run>> Store::GetRun(int64_t id) {
-    return Transaction([&](Tx& tx) { return tx.GetRun(id); });
+    return Read([&](Tx& tx) { return tx.GetRun(id); });
 }
 Result<int64_t> Store::DefaultWorkspace() {
     return Transaction([&](Tx& tx) { return tx.EnsureWorkspace("default"); });

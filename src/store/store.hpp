@@ -15,6 +15,13 @@
 //
 // A body that returns an error (or throws) rolls the transaction back. A Store
 // is used by one thread at a time; several processes may open the same file.
+//
+// Store::Read runs a body that only reads: a deferred transaction on a WAL
+// snapshot, which never waits for a writer (and fails if the body writes).
+// Write transactions of one process queue on a lock shared by every Store of
+// the same file, so a writer starts as soon as the previous one commits instead
+// of polling SQLite's busy handler; other processes are still waited for by
+// SQLite's busy timeout.
 #pragma once
 
 #include "common/error.hpp"
@@ -24,6 +31,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -249,6 +257,9 @@ public:
     //! Runs body(Tx&) in one transaction; body returns a Result or Status. Committed when it succeeds, rolled
     //! back when it fails or throws. Transactions do not nest.
     template <class F> std::invoke_result_t<F, Tx&> Transaction(F&& body);
+    //! Runs body(Tx&) in a read-only transaction: one consistent snapshot of the store that never waits for a
+    //! writer. A body that tries to write fails (SQLite's "attempt to write a readonly database").
+    template <class F> std::invoke_result_t<F, Tx&> Read(F&& body);
 
     // Single operations, each in a transaction of its own.
     Result<Change> UpsertAudience(int64_t workspace, const AudienceSpec& spec);
@@ -266,20 +277,34 @@ public:
 private:
     friend class Tx;
     Store() = default;
-    Status Begin();
+    enum class Mode { kWrite, kRead };
+    Status Begin(Mode mode);
     Status Commit();
     void Rollback();
+    //! Ends the transaction's bookkeeping: the read-only flag is cleared, the process's write lock released.
+    void Finish();
     Status Migrate();
+    template <class F> std::invoke_result_t<F, Tx&> InTransaction(Mode mode, F&& body);
 
     sqlite::Database db_;
     std::string path_;
     Options options_;
     int64_t schema_version_ = 0;
     bool in_transaction_ = false;
+    Mode mode_ = Mode::kWrite;
+    std::shared_ptr<std::timed_mutex> write_lock_; //!< shared by this process's Stores of the same file
 };
 
 template <class F> std::invoke_result_t<F, Tx&> Store::Transaction(F&& body) {
-    if (auto b = Begin(); !b) return std::unexpected(b.error());
+    return InTransaction(Mode::kWrite, std::forward<F>(body));
+}
+
+template <class F> std::invoke_result_t<F, Tx&> Store::Read(F&& body) {
+    return InTransaction(Mode::kRead, std::forward<F>(body));
+}
+
+template <class F> std::invoke_result_t<F, Tx&> Store::InTransaction(Mode mode, F&& body) {
+    if (auto b = Begin(mode); !b) return std::unexpected(b.error());
     Tx tx(*this); // rolls back in its destructor unless committed
     auto result = std::forward<F>(body)(tx);
     if (!result) return result;

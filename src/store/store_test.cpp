@@ -8,6 +8,10 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 namespace kith::store {
 namespace {
 
@@ -892,6 +896,95 @@ TEST_F(StoreTest, DeletingAnAudienceTakesItsActivationsRunsAndEvents) {
     auto missing = s->Transaction([](Tx& tx) { return tx.DeleteAudience(1, "vip"); });
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().code, ErrorCode::NOT_FOUND);
+}
+
+TEST_F(StoreTest, ReadsSeeASnapshotAndNeverWaitForAWriter) {
+    auto writer = OpenStore();
+    auto reader = OpenStore();
+    ASSERT_EQ(*writer->UpsertAudience(1, Vip("gold")), Change::CREATED);
+    // The writer holds its write transaction open (uncommitted change) while another connection reads.
+    std::optional<std::string> seen;
+    auto steps = std::chrono::steady_clock::now();
+    auto ok = writer->Transaction([&](Tx& tx) -> Status {
+        auto changed = tx.UpsertAudience(1, Vip("silver"));
+        if (!changed) return std::unexpected(changed.error());
+        auto read = reader->Read([&](Tx& rtx) { return rtx.GetAudience(1, "vip"); });
+        if (!read) return std::unexpected(read.error());
+        seen = (*read)->spec.definition.dump();
+        return {};
+    });
+    ASSERT_TRUE(ok) << ok.error().ToString();
+    auto waited = std::chrono::steady_clock::now() - steps;
+    ASSERT_TRUE(seen);
+    EXPECT_NE(seen->find("gold"), std::string::npos) << "the reader saw the uncommitted change: " << *seen;
+    EXPECT_LT(waited, std::chrono::milliseconds(1000)) << "the read waited for the writer";
+    // After the commit, a new read sees the change.
+    auto after = reader->Read([&](Tx& tx) { return tx.GetAudience(1, "vip"); });
+    ASSERT_TRUE(after && *after);
+    EXPECT_NE((*after)->spec.definition.dump().find("silver"), std::string::npos);
+}
+
+TEST_F(StoreTest, AReadThatWritesFailsAndTheConnectionCanWriteAfterwards) {
+    auto s = OpenStore();
+    auto wrote = s->Read([&](Tx& tx) { return tx.UpsertAudience(1, Vip()); });
+    ASSERT_FALSE(wrote);
+    EXPECT_NE(wrote.error().message.find("readonly"), std::string::npos) << wrote.error().ToString();
+    EXPECT_TRUE(s->ListAudiences(1)->empty());
+    EXPECT_EQ(*s->UpsertAudience(1, Vip()), Change::CREATED);
+    EXPECT_EQ(s->ListAudiences(1)->size(), 1u);
+}
+
+TEST_F(StoreTest, WritersOfOneProcessQueueAndEachCommits) {
+    // Four connections of this process write at once; each waits its turn on the process's lock and commits.
+    Store::Options o;
+    o.busy_timeout_ms = 2000;
+    std::vector<std::unique_ptr<Store>> stores;
+    for (int i = 0; i < 4; ++i) {
+        auto s = Store::Open(path_, o);
+        ASSERT_TRUE(s) << s.error().ToString();
+        stores.push_back(std::move(*s));
+    }
+    std::atomic<int> failures = 0;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+        threads.emplace_back([&, i] {
+            for (int j = 0; j < 25; ++j) {
+                AudienceSpec a = Vip();
+                a.key = fmt::format("a{}_{}", i, j);
+                auto ok = stores[i]->Transaction([&](Tx& tx) -> Result<Change> {
+                    std::this_thread::sleep_for(std::chrono::microseconds(200)); // hold the lock a little
+                    return tx.UpsertAudience(1, a);
+                });
+                if (!ok) ++failures;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(stores[0]->ListAudiences(1)->size(), 100u);
+}
+
+TEST_F(StoreTest, AWriterWaitsNoLongerThanTheBusyTimeoutForAnotherOfThisProcess) {
+    Store::Options o;
+    o.busy_timeout_ms = 100;
+    auto holder = Store::Open(path_, o);
+    auto waiter = Store::Open(path_, o);
+    ASSERT_TRUE(holder && waiter);
+    auto start = std::chrono::steady_clock::now();
+    std::optional<Error> error;
+    auto ok = (*holder)->Transaction([&](Tx& tx) -> Status {
+        auto inner = (*waiter)->Transaction([&](Tx& t2) { return t2.UpsertAudience(1, Vip()); });
+        if (!inner) error = inner.error();
+        auto changed = tx.UpsertAudience(1, Vip("x"));
+        if (!changed) return std::unexpected(changed.error());
+        return {};
+    });
+    ASSERT_TRUE(ok);
+    auto waited = std::chrono::steady_clock::now() - start;
+    ASSERT_TRUE(error);
+    EXPECT_NE(error->message.find("locked"), std::string::npos) << error->ToString();
+    EXPECT_GE(waited, std::chrono::milliseconds(90));
+    EXPECT_LT(waited, std::chrono::milliseconds(2000));
 }
 
 } // namespace

@@ -25,6 +25,12 @@ struct LoadOptions {
     int64_t profiles = 20000;
     std::filesystem::path dir;   //!< the working folder: emptied first, left in place (the caller removes it)
     int settle_seconds = 300;    //!< after the load: how long runs and the outbox may take to finish
+    //! Requests started in the first seconds, while every client connects and sends its first request at the same
+    //! moment (200 requests queued on 2 cores at once), are timed apart as the warm-up and left out of the tables.
+    int warmup_seconds = 3;
+    //! Share of previews in the mix (default 10%; the reads take what previews leave of 80%). A client waits for its
+    //! preview to finish, so with many previews most clients are waiting for previews at any moment.
+    int preview_percent = 10;
     std::function<void(std::string_view)> progress; //!< a line per step; none when empty
 };
 
@@ -44,6 +50,9 @@ struct LoadReport {
     int clients = 0;
     std::vector<LatencyStats> classes;  //!< reads, writes, previews, run-now
     std::vector<LatencyStats> requests; //!< the same requests by operation (GET /api/v1/me, ...)
+    int warmup_seconds = 0;
+    LatencyStats warmup;                //!< requests started in the warm-up, any kind but previews (their errors
+                                        //!< count above)
     std::vector<std::string> first_errors; //!< the first few failed requests, with their answers
     int64_t preview_results = 0;        //!< previews that answered with a member count
     int64_t reconnects = 0;             //!< requests that got no answer on a kept-alive connection, sent again on a
