@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -417,6 +418,24 @@ TEST_P(Api, PreviewsExplainAndSuggestions) {
     ASSERT_EQ(entity.status, 200) << Dump(entity);
     EXPECT_FALSE(entity.json["values"].empty());
     EXPECT_EQ(owner_->Get("/api/v1/suggestions").status, 400);
+
+    // The catalog of traits (most used first) and event tables with their columns and types.
+    auto catalog = owner_->Get("/api/v1/catalog");
+    ASSERT_EQ(catalog.status, 200) << Dump(catalog);
+    ASSERT_FALSE(catalog.json["traits"].empty());
+    EXPECT_EQ(catalog.json["traits"][0], "plan");
+    auto traits = catalog.json["traits"];
+    EXPECT_NE(std::find(traits.begin(), traits.end(), "home_currency"), traits.end());
+    std::vector<std::string> tables;
+    for (const auto& e : catalog.json["events"]) tables.push_back(e["table"]);
+    EXPECT_EQ(tables, (std::vector<std::string>{"order_completed", "page_viewed"})) << Dump(catalog);
+    std::map<std::string, std::string> types;
+    for (const auto& col : catalog.json["events"][0]["columns"]) types[col["name"]] = col["type"];
+    EXPECT_EQ(types["total"], "number");
+    EXPECT_EQ(types["coupon"], "boolean");
+    EXPECT_EQ(types["delivery_date"], "date");
+    EXPECT_EQ(types["timestamp"], "timestamp");
+    EXPECT_EQ(types["context_page_url"], "string");
 }
 
 TEST_P(Api, ActivationsDeliverAndKeepTheirSecrets) {

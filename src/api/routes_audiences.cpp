@@ -617,6 +617,17 @@ Answer Suggestions(Context& c) {
     return Reply(json{{"values", *values}});
 }
 
+// The trait names and event tables (with their columns and types) the builder offers.
+Answer ProfileCatalog(Context& c) {
+    auto graph = c.app().graph();
+    auto wh = c.app().warehouses().Acquire();
+    if (!wh) return std::unexpected(FromError(wh.error()));
+    auto catalog = c.app().catalog().Via(**wh);
+    auto data = engine::ListProfileData(*graph, **wh, catalog);
+    if (!data) return std::unexpected(FromError(data.error()));
+    return Reply(data->ToJson());
+}
+
 } // namespace
 
 void AddAudienceRoutes(Routes& routes) {
@@ -640,6 +651,7 @@ void AddAudienceRoutes(Routes& routes) {
     routes.Add("DELETE", "/api/v1/operations/{id}", {P::SIGNED_IN}, CancelOperation);
     routes.Add("POST", "/api/v1/explain", {P::VIEW_PROFILES}, Explain);
     routes.Add("GET", "/api/v1/suggestions", {P::SIGNED_IN}, Suggestions);
+    routes.Add("GET", "/api/v1/catalog", {P::VIEW_PROFILES}, ProfileCatalog);
 }
 
 } // namespace kith::api

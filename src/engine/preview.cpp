@@ -259,4 +259,44 @@ Result<std::vector<std::string>> Suggest(const graph::DataGraph& graph, warehous
     return out;
 }
 
+Result<ProfileData> ListProfileData(const graph::DataGraph& graph, warehouse::Warehouse& warehouse,
+                                    audience::Catalog& catalog) {
+    auto dialect = DialectOf(warehouse);
+    if (!dialect) return std::unexpected(dialect.error());
+    ProfileData out;
+    auto traits = plan::CompileTraitNames(graph);
+    if (!traits) return std::unexpected(traits.error());
+    auto trait_rows = warehouse::QueryAll(warehouse, SqlText(*traits, **dialect));
+    if (!trait_rows) return std::unexpected(trait_rows.error());
+    for (const auto& r : *trait_rows) out.traits.push_back(r[0].value_or(""));
+    auto tables = plan::CompileEventTables(graph);
+    if (!tables) return std::unexpected(tables.error());
+    auto table_rows = warehouse::QueryAll(warehouse, SqlText(*tables, **dialect));
+    if (!table_rows) return std::unexpected(table_rows.error());
+    for (const auto& r : *table_rows) {
+        ProfileData::Event e;
+        e.table = r[0].value_or("");
+        auto cols = catalog.Columns(graph.ProfileTable(e.table));
+        if (!cols) return std::unexpected(cols.error());
+        if (!*cols) continue; // dropped meanwhile
+        e.columns = std::move(**cols);
+        out.events.push_back(std::move(e));
+    }
+    return out;
+}
+
+nlohmann::json ProfileData::ToJson() const {
+    nlohmann::json events_json = nlohmann::json::array();
+    for (const auto& e : events) {
+        nlohmann::json columns = nlohmann::json::array();
+        for (const auto& c : e.columns) {
+            std::string type(warehouse::DataTypeName(c.type));
+            for (char& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            columns.push_back({{"name", c.name}, {"type", type}});
+        }
+        events_json.push_back({{"table", e.table}, {"columns", columns}});
+    }
+    return {{"traits", traits}, {"events", events_json}};
+}
+
 } // namespace kith::engine

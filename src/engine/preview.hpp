@@ -58,4 +58,18 @@ Result<Explanation> RunExplain(Session& session, const audience::Audience& audie
 Result<std::vector<std::string>> Suggest(const graph::DataGraph& graph, warehouse::Warehouse& warehouse,
                                          const plan::SuggestionTarget& target);
 
+//! What the builder offers for trait and event conditions: trait names (most used first) and event tables with
+//! their columns and kith types.
+struct ProfileData {
+    std::vector<std::string> traits;
+    struct Event {
+        std::string table;
+        std::vector<warehouse::Column> columns;
+    };
+    std::vector<Event> events;
+    nlohmann::json ToJson() const;
+};
+Result<ProfileData> ListProfileData(const graph::DataGraph& graph, warehouse::Warehouse& warehouse,
+                                    audience::Catalog& catalog);
+
 } // namespace kith::engine
