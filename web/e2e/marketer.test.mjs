@@ -322,7 +322,18 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await page.getByRole('link', { name: 'Shoppers under their limit', exact: true }).click();
     await page.getByTestId('audience-size-stat').filter({ hasText: ctx.members.toLocaleString('en-US') }).waitFor();
     await page.getByTestId(`activation-row-${ctx.activation}`).waitFor();
-    await page.getByTestId('explorer-members').waitFor();
+    // The explorer pages through the members, 10 at a time.
+    const explorer = page.getByTestId('explorer-members');
+    await explorer.waitFor();
+    assert.ok(ctx.members > 10, `the audience has ${ctx.members} members: too few to page`);
+    const firstOnPage = async () => (await explorer.locator('tbody tr').first().locator('td').first().innerText()).trim();
+    const first = await firstOnPage();
+    await explorer.getByRole('button', { name: 'Next' }).click();
+    await explorer.getByText(/^Members 11–/).waitFor();
+    assert.notEqual(await firstOnPage(), first);
+    await explorer.getByRole('button', { name: 'Previous' }).click();
+    await explorer.getByText('Members 1–10').waitFor();
+    assert.equal(await firstOnPage(), first);
     // Why not, for a profile outside the audience: every group fails.
     await page.getByRole('textbox', { name: 'Profile (canonical segment id)' }).fill(ctx.outsider);
     await page.getByRole('button', { name: 'Explain', exact: true }).click();

@@ -226,9 +226,17 @@ function ActivationsTable({ a }: { a: Audience }) {
 function Explorer({ a }: { a: Audience }) {
   const canProfiles = useCan('view_profiles');
   const [profile, setProfile] = useState<string | null>(null);
+  // Pages of 10 members: the cursors of the pages before this one (empty: the first page).
+  const [cursors, setCursors] = useState<string[]>([]);
+  const after = cursors[cursors.length - 1];
   const members = useQuery({
-    queryKey: ['members', a.key, a.last_run?.id],
-    queryFn: () => call(api.GET('/api/v1/audiences/{key}/members', { params: { path: { key: a.key }, query: { limit: 10 } } })),
+    queryKey: ['members', a.key, a.last_run?.id, after ?? ''],
+    queryFn: () =>
+      call(
+        api.GET('/api/v1/audiences/{key}/members', {
+          params: { path: { key: a.key }, query: after ? { limit: 10, after } : { limit: 10 } },
+        }),
+      ),
     enabled: canProfiles,
   });
   if (!canProfiles) return <Text size="sm" c="dimmed">Viewing profiles needs the Unify Read-only role.</Text>;
@@ -262,6 +270,26 @@ function Explorer({ a }: { a: Audience }) {
             </Table.Tr>
           ))}
         </Table.Tbody>
+        <Table.Caption>
+          <Group justify="space-between">
+            <Text size="xs" c="dimmed">
+              Members {fmtNum(cursors.length * 10 + 1)}–{fmtNum(cursors.length * 10 + members.data.items.length)}
+            </Text>
+            <Group gap="xs">
+              <Button size="compact-xs" variant="default" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+                Previous
+              </Button>
+              <Button
+                size="compact-xs"
+                variant="default"
+                disabled={!members.data.next_after}
+                onClick={() => members.data?.next_after && setCursors([...cursors, String(members.data.next_after)])}
+              >
+                Next
+              </Button>
+            </Group>
+          </Group>
+        </Table.Caption>
       </Table>
       <div>
         <Text size="sm" fw={600} mb="xs">
