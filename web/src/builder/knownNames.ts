@@ -1,10 +1,11 @@
-// Trait, event and event property names the workspace's audiences already use: the builder offers them while the API
-// has no catalog of traits and events (API_NEEDS.md, 1). Free entry stays possible.
-import { useQueries } from '@tanstack/react-query';
+// Trait, event and event property names the builder offers: those the workspace's audiences already use, and the
+// warehouse's traits and event tables (GET /api/v1/catalog, for users who may view profiles). Free entry stays possible.
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { api, call } from '../api/client';
+import { useCan } from '../auth';
 import type { Definition } from './model';
-import { namesOf, type KnownNames } from './names';
+import { namesOf, withCatalog, type KnownNames, type ProfileCatalog } from './names';
 
 export function useKnownNames(keys: string[], current: Definition): KnownNames {
   const results = useQueries({
@@ -15,9 +16,16 @@ export function useKnownNames(keys: string[], current: Definition): KnownNames {
       staleTime: 300_000,
     })),
   });
+  const canProfiles = useCan('view_profiles');
+  const catalog = useQuery({
+    queryKey: ['catalog'],
+    queryFn: () => call(api.GET('/api/v1/catalog')) as Promise<ProfileCatalog>,
+    enabled: canProfiles,
+    staleTime: 300_000,
+  });
   const defs = results.map((r) => r.data?.definition as Definition | undefined).filter((d): d is Definition => !!d);
   const stamp = results.map((r) => r.dataUpdatedAt).join(',');
   const currentText = JSON.stringify(current);
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  return useMemo(() => namesOf([...defs, current]), [stamp, currentText]);
+  return useMemo(() => withCatalog(namesOf([...defs, current]), catalog.data), [stamp, currentText, catalog.data]);
 }

@@ -1,4 +1,5 @@
-// The trait, event and event property names a set of audience definitions uses (pure; see knownNames.ts).
+// The trait, event and event property names the builder offers: those a set of audience definitions uses, and those
+// of the warehouse's catalog (GET /api/v1/catalog) (pure; see knownNames.ts).
 import type { Condition, Definition } from './model';
 
 export interface KnownNames {
@@ -33,5 +34,47 @@ export function namesOf(defs: Definition[]): KnownNames {
     traits: sorted(traits),
     events: sorted(events),
     properties: new Map([...props].map(([e, p]) => [e, { property: sorted(p.property), context: sorted(p.context) }])),
+  };
+}
+
+/** The warehouse's traits and event tables, as GET /api/v1/catalog answers them. */
+export interface ProfileCatalog {
+  traits: string[];
+  events: { table: string; columns: { name: string; type: string }[] }[];
+}
+
+/** The event table of an event name (data-graph.md): lower case, each run of other characters than a-z0-9 an "_",
+ * without leading or trailing "_" (Order Completed is order_completed). */
+export function eventTable(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+}
+
+// Columns every event table has, which are not properties.
+const EVENT_COLUMNS = new Set(['id', 'segment_id', 'timestamp']);
+
+/** The known names with the catalog's added: its traits, its event tables as event names (unless an event name in use
+ * already names that table), and each event's property and context columns. */
+export function withCatalog(known: KnownNames, catalog: ProfileCatalog | undefined): KnownNames {
+  if (!catalog) return known;
+  const traits = new Set([...known.traits, ...catalog.traits]);
+  const events = new Set(known.events);
+  const byTable = new Map(known.events.map((e) => [eventTable(e), e]));
+  const properties = new Map([...known.properties].map(([e, p]) => [e, { property: new Set(p.property), context: new Set(p.context) }]));
+  for (const t of catalog.events) {
+    const name = byTable.get(t.table) ?? t.table;
+    events.add(name);
+    const p = properties.get(name) ?? { property: new Set<string>(), context: new Set<string>() };
+    for (const c of t.columns) {
+      if (EVENT_COLUMNS.has(c.name)) continue;
+      if (c.name.startsWith('context_')) p.context.add(c.name.slice('context_'.length));
+      else p.property.add(c.name);
+    }
+    properties.set(name, p);
+  }
+  const sorted = (s: Set<string>) => [...s].sort();
+  return {
+    traits: sorted(traits),
+    events: sorted(events),
+    properties: new Map([...properties].map(([e, p]) => [e, { property: sorted(p.property), context: sorted(p.context) }])),
   };
 }
