@@ -132,10 +132,12 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await e1.getByLabel('condition 2.1: count value').fill('2');
     await pick(e1, 'condition 2.1: time window', 'within the last');
     await e1.getByLabel('condition 2.1: window length').fill('730');
-    // An event property filter, typed as a number.
+    // An event property filter: the warehouse's catalog types total as a number.
     await e1.getByRole('button', { name: 'Add filter to condition 2.1' }).click();
     await e1.getByRole('textbox', { name: 'condition 2.1: filter 1 property name', exact: true }).fill('total');
-    await pick(e1, 'condition 2.1: filter 1 value type', 'number');
+    const valueType = e1.getByRole('textbox', { name: 'condition 2.1: filter 1 value type', exact: true });
+    await page.waitForFunction((el) => el.value === 'number', await valueType.elementHandle());
+    assert.equal(await valueType.getAttribute('readonly'), '');
     await pick(e1, 'condition 2.1: filter 1 operator', 'is greater than');
     await e1.getByRole('textbox', { name: 'condition 2.1: filter 1 value', exact: true }).fill('50');
     await page.getByRole('radiogroup', { name: 'Groups combine with' }).getByText('OR').click();

@@ -71,7 +71,14 @@ export function FilterRow(props: {
   } else if (scope.kind === 'event') {
     const which = f.context !== undefined ? 'context' : 'property';
     const name = (which === 'context' ? f.context : f.property) ?? '';
-    type = jsonType(f.value) ?? 'STRING';
+    // The warehouse's type of the column when the catalog knows it, else the type the value is written in.
+    const typeOf = (w: string, col: string) => names.columnTypes.get(scope.event)?.get(w === 'context' ? `context_${col}` : col);
+    const known = typeOf(which, name);
+    type = known ?? jsonType(f.value) ?? 'STRING';
+    const named = (next: Filter, w: string, col: string): Filter => {
+      const t = typeOf(w, col);
+      return t && t !== (jsonType(next.value) ?? 'STRING') ? withType(next, t) : next;
+    };
     field = (
       <Group gap={4} wrap="nowrap">
         <Select
@@ -85,7 +92,7 @@ export function FilterRow(props: {
             const next = { ...f };
             delete next.property;
             delete next.context;
-            onChange(w === 'context' ? { context: name, ...next } : { property: name, ...next });
+            onChange(named(w === 'context' ? { context: name, ...next } : { property: name, ...next }, w ?? 'property', name));
           }}
           readOnly={readOnly}
           w={110}
@@ -97,7 +104,7 @@ export function FilterRow(props: {
           placeholder={which === 'context' ? 'page_url' : 'total'}
           data={names.properties.get(scope.event)?.[which] ?? []}
           value={name}
-          onChange={(v) => onChange({ ...f, [which]: v })}
+          onChange={(v) => onChange(named({ ...f, [which]: v }, which, v))}
           error={err(which)}
           readOnly={readOnly}
           w={150}
@@ -105,10 +112,11 @@ export function FilterRow(props: {
         />
         <Select
           aria-label={`${n} value type`}
-          data={TYPE_CHOICES.slice(0, 3)}
+          data={known ? TYPE_CHOICES : TYPE_CHOICES.slice(0, 3)}
           value={type}
           onChange={(t) => t && onChange(withType(f, t as DataType))}
-          readOnly={readOnly}
+          readOnly={readOnly || !!known}
+          title={known ? 'the column\'s type in the warehouse' : undefined}
           w={115}
           size="sm"
           allowDeselect={false}

@@ -46,10 +46,16 @@ describe('names from the catalog', () => {
     expect(names.properties.get('Order Completed')).toEqual({ property: ['currency', 'total'], context: ['page_url'] });
     expect(names.properties.get('page_viewed')).toEqual({ property: ['name'], context: [] });
     expect(names.properties.has('order_completed')).toBe(false);
+    // The warehouse's types of the columns, by event name: what a property filter is typed as.
+    expect(names.columnTypes.get('Order Completed')?.get('total')).toBe('NUMBER');
+    expect(names.columnTypes.get('Order Completed')?.get('context_page_url')).toBe('STRING');
+    expect(names.columnTypes.get('Order Completed')?.has('timestamp')).toBe(false);
+    expect(names.columnTypes.get('page_viewed')?.get('name')).toBe('STRING');
   });
 
   it('keeps the names in use when there is no catalog (a user who may not view profiles)', () => {
     const known = namesOf([inUse]);
     expect(withCatalog(known, undefined)).toBe(known);
+    expect(known.columnTypes.size).toBe(0);
   });
 });

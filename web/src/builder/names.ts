@@ -1,11 +1,14 @@
 // The trait, event and event property names the builder offers: those a set of audience definitions uses, and those
 // of the warehouse's catalog (GET /api/v1/catalog) (pure; see knownNames.ts).
-import type { Condition, Definition } from './model';
+import type { Condition, DataType, Definition } from './model';
 
 export interface KnownNames {
   traits: string[];
   events: string[];
   properties: Map<string, { property: string[]; context: string[] }>; // by event name
+  /** The warehouse's type of an event's column (a property's name, or context_<key>), by event name: known from the
+   * catalog only. */
+  columnTypes: Map<string, Map<string, DataType>>;
 }
 
 /** The names used by a set of definitions, sorted. */
@@ -34,6 +37,7 @@ export function namesOf(defs: Definition[]): KnownNames {
     traits: sorted(traits),
     events: sorted(events),
     properties: new Map([...props].map(([e, p]) => [e, { property: sorted(p.property), context: sorted(p.context) }])),
+    columnTypes: new Map(),
   };
 }
 
@@ -51,6 +55,7 @@ export function eventTable(name: string): string {
 
 // Columns every event table has, which are not properties.
 const EVENT_COLUMNS = new Set(['id', 'segment_id', 'timestamp']);
+const DATA_TYPES: DataType[] = ['NUMBER', 'STRING', 'BOOLEAN', 'DATE', 'TIME', 'TIMESTAMP'];
 
 /** The known names with the catalog's added: its traits, its event tables as event names (unless an event name in use
  * already names that table), and each event's property and context columns. */
@@ -60,21 +65,27 @@ export function withCatalog(known: KnownNames, catalog: ProfileCatalog | undefin
   const events = new Set(known.events);
   const byTable = new Map(known.events.map((e) => [eventTable(e), e]));
   const properties = new Map([...known.properties].map(([e, p]) => [e, { property: new Set(p.property), context: new Set(p.context) }]));
+  const columnTypes = new Map(known.columnTypes);
   for (const t of catalog.events) {
     const name = byTable.get(t.table) ?? t.table;
     events.add(name);
     const p = properties.get(name) ?? { property: new Set<string>(), context: new Set<string>() };
+    const types = new Map<string, DataType>();
     for (const c of t.columns) {
       if (EVENT_COLUMNS.has(c.name)) continue;
+      const type = c.type.toUpperCase() as DataType;
+      if (DATA_TYPES.includes(type)) types.set(c.name, type);
       if (c.name.startsWith('context_')) p.context.add(c.name.slice('context_'.length));
       else p.property.add(c.name);
     }
     properties.set(name, p);
+    columnTypes.set(name, types);
   }
   const sorted = (s: Set<string>) => [...s].sort();
   return {
     traits: sorted(traits),
     events: sorted(events),
     properties: new Map([...properties].map(([e, p]) => [e, { property: sorted(p.property), context: sorted(p.context) }])),
+    columnTypes,
   };
 }
