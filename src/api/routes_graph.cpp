@@ -43,9 +43,7 @@ Answer GraphView(Context& c) {
         if (!cols) return std::unexpected(FromError(cols.error()));
         if (*cols) {
             for (const auto& col : **cols) {
-                std::string type(warehouse::DataTypeName(col.type));
-                for (char& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-                columns.push_back({{"name", col.name}, {"type", type},
+                columns.push_back({{"name", col.name}, {"type", warehouse::DataTypeKey(col.type)},
                                    {"engine_type", col.engine_type}});
             }
         }

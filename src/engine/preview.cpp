@@ -289,11 +289,7 @@ nlohmann::json ProfileData::ToJson() const {
     nlohmann::json events_json = nlohmann::json::array();
     for (const auto& e : events) {
         nlohmann::json columns = nlohmann::json::array();
-        for (const auto& c : e.columns) {
-            std::string type(warehouse::DataTypeName(c.type));
-            for (char& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-            columns.push_back({{"name", c.name}, {"type", type}});
-        }
+        for (const auto& c : e.columns) columns.push_back({{"name", c.name}, {"type", warehouse::DataTypeKey(c.type)}});
         events_json.push_back({{"table", e.table}, {"columns", columns}});
     }
     return {{"traits", traits}, {"events", events_json}};

@@ -426,7 +426,7 @@ Result<Counts> Count(warehouse::Warehouse& wh, const sql::TableName& table, bool
 }
 
 Status DropRunTables(Environment& env, int64_t audience_id, int64_t run_id, const std::string& schema) {
-    return ExecuteAll(env.warehouse, DropStatements(SnapshotTables::For(schema, audience_id, run_id)));
+    return DropAudienceTables(env.warehouse, audience_id, {run_id}, schema);
 }
 
 } // namespace

@@ -19,6 +19,8 @@ enum class DataType { NUMBER, STRING, BOOLEAN, DATE, TIME, TIMESTAMP, OTHER };
 
 //! "NUMBER", "STRING", ...
 std::string_view DataTypeName(DataType type);
+//! "number", "string", ...: how the API and the web app name a type.
+std::string DataTypeKey(DataType type);
 
 //! A column of a table or of a result: its name, the engine's type name and kith's type.
 struct Column {

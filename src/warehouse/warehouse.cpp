@@ -5,6 +5,12 @@
 
 namespace kith::warehouse {
 
+std::string DataTypeKey(DataType type) {
+    std::string key(DataTypeName(type));
+    for (char& ch : key) ch = static_cast<char>(ch - 'A' + 'a'); // the names are upper-case ASCII letters
+    return key;
+}
+
 std::string_view DataTypeName(DataType type) {
     switch (type) {
     case DataType::NUMBER:
