@@ -152,6 +152,31 @@ TEST_F(DispatcherTest, HistoryListsTheLastFiftyRunsNewestFirst) {
     EXPECT_EQ(kept->size(), 5u);
 }
 
+TEST_F(DispatcherTest, AStopThatInterruptsAWarehouseQuerySaysTheServiceStopped) {
+    schedule::FakeClock clock(At("2026-01-01T00:10:00Z"));
+    Audience("first", {{"type", "manual"}}, true);
+    // The stop arrives while the snapshot query runs (after the step's own stop check); the query then fails with
+    // the warehouse's words (here: the traits table has gone, as an interrupted query fails with "Interrupted!").
+    bool armed = false;
+    int asked = 0;
+    Settings s;
+    s.checkpoint = [&](const std::string& step) {
+        if (armed || step != "snapshot") return;
+        armed = true;
+        ASSERT_TRUE(wh_->Execute("ALTER TABLE segment.user_traits RENAME TO user_traits_gone"));
+    };
+    s.stop = [&] { return armed && asked++ > 0; };
+    Dispatcher d(*env_, ws_, s, {.max_concurrent = 1}, clock);
+    ASSERT_TRUE(d.Sync());
+    ASSERT_TRUE(d.RunNow("first"));
+    auto ran = d.Step();
+    ASSERT_TRUE(ran) << ran.error().ToString();
+    ASSERT_EQ(ran->size(), 1u);
+    EXPECT_EQ((*ran)[0].status, store::RunStatus::FAILED);
+    EXPECT_TRUE((*ran)[0].error.starts_with(kStoppedMessage)) << (*ran)[0].error;
+    EXPECT_NE((*ran)[0].error.find("user_traits"), std::string::npos) << "the warehouse's error is kept: " << (*ran)[0].error;
+}
+
 TEST_F(DispatcherTest, StoppingFailsTheRunningRunAtItsNextStepAndStartsNoOther) {
     schedule::FakeClock clock(At("2026-01-01T00:10:00Z"));
     Audience("first", {{"type", "manual"}}, true);

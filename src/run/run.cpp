@@ -539,7 +539,12 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     int64_t as_of = settings.as_of_micros.value_or(started * 1000);
     auto fail = [&](const Error& e) -> Result<store::Run> {
         (void)DropRunTables(env, audience.id, run_id, settings.schema);
-        if (auto ok = MarkFailed(env, run, e.message); !ok) return Propagate(ok);
+        // A stop interrupts the warehouse's query, which then fails with the warehouse's own words: the run says why.
+        std::string message = e.message;
+        if (settings.stop && settings.stop() && message.find(kStoppedMessage) == std::string::npos) {
+            message = fmt::format("{} (the interrupted step said: {})", kStoppedMessage, e.message);
+        }
+        if (auto ok = MarkFailed(env, run, message); !ok) return Propagate(ok);
         auto r = env.store.Read([&](store::Tx& tx) { return tx.GetRun(run_id); });
         if (!r) return Propagate(r);
         return **r;
