@@ -67,6 +67,41 @@ protected:
         return s;
     }
 
+    // The run's progress line once it contains text, or the last one seen when the run left "running" first.
+    static std::string WaitForProgress(ApiClient& c, int64_t run, std::string_view text) {
+        auto deadline = Clock::now() + std::chrono::seconds(60);
+        std::string progress;
+        while (Clock::now() < deadline && progress.find(text) == std::string::npos) {
+            auto detail = c.Get(fmt::format("/api/v1/runs/{}", run));
+            if (detail.json.contains("progress") && detail.json["progress"].is_string()) progress = detail.json["progress"];
+            if (detail.json.value("status", "") != "running") break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return progress;
+    }
+
+    // Lines in the file destination's output and distinct messageIds among them, once there are at least `expect`
+    // lines or after two minutes.
+    std::pair<int64_t, int64_t> Delivered(int64_t expect) const {
+        std::set<std::string> ids;
+        int64_t lines = 0;
+        auto deadline = Clock::now() + std::chrono::seconds(120);
+        while (Clock::now() < deadline) {
+            ids.clear();
+            lines = 0;
+            std::ifstream in(root_ / "events.ndjson");
+            for (std::string line; std::getline(in, line);) {
+                json e = json::parse(line, nullptr, false);
+                if (e.is_discarded()) continue;
+                ++lines;
+                ids.insert(e.value("messageId", ""));
+            }
+            if (lines >= expect) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return {lines, static_cast<int64_t>(ids.size())};
+    }
+
     // The audience's newest run once it is in one of the states, or null after the deadline.
     static json WaitForRun(ApiClient& c, const std::set<std::string>& states, int64_t after_id, int seconds) {
         auto deadline = Clock::now() + std::chrono::seconds(seconds);
@@ -96,14 +131,7 @@ TEST_F(ServiceStop, SigtermDuringARunFailsItCleanlyAndTheNextRunSendsEveryEventO
         ASSERT_FALSE(running.is_null()) << service->Log();
         stopped_run = running["id"].get<int64_t>();
         // Halfway through preparing its events (one page per member).
-        auto deadline = Clock::now() + std::chrono::seconds(60);
-        std::string progress;
-        while (Clock::now() < deadline && progress.find("preparing profile changes") == std::string::npos) {
-            auto detail = owner.Get(fmt::format("/api/v1/runs/{}", stopped_run));
-            if (detail.json.contains("progress") && detail.json["progress"].is_string()) progress = detail.json["progress"];
-            if (detail.json.value("status", "") != "running") break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
+        std::string progress = WaitForProgress(owner, stopped_run, "preparing profile changes");
         ASSERT_NE(progress.find("preparing profile changes"), std::string::npos)
             << "the run ended before it could be stopped: " << progress << "\n" << service->Log();
         auto asked = Clock::now();
@@ -136,24 +164,51 @@ TEST_F(ServiceStop, SigtermDuringARunFailsItCleanlyAndTheNextRunSendsEveryEventO
     int64_t members = done["members"].get<int64_t>();
     ASSERT_GT(members, 100);
     // Delivered to the file: one line per member, each messageId once.
-    std::set<std::string> ids;
-    int64_t lines = 0;
-    auto deadline = Clock::now() + std::chrono::seconds(120);
-    while (Clock::now() < deadline) {
-        ids.clear();
-        lines = 0;
-        std::ifstream in(root_ / "events.ndjson");
-        for (std::string line; std::getline(in, line);) {
-            json e = json::parse(line, nullptr, false);
-            if (e.is_discarded()) continue;
-            ++lines;
-            ids.insert(e.value("messageId", ""));
-        }
-        if (lines >= members) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    auto [lines, ids] = Delivered(members);
     EXPECT_EQ(lines, members) << service->Log();
-    EXPECT_EQ(static_cast<int64_t>(ids.size()), members);
+    EXPECT_EQ(ids, members);
+    EXPECT_EQ(service->Stop(), 0) << service->Log();
+}
+
+TEST_F(ServiceStop, CancellingARunFailsItWithWhoCancelledAndTheNextRunSendsEveryEventOnce) {
+    auto service = Start();
+    ASSERT_TRUE(service);
+    ApiClient owner(service->port());
+    ASSERT_EQ(owner.Login("owner@x.test", kPassword).status, 200);
+    ASSERT_EQ(owner.Post("/api/v1/audiences/pro/run").status, 202);
+    json running = WaitForRun(owner, {"running"}, 0, 60);
+    ASSERT_FALSE(running.is_null()) << service->Log();
+    int64_t cancelled = running["id"].get<int64_t>();
+    std::string progress = WaitForProgress(owner, cancelled, "preparing profile changes");
+    ASSERT_NE(progress.find("preparing profile changes"), std::string::npos)
+        << "the run ended before it could be cancelled: " << progress << "\n" << service->Log();
+    auto asked = owner.Post(fmt::format("/api/v1/runs/{}/cancel", cancelled));
+    ASSERT_EQ(asked.status, 202) << asked.text;
+    EXPECT_EQ(asked.json["cancelling"], true);
+
+    json failed = WaitForRun(owner, {"completed", "failed"}, cancelled - 1, 60);
+    ASSERT_FALSE(failed.is_null()) << service->Log();
+    EXPECT_EQ(failed["id"], cancelled);
+    EXPECT_EQ(failed["status"], "failed");
+    auto detail = owner.Get(fmt::format("/api/v1/runs/{}", cancelled));
+    ASSERT_EQ(detail.status, 200);
+    EXPECT_NE(detail.json.value("error", "").find("the run was cancelled by owner@x.test"), std::string::npos)
+        << detail.json.dump();
+    // A finished run cannot be cancelled.
+    EXPECT_EQ(owner.Post(fmt::format("/api/v1/runs/{}/cancel", cancelled)).status, 409);
+
+    // Nothing of the cancelled run went out; the next run sends every member's event once.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EXPECT_FALSE(fs::exists(root_ / "events.ndjson")) << "events of the cancelled run were delivered";
+    ASSERT_EQ(owner.Post("/api/v1/audiences/pro/run").status, 202);
+    json done = WaitForRun(owner, {"completed", "failed"}, cancelled, 300);
+    ASSERT_FALSE(done.is_null()) << service->Log();
+    ASSERT_EQ(done["status"], "completed") << done.dump();
+    int64_t members = done["members"].get<int64_t>();
+    ASSERT_GT(members, 100);
+    auto [lines, ids] = Delivered(members);
+    EXPECT_EQ(lines, members) << service->Log();
+    EXPECT_EQ(ids, members);
     EXPECT_EQ(service->Stop(), 0) << service->Log();
 }
 

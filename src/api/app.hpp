@@ -39,8 +39,9 @@ public:
     virtual nlohmann::json AudienceSchedule(const std::string& audience) = 0;
     //! The last progress line of a running run.
     virtual std::optional<std::string> RunProgress(int64_t run_id) = 0;
-    //! Cancels a running run: its warehouse query is interrupted, it fails, and the next run repeats it.
-    virtual Status CancelRun(int64_t run_id) = 0;
+    //! Cancels a running run: its warehouse query is interrupted, it fails at once or at its next step with "the run
+    //! was cancelled by <by>", and the next run repeats its changes.
+    virtual Status CancelRun(int64_t run_id, const std::string& by) = 0;
 };
 
 struct AppOptions {

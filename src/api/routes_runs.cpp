@@ -54,7 +54,9 @@ Answer CancelRun(Context& c) {
     }
     auto* rt = c.app().runtime();
     if (!rt) return std::unexpected(ApiError{503, "unavailable", "this server runs no scheduler"});
-    if (auto ok = rt->CancelRun(run->id); !ok) return std::unexpected(FromError(ok.error()));
+    std::string by = c.user().token_id ? fmt::format("{} (API token {})", c.user().user.email, *c.user().token_id)
+                                       : c.user().user.email;
+    if (auto ok = rt->CancelRun(run->id, by); !ok) return std::unexpected(FromError(ok.error()));
     return Reply(json{{"id", run->id}, {"cancelling", true}}, 202);
 }
 

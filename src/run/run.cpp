@@ -175,7 +175,7 @@ private:
                                                upto, pages));
             }
             if (settings_.checkpoint) settings_.checkpoint("page");
-            if (settings_.stop && settings_.stop()) return Fail(ErrorCode::CONFLICT, kStoppedMessage);
+            if (auto why = HaltReason(settings_)) return Fail(ErrorCode::CONFLICT, *why);
         }
         return {};
     }
@@ -494,13 +494,19 @@ Result<std::vector<int64_t>> RecoverInterrupted(Environment& env, std::optional<
     return failed;
 }
 
+std::optional<std::string> HaltReason(const Settings& settings) {
+    if (settings.stop && settings.stop()) return kStoppedMessage;
+    if (settings.cancelled) return settings.cancelled();
+    return std::nullopt;
+}
+
 Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& settings) {
     auto dialect = engine::DialectOf(env.warehouse);
     if (!dialect) return Propagate(dialect);
     const sql::Dialect& d = **dialect;
     auto step = [&](const std::string& name) -> Status {
         if (settings.checkpoint) settings.checkpoint(name);
-        if (settings.stop && settings.stop()) return Fail(ErrorCode::CONFLICT, kStoppedMessage);
+        if (auto why = HaltReason(settings)) return Fail(ErrorCode::CONFLICT, *why);
         return {};
     };
 
@@ -539,10 +545,11 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     int64_t as_of = settings.as_of_micros.value_or(started * 1000);
     auto fail = [&](const Error& e) -> Result<store::Run> {
         (void)DropRunTables(env, audience.id, run_id, settings.schema);
-        // A stop interrupts the warehouse's query, which then fails with the warehouse's own words: the run says why.
+        // A stop or cancel interrupts the warehouse's query, which then fails with the warehouse's own words: the run
+        // says why.
         std::string message = e.message;
-        if (settings.stop && settings.stop() && message.find(kStoppedMessage) == std::string::npos) {
-            message = fmt::format("{} (the interrupted step said: {})", kStoppedMessage, e.message);
+        if (auto why = HaltReason(settings); why && message.find(*why) == std::string::npos) {
+            message = fmt::format("{} (the interrupted step said: {})", *why, e.message);
         }
         if (auto ok = MarkFailed(env, run, message); !ok) return Propagate(ok);
         auto r = env.store.Read([&](store::Tx& tx) { return tx.GetRun(run_id); });

@@ -48,7 +48,13 @@ struct Settings {
     //! next run diffs against the same baseline, so they come again with the same messageIds), and a dispatcher
     //! starts no further run. Empty: never.
     std::function<bool()> stop;
+    //! Why the running run was cancelled (for example "the run was cancelled by ann@example.com"), or nothing: a
+    //! cancelled run fails at its next step or page like a stopped one, with this as its error. Empty: never.
+    std::function<std::optional<std::string>()> cancelled;
 };
+
+//! Why a run must end now: kStoppedMessage when the process stops, the cancel's reason, or nothing.
+std::optional<std::string> HaltReason(const Settings& settings);
 
 //! The error of a run ended by Settings::stop.
 inline constexpr const char* kStoppedMessage = "the service stopped during the run; the next run repeats it";

@@ -132,12 +132,12 @@ std::optional<std::string> Service::RunProgress(int64_t run_id) {
     return std::nullopt;
 }
 
-Status Service::CancelRun(int64_t run_id) {
+Status Service::CancelRun(int64_t run_id, const std::string& by) {
     std::lock_guard lock(mutex_);
     if (!running_run_ || *running_run_ != run_id || !run_warehouse_) {
         return Fail(ErrorCode::CONFLICT, fmt::format("run {} is not executing in this process", run_id));
     }
-    cancel_.insert(run_id);
+    cancel_[run_id] = fmt::format("the run was cancelled by {}; the next run repeats its changes", by);
     run_warehouse_->Interrupt();
     return {};
 }
@@ -162,6 +162,13 @@ void Service::SchedulerLoop() {
     settings.max_event_bytes = config.delivery.max_event_bytes;
     settings.page_size = config.runs.page_size;
     settings.stop = [this] { return stopping_.load(); };
+    settings.cancelled = [this]() -> std::optional<std::string> {
+        std::lock_guard lock(mutex_);
+        if (!running_run_) return std::nullopt;
+        auto it = cancel_.find(*running_run_);
+        if (it == cancel_.end()) return std::nullopt;
+        return it->second;
+    };
     settings.progress = [this](const std::string& line) {
         std::lock_guard lock(mutex_);
         running_progress_ = line;

@@ -53,7 +53,7 @@ public:
     void AudiencesChanged() override;
     nlohmann::json AudienceSchedule(const std::string& audience) override;
     std::optional<std::string> RunProgress(int64_t run_id) override;
-    Status CancelRun(int64_t run_id) override;
+    Status CancelRun(int64_t run_id, const std::string& by) override;
 
 private:
     Service(ServiceOptions options) : options_(std::move(options)) {}
@@ -77,7 +77,7 @@ private:
     std::map<std::string, nlohmann::json> schedule_view_; //!< audience -> {"state", "next_run"}, from the scheduler
     std::optional<int64_t> running_run_;                  //!< the run the run worker executes now
     std::string running_progress_;
-    std::set<int64_t> cancel_;                            //!< runs to cancel
+    std::map<int64_t, std::string> cancel_;               //!< runs to cancel -> the run's error
     warehouse::Warehouse* run_warehouse_ = nullptr;       //!< the run worker's connection (to interrupt)
 };
 
