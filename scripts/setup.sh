@@ -21,6 +21,7 @@ APT_PACKAGES=(
   libsodium-dev         # Argon2id password hashes and random tokens of the API
   python3-aiosmtpd      # the tests' local SMTP server (alert emails), run by /usr/bin/python3
   libpq-dev
+  libthrift-dev thrift-compiler  # Apache Thrift: the HiveServer2 protocol of Spark's Thrift server and Databricks SQL warehouses
   libtomlplusplus-dev libsqlite3-dev libyaml-cpp-dev
   postgresql  # server binaries (initdb, pg_ctl) for the tests' throwaway servers
   libhowardhinnant-date-dev tzdata  # IANA time zones for day-and-time schedules (g++ 12 has no std::chrono::zoned_time)

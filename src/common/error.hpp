@@ -27,6 +27,9 @@ struct Error {
     ErrorCode code = ErrorCode::INTERNAL;
     std::string message;
     std::string location;
+    //! Retrying the same request later may succeed (a warehouse that answered "busy", a dropped connection); a
+    //! driver sets it on failures that its own bounded retries could not get past.
+    bool transient = false;
 
     //! "location: message", or just the message when there is no location.
     std::string ToString() const { return location.empty() ? message : location + ": " + message; }
