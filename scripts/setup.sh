@@ -5,9 +5,16 @@
 # registry's integrity hash and a pinned copy of it, unpacked into .deps/;
 # then the web app: `npm ci` from web/package-lock.json and `npm run build`
 # into web/dist (skipped when neither the app's sources nor the OpenAPI
-# document changed since the last build). Nothing else is downloaded.
+# document changed since the last build); then the Python environment of the
+# tests in .venv (pyspark, the Spark stand-in, and sqlglot), installed from
+# PyPI with pip from scripts/requirements.lock, every file hash-checked
+# (skipped when the lock did not change). Nothing else is downloaded.
+#
+# `scripts/setup.sh venv` does only the Debian packages and .venv (what
+# scripts/standin.sh needs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ONLY="${1:-all}"
 
 # Debian packages; README.md says why each one is here.
 APT_PACKAGES=(
@@ -26,6 +33,7 @@ APT_PACKAGES=(
   postgresql  # server binaries (initdb, pg_ctl) for the tests' throwaway servers
   libhowardhinnant-date-dev tzdata  # IANA time zones for day-and-time schedules (g++ 12 has no std::chrono::zoned_time)
   chromium  # the web app's end-to-end tests drive it with playwright-core (no browser download)
+  python3-venv openjdk-17-jre-headless  # .venv below; Java runs the Spark stand-in (scripts/standin.sh)
 )
 
 missing=()
@@ -40,6 +48,36 @@ if ((${#missing[@]})); then
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The tests' Python environment in .venv: `pip install --require-hashes` of scripts/requirements.lock (how it
+# is made is written in it). pyspark is a source archive that pip builds into a wheel with the lock's pinned
+# setuptools, installed first, so the build is hash-checked too (--no-build-isolation: nothing unpinned is
+# fetched for it). A stamp with the lock's hash skips it when nothing changed; a lock file makes concurrent
+# callers (scripts/standin.sh from parallel tests) wait for one install.
+setup_venv() {
+  local venv=.venv lock=scripts/requirements.lock want fd
+  want="$(openssl dgst -sha256 -r "$lock" | cut -d' ' -f1) $(python3 -c 'import sys; print(sys.version.split()[0])')"
+  mkdir -p "$venv"
+  exec {fd}>"$venv/.setup.lock"
+  flock "$fd"
+  if [[ -f "$venv/.stamp" && "$(cat "$venv/.stamp")" == "$want" ]] && "$venv/bin/python" -c '' 2>/dev/null; then
+    echo "setup: .venv is up to date with $lock"
+  else
+    echo "setup: installing $lock into .venv (pyspark is large: a few minutes the first time)"
+    rm -f "$venv/.stamp"
+    "$venv/bin/python" -c '' 2>/dev/null || python3 -m venv "$venv"
+    grep -E '^setuptools==' "$lock" > "$venv/.build-requirements.txt"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$venv/.build-requirements.txt"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-build-isolation -r "$lock"
+    echo "$want" > "$venv/.stamp"
+    echo "setup: .venv ready"
+  fi
+  exec {fd}>&-
+}
+if [[ "$ONLY" == venv ]]; then
+  setup_venv
+  exit 0
 fi
 
 # DuckDB 1.4.4 LTS. Pinned integrity hashes (sha512, as the npm registry
@@ -103,3 +141,5 @@ else
   (cd web && npm run build --silent)
   echo "$want" > web/dist/.inputs
 fi
+
+setup_venv
