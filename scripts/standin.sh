@@ -76,6 +76,16 @@ live_pid() {
   echo "$pid"
 }
 
+# In a subshell about to exec a long-lived process: closes every descriptor above 2 (the lock's, and whatever a
+# caller left open, such as the pipe a test reads our stdout from), so the process holds none of them.
+close_fds() {
+  local f n
+  for f in /proc/$BASHPID/fd/*; do
+    n=${f##*/}
+    if [[ "$n" =~ ^[0-9]+$ ]] && ((n > 2)); then eval "exec $n>&-" 2>/dev/null || true; fi
+  done
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 free_port() {
@@ -177,7 +187,7 @@ launch_spark() { # transport port
   write_spark_conf
   # setsid: its own process group, so stop ends the JVM and anything it started; stdin, stdout and stderr
   # go nowhere near the caller's (a caller reading our stdout through a pipe must see it close).
-  ( cd "$DIR" && SPARK_HOME="$SPARK_HOME" SPARK_CONF_DIR="$DIR/conf" SPARK_LOCAL_IP=127.0.0.1 \
+  ( close_fds; cd "$DIR" && SPARK_HOME="$SPARK_HOME" SPARK_CONF_DIR="$DIR/conf" SPARK_LOCAL_IP=127.0.0.1 \
       exec setsid "$SPARK_HOME/bin/spark-submit" \
       --class org.apache.spark.sql.hive.thriftserver.HiveThriftServer2 --name "kith-standin-$ENGINE" \
       --conf "spark.kith.standin.dir=$DIR" spark-internal "${hive[@]}" \
@@ -215,7 +225,7 @@ start_spark() { # transport deadline
 
 start_proxy() {
   rm -f "$DIR/proxy.port"
-  ( cd "$DIR" && exec setsid "$VENV/bin/python" "$ROOT/test/support/databricks_proxy.py" \
+  ( close_fds; cd "$DIR" && exec setsid "$VENV/bin/python" "$ROOT/test/support/databricks_proxy.py" \
       --port-file "$DIR/proxy.port" --token-file "$DIR/token" --spark "http://127.0.0.1:$SPARK_PORT/cliservice" \
       </dev/null >>"$DIR/proxy.log" 2>&1 ) {LOCK_FD}>&- &
   echo $! > "$DIR/proxy.pid"
