@@ -1,0 +1,853 @@
+#include "warehouse/hive_warehouse.hpp"
+
+#include "warehouse/hive/TCLIService.h"
+#include "warehouse/hive/databricks_auth.hpp"
+#include "warehouse/hive/hive_values.hpp"
+#include "warehouse/hive/http_transport.hpp"
+#include "warehouse/hive/sasl_transport.hpp"
+
+#include <fmt/format.h>
+#include <thrift/TApplicationException.h>
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSocket.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+namespace kith::warehouse {
+
+namespace rpc = hive::rpc;
+using apache::thrift::TApplicationException;
+using apache::thrift::TException;
+using apache::thrift::protocol::TBinaryProtocol;
+using apache::thrift::transport::TBufferedTransport;
+using apache::thrift::transport::TSocket;
+using apache::thrift::transport::TTransport;
+using apache::thrift::transport::TTransportException;
+
+namespace hive {
+
+//! The Thrift client over its transport, and the server session opened through it.
+struct Session {
+    std::shared_ptr<TTransport> transport;
+    std::unique_ptr<rpc::TCLIServiceClient> client;
+    rpc::TSessionHandle handle;
+    bool open = false;   //!< a session is open on the server
+    bool broken = false; //!< the binary connection was lost (and the session with it): reopen before the next call
+};
+
+} // namespace hive
+
+namespace {
+
+constexpr std::chrono::milliseconds kFirstPoll{10};
+constexpr std::chrono::milliseconds kMaxPoll{1000};
+constexpr size_t kChunkRows = 2048;
+
+//! Whether a failed call may be sent again.
+enum class Repeat {
+    SAFE,      //!< reads and idempotent calls: whenever the failure is transient
+    IF_UNSENT, //!< a statement: only when the server surely never received it
+};
+
+//! A failed call, as the retry loop needs to see it.
+struct CallFailure {
+    Error error;
+    std::optional<std::chrono::milliseconds> retry_after;
+    bool maybe_received = true;
+};
+
+std::string Lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+std::string PercentDecode(std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+// Spark's messages start with the Java exception's class; the rest is what the user needs.
+std::string CleanMessage(std::string message) {
+    for (std::string_view prefix : {"Error running query: ", "org.apache.hive.service.cli.HiveSQLException: "}) {
+        if (message.starts_with(prefix)) message.erase(0, prefix.size());
+    }
+    for (std::string_view prefix : {"org.apache.spark.sql.AnalysisException: ",
+                                    "org.apache.spark.sql.catalyst.parser.ParseException: ",
+                                    "org.apache.spark.SparkException: "}) {
+        if (message.starts_with(prefix)) message.erase(0, prefix.size());
+    }
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    return message;
+}
+
+// A "retry later" answer in a TStatus: Databricks' TEMPORARILY_UNAVAILABLE error class, and warehouses that are
+// still starting.
+bool TransientStatusMessage(std::string_view message) {
+    return message.find("TEMPORARILY_UNAVAILABLE") != std::string_view::npos ||
+           message.find("retry later") != std::string_view::npos ||
+           message.find("Retry later") != std::string_view::npos;
+}
+
+std::string StatusMessage(const rpc::TStatus& status) {
+    std::string message = CleanMessage(status.errorMessage);
+    if (message.empty()) {
+        message = status.statusCode == rpc::TStatusCode::INVALID_HANDLE_STATUS ? "invalid handle" : "request failed";
+    }
+    if (!status.sqlState.empty()) message += " (SQLSTATE " + status.sqlState + ")";
+    return message;
+}
+
+bool StatusOk(const rpc::TStatus& status) {
+    return status.statusCode == rpc::TStatusCode::SUCCESS_STATUS ||
+           status.statusCode == rpc::TStatusCode::SUCCESS_WITH_INFO_STATUS ||
+           status.statusCode == rpc::TStatusCode::STILL_EXECUTING_STATUS;
+}
+
+// Escapes a name for a catalog call's search pattern ('_' and '%' are wildcards there).
+std::string PatternOf(std::string_view name) {
+    std::string out;
+    for (char c : name) {
+        if (c == '_' || c == '%' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+} // namespace
+
+// ---- URIs ----
+
+Result<HiveOptions> HiveWarehouse::ParseUri(const std::string& uri,
+                                            const std::function<const char*(const char*)>& getenv) {
+    HiveOptions o;
+    std::string rest;
+    if (uri.starts_with("spark://")) {
+        o.engine = "spark";
+        rest = uri.substr(8);
+    } else if (uri.starts_with("databricks://")) {
+        o.engine = "databricks";
+        rest = uri.substr(13);
+    } else {
+        return Fail(ErrorCode::USAGE, "not a spark:// or databricks:// URI", uri);
+    }
+    auto usage = [&](std::string message) { return Fail(ErrorCode::USAGE, std::move(message), o.engine); };
+    std::map<std::string, std::string> query;
+    if (auto q = rest.find('?'); q != std::string::npos) {
+        std::string_view params = std::string_view(rest).substr(q + 1);
+        while (!params.empty()) {
+            auto amp = params.find('&');
+            std::string_view pair = params.substr(0, amp);
+            auto eq = pair.find('=');
+            std::string key = PercentDecode(pair.substr(0, eq));
+            std::string value = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
+            if (!key.empty()) query[key] = value;
+            if (amp == std::string_view::npos) break;
+            params.remove_prefix(amp + 1);
+        }
+        rest = rest.substr(0, q);
+    }
+    std::string authority = rest.substr(0, rest.find('/'));
+    std::string path = rest.size() > authority.size() ? rest.substr(authority.size() + 1) : "";
+    if (auto at = authority.rfind('@'); at != std::string::npos) {
+        std::string userinfo = authority.substr(0, at);
+        if (userinfo.find(':') != std::string::npos) {
+            return usage("passwords do not belong in warehouse URIs; set SPARK_PASSWORD (Spark) or "
+                         "DATABRICKS_TOKEN (Databricks) instead");
+        }
+        o.user = PercentDecode(userinfo);
+        authority = authority.substr(at + 1);
+    }
+    if (auto colon = authority.rfind(':'); colon != std::string::npos && authority.find(']') == std::string::npos) {
+        std::string port = authority.substr(colon + 1);
+        if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+            return usage("the port must be a number: " + uri);
+        }
+        o.port = std::stoi(port);
+        o.host = authority.substr(0, colon);
+    } else {
+        o.host = authority;
+        o.port = o.engine == "spark" ? 10000 : 443;
+    }
+    if (o.host.empty()) return usage("the URI names no host: " + uri);
+    std::vector<std::string> parts;
+    for (size_t start = 0; start < path.size();) {
+        auto slash = path.find('/', start);
+        std::string part = PercentDecode(path.substr(start, slash == std::string::npos ? std::string::npos
+                                                                                        : slash - start));
+        if (!part.empty()) parts.push_back(part);
+        if (slash == std::string::npos) break;
+        start = slash + 1;
+    }
+    std::string endpoint = query.count("endpoint") ? query["endpoint"] : "";
+    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+    if (!endpoint.empty() && !endpoint.starts_with("http://") && !endpoint.starts_with("https://")) {
+        return usage("endpoint must be an http:// or https:// base URL");
+    }
+    auto env = [&](const char* name) {
+        const char* v = getenv(name);
+        return std::string(v ? v : "");
+    };
+    if (o.engine == "spark") {
+        if (parts.size() > 1) return usage("expected spark://HOST:PORT/DATABASE");
+        if (!parts.empty()) o.schema = parts[0];
+        o.password = env("SPARK_PASSWORD");
+        std::string auth = Lower(query.count("auth") ? query["auth"] : "");
+        if (auth == "nosasl") {
+            o.sasl = false;
+        } else if (!auth.empty() && auth != "plain" && auth != "none") {
+            return usage("auth must be nosasl or plain, not " + auth);
+        }
+        std::string transport = Lower(query.count("transport") ? query["transport"] : "");
+        if (transport == "http" || !endpoint.empty()) {
+            // Spark's Thrift server in HTTP mode: Basic authentication as the user.
+            o.http = true;
+            std::string base = endpoint.empty() ? fmt::format("http://{}:{}", o.host, o.port) : endpoint;
+            std::string http_path = query.count("http_path") ? query["http_path"] : "/cliservice";
+            if (!http_path.starts_with('/')) http_path.insert(0, "/");
+            o.url = base + http_path;
+            std::string basic = "Basic " + hive::Base64(o.user + ":" + (o.password.empty() ? "x" : o.password));
+            o.authorization = [basic] { return Result<std::string>(basic); };
+        } else if (!transport.empty() && transport != "binary") {
+            return usage("transport must be binary or http");
+        }
+    } else {
+        if (parts.size() != 2) return usage("expected databricks://HOST/CATALOG/SCHEMA?http_path=...");
+        o.catalog = parts[0];
+        o.schema = parts[1];
+        std::string http_path = query.count("http_path") ? query["http_path"] : "";
+        if (http_path.empty()) return usage("databricks:// needs http_path=/sql/1.0/warehouses/ID");
+        if (!http_path.starts_with('/')) http_path.insert(0, "/");
+        o.http = true;
+        std::string base = endpoint.empty() ? "https://" + authority : endpoint;
+        o.url = base + http_path;
+        auto auth = hive::DatabricksAuth::FromEnvironment(base, getenv);
+        if (!auth) return std::unexpected(auth.error());
+        std::shared_ptr<hive::DatabricksAuth> shared = *auth;
+        o.authorization = [shared] { return shared->Authorization(); };
+    }
+    return o;
+}
+
+// ---- Thrift calls ----
+
+namespace {
+
+// Runs one Thrift call and turns every way it can fail into a CallFailure (exceptions stop here).
+template <class Resp, class Fn>
+std::optional<CallFailure> TryCall(hive::Session& s, const HiveOptions& o, std::string_view what, Resp& resp,
+                                   Fn& fn) {
+    auto failure = [&](std::string message, bool transient, bool maybe_received) {
+        Error e{ErrorCode::WAREHOUSE, fmt::format("{}: {}", what, message), o.engine};
+        e.transient = transient;
+        return CallFailure{std::move(e), std::nullopt, maybe_received};
+    };
+    try {
+        fn(*s.client, resp);
+    } catch (const hive::HttpFailure& e) {
+        CallFailure f = failure(e.what(), e.transient, e.maybe_received);
+        f.retry_after = e.retry_after;
+        return f;
+    } catch (const TTransportException& e) {
+        // The binary connection is gone, and the server closes the session with it.
+        s.broken = true;
+        bool unsent = e.getType() == TTransportException::NOT_OPEN;
+        return failure(fmt::format("connection to {}:{} lost: {}", o.host, o.port, e.what()), true, !unsent);
+    } catch (const TApplicationException& e) {
+        return failure(fmt::format("the server failed the call: {}", e.what()), false, true);
+    } catch (const TException& e) {
+        if (!o.http) s.broken = true;
+        return failure(fmt::format("unreadable answer: {}", e.what()), false, true);
+    }
+    if (!StatusOk(resp.status)) {
+        // The server answered: it did not take the request on, so a "retry later" may be repeated safely.
+        bool transient = TransientStatusMessage(resp.status.errorMessage);
+        Error e{ErrorCode::WAREHOUSE, StatusMessage(resp.status), o.engine};
+        e.transient = transient;
+        return CallFailure{std::move(e), std::nullopt, !transient};
+    }
+    return std::nullopt;
+}
+
+// One call with retries of transient failures (as repeat allows) until it succeeds or the loop gives up.
+template <class Resp, class Fn>
+Result<Resp> Call(hive::Session& s, const HiveOptions& o, std::string_view what, Repeat repeat,
+                  const std::stop_token& stop, Fn fn, bool* repeated_after_delivery = nullptr) {
+    RetryLoop loop(o.retry, stop);
+    while (true) {
+        if (s.broken) {
+            Error e{ErrorCode::WAREHOUSE, fmt::format("{}: the connection to the server was lost", what), o.engine};
+            e.transient = true;
+            return std::unexpected(std::move(e));
+        }
+        Resp resp;
+        std::optional<CallFailure> f = TryCall(s, o, what, resp, fn);
+        if (!f) return resp;
+        // Over a binary connection a lost connection takes the session with it: nothing can be repeated.
+        bool repeatable = !s.broken && (repeat == Repeat::SAFE || !f->maybe_received);
+        if (!repeatable || !loop.Again(f->error, f->retry_after)) {
+            if (loop.failures() > 1) {
+                f->error.message += fmt::format(" (after {} attempts)", loop.failures());
+            }
+            return std::unexpected(std::move(f->error));
+        }
+        if (f->maybe_received && repeated_after_delivery != nullptr) *repeated_after_delivery = true;
+    }
+}
+
+Status OpenTransport(hive::Session& s, const HiveOptions& o) {
+    std::shared_ptr<TTransport> transport;
+    if (o.http) {
+        hive::HttpTransport::Options http;
+        http.url = o.url;
+        http.authorization = o.authorization;
+        http.timeout_seconds = o.timeout_seconds;
+        transport = std::make_shared<hive::HttpTransport>(std::move(http));
+    } else {
+        auto socket = std::make_shared<TSocket>(o.host, o.port);
+        socket->setConnTimeout(30000);
+        socket->setRecvTimeout(static_cast<int>(o.timeout_seconds * 1000));
+        socket->setSendTimeout(static_cast<int>(o.timeout_seconds * 1000));
+        socket->setKeepAlive(true);
+        if (o.sasl) {
+            transport = std::make_shared<hive::SaslPlainTransport>(socket, o.user, o.password);
+        } else {
+            transport = std::make_shared<TBufferedTransport>(socket);
+        }
+    }
+    try {
+        transport->open();
+    } catch (const TTransportException& e) {
+        // A refused or unreachable server is worth trying again; a refused login is not.
+        std::string what = e.what();
+        bool refused_login = what.find("SASL authentication refused") != std::string::npos;
+        Error err{ErrorCode::WAREHOUSE, fmt::format("cannot connect to {}:{}: {}", o.host, o.port, what), o.engine};
+        err.transient = !refused_login;
+        return std::unexpected(std::move(err));
+    } catch (const TException& e) {
+        return Fail(ErrorCode::WAREHOUSE, fmt::format("cannot connect to {}:{}: {}", o.host, o.port, e.what()),
+                    o.engine);
+    }
+    s.transport = transport;
+    s.client = std::make_unique<rpc::TCLIServiceClient>(std::make_shared<TBinaryProtocol>(transport));
+    s.broken = false;
+    s.open = false;
+    return {};
+}
+
+// Connects (binary: socket and SASL) and opens a session, retrying transient failures.
+Status OpenSession(hive::Session& s, const HiveOptions& o) {
+    RetryLoop loop(o.retry);
+    while (true) {
+        Status connected = OpenTransport(s, o);
+        if (!connected) {
+            if (loop.Again(connected.error())) continue;
+            return connected;
+        }
+        rpc::TOpenSessionReq req;
+        req.__set_client_protocol(rpc::TProtocolVersion::HIVE_CLI_SERVICE_PROTOCOL_V10);
+        if (!o.http) {
+            req.__set_username(o.user);
+            req.__set_password(o.password);
+        }
+        std::map<std::string, std::string> conf;
+        conf["use:database"] = o.schema;
+        // Spark applies "set:hiveconf:" keys as SQL configuration of the new session.
+        conf["set:hiveconf:spark.sql.session.timeZone"] = "UTC";
+        req.__set_configuration(conf);
+        if (!o.catalog.empty()) {
+            rpc::TNamespace ns;
+            ns.__set_catalogName(o.catalog);
+            ns.__set_schemaName(o.schema);
+            req.__set_initialNamespace(ns);
+        }
+        rpc::TOpenSessionResp resp;
+        auto call = [&](rpc::TCLIServiceClient& c, rpc::TOpenSessionResp& r) { c.OpenSession(r, req); };
+        std::optional<CallFailure> f = TryCall(s, o, "OpenSession", resp, call);
+        if (!f) {
+            if (!resp.__isset.sessionHandle) {
+                return Fail(ErrorCode::WAREHOUSE, "OpenSession: the server sent no session handle", o.engine);
+            }
+            if (resp.serverProtocolVersion < rpc::TProtocolVersion::HIVE_CLI_SERVICE_PROTOCOL_V6) {
+                return Fail(ErrorCode::WAREHOUSE,
+                            fmt::format("the server speaks HiveServer2 protocol V{}; kith needs V6 or later",
+                                        static_cast<int>(resp.serverProtocolVersion) + 1),
+                            o.engine);
+            }
+            s.handle = resp.sessionHandle;
+            s.open = true;
+            return {};
+        }
+        // Opening a session has no effect worth protecting: it is repeated whenever the failure is transient.
+        if (!loop.Again(f->error, f->retry_after)) return std::unexpected(std::move(f->error));
+    }
+}
+
+void CloseQuietly(hive::Session& s, const HiveOptions& o, const rpc::TOperationHandle& op) {
+    if (s.broken || !s.client) return;
+    rpc::TCloseOperationReq req;
+    req.__set_operationHandle(op);
+    RetryPolicy quick = o.retry;
+    quick.total = std::min(quick.total, std::chrono::milliseconds(5000));
+    HiveOptions short_retry = o;
+    short_retry.retry = quick;
+    (void)Call<rpc::TCloseOperationResp>(s, short_retry, "CloseOperation", Repeat::SAFE, {},
+                                         [&](rpc::TCLIServiceClient& c, rpc::TCloseOperationResp& r) {
+                                             c.CloseOperation(r, req);
+                                         });
+}
+
+void CancelQuietly(hive::Session& s, const HiveOptions& o, const rpc::TOperationHandle& op) {
+    if (s.broken || !s.client) return;
+    rpc::TCancelOperationReq req;
+    req.__set_operationHandle(op);
+    HiveOptions short_retry = o;
+    short_retry.retry.total = std::min(o.retry.total, std::chrono::milliseconds(5000));
+    (void)Call<rpc::TCancelOperationResp>(s, short_retry, "CancelOperation", Repeat::SAFE, {},
+                                          [&](rpc::TCLIServiceClient& c, rpc::TCancelOperationResp& r) {
+                                              c.CancelOperation(r, req);
+                                          });
+}
+
+} // namespace
+
+// ---- The warehouse ----
+
+struct HiveWarehouse::Operation {
+    rpc::TOperationHandle handle;
+};
+
+HiveWarehouse::HiveWarehouse(HiveOptions options)
+    : options_(std::move(options)), session_(std::make_unique<hive::Session>()) {}
+
+HiveWarehouse::~HiveWarehouse() {
+    if (session_ && session_->open && !session_->broken && session_->client) {
+        rpc::TCloseSessionReq req;
+        req.__set_sessionHandle(session_->handle);
+        rpc::TCloseSessionResp resp;
+        try {
+            session_->client->CloseSession(resp, req);
+        } catch (const TException&) {
+            // The server closes an abandoned session itself.
+        }
+    }
+    if (session_ && session_->transport) {
+        try {
+            session_->transport->close();
+        } catch (const TException&) {
+        }
+    }
+}
+
+Result<std::unique_ptr<HiveWarehouse>> HiveWarehouse::Open(const std::string& uri) {
+    auto options = ParseUri(uri);
+    if (!options) return std::unexpected(options.error());
+    return Open(std::move(*options));
+}
+
+Result<std::unique_ptr<HiveWarehouse>> HiveWarehouse::Open(HiveOptions options) {
+    std::unique_ptr<HiveWarehouse> wh(new HiveWarehouse(std::move(options)));
+    if (auto ok = OpenSession(*wh->session_, wh->options_); !ok) return std::unexpected(ok.error());
+    return wh;
+}
+
+Result<std::unique_ptr<Warehouse>> HiveWarehouse::Connect() {
+    auto wh = Open(options_);
+    if (!wh) return std::unexpected(wh.error());
+    return std::unique_ptr<Warehouse>(std::move(*wh));
+}
+
+Status HiveWarehouse::EnsureSession() {
+    if (session_->open && !session_->broken) return {};
+    // A lost binary connection took its session along; no statement depends on session state, so a new one serves.
+    if (session_->transport) {
+        try {
+            session_->transport->close();
+        } catch (const TException&) {
+        }
+    }
+    return OpenSession(*session_, options_);
+}
+
+Error HiveWarehouse::Failure(std::string message) const {
+    return Error{ErrorCode::WAREHOUSE, std::move(message), options_.engine};
+}
+
+std::stop_token HiveWarehouse::BeginStatement() {
+    std::lock_guard lock(running_mutex_);
+    running_.emplace();
+    return running_->get_token();
+}
+
+void HiveWarehouse::EndStatement() {
+    std::lock_guard lock(running_mutex_);
+    running_.reset();
+}
+
+void HiveWarehouse::Interrupt() {
+    std::lock_guard lock(running_mutex_);
+    // The statement's thread wakes from its wait at once and cancels the operation on the server.
+    if (running_) running_->request_stop();
+}
+
+namespace {
+
+Error Interrupted(const HiveOptions& o) {
+    return Error{ErrorCode::WAREHOUSE, "the statement was interrupted (cancelled on the server)", o.engine};
+}
+
+} // namespace
+
+Result<HiveWarehouse::Operation> HiveWarehouse::Run(const std::string& sql, const std::stop_token& stop) {
+    hive::Session& s = *session_;
+    rpc::TExecuteStatementReq req;
+    req.__set_sessionHandle(s.handle);
+    req.__set_statement(sql);
+    req.__set_runAsync(true);
+    auto executed = Call<rpc::TExecuteStatementResp>(
+        s, options_, "ExecuteStatement", Repeat::IF_UNSENT, stop,
+        [&](rpc::TCLIServiceClient& c, rpc::TExecuteStatementResp& r) { c.ExecuteStatement(r, req); });
+    if (!executed) return std::unexpected(executed.error());
+    if (!executed->__isset.operationHandle) return std::unexpected(Failure("ExecuteStatement: no operation handle"));
+    Operation op{executed->operationHandle};
+
+    rpc::TGetOperationStatusReq status_req;
+    status_req.__set_operationHandle(op.handle);
+    auto delay = kFirstPoll;
+    while (true) {
+        if (stop.stop_requested()) {
+            CancelQuietly(s, options_, op.handle);
+            CloseQuietly(s, options_, op.handle);
+            return std::unexpected(Interrupted(options_));
+        }
+        auto status = Call<rpc::TGetOperationStatusResp>(
+            s, options_, "GetOperationStatus", Repeat::SAFE, stop,
+            [&](rpc::TCLIServiceClient& c, rpc::TGetOperationStatusResp& r) { c.GetOperationStatus(r, status_req); });
+        if (!status) {
+            if (stop.stop_requested()) {
+                CancelQuietly(s, options_, op.handle);
+                CloseQuietly(s, options_, op.handle);
+                return std::unexpected(Interrupted(options_));
+            }
+            CloseQuietly(s, options_, op.handle);
+            return std::unexpected(status.error());
+        }
+        switch (status->operationState) {
+        case rpc::TOperationState::FINISHED_STATE:
+            return op;
+        case rpc::TOperationState::ERROR_STATE:
+        case rpc::TOperationState::TIMEDOUT_STATE:
+        case rpc::TOperationState::UKNOWN_STATE: {
+            std::string message = CleanMessage(status->errorMessage);
+            if (message.empty()) {
+                message = status->operationState == rpc::TOperationState::TIMEDOUT_STATE
+                              ? "the statement timed out on the server"
+                              : "the statement failed";
+            }
+            if (!status->sqlState.empty()) message += " (SQLSTATE " + status->sqlState + ")";
+            CloseQuietly(s, options_, op.handle);
+            return std::unexpected(Failure(std::move(message)));
+        }
+        case rpc::TOperationState::CANCELED_STATE:
+        case rpc::TOperationState::CLOSED_STATE:
+            CloseQuietly(s, options_, op.handle);
+            if (stop.stop_requested()) return std::unexpected(Interrupted(options_));
+            return std::unexpected(Failure("the statement was cancelled on the server"));
+        default:
+            break;
+        }
+        // Still running: wait (waking at once on Interrupt), then ask again.
+        RetryLoop::SleepUnlessStopped(delay, stop);
+        delay = std::min(delay * 2, kMaxPoll);
+    }
+}
+
+Status HiveWarehouse::Execute(const std::string& sql, std::span<const Param> params) {
+    if (!params.empty()) {
+        return Fail(ErrorCode::USAGE, "the HiveServer2 protocol has no bound parameters; put values in the SQL tree",
+                    options_.engine);
+    }
+    if (auto ok = EnsureSession(); !ok) return ok;
+    std::stop_token stop = BeginStatement();
+    auto op = Run(sql, stop);
+    EndStatement();
+    if (!op) return std::unexpected(op.error());
+    CloseQuietly(*session_, options_, op->handle);
+    return {};
+}
+
+// ---- Streamed results ----
+
+class HiveRowStream final : public RowStream {
+public:
+    HiveRowStream(HiveWarehouse& wh, rpc::TOperationHandle op, std::vector<Column> columns,
+                  std::vector<rpc::TTypeId::type> types, std::stop_token stop)
+        : wh_(wh), op_(std::move(op)), columns_(std::move(columns)), types_(std::move(types)),
+          stop_(std::move(stop)) {}
+    ~HiveRowStream() override { Done(); }
+    HiveRowStream(const HiveRowStream&) = delete;
+    HiveRowStream& operator=(const HiveRowStream&) = delete;
+
+    const std::vector<Column>& columns() const override { return columns_; }
+
+    Result<bool> Next(Chunk& chunk) override {
+        chunk.rows.clear();
+        while (page_pos_ >= page_.size() && !done_) {
+            if (auto ok = FetchPage(); !ok) {
+                Done();
+                return std::unexpected(ok.error());
+            }
+        }
+        if (page_pos_ >= page_.size()) return false;
+        size_t n = std::min(kChunkRows, page_.size() - page_pos_);
+        chunk.rows.assign(std::make_move_iterator(page_.begin() + static_cast<ptrdiff_t>(page_pos_)),
+                          std::make_move_iterator(page_.begin() + static_cast<ptrdiff_t>(page_pos_ + n)));
+        page_pos_ += n;
+        if (page_pos_ >= page_.size()) {
+            page_.clear();
+            page_pos_ = 0;
+        }
+        return true;
+    }
+
+private:
+    // Reads the next page into page_; marks the stream done after the last.
+    Status FetchPage() {
+        page_.clear();
+        page_pos_ = 0;
+        if (exhausted_) {
+            Done();
+            return {};
+        }
+        const HiveOptions& o = wh_.options_;
+        hive::Session& s = *wh_.session_;
+        if (stop_.stop_requested()) {
+            CancelQuietly(s, o, op_);
+            return std::unexpected(Interrupted(o));
+        }
+        rpc::TFetchResultsReq req;
+        req.__set_operationHandle(op_);
+        req.__set_orientation(rewind_ ? rpc::TFetchOrientation::FETCH_FIRST : rpc::TFetchOrientation::FETCH_NEXT);
+        req.__set_maxRows(o.page_rows);
+        bool repeated = false;
+        auto fetched = Call<rpc::TFetchResultsResp>(
+            s, o, "FetchResults", Repeat::SAFE, stop_,
+            [&](rpc::TCLIServiceClient& c, rpc::TFetchResultsResp& r) { c.FetchResults(r, req); }, &repeated);
+        if (!fetched) {
+            if (stop_.stop_requested()) {
+                CancelQuietly(s, o, op_);
+                return std::unexpected(Interrupted(o));
+            }
+            return std::unexpected(fetched.error());
+        }
+        const rpc::TRowSet& rows = fetched->results;
+        size_t n = hive::RowCount(rows);
+        size_t skip = 0;
+        if (repeated || rewind_) {
+            // A FETCH_NEXT that may have been answered before its answer was lost moved the server's cursor: check
+            // where this page starts, and re-read from the first row when rows were skipped.
+            auto start = static_cast<uint64_t>(std::max<int64_t>(rows.startRowOffset, 0));
+            if (start > offset_) {
+                if (rewind_) return std::unexpected(Failure("FetchResults: the server cannot re-read the result"));
+                rewind_ = true;
+                return {};
+            }
+            skip = static_cast<size_t>(std::min<uint64_t>(offset_ - start, n));
+            rewind_ = false;
+        }
+        if (auto ok = hive::AppendRows(rows, types_, page_, skip); !ok) {
+            Error e = ok.error();
+            e.location = o.engine;
+            return std::unexpected(std::move(e));
+        }
+        offset_ += page_.size();
+        // An empty page ends the result (hasMoreRows is not reliable on every server).
+        if (n == 0) exhausted_ = true;
+        if (page_.empty() && n == 0) Done();
+        return {};
+    }
+
+    Error Failure(std::string message) const { return Error{ErrorCode::WAREHOUSE, std::move(message),
+                                                            wh_.options_.engine}; }
+
+    void Done() {
+        if (done_) return;
+        done_ = true;
+        CloseQuietly(*wh_.session_, wh_.options_, op_);
+        wh_.EndStatement();
+    }
+
+    HiveWarehouse& wh_;
+    rpc::TOperationHandle op_;
+    std::vector<Column> columns_;
+    std::vector<rpc::TTypeId::type> types_;
+    std::stop_token stop_;
+    std::vector<std::vector<Cell>> page_;
+    size_t page_pos_ = 0;
+    uint64_t offset_ = 0; // rows received so far
+    bool rewind_ = false;
+    bool exhausted_ = false;
+    bool done_ = false;
+};
+
+Result<std::unique_ptr<RowStream>> HiveWarehouse::Query(const std::string& sql, std::span<const Param> params) {
+    if (!params.empty()) {
+        return Fail(ErrorCode::USAGE, "the HiveServer2 protocol has no bound parameters; put values in the SQL tree",
+                    options_.engine);
+    }
+    if (auto ok = EnsureSession(); !ok) return std::unexpected(ok.error());
+    std::stop_token stop = BeginStatement();
+    auto op = Run(sql, stop);
+    if (!op) {
+        EndStatement();
+        return std::unexpected(op.error());
+    }
+    rpc::TGetResultSetMetadataReq req;
+    req.__set_operationHandle(op->handle);
+    auto meta = Call<rpc::TGetResultSetMetadataResp>(
+        *session_, options_, "GetResultSetMetadata", Repeat::SAFE, stop,
+        [&](rpc::TCLIServiceClient& c, rpc::TGetResultSetMetadataResp& r) { c.GetResultSetMetadata(r, req); });
+    if (!meta) {
+        CloseQuietly(*session_, options_, op->handle);
+        EndStatement();
+        return std::unexpected(meta.error());
+    }
+    std::vector<Column> columns = hive::ResultColumns(meta->schema);
+    std::vector<rpc::TTypeId::type> types;
+    for (const auto& c : meta->schema.columns) types.push_back(hive::TopTypeId(c.typeDesc));
+    return std::unique_ptr<RowStream>(
+        std::make_unique<HiveRowStream>(*this, op->handle, std::move(columns), std::move(types), stop));
+}
+
+// ---- Catalog ----
+
+Result<std::optional<std::vector<Column>>> HiveWarehouse::DescribeTable(const TableName& name) {
+    if (auto ok = EnsureSession(); !ok) return std::unexpected(ok.error());
+    std::string catalog = name.database.empty() ? options_.catalog : name.database;
+    std::string schema = name.schema.empty() ? options_.schema : name.schema;
+    rpc::TGetColumnsReq req;
+    req.__set_sessionHandle(session_->handle);
+    if (!catalog.empty()) req.__set_catalogName(catalog);
+    req.__set_schemaName(PatternOf(schema));
+    req.__set_tableName(PatternOf(name.table));
+    req.__set_columnName("%");
+    std::stop_token stop = BeginStatement();
+    auto started = Call<rpc::TGetColumnsResp>(
+        *session_, options_, "GetColumns", Repeat::SAFE, stop,
+        [&](rpc::TCLIServiceClient& c, rpc::TGetColumnsResp& r) { c.GetColumns(r, req); });
+    if (!started) {
+        EndStatement();
+        return std::unexpected(started.error());
+    }
+    rpc::TOperationHandle op = started->operationHandle;
+    // Catalog calls finish at once on Spark; others may run them asynchronously.
+    rpc::TGetOperationStatusReq status_req;
+    status_req.__set_operationHandle(op);
+    auto delay = kFirstPoll;
+    while (true) {
+        auto status = Call<rpc::TGetOperationStatusResp>(
+            *session_, options_, "GetOperationStatus", Repeat::SAFE, stop,
+            [&](rpc::TCLIServiceClient& c, rpc::TGetOperationStatusResp& r) { c.GetOperationStatus(r, status_req); });
+        if (!status) {
+            CloseQuietly(*session_, options_, op);
+            EndStatement();
+            return std::unexpected(status.error());
+        }
+        if (status->operationState == rpc::TOperationState::FINISHED_STATE) break;
+        if (status->operationState != rpc::TOperationState::RUNNING_STATE &&
+            status->operationState != rpc::TOperationState::PENDING_STATE &&
+            status->operationState != rpc::TOperationState::INITIALIZED_STATE) {
+            CloseQuietly(*session_, options_, op);
+            EndStatement();
+            std::string message = CleanMessage(status->errorMessage);
+            return std::unexpected(Failure("GetColumns: " + (message.empty() ? "failed" : message)));
+        }
+        if (!RetryLoop::SleepUnlessStopped(delay, stop)) {
+            CancelQuietly(*session_, options_, op);
+            CloseQuietly(*session_, options_, op);
+            EndStatement();
+            return std::unexpected(Interrupted(options_));
+        }
+        delay = std::min(delay * 2, kMaxPoll);
+    }
+    rpc::TGetResultSetMetadataReq meta_req;
+    meta_req.__set_operationHandle(op);
+    auto meta = Call<rpc::TGetResultSetMetadataResp>(
+        *session_, options_, "GetResultSetMetadata", Repeat::SAFE, stop,
+        [&](rpc::TCLIServiceClient& c, rpc::TGetResultSetMetadataResp& r) { c.GetResultSetMetadata(r, meta_req); });
+    if (!meta) {
+        CloseQuietly(*session_, options_, op);
+        EndStatement();
+        return std::unexpected(meta.error());
+    }
+    std::vector<rpc::TTypeId::type> types;
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < meta->schema.columns.size(); ++i) {
+        types.push_back(hive::TopTypeId(meta->schema.columns[i].typeDesc));
+        index[meta->schema.columns[i].columnName] = i;
+    }
+    for (const char* needed : {"TABLE_SCHEM", "TABLE_NAME", "COLUMN_NAME", "TYPE_NAME", "ORDINAL_POSITION"}) {
+        if (!index.count(needed)) {
+            CloseQuietly(*session_, options_, op);
+            EndStatement();
+            return std::unexpected(Failure(fmt::format("GetColumns: the result has no {} column", needed)));
+        }
+    }
+    HiveRowStream stream(*this, op, hive::ResultColumns(meta->schema), types, stop);
+    struct Found {
+        long long position;
+        Column column;
+    };
+    std::vector<Found> found;
+    Chunk chunk;
+    while (true) {
+        auto more = stream.Next(chunk);
+        if (!more) return std::unexpected(more.error());
+        if (!*more) break;
+        for (const auto& row : chunk.rows) {
+            auto text = [&](const char* column) { return row[index[column]].value_or(""); };
+            // The names are patterns: keep exact matches only (Spark's names are case-insensitive).
+            if (Lower(text("TABLE_NAME")) != Lower(name.table) || Lower(text("TABLE_SCHEM")) != Lower(schema)) {
+                continue;
+            }
+            Column c{text("COLUMN_NAME"), text("TYPE_NAME"), DataType::OTHER};
+            c.type = hive::MapTypeName(c.engine_type);
+            long long position = 0;
+            try {
+                position = std::stoll(text("ORDINAL_POSITION"));
+            } catch (const std::exception&) {
+                position = static_cast<long long>(found.size());
+            }
+            found.push_back({position, std::move(c)});
+        }
+    }
+    if (found.empty()) return std::optional<std::vector<Column>>{};
+    std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.position < b.position; });
+    std::vector<Column> columns;
+    for (auto& f : found) columns.push_back(std::move(f.column));
+    return std::optional<std::vector<Column>>(std::move(columns));
+}
+
+// ---- kith copy ----
+
+Status HiveWarehouse::CreateTable(const TableName& name, std::span<const ColumnDef>) {
+    return Fail(ErrorCode::USAGE, "creating tables on Spark is not available yet", name.ToString());
+}
+
+Result<std::unique_ptr<TableWriter>> HiveWarehouse::BulkWriter(const TableName& name, std::span<const std::string>) {
+    return Fail(ErrorCode::USAGE, "bulk loading on Spark is not available yet", name.ToString());
+}
+
+} // namespace kith::warehouse

@@ -1,0 +1,496 @@
+// The HiveServer2 driver: SASL framing, type mapping and URIs without a server; then against the local stand-ins
+// (scripts/standin.sh): a real Spark Thrift server (binary transport) and, for Databricks, the same server in HTTP
+// transport behind a proxy that checks the bearer token and injects faults.
+#include "warehouse/hive_warehouse.hpp"
+
+#include "warehouse/hive/databricks_auth.hpp"
+#include "warehouse/hive/hive_values.hpp"
+#include "warehouse/hive/sasl_transport.hpp"
+
+#include <gtest/gtest.h>
+#include <thrift/transport/TBufferTransports.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace kith::warehouse {
+namespace {
+
+namespace rpc = hive::rpc;
+using apache::thrift::transport::TMemoryBuffer;
+
+// ---- Without a server ----
+
+TEST(HiveSasl, NegotiationMessagesAndFrames) {
+    EXPECT_EQ(hive::EncodeSaslMessage(hive::SaslStatus::START, "PLAIN"), std::string("\x01\0\0\0\x05PLAIN", 10));
+    EXPECT_EQ(hive::PlainInitialResponse("kith", "pw"), std::string("\0kith\0pw", 8));
+    EXPECT_EQ(hive::EncodeFrameLength(0x01020304), "\x01\x02\x03\x04");
+    EXPECT_EQ(hive::EncodeSaslMessage(hive::SaslStatus::COMPLETE, ""), std::string("\x05\0\0\0\0", 5));
+}
+
+TEST(HiveSasl, HandshakeThenLengthFramedMessages) {
+    // The server's side, queued up: COMPLETE, then one framed message "pong".
+    auto wire = std::make_shared<TMemoryBuffer>();
+    std::string from_server = hive::EncodeSaslMessage(hive::SaslStatus::COMPLETE, "") +
+                              hive::EncodeFrameLength(4) + "pong";
+    wire->write(reinterpret_cast<const uint8_t*>(from_server.data()), static_cast<uint32_t>(from_server.size()));
+    hive::SaslPlainTransport sasl(wire, "ada", "secret");
+    sasl.open();
+    EXPECT_TRUE(sasl.isOpen());
+    sasl.write(reinterpret_cast<const uint8_t*>("ping!"), 5);
+    sasl.flush();
+    uint8_t got[4];
+    EXPECT_EQ(sasl.readAll(got, 4), 4u);
+    EXPECT_EQ(std::string(reinterpret_cast<char*>(got), 4), "pong");
+    // What the client sent (the memory buffer keeps it after what was read): START PLAIN, OK with the credentials,
+    // then the frame.
+    std::string expected = hive::EncodeSaslMessage(hive::SaslStatus::START, "PLAIN") +
+                           hive::EncodeSaslMessage(hive::SaslStatus::OK, std::string("\0ada\0secret", 11)) +
+                           hive::EncodeFrameLength(5) + "ping!";
+    EXPECT_EQ(wire->getBufferAsString(), expected);
+}
+
+TEST(HiveSasl, ARefusalCarriesTheServersReason) {
+    auto wire = std::make_shared<TMemoryBuffer>();
+    std::string from_server = hive::EncodeSaslMessage(hive::SaslStatus::BAD, "Error validating the login");
+    wire->write(reinterpret_cast<const uint8_t*>(from_server.data()), static_cast<uint32_t>(from_server.size()));
+    hive::SaslPlainTransport sasl(wire, "ada", "wrong");
+    try {
+        sasl.open();
+        FAIL() << "a refused login must throw";
+    } catch (const apache::thrift::transport::TTransportException& e) {
+        EXPECT_NE(std::string(e.what()).find("Error validating the login"), std::string::npos) << e.what();
+    }
+}
+
+TEST(HiveTypes, SparkTypeNamesMapToKithTypes) {
+    EXPECT_EQ(hive::MapTypeName("INT"), DataType::NUMBER);
+    EXPECT_EQ(hive::MapTypeName("bigint"), DataType::NUMBER);
+    EXPECT_EQ(hive::MapTypeName("DECIMAL(10,2)"), DataType::NUMBER);
+    EXPECT_EQ(hive::MapTypeName("double"), DataType::NUMBER);
+    EXPECT_EQ(hive::MapTypeName("FLOAT"), DataType::NUMBER);
+    EXPECT_EQ(hive::MapTypeName("TINYINT"), DataType::NUMBER);
+    EXPECT_EQ(hive::MapTypeName("STRING"), DataType::STRING);
+    EXPECT_EQ(hive::MapTypeName("varchar(20)"), DataType::STRING);
+    EXPECT_EQ(hive::MapTypeName("CHAR(3)"), DataType::STRING);
+    EXPECT_EQ(hive::MapTypeName("BOOLEAN"), DataType::BOOLEAN);
+    EXPECT_EQ(hive::MapTypeName("DATE"), DataType::DATE);
+    EXPECT_EQ(hive::MapTypeName("TIMESTAMP"), DataType::TIMESTAMP);
+    EXPECT_EQ(hive::MapTypeName("TIMESTAMP_NTZ"), DataType::TIMESTAMP);
+    EXPECT_EQ(hive::MapTypeName("TIME(6)"), DataType::TIME);
+    EXPECT_EQ(hive::MapTypeName("ARRAY<INT>"), DataType::OTHER);
+    EXPECT_EQ(hive::MapTypeName("BINARY"), DataType::OTHER);
+    EXPECT_EQ(hive::MapTypeName("INTERVAL DAY TO SECOND"), DataType::OTHER);
+}
+
+rpc::TTypeDesc Primitive(rpc::TTypeId::type id, std::map<std::string, int> qualifiers = {}) {
+    rpc::TPrimitiveTypeEntry p;
+    p.__set_type(id);
+    if (!qualifiers.empty()) {
+        rpc::TTypeQualifiers q;
+        for (const auto& [k, v] : qualifiers) {
+            rpc::TTypeQualifierValue value;
+            value.__set_i32Value(v);
+            q.qualifiers[k] = value;
+        }
+        p.__set_typeQualifiers(q);
+    }
+    rpc::TTypeEntry e;
+    e.__set_primitiveEntry(p);
+    rpc::TTypeDesc d;
+    d.types.push_back(e);
+    return d;
+}
+
+TEST(HiveTypes, ResultColumnTypeNames) {
+    EXPECT_EQ(hive::TypeName(Primitive(rpc::TTypeId::DECIMAL_TYPE, {{"precision", 10}, {"scale", 2}})),
+              "DECIMAL(10,2)");
+    EXPECT_EQ(hive::TypeName(Primitive(rpc::TTypeId::VARCHAR_TYPE, {{"characterMaximumLength", 20}})),
+              "VARCHAR(20)");
+    EXPECT_EQ(hive::TypeName(Primitive(rpc::TTypeId::BIGINT_TYPE)), "BIGINT");
+    rpc::TTableSchema schema;
+    rpc::TColumnDesc c;
+    c.columnName = "at";
+    c.typeDesc = Primitive(rpc::TTypeId::TIMESTAMP_TYPE);
+    schema.columns.push_back(c);
+    auto columns = hive::ResultColumns(schema);
+    ASSERT_EQ(columns.size(), 1u);
+    EXPECT_EQ(columns[0].name, "at");
+    EXPECT_EQ(columns[0].engine_type, "TIMESTAMP");
+    EXPECT_EQ(columns[0].type, DataType::TIMESTAMP);
+}
+
+TEST(HiveTypes, TextValuesBecomeCanonical) {
+    using T = rpc::TTypeId;
+    EXPECT_EQ(hive::CanonicalText(T::DECIMAL_TYPE, "12.50"), "12.5");
+    EXPECT_EQ(hive::CanonicalText(T::DECIMAL_TYPE, "100.00"), "100");
+    EXPECT_EQ(hive::CanonicalText(T::DECIMAL_TYPE, "-0.00"), "0");
+    EXPECT_EQ(hive::CanonicalText(T::DECIMAL_TYPE, "7"), "7");
+    EXPECT_EQ(hive::CanonicalText(T::TIMESTAMP_TYPE, "2024-05-01 10:00:00"), "2024-05-01T10:00:00Z");
+    EXPECT_EQ(hive::CanonicalText(T::TIMESTAMP_TYPE, "2024-05-01 10:00:00.5"), "2024-05-01T10:00:00.500000Z");
+    EXPECT_EQ(hive::CanonicalText(T::TIMESTAMP_TYPE, "2024-05-01 10:00:00.123456"), "2024-05-01T10:00:00.123456Z");
+    EXPECT_EQ(hive::CanonicalText(T::DATE_TYPE, "2024-02-29"), "2024-02-29");
+    EXPECT_EQ(hive::CanonicalText(T::STRING_TYPE, "a\tb"), "a\tb");
+}
+
+TEST(HiveTypes, ColumnarRowsWithNullBitmaps) {
+    rpc::TRowSet rows;
+    rpc::TColumn ints;
+    ints.__isset.i32Val = true;
+    ints.i32Val.values = {1, 0, -3};
+    ints.i32Val.nulls = std::string(1, '\x02'); // row 1 is NULL
+    rpc::TColumn doubles;
+    doubles.__isset.doubleVal = true;
+    doubles.doubleVal.values = {0.1, 2.0, 1e300};
+    doubles.doubleVal.nulls = "";
+    rpc::TColumn strings;
+    strings.__isset.stringVal = true;
+    strings.stringVal.values = {"1.50", "", "-0.0"};
+    strings.stringVal.nulls = std::string(1, '\x02');
+    rpc::TColumn bools;
+    bools.__isset.boolVal = true;
+    bools.boolVal.values = {true, false, false};
+    bools.boolVal.nulls = std::string(1, '\x04');
+    rows.columns = {ints, doubles, strings, bools};
+    std::vector<std::vector<Cell>> out;
+    ASSERT_TRUE(hive::AppendRows(rows, {rpc::TTypeId::INT_TYPE, rpc::TTypeId::DOUBLE_TYPE,
+                                        rpc::TTypeId::DECIMAL_TYPE, rpc::TTypeId::BOOLEAN_TYPE},
+                                 out));
+    ASSERT_EQ(out.size(), 3u);
+    EXPECT_EQ(out[0], (std::vector<Cell>{"1", "0.1", "1.5", "true"}));
+    EXPECT_EQ(out[1], (std::vector<Cell>{std::nullopt, "2", std::nullopt, "false"}));
+    EXPECT_EQ(out[2], (std::vector<Cell>{"-3", "1e+300", "0", std::nullopt}));
+    // Skipping rows already received (a re-read page).
+    std::vector<std::vector<Cell>> tail;
+    ASSERT_TRUE(hive::AppendRows(rows, {rpc::TTypeId::INT_TYPE, rpc::TTypeId::DOUBLE_TYPE,
+                                        rpc::TTypeId::DECIMAL_TYPE, rpc::TTypeId::BOOLEAN_TYPE},
+                                 tail, 2));
+    ASSERT_EQ(tail.size(), 1u);
+    EXPECT_EQ(tail[0][0], "-3");
+}
+
+const char* NoEnv(const char*) { return nullptr; }
+
+TEST(HiveUri, Spark) {
+    auto o = HiveWarehouse::ParseUri("spark://ada@spark.example.com:10001/crm", &NoEnv);
+    ASSERT_TRUE(o) << o.error().ToString();
+    EXPECT_EQ(o->engine, "spark");
+    EXPECT_FALSE(o->http);
+    EXPECT_EQ(o->host, "spark.example.com");
+    EXPECT_EQ(o->port, 10001);
+    EXPECT_EQ(o->user, "ada");
+    EXPECT_EQ(o->schema, "crm");
+    EXPECT_TRUE(o->sasl);
+    auto plain = HiveWarehouse::ParseUri("spark://h/db?auth=nosasl", [](const char* n) -> const char* {
+        return std::string_view(n) == "SPARK_PASSWORD" ? "pw" : nullptr;
+    });
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain->port, 10000);
+    EXPECT_EQ(plain->user, "kith");
+    EXPECT_EQ(plain->password, "pw");
+    EXPECT_FALSE(plain->sasl);
+    auto secret = HiveWarehouse::ParseUri("spark://ada:pw@h:1/db", &NoEnv);
+    ASSERT_FALSE(secret);
+    EXPECT_EQ(secret.error().code, ErrorCode::USAGE);
+    EXPECT_EQ(secret.error().message.find("pw@"), std::string::npos);
+}
+
+TEST(HiveUri, Databricks) {
+    auto env = [](const char* n) -> const char* {
+        return std::string_view(n) == "DATABRICKS_TOKEN" ? "dapi123" : nullptr;
+    };
+    auto o = HiveWarehouse::ParseUri(
+        "databricks://adb-1.azuredatabricks.net/main/crm?http_path=/sql/1.0/warehouses/abc", env);
+    ASSERT_TRUE(o) << o.error().ToString();
+    EXPECT_TRUE(o->http);
+    EXPECT_EQ(o->url, "https://adb-1.azuredatabricks.net/sql/1.0/warehouses/abc");
+    EXPECT_EQ(o->catalog, "main");
+    EXPECT_EQ(o->schema, "crm");
+    ASSERT_TRUE(o->authorization);
+    EXPECT_EQ(*o->authorization(), "Bearer dapi123");
+    auto local = HiveWarehouse::ParseUri(
+        "databricks://127.0.0.1:9/spark_catalog/default?http_path=/sql/1.0/warehouses/x&endpoint=http://127.0.0.1:9",
+        env);
+    ASSERT_TRUE(local);
+    EXPECT_EQ(local->url, "http://127.0.0.1:9/sql/1.0/warehouses/x");
+    auto no_path = HiveWarehouse::ParseUri("databricks://h/c/s", env);
+    ASSERT_FALSE(no_path);
+    EXPECT_EQ(no_path.error().code, ErrorCode::USAGE);
+    auto no_token = HiveWarehouse::ParseUri("databricks://h/c/s?http_path=/x", &NoEnv);
+    ASSERT_FALSE(no_token);
+    EXPECT_NE(no_token.error().message.find("DATABRICKS_TOKEN"), std::string::npos);
+}
+
+TEST(HiveUri, Base64ForBasicAuthentication) {
+    EXPECT_EQ(hive::Base64(""), "");
+    EXPECT_EQ(hive::Base64("f"), "Zg==");
+    EXPECT_EQ(hive::Base64("fo"), "Zm8=");
+    EXPECT_EQ(hive::Base64("foo"), "Zm9v");
+    EXPECT_EQ(hive::Base64("id:secret"), "aWQ6c2VjcmV0");
+}
+
+// ---- Against the stand-ins ----
+
+// Starts (or reuses) a stand-in with scripts/standin.sh and returns the variables it prints; the test fails, not
+// skips, when it cannot start.
+std::map<std::string, std::string> StartStandin(const std::string& engine) {
+    static std::mutex mutex;
+    static std::map<std::string, std::map<std::string, std::string>> started;
+    std::lock_guard lock(mutex);
+    if (auto it = started.find(engine); it != started.end()) return it->second;
+    std::map<std::string, std::string> vars;
+    std::string command = std::string(KITH_SOURCE_DIR) + "/scripts/standin.sh start " + engine;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return vars;
+    char line[4096];
+    while (fgets(line, sizeof line, pipe)) {
+        std::string text(line);
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+        if (!text.starts_with("export ")) continue;
+        auto eq = text.find('=');
+        if (eq == std::string::npos) continue;
+        std::string value = text.substr(eq + 1);
+        if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
+        vars[text.substr(7, eq - 7)] = value;
+    }
+    int rc = pclose(pipe);
+    if (rc != 0) vars.clear();
+    started[engine] = vars;
+    return vars;
+}
+
+std::string SparkUri() {
+    if (const char* uri = std::getenv("KITH_TEST_SPARK_WAREHOUSE")) return uri; // a server of one's own
+    auto vars = StartStandin("spark");
+    return vars.count("KITH_WAREHOUSE") ? vars["KITH_WAREHOUSE"] : "";
+}
+
+std::unique_ptr<HiveWarehouse> OpenSpark(int page_rows = 10000) {
+    std::string uri = SparkUri();
+    EXPECT_FALSE(uri.empty()) << "scripts/standin.sh start spark failed";
+    if (uri.empty()) return nullptr;
+    auto options = HiveWarehouse::ParseUri(uri);
+    EXPECT_TRUE(options) << options.error().ToString();
+    if (!options) return nullptr;
+    options->page_rows = page_rows;
+    auto wh = HiveWarehouse::Open(*options);
+    EXPECT_TRUE(wh) << wh.error().ToString();
+    return wh ? std::move(*wh) : nullptr;
+}
+
+std::vector<std::vector<Cell>> All(Warehouse& wh, const std::string& sql) {
+    auto rows = QueryAll(wh, sql);
+    EXPECT_TRUE(rows) << sql << ": " << rows.error().ToString();
+    return rows ? *rows : std::vector<std::vector<Cell>>{};
+}
+
+TEST(HiveSpark, StreamsAResultOverManyPagesInSmallChunks) {
+    auto wh = OpenSpark(10000);
+    ASSERT_TRUE(wh);
+    EXPECT_EQ(wh->dialect(), "spark");
+    auto stream = wh->Query("SELECT id, CAST(id AS STRING) AS s FROM range(0, 25003) ORDER BY id");
+    ASSERT_TRUE(stream) << stream.error().ToString();
+    ASSERT_EQ((*stream)->columns().size(), 2u);
+    EXPECT_EQ((*stream)->columns()[0].name, "id");
+    EXPECT_EQ((*stream)->columns()[0].engine_type, "BIGINT");
+    EXPECT_EQ((*stream)->columns()[0].type, DataType::NUMBER);
+    EXPECT_EQ((*stream)->columns()[1].type, DataType::STRING);
+    Chunk chunk;
+    int64_t expected = 0;
+    size_t chunks = 0;
+    while (true) {
+        auto more = (*stream)->Next(chunk);
+        ASSERT_TRUE(more) << more.error().ToString();
+        if (!*more) break;
+        ++chunks;
+        EXPECT_LE(chunk.size(), 2048u);
+        for (const auto& row : chunk.rows) {
+            ASSERT_EQ(row[0], std::to_string(expected));
+            ASSERT_EQ(row[1], std::to_string(expected));
+            ++expected;
+        }
+    }
+    EXPECT_EQ(expected, 25003);
+    EXPECT_GE(chunks, 13u);
+    // The connection serves the next statement.
+    EXPECT_EQ(All(*wh, "SELECT 1 + 1"), (std::vector<std::vector<Cell>>{{"2"}}));
+}
+
+TEST(HiveSpark, EveryTypesCanonicalText) {
+    auto wh = OpenSpark();
+    ASSERT_TRUE(wh);
+    // The texts are what DuckDB's driver gives for the same literals (value.hpp).
+    struct Case {
+        std::string expr;
+        Cell text;
+        DataType type;
+    };
+    std::vector<Case> cases = {
+        {"CAST(7 AS TINYINT)", "7", DataType::NUMBER},
+        {"CAST(-300 AS SMALLINT)", "-300", DataType::NUMBER},
+        {"CAST(2147483647 AS INT)", "2147483647", DataType::NUMBER},
+        {"CAST(-9223372036854775808 AS BIGINT)", "-9223372036854775808", DataType::NUMBER},
+        {"CAST(0.1 AS DOUBLE)", "0.1", DataType::NUMBER},
+        {"CAST(1e300 AS DOUBLE)", "1e+300", DataType::NUMBER},
+        {"CAST(3 AS DOUBLE)", "3", DataType::NUMBER},
+        {"CAST(1.1 AS FLOAT)", "1.100000023841858", DataType::NUMBER},
+        {"CAST(12.50 AS DECIMAL(10,2))", "12.5", DataType::NUMBER},
+        {"CAST(100 AS DECIMAL(10,2))", "100", DataType::NUMBER},
+        {"CAST(-0.00 AS DECIMAL(10,2))", "0", DataType::NUMBER},
+        {"CAST(-1.05 AS DECIMAL(38,10))", "-1.05", DataType::NUMBER},
+        {"'it\\'s'", "it's", DataType::STRING},
+        {"''", "", DataType::STRING},
+        {"'täst ✓'", "täst ✓", DataType::STRING},
+        {"true", "true", DataType::BOOLEAN},
+        {"false", "false", DataType::BOOLEAN},
+        {"DATE '2024-02-29'", "2024-02-29", DataType::DATE},
+        {"TIMESTAMP '2024-05-01 10:00:00'", "2024-05-01T10:00:00Z", DataType::TIMESTAMP},
+        {"TIMESTAMP '2024-05-01 10:00:00.5'", "2024-05-01T10:00:00.500000Z", DataType::TIMESTAMP},
+        {"TIMESTAMP '1969-12-31 23:59:59.999999'", "1969-12-31T23:59:59.999999Z", DataType::TIMESTAMP},
+        {"TIMESTAMP_NTZ '2024-05-01 10:00:00.123456'", "2024-05-01T10:00:00.123456Z", DataType::TIMESTAMP},
+        {"CAST(NULL AS INT)", std::nullopt, DataType::NUMBER},
+        {"CAST(NULL AS STRING)", std::nullopt, DataType::STRING},
+        {"CAST(NULL AS TIMESTAMP)", std::nullopt, DataType::TIMESTAMP},
+    };
+    std::string sql = "SELECT ";
+    for (size_t i = 0; i < cases.size(); ++i) sql += (i ? ", " : "") + cases[i].expr + " AS c" + std::to_string(i);
+    auto stream = wh->Query(sql);
+    ASSERT_TRUE(stream) << stream.error().ToString();
+    Chunk chunk;
+    auto more = (*stream)->Next(chunk);
+    ASSERT_TRUE(more && *more);
+    ASSERT_EQ(chunk.size(), 1u);
+    for (size_t i = 0; i < cases.size(); ++i) {
+        EXPECT_EQ(chunk.rows[0][i], cases[i].text) << cases[i].expr;
+        EXPECT_EQ((*stream)->columns()[i].type, cases[i].type) << cases[i].expr << " is "
+                                                               << (*stream)->columns()[i].engine_type;
+    }
+    // A timestamp computed in the session time zone is UTC.
+    EXPECT_EQ(All(*wh, "SELECT current_timezone()"), (std::vector<std::vector<Cell>>{{"UTC"}}));
+}
+
+TEST(HiveSpark, DescribeTableThroughGetColumns) {
+    auto wh = OpenSpark();
+    ASSERT_TRUE(wh);
+    ASSERT_TRUE(wh->Execute("CREATE SCHEMA IF NOT EXISTS kith_hive_test"));
+    ASSERT_TRUE(wh->Execute("DROP TABLE IF EXISTS kith_hive_test.described"));
+    ASSERT_TRUE(wh->Execute("CREATE TABLE kith_hive_test.described (id BIGINT, name STRING, total DECIMAL(10,2), "
+                            "seen TIMESTAMP, born DATE, vip BOOLEAN, score DOUBLE, tags ARRAY<STRING>) USING parquet"));
+    auto columns = wh->DescribeTable(TableName{"", "kith_hive_test", "described"});
+    ASSERT_TRUE(columns) << columns.error().ToString();
+    ASSERT_TRUE(*columns);
+    std::vector<std::tuple<std::string, DataType>> got;
+    for (const auto& c : **columns) got.emplace_back(c.name, c.type);
+    EXPECT_EQ(got, (std::vector<std::tuple<std::string, DataType>>{
+                       {"id", DataType::NUMBER},
+                       {"name", DataType::STRING},
+                       {"total", DataType::NUMBER},
+                       {"seen", DataType::TIMESTAMP},
+                       {"born", DataType::DATE},
+                       {"vip", DataType::BOOLEAN},
+                       {"score", DataType::NUMBER},
+                       {"tags", DataType::OTHER},
+                   }));
+    EXPECT_NE((**columns)[2].engine_type.find("DECIMAL(10,2)"), std::string::npos) << (**columns)[2].engine_type;
+    // A missing table, and a name whose '_' would be a wildcard in a pattern.
+    auto missing = wh->DescribeTable(TableName{"", "kith_hive_test", "describe_"});
+    ASSERT_TRUE(missing) << missing.error().ToString();
+    EXPECT_FALSE(*missing);
+    auto other_schema = wh->DescribeTable(TableName{"", "", "described"}); // the URI's database is default
+    ASSERT_TRUE(other_schema);
+    EXPECT_FALSE(*other_schema);
+}
+
+TEST(HiveSpark, ErrorsCarrySparksMessage) {
+    auto wh = OpenSpark();
+    ASSERT_TRUE(wh);
+    auto bad = wh->Query("SELECT * FROM kith_no_such_table");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, ErrorCode::WAREHOUSE);
+    EXPECT_EQ(bad.error().location, "spark");
+    EXPECT_NE(bad.error().message.find("TABLE_OR_VIEW_NOT_FOUND"), std::string::npos) << bad.error().message;
+    EXPECT_FALSE(bad.error().transient);
+    auto syntax = wh->Execute("SELEC 1");
+    ASSERT_FALSE(syntax);
+    EXPECT_NE(syntax.error().message.find("PARSE_SYNTAX_ERROR"), std::string::npos) << syntax.error().message;
+    // Parameters are refused: the protocol cannot bind them.
+    Param p[] = {Param{"1"}};
+    auto with_params = wh->Query("SELECT 1", p);
+    ASSERT_FALSE(with_params);
+    EXPECT_EQ(with_params.error().code, ErrorCode::USAGE);
+    // The session still works.
+    EXPECT_EQ(All(*wh, "SELECT 'ok'"), (std::vector<std::vector<Cell>>{{"ok"}}));
+}
+
+TEST(HiveSpark, InterruptCancelsTheRunningStatementOnTheServer) {
+    auto wh = OpenSpark();
+    ASSERT_TRUE(wh);
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool done = false;
+    Status result;
+    auto start = std::chrono::steady_clock::now();
+    std::thread runner([&] {
+        // Hours of work for local[2]: only a cancel ends it early.
+        Status s = wh->Execute("SELECT sum(id % 7) FROM range(0, 1000000000000000, 1, 2)");
+        std::lock_guard lock(mutex);
+        result = s;
+        done = true;
+        cv.notify_all();
+    });
+    {
+        // Interrupt until the statement gives up (an Interrupt before it started does nothing).
+        std::unique_lock lock(mutex);
+        while (!done) {
+            lock.unlock();
+            wh->Interrupt();
+            lock.lock();
+            cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return done; });
+        }
+    }
+    runner.join();
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code, ErrorCode::WAREHOUSE);
+    EXPECT_NE(result.error().message.find("interrupted"), std::string::npos) << result.error().message;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(120));
+    // The server let go of it: the same connection answers the next query at once (Spark runs a session's
+    // statements one after another, local[2] has two task slots).
+    auto next = std::chrono::steady_clock::now();
+    EXPECT_EQ(All(*wh, "SELECT count(*) FROM range(0, 10, 1, 2)"), (std::vector<std::vector<Cell>>{{"10"}}));
+    EXPECT_LT(std::chrono::steady_clock::now() - next, std::chrono::seconds(30));
+}
+
+TEST(HiveSpark, InterruptWhenIdleDoesNothing) {
+    auto wh = OpenSpark();
+    ASSERT_TRUE(wh);
+    wh->Interrupt();
+    EXPECT_EQ(All(*wh, "SELECT 42"), (std::vector<std::vector<Cell>>{{"42"}}));
+}
+
+TEST(HiveSpark, ConnectOpensAnotherSession) {
+    auto wh = OpenSpark();
+    ASSERT_TRUE(wh);
+    auto other = wh->Connect();
+    ASSERT_TRUE(other) << other.error().ToString();
+    EXPECT_EQ(All(**other, "SELECT current_database()"), (std::vector<std::vector<Cell>>{{"default"}}));
+}
+
+TEST(HiveSpark, AWrongPortFailsWithTheEnginesName) {
+    HiveOptions options;
+    options.host = "127.0.0.1";
+    options.port = 1;
+    options.retry = RetryPolicy{std::chrono::milliseconds(10), std::chrono::milliseconds(20),
+                                std::chrono::milliseconds(100)};
+    auto wh = HiveWarehouse::Open(options);
+    ASSERT_FALSE(wh);
+    EXPECT_EQ(wh.error().code, ErrorCode::WAREHOUSE);
+    EXPECT_EQ(wh.error().location, "spark");
+    EXPECT_TRUE(wh.error().transient);
+    EXPECT_NE(wh.error().message.find("127.0.0.1:1"), std::string::npos) << wh.error().message;
+}
+
+} // namespace
+} // namespace kith::warehouse
