@@ -36,7 +36,9 @@
 #     curl -X DELETE .../_standin/faults                       # forget pending faults
 #     curl .../_standin/stats    # {"forwarded": N, "faulted": N, "unauthorized": N, "forbidden": N, "pending": [...]}
 #     curl -X DELETE .../_standin/stats                        # counters back to 0
-#   Rules queue up; each proxied request that passed the token check uses up one count of the first rule.
+#   Rules queue up; each proxied request that passed the token check uses up one count of the first rule
+#   that applies to it. Append ?warehouse=ID to any admin route to scope it to requests for
+#   /sql/1.0/warehouses/ID (tests running in parallel each use an ID of their own in http_path).
 #
 # Exit status: 0 done; 1 failed (the log's last lines are on stderr); 2 usage; status: 3 when not running.
 set -euo pipefail

@@ -24,9 +24,13 @@ Authentication, as Databricks does it for a personal access token (PAT):
   Good requests are forwarded with `Authorization: Basic base64("token:standin")`: Spark's HTTP mode with
   authentication NONE wants a Basic header and takes its user name from it.
 
-Admin routes for tests (no authentication; 127.0.0.1 only):
-  POST   /_standin/faults   JSON, one rule; rules queue up and each proxied request (after the token check)
-                            uses up one count of the first rule:
+Admin routes for tests (no authentication; 127.0.0.1 only). Faults and counters may be scoped to one warehouse
+ID (`?warehouse=ID`): test processes running in parallel against the same proxy then each use an ID of their
+own (http_path=/sql/1.0/warehouses/<their ID>) and do not see each other's faults or requests. A rule posted
+without a warehouse applies to requests for any; counters read without one add up every warehouse.
+  POST   /_standin/faults[?warehouse=ID]
+                            JSON, one rule; rules queue up and each proxied request (after the token check)
+                            uses up one count of the first rule that applies to its warehouse:
                               {"status": 503, "count": 2}                  answer 503 (Databricks-like JSON body)
                               {"status": 429, "retry_after": 1, "count": 1} answer 429 with `Retry-After: 1`
                               {"drop": 1, "count": 1}                      close the connection without answering
@@ -34,10 +38,11 @@ Admin routes for tests (no authentication; 127.0.0.1 only):
                               {"delay_ms": 1500, "count": 1}               wait, then forward as usual
                             "count" defaults to 1; "body" (text) replaces the error body; "message" its message.
                             Answers {"pending": [rules...]}.
-  DELETE /_standin/faults   forgets every pending rule.
-  GET    /_standin/stats    {"forwarded": N, "faulted": N, "unauthorized": N, "forbidden": N, "pending": [...]}
+  DELETE /_standin/faults[?warehouse=ID]   forgets the pending rules (of that warehouse, else all).
+  GET    /_standin/stats[?warehouse=ID]
+                            {"forwarded": N, "faulted": N, "unauthorized": N, "forbidden": N, "pending": [...]}
                             (forwarded counts requests that reached Spark, delayed ones included).
-  DELETE /_standin/stats    sets the counters to 0.
+  DELETE /_standin/stats[?warehouse=ID]    sets those counters to 0.
   GET    /_standin/health   200 "ok".
 """
 import argparse
@@ -55,7 +60,7 @@ import threading
 import time
 import urllib.parse
 
-WAREHOUSE_PATH = re.compile(r"^/sql/1\.0/warehouses/[A-Za-z0-9_-]+/?$")
+WAREHOUSE_PATH = re.compile(r"^/sql/1\.0/warehouses/([A-Za-z0-9_-]+)/?$")
 NO_CREDENTIAL = "Credential was not sent or was of an unsupported type for this API."
 BAD_TOKEN = "Invalid access token."
 FAULT_MESSAGES = {
@@ -67,31 +72,52 @@ FAULT_MESSAGES = {
 }
 
 
+COUNTERS = ("forwarded", "faulted", "unauthorized", "forbidden")
+
+
 class State:
     def __init__(self, token, spark_host, spark_port, spark_path):
         self.token = token
         self.spark_host, self.spark_port, self.spark_path = spark_host, spark_port, spark_path
         self.lock = threading.Lock()
-        self.faults = []  # list of dict rules, each with a remaining "count"
-        self.stats = {"forwarded": 0, "faulted": 0, "unauthorized": 0, "forbidden": 0}
+        self.faults = []  # rules (dicts), each with a remaining "count" and maybe a "warehouse"
+        self.stats = {}   # warehouse ID -> {counter: N}
 
-    def take_fault(self):
+    def take_fault(self, warehouse):
         with self.lock:
-            if not self.faults:
-                return None
-            rule = self.faults[0]
-            rule["count"] -= 1
-            if rule["count"] <= 0:
-                self.faults.pop(0)
-            return dict(rule)
+            for i, rule in enumerate(self.faults):
+                if rule.get("warehouse") in (None, warehouse):
+                    rule["count"] -= 1
+                    if rule["count"] <= 0:
+                        self.faults.pop(i)
+                    return dict(rule)
+            return None
 
-    def count(self, what):
+    def count(self, warehouse, what):
         with self.lock:
-            self.stats[what] += 1
+            counters = self.stats.setdefault(warehouse, dict.fromkeys(COUNTERS, 0))
+            counters[what] += 1
 
-    def snapshot(self):
+    def snapshot(self, warehouse=None):
         with self.lock:
-            return dict(self.stats, pending=[dict(r) for r in self.faults])
+            total = dict.fromkeys(COUNTERS, 0)
+            for wh, counters in self.stats.items():
+                if warehouse is None or wh == warehouse:
+                    for k in COUNTERS:
+                        total[k] += counters[k]
+            pending = [dict(r) for r in self.faults if warehouse is None or r.get("warehouse") in (None, warehouse)]
+            return dict(total, pending=pending)
+
+    def reset(self, warehouse=None):
+        with self.lock:
+            if warehouse is None:
+                self.stats.clear()
+            else:
+                self.stats.pop(warehouse, None)
+
+    def clear_faults(self, warehouse=None):
+        with self.lock:
+            self.faults = [r for r in self.faults if warehouse is not None and r.get("warehouse") != warehouse]
 
 
 def token_of(header):
@@ -149,23 +175,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # --- admin -----------------------------------------------------------------------------------------------
     def admin(self, method):
-        path = urllib.parse.urlsplit(self.path).path
+        url = urllib.parse.urlsplit(self.path)
+        path = url.path
+        warehouse = (urllib.parse.parse_qs(url.query).get("warehouse") or [None])[0]
         body = self.read_body() if method in ("POST", "DELETE") else b""
+        st = self.state
         if path == "/_standin/health" and method == "GET":
             return self.reply(200, "ok\n", "text/plain")
         if path == "/_standin/stats":
             if method == "GET":
-                return self.reply_json(200, self.state.snapshot())
+                return self.reply_json(200, st.snapshot(warehouse))
             if method == "DELETE":
-                with self.state.lock:
-                    for k in self.state.stats:
-                        self.state.stats[k] = 0
-                return self.reply_json(200, self.state.snapshot())
+                st.reset(warehouse)
+                return self.reply_json(200, st.snapshot(warehouse))
         if path == "/_standin/faults":
             if method == "DELETE":
-                with self.state.lock:
-                    self.state.faults.clear()
-                return self.reply_json(200, {"pending": []})
+                st.clear_faults(warehouse)
+                return self.reply_json(200, {"pending": st.snapshot(warehouse)["pending"]})
             if method == "POST":
                 try:
                     rule = json.loads(body or b"{}")
@@ -178,12 +204,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         raise ValueError("one of status, drop, reset, delay_ms is needed")
                     if "status" in rule:
                         rule["status"] = int(rule["status"])
+                    if warehouse is not None:
+                        rule["warehouse"] = warehouse
                 except (ValueError, TypeError) as e:
                     return self.reply_json(400, {"error": str(e)})
-                with self.state.lock:
-                    self.state.faults.append(rule)
-                    pending = [dict(r) for r in self.state.faults]
-                return self.reply_json(200, {"pending": pending})
+                with st.lock:
+                    st.faults.append(rule)
+                return self.reply_json(200, {"pending": st.snapshot(warehouse)["pending"]})
         return self.reply_json(404, {"error": "no such admin route"})
 
     # --- the warehouse ---------------------------------------------------------------------------------------
@@ -204,27 +231,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.admin("POST")
         body = self.read_body()
         path = urllib.parse.urlsplit(self.path).path
-        if not WAREHOUSE_PATH.match(path):
+        m = WAREHOUSE_PATH.match(path)
+        if not m:
             return self.databricks_error(404, "ENDPOINT_NOT_FOUND", "No API found for 'POST %s'" % path)
+        warehouse = m.group(1)
         auth = self.headers.get_all("Authorization") or []
         tokens = [t for t in (token_of(h) for h in auth) if t is not None]
         if not tokens:
-            self.state.count("unauthorized")
+            self.state.count(warehouse, "unauthorized")
             return self.databricks_error(401, 401, NO_CREDENTIAL)
         if not any(hmac.compare_digest(t.encode(), self.state.token.encode()) for t in tokens):
-            self.state.count("forbidden")
+            self.state.count(warehouse, "forbidden")
             return self.databricks_error(403, 403, BAD_TOKEN)
 
-        fault = self.state.take_fault()
+        fault = self.state.take_fault(warehouse)
         if fault:
             if fault.get("reset"):
-                self.state.count("faulted")
+                self.state.count(warehouse, "faulted")
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 self.close_connection = True
                 self.connection.close()
                 return
             if fault.get("drop"):
-                self.state.count("faulted")
+                self.state.count(warehouse, "faulted")
                 self.close_connection = True
                 try:
                     self.connection.shutdown(socket.SHUT_RDWR)
@@ -232,7 +261,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     pass
                 return
             if "status" in fault:
-                self.state.count("faulted")
+                self.state.count(warehouse, "faulted")
                 status = fault["status"]
                 code, message = FAULT_MESSAGES.get(status, ("INTERNAL_ERROR", "Injected failure."))
                 message = fault.get("message", message)
@@ -244,9 +273,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.reply_json(status, {"error_code": code, "message": message}, headers)
             if "delay_ms" in fault:
                 time.sleep(float(fault["delay_ms"]) / 1000.0)
-        self.forward(body)
+        self.forward(body, warehouse)
 
-    def forward(self, body):
+    def forward(self, body, warehouse):
         st = self.state
         conn = http.client.HTTPConnection(st.spark_host, st.spark_port, timeout=3600)
         try:
@@ -263,7 +292,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.databricks_error(503, "TEMPORARILY_UNAVAILABLE", "The SQL warehouse is unreachable: %s" % e)
         finally:
             conn.close()
-        st.count("forwarded")
+        st.count(warehouse, "forwarded")
         headers = [(k, v) for k, v in resp.getheaders()
                    if k.lower() in ("x-thriftserver-error-message", "retry-after")]
         self.reply(resp.status, data, resp.getheader("Content-Type", "application/x-thrift"), headers)

@@ -4,9 +4,11 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace kith::test {
 
@@ -42,12 +44,13 @@ Result<nlohmann::json> Admin(const Standin& s, const std::string& method, const 
                              const std::string& body = {}) {
     if (auto ok = NeedProxy(s); !ok) return std::unexpected(ok.error());
     httplib::Client cli("127.0.0.1", s.proxy_port);
+    const std::string url = path + "?warehouse=" + s.warehouse_id;
     cli.set_connection_timeout(5);
     cli.set_read_timeout(10);
-    httplib::Result r = method == "GET"    ? cli.Get(path)
-                        : method == "POST" ? cli.Post(path, body, "application/json")
-                                           : cli.Delete(path);
-    std::string what = method + " http://127.0.0.1:" + std::to_string(s.proxy_port) + path;
+    httplib::Result r = method == "GET"    ? cli.Get(url)
+                        : method == "POST" ? cli.Post(url, body, "application/json")
+                                           : cli.Delete(url);
+    std::string what = method + " http://127.0.0.1:" + std::to_string(s.proxy_port) + url;
     if (!r) return Fail(ErrorCode::IO, what + ": " + httplib::to_string(r.error()));
     if (r->status != 200) return Fail(ErrorCode::IO, what + ": HTTP " + std::to_string(r->status) + " " + r->body);
     auto j = nlohmann::json::parse(r->body, nullptr, false);
@@ -61,6 +64,19 @@ std::string Standin::Env(const std::string& name) const {
     for (const auto& [k, v] : env)
         if (k == name) return v;
     return {};
+}
+
+Standin Standin::OwnWarehouse() const {
+    Standin s = *this;
+    if (proxy_port <= 0) return s;
+    static std::atomic<int> serial{0};
+    std::string id = "t" + std::to_string(getpid()) + "_" + std::to_string(++serial);
+    const std::string key = "/sql/1.0/warehouses/" + warehouse_id;
+    if (size_t at = s.uri.find(key); at != std::string::npos) s.uri.replace(at, key.size(), "/sql/1.0/warehouses/" + id);
+    s.warehouse_id = id;
+    for (auto& [k, v] : s.env)
+        if (k == "KITH_WAREHOUSE") v = s.uri;
+    return s;
 }
 
 std::vector<std::pair<std::string, std::string>> ParseExports(const std::string& text) {
@@ -117,8 +133,11 @@ Result<Standin> SparkStandin::Start(const std::string& engine) {
     for (const auto& [k, v] : s.env) setenv(k.c_str(), v.c_str(), 1);
     const std::string key = "endpoint=http://127.0.0.1:";
     if (size_t at = s.uri.find(key); at != std::string::npos) s.proxy_port = std::atoi(s.uri.c_str() + at + key.size());
-    if (engine == "databricks" && s.proxy_port <= 0)
-        return Fail(ErrorCode::IO, "no proxy endpoint in the databricks stand-in's URI " + s.uri);
+    const std::string wh = "http_path=/sql/1.0/warehouses/";
+    if (size_t at = s.uri.find(wh); at != std::string::npos)
+        s.warehouse_id = s.uri.substr(at + wh.size(), s.uri.find('&', at) - (at + wh.size()));
+    if (engine == "databricks" && (s.proxy_port <= 0 || s.warehouse_id.empty()))
+        return Fail(ErrorCode::IO, "no proxy endpoint or warehouse ID in the databricks stand-in's URI " + s.uri);
     return s;
 }
 

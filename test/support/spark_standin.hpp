@@ -5,9 +5,10 @@
 //   auto s = kith::test::SparkStandin::Start("databricks");  // starts it, or reuses the running one
 //   ASSERT_TRUE(s) << s.error().ToString();
 //   // s->uri is the warehouse URI; DATABRICKS_TOKEN is now set in this process's environment.
-//   ASSERT_TRUE(kith::test::SparkStandin::FailNext(*s, {.status = 503, .count = 2}));
-//   ... run something against s->uri: its driver must retry past the two 503s ...
-//   auto st = kith::test::SparkStandin::Stats(*s);  // st->faulted == 2
+//   Standin mine = s->OwnWarehouse();  // a warehouse ID of this test's own: faults and counters are its alone
+//   ASSERT_TRUE(kith::test::SparkStandin::FailNext(mine, {.status = 503, .count = 2}));
+//   ... run something against mine.uri: its driver must retry past the two 503s ...
+//   auto st = kith::test::SparkStandin::Stats(mine);  // st->faulted == 2
 //
 // A stand-in stays up across test processes (the first caller starts it, the others reuse it; the script
 // serialises concurrent starts with flock); scripts/test.sh stops them at the end (`scripts/standin.sh stop all`).
@@ -32,12 +33,19 @@ struct Standin {
     std::vector<std::pair<std::string, std::string>> env;
     //! databricks: the proxy's port on 127.0.0.1 (its admin routes are there too); 0 for spark.
     int proxy_port = 0;
+    //! databricks: the ID in the URI's http_path (/sql/1.0/warehouses/ID); the proxy's faults and counters that
+    //! the functions below set and read are this warehouse's.
+    std::string warehouse_id;
 
     //! The value of an exported variable, or "" when it was not exported.
     std::string Env(const std::string& name) const;
+    //! databricks: the same stand-in under a warehouse ID unique to this process and call (uri, warehouse_id and
+    //! the KITH_WAREHOUSE entry of env changed; the environment is not touched), so that tests running in parallel
+    //! do not see each other's faults and requests. A copy as it is for spark.
+    Standin OwnWarehouse() const;
 };
 
-//! How the databricks proxy fails the next `count` requests that pass its token check (one of status, drop,
+//! How the databricks proxy fails the next `count` requests for the warehouse that pass its token check (one of status, drop,
 //! reset, delay_ms).
 struct Fault {
     int status = 0;          //!< answer this HTTP status (Databricks-like JSON error body)
@@ -54,7 +62,7 @@ struct ProxyStats {
     long faulted = 0;      //!< requests failed on purpose
     long unauthorized = 0; //!< answered 401 (no credential)
     long forbidden = 0;    //!< answered 403 (a wrong token)
-    long pending = 0;      //!< fault rules not used up yet
+    long pending = 0;      //!< fault rules that apply to the warehouse, not used up yet
 };
 
 class SparkStandin {
@@ -66,14 +74,14 @@ public:
     //! Runs `scripts/standin.sh stop ENGINE` (also `all`).
     static Status Stop(const std::string& engine);
 
-    // The databricks proxy's fault injection (an error for spark, which has no proxy).
+    // The databricks proxy's fault injection, for s.warehouse_id (an error for spark, which has no proxy).
     static Status FailNext(const Standin& s, const Fault& fault);
     //! The next `count` requests get HTTP `status` (with Retry-After when retry_after >= 0).
     static Status FailNext(const Standin& s, int status, int count = 1, int retry_after = -1);
-    //! Forgets every fault not used up yet.
+    //! Forgets the warehouse's faults not used up yet.
     static Status ClearFaults(const Standin& s);
     static Result<ProxyStats> Stats(const Standin& s);
-    //! Sets the counters back to 0.
+    //! Sets the warehouse's counters back to 0.
     static Status ResetStats(const Standin& s);
 };
 

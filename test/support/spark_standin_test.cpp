@@ -33,19 +33,26 @@ TEST(SparkStandin, SparkPrintsItsUriAndAnswersOnItsPort) {
 }
 
 TEST(SparkStandin, DatabricksProxyChecksTheTokenAndFailsOnPurpose) {
-    auto s = SparkStandin::Start("databricks");
-    ASSERT_TRUE(s) << s.error().ToString();
+    auto started = SparkStandin::Start("databricks");
+    ASSERT_TRUE(started) << started.error().ToString();
+    EXPECT_EQ(started->warehouse_id, "standin");
+    // Other test processes may use the proxy at the same time: faults and counters of a warehouse ID of our own.
+    Standin own = started->OwnWarehouse();
+    Standin* s = &own;
+    EXPECT_NE(s->warehouse_id, "standin");
     std::string token = s->Env("DATABRICKS_TOKEN");
     ASSERT_EQ(token.rfind("dapi", 0), 0u);
     EXPECT_EQ(std::getenv("DATABRICKS_TOKEN"), token);
     std::string endpoint = "http://127.0.0.1:" + std::to_string(s->proxy_port);
     EXPECT_EQ(s->uri, "databricks://127.0.0.1:" + std::to_string(s->proxy_port) +
-                          "/spark_catalog/default?http_path=/sql/1.0/warehouses/standin&endpoint=" + endpoint);
+                          "/spark_catalog/default?http_path=/sql/1.0/warehouses/" + s->warehouse_id +
+                          "&endpoint=" + endpoint);
+    EXPECT_EQ(s->Env("KITH_WAREHOUSE"), s->uri);
     ASSERT_TRUE(SparkStandin::ClearFaults(*s));
     ASSERT_TRUE(SparkStandin::ResetStats(*s));
 
     httplib::Client cli("127.0.0.1", s->proxy_port);
-    const std::string path = "/sql/1.0/warehouses/standin";
+    const std::string path = "/sql/1.0/warehouses/" + s->warehouse_id;
     auto none = cli.Post(path, "x", "application/x-thrift");
     ASSERT_TRUE(none);
     EXPECT_EQ(none->status, 401);
