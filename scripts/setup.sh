@@ -64,7 +64,7 @@ setup_venv() {
   if [[ -f "$venv/.stamp" && "$(cat "$venv/.stamp")" == "$want" ]] && "$venv/bin/python" -c '' 2>/dev/null; then
     echo "setup: .venv is up to date with $lock"
   else
-    echo "setup: installing $lock into .venv (pyspark is large: a few minutes the first time)"
+    echo "setup: installing $lock into .venv (pyspark is a 456 MB download built into a wheel: about a minute the first time)"
     rm -f "$venv/.stamp"
     "$venv/bin/python" -c '' 2>/dev/null || python3 -m venv "$venv"
     grep -E '^setuptools==' "$lock" > "$venv/.build-requirements.txt"
