@@ -1,5 +1,7 @@
 #include "warehouse/hive_warehouse.hpp"
 
+#include "sql/printer.hpp"
+#include "sql/statement.hpp"
 #include "warehouse/hive/TCLIService.h"
 #include "warehouse/hive/databricks_auth.hpp"
 #include "warehouse/hive/hive_values.hpp"
@@ -8,6 +10,7 @@
 
 #include <fmt/format.h>
 #include <thrift/TApplicationException.h>
+#include <thrift/TOutput.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TSocket.h>
@@ -15,6 +18,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <regex>
 
 namespace kith::warehouse {
 
@@ -33,6 +37,7 @@ namespace hive {
 struct Session {
     std::shared_ptr<TTransport> transport;
     std::unique_ptr<rpc::TCLIServiceClient> client;
+    HttpTransport* http = nullptr; //!< the transport when it is HTTP
     rpc::TSessionHandle handle;
     bool open = false;   //!< a session is open on the server
     bool broken = false; //!< the binary connection was lost (and the session with it): reopen before the next call
@@ -79,17 +84,26 @@ std::string PercentDecode(std::string_view s) {
     return out;
 }
 
-// Spark's messages start with the Java exception's class; the rest is what the user needs.
+// Spark's messages carry Java's wrapping ("Error running query: [X] org.apache...AnalysisException: [X] ...") and
+// sometimes a stack trace: keep the message the user needs.
 std::string CleanMessage(std::string message) {
-    for (std::string_view prefix : {"Error running query: ", "org.apache.hive.service.cli.HiveSQLException: "}) {
-        if (message.starts_with(prefix)) message.erase(0, prefix.size());
+    for (std::string_view trace : {"\n\tat ", "\n    at ", "\n\t... "}) {
+        if (auto at = message.find(trace); at != std::string::npos) message.resize(at);
     }
-    for (std::string_view prefix : {"org.apache.spark.sql.AnalysisException: ",
-                                    "org.apache.spark.sql.catalyst.parser.ParseException: ",
-                                    "org.apache.spark.SparkException: "}) {
-        if (message.starts_with(prefix)) message.erase(0, prefix.size());
+    // What follows the last of Spark's and Hive's own exception class names ("org.apache.spark.sql.AnalysisException:
+    // "); other classes (java.io.FileNotFoundException) say what went wrong and stay.
+    static const std::regex kJavaClass(
+        R"(org\.apache\.(?:spark|hive|hadoop\.hive)\.(?:[a-z_][a-z0-9_]*\.)*[A-Z][A-Za-z0-9_$]*(?:Exception|Error): )");
+    std::string rest = message;
+    size_t cut = 0;
+    for (std::sregex_iterator it(message.begin(), message.end(), kJavaClass), end; it != end; ++it) {
+        cut = static_cast<size_t>(it->position() + it->length());
     }
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    if (cut > 0 && cut < message.size()) message = message.substr(cut);
+    if (message.starts_with("Error running query: ")) message.erase(0, 21);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ' || message.back() == '\r')) {
+        message.pop_back();
+    }
     return message;
 }
 
@@ -106,7 +120,9 @@ std::string StatusMessage(const rpc::TStatus& status) {
     if (message.empty()) {
         message = status.statusCode == rpc::TStatusCode::INVALID_HANDLE_STATUS ? "invalid handle" : "request failed";
     }
-    if (!status.sqlState.empty()) message += " (SQLSTATE " + status.sqlState + ")";
+    if (!status.sqlState.empty() && message.find("SQLSTATE") == std::string::npos) {
+        message += " (SQLSTATE " + status.sqlState + ")";
+    }
     return message;
 }
 
@@ -308,14 +324,20 @@ Result<Resp> Call(hive::Session& s, const HiveOptions& o, std::string_view what,
 }
 
 Status OpenTransport(hive::Session& s, const HiveOptions& o) {
+    // Thrift prints its own errors to stderr; kith reports them as errors of its calls instead.
+    static std::once_flag quiet;
+    std::call_once(quiet, [] { apache::thrift::GlobalOutput.setOutputFunction([](const char*) {}); });
     std::shared_ptr<TTransport> transport;
     if (o.http) {
         hive::HttpTransport::Options http;
         http.url = o.url;
         http.authorization = o.authorization;
         http.timeout_seconds = o.timeout_seconds;
-        transport = std::make_shared<hive::HttpTransport>(std::move(http));
+        auto http_transport = std::make_shared<hive::HttpTransport>(std::move(http));
+        s.http = http_transport.get();
+        transport = http_transport;
     } else {
+        s.http = nullptr;
         auto socket = std::make_shared<TSocket>(o.host, o.port);
         socket->setConnTimeout(30000);
         socket->setRecvTimeout(static_cast<int>(o.timeout_seconds * 1000));
@@ -516,9 +538,13 @@ Result<HiveWarehouse::Operation> HiveWarehouse::Run(const std::string& sql, cons
     req.__set_sessionHandle(s.handle);
     req.__set_statement(sql);
     req.__set_runAsync(true);
+    // A statement never goes over a kept-alive connection: libcurl would send it again by itself if that
+    // connection turned out closed.
+    if (s.http) s.http->SetFreshConnection(true);
     auto executed = Call<rpc::TExecuteStatementResp>(
         s, options_, "ExecuteStatement", Repeat::IF_UNSENT, stop,
         [&](rpc::TCLIServiceClient& c, rpc::TExecuteStatementResp& r) { c.ExecuteStatement(r, req); });
+    if (s.http) s.http->SetFreshConnection(false);
     if (!executed) return std::unexpected(executed.error());
     if (!executed->__isset.operationHandle) return std::unexpected(Failure("ExecuteStatement: no operation handle"));
     Operation op{executed->operationHandle};
@@ -556,7 +582,9 @@ Result<HiveWarehouse::Operation> HiveWarehouse::Run(const std::string& sql, cons
                               ? "the statement timed out on the server"
                               : "the statement failed";
             }
-            if (!status->sqlState.empty()) message += " (SQLSTATE " + status->sqlState + ")";
+            if (!status->sqlState.empty() && message.find("SQLSTATE") == std::string::npos) {
+                message += " (SQLSTATE " + status->sqlState + ")";
+            }
             CloseQuietly(s, options_, op.handle);
             return std::unexpected(Failure(std::move(message)));
         }
@@ -842,12 +870,122 @@ Result<std::optional<std::vector<Column>>> HiveWarehouse::DescribeTable(const Ta
 
 // ---- kith copy ----
 
-Status HiveWarehouse::CreateTable(const TableName& name, std::span<const ColumnDef>) {
-    return Fail(ErrorCode::USAGE, "creating tables on Spark is not available yet", name.ToString());
+Status HiveWarehouse::CreateTable(const TableName& name, std::span<const ColumnDef> columns) {
+    sql::CreateTable create{name, std::vector<ColumnDef>(columns.begin(), columns.end())};
+    return Execute(sql::Print(sql::Statement{create}, sql::Dialect::Spark()));
 }
 
-Result<std::unique_ptr<TableWriter>> HiveWarehouse::BulkWriter(const TableName& name, std::span<const std::string>) {
-    return Fail(ErrorCode::USAGE, "bulk loading on Spark is not available yet", name.ToString());
+namespace {
+
+// A multi-row INSERT is sent once it holds this many rows or about this many bytes of values.
+constexpr size_t kInsertRows = 2000;
+constexpr size_t kInsertBytes = 1 << 20;
+
+} // namespace
+
+// Spark has no transactions: rows go to a staging table with multi-row INSERTs, and Finish copies them into the
+// target with one INSERT ... SELECT (one Spark job, committed as a whole), then drops the staging table. A writer
+// dropped before Finish leaves the target as it was and drops its staging table.
+class HiveTableWriter final : public TableWriter {
+public:
+    HiveTableWriter(HiveWarehouse& wh, TableName target, TableName staging, std::vector<ColumnDef> columns)
+        : wh_(wh), target_(std::move(target)), staging_(std::move(staging)), columns_(std::move(columns)) {}
+    ~HiveTableWriter() override {
+        if (!finished_) (void)wh_.Execute(sql::Print(sql::Statement{sql::DropTable{staging_}}, sql::Dialect::Spark()));
+    }
+    HiveTableWriter(const HiveTableWriter&) = delete;
+    HiveTableWriter& operator=(const HiveTableWriter&) = delete;
+
+    Status Append(const Chunk& rows) override {
+        if (finished_ || failed_) return Fail(ErrorCode::INTERNAL, "bulk load already finished", wh_.options_.engine);
+        for (const auto& row : rows.rows) {
+            if (row.size() != columns_.size()) {
+                failed_ = true;
+                return Fail(ErrorCode::INTERNAL,
+                            fmt::format("row of {} cells for {} columns", row.size(), columns_.size()),
+                            wh_.options_.engine);
+            }
+            std::vector<sql::ExprPtr> values;
+            values.reserve(row.size());
+            for (size_t c = 0; c < row.size(); ++c) {
+                values.push_back(sql::StorageValue(row[c], columns_[c]));
+                bytes_ += (row[c] ? row[c]->size() : 0) + 32;
+            }
+            pending_.push_back(std::move(values));
+            if (pending_.size() >= kInsertRows || bytes_ >= kInsertBytes) {
+                if (auto ok = Flush(); !ok) return ok;
+            }
+        }
+        return {};
+    }
+
+    Status Finish() override {
+        if (finished_ || failed_) return Fail(ErrorCode::INTERNAL, "bulk load already finished", wh_.options_.engine);
+        if (auto ok = Flush(); !ok) return ok;
+        sql::Select select;
+        for (const auto& c : columns_) select.items.push_back(sql::SelectItem{sql::Col("s", c.name), ""});
+        select.from = sql::Table(staging_, "s");
+        sql::Query query;
+        query.body = std::make_shared<const sql::Select>(std::move(select));
+        std::vector<std::string> names;
+        for (const auto& c : columns_) names.push_back(c.name);
+        sql::InsertSelect insert{target_, names, std::move(query)};
+        if (auto ok = wh_.Execute(sql::Print(sql::Statement{insert}, sql::Dialect::Spark())); !ok) {
+            failed_ = true;
+            return ok;
+        }
+        finished_ = true;
+        (void)wh_.Execute(sql::Print(sql::Statement{sql::DropTable{staging_}}, sql::Dialect::Spark()));
+        return {};
+    }
+
+private:
+    Status Flush() {
+        if (pending_.empty()) return {};
+        std::vector<std::string> names;
+        for (const auto& c : columns_) names.push_back(c.name);
+        sql::InsertValues insert{staging_, std::move(names), std::move(pending_)};
+        pending_.clear();
+        bytes_ = 0;
+        auto ok = wh_.Execute(sql::Print(sql::Statement{insert}, sql::Dialect::Spark()));
+        if (!ok) failed_ = true;
+        return ok;
+    }
+
+    HiveWarehouse& wh_;
+    TableName target_;
+    TableName staging_;
+    std::vector<ColumnDef> columns_;
+    std::vector<std::vector<sql::ExprPtr>> pending_;
+    size_t bytes_ = 0;
+    bool finished_ = false;
+    bool failed_ = false;
+};
+
+Result<std::unique_ptr<TableWriter>> HiveWarehouse::BulkWriter(const TableName& name,
+                                                               std::span<const std::string> columns) {
+    auto described = DescribeTable(name);
+    if (!described) return std::unexpected(described.error());
+    if (!*described) return Fail(ErrorCode::NOT_FOUND, "no such table", name.ToString());
+    std::vector<ColumnDef> defs;
+    for (const auto& wanted : columns) {
+        auto it = std::find_if((*described)->begin(), (*described)->end(),
+                               [&](const Column& c) { return Lower(c.name) == Lower(wanted); });
+        if (it == (*described)->end()) {
+            return Fail(ErrorCode::NOT_FOUND, "no column " + wanted + " in the table", name.ToString());
+        }
+        defs.push_back(hive::StorageOf(wanted, it->engine_type));
+    }
+    TableName staging = name;
+    if (staging.schema.empty()) staging.schema = options_.schema;
+    staging.table += "__kith_load";
+    // What a crashed load left behind goes first.
+    sql::DropTable drop{staging};
+    if (auto ok = Execute(sql::Print(sql::Statement{drop}, sql::Dialect::Spark())); !ok) {
+        return std::unexpected(ok.error());
+    }
+    if (auto ok = CreateTable(staging, defs); !ok) return std::unexpected(ok.error());
+    return std::unique_ptr<TableWriter>(std::make_unique<HiveTableWriter>(*this, name, staging, std::move(defs)));
 }
 
 } // namespace kith::warehouse

@@ -75,8 +75,10 @@ public:
     //! Through the GetColumns call; a bare name is looked up in the URI's database (and catalog).
     Result<std::optional<std::vector<Column>>> DescribeTable(const TableName& name) override;
     Status CreateTable(const TableName& name, std::span<const ColumnDef> columns) override;
-    //! Loads into a staging table `<table>__kith_load` with multi-row INSERTs, and on Finish replaces the target's
-    //! rows with the staged ones in one statement (INSERT OVERWRITE ... SELECT), then drops the staging table.
+    //! Spark has no transactions: loads into a staging table `<table>__kith_load` (same schema) with multi-row
+    //! INSERTs of cast literals (2,000 rows or ~1 MB each); Finish appends the staged rows to the table in one
+    //! statement (INSERT INTO ... SELECT) and drops the staging table. Nothing is visible before Finish; a writer
+    //! dropped before it drops its staging table and leaves the table as it was.
     Result<std::unique_ptr<TableWriter>> BulkWriter(const TableName& name,
                                                     std::span<const std::string> columns) override;
     //! Another session on the same endpoint.

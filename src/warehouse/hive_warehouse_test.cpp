@@ -6,12 +6,12 @@
 #include "warehouse/hive/databricks_auth.hpp"
 #include "warehouse/hive/hive_values.hpp"
 #include "warehouse/hive/sasl_transport.hpp"
+#include "support/spark_standin.hpp"
 
 #include <gtest/gtest.h>
 #include <thrift/transport/TBufferTransports.h>
 
 #include <condition_variable>
-#include <cstdio>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -234,38 +234,11 @@ TEST(HiveUri, Base64ForBasicAuthentication) {
 
 // ---- Against the stand-ins ----
 
-// Starts (or reuses) a stand-in with scripts/standin.sh and returns the variables it prints; the test fails, not
-// skips, when it cannot start.
-std::map<std::string, std::string> StartStandin(const std::string& engine) {
-    static std::mutex mutex;
-    static std::map<std::string, std::map<std::string, std::string>> started;
-    std::lock_guard lock(mutex);
-    if (auto it = started.find(engine); it != started.end()) return it->second;
-    std::map<std::string, std::string> vars;
-    std::string command = std::string(KITH_SOURCE_DIR) + "/scripts/standin.sh start " + engine;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return vars;
-    char line[4096];
-    while (fgets(line, sizeof line, pipe)) {
-        std::string text(line);
-        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-        if (!text.starts_with("export ")) continue;
-        auto eq = text.find('=');
-        if (eq == std::string::npos) continue;
-        std::string value = text.substr(eq + 1);
-        if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
-        vars[text.substr(7, eq - 7)] = value;
-    }
-    int rc = pclose(pipe);
-    if (rc != 0) vars.clear();
-    started[engine] = vars;
-    return vars;
-}
-
+// The Spark stand-in's URI (scripts/standin.sh via SparkStandin); "" when it cannot start, which fails the test.
 std::string SparkUri() {
-    if (const char* uri = std::getenv("KITH_TEST_SPARK_WAREHOUSE")) return uri; // a server of one's own
-    auto vars = StartStandin("spark");
-    return vars.count("KITH_WAREHOUSE") ? vars["KITH_WAREHOUSE"] : "";
+    auto standin = test::SparkStandin::Start("spark");
+    EXPECT_TRUE(standin) << standin.error().ToString();
+    return standin ? standin->uri : "";
 }
 
 std::unique_ptr<HiveWarehouse> OpenSpark(int page_rows = 10000) {
@@ -413,6 +386,10 @@ TEST(HiveSpark, ErrorsCarrySparksMessage) {
     EXPECT_EQ(bad.error().location, "spark");
     EXPECT_NE(bad.error().message.find("TABLE_OR_VIEW_NOT_FOUND"), std::string::npos) << bad.error().message;
     EXPECT_FALSE(bad.error().transient);
+    // Spark's own words, without Java's wrapping or a stack trace.
+    EXPECT_EQ(bad.error().message.find("Exception"), std::string::npos) << bad.error().message;
+    EXPECT_EQ(bad.error().message.find("\tat "), std::string::npos) << bad.error().message;
+    EXPECT_TRUE(bad.error().message.starts_with("[TABLE_OR_VIEW_NOT_FOUND]")) << bad.error().message;
     auto syntax = wh->Execute("SELEC 1");
     ASSERT_FALSE(syntax);
     EXPECT_NE(syntax.error().message.find("PARSE_SYNTAX_ERROR"), std::string::npos) << syntax.error().message;
@@ -490,6 +467,235 @@ TEST(HiveSpark, AWrongPortFailsWithTheEnginesName) {
     EXPECT_EQ(wh.error().location, "spark");
     EXPECT_TRUE(wh.error().transient);
     EXPECT_NE(wh.error().message.find("127.0.0.1:1"), std::string::npos) << wh.error().message;
+}
+
+
+TEST(HiveSpark, CreateTableAndBulkLoadRoundTripEveryType) {
+    auto wh = OpenSpark();
+    ASSERT_TRUE(wh);
+    ASSERT_TRUE(wh->Execute("CREATE SCHEMA IF NOT EXISTS kith_hive_test"));
+    TableName table{"", "kith_hive_test", "loaded"};
+    ASSERT_TRUE(wh->Execute("DROP TABLE IF EXISTS kith_hive_test.loaded"));
+    std::vector<ColumnDef> defs = {
+        {"i", StorageType::INTEGER, 0, 0},       {"b", StorageType::BIGINT, 0, 0},
+        {"s", StorageType::SMALLINT, 0, 0},      {"d", StorageType::DECIMAL, 12, 3},
+        {"r", StorageType::REAL, 0, 0},          {"f", StorageType::DOUBLE, 0, 0},
+        {"t", StorageType::TEXT, 0, 0},          {"ok", StorageType::BOOLEAN, 0, 0},
+        {"day", StorageType::DATE, 0, 0},        {"at", StorageType::TIMESTAMP, 0, 0},
+        {"atz", StorageType::TIMESTAMPTZ, 0, 0},
+    };
+    auto created = wh->CreateTable(table, defs);
+    ASSERT_TRUE(created) << created.error().ToString();
+    std::vector<std::string> names;
+    for (const auto& d : defs) names.push_back(d.name);
+    auto writer = wh->BulkWriter(table, names);
+    ASSERT_TRUE(writer) << writer.error().ToString();
+    // Enough rows for several INSERT statements, with every kind of awkward text.
+    Chunk chunk;
+    std::vector<std::vector<Cell>> expected;
+    for (int n = 0; n < 4500; ++n) {
+        std::vector<Cell> row = {std::to_string(n - 2000),
+                                 std::to_string(int64_t{n} * 1000000007LL),
+                                 std::to_string(n % 300),
+                                 n % 7 == 0 ? Cell{} : Cell{std::to_string(n) + ".125"},
+                                 "1.100000023841858",
+                                 n % 2 ? "0.1" : "-2.5e-300",
+                                 n % 5 == 0 ? Cell{"it's a \\ back'slash\t\"quote\"\n✓"} : Cell{"t" + std::to_string(n)},
+                                 n % 3 == 0 ? "true" : "false",
+                                 "2024-02-29",
+                                 "2024-05-01T10:00:00.500000Z",
+                                 n % 11 == 0 ? Cell{} : Cell{"1969-12-31T23:59:59Z"}};
+        expected.push_back(row);
+        chunk.rows.push_back(std::move(row));
+        if (chunk.rows.size() == 1000) {
+            auto ok = (*writer)->Append(chunk);
+            ASSERT_TRUE(ok) << ok.error().ToString();
+            chunk.rows.clear();
+        }
+    }
+    ASSERT_TRUE((*writer)->Append(chunk));
+    // Nothing is visible before Finish.
+    EXPECT_EQ(All(*wh, "SELECT count(*) FROM kith_hive_test.loaded"), (std::vector<std::vector<Cell>>{{"0"}}));
+    auto finished = (*writer)->Finish();
+    ASSERT_TRUE(finished) << finished.error().ToString();
+    writer->reset();
+    auto rows = All(*wh, "SELECT i, b, s, d, r, f, t, ok, day, at, atz FROM kith_hive_test.loaded ORDER BY i");
+    ASSERT_EQ(rows.size(), expected.size());
+    for (size_t i = 0; i < rows.size(); ++i) ASSERT_EQ(rows[i], expected[i]) << "row " << i;
+    // The staging table is gone.
+    auto staging = wh->DescribeTable(TableName{"", "kith_hive_test", "loaded__kith_load"});
+    ASSERT_TRUE(staging);
+    EXPECT_FALSE(*staging);
+}
+
+TEST(HiveSpark, ADroppedBulkWriterLeavesTheTableAsItWas) {
+    auto wh = OpenSpark();
+    ASSERT_TRUE(wh);
+    ASSERT_TRUE(wh->Execute("CREATE SCHEMA IF NOT EXISTS kith_hive_test"));
+    ASSERT_TRUE(wh->Execute("DROP TABLE IF EXISTS kith_hive_test.kept"));
+    ASSERT_TRUE(wh->Execute("CREATE TABLE kith_hive_test.kept (id INT, name STRING) USING parquet"));
+    ASSERT_TRUE(wh->Execute("INSERT INTO kith_hive_test.kept VALUES (1, 'one')"));
+    std::vector<std::string> names = {"id", "name"};
+    {
+        auto writer = wh->BulkWriter(TableName{"", "kith_hive_test", "kept"}, names);
+        ASSERT_TRUE(writer) << writer.error().ToString();
+        Chunk chunk;
+        for (int n = 0; n < 2500; ++n) chunk.rows.push_back({std::to_string(n), "x"});
+        ASSERT_TRUE((*writer)->Append(chunk));
+    }
+    EXPECT_EQ(All(*wh, "SELECT id, name FROM kith_hive_test.kept"), (std::vector<std::vector<Cell>>{{"1", "one"}}));
+    auto staging = wh->DescribeTable(TableName{"", "kith_hive_test", "kept__kith_load"});
+    ASSERT_TRUE(staging);
+    EXPECT_FALSE(*staging);
+    // A value the column cannot hold fails the load, naming Spark's reason; the table stays as it was.
+    auto writer = wh->BulkWriter(TableName{"", "kith_hive_test", "kept"}, names);
+    ASSERT_TRUE(writer);
+    Chunk bad;
+    bad.rows.push_back({"not a number", "x"});
+    auto appended = (*writer)->Append(bad);
+    auto finished = appended ? (*writer)->Finish() : appended;
+    ASSERT_FALSE(finished);
+    EXPECT_EQ(finished.error().location, "spark");
+    writer->reset();
+    EXPECT_EQ(All(*wh, "SELECT count(*) FROM kith_hive_test.kept"), (std::vector<std::vector<Cell>>{{"1"}}));
+}
+
+// ---- Databricks: HTTP transport, bearer token, the proxy's faults ----
+
+std::unique_ptr<HiveWarehouse> OpenDatabricks(const test::Standin& standin, RetryPolicy retry = {}) {
+    auto options = HiveWarehouse::ParseUri(standin.uri); // DATABRICKS_TOKEN is in the environment
+    EXPECT_TRUE(options) << options.error().ToString();
+    if (!options) return nullptr;
+    options->retry = retry;
+    auto wh = HiveWarehouse::Open(*options);
+    EXPECT_TRUE(wh) << wh.error().ToString();
+    return wh ? std::move(*wh) : nullptr;
+}
+
+// Each test has a warehouse ID of its own at the proxy: its faults and counters are its alone.
+class HiveDatabricks : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto standin = test::SparkStandin::Start("databricks");
+        ASSERT_TRUE(standin) << standin.error().ToString();
+        d_ = standin->OwnWarehouse();
+    }
+    test::Standin d_;
+};
+
+TEST_F(HiveDatabricks, QueriesOverHttpWithABearerToken) {
+    auto wh = OpenDatabricks(d_);
+    ASSERT_TRUE(wh);
+    EXPECT_EQ(wh->options().engine, "databricks");
+    EXPECT_EQ(wh->dialect(), "spark");
+    EXPECT_EQ(All(*wh, "SELECT CAST(12.50 AS DECIMAL(10,2)), TIMESTAMP '2024-05-01 10:00:00.5', 'x'"),
+              (std::vector<std::vector<Cell>>{{"12.5", "2024-05-01T10:00:00.500000Z", "x"}}));
+    auto rows = All(*wh, "SELECT count(*), max(id) FROM range(0, 12345)");
+    EXPECT_EQ(rows, (std::vector<std::vector<Cell>>{{"12345", "12344"}}));
+    ASSERT_TRUE(wh->Execute("CREATE SCHEMA IF NOT EXISTS kith_hive_test"));
+    ASSERT_TRUE(wh->Execute("DROP TABLE IF EXISTS kith_hive_test.over_http"));
+    auto created = wh->Execute("CREATE TABLE kith_hive_test.over_http (id INT, name STRING) USING parquet");
+    ASSERT_TRUE(created) << created.error().ToString();
+    auto columns = wh->DescribeTable(TableName{"", "kith_hive_test", "over_http"});
+    ASSERT_TRUE(columns) << columns.error().ToString();
+    ASSERT_TRUE(*columns);
+    EXPECT_EQ((*columns)->size(), 2u);
+}
+
+TEST_F(HiveDatabricks, ABadTokenIsRefusedClearly) {
+    std::string token = "dapi-not-the-token";
+    auto options = HiveWarehouse::ParseUri(d_.uri, [&token](const char* name) -> const char* {
+        return std::string_view(name) == "DATABRICKS_TOKEN" ? token.c_str() : nullptr;
+    });
+    ASSERT_TRUE(options);
+    auto wh = HiveWarehouse::Open(*options);
+    ASSERT_FALSE(wh);
+    EXPECT_EQ(wh.error().code, ErrorCode::WAREHOUSE);
+    EXPECT_EQ(wh.error().location, "databricks");
+    EXPECT_FALSE(wh.error().transient);
+    EXPECT_NE(wh.error().message.find("HTTP 403"), std::string::npos) << wh.error().message;
+    EXPECT_NE(wh.error().message.find("Invalid access token"), std::string::npos) << wh.error().message;
+    EXPECT_EQ(wh.error().message.find(token), std::string::npos) << "the token must not be printed";
+}
+
+TEST_F(HiveDatabricks, ServiceUnavailableIsRetriedThenSucceeds) {
+    auto wh = OpenDatabricks(d_);
+    ASSERT_TRUE(wh);
+    ASSERT_TRUE(test::SparkStandin::FailNext(d_, 503, 2));
+    EXPECT_EQ(All(*wh, "SELECT 7"), (std::vector<std::vector<Cell>>{{"7"}}));
+    auto stats = test::SparkStandin::Stats(d_);
+    ASSERT_TRUE(stats);
+    EXPECT_EQ(stats->faulted, 2);
+    EXPECT_EQ(stats->pending, 0);
+}
+
+TEST_F(HiveDatabricks, TooManyRequestsWaitsForRetryAfter) {
+    auto wh = OpenDatabricks(d_);
+    ASSERT_TRUE(wh);
+    ASSERT_TRUE(test::SparkStandin::FailNext(d_, 429, 1, 1));
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(All(*wh, "SELECT 8"), (std::vector<std::vector<Cell>>{{"8"}}));
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1000));
+}
+
+TEST_F(HiveDatabricks, AStatementRunsOnceWhateverFails) {
+    auto wh = OpenDatabricks(d_);
+    ASSERT_TRUE(wh);
+    ASSERT_TRUE(wh->Execute("CREATE SCHEMA IF NOT EXISTS kith_hive_test"));
+    ASSERT_TRUE(wh->Execute("DROP TABLE IF EXISTS kith_hive_test.once"));
+    auto created = wh->Execute("CREATE TABLE kith_hive_test.once (n INT) USING parquet");
+    ASSERT_TRUE(created) << created.error().ToString();
+    auto count = [&] { return All(*wh, "SELECT count(*) FROM kith_hive_test.once"); };
+    using Rows = std::vector<std::vector<Cell>>;
+
+    // 503 is answered before the statement is taken on: it is sent again, and runs once.
+    ASSERT_TRUE(test::SparkStandin::FailNext(d_, 503));
+    ASSERT_TRUE(wh->Execute("INSERT INTO kith_hive_test.once VALUES (1)"));
+    EXPECT_EQ(count(), (Rows{{"1"}}));
+
+    // The statement goes through; the first status poll's connection drops, then one is reset: the polls are
+    // repeated, the statement is not.
+    ASSERT_TRUE(test::SparkStandin::FailNext(d_, test::Fault{.delay_ms = 1}));
+    ASSERT_TRUE(test::SparkStandin::FailNext(d_, test::Fault{.drop = true}));
+    ASSERT_TRUE(test::SparkStandin::FailNext(d_, test::Fault{.reset = true}));
+    ASSERT_TRUE(wh->Execute("INSERT INTO kith_hive_test.once VALUES (2)"));
+    EXPECT_EQ(count(), (Rows{{"2"}}));
+
+    // The statement's own connection drops: the server may have received it, so it is not sent again; the error
+    // says retrying may help, and nothing ran twice.
+    ASSERT_TRUE(test::SparkStandin::FailNext(d_, test::Fault{.drop = true}));
+    auto dropped = wh->Execute("INSERT INTO kith_hive_test.once VALUES (3)");
+    ASSERT_FALSE(dropped);
+    EXPECT_EQ(dropped.error().location, "databricks");
+    EXPECT_TRUE(dropped.error().transient);
+    EXPECT_NE(dropped.error().message.find("ExecuteStatement"), std::string::npos) << dropped.error().message;
+    EXPECT_EQ(count(), (Rows{{"2"}}));
+}
+
+TEST_F(HiveDatabricks, AFailedPageRequestIsAskedAgain) {
+    auto options_wh = OpenDatabricks(d_);
+    ASSERT_TRUE(options_wh);
+    HiveOptions options = options_wh->options();
+    options.page_rows = 1000;
+    auto wh = HiveWarehouse::Open(options);
+    ASSERT_TRUE(wh) << wh.error().ToString();
+    auto stream = (*wh)->Query("SELECT id FROM range(0, 5000) ORDER BY id");
+    ASSERT_TRUE(stream) << stream.error().ToString();
+    Chunk chunk;
+    int64_t expected = 0;
+    bool faulted = false;
+    while (true) {
+        auto more = (*stream)->Next(chunk);
+        ASSERT_TRUE(more) << more.error().ToString();
+        if (!*more) break;
+        for (const auto& row : chunk.rows) ASSERT_EQ(row[0], std::to_string(expected++));
+        if (!faulted && expected >= 2000) {
+            // The next FetchResults's connection is dropped: it is asked again, and no row is lost or repeated.
+            ASSERT_TRUE(test::SparkStandin::FailNext(d_, test::Fault{.drop = true}));
+            faulted = true;
+        }
+    }
+    EXPECT_EQ(expected, 5000);
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace kith::warehouse::hive {
 
@@ -64,6 +65,43 @@ DataType MapTypeName(std::string_view engine_type) {
         if (t == name) return type;
     }
     return DataType::OTHER;
+}
+
+ColumnDef StorageOf(std::string name, std::string_view engine_type) {
+    ColumnDef def{std::move(name), StorageType::TEXT, 0, 0};
+    std::string t = Upper(engine_type);
+    std::string base = t.substr(0, t.find('('));
+    while (!base.empty() && base.back() == ' ') base.pop_back();
+    if (base == "TINYINT" || base == "BYTE" || base == "SMALLINT" || base == "SHORT") {
+        def.type = StorageType::SMALLINT;
+    } else if (base == "INT" || base == "INTEGER") {
+        def.type = StorageType::INTEGER;
+    } else if (base == "BIGINT" || base == "LONG") {
+        def.type = StorageType::BIGINT;
+    } else if (base == "FLOAT" || base == "REAL") {
+        def.type = StorageType::REAL;
+    } else if (base == "DOUBLE") {
+        def.type = StorageType::DOUBLE;
+    } else if (base == "DECIMAL" || base == "DEC" || base == "NUMERIC") {
+        def.type = StorageType::DECIMAL;
+        def.precision = 10; // Spark's DECIMAL without arguments is DECIMAL(10,0)
+        if (auto open = t.find('('); open != std::string::npos) {
+            int p = 0, sc = 0;
+            if (std::sscanf(t.c_str() + open, "(%d,%d)", &p, &sc) >= 1 || std::sscanf(t.c_str() + open, "( %d , %d )", &p, &sc) >= 1) {
+                def.precision = p;
+                def.scale = sc;
+            }
+        }
+    } else if (base == "BOOLEAN") {
+        def.type = StorageType::BOOLEAN;
+    } else if (base == "DATE") {
+        def.type = StorageType::DATE;
+    } else if (base == "TIMESTAMP_NTZ") {
+        def.type = StorageType::TIMESTAMP;
+    } else if (base == "TIMESTAMP" || base == "TIMESTAMP_LTZ") {
+        def.type = StorageType::TIMESTAMPTZ;
+    }
+    return def;
 }
 
 TTypeId::type TopTypeId(const rpc::TTypeDesc& desc) {

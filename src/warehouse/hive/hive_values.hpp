@@ -22,6 +22,11 @@ namespace kith::warehouse::hive {
 //! "varchar(20)", "array<int>" (OTHER), ...
 DataType MapTypeName(std::string_view engine_type);
 
+//! How a column of this Spark type is stored, as kith's portable definition (for casting values of canonical text
+//! into it): INT -> INTEGER, DECIMAL(10,2) -> DECIMAL 10,2, TIMESTAMP_NTZ -> TIMESTAMP, TIMESTAMP -> TIMESTAMPTZ, ...;
+//! types without one (arrays, binary, intervals) are TEXT.
+ColumnDef StorageOf(std::string name, std::string_view engine_type);
+
 //! The engine's name of a result column's type: "INT", "DECIMAL(10,2)", "VARCHAR(20)", "ARRAY", ...
 std::string TypeName(const rpc::TTypeDesc& desc);
 

@@ -44,7 +44,7 @@ struct Exchange {
 };
 
 Exchange Perform(CURL* curl, const std::string& url, const std::vector<std::string>& headers, const std::string& body,
-                 long connect_timeout, long timeout) {
+                 long connect_timeout, long timeout, bool fresh_connection = false) {
     Exchange ex;
     char error_buffer[CURL_ERROR_SIZE] = {0};
     curl_slist* list = nullptr;
@@ -68,6 +68,7 @@ Exchange Perform(CURL* curl, const std::string& url, const std::vector<std::stri
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     // Never follow redirects: a POST must not be replayed elsewhere with its credentials.
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, fresh_connection ? 1L : 0L);
     ex.code = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &ex.answer.status);
     long request_size = 0;
@@ -164,7 +165,7 @@ void HttpTransport::flush() {
         if (curl_ == nullptr) throw HttpFailure("curl_easy_init failed", 0, false, false);
     }
     Exchange ex = Perform(static_cast<CURL*>(curl_), options_.url, headers, body, options_.connect_timeout_seconds,
-                          options_.timeout_seconds);
+                          options_.timeout_seconds, fresh_connection_);
     if (ex.code != CURLE_OK) {
         // A connection that failed before the request went out cannot have started anything on the server.
         bool received = ex.request_sent && ex.code != CURLE_COULDNT_CONNECT && ex.code != CURLE_COULDNT_RESOLVE_HOST;

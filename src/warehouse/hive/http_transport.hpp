@@ -80,10 +80,15 @@ public:
     void write(const uint8_t* buf, uint32_t len);
     //! Sends what was written as one POST and keeps the answer for read(); throws HttpFailure.
     void flush() override;
+    //! Whether the following requests go over a new connection. libcurl silently sends a request again when a
+    //! kept-alive connection turns out closed; for a statement, which must never run twice, the driver asks for a
+    //! fresh connection instead.
+    void SetFreshConnection(bool fresh) { fresh_connection_ = fresh; }
 
 private:
     Options options_;
     void* curl_ = nullptr; // CURL*, kept for connection reuse
+    bool fresh_connection_ = false;
     std::string write_buffer_;
     std::string read_buffer_;
     size_t read_pos_ = 0;
