@@ -5,6 +5,7 @@
 // the time of the count preview. Both queries must return the same members.
 //
 //   build/bench/audience_bench --warehouse duckdb:gen.duckdb --graph gen.hcl [--postgres URI] [--runs 3]
+#include "engine/warehouse_catalog.hpp"
 #include "audience/parser.hpp"
 #include "engine/engine.hpp"
 #include "graph/builder.hpp"
@@ -219,7 +220,7 @@ int main(int argc, char** argv) {
     fmt::print("|---|---:|---|---:|---:|---:|---:|---:|\n");
     bool ok = true;
     for (const auto& c : Cases()) {
-        audience::WarehouseCatalog catalog(*engines[0].wh);
+        engine::WarehouseCatalog catalog(*engines[0].wh);
         audience::ParseContext ctx{*graph, &catalog, nullptr};
         auto a = audience::ParseAudience(c.audience, c.name, ctx);
         if (!a) {

@@ -10,6 +10,7 @@
 //
 //   build/bench/run_bench --warehouse duckdb:COPY.duckdb --graph gen.hcl --state DIR
 // The warehouse gets a kith_state schema and is changed: pass a copy.
+#include "engine/warehouse_catalog.hpp"
 #include "audience/parser.hpp"
 #include "engine/engine.hpp"
 #include "graph/builder.hpp"
@@ -103,7 +104,7 @@ int main(int argc, char** argv) {
 
     // The members query alone, streamed (what `kith members` does).
     auto query_only = [&](const char* def) {
-        audience::WarehouseCatalog catalog(**wh);
+        engine::WarehouseCatalog catalog(**wh);
         audience::ParseContext ctx{*graph, &catalog, nullptr};
         auto a = audience::ParseAudience(def, "bench", ctx);
         if (!a) Die("parse");

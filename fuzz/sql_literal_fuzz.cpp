@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view value(reinterpret_cast<const char*>(data), size);
     if (value.find('\0') != std::string_view::npos || !kith::text::IsValidUtf8(value)) return 0;
     const auto& duck = kith::sql::Dialect::DuckDb();
-    std::string sql = "SELECT " + kith::sql::QuoteString(value, duck) + " AS " + kith::sql::QuoteIdent(value.empty() ? "x" : value);
+    std::string sql = "SELECT " + kith::sql::QuoteString(value, duck) + " AS " + kith::sql::QuoteIdent(value.empty() ? "x" : value, duck);
     duckdb_result r;
     if (duckdb_query(Connection(), sql.c_str(), &r) == DuckDBError) std::abort();
     if (duckdb_column_count(&r) != 1 || duckdb_row_count(&r) != 1) std::abort();

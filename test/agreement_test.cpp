@@ -4,6 +4,7 @@
 // nesting, operator, window, reference) must give identical members and
 // matched entities on DuckDB, on PostgreSQL and in the reference evaluator,
 // which computes them in plain C++ loops from the spec.
+#include "engine/warehouse_catalog.hpp"
 #include "agreement/audience_generator.hpp"
 #include "agreement/warehouse_generator.hpp"
 #include "audience/parser.hpp"
@@ -31,7 +32,7 @@ std::string Lines(const std::vector<std::string>& v) {
 }
 
 Result FromEngine(const graph::DataGraph& g, warehouse::Warehouse& wh, const audience::Audience& a) {
-    audience::WarehouseCatalog catalog(wh);
+    engine::WarehouseCatalog catalog(wh);
     engine::Session s{g, wh, &catalog, nullptr};
     Result r;
     auto m = s.Members(a, AsOfMicros(), [&](std::string_view p) {
@@ -76,7 +77,7 @@ TEST_P(Agreement, DuckDbPostgresAndTheReferenceAgree) {
 
     int nontrivial = 0, with_entities = 0;
     for (const auto& g : audiences) {
-        audience::WarehouseCatalog catalog(**duck);
+        engine::WarehouseCatalog catalog(**duck);
         audience::ParseContext ctx{*graph, &catalog, &library};
         auto a = audience::ParseAudience(g.json, g.key + ".json", ctx);
         ASSERT_TRUE(a.has_value()) << g.json;

@@ -1,6 +1,8 @@
 // Audience validation as data: every file in test/audience/invalid is checked
 // against the fixture graph and warehouse (test/fixture) with the library
 // test/audience/library, and must fail with exactly the lines of its .errors file.
+#include "engine/warehouse_catalog.hpp"
+#include "warehouse/warehouse.hpp"
 #include "audience/parser.hpp"
 #include "common/text.hpp"
 #include "graph/builder.hpp"
@@ -51,7 +53,7 @@ TEST_P(InvalidAudience, ReportsExactlyTheExpectedErrors) {
     fs::path file = Root() / "audience" / "invalid" / GetParam();
     auto text = text::ReadFile(file.string());
     ASSERT_TRUE(text.has_value());
-    audience::WarehouseCatalog catalog(*warehouse_);
+    engine::WarehouseCatalog catalog(*warehouse_);
     audience::DirectoryLibrary library((Root() / "audience" / "library").string());
     audience::ParseContext ctx{*graph_, &catalog, &library};
     auto a = audience::ParseAudience(*text, GetParam(), ctx);

@@ -1,4 +1,5 @@
 // Preview, explain and value suggestions on the fixture warehouse (test/fixture).
+#include "engine/warehouse_catalog.hpp"
 #include "audience/parser.hpp"
 #include "common/text.hpp"
 #include "engine/preview.hpp"
@@ -27,7 +28,7 @@ protected:
     }
 
     audience::Audience Parse(const std::string& json) {
-        audience::WarehouseCatalog catalog(*warehouse_);
+        engine::WarehouseCatalog catalog(*warehouse_);
         audience::ParseContext ctx{*graph_, &catalog, nullptr};
         auto a = audience::ParseAudience(json, "a.json", ctx);
         EXPECT_TRUE(a.has_value());
@@ -36,7 +37,7 @@ protected:
 
     static inline warehouse::Warehouse* warehouse_ = nullptr;
     static inline graph::DataGraph* graph_ = nullptr;
-    audience::WarehouseCatalog catalog_{*warehouse_};
+    engine::WarehouseCatalog catalog_{*warehouse_};
     Session session_{*graph_, *warehouse_, &catalog_, nullptr};
     int64_t as_of_ = *ParseAsOf("2026-01-01T00:00:00Z");
 };

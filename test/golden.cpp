@@ -1,3 +1,4 @@
+#include "engine/warehouse_catalog.hpp"
 #include "golden.hpp"
 
 #include "audience/catalog.hpp"
@@ -104,7 +105,7 @@ const graph::DataGraph& FixtureGraph() {
 
 Result<std::string> CompileMembersSql(const Case& c, const std::string& dialect) {
     // Column types come from the fixture as DuckDB describes it; both engines hold the same types.
-    audience::WarehouseCatalog catalog(*Engines().front()->warehouse);
+    engine::WarehouseCatalog catalog(*Engines().front()->warehouse);
     auto a = Parse(c, &catalog);
     if (!a) return std::unexpected(a.error());
     auto as_of = engine::ParseAsOf(c.as_of);
@@ -117,7 +118,7 @@ Result<std::string> CompileMembersSql(const Case& c, const std::string& dialect)
 }
 
 Result<Outcome> Evaluate(const Case& c, Engine& e) {
-    audience::WarehouseCatalog catalog(*e.warehouse);
+    engine::WarehouseCatalog catalog(*e.warehouse);
     auto a = Parse(c, &catalog);
     if (!a) return std::unexpected(a.error());
     auto as_of = engine::ParseAsOf(c.as_of);

@@ -1,6 +1,7 @@
 // Hostile names and values: they are matched literally or rejected by
 // validation; every compiled query is exactly one statement; the warehouse is
 // unchanged after evaluating audiences full of SQL fragments.
+#include "engine/warehouse_catalog.hpp"
 #include "audience/parser.hpp"
 #include "common/text.hpp"
 #include "engine/engine.hpp"
@@ -69,13 +70,13 @@ protected:
     }
 
     std::expected<audience::Audience, audience::ParseFailure> Parse(const nlohmann::json& j) {
-        audience::WarehouseCatalog catalog(*warehouse_);
+        engine::WarehouseCatalog catalog(*warehouse_);
         audience::ParseContext ctx{*graph_, &catalog, nullptr};
         return audience::ParseAudience(j.dump(), "a.json", ctx);
     }
 
     std::vector<std::string> Members(const audience::Audience& a) {
-        audience::WarehouseCatalog catalog(*warehouse_);
+        engine::WarehouseCatalog catalog(*warehouse_);
         engine::Session s{*graph_, *warehouse_, &catalog, nullptr};
         std::vector<std::string> out;
         auto ok = s.Members(a, AsOf(), [&](std::string_view p) {

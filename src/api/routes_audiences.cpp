@@ -1,6 +1,7 @@
 // Audiences: list (folders, search, paging), create, read (ETag), update (If-Match), delete, history, clone, enable,
 // disable, schedule, run now, their runs, the audience explorer (members of the latest run, by page), validation,
 // preview (a long operation), explain a profile, value suggestions.
+#include "engine/warehouse_catalog.hpp"
 #include "api/audience_support.hpp"
 #include "api/router.hpp"
 #include "api/views.hpp"
@@ -403,7 +404,7 @@ Answer AudienceMembers(Context& c) {
     q.From(sql::Table(sql::TableName{"", c.app().config().runs.snapshot_schema, (*baseline)->members_table}, "m"))
         .Item(sql::Col("m", "seq"), "seq")
         .Item(sql::Col("m", "pid"), "pid")
-        .Where(sql::Bin(sql::Col("m", "seq"), ">", sql::Int(after)))
+        .Where(sql::Bin(sql::Col("m", "seq"), sql::Op::GT, sql::Int(after)))
         .OrderBy(sql::Col("m", "seq"))
         .Limit(*limit + 1);
     auto rows = warehouse::QueryAll(**wh, sql::Print(q, **dialect));
@@ -497,7 +498,7 @@ Answer StartPreview(Context& c) {
         auto wh = app.warehouses().Acquire();
         if (!wh) return std::unexpected(wh.error());
         op.Progress("parsing");
-        auto catalog = app.catalog().Via(**wh);
+        auto catalog = engine::Via(app.catalog(), **wh);
         auto parsed = ParseDefinition(definition, *graph, catalog, **store, workspace, "/definition");
         if (!parsed) return Fail(ErrorCode::INVALID, parsed.error().message, parsed.error().pointer);
         warehouse::Warehouse* connection = wh->get();
@@ -575,7 +576,7 @@ Answer Explain(Context& c) {
     auto graph = c.app().graph();
     auto wh = c.app().warehouses().Acquire();
     if (!wh) return std::unexpected(FromError(wh.error()));
-    auto catalog = c.app().catalog().Via(**wh);
+    auto catalog = engine::Via(c.app().catalog(), **wh);
     auto parsed = ParseDefinition(definition, *graph, catalog, **store, c.workspace(), "/definition");
     if (!parsed) return std::unexpected(parsed.error());
     StoreLibrary library(**store, c.workspace());
@@ -622,7 +623,7 @@ Answer ProfileCatalog(Context& c) {
     auto graph = c.app().graph();
     auto wh = c.app().warehouses().Acquire();
     if (!wh) return std::unexpected(FromError(wh.error()));
-    auto catalog = c.app().catalog().Via(**wh);
+    auto catalog = engine::Via(c.app().catalog(), **wh);
     auto data = engine::ListProfileData(*graph, **wh, catalog);
     if (!data) return std::unexpected(FromError(data.error()));
     return Reply(data->ToJson());

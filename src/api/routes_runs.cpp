@@ -102,7 +102,7 @@ Answer RunChanges(Context& c) {
         .Item(sql::Col("c", "kind"), "kind")
         .Item(sql::Col("c", "pid"), "pid");
     if (entity) q.Item(sql::Col("c", "relationship"), "relationship").Item(sql::Col("c", "pk"), "pk");
-    q.Where(sql::Bin(sql::Col("c", "seq"), ">", sql::Int(after))).OrderBy(sql::Col("c", "seq")).Limit(*limit + 1);
+    q.Where(sql::Bin(sql::Col("c", "seq"), sql::Op::GT, sql::Int(after))).OrderBy(sql::Col("c", "seq")).Limit(*limit + 1);
     auto rows = warehouse::QueryAll(**wh, sql::Print(q, **dialect));
     if (!rows) return std::unexpected(FromError(rows.error()));
     bool more = static_cast<int>(rows->size()) > *limit;

@@ -8,7 +8,7 @@
 // has a problem is anything written, all of it in one transaction; applying
 // the same files again changes nothing.
 //
-//   audience::WarehouseCatalog catalog(*warehouse);
+//   engine::WarehouseCatalog catalog(*warehouse);
 //   apply::Context ctx{graph, &catalog, *store, workspace};
 //   auto report = apply::ApplyDirectory("audiences/", ctx);
 //   if (!report) for (auto& p : report.error().problems) std::cerr << p.ToString() << "\n";

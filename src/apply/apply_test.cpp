@@ -1,3 +1,4 @@
+#include "engine/warehouse_catalog.hpp"
 #include "apply/apply.hpp"
 #include "apply/document.hpp"
 
@@ -67,7 +68,7 @@ protected:
         auto g = graph::LoadGraph(std::string(KITH_SOURCE_DIR) + "/test/fixture/graph.hcl");
         ASSERT_TRUE(g);
         graph_.emplace(std::move(*g));
-        catalog_ = std::make_unique<audience::WarehouseCatalog>(*warehouse_);
+        catalog_ = std::make_unique<engine::WarehouseCatalog>(*warehouse_);
         auto s = store::Store::Open((root_ / "state.sqlite").string());
         ASSERT_TRUE(s) << s.error().ToString();
         store_ = std::move(*s);
@@ -127,7 +128,7 @@ schedule: {type: days, days: [mon, thu], time: "08:00", timezone: Europe/Paris}
     fs::path root_;
     std::unique_ptr<warehouse::Warehouse> warehouse_;
     std::optional<graph::DataGraph> graph_;
-    std::unique_ptr<audience::WarehouseCatalog> catalog_;
+    std::unique_ptr<engine::WarehouseCatalog> catalog_;
     std::unique_ptr<store::Store> store_;
 };
 

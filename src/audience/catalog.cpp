@@ -9,7 +9,7 @@ namespace kith::audience {
 
 namespace {
 
-std::string TableKey(const warehouse::TableName& table) {
+std::string TableKey(const schema::TableName& table) {
     return table.database + "\x1f" + table.schema + "\x1f" + table.table;
 }
 
@@ -20,23 +20,14 @@ int64_t SteadyMs() {
 
 } // namespace
 
-Result<std::optional<std::vector<warehouse::Column>>> WarehouseCatalog::Columns(const warehouse::TableName& table) {
-    std::string key = TableKey(table);
-    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
-    auto cols = warehouse_.DescribeTable(table);
-    if (!cols) return std::unexpected(cols.error());
-    cache_[key] = *cols;
-    return *cols;
-}
-
 SharedCatalog::SharedCatalog(Fetch fetch, int64_t ttl_ms, std::function<int64_t()> clock)
     : fetch_(std::move(fetch)), ttl_ms_(ttl_ms), clock_(clock ? std::move(clock) : SteadyMs) {}
 
-Result<std::optional<std::vector<warehouse::Column>>> SharedCatalog::Columns(const warehouse::TableName& table) {
+Result<std::optional<std::vector<schema::Column>>> SharedCatalog::Columns(const schema::TableName& table) {
     return Lookup(table, fetch_);
 }
 
-Result<std::optional<std::vector<warehouse::Column>>> SharedCatalog::Lookup(const warehouse::TableName& table,
+Result<std::optional<std::vector<schema::Column>>> SharedCatalog::Lookup(const schema::TableName& table,
                                                                             const Fetch& fetch) {
     std::string key = TableKey(table);
     {

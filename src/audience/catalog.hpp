@@ -3,7 +3,8 @@
 #pragma once
 
 #include "common/error.hpp"
-#include "warehouse/warehouse.hpp"
+#include "schema/column.hpp"
+#include "schema/table_name.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -20,18 +21,7 @@ class Catalog {
 public:
     virtual ~Catalog() = default;
     //! The table's columns; nullopt when it does not exist; an error when the warehouse fails.
-    virtual Result<std::optional<std::vector<warehouse::Column>>> Columns(const warehouse::TableName& table) = 0;
-};
-
-//! A Catalog that asks a warehouse once per table.
-class WarehouseCatalog final : public Catalog {
-public:
-    explicit WarehouseCatalog(warehouse::Warehouse& warehouse) : warehouse_(warehouse) {}
-    Result<std::optional<std::vector<warehouse::Column>>> Columns(const warehouse::TableName& table) override;
-
-private:
-    warehouse::Warehouse& warehouse_;
-    std::map<std::string, std::optional<std::vector<warehouse::Column>>> cache_;
+    virtual Result<std::optional<std::vector<schema::Column>>> Columns(const schema::TableName& table) = 0;
 };
 
 //! A Catalog shared by many threads: each table's columns are fetched once (by `fetch`, e.g. through a pool of
@@ -39,32 +29,32 @@ private:
 //! A table whose columns change is seen after at most ttl_ms, or at once after Clear(); failures are not kept.
 class SharedCatalog final : public Catalog {
 public:
-    using Fetch = std::function<Result<std::optional<std::vector<warehouse::Column>>>(const warehouse::TableName&)>;
+    using Fetch = std::function<Result<std::optional<std::vector<schema::Column>>>(const schema::TableName&)>;
     SharedCatalog(Fetch fetch, int64_t ttl_ms, std::function<int64_t()> clock = {});
-    Result<std::optional<std::vector<warehouse::Column>>> Columns(const warehouse::TableName& table) override;
-    //! A Catalog reading this cache that fetches a missing table through `warehouse`, a connection the caller holds
-    //! already (so it never waits for a second one from the pool `fetch` uses).
+    Result<std::optional<std::vector<schema::Column>>> Columns(const schema::TableName& table) override;
+    //! A Catalog reading this cache that fetches a missing table with `fetch`, e.g. through a warehouse connection
+    //! the caller holds already (so it never waits for a second one from the pool the shared fetch uses).
     class Through final : public Catalog {
     public:
-        Through(SharedCatalog& shared, warehouse::Warehouse& warehouse) : shared_(shared), warehouse_(warehouse) {}
-        Result<std::optional<std::vector<warehouse::Column>>> Columns(const warehouse::TableName& table) override {
-            return shared_.Lookup(table, [&](const warehouse::TableName& t) { return warehouse_.DescribeTable(t); });
+        Through(SharedCatalog& shared, Fetch fetch) : shared_(shared), fetch_(std::move(fetch)) {}
+        Result<std::optional<std::vector<schema::Column>>> Columns(const schema::TableName& table) override {
+            return shared_.Lookup(table, fetch_);
         }
 
     private:
         SharedCatalog& shared_;
-        warehouse::Warehouse& warehouse_;
+        Fetch fetch_;
     };
-    Through Via(warehouse::Warehouse& warehouse) { return Through(*this, warehouse); }
+    Through Via(Fetch fetch) { return Through(*this, std::move(fetch)); }
     //! Forgets every table (the graph was replaced, or the warehouse changed).
     void Clear();
     //! How many times fetch was called.
     int64_t fetches() const;
 
 private:
-    Result<std::optional<std::vector<warehouse::Column>>> Lookup(const warehouse::TableName& table, const Fetch& fetch);
+    Result<std::optional<std::vector<schema::Column>>> Lookup(const schema::TableName& table, const Fetch& fetch);
     struct Entry {
-        std::optional<std::vector<warehouse::Column>> columns;
+        std::optional<std::vector<schema::Column>> columns;
         int64_t fetched_at = 0;
     };
     Fetch fetch_;

@@ -5,8 +5,8 @@
 namespace kith::audience {
 namespace {
 
-using warehouse::Column;
-using warehouse::TableName;
+using schema::Column;
+using schema::TableName;
 
 TEST(SharedCatalog, FetchesATableOnceUntilItsTimeToLivePasses) {
     int64_t now = 0;
@@ -68,28 +68,32 @@ TEST(SharedCatalog, FailuresAreNotKeptAndClearForgetsEverything) {
 }
 
 TEST(SharedCatalog, ViaAHeldConnectionFetchesThroughItAndFillsTheSharedCache) {
-    auto wh = warehouse::Open("duckdb::memory:");
-    ASSERT_TRUE(wh) << wh.error().ToString();
-    ASSERT_TRUE((*wh)->Execute("CREATE TABLE accounts (ID VARCHAR, TOTAL DOUBLE)"));
-    int pool_fetches = 0;
+    int pool_fetches = 0, held_fetches = 0;
     SharedCatalog catalog(
         [&](const TableName&) -> Result<std::optional<std::vector<Column>>> {
             ++pool_fetches;
             return Fail(ErrorCode::WAREHOUSE, "the pool must not be asked");
         },
         60000);
-    auto via = catalog.Via(**wh);
+    auto via = catalog.Via([&](const TableName& t) -> Result<std::optional<std::vector<Column>>> {
+        ++held_fetches;
+        if (t.table != "accounts") return std::optional<std::vector<Column>>{};
+        return std::optional<std::vector<Column>>(
+            std::vector<Column>{{"ID", "VARCHAR", schema::DataType::STRING}, {"TOTAL", "DOUBLE", schema::DataType::NUMBER}});
+    });
     auto cols = via.Columns(TableName{"", "main", "accounts"});
     ASSERT_TRUE(cols && *cols) << (cols ? "missing" : cols.error().ToString());
     ASSERT_EQ((*cols)->size(), 2u);
     EXPECT_EQ((**cols)[1].name, "TOTAL");
-    EXPECT_EQ((**cols)[1].type, warehouse::DataType::NUMBER);
+    EXPECT_EQ((**cols)[1].type, schema::DataType::NUMBER);
+    EXPECT_EQ(held_fetches, 1);
     // Now known to every user of the cache, without a connection.
     auto shared = catalog.Columns(TableName{"", "main", "accounts"});
     ASSERT_TRUE(shared && *shared);
     EXPECT_EQ((*shared)->size(), 2u);
     EXPECT_EQ(pool_fetches, 0);
     EXPECT_EQ(catalog.fetches(), 1);
+    EXPECT_EQ(held_fetches, 1);
 }
 
 } // namespace

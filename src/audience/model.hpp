@@ -6,7 +6,7 @@
 // every referenced audience its definition.
 #pragma once
 
-#include "warehouse/value.hpp"
+#include "schema/column.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -16,7 +16,7 @@
 
 namespace kith::audience {
 
-using warehouse::DataType;
+using schema::DataType;
 
 enum class Logic { AND, OR };
 

@@ -349,7 +349,7 @@ private:
         c.event = *name;
         c.event_table = graph::EventTableName(*name);
         bool ok = true;
-        const std::vector<warehouse::Column>* columns = nullptr;
+        const std::vector<schema::Column>* columns = nullptr;
         if (c.event_table.empty()) {
             Err(ptr + "/event", "event name " + text::Quote(*name) + " has no letters or digits, so it names no table");
             ok = false;
@@ -467,7 +467,7 @@ private:
         }
         c.relationship = index;
         bool ok = true;
-        const std::vector<warehouse::Column>* columns = nullptr;
+        const std::vector<schema::Column>* columns = nullptr;
         if (ctx_.catalog) {
             const graph::Entity& e = ctx_.graph.EntityOf(r);
             auto cols = Columns(e.table);
@@ -511,7 +511,7 @@ private:
     }
 
     // nullptr when there is no catalog; a failure of the warehouse is fatal.
-    std::optional<const std::optional<std::vector<warehouse::Column>>*> Columns(const warehouse::TableName& t) {
+    std::optional<const std::optional<std::vector<schema::Column>>*> Columns(const schema::TableName& t) {
         std::string key = t.database + "\x1f" + t.schema + "\x1f" + t.table;
         auto it = columns_.find(key);
         if (it == columns_.end()) {
@@ -526,7 +526,7 @@ private:
     }
 
     std::optional<Where> ParseWhere(const Json& j, const std::string& ptr, Filter::Target target,
-                                    const std::vector<warehouse::Column>* columns) {
+                                    const std::vector<schema::Column>* columns) {
         if (!Object(j, ptr, {"operator", "filters"}, "where")) return std::nullopt;
         Where w;
         bool ok = true;
@@ -555,7 +555,7 @@ private:
     // target: TRAIT for a trait condition's filter (trait = its name), COLUMN for entity filters,
     // PROPERTY for event filters (which may name a property or a context key).
     std::optional<Filter> ParseFilter(const Json& j, const std::string& ptr, Filter::Target target, const std::string& trait,
-                                      const std::vector<warehouse::Column>* columns) {
+                                      const std::vector<schema::Column>* columns) {
         Filter f;
         f.pointer = ptr;
         bool ok = true;
@@ -870,7 +870,7 @@ private:
     std::map<std::string, std::shared_ptr<const Audience>>& cache_;
     std::vector<std::string>& stack_;
     ParseFailure& failure_;
-    std::map<std::string, std::optional<std::vector<warehouse::Column>>> columns_;
+    std::map<std::string, std::optional<std::vector<schema::Column>>> columns_;
     int current_relationship_ = -1;
 };
 

@@ -3,7 +3,7 @@
 // audiences. Every problem is reported at once, each with the JSON pointer of
 // the most specific member at fault.
 //
-//   audience::WarehouseCatalog catalog(*warehouse);
+//   engine::WarehouseCatalog catalog(*warehouse);
 //   audience::DirectoryLibrary library("audiences/");
 //   audience::ParseContext ctx{graph, &catalog, &library};
 //   auto a = audience::ParseAudience(text, "premium.json", ctx);

@@ -1,6 +1,6 @@
 #include "audience/typed_text.hpp"
 
-#include "warehouse/canonical.hpp"
+#include "schema/canonical.hpp"
 
 namespace kith::audience {
 
@@ -181,8 +181,8 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
     return (*date * 86400LL) * 1000000LL + *time - offset_minutes * 60LL * 1000000LL;
 }
 
-std::optional<std::string> CanonicalText(warehouse::DataType type, std::string_view text) {
-    using warehouse::DataType;
+std::optional<std::string> CanonicalText(schema::DataType type, std::string_view text) {
+    using schema::DataType;
     switch (type) {
     case DataType::NUMBER: {
         auto d = ParseNumber(text);
@@ -199,19 +199,19 @@ std::optional<std::string> CanonicalText(warehouse::DataType type, std::string_v
     case DataType::DATE: {
         auto d = ParseDate(text);
         if (!d) return std::nullopt;
-        return warehouse::canonical::DateFromDays(*d);
+        return schema::canonical::DateFromDays(*d);
     }
     case DataType::TIME: {
         auto t = ParseTime(text);
         if (!t) return std::nullopt;
         int64_t s = *t / 1000000;
-        return warehouse::canonical::Time(static_cast<int32_t>(s / 3600), static_cast<int32_t>(s / 60 % 60),
+        return schema::canonical::Time(static_cast<int32_t>(s / 3600), static_cast<int32_t>(s / 60 % 60),
                                           static_cast<int32_t>(s % 60), static_cast<int32_t>(*t % 1000000));
     }
     case DataType::TIMESTAMP: {
         auto t = ParseTimestamp(text);
         if (!t) return std::nullopt;
-        return warehouse::canonical::TimestampMicros(*t);
+        return schema::canonical::TimestampMicros(*t);
     }
     case DataType::OTHER:
         return std::nullopt;

@@ -10,7 +10,7 @@
 // identifiers in the warehouse; the reference evaluator uses these functions.
 #pragma once
 
-#include "warehouse/value.hpp"
+#include "schema/column.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -52,6 +52,6 @@ int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 bool IsRealDate(int64_t year, unsigned month, unsigned day);
 
 //! Canonical text of a value of type `type` given as text of that type's form, or nullopt when it does not convert.
-std::optional<std::string> CanonicalText(warehouse::DataType type, std::string_view text);
+std::optional<std::string> CanonicalText(schema::DataType type, std::string_view text);
 
 } // namespace kith::audience

@@ -5,7 +5,7 @@
 namespace kith::audience {
 namespace {
 
-using warehouse::DataType;
+using schema::DataType;
 
 std::string Canon(DataType t, std::string_view s) { return CanonicalText(t, s).value_or("NULL"); }
 

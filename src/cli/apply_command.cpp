@@ -1,3 +1,4 @@
+#include "engine/warehouse_catalog.hpp"
 #include "cli/apply_command.hpp"
 
 #include "cli/report.hpp"
@@ -26,7 +27,7 @@ int Apply(const ApplyArgs& args) {
     }
     auto warehouse = warehouse::Open(config->warehouse);
     if (!warehouse) return Report(warehouse.error());
-    audience::WarehouseCatalog catalog(**warehouse);
+    engine::WarehouseCatalog catalog(**warehouse);
     auto store = store::Store::Open(config->state);
     if (!store) return Report(store.error());
     auto workspace = (*store)->DefaultWorkspace();

@@ -1,3 +1,4 @@
+#include "engine/warehouse_catalog.hpp"
 #include "cli/audience_commands.hpp"
 
 #include "cli/report.hpp"
@@ -21,7 +22,7 @@ namespace {
 struct Loaded {
     std::optional<graph::DataGraph> graph;
     std::unique_ptr<warehouse::Warehouse> warehouse;
-    std::unique_ptr<audience::WarehouseCatalog> catalog;
+    std::unique_ptr<engine::WarehouseCatalog> catalog;
     std::unique_ptr<audience::DirectoryLibrary> library;
     std::optional<audience::Audience> audience;
     int64_t as_of = 0;
@@ -43,7 +44,7 @@ int Load(const AudienceArgs& args, Loaded& out) {
         auto wh = warehouse::Open(args.warehouse);
         if (!wh) return Report(wh.error());
         out.warehouse = std::move(*wh);
-        out.catalog = std::make_unique<audience::WarehouseCatalog>(*out.warehouse);
+        out.catalog = std::make_unique<engine::WarehouseCatalog>(*out.warehouse);
     }
     if (!args.library.empty()) out.library = std::make_unique<audience::DirectoryLibrary>(args.library);
     auto text = text::ReadFile(args.audience);

@@ -1,3 +1,4 @@
+#include "engine/warehouse_catalog.hpp"
 #include "cli/serve_command.hpp"
 
 #include "cli/commands.hpp"
@@ -245,7 +246,7 @@ int Demo(const DemoArgs& args) {
             if (*existing) act["enabled"] = (*existing)->spec.enabled;
             sources.push_back({"sample activation", std::move(act)});
         }
-        audience::WarehouseCatalog catalog(**wh);
+        engine::WarehouseCatalog catalog(**wh);
         apply::Context ctx{*graph, &catalog, **store, 1};
         auto applied = apply::ApplyObjects(std::move(sources), ctx, {}, "the demo");
         if (!applied) {

@@ -1,4 +1,5 @@
 #include "gen/generator.hpp"
+#include "sql/printer.hpp"
 
 #include "gen/internal.hpp"
 #include "graph/builder.hpp"
@@ -33,7 +34,7 @@ private:
 
 Result<int64_t> CountRows(warehouse::Warehouse& wh, const std::string& schema, const std::string& table) {
     warehouse::TableName name{"", schema, table};
-    auto rows = warehouse::QueryAll(wh, "SELECT count(*) FROM " + name.Quoted());
+    auto rows = warehouse::QueryAll(wh, "SELECT count(*) FROM " + sql::QuoteTable(name, sql::Dialect::DuckDb()));
     if (!rows) return std::unexpected(rows.error());
     int64_t n = 0;
     if (rows->size() != 1 || rows->front().empty() || !rows->front()[0]) {

@@ -1,4 +1,5 @@
 #include "gen/generator.hpp"
+#include "sql/printer.hpp"
 
 #include "graph/builder.hpp"
 #include "graph/warehouse_check.hpp"
@@ -112,7 +113,7 @@ protected:
             warehouse::TableName name{"", row[0].value_or(""), row[1].value_or("")};
             sums[name.ToString()] =
                 Value(wh, "SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(t))::VARCHAR, '') FROM " +
-                              name.Quoted() + " t");
+                              sql::QuoteTable(name, sql::Dialect::DuckDb()) + " t");
         }
         return sums;
     }

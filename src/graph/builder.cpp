@@ -289,7 +289,7 @@ private:
         if (!e.slug.empty()) graph_.entities.push_back(std::move(e));
     }
 
-    static warehouse::TableName TableFromParts(const std::vector<std::string>& p) {
+    static schema::TableName TableFromParts(const std::vector<std::string>& p) {
         if (p.size() == 3) return {p[0], p[1], p[2]};
         if (p.size() == 2) return {"", p[0], p[1]};
         return {"", "", p[0]};

@@ -35,8 +35,8 @@ std::vector<int> DataGraph::Roots() const {
     return out;
 }
 
-warehouse::TableName DataGraph::ProfileTable(const std::string& table) const {
-    return warehouse::TableName{profile.database, profile.schema, table};
+schema::TableName DataGraph::ProfileTable(const std::string& table) const {
+    return schema::TableName{profile.database, profile.schema, table};
 }
 
 std::string EventTableName(const std::string& event) {

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "common/diagnostic.hpp"
-#include "warehouse/warehouse.hpp"
+#include "schema/table_name.hpp"
 
 #include <optional>
 #include <string>
@@ -19,7 +19,7 @@ inline constexpr int kMaxDepth = 6;
 struct Entity {
     std::string slug;
     std::string name;
-    warehouse::TableName table;
+    schema::TableName table;
     std::string primary_key;
     std::string description;
     bool enrichment_enabled = false;
@@ -42,7 +42,7 @@ struct Join {
     //! JUNCTION: parent column = junction_left_column, junction_right_column = child column.
     std::string parent_column;
     std::string child_column;
-    warehouse::TableName junction_table;
+    schema::TableName junction_table;
     std::string junction_primary_key;
     std::string junction_left_column;
     std::string junction_right_column;
@@ -87,7 +87,7 @@ struct DataGraph {
     //! Indices of the first-level relationships.
     std::vector<int> Roots() const;
     //! A Profiles Sync table of the profile folder ("user_identifiers", an event table, ...).
-    warehouse::TableName ProfileTable(const std::string& table) const;
+    schema::TableName ProfileTable(const std::string& table) const;
 };
 
 //! The event table name of an event: lower-cased, each run of characters other than a-z0-9 as '_',

@@ -18,7 +18,7 @@ using audience::Filter;
 using audience::Op;
 using audience::Ref;
 using sql::ExprPtr;
-using warehouse::DataType;
+using schema::DataType;
 
 // Text forms of audiences.md's "Text to type" rule, as regular expressions matched against the whole text.
 constexpr const char* kNumberRe = "-?[0-9]{1,20}(\\.[0-9]{1,18})?";
@@ -28,7 +28,7 @@ constexpr const char* kTimestampRe =
     "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?"
     "(Z|[+-]([01][0-9]|2[0-3])(:[0-5][0-9])?)?";
 
-sql::TableName Sql(const warehouse::TableName& t) { return sql::TableName{t.database, t.schema, t.table}; }
+sql::TableName Sql(const schema::TableName& t) { return sql::TableName{t.database, t.schema, t.table}; }
 
 ExprPtr Regex(ExprPtr text, const char* pattern) { return sql::Call(sql::Fn::REGEX_FULL_MATCH, {std::move(text), sql::Str(pattern)}); }
 
@@ -41,14 +41,14 @@ ExprPtr IntOf(ExprPtr s, int start, int length) { return sql::Cast(Substr(std::m
 // True when the first 10 characters of v (already matching YYYY-MM-DD) are a real date, years 0001-9999.
 ExprPtr RealDate(const ExprPtr& v) {
     ExprPtr y = IntOf(v, 1, 4), m = IntOf(v, 6, 2), d = IntOf(v, 9, 2);
-    ExprPtr leap = sql::Or({sql::And({sql::Eq(sql::Bin(y, "%", sql::Int(4)), sql::Int(0)),
-                                      sql::Bin(sql::Bin(y, "%", sql::Int(100)), "<>", sql::Int(0))}),
-                            sql::Eq(sql::Bin(y, "%", sql::Int(400)), sql::Int(0))});
+    ExprPtr leap = sql::Or({sql::And({sql::Eq(sql::Bin(y, sql::Op::MOD, sql::Int(4)), sql::Int(0)),
+                                      sql::Bin(sql::Bin(y, sql::Op::MOD, sql::Int(100)), sql::Op::NE, sql::Int(0))}),
+                            sql::Eq(sql::Bin(y, sql::Op::MOD, sql::Int(400)), sql::Int(0))});
     ExprPtr days = sql::Case({sql::InList(m, {sql::Int(4), sql::Int(6), sql::Int(9), sql::Int(11)}), sql::Int(30),
                               sql::Eq(m, sql::Int(2)), sql::Case({leap, sql::Int(29)}, sql::Int(28))},
                              sql::Int(31));
-    return sql::And({sql::Bin(y, ">=", sql::Int(1)), sql::Bin(m, ">=", sql::Int(1)), sql::Bin(m, "<=", sql::Int(12)),
-                     sql::Bin(d, ">=", sql::Int(1)), sql::Bin(d, "<=", days)});
+    return sql::And({sql::Bin(y, sql::Op::GE, sql::Int(1)), sql::Bin(m, sql::Op::GE, sql::Int(1)), sql::Bin(m, sql::Op::LE, sql::Int(12)),
+                     sql::Bin(d, sql::Op::GE, sql::Int(1)), sql::Bin(d, sql::Op::LE, days)});
 }
 
 // Text (a trait value, an identifier) converted to a type by the exact rule; NULL when it does not convert.
@@ -72,10 +72,9 @@ ExprPtr FromText(const ExprPtr& v, DataType type) {
         ExprPtr off = sql::Call(sql::Fn::REGEX_REPLACE, {v, sql::Str("^.{19}(\\.[0-9]+)?"), sql::Str("")});
         ExprPtr minutes = sql::Case(
             {sql::InList(off, {sql::Str(""), sql::Str("Z")}), sql::Int(0)},
-            sql::Bin(sql::Bin(sql::Bin(IntOf(off, 2, 2), "*", sql::Int(60)), "+",
-                              sql::Case({sql::Eq(sql::Call(sql::Fn::LENGTH, {off}), sql::Int(6)), IntOf(off, 5, 2)}, sql::Int(0))),
-                     "*", sql::Case({sql::Eq(Substr(off, 1, 1), sql::Str("-")), sql::Int(-1)}, sql::Int(1))));
-        ExprPtr instant = sql::Bin(sql::TryCast(naive, sql::SqlType::TIMESTAMP), "-", sql::Call(sql::Fn::MINUTES, {minutes}));
+            sql::Bin(sql::Bin(sql::Bin(IntOf(off, 2, 2), sql::Op::MUL, sql::Int(60)), sql::Op::ADD,
+                              sql::Case({sql::Eq(sql::Call(sql::Fn::LENGTH, {off}), sql::Int(6)), IntOf(off, 5, 2)}, sql::Int(0))), sql::Op::MUL, sql::Case({sql::Eq(Substr(off, 1, 1), sql::Str("-")), sql::Int(-1)}, sql::Int(1))));
+        ExprPtr instant = sql::Bin(sql::TryCast(naive, sql::SqlType::TIMESTAMP), sql::Op::SUB, sql::Call(sql::Fn::MINUTES, {minutes}));
         return sql::Case({Regex(v, kTimestampRe), sql::Case({RealDate(v), instant})});
     }
     }
@@ -131,11 +130,11 @@ ExprPtr EscapeLikeSql(ExprPtr v) {
 ExprPtr CountHolds(const audience::Count& c, ExprPtr n) {
     switch (c.op) {
     case audience::CountOp::AT_LEAST:
-        return sql::Bin(n, ">=", sql::Int(c.value));
+        return sql::Bin(n, sql::Op::GE, sql::Int(c.value));
     case audience::CountOp::EXACTLY:
         return sql::Eq(n, sql::Int(c.value));
     case audience::CountOp::AT_MOST:
-        return sql::Bin(n, "<=", sql::Int(c.value));
+        return sql::Bin(n, sql::Op::LE, sql::Int(c.value));
     }
     return sql::Bool(false);
 }
@@ -163,19 +162,19 @@ ExprPtr FilterExpr(const Filter& f, const ExprPtr& x, const ExprPtr& rhs) {
         e = sql::Eq(x, operand());
         break;
     case Op::NOT_EQUALS:
-        e = sql::Bin(x, "<>", operand());
+        e = sql::Bin(x, sql::Op::NE, operand());
         break;
     case Op::LESS_THAN:
-        e = sql::Bin(x, "<", operand());
+        e = sql::Bin(x, sql::Op::LT, operand());
         break;
     case Op::GREATER_THAN:
-        e = sql::Bin(x, ">", operand());
+        e = sql::Bin(x, sql::Op::GT, operand());
         break;
     case Op::LESS_THAN_OR_EQUAL:
-        e = sql::Bin(x, "<=", operand());
+        e = sql::Bin(x, sql::Op::LE, operand());
         break;
     case Op::GREATER_THAN_OR_EQUAL:
-        e = sql::Bin(x, ">=", operand());
+        e = sql::Bin(x, sql::Op::GE, operand());
         break;
     case Op::CONTAINS:
         e = like(true, true);
@@ -490,7 +489,7 @@ private:
         return cte;
     }
 
-    Result<DataType> ColumnType(const warehouse::TableName& table, const std::string& column) {
+    Result<DataType> ColumnType(const schema::TableName& table, const std::string& column) {
         if (!catalog_) return DataType::STRING;
         auto cols = catalog_->Columns(table);
         if (!cols) return std::unexpected(cols.error());
@@ -515,7 +514,7 @@ private:
     Result<std::string> Event(const Condition& c) {
         std::string profiles = Profiles();
         std::string merges = Merges();
-        warehouse::TableName table = g_.ProfileTable(c.event_table);
+        schema::TableName table = g_.ProfileTable(c.event_table);
         sql::Select s;
         s.From(sql::Table(Sql(table), "e"))
             .JoinLeft(sql::Cte(merges, "m"), sql::Eq(sql::Col("m", "segment_id"), sql::Col("e", "segment_id")))
@@ -526,20 +525,20 @@ private:
             .GroupBy(sql::Col("p", "pid"));
         ExprPtr ts = sql::Col("e", "timestamp");
         std::vector<ExprPtr> conds = {sql::IsNotNull(sql::Col("e", "id")), sql::IsNotNull(ts),
-                                      sql::Bin(ts, "<=", sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(o_.as_of_micros)))};
+                                      sql::Bin(ts, sql::Op::LE, sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(o_.as_of_micros)))};
         const auto& w = c.window;
         switch (w.kind) {
         case audience::Window::Kind::NONE:
             break;
         case audience::Window::Kind::WITHIN:
-            conds.push_back(sql::Bin(ts, ">", sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(o_.as_of_micros - w.SpanMicros()))));
+            conds.push_back(sql::Bin(ts, sql::Op::GT, sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(o_.as_of_micros - w.SpanMicros()))));
             break;
         case audience::Window::Kind::MORE_THAN_AGO:
-            conds.push_back(sql::Bin(ts, "<=", sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(o_.as_of_micros - w.SpanMicros()))));
+            conds.push_back(sql::Bin(ts, sql::Op::LE, sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(o_.as_of_micros - w.SpanMicros()))));
             break;
         case audience::Window::Kind::BETWEEN:
-            conds.push_back(sql::Bin(ts, ">=", sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(w.from_micros))));
-            conds.push_back(sql::Bin(ts, "<", sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(w.to_micros))));
+            conds.push_back(sql::Bin(ts, sql::Op::GE, sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(w.from_micros))));
+            conds.push_back(sql::Bin(ts, sql::Op::LT, sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(w.to_micros))));
             break;
         }
         if (c.where) {
@@ -806,7 +805,7 @@ private:
         std::vector<ExprPtr> terms = {sql::Eq(sql::Col(a, "k"), sql::Col(p, "j" + std::to_string(child.rel)))};
         for (int id : child.ext) {
             std::string col = vars_[static_cast<size_t>(id)].Column();
-            terms.push_back(sql::Bin(sql::Col(a, col), "IS NOT DISTINCT FROM", sql::Col(p, col)));
+            terms.push_back(sql::Bin(sql::Col(a, col), sql::Op::IS_NOT_DISTINCT_FROM, sql::Col(p, col)));
         }
         return sql::And(terms);
     }
@@ -975,7 +974,7 @@ Result<Compiled> CompileTraitNames(const graph::DataGraph& graph) {
 }
 
 Result<Compiled> CompileEventTables(const graph::DataGraph& graph) {
-    warehouse::TableName profile = graph.ProfileTable("user_traits");
+    schema::TableName profile = graph.ProfileTable("user_traits");
     auto name = sql::Col("t", "table_name");
     std::vector<ExprPtr> where = {sql::Eq(sql::Col("t", "table_schema"), sql::Str(profile.schema))};
     if (!profile.database.empty()) where.push_back(sql::Eq(sql::Col("t", "table_catalog"), sql::Str(profile.database)));

@@ -16,6 +16,9 @@
 //     not convert.
 //   user-households (trait household_id): p1, p2 -> h1; p3 -> h2; p4 -> h9 (no such household).
 #include "reference/evaluator.hpp"
+#include "engine/warehouse_catalog.hpp"
+
+#include "engine/warehouse_catalog.hpp"
 
 #include "audience/parser.hpp"
 #include "audience/typed_text.hpp"
@@ -79,7 +82,7 @@ protected:
 
     // Parses against the fixture graph and warehouse, then evaluates at T.
     static std::optional<Evaluation> Run(const std::string& json) {
-        audience::WarehouseCatalog catalog(*warehouse_);
+        engine::WarehouseCatalog catalog(*warehouse_);
         audience::ParseContext ctx{*graph_, &catalog, library_.get()};
         auto a = audience::ParseAudience(json, "case.json", ctx);
         if (!a) {
@@ -551,7 +554,7 @@ TEST(ReferenceEvaluatorRows, QualificationAndAncestorsArePerRow) {
     auto ev = Evaluator::Open(*g, **wh);
     ASSERT_TRUE(ev.has_value()) << ev.error().ToString();
     auto run = [&](const std::string& json) -> Evaluation {
-        audience::WarehouseCatalog catalog(**wh);
+        engine::WarehouseCatalog catalog(**wh);
         audience::ParseContext ctx{*g, &catalog, nullptr};
         auto a = audience::ParseAudience(json, "rows.json", ctx);
         EXPECT_TRUE(a.has_value());

@@ -26,7 +26,5 @@ struct Table {
 //! does not exist.
 Result<Table> ReadTable(warehouse::Warehouse& warehouse, const warehouse::TableName& name);
 
-//! "name" with double quotes doubled, for a column in SQL.
-std::string QuoteIdentifier(std::string_view name);
 
 } // namespace kith::reference

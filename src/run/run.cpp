@@ -1,3 +1,4 @@
+#include "engine/warehouse_catalog.hpp"
 #include "run/run.hpp"
 
 #include "audience/catalog.hpp"
@@ -145,8 +146,8 @@ private:
         // The identifiers, traits and matched entities of every profile of the side, in one pass each: pages then
         // read them by page number.
         Needs needs = NeedsOf(source, entities);
-        std::vector<std::string> statements{"DROP TABLE IF EXISTS " + sql::QuoteTable(Suffixed(table, "_lk")),
-                                            "DROP TABLE IF EXISTS " + sql::QuoteTable(Suffixed(table, "_cx"))};
+        std::vector<std::string> statements{sql::Print(sql::DropTable{Suffixed(table, "_lk")}, d_),
+                                            sql::Print(sql::DropTable{Suffixed(table, "_cx")}, d_)};
         if (!needs.types.empty() || !needs.traits.empty()) {
             statements.push_back(LookupStatement(
                 table, relationships, {needs.types.begin(), needs.types.end()},
@@ -429,12 +430,31 @@ Status DropRunTables(Environment& env, int64_t audience_id, int64_t run_id, cons
     return DropAudienceTables(env.warehouse, audience_id, {run_id}, schema);
 }
 
+// Tables of the audience's earlier runs that no kept snapshot owns: what a run that crashed (or whose cleanup
+// failed) left behind. Only one run of an audience runs at a time, so none of them is in use.
+Status SweepCrashedRuns(Environment& env, int64_t audience_id, int64_t run_id, const std::string& schema) {
+    auto tables = env.warehouse.ListTables(schema);
+    if (!tables) return std::unexpected(tables.error());
+    auto snapshots = env.store.Read([&](store::Tx& tx) { return tx.Snapshots(audience_id); });
+    if (!snapshots) return std::unexpected(snapshots.error());
+    std::set<int64_t> kept{run_id};
+    for (const auto& s : *snapshots) kept.insert(s.run_id);
+    std::set<int64_t> left;
+    for (const auto& t : *tables) {
+        auto owner = RunOfTable(t.table);
+        if (owner && owner->first == audience_id && !kept.contains(owner->second)) left.insert(owner->second);
+    }
+    return DropAudienceTables(env.warehouse, audience_id, {left.begin(), left.end()}, schema);
+}
+
 } // namespace
 
 Status DropAudienceTables(warehouse::Warehouse& warehouse, int64_t audience_id, const std::vector<int64_t>& run_ids,
                           const std::string& schema) {
     for (int64_t run_id : run_ids) {
-        if (auto ok = ExecuteAll(warehouse, DropStatements(SnapshotTables::For(schema, audience_id, run_id))); !ok) {
+        if (auto ok = ExecuteAll(warehouse, DropStatements(SnapshotTables::For(schema, audience_id, run_id),
+                                                           warehouse.sql_dialect()));
+            !ok) {
             return ok;
         }
     }
@@ -559,7 +579,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
 
     // Extracting from warehouse: the audience query, the snapshot and the diff.
     if (settings.progress) settings.progress("extracting from warehouse");
-    audience::WarehouseCatalog catalog(env.warehouse);
+    engine::WarehouseCatalog catalog(env.warehouse);
     audience::MemoryLibrary library;
     for (const auto& a : library_audiences) library.Add(a.spec.key, a.spec.definition.dump());
     audience::ParseContext ctx{env.graph, &catalog, &library};
@@ -580,7 +600,8 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     SnapshotTables tables = SnapshotTables::For(settings.schema, audience.id, run_id);
     std::optional<SnapshotTables> base;
     if (baseline) base = SnapshotTables::For(settings.schema, audience.id, baseline->run_id);
-    if (auto ok = env.warehouse.Execute(CreateSchemaStatement(settings.schema)); !ok) return fail(ok.error());
+    if (auto ok = env.warehouse.Execute(CreateSchemaStatement(settings.schema, d)); !ok) return fail(ok.error());
+    if (auto ok = SweepCrashedRuns(env, audience.id, run_id, settings.schema); !ok) return fail(ok.error());
     if (auto ok = step("snapshot"); !ok) return fail(ok.error());
     if (auto ok = ExecuteAll(env.warehouse, SnapshotStatements(*members, *entities, tables, d)); !ok) return fail(ok.error());
     if (auto ok = step("diff"); !ok) return fail(ok.error());
@@ -675,7 +696,7 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     if (!done) return fail(done.error());
     (void)step("completed");
     // The lookup tables served the preparation only; a failure to drop them leaves them for the snapshot's cleanup.
-    (void)ExecuteAll(env.warehouse, DropLookupStatements(tables));
+    (void)ExecuteAll(env.warehouse, DropLookupStatements(tables, d));
 
     // Old snapshots beyond the ones kept (the baseline is always kept).
     auto snapshots = env.store.Read([&](store::Tx& tx) { return tx.Snapshots(audience.id); });

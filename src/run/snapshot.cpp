@@ -14,18 +14,18 @@ using sql::OrderItem;
 
 sql::OrderItem Bytewise(ExprPtr e) { return OrderItem{std::move(e), false, true, true}; }
 
-std::string CreateAs(const sql::TableName& table, const sql::Query& query, const sql::Dialect& d, bool temporary = false) {
-    return std::string(temporary ? "CREATE TEMPORARY TABLE " : "CREATE TABLE ") + sql::QuoteTable(table) + " AS\n" +
-           sql::Print(query, d);
+std::string CreateAs(const sql::TableName& table, const sql::Query& query, const sql::Dialect& d) {
+    return sql::Print(sql::CreateTableAs{table, query}, d);
 }
 
-std::string DropIfExists(const sql::TableName& table) { return "DROP TABLE IF EXISTS " + sql::QuoteTable(table); }
+std::string DropIfExists(const sql::TableName& table, const sql::Dialect& d) {
+    return sql::Print(sql::DropTable{table}, d);
+}
 
 // The index pages are read by, where the engine needs one.
 void IndexPages(std::vector<std::string>& out, const sql::TableName& table, const sql::Dialect& d) {
     if (!d.index_pages) return;
-    out.push_back("CREATE INDEX " + sql::QuoteIdent(table.table + "_pn") + " ON " + sql::QuoteTable(table) + " (" +
-                  sql::QuoteIdent("pn") + ")");
+    out.push_back(sql::Print(sql::CreateIndex{table.table + "_pn", table, {"pn"}}, d));
 }
 
 // SELECT row_number() OVER (ORDER BY keys) AS seq, dense_rank() OVER (ORDER BY pid) AS pn, <columns> FROM <from>
@@ -91,13 +91,29 @@ SnapshotTables SnapshotTables::For(const std::string& schema, int64_t audience_i
     return SnapshotTables{schema, base + "members", base + "entities", base + "profile_changes", base + "entity_changes"};
 }
 
-std::string CreateSchemaStatement(const std::string& schema) {
-    return "CREATE SCHEMA IF NOT EXISTS " + sql::QuoteIdent(schema);
+std::string CreateSchemaStatement(const std::string& schema, const sql::Dialect& d) {
+    return sql::Print(sql::CreateSchema{schema}, d);
+}
+
+std::optional<std::pair<int64_t, int64_t>> RunOfTable(const std::string& table) {
+    // a<audience>_r<run>_<what>
+    int64_t audience = 0, run = 0;
+    size_t i = 0;
+    auto number = [&](int64_t& out) {
+        size_t start = i;
+        while (i < table.size() && table[i] >= '0' && table[i] <= '9' && i - start < 18) out = out * 10 + (table[i++] - '0');
+        return i > start;
+    };
+    if (table.empty() || table[i++] != 'a' || !number(audience)) return std::nullopt;
+    if (table.compare(i, 2, "_r") != 0) return std::nullopt;
+    i += 2;
+    if (!number(run) || i >= table.size() || table[i] != '_') return std::nullopt;
+    return std::make_pair(audience, run);
 }
 
 std::vector<std::string> SnapshotStatements(const plan::Compiled& members, const plan::Compiled& entities,
                                             const SnapshotTables& t, const sql::Dialect& d) {
-    std::vector<std::string> out{DropIfExists(t.Table(t.members)), DropIfExists(t.Table(t.entities))};
+    std::vector<std::string> out{DropIfExists(t.Table(t.members), d), DropIfExists(t.Table(t.entities), d)};
 
     sql::Query m;
     m.ctes = members.query.ctes;
@@ -131,8 +147,8 @@ std::vector<std::string> SnapshotStatements(const plan::Compiled& members, const
 
 std::vector<std::string> DiffStatements(const SnapshotTables& cur, const std::optional<SnapshotTables>& base,
                                         const sql::Dialect& d) {
-    std::vector<std::string> out{DropIfExists(cur.Table(cur.profile_changes)),
-                                 DropIfExists(cur.Table(cur.entity_changes))};
+    std::vector<std::string> out{DropIfExists(cur.Table(cur.profile_changes), d),
+                                 DropIfExists(cur.Table(cur.entity_changes), d)};
     std::optional<sql::TableName> bm, be;
     if (base) {
         bm = base->Table(base->members);
@@ -145,27 +161,29 @@ std::vector<std::string> DiffStatements(const SnapshotTables& cur, const std::op
     return out;
 }
 
-sql::TableName LookupTable(const sql::TableName& table, const char* suffix) { return {"", "", table.table + suffix}; }
+sql::TableName LookupTable(const sql::TableName& table, const char* suffix) {
+    return {table.database, table.schema, table.table + suffix};
+}
 
-std::vector<std::string> DropLookupStatements(const SnapshotTables& t) {
+std::vector<std::string> DropLookupStatements(const SnapshotTables& t, const sql::Dialect& d) {
     std::vector<std::string> out;
     for (const std::string* name : {&t.members, &t.entities, &t.profile_changes, &t.entity_changes}) {
-        out.push_back(DropIfExists(LookupTable(t.Table(*name), "_lk")));
-        out.push_back(DropIfExists(LookupTable(t.Table(*name), "_cx")));
+        out.push_back(DropIfExists(LookupTable(t.Table(*name), "_lk"), d));
+        out.push_back(DropIfExists(LookupTable(t.Table(*name), "_cx"), d));
     }
     return out;
 }
 
-std::vector<std::string> DropStatements(const SnapshotTables& t) {
-    std::vector<std::string> out;
+std::vector<std::string> DropStatements(const SnapshotTables& t, const sql::Dialect& d) {
+    std::vector<std::string> out = DropLookupStatements(t, d);
     for (const std::string* name : {&t.members, &t.entities, &t.profile_changes, &t.entity_changes}) {
-        out.push_back(DropIfExists(t.Table(*name)));
+        out.push_back(DropIfExists(t.Table(*name), d));
     }
     return out;
 }
 
 ExprPtr PageRange(const std::string& alias, int64_t after, int64_t upto) {
-    return sql::And({sql::Bin(Col(alias, "pn"), ">", sql::Int(after)), sql::Bin(Col(alias, "pn"), "<=", sql::Int(upto))});
+    return sql::And({sql::Bin(Col(alias, "pn"), sql::Op::GT, sql::Int(after)), sql::Bin(Col(alias, "pn"), sql::Op::LE, sql::Int(upto))});
 }
 
 sql::Query PageQuery(const sql::TableName& table, bool entities, bool snapshot, int64_t after, int64_t upto,
@@ -268,7 +286,7 @@ std::string LookupStatement(const sql::TableName& table, const std::vector<std::
         .Item(Col("u", "value"), "value")
         .OrderBy(Col("u", "pn"));
     q.body = sql::Share(std::move(body));
-    return CreateAs(LookupTable(table, "_lk"), q, d, true);
+    return CreateAs(LookupTable(table, "_lk"), q, d);
 }
 
 std::string ContextStatement(const sql::TableName& table, bool snapshot, const sql::TableName& entered_from,
@@ -304,7 +322,7 @@ std::string ContextStatement(const sql::TableName& table, bool snapshot, const s
         .Item(Col("u", "eseq"), "eseq")
         .OrderBy(Col("u", "pn"));
     q.body = sql::Share(std::move(body));
-    return CreateAs(LookupTable(table, "_cx"), q, d, true);
+    return CreateAs(LookupTable(table, "_cx"), q, d);
 }
 
 std::vector<std::string> IndexStatements(const sql::TableName& table, const sql::Dialect& d) {

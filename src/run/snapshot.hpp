@@ -12,10 +12,12 @@
 // engine (the diff key); seq numbers rows 1.. in bytewise order of the other
 // columns and pn numbers their profiles 1.. in bytewise order, so a page is a
 // range of pn (whole profiles). While events are prepared, each table read may
-// get temporary tables <table>_lk (identifiers and traits of its profiles)
-// and <table>_cx (their matched entities), keyed by pn, so reading a page
-// never scans a warehouse table. All statements are SQL trees printed
-// per dialect; only the DDL around them is spelled here.
+// get tables <table>_lk (identifiers and traits of its profiles) and <table>_cx
+// (their matched entities), keyed by pn, so reading a page never scans a
+// warehouse table. They are ordinary tables of the same schema, named after
+// their run (no engine keeps session state between kith's statements), dropped
+// when the run ends; a later run of the audience drops what a crashed run left
+// (RunOfTable). All statements, DDL included, are SQL trees printed per dialect.
 #pragma once
 
 #include "graph/model.hpp"
@@ -50,19 +52,21 @@ std::vector<std::string> SnapshotStatements(const plan::Compiled& members, const
 std::vector<std::string> DiffStatements(const SnapshotTables& current, const std::optional<SnapshotTables>& baseline,
                                         const sql::Dialect& dialect);
 
-//! A lookup table of a change or snapshot table: "<table><suffix>", a temporary table of the connection (gone
-//! with it, even after a crash), so unqualified.
+//! A lookup table of a change or snapshot table: "<table><suffix>" in the same schema.
 sql::TableName LookupTable(const sql::TableName& table, const char* suffix);
 
 //! Statements that drop the run's lookup tables (_lk, _cx), needed only while its events are prepared.
-std::vector<std::string> DropLookupStatements(const SnapshotTables& tables);
+std::vector<std::string> DropLookupStatements(const SnapshotTables& tables, const sql::Dialect& dialect);
 
-//! Statements that drop the run's tables (those that exist).
-std::vector<std::string> DropStatements(const SnapshotTables& tables);
+//! Statements that drop every table of the run, lookups included (those that exist).
+std::vector<std::string> DropStatements(const SnapshotTables& tables, const sql::Dialect& dialect);
+
+//! The audience and run a table of kith's schema belongs to ("a<audience>_r<run>_..."); nullopt for other names.
+std::optional<std::pair<int64_t, int64_t>> RunOfTable(const std::string& table);
 
 //! The identifiers (kind 'i', name = type, value = the bytewise smallest) and current trait values (kind 't')
 //! of the profiles of a change or snapshot table (of the given relationships' rows, when any), with their page
-//! number: CREATE TEMPORARY TABLE <table>_lk (pn, pid, kind, name, value). One pass over the Profiles Sync tables per
+//! number: CREATE TABLE <table>_lk (pn, pid, kind, name, value). One pass over the Profiles Sync tables per
 //! run, however many pages are read.
 std::string LookupStatement(const sql::TableName& table, const std::vector<std::string>& relationships,
                             const std::vector<std::string>& types, const std::vector<std::string>& traits,
@@ -71,7 +75,7 @@ std::string LookupStatement(const sql::TableName& table, const std::vector<std::
 
 //! The matched entities of the profiles of a change or snapshot table, for data_graph_entity_context: those of
 //! `entered_from` for entered profiles, of `exited_from` (the baseline) for exited ones:
-//! CREATE TEMPORARY TABLE <table>_cx (pn, pid, kind, relationship, pk, eseq).
+//! CREATE TABLE <table>_cx (pn, pid, kind, relationship, pk, eseq).
 std::string ContextStatement(const sql::TableName& table, bool snapshot, const sql::TableName& entered_from,
                              const std::optional<sql::TableName>& exited_from, const sql::Dialect& dialect);
 
@@ -79,7 +83,7 @@ std::string ContextStatement(const sql::TableName& table, bool snapshot, const s
 std::vector<std::string> IndexStatements(const sql::TableName& table, const sql::Dialect& dialect);
 
 //! CREATE SCHEMA IF NOT EXISTS.
-std::string CreateSchemaStatement(const std::string& schema);
+std::string CreateSchemaStatement(const std::string& schema, const sql::Dialect& dialect);
 
 //! Rows of profiles `pn > after AND pn <= upto` of a change table (or a snapshot table read as "entered"), in seq order:
 //! profile changes give seq, kind, pid; entity changes give seq, kind, pid, relationship, pk. Entity rows are

@@ -1,5 +1,8 @@
 #include "sql/ast.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace kith::sql {
 
 namespace {
@@ -23,7 +26,28 @@ ExprPtr Str(std::string value) {
     return Make(std::move(e));
 }
 
+bool IsNumberLiteral(std::string_view t) {
+    size_t i = 0;
+    if (i < t.size() && t[i] == '-') ++i;
+    auto digits = [&] {
+        size_t start = i;
+        while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+        return i > start;
+    };
+    if (!digits()) return false;
+    if (i < t.size() && t[i] == '.') {
+        ++i;
+        if (!digits()) return false;
+    }
+    return i == t.size();
+}
+
 ExprPtr Num(std::string digits) {
+    if (!IsNumberLiteral(digits)) {
+        std::fprintf(stderr, "kith: internal error: sql::Num given %zu bytes that are not a numeric literal\n",
+                     digits.size());
+        std::abort();
+    }
     Expr e;
     e.kind = Expr::Kind::NUMBER;
     e.text = std::move(digits);
@@ -49,19 +73,19 @@ ExprPtr Typed(SqlType type, std::string text) {
     return Make(std::move(e));
 }
 
-ExprPtr Bin(ExprPtr lhs, std::string op, ExprPtr rhs) {
+ExprPtr Bin(ExprPtr lhs, Op op, ExprPtr rhs) {
     Expr e;
     e.kind = Expr::Kind::BINARY;
-    e.text = std::move(op);
+    e.op = op;
     e.args = {std::move(lhs), std::move(rhs)};
     return Make(std::move(e));
 }
 
-ExprPtr Eq(ExprPtr lhs, ExprPtr rhs) { return Bin(std::move(lhs), "=", std::move(rhs)); }
+ExprPtr Eq(ExprPtr lhs, ExprPtr rhs) { return Bin(std::move(lhs), Op::EQ, std::move(rhs)); }
 
 namespace {
 
-ExprPtr Chain(std::vector<ExprPtr> terms, const char* op, bool empty) {
+ExprPtr Chain(std::vector<ExprPtr> terms, Op op, bool empty) {
     std::vector<ExprPtr> kept;
     for (auto& t : terms) {
         if (t) kept.push_back(std::move(t));
@@ -74,8 +98,8 @@ ExprPtr Chain(std::vector<ExprPtr> terms, const char* op, bool empty) {
 
 } // namespace
 
-ExprPtr And(std::vector<ExprPtr> terms) { return Chain(std::move(terms), "AND", true); }
-ExprPtr Or(std::vector<ExprPtr> terms) { return Chain(std::move(terms), "OR", false); }
+ExprPtr And(std::vector<ExprPtr> terms) { return Chain(std::move(terms), Op::AND, true); }
+ExprPtr Or(std::vector<ExprPtr> terms) { return Chain(std::move(terms), Op::OR, false); }
 
 ExprPtr Not(ExprPtr x) {
     Expr e;

@@ -9,10 +9,14 @@
 //   std::string text = Print(q, Dialect::DuckDb());
 #pragma once
 
+#include "schema/column.hpp"
+#include "schema/table_name.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kith::sql {
@@ -40,6 +44,23 @@ enum class Fn {
     DENSE_RANK,       //!< window function, like ROW_NUMBER; equal order keys share a number
 };
 
+//! Binary operators; each prints as its fixed spelling (the printer never prints caller-supplied operator text).
+enum class Op {
+    EQ,
+    NE,
+    LT,
+    LE,
+    GT,
+    GE,
+    ADD,
+    SUB,
+    MUL,
+    MOD,
+    AND,
+    OR,
+    IS_NOT_DISTINCT_FROM, //!< NULL-safe equality
+};
+
 //! The types kith casts to; each dialect names them.
 enum class SqlType { NUMBER, STRING, BOOLEAN, DATE, TIME, TIMESTAMP, INTEGER };
 
@@ -54,7 +75,7 @@ struct Expr {
     enum class Kind {
         COLUMN,    //!< qualifier.name
         STRING,    //!< a string literal
-        NUMBER,    //!< a numeric literal (text validated as -?digits[.digits])
+        NUMBER,    //!< a numeric literal: -?digits[.digits], checked by Num
         BOOLEAN,
         NULL_VALUE,
         TYPED,     //!< DATE '...', TIME '...', TIMESTAMP '...' (text validated by the caller)
@@ -66,31 +87,38 @@ struct Expr {
         CASE,      //!< CASE WHEN args[0] THEN args[1] [WHEN ...] [ELSE last] END
         CAST,
         TRY_CAST,  //!< a cast that yields NULL on failure where the dialect has one, else a plain cast
+    STORAGE_CAST, //!< CAST(args[0] AS the dialect's storage type of `storage`): values loaded into created tables
         IN_LIST,   //!< args[0] IN (args[1..]); negated for NOT IN
         LIKE,      //!< args[0] LIKE args[1] ESCAPE '\'
         IN_SELECT, //!< args[0] IN (select)
     };
     Kind kind = Kind::NULL_VALUE;
     std::string qualifier; //!< COLUMN
-    std::string text;      //!< COLUMN name, literal text, BINARY operator
+    std::string text;      //!< COLUMN name, literal text
     bool flag = false;     //!< BOOLEAN value; IN_LIST/IN_SELECT negated; CASE has ELSE
     SqlType type = SqlType::STRING; //!< TYPED, CAST, TRY_CAST
     Fn fn = Fn::COALESCE;
+    Op op = Op::EQ;        //!< BINARY
     std::vector<ExprPtr> args;
     std::vector<ExprPtr> partition_by; //!< ROW_NUMBER
     std::vector<OrderItem> order_by;   //!< ROW_NUMBER
     SelectPtr select;                  //!< IN_SELECT
+    schema::ColumnDef storage;         //!< STORAGE_CAST
 };
 
 // Expression builders.
 ExprPtr Col(std::string qualifier, std::string name);
 ExprPtr Str(std::string value);
+//! A numeric literal. digits must be -?[0-9]+(.[0-9]+)? (kith builds them from validated constants): anything else is
+//! a bug in kith and ends the process with a message rather than print unchecked text (see IsNumberLiteral).
 ExprPtr Num(std::string digits);
+//! Whether text is a numeric literal Num accepts.
+bool IsNumberLiteral(std::string_view text);
 ExprPtr Int(int64_t value);
 ExprPtr Bool(bool value);
 ExprPtr Null();
 ExprPtr Typed(SqlType type, std::string text);
-ExprPtr Bin(ExprPtr lhs, std::string op, ExprPtr rhs);
+ExprPtr Bin(ExprPtr lhs, Op op, ExprPtr rhs);
 ExprPtr Eq(ExprPtr lhs, ExprPtr rhs);
 //! AND / OR of the terms (TRUE / FALSE for none).
 ExprPtr And(std::vector<ExprPtr> terms);
@@ -111,11 +139,7 @@ ExprPtr RowNumber(std::vector<ExprPtr> partition_by, std::vector<OrderItem> orde
 ExprPtr DenseRank(std::vector<ExprPtr> partition_by, std::vector<OrderItem> order_by);
 
 //! A table's name; empty parts are left out (the engine's default catalog and schema).
-struct TableName {
-    std::string database;
-    std::string schema;
-    std::string table;
-};
+using TableName = schema::TableName;
 
 //! A FROM or JOIN source: a table, a named CTE, or a subquery; with an alias.
 struct Source {

@@ -2,6 +2,18 @@
 
 namespace kith::sql {
 
+namespace {
+
+using schema::StorageType;
+
+std::array<std::string, 12> StorageTypes(std::initializer_list<std::pair<StorageType, const char*>> names) {
+    std::array<std::string, 12> out;
+    for (const auto& [type, name] : names) out[static_cast<size_t>(type)] = name;
+    return out;
+}
+
+} // namespace
+
 const Dialect& Dialect::DuckDb() {
     static const Dialect d = [] {
         Dialect x;
@@ -12,7 +24,22 @@ const Dialect& Dialect::DuckDb() {
         x.regex_full_match_fn = "regexp_full_match";
         x.bytewise_collation = "";
         x.minutes_interval = "to_minutes(CAST({} AS BIGINT))";
-        x.escape_string_backslashes = false;
+        x.string_escapes = StringEscapes::STANDARD;
+        x.storage_types = StorageTypes({{StorageType::SMALLINT, "SMALLINT"},
+                                        {StorageType::INTEGER, "INTEGER"},
+                                        {StorageType::BIGINT, "BIGINT"},
+                                        {StorageType::REAL, "REAL"},
+                                        {StorageType::DOUBLE, "DOUBLE"},
+                                        {StorageType::TEXT, "VARCHAR"},
+                                        {StorageType::BOOLEAN, "BOOLEAN"},
+                                        {StorageType::DATE, "DATE"},
+                                        {StorageType::TIME, "TIME"},
+                                        {StorageType::TIMESTAMP, "TIMESTAMP"},
+                                        {StorageType::TIMESTAMPTZ, "TIMESTAMPTZ"}});
+        // Integers of 39 digits (HUGEINT's range) stay exact; other decimals beyond DECIMAL(38) become DOUBLE.
+        x.max_decimal_precision = 38;
+        x.wide_decimal_type = "DOUBLE";
+        x.decimal_39_0_type = "HUGEINT";
         return x;
     }();
     return d;
@@ -26,10 +53,67 @@ const Dialect& Dialect::Postgres() {
         x.string_type = "TEXT";
         x.has_try_cast = false;
         x.regex_full_match_fn = "";
+        x.regex_operator = "~";
         x.bytewise_collation = "COLLATE \"C\"";
         x.minutes_interval = "make_interval(mins => CAST({} AS INTEGER))";
         x.index_pages = true;
-        x.escape_string_backslashes = true;
+        x.string_escapes = StringEscapes::POSTGRES_E;
+        x.storage_types = StorageTypes({{StorageType::SMALLINT, "smallint"},
+                                        {StorageType::INTEGER, "integer"},
+                                        {StorageType::BIGINT, "bigint"},
+                                        {StorageType::REAL, "real"},
+                                        {StorageType::DOUBLE, "double precision"},
+                                        {StorageType::TEXT, "text"},
+                                        {StorageType::BOOLEAN, "boolean"},
+                                        {StorageType::DATE, "date"},
+                                        {StorageType::TIME, "time"},
+                                        {StorageType::TIMESTAMP, "timestamp"},
+                                        {StorageType::TIMESTAMPTZ, "timestamptz"}});
+        x.max_decimal_precision = 1000;
+        x.decimal_name = "numeric";
+        x.wide_decimal_type = "numeric";
+        return x;
+    }();
+    return d;
+}
+
+const Dialect& Dialect::Spark() {
+    static const Dialect d = [] {
+        Dialect x;
+        x.name = "spark";
+        x.identifier_quote = '`';
+        x.number_type = "DECIMAL(38, 18)";
+        x.string_type = "STRING";
+        x.integer_type = "INT";
+        x.has_try_cast = true;
+        // RLIKE finds a match anywhere (Java regular expressions); kith anchors it, with \z since Java's $ also
+        // matches before a final line terminator.
+        x.regex_full_match_fn = "";
+        x.regex_operator = "RLIKE";
+        x.regex_end_anchor = "\\z";
+        x.regex_group_reference = '$';
+        // Spark compares strings by their UTF-8 bytes (the default UTF8_BINARY collation).
+        x.bytewise_collation = "";
+        x.minutes_interval = "make_dt_interval(0, 0, CAST({} AS INT), 0)";
+        x.null_safe_equal = "<=>";
+        x.string_escapes = StringEscapes::BACKSLASH;
+        x.storage_types = StorageTypes({{StorageType::SMALLINT, "SMALLINT"},
+                                        {StorageType::INTEGER, "INT"},
+                                        {StorageType::BIGINT, "BIGINT"},
+                                        {StorageType::REAL, "FLOAT"},
+                                        {StorageType::DOUBLE, "DOUBLE"},
+                                        {StorageType::TEXT, "STRING"},
+                                        {StorageType::BOOLEAN, "BOOLEAN"},
+                                        {StorageType::DATE, "DATE"},
+                                        // Spark before 4.1 has no TIME: times are stored as their text.
+                                        {StorageType::TIME, "STRING"},
+                                        {StorageType::TIMESTAMP, "TIMESTAMP_NTZ"},
+                                        {StorageType::TIMESTAMPTZ, "TIMESTAMP"}});
+        // Decimals beyond Spark's DECIMAL(38) are stored as their text, which round-trips.
+        x.max_decimal_precision = 38;
+        x.wide_decimal_type = "STRING";
+        x.create_table_suffix = "";
+        x.rename_to_qualified = true;
         return x;
     }();
     return d;
@@ -38,6 +122,7 @@ const Dialect& Dialect::Postgres() {
 const Dialect* Dialect::Find(std::string_view name) {
     if (name == "duckdb") return &DuckDb();
     if (name == "postgres" || name == "postgresql") return &Postgres();
+    if (name == "spark" || name == "databricks") return &Spark();
     return nullptr;
 }
 

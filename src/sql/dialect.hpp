@@ -4,6 +4,9 @@
 // (not just its spelling) differs.
 #pragma once
 
+#include "schema/column.hpp"
+
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -21,25 +24,55 @@ struct Dialect {
     std::string timestamp_type = "TIMESTAMP";
     std::string integer_type = "INTEGER";
 
+    //! Identifiers: the quote character around a name (doubled inside it): '"' in standard SQL, '`' in Spark.
+    char identifier_quote = '"';
+
+    //! How a string literal escapes what it holds.
+    enum class StringEscapes {
+        STANDARD,       //!< 'text' with quotes doubled; backslash is an ordinary character (DuckDB)
+        POSTGRES_E,     //!< E'text' with quotes doubled and backslashes doubled (PostgreSQL)
+        BACKSLASH,      //!< 'text' with \' and \\: backslash is the escape character (Spark, BigQuery)
+    };
+    StringEscapes string_escapes = StringEscapes::STANDARD;
+
     //! TRY_CAST exists (else a guarded CAST is printed).
     bool has_try_cast = false;
-    //! Whole-string regex match: a function `fn(text, pattern)`, or PostgreSQL's `text ~ '^(?:pattern)$'`.
-    std::string regex_full_match_fn; //!< empty: use the ~ operator
+    //! Whole-string regex match: a function `fn(text, pattern)`, else `text <regex_operator> '^(?:pattern)<end>'`.
+    std::string regex_full_match_fn; //!< empty: use regex_operator
+    std::string regex_operator = "~";
+    //! What anchors a pattern at the very end of the text ("$"; Java's "$" also matches before a final newline).
+    std::string regex_end_anchor = "$";
+    //! How a regex replacement names group n: '\\' (\1) or '$' ($1).
+    char regex_group_reference = '\\';
     //! Appended to text that must compare bytewise (ORDER BY, min); empty when the engine always does.
     std::string bytewise_collation;
     //! An interval of n minutes: printf-like with one "{}" for n.
     std::string minutes_interval;
-    //! String literals: 'text' with quotes doubled, or E'text' with backslashes doubled too.
-    bool escape_string_backslashes = false;
+    //! `a IS NOT DISTINCT FROM b`, or an operator meaning it ("<=>" in Spark).
+    std::string null_safe_equal = "IS NOT DISTINCT FROM";
     //! Tables kith writes (run snapshots, changes, lookups) get an index on the column pages are read by: engines
     //! without zone maps need one to read a page without scanning the table.
     bool index_pages = false;
 
+    //! Column types of tables kith creates (`kith copy`), by StorageType; DECIMAL is "DECIMAL(p,s)" up to
+    //! max_decimal_precision, `wide_decimal_type` beyond it (or unconstrained), and `decimal_39_0_type` (when set)
+    //! for integers of 39 digits.
+    std::array<std::string, 12> storage_types;
+    int max_decimal_precision = 38;
+    std::string decimal_name = "DECIMAL";
+    std::string wide_decimal_type;
+    std::string decimal_39_0_type;
+    //! Appended to CREATE TABLE ... (columns) and CREATE TABLE ... AS: the table format where the engine needs one.
+    std::string create_table_suffix;
+    //! ALTER TABLE ... RENAME TO names the new table with its schema (Spark) or alone (PostgreSQL, DuckDB).
+    bool rename_to_qualified = false;
     //! DuckDB 1.4.
     static const Dialect& DuckDb();
     //! PostgreSQL 12 and later.
     static const Dialect& Postgres();
-    //! By name ("duckdb", "postgres"); nullptr when unknown.
+    //! Apache Spark 4 SQL (ANSI mode), as Spark's Thrift server and Databricks SQL warehouses speak it.
+    static const Dialect& Spark();
+    //! By name ("duckdb", "postgres", "spark", "databricks"); nullptr when unknown.
     static const Dialect* Find(std::string_view name);
 };
 

@@ -2,14 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 namespace kith::sql {
 
 std::string QuoteString(std::string_view s, const Dialect& d) {
-    std::string out = d.escape_string_backslashes ? "E'" : "'";
+    using Escapes = Dialect::StringEscapes;
+    std::string out = d.string_escapes == Escapes::POSTGRES_E ? "E'" : "'";
     for (char c : s) {
         if (c == '\'') {
-            out += "''";
-        } else if (c == '\\' && d.escape_string_backslashes) {
+            out += d.string_escapes == Escapes::BACKSLASH ? "\\'" : "''";
+        } else if (c == '\\' && d.string_escapes != Escapes::STANDARD) {
             out += "\\\\";
         } else {
             out += c;
@@ -19,24 +22,42 @@ std::string QuoteString(std::string_view s, const Dialect& d) {
     return out;
 }
 
-std::string QuoteIdent(std::string_view name) {
-    std::string out = "\"";
+std::string QuoteIdent(std::string_view name, const Dialect& d) {
+    std::string out(1, d.identifier_quote);
     for (char c : name) {
-        if (c == '"') out += '"';
+        if (c == d.identifier_quote) out += c;
         out += c;
     }
-    out += '"';
+    out += d.identifier_quote;
     return out;
 }
 
-std::string QuoteTable(const TableName& t) {
+std::string QuoteTable(const TableName& t, const Dialect& d) {
     std::string out;
     for (const std::string* p : {&t.database, &t.schema, &t.table}) {
         if (p->empty()) continue;
         if (!out.empty()) out += '.';
-        out += QuoteIdent(*p);
+        out += QuoteIdent(*p, d);
     }
     return out;
+}
+
+std::string StorageTypeName(const schema::ColumnDef& c, const Dialect& d) {
+    if (c.type != schema::StorageType::DECIMAL) return d.storage_types[static_cast<size_t>(c.type)];
+    if (c.precision == 39 && c.scale == 0 && !d.decimal_39_0_type.empty()) return d.decimal_39_0_type;
+    if (c.precision < 1 || c.precision > d.max_decimal_precision || c.scale < 0 || c.scale > c.precision) {
+        return d.wide_decimal_type;
+    }
+    return d.decimal_name + "(" + std::to_string(c.precision) + "," + std::to_string(c.scale) + ")";
+}
+
+ExprPtr StorageValue(const std::optional<std::string>& canonical, const schema::ColumnDef& column) {
+    if (!canonical) return Null();
+    Expr e;
+    e.kind = Expr::Kind::STORAGE_CAST;
+    e.storage = column;
+    e.args = {Str(*canonical)};
+    return std::make_shared<const Expr>(std::move(e));
 }
 
 namespace {
@@ -63,6 +84,54 @@ public:
             return d_.integer_type;
         }
         return d_.string_type;
+    }
+
+    std::string Id(std::string_view name) const { return QuoteIdent(name, d_); }
+
+    static const char* OpText(Op op) {
+        switch (op) {
+        case Op::EQ:
+            return "=";
+        case Op::NE:
+            return "<>";
+        case Op::LT:
+            return "<";
+        case Op::LE:
+            return "<=";
+        case Op::GT:
+            return ">";
+        case Op::GE:
+            return ">=";
+        case Op::ADD:
+            return "+";
+        case Op::SUB:
+            return "-";
+        case Op::MUL:
+            return "*";
+        case Op::MOD:
+            return "%";
+        case Op::AND:
+            return "AND";
+        case Op::OR:
+            return "OR";
+        case Op::IS_NOT_DISTINCT_FROM:
+            return nullptr; // printed by the caller from the dialect
+        }
+        return "=";
+    }
+
+    std::string GroupReferences(const std::string& replacement) const {
+        if (d_.regex_group_reference == '\\') return replacement;
+        std::string out;
+        for (size_t i = 0; i < replacement.size(); ++i) {
+            if (replacement[i] == '\\' && i + 1 < replacement.size() && replacement[i + 1] >= '0' &&
+                replacement[i + 1] <= '9') {
+                out += d_.regex_group_reference;
+                continue;
+            }
+            out += replacement[i];
+        }
+        return out;
     }
 
     std::string Bytewise(const std::string& text) const {
@@ -93,7 +162,7 @@ public:
     std::string E(const Expr& e) const {
         switch (e.kind) {
         case Expr::Kind::COLUMN:
-            return (e.qualifier.empty() ? "" : QuoteIdent(e.qualifier) + ".") + QuoteIdent(e.text);
+            return (e.qualifier.empty() ? "" : Id(e.qualifier) + ".") + Id(e.text);
         case Expr::Kind::STRING:
             return QuoteString(e.text, d_);
         case Expr::Kind::NUMBER:
@@ -105,7 +174,9 @@ public:
         case Expr::Kind::TYPED:
             return TypeName(e.type) + " " + QuoteString(e.text, d_);
         case Expr::Kind::BINARY:
-            return "(" + E(*e.args[0]) + " " + e.text + " " + E(*e.args[1]) + ")";
+            return "(" + E(*e.args[0]) + " " +
+                   (e.op == Op::IS_NOT_DISTINCT_FROM ? d_.null_safe_equal : std::string(OpText(e.op))) + " " +
+                   E(*e.args[1]) + ")";
         case Expr::Kind::NOT:
             return "(NOT " + E(*e.args[0]) + ")";
         case Expr::Kind::IS_NULL:
@@ -123,6 +194,8 @@ public:
             return "CAST(" + E(*e.args[0]) + " AS " + TypeName(e.type) + ")";
         case Expr::Kind::TRY_CAST:
             return std::string(d_.has_try_cast ? "TRY_CAST(" : "CAST(") + E(*e.args[0]) + " AS " + TypeName(e.type) + ")";
+        case Expr::Kind::STORAGE_CAST:
+            return "CAST(" + E(*e.args[0]) + " AS " + StorageTypeName(e.storage, d_) + ")";
         case Expr::Kind::IN_LIST:
             return "(" + E(*e.args[0]) + (e.flag ? " NOT IN (" : " IN (") + Args(e.args, 1) + "))";
         case Expr::Kind::LIKE:
@@ -142,9 +215,13 @@ public:
         case Fn::REGEX_FULL_MATCH:
             if (!d_.regex_full_match_fn.empty()) return d_.regex_full_match_fn + "(" + Args(e.args) + ")";
             // The pattern is always a literal built by kith; anchor it.
-            return "(" + E(*e.args[0]) + " ~ " + QuoteString("^(?:" + e.args[1]->text + ")$", d_) + ")";
+            return "(" + E(*e.args[0]) + " " + d_.regex_operator + " " +
+                   QuoteString("^(?:" + e.args[1]->text + ")" + d_.regex_end_anchor, d_) + ")";
         case Fn::REGEX_REPLACE:
-            return "regexp_replace(" + Args(e.args) + ")";
+            // kith's patterns are anchored, so replacing the first match and every match agree. The replacement is
+            // a literal built by kith with \n group references, respelled for the dialect.
+            return "regexp_replace(" + E(*e.args[0]) + ", " + E(*e.args[1]) + ", " +
+                   QuoteString(GroupReferences(e.args[2]->text), d_) + ")";
         case Fn::SUBSTR:
             return "substr(" + Args(e.args) + ")";
         case Fn::LENGTH:
@@ -181,16 +258,16 @@ public:
         std::string out;
         switch (s.kind) {
         case Source::Kind::TABLE:
-            out = QuoteTable(s.table);
+            out = QuoteTable(s.table, d_);
             break;
         case Source::Kind::CTE:
-            out = QuoteIdent(s.cte);
+            out = Id(s.cte);
             break;
         case Source::Kind::SUBQUERY:
             out = "(\n" + SelectText(*s.subquery, indent + 2) + "\n" + Pad(indent) + ")";
             break;
         }
-        if (!s.alias.empty()) out += " AS " + QuoteIdent(s.alias);
+        if (!s.alias.empty()) out += " AS " + Id(s.alias);
         return out;
     }
 
@@ -228,7 +305,7 @@ public:
         for (size_t i = 0; i < s.items.size(); ++i) {
             if (i) out += ", ";
             out += E(*s.items[i].expr);
-            if (!s.items[i].alias.empty()) out += " AS " + QuoteIdent(s.items[i].alias);
+            if (!s.items[i].alias.empty()) out += " AS " + Id(s.items[i].alias);
         }
         if (s.from) out += "\n" + pad + "FROM " + SourceText(*s.from, indent);
         for (const auto& j : s.joins) {
@@ -246,11 +323,65 @@ public:
         if (!q.ctes.empty()) {
             out = "WITH\n";
             for (size_t i = 0; i < q.ctes.size(); ++i) {
-                out += QuoteIdent(q.ctes[i].first) + " AS (\n" + SelectText(*q.ctes[i].second, 2) + "\n)";
+                out += Id(q.ctes[i].first) + " AS (\n" + SelectText(*q.ctes[i].second, 2) + "\n)";
                 out += i + 1 < q.ctes.size() ? ",\n" : "\n";
             }
         }
         return out + SelectText(*q.body, 0);
+    }
+
+    std::string Columns(const std::vector<std::string>& names) const {
+        std::string out = "(";
+        for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + Id(names[i]);
+        return out + ")";
+    }
+
+    std::string Suffix() const { return d_.create_table_suffix.empty() ? "" : " " + d_.create_table_suffix; }
+
+    std::string operator()(const Query& q) const { return QueryText(q); }
+    std::string operator()(const CreateSchema& s) const { return "CREATE SCHEMA IF NOT EXISTS " + Id(s.schema); }
+    std::string operator()(const DropTable& s) const { return "DROP TABLE IF EXISTS " + QuoteTable(s.table, d_); }
+    std::string operator()(const CreateTableAs& s) const {
+        return "CREATE TABLE " + QuoteTable(s.table, d_) + Suffix() + " AS\n" + QueryText(s.query);
+    }
+    std::string operator()(const CreateTable& s) const {
+        std::string out = "CREATE TABLE " + QuoteTable(s.table, d_) + " (";
+        for (size_t i = 0; i < s.columns.size(); ++i) {
+            out += (i ? ", " : "") + Id(s.columns[i].name) + " " + StorageTypeName(s.columns[i], d_);
+        }
+        return out + ")" + Suffix();
+    }
+    std::string operator()(const CreateIndex& s) const {
+        return "CREATE INDEX " + Id(s.name) + " ON " + QuoteTable(s.table, d_) + " " + Columns(s.columns);
+    }
+    std::string operator()(const InsertValues& s) const {
+        std::string out = "INSERT INTO " + QuoteTable(s.table, d_) + " " + Columns(s.columns) + " VALUES";
+        for (size_t r = 0; r < s.rows.size(); ++r) out += (r ? ",\n  (" : "\n  (") + Args(s.rows[r]) + ")";
+        return out;
+    }
+    std::string operator()(const InsertSelect& s) const {
+        return "INSERT INTO " + QuoteTable(s.table, d_) + " " + Columns(s.columns) + "\n" + QueryText(s.query);
+    }
+    std::string operator()(const RenameTable& s) const {
+        return "ALTER TABLE " + QuoteTable(s.table, d_) + " RENAME TO " +
+               (d_.rename_to_qualified ? QuoteTable(TableName{s.table.database, s.table.schema, s.to}, d_) : Id(s.to));
+    }
+    std::string operator()(const SetOption& s) const {
+        // Names are kith's own (TimeZone, ...); anything but a plain word is printed quoted so it cannot be SQL.
+        bool word = !s.name.empty();
+        for (char c : s.name) word = word && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.');
+        return "SET " + (word ? s.name : Id(s.name)) + " = " + QuoteString(s.value, d_);
+    }
+    std::string operator()(const Transaction& s) const {
+        switch (s.kind) {
+        case Transaction::Kind::BEGIN:
+            return "BEGIN TRANSACTION";
+        case Transaction::Kind::COMMIT:
+            return "COMMIT";
+        case Transaction::Kind::ROLLBACK:
+            return "ROLLBACK";
+        }
+        return "ROLLBACK";
     }
 
 private:
@@ -262,5 +393,6 @@ private:
 std::string Print(const Query& q, const Dialect& d) { return Printer(d).QueryText(q); }
 std::string Print(const Select& s, const Dialect& d) { return Printer(d).SelectText(s, 0); }
 std::string Print(const Expr& e, const Dialect& d) { return Printer(d).E(e); }
+std::string Print(const Statement& s, const Dialect& d) { return std::visit(Printer(d), s); }
 
 } // namespace kith::sql

@@ -7,6 +7,7 @@ namespace {
 
 const Dialect& Duck() { return Dialect::DuckDb(); }
 const Dialect& Pg() { return Dialect::Postgres(); }
+const Dialect& Spark() { return Dialect::Spark(); }
 
 TEST(QuoteString, EscapesPerDialect) {
     EXPECT_EQ(QuoteString("it's", Duck()), "'it''s'");
@@ -16,10 +17,76 @@ TEST(QuoteString, EscapesPerDialect) {
     EXPECT_EQ(QuoteString("", Pg()), "E''");
 }
 
-TEST(QuoteIdent, DoublesQuotes) {
-    EXPECT_EQ(QuoteIdent("ID"), "\"ID\"");
-    EXPECT_EQ(QuoteIdent("we\"ird"), "\"we\"\"ird\"");
-    EXPECT_EQ(QuoteTable(TableName{"db", "", "t"}), "\"db\".\"t\"");
+TEST(QuoteIdent, DoublesTheDialectsQuote) {
+    EXPECT_EQ(QuoteIdent("ID", Duck()), "\"ID\"");
+    EXPECT_EQ(QuoteIdent("we\"ird", Pg()), "\"we\"\"ird\"");
+    EXPECT_EQ(QuoteTable(TableName{"db", "", "t"}, Duck()), "\"db\".\"t\"");
+    EXPECT_EQ(QuoteIdent("ID", Spark()), "`ID`");
+    EXPECT_EQ(QuoteIdent("we`ird\"", Spark()), "`we``ird\"`");
+    EXPECT_EQ(QuoteTable(TableName{"", "kith_state", "a1"}, Spark()), "`kith_state`.`a1`");
+}
+
+TEST(QuoteString, SparkEscapesWithBackslashes) {
+    // Spark reads 'a''b' as two adjacent literals ('ab'): a quote must be escaped with a backslash.
+    EXPECT_EQ(QuoteString("it's", Spark()), "'it\\'s'");
+    EXPECT_EQ(QuoteString("a\\b", Spark()), "'a\\\\b'");
+    EXPECT_EQ(QuoteString("\\'", Spark()), "'\\\\\\''");
+}
+
+TEST(Printer, SparkSpellings) {
+    ExprPtr re = Call(Fn::REGEX_FULL_MATCH, {Col("t", "v"), Str("[0-9]+")});
+    EXPECT_EQ(Print(*re, Spark()), "(`t`.`v` RLIKE '^(?:[0-9]+)\\\\z')");
+    ExprPtr rr = Call(Fn::REGEX_REPLACE, {Col("t", "v"), Str("^(.)(.)$"), Str("\\2 \\1")});
+    EXPECT_EQ(Print(*rr, Spark()), "regexp_replace(`t`.`v`, '^(.)(.)$', '$2 $1')");
+    EXPECT_EQ(Print(*rr, Duck()), "regexp_replace(\"t\".\"v\", '^(.)(.)$', '\\2 \\1')");
+    EXPECT_EQ(Print(*Bin(Col("a", "x"), Op::IS_NOT_DISTINCT_FROM, Col("b", "x")), Spark()), "(`a`.`x` <=> `b`.`x`)");
+    EXPECT_EQ(Print(*Bin(Col("a", "x"), Op::IS_NOT_DISTINCT_FROM, Col("b", "x")), Pg()),
+              "(\"a\".\"x\" IS NOT DISTINCT FROM \"b\".\"x\")");
+    EXPECT_EQ(Print(*TryCast(Col("t", "v"), SqlType::NUMBER), Spark()), "TRY_CAST(`t`.`v` AS DECIMAL(38, 18))");
+}
+
+TEST(Num, AcceptsOnlyNumericLiterals) {
+    EXPECT_TRUE(IsNumberLiteral("0"));
+    EXPECT_TRUE(IsNumberLiteral("-12.50"));
+    EXPECT_FALSE(IsNumberLiteral(""));
+    EXPECT_FALSE(IsNumberLiteral("-"));
+    EXPECT_FALSE(IsNumberLiteral("1."));
+    EXPECT_FALSE(IsNumberLiteral(".5"));
+    EXPECT_FALSE(IsNumberLiteral("1e5"));
+    EXPECT_FALSE(IsNumberLiteral("1 OR 1=1"));
+    EXPECT_EQ(Print(*Num("-12.50"), Duck()), "-12.50");
+    EXPECT_DEATH(Num("1; DROP TABLE t"), "not a numeric literal");
+}
+
+TEST(Statements, DdlPrintedPerDialect) {
+    TableName t{"", "kith_state", "a1_r2_members"};
+    Query q;
+    q.body = Share(Select{}.Item(Int(1), "pid"));
+    EXPECT_EQ(Print(Statement{CreateTableAs{t, q}}, Spark()), "CREATE TABLE `kith_state`.`a1_r2_members` AS\nSELECT 1 AS `pid`");
+    EXPECT_EQ(Print(Statement{DropTable{t}}, Pg()), "DROP TABLE IF EXISTS \"kith_state\".\"a1_r2_members\"");
+    EXPECT_EQ(Print(Statement{CreateSchema{"kith_state"}}, Spark()), "CREATE SCHEMA IF NOT EXISTS `kith_state`");
+    EXPECT_EQ(Print(Statement{CreateIndex{"i", t, {"pn"}}}, Pg()),
+              "CREATE INDEX \"i\" ON \"kith_state\".\"a1_r2_members\" (\"pn\")");
+    EXPECT_EQ(Print(Statement{RenameTable{t, "b"}}, Pg()), "ALTER TABLE \"kith_state\".\"a1_r2_members\" RENAME TO \"b\"");
+    EXPECT_EQ(Print(Statement{RenameTable{t, "b"}}, Spark()),
+              "ALTER TABLE `kith_state`.`a1_r2_members` RENAME TO `kith_state`.`b`");
+    EXPECT_EQ(Print(Statement{SetOption{"TimeZone", "UTC"}}, Duck()), "SET TimeZone = 'UTC'");
+}
+
+TEST(Statements, CreateTableAndInsertUseStorageTypes) {
+    using schema::StorageType;
+    std::vector<schema::ColumnDef> cols{{"id", StorageType::BIGINT},
+                                        {"amount", StorageType::DECIMAL, 12, 2},
+                                        {"huge", StorageType::DECIMAL, 50, 0},
+                                        {"at", StorageType::TIME}};
+    TableName t{"", "s", "t"};
+    EXPECT_EQ(Print(Statement{CreateTable{t, cols}}, Spark()),
+              "CREATE TABLE `s`.`t` (`id` BIGINT, `amount` DECIMAL(12,2), `huge` STRING, `at` STRING)");
+    EXPECT_EQ(Print(Statement{CreateTable{t, cols}}, Duck()),
+              "CREATE TABLE \"s\".\"t\" (\"id\" BIGINT, \"amount\" DECIMAL(12,2), \"huge\" DOUBLE, \"at\" TIME)");
+    InsertValues ins{t, {"id", "amount"}, {{StorageValue("7", cols[0]), StorageValue(std::nullopt, cols[1])}}};
+    EXPECT_EQ(Print(Statement{ins}, Spark()),
+              "INSERT INTO `s`.`t` (`id`, `amount`) VALUES\n  (CAST('7' AS BIGINT), NULL)");
 }
 
 TEST(Printer, DialectDifferencesAreData) {

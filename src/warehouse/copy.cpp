@@ -1,5 +1,7 @@
 #include "warehouse/copy.hpp"
 
+#include "sql/printer.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -76,19 +78,15 @@ struct SourceTable {
 
 Result<std::vector<SourceTable>> ListTables(Warehouse& from, const std::vector<std::string>& schemas) {
     // information_schema reads the same in DuckDB and PostgreSQL; "pg_" schemas are PostgreSQL's own.
-    auto rows = QueryAll(from, "SELECT table_schema, table_name FROM information_schema.tables "
-                               "WHERE table_catalog = current_database() AND table_type = 'BASE TABLE' "
-                               "AND table_schema NOT IN ('information_schema', 'pg_catalog') "
-                               "AND substr(table_schema, 1, 3) <> 'pg_' ORDER BY table_schema, table_name");
+    auto rows = from.ListTables();
     if (!rows) return std::unexpected(rows.error());
     std::set<std::string> wanted(schemas.begin(), schemas.end());
     std::set<std::string> seen;
     std::vector<SourceTable> tables;
-    for (auto& row : *rows) {
-        if (!row[0] || !row[1]) continue;
-        if (!wanted.empty() && !wanted.contains(*row[0])) continue;
-        seen.insert(*row[0]);
-        tables.push_back({*row[0], *row[1]});
+    for (auto& t : *rows) {
+        if (!wanted.empty() && !wanted.contains(t.schema)) continue;
+        seen.insert(t.schema);
+        tables.push_back({t.schema, t.table});
     }
     std::string missing;
     for (const auto& s : wanted) {
@@ -109,22 +107,23 @@ Status CopyTable(Warehouse& from, Warehouse& to, const SourceTable& source, cons
 
     std::vector<ColumnDef> defs;
     std::vector<std::string> names;
-    std::string select;
+    sql::Select select;
+    select.From(sql::Table(name, "t"));
     for (const auto& c : columns) {
         defs.push_back(StorageFor(c));
         names.push_back(c.name);
-        std::string quoted = TableName{"", "", c.name}.Quoted();
-        if (!select.empty()) select += ", ";
         // Columns kith does not read travel as the engine's text for them.
-        select += c.type == DataType::OTHER ? "CAST(" + quoted + " AS VARCHAR)" : quoted;
+        sql::ExprPtr e = sql::Col("t", c.name);
+        select.Item(c.type == DataType::OTHER ? sql::Cast(e, sql::SqlType::STRING) : e, c.name);
     }
 
-    auto ok = to.Execute("CREATE SCHEMA IF NOT EXISTS " + TableName{"", "", source.schema}.Quoted());
-    if (ok) ok = to.Execute("DROP TABLE IF EXISTS " + name.Quoted());
+    const sql::Dialect& target = to.sql_dialect();
+    auto ok = to.Execute(sql::Print(sql::CreateSchema{source.schema}, target));
+    if (ok) ok = to.Execute(sql::Print(sql::DropTable{name}, target));
     if (ok) ok = to.CreateTable(name, defs);
     if (!ok) return ok;
 
-    auto stream = from.Query("SELECT " + select + " FROM " + name.Quoted());
+    auto stream = from.Query(sql::Print(select, from.sql_dialect()));
     if (!stream) return std::unexpected(stream.error());
     auto writer = to.BulkWriter(name, names);
     if (!writer) return std::unexpected(writer.error());

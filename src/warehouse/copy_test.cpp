@@ -1,5 +1,6 @@
 // CopySchemas between DuckDB and a real PostgreSQL server, compared cell by cell.
 #include "warehouse/copy.hpp"
+#include "sql/printer.hpp"
 
 #include "support/pg_server.hpp"
 #include "warehouse/duckdb_warehouse.hpp"
@@ -49,13 +50,13 @@ std::vector<std::pair<std::string, std::string>> Tables(Warehouse& wh) {
 
 // Every row of a table as canonical text, sorted; columns kith does not read are read as their text.
 std::vector<std::vector<Cell>> SortedRows(Warehouse& wh, const TableName& table, const std::vector<Column>& columns) {
-    std::string select;
+    sql::Select select;
+    select.From(sql::Table(table, "t"));
     for (const auto& c : columns) {
-        std::string q = TableName{"", "", c.name}.Quoted();
-        if (!select.empty()) select += ", ";
-        select += c.type == DataType::OTHER ? "CAST(" + q + " AS VARCHAR)" : q;
+        sql::ExprPtr e = sql::Col("t", c.name);
+        select.Item(c.type == DataType::OTHER ? sql::Cast(e, sql::SqlType::STRING) : e);
     }
-    auto rows = QueryAll(wh, "SELECT " + select + " FROM " + table.Quoted());
+    auto rows = QueryAll(wh, sql::Print(select, wh.sql_dialect()));
     EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
     if (!rows) return {};
     std::sort(rows->begin(), rows->end());

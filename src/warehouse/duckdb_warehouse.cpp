@@ -1,5 +1,8 @@
 #include "warehouse/duckdb_warehouse.hpp"
 
+#include "sql/introspection.hpp"
+#include "sql/printer.hpp"
+
 #include "warehouse/canonical.hpp"
 
 #include <algorithm>
@@ -9,6 +12,8 @@
 namespace kith::warehouse {
 
 namespace {
+
+std::string Tx(sql::Transaction::Kind kind) { return sql::Print(sql::Transaction{kind}, sql::Dialect::DuckDb()); }
 
 Error EngineError(std::string message) { return Error{ErrorCode::WAREHOUSE, std::move(message), "duckdb"}; }
 
@@ -234,7 +239,7 @@ public:
         : owner_(owner), appender_(appender), columns_(columns) {}
     ~DuckDbTableWriter() override {
         if (appender_) duckdb_appender_destroy(&appender_);
-        if (open_) (void)owner_.Execute("ROLLBACK");
+        if (open_) (void)owner_.Execute(Tx(sql::Transaction::Kind::ROLLBACK));
     }
     DuckDbTableWriter(const DuckDbTableWriter&) = delete;
     DuckDbTableWriter& operator=(const DuckDbTableWriter&) = delete;
@@ -265,8 +270,8 @@ public:
         duckdb_appender_destroy(&appender_);
         appender_ = nullptr;
         open_ = false;
-        auto ok = owner_.Execute("COMMIT");
-        if (!ok) (void)owner_.Execute("ROLLBACK");
+        auto ok = owner_.Execute(Tx(sql::Transaction::Kind::COMMIT));
+        if (!ok) (void)owner_.Execute(Tx(sql::Transaction::Kind::ROLLBACK));
         return ok;
     }
 
@@ -312,8 +317,7 @@ Result<std::unique_ptr<DuckDbWarehouse>> DuckDbWarehouse::Open(const std::string
     if (duckdb_connect(wh->db_->db, &wh->con_) == DuckDBError) {
         return Fail(ErrorCode::WAREHOUSE, "cannot connect to database", "duckdb:" + path);
     }
-    auto tz = wh->Execute("SET TimeZone = 'UTC'");
-    if (!tz) return std::unexpected(tz.error());
+    if (auto ok = wh->SetUpSession(); !ok) return std::unexpected(ok.error());
     return wh;
 }
 
@@ -324,8 +328,7 @@ Result<std::unique_ptr<Warehouse>> DuckDbWarehouse::Connect() {
     if (duckdb_connect(db_->db, &wh->con_) == DuckDBError) {
         return Fail(ErrorCode::WAREHOUSE, "cannot connect to database", "duckdb:" + path_);
     }
-    auto tz = wh->Execute("SET TimeZone = 'UTC'");
-    if (!tz) return std::unexpected(tz.error());
+    if (auto ok = wh->SetUpSession(); !ok) return std::unexpected(ok.error());
     return std::unique_ptr<Warehouse>(std::move(wh));
 }
 
@@ -409,55 +412,26 @@ Result<std::unique_ptr<RowStream>> DuckDbWarehouse::Query(const std::string& sql
 }
 
 std::string DuckDbWarehouse::StorageTypeName(const ColumnDef& column) {
-    switch (column.type) {
-    case StorageType::SMALLINT:
-        return "SMALLINT";
-    case StorageType::INTEGER:
-        return "INTEGER";
-    case StorageType::BIGINT:
-        return "BIGINT";
-    case StorageType::DECIMAL:
-        // Integers of 39 digits (HUGEINT's range) stay exact; other decimals beyond DECIMAL(38) become DOUBLE.
-        if (column.precision == 39 && column.scale == 0) return "HUGEINT";
-        if (column.precision < 1 || column.precision > 38 || column.scale < 0 || column.scale > column.precision) {
-            return "DOUBLE";
-        }
-        return "DECIMAL(" + std::to_string(column.precision) + "," + std::to_string(column.scale) + ")";
-    case StorageType::REAL:
-        return "REAL";
-    case StorageType::DOUBLE:
-        return "DOUBLE";
-    case StorageType::TEXT:
-        return "VARCHAR";
-    case StorageType::BOOLEAN:
-        return "BOOLEAN";
-    case StorageType::DATE:
-        return "DATE";
-    case StorageType::TIME:
-        return "TIME";
-    case StorageType::TIMESTAMP:
-        return "TIMESTAMP";
-    case StorageType::TIMESTAMPTZ:
-        return "TIMESTAMPTZ";
+    return sql::StorageTypeName(column, sql::Dialect::DuckDb());
+}
+
+Status DuckDbWarehouse::SetUpSession() {
+    for (const auto& statement : sql::SessionSetup(sql::Dialect::DuckDb())) {
+        if (auto ok = Execute(sql::Print(statement, sql::Dialect::DuckDb())); !ok) return ok;
     }
-    return "VARCHAR";
+    return {};
 }
 
 Status DuckDbWarehouse::CreateTable(const TableName& name, std::span<const ColumnDef> columns) {
-    std::string sql = "CREATE TABLE " + name.Quoted() + " (";
-    for (size_t i = 0; i < columns.size(); ++i) {
-        if (i > 0) sql += ", ";
-        sql += TableName{"", "", columns[i].name}.Quoted() + " " + StorageTypeName(columns[i]);
-    }
-    return Execute(sql + ")");
+    return Execute(sql::Print(sql::CreateTable{name, {columns.begin(), columns.end()}}, sql::Dialect::DuckDb()));
 }
 
 Result<std::unique_ptr<TableWriter>> DuckDbWarehouse::BulkWriter(const TableName& name,
                                                                  std::span<const std::string> columns) {
-    auto begin = Execute("BEGIN TRANSACTION");
+    auto begin = Execute(Tx(sql::Transaction::Kind::BEGIN));
     if (!begin) return std::unexpected(begin.error());
     auto fail = [&](std::string message) -> std::unexpected<Error> {
-        (void)Execute("ROLLBACK");
+        (void)Execute(Tx(sql::Transaction::Kind::ROLLBACK));
         return std::unexpected(EngineError(std::move(message)));
     };
     duckdb_appender appender = nullptr;
@@ -500,10 +474,7 @@ DataType DuckDbWarehouse::MapTypeName(std::string_view engine_type) {
 
 Result<std::optional<std::vector<Column>>> DuckDbWarehouse::DescribeTable(const TableName& name) {
     // Bare names resolve in the default catalog and schema (audiences.md, "Bare table names").
-    std::string sql =
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_catalog = coalesce(?, current_database()) AND table_schema = coalesce(?, current_schema()) "
-        "AND table_name = ? ORDER BY ordinal_position";
+    std::string sql = sql::DescribeColumnsQuery(sql::Dialect::DuckDb());
     Param params[] = {name.database.empty() ? Param{} : Param{name.database},
                       name.schema.empty() ? Param{} : Param{name.schema}, Param{name.table}};
     auto rows = QueryAll(*this, sql, params);

@@ -39,6 +39,7 @@ public:
 
 private:
     DuckDbWarehouse() = default;
+    Status SetUpSession();
     Result<duckdb_prepared_statement> Prepare(const std::string& sql, std::span<const Param> params);
 
     struct Database; // the duckdb_database, closed with its last connection

@@ -101,6 +101,10 @@ std::string CleanMessage(std::string message) {
     }
     if (cut > 0 && cut < message.size()) message = message.substr(cut);
     if (message.starts_with("Error running query: ")) message.erase(0, 21);
+    // Spark may add the analyzed plan after the message's "SQLSTATE: XXXXX" line.
+    if (auto state = message.find("SQLSTATE: "); state != std::string::npos) {
+        if (auto eol = message.find('\n', state); eol != std::string::npos) message.resize(eol);
+    }
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ' || message.back() == '\r')) {
         message.pop_back();
     }
@@ -761,6 +765,72 @@ Result<std::unique_ptr<RowStream>> HiveWarehouse::Query(const std::string& sql, 
 
 // ---- Catalog ----
 
+//! The rows of a finished catalog call (GetTables, GetColumns) by column name.
+struct HiveWarehouse::CatalogRows {
+    std::map<std::string, size_t> index;
+    std::vector<std::vector<Cell>> rows;
+    std::string Text(const std::vector<Cell>& row, const std::string& column) const {
+        auto it = index.find(column);
+        return it == index.end() ? "" : row[it->second].value_or("");
+    }
+};
+
+Result<HiveWarehouse::CatalogRows> HiveWarehouse::ReadCatalog(const rpc::TOperationHandle& op, std::string_view what,
+                                                             const std::stop_token& stop,
+                                                             std::initializer_list<const char*> needed) {
+    // Catalog calls finish at once on Spark; others may run them asynchronously.
+    rpc::TGetOperationStatusReq status_req;
+    status_req.__set_operationHandle(op);
+    auto fail = [&](Error e) {
+        CloseQuietly(*session_, options_, op);
+        return std::unexpected(std::move(e));
+    };
+    auto delay = kFirstPoll;
+    while (true) {
+        auto status = Call<rpc::TGetOperationStatusResp>(
+            *session_, options_, "GetOperationStatus", Repeat::SAFE, stop,
+            [&](rpc::TCLIServiceClient& c, rpc::TGetOperationStatusResp& r) { c.GetOperationStatus(r, status_req); });
+        if (!status) return fail(status.error());
+        if (status->operationState == rpc::TOperationState::FINISHED_STATE) break;
+        if (status->operationState != rpc::TOperationState::RUNNING_STATE &&
+            status->operationState != rpc::TOperationState::PENDING_STATE &&
+            status->operationState != rpc::TOperationState::INITIALIZED_STATE) {
+            std::string message = CleanMessage(status->errorMessage);
+            return fail(Failure(fmt::format("{}: {}", what, message.empty() ? "failed" : message)));
+        }
+        if (!RetryLoop::SleepUnlessStopped(delay, stop)) {
+            CancelQuietly(*session_, options_, op);
+            return fail(Interrupted(options_));
+        }
+        delay = std::min(delay * 2, kMaxPoll);
+    }
+    rpc::TGetResultSetMetadataReq meta_req;
+    meta_req.__set_operationHandle(op);
+    auto meta = Call<rpc::TGetResultSetMetadataResp>(
+        *session_, options_, "GetResultSetMetadata", Repeat::SAFE, stop,
+        [&](rpc::TCLIServiceClient& c, rpc::TGetResultSetMetadataResp& r) { c.GetResultSetMetadata(r, meta_req); });
+    if (!meta) return fail(meta.error());
+    CatalogRows out;
+    std::vector<rpc::TTypeId::type> types;
+    for (size_t i = 0; i < meta->schema.columns.size(); ++i) {
+        types.push_back(hive::TopTypeId(meta->schema.columns[i].typeDesc));
+        out.index[meta->schema.columns[i].columnName] = i;
+    }
+    for (const char* column : needed) {
+        if (!out.index.count(column)) return fail(Failure(fmt::format("{}: the result has no {} column", what, column)));
+    }
+    // The stream closes the operation when it is read to its end (or dropped).
+    HiveRowStream stream(*this, op, hive::ResultColumns(meta->schema), types, stop);
+    Chunk chunk;
+    while (true) {
+        auto more = stream.Next(chunk);
+        if (!more) return std::unexpected(more.error());
+        if (!*more) break;
+        for (auto& row : chunk.rows) out.rows.push_back(std::move(row));
+    }
+    return out;
+}
+
 Result<std::optional<std::vector<Column>>> HiveWarehouse::DescribeTable(const TableName& name) {
     if (auto ok = EnsureSession(); !ok) return std::unexpected(ok.error());
     std::string catalog = name.database.empty() ? options_.catalog : name.database;
@@ -779,93 +849,67 @@ Result<std::optional<std::vector<Column>>> HiveWarehouse::DescribeTable(const Ta
         EndStatement();
         return std::unexpected(started.error());
     }
-    rpc::TOperationHandle op = started->operationHandle;
-    // Catalog calls finish at once on Spark; others may run them asynchronously.
-    rpc::TGetOperationStatusReq status_req;
-    status_req.__set_operationHandle(op);
-    auto delay = kFirstPoll;
-    while (true) {
-        auto status = Call<rpc::TGetOperationStatusResp>(
-            *session_, options_, "GetOperationStatus", Repeat::SAFE, stop,
-            [&](rpc::TCLIServiceClient& c, rpc::TGetOperationStatusResp& r) { c.GetOperationStatus(r, status_req); });
-        if (!status) {
-            CloseQuietly(*session_, options_, op);
-            EndStatement();
-            return std::unexpected(status.error());
-        }
-        if (status->operationState == rpc::TOperationState::FINISHED_STATE) break;
-        if (status->operationState != rpc::TOperationState::RUNNING_STATE &&
-            status->operationState != rpc::TOperationState::PENDING_STATE &&
-            status->operationState != rpc::TOperationState::INITIALIZED_STATE) {
-            CloseQuietly(*session_, options_, op);
-            EndStatement();
-            std::string message = CleanMessage(status->errorMessage);
-            return std::unexpected(Failure("GetColumns: " + (message.empty() ? "failed" : message)));
-        }
-        if (!RetryLoop::SleepUnlessStopped(delay, stop)) {
-            CancelQuietly(*session_, options_, op);
-            CloseQuietly(*session_, options_, op);
-            EndStatement();
-            return std::unexpected(Interrupted(options_));
-        }
-        delay = std::min(delay * 2, kMaxPoll);
-    }
-    rpc::TGetResultSetMetadataReq meta_req;
-    meta_req.__set_operationHandle(op);
-    auto meta = Call<rpc::TGetResultSetMetadataResp>(
-        *session_, options_, "GetResultSetMetadata", Repeat::SAFE, stop,
-        [&](rpc::TCLIServiceClient& c, rpc::TGetResultSetMetadataResp& r) { c.GetResultSetMetadata(r, meta_req); });
-    if (!meta) {
-        CloseQuietly(*session_, options_, op);
-        EndStatement();
-        return std::unexpected(meta.error());
-    }
-    std::vector<rpc::TTypeId::type> types;
-    std::map<std::string, size_t> index;
-    for (size_t i = 0; i < meta->schema.columns.size(); ++i) {
-        types.push_back(hive::TopTypeId(meta->schema.columns[i].typeDesc));
-        index[meta->schema.columns[i].columnName] = i;
-    }
-    for (const char* needed : {"TABLE_SCHEM", "TABLE_NAME", "COLUMN_NAME", "TYPE_NAME", "ORDINAL_POSITION"}) {
-        if (!index.count(needed)) {
-            CloseQuietly(*session_, options_, op);
-            EndStatement();
-            return std::unexpected(Failure(fmt::format("GetColumns: the result has no {} column", needed)));
-        }
-    }
-    HiveRowStream stream(*this, op, hive::ResultColumns(meta->schema), types, stop);
+    auto catalog_rows = ReadCatalog(started->operationHandle, "GetColumns", stop,
+                                    {"TABLE_SCHEM", "TABLE_NAME", "COLUMN_NAME", "TYPE_NAME", "ORDINAL_POSITION"});
+    EndStatement();
+    if (!catalog_rows) return std::unexpected(catalog_rows.error());
     struct Found {
         long long position;
         Column column;
     };
     std::vector<Found> found;
-    Chunk chunk;
-    while (true) {
-        auto more = stream.Next(chunk);
-        if (!more) return std::unexpected(more.error());
-        if (!*more) break;
-        for (const auto& row : chunk.rows) {
-            auto text = [&](const char* column) { return row[index[column]].value_or(""); };
-            // The names are patterns: keep exact matches only (Spark's names are case-insensitive).
-            if (Lower(text("TABLE_NAME")) != Lower(name.table) || Lower(text("TABLE_SCHEM")) != Lower(schema)) {
-                continue;
-            }
-            Column c{text("COLUMN_NAME"), text("TYPE_NAME"), DataType::OTHER};
-            c.type = hive::MapTypeName(c.engine_type);
-            long long position = 0;
-            try {
-                position = std::stoll(text("ORDINAL_POSITION"));
-            } catch (const std::exception&) {
-                position = static_cast<long long>(found.size());
-            }
-            found.push_back({position, std::move(c)});
+    for (const auto& row : catalog_rows->rows) {
+        auto text = [&](const char* column) { return catalog_rows->Text(row, column); };
+        // The names were patterns: keep exact matches only (Spark's names are case-insensitive).
+        if (Lower(text("TABLE_NAME")) != Lower(name.table) || Lower(text("TABLE_SCHEM")) != Lower(schema)) continue;
+        Column c{text("COLUMN_NAME"), text("TYPE_NAME"), DataType::OTHER};
+        c.type = hive::MapTypeName(c.engine_type);
+        long long position = static_cast<long long>(found.size());
+        try {
+            position = std::stoll(text("ORDINAL_POSITION"));
+        } catch (const std::exception&) {
         }
+        found.push_back({position, std::move(c)});
     }
     if (found.empty()) return std::optional<std::vector<Column>>{};
     std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.position < b.position; });
     std::vector<Column> columns;
     for (auto& f : found) columns.push_back(std::move(f.column));
     return std::optional<std::vector<Column>>(std::move(columns));
+}
+
+Result<std::vector<TableName>> HiveWarehouse::ListTables(const std::string& schema) {
+    if (auto ok = EnsureSession(); !ok) return std::unexpected(ok.error());
+    rpc::TGetTablesReq req;
+    req.__set_sessionHandle(session_->handle);
+    if (!options_.catalog.empty()) req.__set_catalogName(options_.catalog);
+    req.__set_schemaName(schema.empty() ? "%" : PatternOf(schema));
+    req.__set_tableName("%");
+    std::stop_token stop = BeginStatement();
+    auto started = Call<rpc::TGetTablesResp>(
+        *session_, options_, "GetTables", Repeat::SAFE, stop,
+        [&](rpc::TCLIServiceClient& c, rpc::TGetTablesResp& r) { c.GetTables(r, req); });
+    if (!started) {
+        EndStatement();
+        return std::unexpected(started.error());
+    }
+    auto catalog_rows = ReadCatalog(started->operationHandle, "GetTables", stop, {"TABLE_SCHEM", "TABLE_NAME"});
+    EndStatement();
+    if (!catalog_rows) return std::unexpected(catalog_rows.error());
+    std::vector<TableName> out;
+    for (const auto& row : catalog_rows->rows) {
+        std::string table_schema = catalog_rows->Text(row, "TABLE_SCHEM");
+        std::string type = catalog_rows->Text(row, "TABLE_TYPE");
+        // Base tables only; Databricks' information_schema is the engine's own.
+        if (!type.empty() && type != "TABLE" && type != "MANAGED" && type != "EXTERNAL") continue;
+        if (schema.empty() && Lower(table_schema) == "information_schema") continue;
+        if (!schema.empty() && Lower(table_schema) != Lower(schema)) continue;
+        out.push_back(TableName{"", table_schema, catalog_rows->Text(row, "TABLE_NAME")});
+    }
+    std::sort(out.begin(), out.end(), [](const TableName& a, const TableName& b) {
+        return std::tie(a.schema, a.table) < std::tie(b.schema, b.table);
+    });
+    return out;
 }
 
 // ---- kith copy ----

@@ -22,6 +22,7 @@
 #include "warehouse/warehouse.hpp"
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,9 @@ namespace kith::warehouse {
 
 namespace hive {
 struct Session; // the Thrift client, its transport and the server session (hive_warehouse.cpp)
+namespace rpc {
+class TOperationHandle; // generated from hive/TCLIService.thrift
+} // namespace rpc
 } // namespace hive
 
 //! Where and how to reach a HiveServer2 endpoint; what a URI says, plus the secrets from the environment.
@@ -74,6 +78,8 @@ public:
     Result<std::unique_ptr<RowStream>> Query(const std::string& sql, std::span<const Param> params = {}) override;
     //! Through the GetColumns call; a bare name is looked up in the URI's database (and catalog).
     Result<std::optional<std::vector<Column>>> DescribeTable(const TableName& name) override;
+    //! Through the GetTables call (Spark has no information_schema): base tables, the temporary views left out.
+    Result<std::vector<TableName>> ListTables(const std::string& schema = {}) override;
     Status CreateTable(const TableName& name, std::span<const ColumnDef> columns) override;
     //! Spark has no transactions: loads into a staging table `<table>__kith_load` (same schema) with multi-row
     //! INSERTs of cast literals (2,000 rows or ~1 MB each); Finish appends the staged rows to the table in one
@@ -101,6 +107,10 @@ private:
     std::stop_token BeginStatement();
     void EndStatement();
     Error Failure(std::string message) const;
+    struct CatalogRows;
+    //! Waits for a catalog call's operation and reads its rows (closing it); needed names the columns it must have.
+    Result<CatalogRows> ReadCatalog(const hive::rpc::TOperationHandle& op, std::string_view what,
+                                    const std::stop_token& stop, std::initializer_list<const char*> needed);
 
     HiveOptions options_;
     std::unique_ptr<hive::Session> session_;

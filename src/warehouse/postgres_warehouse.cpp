@@ -1,5 +1,8 @@
 #include "warehouse/postgres_warehouse.hpp"
 
+#include "sql/introspection.hpp"
+#include "sql/printer.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <libpq-fe.h>
@@ -75,15 +78,6 @@ std::optional<Error> RefuseCopy(PGconn* conn, ExecStatusType status) {
     Drain(conn);
     return Error{ErrorCode::USAGE, "COPY ... STDIN/STDOUT is not supported here; use BulkWriter to load rows",
                  "postgres"};
-}
-
-std::string QuoteIdent(std::string_view name) {
-    std::string out = "\"";
-    for (char c : name) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + '"';
 }
 
 class PostgresRowStream final : public RowStream {
@@ -263,8 +257,11 @@ Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const std::st
     wh->uri_ = uri;
     wh->cancel_ = PQgetCancel(wh->conn_);
     // audiences.md, "Time zones"; ISO dates and shortest round-trip floats so that values parse back exactly.
-    auto ok = wh->Execute("SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; "
-                          "SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1");
+    std::string setup;
+    for (const auto& statement : sql::SessionSetup(sql::Dialect::Postgres())) {
+        setup += (setup.empty() ? "" : "; ") + sql::Print(statement, sql::Dialect::Postgres());
+    }
+    auto ok = wh->Execute(setup);
     if (!ok) return std::unexpected(ok.error());
     ok = wh->LoadTypeNames();
     if (!ok) return std::unexpected(ok.error());
@@ -289,7 +286,7 @@ void PostgresWarehouse::Interrupt() {
 }
 
 Status PostgresWarehouse::LoadTypeNames() {
-    ResultPtr r(PQexec(conn_, "SELECT oid, format_type(oid, NULL) FROM pg_catalog.pg_type"));
+    ResultPtr r(PQexec(conn_, sql::PostgresTypeNamesQuery().c_str()));
     if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) return std::unexpected(EngineError(r.get(), conn_));
     type_names_.clear();
     for (int i = 0; i < PQntuples(r.get()); ++i) {
@@ -438,17 +435,7 @@ DataType PostgresWarehouse::MapTypeName(std::string_view engine_type) {
 Result<std::optional<std::vector<Column>>> PostgresWarehouse::DescribeTable(const TableName& name) {
     // A bare name resolves like PostgreSQL resolves it: the first schema of the search_path that has the table
     // (audiences.md, "Bare table names"). Another database's tables are out of reach of this connection.
-    static const std::string kSql =
-        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
-        "WHERE a.attrelid = ("
-        "  SELECT c.oid FROM pg_catalog.pg_class c "
-        "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "  LEFT JOIN unnest(current_schemas(false)) WITH ORDINALITY AS s(name, ord) ON s.name = n.nspname "
-        "  WHERE c.relname = $3::text AND c.relkind IN ('r', 'v', 'm', 'f', 'p') "
-        "    AND ($1::text IS NULL OR $1::text = current_database()) "
-        "    AND CASE WHEN $2::text IS NULL THEN s.ord IS NOT NULL ELSE n.nspname = $2::text END "
-        "  ORDER BY s.ord LIMIT 1) "
-        "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+    static const std::string kSql = sql::DescribeColumnsQuery(sql::Dialect::Postgres());
     Param params[] = {name.database.empty() ? Param{} : Param{name.database},
                       name.schema.empty() ? Param{} : Param{name.schema}, Param{name.table}};
     auto rows = QueryAll(*this, kSql, params);
@@ -464,54 +451,17 @@ Result<std::optional<std::vector<Column>>> PostgresWarehouse::DescribeTable(cons
 }
 
 std::string PostgresWarehouse::StorageTypeName(const ColumnDef& column) {
-    switch (column.type) {
-    case StorageType::SMALLINT:
-        return "smallint";
-    case StorageType::INTEGER:
-        return "integer";
-    case StorageType::BIGINT:
-        return "bigint";
-    case StorageType::DECIMAL:
-        if (column.precision < 1 || column.precision > 1000) return "numeric";
-        return "numeric(" + std::to_string(column.precision) + "," + std::to_string(column.scale) + ")";
-    case StorageType::REAL:
-        return "real";
-    case StorageType::DOUBLE:
-        return "double precision";
-    case StorageType::TEXT:
-        return "text";
-    case StorageType::BOOLEAN:
-        return "boolean";
-    case StorageType::DATE:
-        return "date";
-    case StorageType::TIME:
-        return "time";
-    case StorageType::TIMESTAMP:
-        return "timestamp";
-    case StorageType::TIMESTAMPTZ:
-        return "timestamptz";
-    }
-    return "text";
+    return sql::StorageTypeName(column, sql::Dialect::Postgres());
 }
 
 Status PostgresWarehouse::CreateTable(const TableName& name, std::span<const ColumnDef> columns) {
-    std::string sql = "CREATE TABLE " + name.Quoted() + " (";
-    for (size_t i = 0; i < columns.size(); ++i) {
-        if (i > 0) sql += ", ";
-        sql += QuoteIdent(columns[i].name) + " " + StorageTypeName(columns[i]);
-    }
-    return Execute(sql + ")");
+    return Execute(sql::Print(sql::CreateTable{name, {columns.begin(), columns.end()}}, sql::Dialect::Postgres()));
 }
 
 Result<std::unique_ptr<TableWriter>> PostgresWarehouse::BulkWriter(const TableName& name,
                                                                    std::span<const std::string> columns) {
     if (auto idle = CheckIdle(); !idle) return std::unexpected(idle.error());
-    std::string sql = "COPY " + name.Quoted() + " (";
-    for (size_t i = 0; i < columns.size(); ++i) {
-        if (i > 0) sql += ", ";
-        sql += QuoteIdent(columns[i]);
-    }
-    sql += ") FROM STDIN";
+    std::string sql = sql::PostgresCopyFromStdin(name, {columns.begin(), columns.end()});
     ResultPtr r(PQexec(conn_, sql.c_str()));
     if (!r) return std::unexpected(ConnectionError(conn_));
     if (PQresultStatus(r.get()) != PGRES_COPY_IN) {

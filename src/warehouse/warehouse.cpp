@@ -3,53 +3,21 @@
 #include "warehouse/duckdb_warehouse.hpp"
 #include "warehouse/postgres_warehouse.hpp"
 
+#include "sql/introspection.hpp"
+
 namespace kith::warehouse {
 
-std::string DataTypeKey(DataType type) {
-    std::string key(DataTypeName(type));
-    for (char& ch : key) ch = static_cast<char>(ch - 'A' + 'a'); // the names are upper-case ASCII letters
-    return key;
+const sql::Dialect& Warehouse::sql_dialect() const {
+    const sql::Dialect* d = sql::Dialect::Find(dialect());
+    return d ? *d : sql::Dialect::DuckDb(); // every driver names a dialect the printer knows
 }
 
-std::string_view DataTypeName(DataType type) {
-    switch (type) {
-    case DataType::NUMBER:
-        return "NUMBER";
-    case DataType::STRING:
-        return "STRING";
-    case DataType::BOOLEAN:
-        return "BOOLEAN";
-    case DataType::DATE:
-        return "DATE";
-    case DataType::TIME:
-        return "TIME";
-    case DataType::TIMESTAMP:
-        return "TIMESTAMP";
-    case DataType::OTHER:
-        return "OTHER";
-    }
-    return "OTHER";
-}
-
-std::string TableName::ToString() const {
-    std::string out;
-    for (const std::string* part : {&database, &schema}) {
-        if (!part->empty()) out += *part + ".";
-    }
-    return out + table;
-}
-
-std::string TableName::Quoted() const {
-    std::string out;
-    for (const std::string* part : {&database, &schema, &table}) {
-        if (part->empty()) continue;
-        if (!out.empty()) out += '.';
-        out += '"';
-        for (char c : *part) {
-            if (c == '"') out += '"';
-            out += c;
-        }
-        out += '"';
+Result<std::vector<TableName>> Warehouse::ListTables(const std::string& schema) {
+    auto rows = QueryAll(*this, sql::ListTablesQuery(sql_dialect()));
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<TableName> out;
+    for (auto& row : *rows) {
+        if (row[0] && row[1] && (schema.empty() || *row[0] == schema)) out.push_back(TableName{"", *row[0], *row[1]});
     }
     return out;
 }

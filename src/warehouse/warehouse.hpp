@@ -13,6 +13,8 @@
 #pragma once
 
 #include "common/error.hpp"
+#include "schema/table_name.hpp"
+#include "sql/dialect.hpp"
 #include "warehouse/table_writer.hpp"
 #include "warehouse/value.hpp"
 
@@ -34,23 +36,16 @@ public:
     virtual Result<bool> Next(Chunk& chunk) = 0;
 };
 
-//! A table's location: catalog (database) and schema may be empty (the engine's default).
-struct TableName {
-    std::string database;
-    std::string schema;
-    std::string table;
-    //! "db.schema.table" with the empty parts left out.
-    std::string ToString() const;
-    //! "db"."schema"."table" with the empty parts left out; double quotes inside a part are doubled.
-    std::string Quoted() const;
-};
+using TableName = schema::TableName;
 
 //! A connection to one warehouse.
 class Warehouse {
 public:
     virtual ~Warehouse() = default;
-    //! The SQL dialect this engine speaks: "duckdb", "postgres", ...
+    //! The SQL dialect this engine speaks: "duckdb", "postgres", "spark", ...
     virtual std::string_view dialect() const = 0;
+    //! The dialect as the SQL printer knows it.
+    const sql::Dialect& sql_dialect() const;
     //! Runs statements that return no rows (several may be separated by ';' when params is empty).
     virtual Status Execute(const std::string& sql, std::span<const Param> params = {}) = 0;
     //! Runs one query and streams its rows. Parameters are written '?' in DuckDB and $1.. in PostgreSQL.
@@ -58,6 +53,9 @@ public:
     //! The columns of a table or view, in order; nullopt when it does not exist.
     virtual Result<std::optional<std::vector<Column>>> DescribeTable(const TableName& name) = 0;
 
+    //! The base tables of the current database in `schema` (empty: in every schema but the engine's own), ordered by
+    //! schema and name, their database part empty. The default asks information_schema (sql::ListTablesQuery).
+    virtual Result<std::vector<TableName>> ListTables(const std::string& schema = {});
     //! Creates a table (its schema must exist) with each column stored as the engine's type for def.type.
     //! Engines without table creation return ErrorCode::USAGE.
     virtual Status CreateTable(const TableName& name, std::span<const ColumnDef> columns);

@@ -1,7 +1,9 @@
 // The agreement test's case generators: generated warehouses load and fit the
 // fixture graph, generated audiences all validate against them, and the
 // reference evaluator gives non-trivial memberships on enough of them.
+#include "engine/warehouse_catalog.hpp"
 #include "agreement/audience_generator.hpp"
+#include "sql/printer.hpp"
 #include "agreement/warehouse_generator.hpp"
 
 #include "audience/parser.hpp"
@@ -81,7 +83,7 @@ TEST(AgreementWarehouse, HasTheFixtureLayoutAndFitsTheFixtureGraph) {
                 EXPECT_EQ((**got)[i].name, (**want)[i].name) << table;
                 EXPECT_EQ((**got)[i].engine_type, (**want)[i].engine_type) << table << "." << (**want)[i].name;
             }
-            auto rows = warehouse::QueryAll(*wh, "SELECT count(*) FROM " + Name(table).Quoted());
+            auto rows = warehouse::QueryAll(*wh, "SELECT count(*) FROM " + sql::QuoteTable(Name(table), wh->sql_dialect()));
             ASSERT_TRUE(rows.has_value());
             EXPECT_NE((*rows)[0][0], "0") << table << " is empty";
         }
@@ -158,7 +160,7 @@ protected:
         audience::MemoryLibrary library;
         for (const auto& a : gen->GenerateMany(seed, count)) {
             library.Add(a.key, a.json);
-            audience::WarehouseCatalog catalog(wh);
+            engine::WarehouseCatalog catalog(wh);
             audience::ParseContext ctx{graph, &catalog, &library};
             auto parsed = audience::ParseAudience(a.json, a.key + ".json", ctx);
             if (!parsed) {

@@ -4,7 +4,7 @@
 // real server reads what kith sends and kith reads what a server answers (fields kith does not declare are skipped).
 //
 // Calls used: OpenSession, CloseSession, ExecuteStatement (runAsync), GetOperationStatus, GetResultSetMetadata,
-// FetchResults (columnar TRowSet, protocol V6 and later), CancelOperation, CloseOperation, GetColumns.
+// FetchResults (columnar TRowSet, protocol V6 and later), CancelOperation, CloseOperation, GetTables, GetColumns.
 //
 // C++ is generated at build time (thrift --gen cpp, see ../CMakeLists.txt); never commit generated code.
 
@@ -344,6 +344,20 @@ struct TGetColumnsResp {
   2: optional TOperationHandle operationHandle
 }
 
+// The result set: TABLE_CAT, TABLE_SCHEM, TABLE_NAME, TABLE_TYPE ("TABLE", "VIEW", ...), REMARKS, ...
+struct TGetTablesReq {
+  1: required TSessionHandle sessionHandle
+  2: optional string catalogName
+  3: optional string schemaName
+  4: optional string tableName
+  5: optional list<string> tableTypes
+}
+
+struct TGetTablesResp {
+  1: required TStatus status
+  2: optional TOperationHandle operationHandle
+}
+
 struct TGetOperationStatusReq {
   1: required TOperationHandle operationHandle
   2: optional bool getProgressUpdate
@@ -414,6 +428,7 @@ service TCLIService {
   TOpenSessionResp OpenSession(1: TOpenSessionReq req);
   TCloseSessionResp CloseSession(1: TCloseSessionReq req);
   TExecuteStatementResp ExecuteStatement(1: TExecuteStatementReq req);
+  TGetTablesResp GetTables(1: TGetTablesReq req);
   TGetColumnsResp GetColumns(1: TGetColumnsReq req);
   TGetOperationStatusResp GetOperationStatus(1: TGetOperationStatusReq req);
   TCancelOperationResp CancelOperation(1: TCancelOperationReq req);

@@ -1,9 +1,9 @@
-#include "warehouse/canonical.hpp"
+#include "schema/canonical.hpp"
 
 #include <cstdio>
 #include <gtest/gtest.h>
 
-namespace kith::warehouse::canonical {
+namespace kith::schema::canonical {
 
 TEST(Canonical, DecimalDropsTrailingZeros) {
     EXPECT_EQ(Decimal(10000, 2), "100");
@@ -46,4 +46,4 @@ TEST(Canonical, DaysFromCivilInvertsDateFromDays) {
     }
 }
 
-} // namespace kith::warehouse::canonical
+} // namespace kith::schema::canonical

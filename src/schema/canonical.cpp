@@ -1,9 +1,9 @@
-#include "warehouse/canonical.hpp"
+#include "schema/canonical.hpp"
 
 #include <cmath>
 #include <fmt/format.h>
 
-namespace kith::warehouse::canonical {
+namespace kith::schema::canonical {
 
 namespace {
 
@@ -100,4 +100,4 @@ std::string TimestampMicros(int64_t micros) {
            "Z";
 }
 
-} // namespace kith::warehouse::canonical
+} // namespace kith::schema::canonical

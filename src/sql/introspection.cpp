@@ -1,0 +1,56 @@
+#include "sql/introspection.hpp"
+
+#include "sql/printer.hpp"
+
+namespace kith::sql {
+
+std::vector<Statement> SessionSetup(const Dialect& d) {
+    if (d.name == "postgres") {
+        // audiences.md, "Time zones"; ISO dates and shortest round-trip floats so that values parse back exactly.
+        return {SetOption{"client_encoding", "UTF8"}, SetOption{"TimeZone", "UTC"},
+                SetOption{"DateStyle", "ISO, YMD"}, SetOption{"IntervalStyle", "iso_8601"},
+                SetOption{"extra_float_digits", "1"}};
+    }
+    if (d.name == "duckdb") return {SetOption{"TimeZone", "UTC"}};
+    return {};
+}
+
+std::string DescribeColumnsQuery(const Dialect& d) {
+    if (d.name == "postgres") {
+        // A bare name resolves like PostgreSQL resolves it: the first schema of the search_path that has the table
+        // (audiences.md, "Bare table names"). Another database's tables are out of reach of this connection.
+        return "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+               "WHERE a.attrelid = ("
+               "  SELECT c.oid FROM pg_catalog.pg_class c "
+               "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+               "  LEFT JOIN unnest(current_schemas(false)) WITH ORDINALITY AS s(name, ord) ON s.name = n.nspname "
+               "  WHERE c.relname = $3::text AND c.relkind IN ('r', 'v', 'm', 'f', 'p') "
+               "    AND ($1::text IS NULL OR $1::text = current_database()) "
+               "    AND CASE WHEN $2::text IS NULL THEN s.ord IS NOT NULL ELSE n.nspname = $2::text END "
+               "  ORDER BY s.ord LIMIT 1) "
+               "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+    }
+    // Bare names resolve in the default catalog and schema (audiences.md, "Bare table names").
+    return "SELECT column_name, data_type FROM information_schema.columns "
+           "WHERE table_catalog = coalesce(?, current_database()) AND table_schema = coalesce(?, current_schema()) "
+           "AND table_name = ? ORDER BY ordinal_position";
+}
+
+std::string ListTablesQuery(const Dialect&) {
+    // information_schema reads the same in DuckDB and PostgreSQL; "pg_" schemas are PostgreSQL's own.
+    return "SELECT table_schema, table_name FROM information_schema.tables "
+           "WHERE table_catalog = current_database() AND table_type = 'BASE TABLE' "
+           "AND table_schema NOT IN ('information_schema', 'pg_catalog') "
+           "AND substr(table_schema, 1, 3) <> 'pg_' ORDER BY table_schema, table_name";
+}
+
+std::string PostgresTypeNamesQuery() { return "SELECT oid, format_type(oid, NULL) FROM pg_catalog.pg_type"; }
+
+std::string PostgresCopyFromStdin(const TableName& table, const std::vector<std::string>& columns) {
+    const Dialect& d = Dialect::Postgres();
+    std::string sql = "COPY " + QuoteTable(table, d) + " (";
+    for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + QuoteIdent(columns[i], d);
+    return sql + ") FROM STDIN";
+}
+
+} // namespace kith::sql
