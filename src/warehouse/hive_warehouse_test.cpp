@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <thrift/transport/TBufferTransports.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -375,6 +376,21 @@ TEST(HiveSpark, DescribeTableThroughGetColumns) {
     auto other_schema = wh->DescribeTable(TableName{"", "", "described"}); // the URI's database is default
     ASSERT_TRUE(other_schema);
     EXPECT_FALSE(*other_schema);
+    // ListTables through GetTables (Spark has no information_schema): base tables, not views.
+    ASSERT_TRUE(wh->Execute("CREATE OR REPLACE VIEW kith_hive_test.described_view AS SELECT id FROM "
+                            "kith_hive_test.described"));
+    auto tables = wh->ListTables("kith_hive_test");
+    ASSERT_TRUE(tables) << tables.error().ToString();
+    auto has = [&](const std::vector<TableName>& list, const std::string& table) {
+        return std::any_of(list.begin(), list.end(), [&](const TableName& t) {
+            return t.schema == "kith_hive_test" && t.table == table && t.database.empty();
+        });
+    };
+    EXPECT_TRUE(has(*tables, "described"));
+    EXPECT_FALSE(has(*tables, "described_view"));
+    auto everywhere = wh->ListTables();
+    ASSERT_TRUE(everywhere) << everywhere.error().ToString();
+    EXPECT_TRUE(has(*everywhere, "described"));
 }
 
 TEST(HiveSpark, ErrorsCarrySparksMessage) {
@@ -390,6 +406,8 @@ TEST(HiveSpark, ErrorsCarrySparksMessage) {
     EXPECT_EQ(bad.error().message.find("Exception"), std::string::npos) << bad.error().message;
     EXPECT_EQ(bad.error().message.find("\tat "), std::string::npos) << bad.error().message;
     EXPECT_TRUE(bad.error().message.starts_with("[TABLE_OR_VIEW_NOT_FOUND]")) << bad.error().message;
+    EXPECT_EQ(bad.error().message.find("UnresolvedRelation"), std::string::npos) << "no query plan: "
+                                                                                  << bad.error().message;
     auto syntax = wh->Execute("SELEC 1");
     ASSERT_FALSE(syntax);
     EXPECT_NE(syntax.error().message.find("PARSE_SYNTAX_ERROR"), std::string::npos) << syntax.error().message;
