@@ -1,6 +1,7 @@
 #include "warehouse/warehouse.hpp"
 
 #include "warehouse/duckdb_warehouse.hpp"
+#include "warehouse/hive_warehouse.hpp"
 #include "warehouse/postgres_warehouse.hpp"
 
 #include "sql/introspection.hpp"
@@ -45,7 +46,13 @@ Result<std::unique_ptr<Warehouse>> Open(const std::string& uri) {
         if (!wh) return std::unexpected(wh.error());
         return std::unique_ptr<Warehouse>(std::move(*wh));
     }
-    return Fail(ErrorCode::USAGE, "unknown warehouse URI (expected duckdb:PATH or postgresql://...)", uri);
+    if (uri.starts_with("spark://") || uri.starts_with("databricks://")) {
+        auto wh = HiveWarehouse::Open(uri);
+        if (!wh) return std::unexpected(wh.error());
+        return std::unique_ptr<Warehouse>(std::move(*wh));
+    }
+    return Fail(ErrorCode::USAGE,
+                "unknown warehouse URI (expected duckdb:PATH, postgresql://..., spark://... or databricks://...)", uri);
 }
 
 Result<std::vector<std::vector<Cell>>> QueryAll(Warehouse& warehouse, const std::string& sql,
