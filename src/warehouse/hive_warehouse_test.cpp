@@ -6,8 +6,10 @@
 #include "warehouse/hive/databricks_auth.hpp"
 #include "warehouse/hive/hive_values.hpp"
 #include "warehouse/hive/sasl_transport.hpp"
+#include "support/http_server.hpp"
 #include "support/spark_standin.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <thrift/transport/TBufferTransports.h>
 
@@ -231,6 +233,51 @@ TEST(HiveUri, Base64ForBasicAuthentication) {
     EXPECT_EQ(hive::Base64("fo"), "Zm8=");
     EXPECT_EQ(hive::Base64("foo"), "Zm9v");
     EXPECT_EQ(hive::Base64("id:secret"), "aWQ6c2VjcmV0");
+}
+
+TEST(HiveDatabricksAuth, OAuthMachineToMachineTokensAreFetchedAndRenewed) {
+    int issued = 0;
+    int expires_in = 3600;
+    test::HttpServer idp([&](const test::HttpServer::Request&) {
+        ++issued;
+        test::HttpServer::Reply reply;
+        reply.body = fmt::format(R"({{"access_token": "tok{}", "token_type": "Bearer", "expires_in": {}}})", issued,
+                                 expires_in);
+        return reply;
+    });
+    auto env = [](const char* name) -> const char* {
+        std::string_view n(name);
+        return n == "DATABRICKS_CLIENT_ID" ? "id" : n == "DATABRICKS_CLIENT_SECRET" ? "s3cret" : nullptr;
+    };
+    auto auth = hive::DatabricksAuth::FromEnvironment(idp.url(), env);
+    ASSERT_TRUE(auth) << auth.error().ToString();
+    EXPECT_EQ((*auth)->Authorization(), "Bearer tok1");
+    EXPECT_EQ((*auth)->Authorization(), "Bearer tok1"); // still valid: not asked again
+    auto requests = idp.Requests();
+    ASSERT_EQ(requests.size(), 1u);
+    EXPECT_EQ(requests[0].method, "POST");
+    EXPECT_EQ(requests[0].path, "/oidc/v1/token");
+    EXPECT_EQ(requests[0].headers["authorization"], "Basic " + hive::Base64("id:s3cret"));
+    EXPECT_EQ(requests[0].body, "grant_type=client_credentials&scope=all-apis");
+    // A token that expires within a minute is renewed before it is used.
+    expires_in = 30;
+    auto fresh = hive::DatabricksAuth::FromEnvironment(idp.url(), env);
+    ASSERT_TRUE(fresh);
+    EXPECT_EQ((*fresh)->Authorization(), "Bearer tok2");
+    EXPECT_EQ((*fresh)->Authorization(), "Bearer tok3");
+    // A refused exchange names the endpoint and the answer, never the secret.
+    test::HttpServer::Reply no;
+    no.status = 401;
+    no.body = R"({"error": "invalid_client"})";
+    idp.Script({no});
+    auto refused = hive::DatabricksAuth::FromEnvironment(idp.url(), env);
+    ASSERT_TRUE(refused);
+    auto header = (*refused)->Authorization();
+    ASSERT_FALSE(header);
+    EXPECT_EQ(header.error().location, "databricks");
+    EXPECT_NE(header.error().message.find("invalid_client"), std::string::npos) << header.error().message;
+    EXPECT_EQ(header.error().message.find("s3cret"), std::string::npos);
+    EXPECT_FALSE(header.error().transient);
 }
 
 // ---- Against the stand-ins ----
