@@ -281,9 +281,13 @@ std::optional<CallFailure> TryCall(hive::Session& s, const HiveOptions& o, std::
         f.retry_after = e.retry_after;
         return f;
     } catch (const TTransportException& e) {
+        bool unsent = e.getType() == TTransportException::NOT_OPEN;
+        if (o.http) {
+            // An answer cut short: the next request travels on its own.
+            return failure(fmt::format("incomplete answer: {}", e.what()), true, !unsent);
+        }
         // The binary connection is gone, and the server closes the session with it.
         s.broken = true;
-        bool unsent = e.getType() == TTransportException::NOT_OPEN;
         return failure(fmt::format("connection to {}:{} lost: {}", o.host, o.port, e.what()), true, !unsent);
     } catch (const TApplicationException& e) {
         return failure(fmt::format("the server failed the call: {}", e.what()), false, true);
@@ -549,7 +553,10 @@ Result<HiveWarehouse::Operation> HiveWarehouse::Run(const std::string& sql, cons
         s, options_, "ExecuteStatement", Repeat::IF_UNSENT, stop,
         [&](rpc::TCLIServiceClient& c, rpc::TExecuteStatementResp& r) { c.ExecuteStatement(r, req); });
     if (s.http) s.http->SetFreshConnection(false);
-    if (!executed) return std::unexpected(executed.error());
+    if (!executed) {
+        if (stop.stop_requested()) return std::unexpected(Interrupted(options_));
+        return std::unexpected(executed.error());
+    }
     if (!executed->__isset.operationHandle) return std::unexpected(Failure("ExecuteStatement: no operation handle"));
     Operation op{executed->operationHandle};
 

@@ -3,6 +3,8 @@
 // transport behind a proxy that checks the bearer token and injects faults.
 #include "warehouse/hive_warehouse.hpp"
 
+#include "warehouse/copy.hpp"
+#include "warehouse/duckdb_warehouse.hpp"
 #include "warehouse/hive/databricks_auth.hpp"
 #include "warehouse/hive/hive_values.hpp"
 #include "warehouse/hive/sasl_transport.hpp"
@@ -623,6 +625,56 @@ TEST(HiveSpark, ADroppedBulkWriterLeavesTheTableAsItWas) {
     EXPECT_EQ(finished.error().location, "spark");
     writer->reset();
     EXPECT_EQ(All(*wh, "SELECT count(*) FROM kith_hive_test.kept"), (std::vector<std::vector<Cell>>{{"1"}}));
+}
+
+TEST(HiveSpark, KithCopyToSparkAndBackKeepsEveryValuesText) {
+    auto spark = OpenSpark();
+    ASSERT_TRUE(spark);
+    auto duck = DuckDbWarehouse::Open(":memory:");
+    ASSERT_TRUE(duck) << duck.error().ToString();
+    auto& d = **duck;
+    auto run = [](Warehouse& wh, const std::string& sql) {
+        auto ok = wh.Execute(sql);
+        EXPECT_TRUE(ok) << sql << ": " << ok.error().ToString();
+        return ok.has_value();
+    };
+    ASSERT_TRUE(run(d, "CREATE SCHEMA kith_hive_copy"));
+    ASSERT_TRUE(run(d,
+        "CREATE TABLE kith_hive_copy.everything (id INTEGER, small SMALLINT, big BIGINT, amount DECIMAL(12,3), "
+        "wide DECIMAL(38,10), r REAL, f DOUBLE, name VARCHAR, ok BOOLEAN, day DATE, t TIME, seen TIMESTAMP, "
+        "seen_tz TIMESTAMPTZ)"));
+    ASSERT_TRUE(run(d,
+        "INSERT INTO kith_hive_copy.everything VALUES "
+        "(1, -32768, 9223372036854775807, 123456789.125, -1.05, 1.1, 0.1, 'plain', true, DATE '2024-02-29', "
+        "TIME '10:00:00.5', TIMESTAMP '2024-05-01 10:00:00.123456', TIMESTAMPTZ '2024-05-01 10:00:00+02'), "
+        "(2, 0, -1, -0.000, 0, -2.5, 1e300, 'it''s \\ a \"tab\"\t and a\nnewline ✓', false, DATE '1969-12-31', "
+        "TIME '00:00:00', TIMESTAMP '1969-12-31 23:59:59.999999', TIMESTAMPTZ '1970-01-01 00:00:00+00'), "
+        "(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), "
+        "(4, 7, 42, 100, 123456789012345678.0123456789, 3.4028235e38, -0.0, '', true, DATE '0001-01-01', "
+        "TIME '23:59:59.999999', TIMESTAMP '2262-04-11 23:47:16', TIMESTAMPTZ '2000-02-29 12:00:00+00')"));
+    ASSERT_TRUE(spark->Execute("DROP TABLE IF EXISTS kith_hive_copy.everything"));
+    auto copied = CopySchemas(d, *spark, {"kith_hive_copy"});
+    ASSERT_TRUE(copied) << copied.error().ToString();
+    const std::string select = "SELECT * FROM kith_hive_copy.everything ORDER BY id";
+    auto expected = All(d, select);
+    auto got = All(*spark, select);
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], expected[i]) << "row " << i;
+    // And back into a DuckDB database: the same text again, and kith's types for every column.
+    auto back = DuckDbWarehouse::Open(":memory:");
+    ASSERT_TRUE(back);
+    auto returned = CopySchemas(*spark, **back, {"kith_hive_copy"});
+    ASSERT_TRUE(returned) << returned.error().ToString();
+    EXPECT_EQ(All(**back, select), expected);
+    auto spark_columns = spark->DescribeTable(TableName{"", "kith_hive_copy", "everything"});
+    ASSERT_TRUE(spark_columns && *spark_columns);
+    std::vector<DataType> types;
+    for (const auto& c : **spark_columns) types.push_back(c.type);
+    // TIME is stored as its text on Spark before 4.1's TIME type (warehouses.md).
+    EXPECT_EQ(types, (std::vector<DataType>{DataType::NUMBER, DataType::NUMBER, DataType::NUMBER, DataType::NUMBER,
+                                            DataType::NUMBER, DataType::NUMBER, DataType::NUMBER, DataType::STRING,
+                                            DataType::BOOLEAN, DataType::DATE, DataType::STRING,
+                                            DataType::TIMESTAMP, DataType::TIMESTAMP}));
 }
 
 // ---- Databricks: HTTP transport, bearer token, the proxy's faults ----
