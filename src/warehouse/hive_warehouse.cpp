@@ -257,6 +257,7 @@ Result<HiveOptions> HiveWarehouse::ParseUri(const std::string& uri,
         if (!auth) return std::unexpected(auth.error());
         std::shared_ptr<hive::DatabricksAuth> shared = *auth;
         o.authorization = [shared] { return shared->Authorization(); };
+        o.unauthorized = [shared] { return shared->Invalidate(); };
     }
     return o;
 }
@@ -340,6 +341,7 @@ Status OpenTransport(hive::Session& s, const HiveOptions& o) {
         hive::HttpTransport::Options http;
         http.url = o.url;
         http.authorization = o.authorization;
+        http.unauthorized = o.unauthorized;
         http.timeout_seconds = o.timeout_seconds;
         auto http_transport = std::make_shared<hive::HttpTransport>(std::move(http));
         s.http = http_transport.get();
@@ -879,7 +881,7 @@ Result<std::optional<std::vector<Column>>> HiveWarehouse::DescribeTable(const Ta
         found.push_back({position, std::move(c)});
     }
     if (found.empty()) return std::optional<std::vector<Column>>{};
-    std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.position < b.position; });
+    std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.position < b.position; });
     std::vector<Column> columns;
     for (auto& f : found) columns.push_back(std::move(f.column));
     return std::optional<std::vector<Column>>(std::move(columns));

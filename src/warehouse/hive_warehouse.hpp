@@ -52,6 +52,8 @@ struct HiveOptions {
     std::string schema = "default"; //!< the default database (schema) of bare table names
     //! HTTP: the Authorization header's value before each request ("Bearer ..."); shared by every connection.
     std::function<Result<std::string>()> authorization;
+    //! HTTP: after a 401 or 403, forgets a cached token; true when a new one may be asked for (OAuth).
+    std::function<bool()> unauthorized;
     RetryPolicy retry;            //!< how long transient failures are retried
     int page_rows = 10000;        //!< rows asked for by each FetchResults
     long timeout_seconds = 600;   //!< socket/HTTP timeout of one call

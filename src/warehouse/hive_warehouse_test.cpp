@@ -735,6 +735,36 @@ TEST_F(HiveDatabricks, ABadTokenIsRefusedClearly) {
     EXPECT_EQ(wh.error().message.find(token), std::string::npos) << "the token must not be printed";
 }
 
+TEST_F(HiveDatabricks, AnOAuthTokenRefusedIsRenewedOnce) {
+    // An identity provider of the test's own: its first token is no longer accepted, its second is the stand-in's.
+    int issued = 0;
+    std::string good = d_.Env("DATABRICKS_TOKEN");
+    test::HttpServer idp([&](const test::HttpServer::Request&) {
+        test::HttpServer::Reply reply;
+        reply.body = fmt::format(R"({{"access_token": "{}", "expires_in": 3600}})",
+                                 ++issued == 1 ? std::string("dapi-expired") : good);
+        return reply;
+    });
+    auto env = [](const char* name) -> const char* {
+        std::string_view n(name);
+        return n == "DATABRICKS_CLIENT_ID" ? "id" : n == "DATABRICKS_CLIENT_SECRET" ? "s3cret" : nullptr;
+    };
+    auto options = HiveWarehouse::ParseUri(d_.uri); // for the URL; the credentials are replaced below
+    ASSERT_TRUE(options) << options.error().ToString();
+    auto auth = hive::DatabricksAuth::FromEnvironment(idp.url(), env);
+    ASSERT_TRUE(auth);
+    std::shared_ptr<hive::DatabricksAuth> shared = *auth;
+    options->authorization = [shared] { return shared->Authorization(); };
+    options->unauthorized = [shared] { return shared->Invalidate(); };
+    auto wh = HiveWarehouse::Open(*options);
+    ASSERT_TRUE(wh) << wh.error().ToString();
+    EXPECT_EQ(All(**wh, "SELECT 9"), (std::vector<std::vector<Cell>>{{"9"}}));
+    EXPECT_EQ(issued, 2);
+    auto stats = test::SparkStandin::Stats(d_);
+    ASSERT_TRUE(stats);
+    EXPECT_EQ(stats->forbidden, 1);
+}
+
 TEST_F(HiveDatabricks, ServiceUnavailableIsRetriedThenSucceeds) {
     auto wh = OpenDatabricks(d_);
     ASSERT_TRUE(wh);

@@ -56,6 +56,13 @@ Result<std::shared_ptr<DatabricksAuth>> DatabricksAuth::FromEnvironment(
     return auth;
 }
 
+bool DatabricksAuth::Invalidate() {
+    std::lock_guard lock(mutex_);
+    if (client_id_.empty()) return false;
+    token_.clear();
+    return true;
+}
+
 Result<std::string> DatabricksAuth::Authorization() {
     std::lock_guard lock(mutex_);
     if (client_id_.empty()) return "Bearer " + token_;

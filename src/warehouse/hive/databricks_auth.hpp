@@ -31,6 +31,9 @@ public:
 
     //! "Bearer TOKEN"; with OAuth, fetches a token when none is held or the held one expires within a minute.
     Result<std::string> Authorization();
+    //! After a 401 or 403: with OAuth, forgets the held token (the next Authorization fetches one) and returns true; with a
+    //! personal access token there is nothing to renew: false.
+    bool Invalidate();
 
 private:
     std::string base_url_;

@@ -151,40 +151,46 @@ void HttpTransport::flush() {
     write_buffer_.clear();
     read_buffer_.clear();
     read_pos_ = 0;
-    std::vector<std::string> headers = {"Content-Type: application/x-thrift", "Accept: application/x-thrift",
-                                        "Expect:"};
-    if (options_.authorization) {
-        auto auth = options_.authorization();
-        if (!auth) {
-            throw HttpFailure(auth.error().message, 0, auth.error().transient, false);
-        }
-        if (!auth->empty()) headers.push_back("Authorization: " + *auth);
-    }
     if (curl_ == nullptr) {
         curl_ = curl_easy_init();
         if (curl_ == nullptr) throw HttpFailure("curl_easy_init failed", 0, false, false);
     }
-    Exchange ex = Perform(static_cast<CURL*>(curl_), options_.url, headers, body, options_.connect_timeout_seconds,
-                          options_.timeout_seconds, fresh_connection_);
-    if (ex.code != CURLE_OK) {
-        // A connection that failed before the request went out cannot have started anything on the server.
-        bool received = ex.request_sent && ex.code != CURLE_COULDNT_CONNECT && ex.code != CURLE_COULDNT_RESOLVE_HOST;
-        throw HttpFailure(ex.curl_message, 0, TransientCurlCode(ex.code), received);
-    }
-    if (ex.answer.status != 200) {
+    for (int attempt = 0;; ++attempt) {
+        std::vector<std::string> headers = {"Content-Type: application/x-thrift", "Accept: application/x-thrift",
+                                            "Expect:"};
+        if (options_.authorization) {
+            auto auth = options_.authorization();
+            if (!auth) throw HttpFailure(auth.error().message, 0, auth.error().transient, false);
+            if (!auth->empty()) headers.push_back("Authorization: " + *auth);
+        }
+        Exchange ex = Perform(static_cast<CURL*>(curl_), options_.url, headers, body, options_.connect_timeout_seconds,
+                              options_.timeout_seconds, fresh_connection_);
+        if (ex.code != CURLE_OK) {
+            // A connection that failed before the request went out cannot have started anything on the server.
+            bool received =
+                ex.request_sent && ex.code != CURLE_COULDNT_CONNECT && ex.code != CURLE_COULDNT_RESOLVE_HOST;
+            throw HttpFailure(ex.curl_message, 0, TransientCurlCode(ex.code), received);
+        }
         long status = ex.answer.status;
+        if (status == 200) {
+            read_buffer_ = std::move(ex.answer.body);
+            return;
+        }
+        // An expired OAuth token: renewed once, and the request sent again (it was refused, so it did not run).
+        if ((status == 401 || status == 403) && attempt == 0 && options_.unauthorized && options_.unauthorized()) {
+            continue;
+        }
         std::string text = Shortened(ex.answer.body);
         std::string message = text.empty() ? fmt::format("HTTP {}", status) : fmt::format("HTTP {}: {}", status, text);
         // 429 and 503 are answered before a request is taken on; 502 and 504 come from a proxy that may have
         // passed it on.
         HttpFailure failure(message, static_cast<int>(status), IsTransientStatus(status),
-                            !(status == 429 || status == 503));
+                            !(status == 429 || status == 503 || status == 401 || status == 403));
         if (auto it = ex.answer.headers.find("retry-after"); it != ex.answer.headers.end()) {
             failure.retry_after = ParseRetryAfter(it->second);
         }
         throw failure;
     }
-    read_buffer_ = std::move(ex.answer.body);
 }
 
 } // namespace kith::warehouse::hive

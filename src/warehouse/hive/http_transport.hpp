@@ -63,6 +63,9 @@ public:
         //! The Authorization header's value ("Bearer ...", "Basic ..."), asked before each request so a token can
         //! be renewed; empty for none. A failure is thrown as an HttpFailure carrying the error.
         std::function<Result<std::string>()> authorization;
+        //! Called when the server answers 401 or 403: forgets a cached token; true when a new one may be asked for,
+        //! and then the request is sent once more with it (a refusal is answered before anything runs).
+        std::function<bool()> unauthorized;
         long connect_timeout_seconds = 30;
         long timeout_seconds = 600;
     };
