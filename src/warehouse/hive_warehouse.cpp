@@ -696,17 +696,21 @@ private:
         const rpc::TRowSet& rows = fetched->results;
         size_t n = hive::RowCount(rows);
         size_t skip = 0;
-        if (repeated || rewind_) {
+        if (repeated || rewind_ || catching_up_) {
             // A FETCH_NEXT that may have been answered before its answer was lost moved the server's cursor: check
-            // where this page starts, and re-read from the first row when rows were skipped.
+            // where this page starts; when rows were skipped, read again from the first row (FETCH_FIRST) and
+            // leave out what was received already, checking each page until the new rows begin.
             auto start = static_cast<uint64_t>(std::max<int64_t>(rows.startRowOffset, 0));
             if (start > offset_) {
-                if (rewind_) return std::unexpected(Failure("FetchResults: the server cannot re-read the result"));
+                if (rewind_ || catching_up_) {
+                    return std::unexpected(Failure("FetchResults: a page was lost and the server cannot re-read it"));
+                }
                 rewind_ = true;
                 return {};
             }
             skip = static_cast<size_t>(std::min<uint64_t>(offset_ - start, n));
             rewind_ = false;
+            catching_up_ = n > 0 && skip == n;
         }
         if (auto ok = hive::AppendRows(rows, types_, page_, skip); !ok) {
             Error e = ok.error();
@@ -738,7 +742,8 @@ private:
     std::vector<std::vector<Cell>> page_;
     size_t page_pos_ = 0;
     uint64_t offset_ = 0; // rows received so far
-    bool rewind_ = false;
+    bool rewind_ = false;      // the next fetch is FETCH_FIRST
+    bool catching_up_ = false; // re-reading rows received already
     bool exhausted_ = false;
     bool done_ = false;
 };

@@ -7,6 +7,7 @@
 #include "warehouse/duckdb_warehouse.hpp"
 #include "warehouse/hive/databricks_auth.hpp"
 #include "warehouse/hive/hive_values.hpp"
+#include "warehouse/hive/http_transport.hpp"
 #include "warehouse/hive/sasl_transport.hpp"
 #include "support/http_server.hpp"
 #include "support/spark_standin.hpp"
@@ -733,6 +734,45 @@ TEST_F(HiveDatabricks, ABadTokenIsRefusedClearly) {
     EXPECT_NE(wh.error().message.find("HTTP 403"), std::string::npos) << wh.error().message;
     EXPECT_NE(wh.error().message.find("Invalid access token"), std::string::npos) << wh.error().message;
     EXPECT_EQ(wh.error().message.find(token), std::string::npos) << "the token must not be printed";
+}
+
+TEST_F(HiveDatabricks, APageWhoseAnswerWasLostIsReadAgainWithoutGapsOrRepeats) {
+    // A proxy of the test's own in front of the stand-in passes every request on, but cuts the answer of the third
+    // FetchResults short after Spark has moved its cursor past that page.
+    std::string target = d_.uri.substr(d_.uri.find("endpoint=") + 9);
+    target = target.substr(0, target.find('&'));
+    std::string path = "/sql/1.0/warehouses/" + d_.warehouse_id;
+    std::mutex mutex;
+    int fetches = 0;
+    test::HttpServer lossy([&](const test::HttpServer::Request& request) {
+        auto answer = hive::HttpPost(target + path,
+                                     {"Content-Type: application/x-thrift",
+                                      "Authorization: " + request.headers.at("authorization")},
+                                     request.body);
+        test::HttpServer::Reply reply;
+        if (!answer) {
+            reply.status = 502;
+            return reply;
+        }
+        reply.status = static_cast<int>(answer->status);
+        reply.body = answer->body;
+        reply.headers = {{"Content-Type", "application/x-thrift"}};
+        std::lock_guard lock(mutex);
+        if (request.body.find("FetchResults") != std::string::npos && ++fetches == 3) reply.drop = true;
+        return reply;
+    });
+    auto options = HiveWarehouse::ParseUri(d_.uri);
+    ASSERT_TRUE(options);
+    options->url = lossy.url() + path;
+    options->page_rows = 1000;
+    auto wh = HiveWarehouse::Open(*options);
+    ASSERT_TRUE(wh) << wh.error().ToString();
+    auto rows = All(**wh, "SELECT id FROM range(0, 5500) ORDER BY id");
+    ASSERT_EQ(rows.size(), 5500u);
+    for (size_t i = 0; i < rows.size(); ++i) ASSERT_EQ(rows[i][0], std::to_string(i)) << "row " << i;
+    // 3 pages, the lost one asked again (its start is past what was received), FETCH_FIRST and one more page read
+    // again, then the 4 new pages and the empty one that ends the result.
+    EXPECT_EQ(fetches, 11);
 }
 
 TEST_F(HiveDatabricks, AnOAuthTokenRefusedIsRenewedOnce) {
