@@ -29,6 +29,7 @@ APT_PACKAGES=(
   python3-aiosmtpd      # the tests' local SMTP server (alert emails), run by /usr/bin/python3
   libpq-dev
   libthrift-dev thrift-compiler  # Apache Thrift: the HiveServer2 protocol of Spark's Thrift server and Databricks SQL warehouses
+  libboost-dev  # headers that Thrift's C++ library includes
   libtomlplusplus-dev libsqlite3-dev libyaml-cpp-dev
   postgresql  # server binaries (initdb, pg_ctl) for the tests' throwaway servers
   libhowardhinnant-date-dev tzdata  # IANA time zones for day-and-time schedules (g++ 12 has no std::chrono::zoned_time)

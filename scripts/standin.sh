@@ -17,8 +17,9 @@
 # spark: a real Apache Spark (pyspark's distribution in .venv, SPARK_HOME = the pyspark package) in local mode,
 #   local[2], driver memory 2g, running its HiveServer2 Thrift JDBC/ODBC server (HiveThriftServer2) in binary
 #   transport with authentication NONE (clients do the SASL PLAIN handshake), a Derby metastore and the
-#   warehouse folder under .standin/spark, session time zone UTC, Spark 4's defaults otherwise (ANSI mode on,
-#   TIME type off: spark.sql.timeType.enabled), 4 shuffle partitions, no UI. KITH_STANDIN_SPARK_CONF adds
+#   warehouse folder under .standin/spark, session time zone UTC, the TIME type on (spark.sql.timeType.enabled,
+#   off by default in Spark 4.1+: kith's TIME filters and `kith copy` of TIME columns need it), Spark 4's
+#   defaults otherwise (ANSI mode on), 4 shuffle partitions, no UI. KITH_STANDIN_SPARK_CONF adds
 #   settings at a cold start, `key=value` separated by `;` (e.g. 'spark.sql.timeType.enabled=true').
 #     prints: export KITH_WAREHOUSE=spark://127.0.0.1:PORT/default
 # databricks: a second Spark JVM like the one above (its own metastore and warehouse under
@@ -171,6 +172,7 @@ spark.driver.bindAddress                127.0.0.1
 spark.driver.extraJavaOptions           -Dderby.system.home=$DIR/derby -Djava.io.tmpdir=$DIR/tmp
 spark.hadoop.javax.jdo.option.ConnectionURL  jdbc:derby:;databaseName=$DIR/metastore_db;create=true
 spark.sql.thriftServer.incrementalCollect    true
+spark.sql.timeType.enabled              true
 EOF
   if [[ -n "${KITH_STANDIN_SPARK_CONF:-}" ]]; then
     tr ';' '\n' <<<"$KITH_STANDIN_SPARK_CONF" | sed -n 's/^ *\([^= ]*\) *= *\(.*\)$/\1 \2/p' >> "$DIR/conf/spark-defaults.conf"

@@ -10,6 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 jobs=$(nproc)
+# The Spark stand-ins (scripts/standin.sh) are started once by the first test that needs them and shared by the
+# suite; they stop when this script ends, however it ends.
+trap 'scripts/standin.sh stop all >/dev/null 2>&1 || true' EXIT
 
 echo "== build (RelWithDebInfo)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -6,6 +6,7 @@
 #include "engine/engine.hpp"
 #include "graph/builder.hpp"
 #include "plan/compiler.hpp"
+#include "support/recording_warehouse.hpp"
 #include "sql/dialect.hpp"
 
 #include <cstdlib>
@@ -86,7 +87,7 @@ Status SaveCase(const Case& c) {
     std::ofstream out(c.path);
     for (const auto& h : c.header) out << h << "\n";
     std::vector<std::string> order = c.order;
-    for (const char* d : {"duckdb", "postgres"}) {
+    for (const char* d : {"duckdb", "postgres", "spark"}) {
         if (std::find(order.begin(), order.end(), d) == order.end()) order.push_back(d);
     }
     for (const auto& s : order) out << "---- " << s << "\n" << c.sections.at(s);
@@ -118,12 +119,13 @@ Result<std::string> CompileMembersSql(const Case& c, const std::string& dialect)
 }
 
 Result<Outcome> Evaluate(const Case& c, Engine& e) {
-    engine::WarehouseCatalog catalog(*e.warehouse);
+    test::RecordingWarehouse recorded(*e.warehouse);
+    engine::WarehouseCatalog catalog(recorded);
     auto a = Parse(c, &catalog);
     if (!a) return std::unexpected(a.error());
     auto as_of = engine::ParseAsOf(c.as_of);
     if (!as_of) return std::unexpected(as_of.error());
-    engine::Session s{FixtureGraph(), *e.warehouse, &catalog, nullptr};
+    engine::Session s{FixtureGraph(), recorded, &catalog, nullptr};
     Outcome out;
     auto m = s.Members(*a, *as_of, [&](std::string_view pid) {
         out.members += std::string(pid) + "\n";
@@ -135,6 +137,7 @@ Result<Outcome> Evaluate(const Case& c, Engine& e) {
         return true;
     });
     if (!en) return std::unexpected(en.error());
+    out.statements = recorded.Statements(e.name, c.name + " on " + e.name);
     return out;
 }
 

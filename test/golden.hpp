@@ -4,6 +4,7 @@
 #include "audience/parser.hpp"
 #include "common/error.hpp"
 #include "graph/model.hpp"
+#include "support/sqlglot_check.hpp"
 #include "warehouse/warehouse.hpp"
 
 #include <map>
@@ -18,7 +19,7 @@ struct Case {
     std::string path;
     std::vector<std::string> header;              //!< lines before the first section
     std::string as_of = "2026-01-01T00:00:00Z";
-    std::map<std::string, std::string> sections;  //!< audience, members, entities, duckdb, postgres
+    std::map<std::string, std::string> sections;  //!< audience, members, entities, duckdb, postgres, spark
     std::vector<std::string> order;               //!< section order in the file
 };
 
@@ -31,6 +32,7 @@ struct Engine {
 struct Outcome {
     std::string members;  //!< one per line
     std::string entities; //!< "profile\trelationship\tkey" per line
+    std::vector<test::SqlStatement> statements; //!< what was sent to the engine, for sqlglot in its dialect
 };
 
 bool UpdateMode();

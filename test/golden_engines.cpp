@@ -1,9 +1,11 @@
 // The engines the golden tests run on, each loaded with the fixture: embedded
-// DuckDB and a throwaway PostgreSQL server (test/support).
+// DuckDB, a throwaway PostgreSQL server and the suite's Spark stand-in (test/support).
 #include "golden.hpp"
 
 #include "common/text.hpp"
+#include "support/dataset.hpp"
 #include "support/pg_server.hpp"
+#include "support/spark_standin.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -34,6 +36,23 @@ std::vector<Engine*> Engines() {
             std::abort();
         }
         out.push_back(std::make_unique<Engine>(Engine{"postgres", std::move(*pg)}));
+        // Spark: the suite's stand-in, holding the fixture once for every test process (test/support/dataset.hpp).
+        auto standin = test::SparkStandin::Start("spark");
+        if (!standin) {
+            std::fprintf(stderr, "cannot start Spark: %s\n", standin.error().ToString().c_str());
+            std::abort();
+        }
+        auto spark = warehouse::Open(standin->uri);
+        if (!spark) {
+            std::fprintf(stderr, "cannot connect to Spark: %s\n", spark.error().ToString().c_str());
+            std::abort();
+        }
+        auto copied = test::LoadDataset(**spark, *out.front()->warehouse, "golden-" + test::Fingerprint(*sql));
+        if (!copied) {
+            std::fprintf(stderr, "cannot load the fixture into Spark: %s\n", copied.error().ToString().c_str());
+            std::abort();
+        }
+        out.push_back(std::make_unique<Engine>(Engine{"spark", std::move(*spark)}));
         return out;
     }();
     std::vector<Engine*> out;

@@ -9,7 +9,12 @@
 #include "graph/builder.hpp"
 #include "run/run.hpp"
 #include "store/store.hpp"
+#include "sql/printer.hpp"
+#include "support/dataset.hpp"
 #include "support/pg_server.hpp"
+#include "support/recording_warehouse.hpp"
+#include "support/spark_standin.hpp"
+#include "warehouse/copy.hpp"
 #include "warehouse/warehouse.hpp"
 
 #include <algorithm>
@@ -38,6 +43,9 @@ const char* kAccountsWithCarts = R"({"groups": [{"conditions": [{"type": "entity
 const char* kRecentBuyers = R"({"groups": [{"conditions": [{"type": "event", "event": "Order Completed",
   "count": {"op": "at_least", "value": 1}, "window": {"within": {"value": 7, "unit": "days"}}}]}]})";
 
+// Cart 17 (account 4, profile p3) gets a total, so p3 (no user_id) is a member.
+const char* kCart17 = R"(UPDATE crm.carts SET "TOTAL" = 30 WHERE "ID" = 17)";
+
 class RunE2E : public ::testing::TestWithParam<std::string> {
 protected:
     void SetUp() override {
@@ -52,7 +60,7 @@ protected:
             auto wh = warehouse::Open("duckdb:" + (dir_ / "w.duckdb").string());
             ASSERT_TRUE(wh) << wh.error().ToString();
             wh_ = std::move(*wh);
-        } else {
+        } else if (GetParam() == "postgres") {
             auto server = test::PgServer::Shared();
             ASSERT_TRUE(server) << server.error().ToString();
             auto uri = (*server)->FreshDatabase("run_e2e");
@@ -60,10 +68,27 @@ protected:
             auto wh = warehouse::Open(*uri);
             ASSERT_TRUE(wh) << wh.error().ToString();
             wh_ = std::move(*wh);
+        } else {
+            // Spark (the suite's stand-in) holds the fixture as loaded from a DuckDB mirror; the tests' changes are
+            // made in the mirror and copied over (Spark's tables take no UPDATE or DELETE).
+            auto mirror = warehouse::Open("duckdb:" + (dir_ / "mirror.duckdb").string());
+            ASSERT_TRUE(mirror) << mirror.error().ToString();
+            mirror_ = std::move(*mirror);
+            ASSERT_TRUE(mirror_->Execute(*sql));
+            ASSERT_TRUE(mirror_->Execute(kCart17));
+            auto standin = test::SparkStandin::Start("spark");
+            ASSERT_TRUE(standin) << standin.error().ToString();
+            auto wh = warehouse::Open(standin->uri);
+            ASSERT_TRUE(wh) << wh.error().ToString();
+            spark_ = std::move(*wh);
+            auto loaded = test::LoadDataset(*spark_, *mirror_, "run-e2e-" + test::Fingerprint(*sql + kCart17));
+            ASSERT_TRUE(loaded) << loaded.error().ToString();
+            wh_ = std::make_unique<test::RecordingWarehouse>(*spark_);
         }
-        ASSERT_TRUE(wh_->Execute(*sql));
-        // Cart 17 (account 4, profile p3) gets a total, so p3 (no user_id) is a member.
-        Sql(R"(UPDATE crm.carts SET "TOTAL" = 30 WHERE "ID" = 17)");
+        if (!mirror_) {
+            ASSERT_TRUE(wh_->Execute(*sql));
+            Sql(kCart17);
+        }
         auto g = graph::LoadGraph(std::string(KITH_SOURCE_DIR) + "/test/fixture/graph.hcl");
         ASSERT_TRUE(g);
         graph_ = std::make_unique<graph::DataGraph>(std::move(*g));
@@ -74,13 +99,36 @@ protected:
         env_ = std::make_unique<run::Environment>(run::Environment{*store_, *wh_, *graph_});
     }
     void TearDown() override {
+        if (spark_ && wh_) {
+            // Every statement kith sent to Spark parses in sqlglot's Spark dialect.
+            auto parsed = test::SqlglotCheck(static_cast<test::RecordingWarehouse&>(*wh_).Statements("spark", "run e2e"));
+            EXPECT_TRUE(parsed) << parsed.error().ToString();
+        }
         env_.reset();
         store_.reset();
         wh_.reset();
+        spark_.reset();
+        mirror_.reset();
         fs::remove_all(dir_);
     }
 
-    void Sql(const std::string& sql) { ASSERT_TRUE(wh_->Execute(sql)) << sql; }
+    void Sql(const std::string& sql) {
+        if (!mirror_) {
+            ASSERT_TRUE(wh_->Execute(sql)) << sql;
+            return;
+        }
+        ASSERT_TRUE(mirror_->Execute(sql)) << sql;
+        // The Spark copy no longer holds the dataset as loaded: the next test loads it again.
+        ASSERT_TRUE(test::ForgetDataset(*spark_));
+        if (sql.starts_with("ALTER TABLE crm.")) {
+            // ALTER TABLE crm.<from> RENAME TO <to>, the same on Spark.
+            std::string from = sql.substr(16, sql.find(' ', 16) - 16), to = sql.substr(sql.rfind(' ') + 1);
+            ASSERT_TRUE(spark_->Execute(sql::Print(sql::RenameTable{{"", "crm", from}, to}, spark_->sql_dialect())));
+            return;
+        }
+        auto copied = warehouse::CopySchemas(*mirror_, *spark_, {"crm"});
+        ASSERT_TRUE(copied) << copied.error().ToString();
+    }
 
     void Audience(const std::string& key, const char* definition) {
         store::AudienceSpec a;
@@ -163,6 +211,8 @@ protected:
 
     fs::path dir_;
     std::unique_ptr<warehouse::Warehouse> wh_;
+    std::unique_ptr<warehouse::Warehouse> spark_;  // spark: the stand-in (wh_ records what is sent to it)
+    std::unique_ptr<warehouse::Warehouse> mirror_; // spark: the DuckDB copy the tests change
     std::unique_ptr<graph::DataGraph> graph_;
     std::unique_ptr<store::Store> store_;
     int64_t workspace_ = 0;
@@ -417,7 +467,44 @@ TEST_P(RunE2E, AFailedRunLeavesTheBaselineAndTheNextRunDiffsAgainstTheLastGoodOn
     EXPECT_EQ(Lines(r3.id), (std::vector<std::string>{"exits pending Audience Exited u2"}));
 }
 
+TEST_P(RunE2E, ARunDropsWhatACrashedRunOfItsAudienceLeftAndNothingElse) {
+    Audience("active_carts", kAccountsWithCarts);
+    Activation("enters", "active_carts", "profile_enters", {{"enrichment", {{"traits", {"plan"}}}}});
+    store::Run r1 = Run("active_carts", "2026-01-01T00:00:00Z");
+    ASSERT_EQ(r1.status, store::RunStatus::COMPLETED) << r1.error;
+    // What a run killed mid-way would leave (a snapshot and a lookup table), and a table of another audience.
+    const sql::Dialect& d = wh_->sql_dialect();
+    sql::Query one;
+    one.body = sql::Share(sql::Select{}.Item(sql::Int(1), "pid"));
+    auto name = [&](int64_t audience, int64_t run, const char* what) {
+        return sql::TableName{"", "kith_state", "a" + std::to_string(audience) + "_r" + std::to_string(run) + "_" + what};
+    };
+    int64_t crashed = r1.id + 100;
+    for (const auto& t : {name(r1.audience_id, crashed, "members"), name(r1.audience_id, crashed, "members_lk"),
+                          name(r1.audience_id + 1, 5, "members")}) {
+        ASSERT_TRUE(wh_->Execute(sql::Print(sql::CreateTableAs{t, one}, d)));
+    }
+    store::Run r2 = Run("active_carts", "2026-01-01T00:00:00Z");
+    ASSERT_EQ(r2.status, store::RunStatus::COMPLETED) << r2.error;
+    auto tables = wh_->ListTables("kith_state");
+    ASSERT_TRUE(tables) << tables.error().ToString();
+    std::set<std::string> names;
+    for (const auto& t : *tables) names.insert(t.table);
+    EXPECT_FALSE(names.contains(name(r1.audience_id, crashed, "members").table));
+    EXPECT_FALSE(names.contains(name(r1.audience_id, crashed, "members_lk").table));
+    EXPECT_TRUE(names.contains(name(r1.audience_id + 1, 5, "members").table));
+    // The kept snapshots stay; the runs' lookup tables are gone once they end.
+    EXPECT_TRUE(names.contains(name(r1.audience_id, r2.id, "members").table));
+    EXPECT_TRUE(names.contains(name(r1.audience_id, r1.id, "members").table));
+    for (const auto& n : names) EXPECT_FALSE(n.ends_with("_lk") || n.ends_with("_cx")) << n;
+    ASSERT_TRUE(wh_->Execute(sql::Print(sql::DropTable{name(r1.audience_id + 1, 5, "members")}, d)));
+}
+
+#ifdef KITH_RUN_E2E_SPARK
+INSTANTIATE_TEST_SUITE_P(Engines, RunE2E, ::testing::Values("spark"), [](const auto& info) { return info.param; });
+#else
 INSTANTIATE_TEST_SUITE_P(Engines, RunE2E, ::testing::Values("duckdb", "postgres"),
                          [](const auto& info) { return info.param; });
+#endif
 
 } // namespace

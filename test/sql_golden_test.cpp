@@ -15,6 +15,10 @@
 //   WITH ...
 //   ---- postgres
 //   WITH ...
+//   ---- spark
+//   WITH ...
+//
+// Every statement sent to Spark is also parsed by sqlglot in its Spark dialect.
 //
 // KITH_UPDATE_EXPECTED=1 rewrites the SQL sections only; members and
 // entities are written by hand from the fixture and the spec.
@@ -30,7 +34,7 @@ class Golden : public ::testing::TestWithParam<std::string> {};
 TEST_P(Golden, SqlMembersAndEntities) {
     auto c = LoadCase(GetParam());
     ASSERT_TRUE(c.has_value()) << c.error().ToString();
-    for (const char* dialect : {"duckdb", "postgres"}) {
+    for (const char* dialect : {"duckdb", "postgres", "spark"}) {
         auto sql = CompileMembersSql(*c, dialect);
         ASSERT_TRUE(sql.has_value()) << sql.error().ToString();
         if (UpdateMode()) {
@@ -46,6 +50,10 @@ TEST_P(Golden, SqlMembersAndEntities) {
         ASSERT_TRUE(got.has_value()) << engine->name << ": " << got.error().ToString();
         EXPECT_EQ(got->members, c->sections["members"]) << "members on " << engine->name;
         EXPECT_EQ(got->entities, c->sections["entities"]) << "entities on " << engine->name;
+        if (engine->name == "spark") {
+            auto parsed = test::SqlglotCheck(got->statements);
+            EXPECT_TRUE(parsed.has_value()) << parsed.error().ToString();
+        }
     }
 }
 

@@ -85,6 +85,7 @@ const Dialect& Dialect::Spark() {
         x.number_type = "DECIMAL(38, 18)";
         x.string_type = "STRING";
         x.integer_type = "INT";
+        x.time_type = "TIME(6)";
         x.has_try_cast = true;
         // RLIKE finds a match anywhere (Java regular expressions); kith anchors it, with \z since Java's $ also
         // matches before a final line terminator.
@@ -105,8 +106,8 @@ const Dialect& Dialect::Spark() {
                                         {StorageType::TEXT, "STRING"},
                                         {StorageType::BOOLEAN, "BOOLEAN"},
                                         {StorageType::DATE, "DATE"},
-                                        // Spark before 4.1 has no TIME: times are stored as their text.
-                                        {StorageType::TIME, "STRING"},
+                                        // Spark 4.1+ with spark.sql.timeType.enabled (see the module README).
+                                        {StorageType::TIME, "TIME(6)"},
                                         {StorageType::TIMESTAMP, "TIMESTAMP_NTZ"},
                                         {StorageType::TIMESTAMPTZ, "TIMESTAMP"}});
         // Decimals beyond Spark's DECIMAL(38) are stored as their text, which round-trips.

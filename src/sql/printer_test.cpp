@@ -81,7 +81,7 @@ TEST(Statements, CreateTableAndInsertUseStorageTypes) {
                                         {"at", StorageType::TIME}};
     TableName t{"", "s", "t"};
     EXPECT_EQ(Print(Statement{CreateTable{t, cols}}, Spark()),
-              "CREATE TABLE `s`.`t` (`id` BIGINT, `amount` DECIMAL(12,2), `huge` STRING, `at` STRING)");
+              "CREATE TABLE `s`.`t` (`id` BIGINT, `amount` DECIMAL(12,2), `huge` STRING, `at` TIME(6))");
     EXPECT_EQ(Print(Statement{CreateTable{t, cols}}, Duck()),
               "CREATE TABLE \"s\".\"t\" (\"id\" BIGINT, \"amount\" DECIMAL(12,2), \"huge\" DOUBLE, \"at\" TIME)");
     InsertValues ins{t, {"id", "amount"}, {{StorageValue("7", cols[0]), StorageValue(std::nullopt, cols[1])}}};
