@@ -38,6 +38,7 @@ struct Session {
     std::shared_ptr<TTransport> transport;
     std::unique_ptr<rpc::TCLIServiceClient> client;
     HttpTransport* http = nullptr; //!< the transport when it is HTTP
+    TSocket* socket = nullptr;     //!< the socket when the transport is binary
     rpc::TSessionHandle handle;
     bool open = false;   //!< a session is open on the server
     bool broken = false; //!< the binary connection was lost (and the session with it): reopen before the next call
@@ -345,10 +346,12 @@ Status OpenTransport(hive::Session& s, const HiveOptions& o) {
         http.timeout_seconds = o.timeout_seconds;
         auto http_transport = std::make_shared<hive::HttpTransport>(std::move(http));
         s.http = http_transport.get();
+        s.socket = nullptr;
         transport = http_transport;
     } else {
         s.http = nullptr;
         auto socket = std::make_shared<TSocket>(o.host, o.port);
+        s.socket = socket.get();
         socket->setConnTimeout(30000);
         socket->setRecvTimeout(static_cast<int>(o.timeout_seconds * 1000));
         socket->setSendTimeout(static_cast<int>(o.timeout_seconds * 1000));
@@ -466,6 +469,9 @@ HiveWarehouse::HiveWarehouse(HiveOptions options)
 
 HiveWarehouse::~HiveWarehouse() {
     if (session_ && session_->open && !session_->broken && session_->client) {
+        // Closing is a courtesy (the server ends idle sessions itself): it does not wait long.
+        if (session_->http) session_->http->SetTimeoutSeconds(10);
+        if (session_->socket) session_->socket->setRecvTimeout(10000);
         rpc::TCloseSessionReq req;
         req.__set_sessionHandle(session_->handle);
         rpc::TCloseSessionResp resp;

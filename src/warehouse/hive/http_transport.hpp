@@ -87,6 +87,8 @@ public:
     //! kept-alive connection turns out closed; for a statement, which must never run twice, the driver asks for a
     //! fresh connection instead.
     void SetFreshConnection(bool fresh) { fresh_connection_ = fresh; }
+    //! The longest a request may take from now on (closing a session need not wait ten minutes).
+    void SetTimeoutSeconds(long seconds) { options_.timeout_seconds = seconds; }
 
 private:
     Options options_;
