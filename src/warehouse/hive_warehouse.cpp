@@ -872,7 +872,15 @@ Result<std::optional<std::vector<Column>>> HiveWarehouse::DescribeTable(const Ta
     auto catalog_rows = ReadCatalog(started->operationHandle, "GetColumns", stop,
                                     {"TABLE_SCHEM", "TABLE_NAME", "COLUMN_NAME", "TYPE_NAME", "ORDINAL_POSITION"});
     EndStatement();
-    if (!catalog_rows) return std::unexpected(catalog_rows.error());
+    if (!catalog_rows) {
+        Error e = catalog_rows.error();
+        if (e.message.find("Unrecognized type name") != std::string::npos) {
+            // Spark's Thrift server cannot map its TIME type (spark.sql.timeType.enabled) to a JDBC type.
+            e.message = fmt::format("cannot describe {}: Spark's GetColumns fails on a TIME column ({})",
+                                    name.ToString(), e.message);
+        }
+        return std::unexpected(std::move(e));
+    }
     struct Found {
         long long position;
         Column column;
@@ -936,7 +944,10 @@ Result<std::vector<TableName>> HiveWarehouse::ListTables(const std::string& sche
 
 Status HiveWarehouse::CreateTable(const TableName& name, std::span<const ColumnDef> columns) {
     sql::CreateTable create{name, std::vector<ColumnDef>(columns.begin(), columns.end())};
-    return Execute(sql::Print(sql::Statement{create}, sql::Dialect::Spark()));
+    if (auto ok = Execute(sql::Print(sql::Statement{create}, sql::Dialect::Spark())); !ok) return ok;
+    // A bulk load that follows knows the columns without asking GetColumns (which fails on TIME columns).
+    created_[name.ToString()] = create.columns;
+    return {};
 }
 
 namespace {
@@ -1028,17 +1039,25 @@ private:
 
 Result<std::unique_ptr<TableWriter>> HiveWarehouse::BulkWriter(const TableName& name,
                                                                std::span<const std::string> columns) {
-    auto described = DescribeTable(name);
-    if (!described) return std::unexpected(described.error());
-    if (!*described) return Fail(ErrorCode::NOT_FOUND, "no such table", name.ToString());
+    // The columns' types: as this connection created the table, else as GetColumns reports them.
+    std::vector<ColumnDef> known;
+    if (auto it = created_.find(name.ToString()); it != created_.end()) {
+        known = it->second;
+    } else {
+        auto described = DescribeTable(name);
+        if (!described) return std::unexpected(described.error());
+        if (!*described) return Fail(ErrorCode::NOT_FOUND, "no such table", name.ToString());
+        for (const auto& c : **described) known.push_back(hive::StorageOf(c.name, c.engine_type));
+    }
     std::vector<ColumnDef> defs;
     for (const auto& wanted : columns) {
-        auto it = std::find_if((*described)->begin(), (*described)->end(),
-                               [&](const Column& c) { return Lower(c.name) == Lower(wanted); });
-        if (it == (*described)->end()) {
+        auto it = std::find_if(known.begin(), known.end(),
+                               [&](const ColumnDef& c) { return Lower(c.name) == Lower(wanted); });
+        if (it == known.end()) {
             return Fail(ErrorCode::NOT_FOUND, "no column " + wanted + " in the table", name.ToString());
         }
-        defs.push_back(hive::StorageOf(wanted, it->engine_type));
+        defs.push_back(*it);
+        defs.back().name = wanted;
     }
     TableName staging = name;
     if (staging.schema.empty()) staging.schema = options_.schema;

@@ -23,6 +23,7 @@
 
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -116,6 +117,7 @@ private:
 
     HiveOptions options_;
     std::unique_ptr<hive::Session> session_;
+    std::map<std::string, std::vector<ColumnDef>> created_; // tables CreateTable made, by TableName::ToString()
     std::mutex running_mutex_;
     std::optional<std::stop_source> running_;
 };

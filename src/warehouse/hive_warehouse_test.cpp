@@ -642,17 +642,17 @@ TEST(HiveSpark, KithCopyToSparkAndBackKeepsEveryValuesText) {
     ASSERT_TRUE(run(d, "CREATE SCHEMA kith_hive_copy"));
     ASSERT_TRUE(run(d,
         "CREATE TABLE kith_hive_copy.everything (id INTEGER, small SMALLINT, big BIGINT, amount DECIMAL(12,3), "
-        "wide DECIMAL(38,10), r REAL, f DOUBLE, name VARCHAR, ok BOOLEAN, day DATE, t TIME, seen TIMESTAMP, "
+        "wide DECIMAL(38,10), r REAL, f DOUBLE, name VARCHAR, ok BOOLEAN, day DATE, seen TIMESTAMP, "
         "seen_tz TIMESTAMPTZ)"));
     ASSERT_TRUE(run(d,
         "INSERT INTO kith_hive_copy.everything VALUES "
         "(1, -32768, 9223372036854775807, 123456789.125, -1.05, 1.1, 0.1, 'plain', true, DATE '2024-02-29', "
-        "TIME '10:00:00.5', TIMESTAMP '2024-05-01 10:00:00.123456', TIMESTAMPTZ '2024-05-01 10:00:00+02'), "
+        "TIMESTAMP '2024-05-01 10:00:00.123456', TIMESTAMPTZ '2024-05-01 10:00:00+02'), "
         "(2, 0, -1, -0.000, 0, -2.5, 1e300, 'it''s \\ a \"tab\"\t and a\nnewline ✓', false, DATE '1969-12-31', "
-        "TIME '00:00:00', TIMESTAMP '1969-12-31 23:59:59.999999', TIMESTAMPTZ '1970-01-01 00:00:00+00'), "
-        "(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), "
+        "TIMESTAMP '1969-12-31 23:59:59.999999', TIMESTAMPTZ '1970-01-01 00:00:00+00'), "
+        "(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), "
         "(4, 7, 42, 100, 123456789012345678.0123456789, 3.4028235e38, -0.0, '', true, DATE '0001-01-01', "
-        "TIME '23:59:59.999999', TIMESTAMP '2262-04-11 23:47:16', TIMESTAMPTZ '2000-02-29 12:00:00+00')"));
+        "TIMESTAMP '2262-04-11 23:47:16', TIMESTAMPTZ '2000-02-29 12:00:00+00')"));
     ASSERT_TRUE(spark->Execute("DROP TABLE IF EXISTS kith_hive_copy.everything"));
     auto copied = CopySchemas(d, *spark, {"kith_hive_copy"});
     ASSERT_TRUE(copied) << copied.error().ToString();
@@ -671,11 +671,44 @@ TEST(HiveSpark, KithCopyToSparkAndBackKeepsEveryValuesText) {
     ASSERT_TRUE(spark_columns && *spark_columns);
     std::vector<DataType> types;
     for (const auto& c : **spark_columns) types.push_back(c.type);
-    // TIME is stored as its text on Spark before 4.1's TIME type (warehouses.md).
     EXPECT_EQ(types, (std::vector<DataType>{DataType::NUMBER, DataType::NUMBER, DataType::NUMBER, DataType::NUMBER,
                                             DataType::NUMBER, DataType::NUMBER, DataType::NUMBER, DataType::STRING,
-                                            DataType::BOOLEAN, DataType::DATE, DataType::STRING,
-                                            DataType::TIMESTAMP, DataType::TIMESTAMP}));
+                                            DataType::BOOLEAN, DataType::DATE, DataType::TIMESTAMP,
+                                            DataType::TIMESTAMP}));
+}
+
+// Spark 4.1+ with spark.sql.timeType.enabled (the stand-in's setting) stores TIME(6); its Thrift server sends TIME
+// values as STRING with Spark's text and its GetColumns call fails on a table that has one. kith copy still loads
+// such a table (the bulk writer knows the columns it created), and DescribeTable says what is wrong.
+TEST(HiveSpark, TimeColumnsLoadAndDescribeTableNamesSparksLimit) {
+    auto wh = OpenSpark();
+    ASSERT_TRUE(wh);
+    ASSERT_TRUE(wh->Execute("CREATE SCHEMA IF NOT EXISTS kith_hive_test"));
+    ASSERT_TRUE(wh->Execute("DROP TABLE IF EXISTS kith_hive_test.timed"));
+    TableName table{"", "kith_hive_test", "timed"};
+    std::vector<ColumnDef> defs = {{"id", StorageType::INTEGER, 0, 0}, {"t", StorageType::TIME, 0, 0}};
+    auto created = wh->CreateTable(table, defs);
+    ASSERT_TRUE(created) << created.error().ToString();
+    std::vector<std::string> names = {"id", "t"};
+    auto writer = wh->BulkWriter(table, names);
+    ASSERT_TRUE(writer) << writer.error().ToString();
+    Chunk chunk;
+    chunk.rows = {{"1", "10:00:00.500000"}, {"2", "00:00:00"}, {"3", std::nullopt}};
+    ASSERT_TRUE((*writer)->Append(chunk));
+    auto finished = (*writer)->Finish();
+    ASSERT_TRUE(finished) << finished.error().ToString();
+    writer->reset();
+    auto rows = All(*wh, "SELECT id, CAST(t AS STRING) IS NOT NULL FROM kith_hive_test.timed ORDER BY id");
+    EXPECT_EQ(rows, (std::vector<std::vector<Cell>>{{"1", "true"}, {"2", "true"}, {"3", "false"}}));
+    auto described = wh->DescribeTable(table);
+    if (!described) {
+        EXPECT_NE(described.error().message.find("TIME"), std::string::npos) << described.error().message;
+        EXPECT_EQ(described.error().location, "spark");
+    } else {
+        // A Spark whose GetColumns knows TIME.
+        ASSERT_TRUE(*described);
+        EXPECT_EQ((**described)[1].type, DataType::TIME);
+    }
 }
 
 // ---- Databricks: HTTP transport, bearer token, the proxy's faults ----
