@@ -4,7 +4,15 @@
 // engine (DuckDB, and PostgreSQL when --postgres is given), their ratio, and
 // the time of the count preview. Both queries must return the same members.
 //
-//   build/bench/audience_bench --warehouse duckdb:gen.duckdb --graph gen.hcl [--postgres URI] [--runs 3]
+//   build/bench/audience_bench --warehouse duckdb:gen.duckdb --graph gen.hcl [--engine URI]... [--runs 3]
+//                              [--explain DIR]
+//
+// --warehouse is the first engine and the catalog the audiences are parsed with; each --engine (--postgres is
+// the same) adds one: postgresql://..., spark://... The expert queries are written with double-quoted
+// identifiers and {C} for the dialect's bytewise collation; for an engine whose identifier quote differs (Spark's
+// backtick) the double quotes are replaced (their string literals hold none). --explain DIR writes, per audience
+// and engine, the compiled and the hand-written query and the engine's plan of each (EXPLAIN; on Spark EXPLAIN
+// FORMATTED) to DIR.
 #include "engine/warehouse_catalog.hpp"
 #include "audience/parser.hpp"
 #include "engine/engine.hpp"
@@ -13,9 +21,12 @@
 #include "sql/printer.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -132,11 +143,32 @@ std::vector<Case> Cases() {
     };
 }
 
-std::string WithCollation(std::string sql, const std::string& collation) {
-    std::string c = collation.empty() ? "" : " " + collation;
+// The expert query for a dialect: {C} becomes its bytewise collation, double-quoted identifiers its quote.
+std::string ForDialect(std::string sql, const sql::Dialect& d) {
+    std::string c = d.bytewise_collation.empty() ? "" : " " + d.bytewise_collation;
     size_t at;
     while ((at = sql.find("{C}")) != std::string::npos) sql.replace(at, 3, c);
+    if (d.identifier_quote != '"') std::replace(sql.begin(), sql.end(), '"', d.identifier_quote);
     return sql;
+}
+
+// The engine's plan of a query, as text (one line per row of EXPLAIN's result).
+std::string Explain(warehouse::Warehouse& wh, const std::string& sql) {
+    std::string prefix = wh.dialect() == "spark" ? "EXPLAIN FORMATTED " : "EXPLAIN ";
+    auto rows = warehouse::QueryAll(wh, prefix + sql);
+    if (!rows) return "EXPLAIN failed: " + rows.error().ToString() + "\n";
+    std::string out;
+    for (const auto& row : *rows) {
+        for (const auto& cell : row) out += cell.value_or("NULL") + "\n";
+    }
+    return out;
+}
+
+std::string FileName(std::string s) {
+    for (char& ch : s) {
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    }
+    return s;
 }
 
 struct Run {
@@ -184,18 +216,21 @@ kith::Result<std::pair<Run, Run>> Medians(warehouse::Warehouse& wh, const std::s
 } // namespace
 
 int main(int argc, char** argv) {
-    std::string warehouse_uri, graph_path, postgres;
+    std::string graph_path, explain_dir;
+    std::vector<std::string> uris{""}; // --warehouse first
     int runs = 3;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--warehouse")) warehouse_uri = argv[i + 1];
+        if (!std::strcmp(argv[i], "--warehouse")) uris[0] = argv[i + 1];
         if (!std::strcmp(argv[i], "--graph")) graph_path = argv[i + 1];
-        if (!std::strcmp(argv[i], "--postgres")) postgres = argv[i + 1];
+        if (!std::strcmp(argv[i], "--postgres") || !std::strcmp(argv[i], "--engine")) uris.push_back(argv[i + 1]);
         if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--explain")) explain_dir = argv[i + 1];
     }
-    if (warehouse_uri.empty() || graph_path.empty()) {
-        fmt::print(stderr, "usage: audience_bench --warehouse duckdb:PATH --graph G [--postgres URI] [--runs N]\n");
+    if (uris[0].empty() || graph_path.empty()) {
+        fmt::print(stderr, "usage: audience_bench --warehouse URI --graph G [--engine URI]... [--runs N] [--explain DIR]\n");
         return 2;
     }
+    if (!explain_dir.empty()) std::filesystem::create_directories(explain_dir);
     auto graph = graph::LoadGraph(graph_path);
     if (!graph) {
         fmt::print(stderr, "{}\n", graph.error()[0].ToString());
@@ -206,8 +241,7 @@ int main(int argc, char** argv) {
         std::unique_ptr<warehouse::Warehouse> wh;
     };
     std::vector<Engine> engines;
-    for (const auto& uri : {warehouse_uri, postgres}) {
-        if (uri.empty()) continue;
+    for (const auto& uri : uris) {
         auto wh = warehouse::Open(uri);
         if (!wh) {
             fmt::print(stderr, "{}\n", wh.error().ToString());
@@ -242,10 +276,21 @@ int main(int argc, char** argv) {
             const sql::Dialect& d = *sql::Dialect::Find(e.name);
             auto members = plan::CompileMembers(*graph, *a, options, &catalog);
             auto count = plan::CompileMemberCount(*graph, *a, options, &catalog);
-            std::string expert = WithCollation(c.expert, d.bytewise_collation);
-            (void)Execute(*e.wh, sql::Print(members->query, d)); // warm-up
-            (void)Execute(*e.wh, expert);
-            auto pair = Medians(*e.wh, sql::Print(members->query, d), expert, runs);
+            std::string expert = ForDialect(c.expert, d);
+            std::string compiled_sql = sql::Print(members->query, d);
+            if (!explain_dir.empty()) {
+                std::ofstream out(std::filesystem::path(explain_dir) / (FileName(c.name) + "." + e.name + ".txt"));
+                out << "-- compiled\n" << compiled_sql << "\n\n-- hand-written\n" << expert << "\n\n-- plan of the compiled query\n"
+                    << Explain(*e.wh, compiled_sql) << "\n-- plan of the hand-written query\n" << Explain(*e.wh, expert);
+            }
+            // Warm-up; a failing query is reported here, before the timed runs.
+            for (const auto& q : {compiled_sql, expert}) {
+                if (auto w = Execute(*e.wh, q); !w) {
+                    fmt::print(stderr, "{} on {}: {}\n{}\n", c.name, e.name, w.error().ToString(), q);
+                    return 3;
+                }
+            }
+            auto pair = Medians(*e.wh, compiled_sql, expert, runs);
             auto count_pair = Medians(*e.wh, sql::Print(count->query, d), sql::Print(count->query, d), 1);
             if (!pair || !count_pair) {
                 fmt::print(stderr, "{} on {}: {}\n", c.name, e.name, !pair ? pair.error().ToString() : count_pair.error().ToString());
@@ -261,6 +306,7 @@ int main(int argc, char** argv) {
             }
             fmt::print("| {} | {:.3f} | {} | {} | {:.3f} | {:.3f} | {:.2f} | {:.3f} |\n", c.name, compile_ms, e.name, compiled_run->rows,
                        compiled_run->seconds, expert_run->seconds, compiled_run->seconds / expert_run->seconds, count_run->seconds);
+            std::fflush(stdout);
         }
         (void)sink;
     }
