@@ -88,6 +88,20 @@ public:
 
     std::string Id(std::string_view name) const { return QuoteIdent(name, d_); }
 
+    // DATE '...', TIME '...', TIMESTAMP '...': the standard keywords, whatever the dialect's type names.
+    std::string LiteralKeyword(SqlType t) const {
+        switch (t) {
+        case SqlType::DATE:
+            return "DATE";
+        case SqlType::TIME:
+            return "TIME";
+        case SqlType::TIMESTAMP:
+            return "TIMESTAMP";
+        default:
+            return TypeName(t);
+        }
+    }
+
     static const char* OpText(Op op) {
         switch (op) {
         case Op::EQ:
@@ -172,7 +186,7 @@ public:
         case Expr::Kind::NULL_VALUE:
             return "NULL";
         case Expr::Kind::TYPED:
-            return TypeName(e.type) + " " + QuoteString(e.text, d_);
+            return LiteralKeyword(e.type) + " " + QuoteString(e.text, d_);
         case Expr::Kind::BINARY:
             return "(" + E(*e.args[0]) + " " +
                    (e.op == Op::IS_NOT_DISTINCT_FROM ? d_.null_safe_equal : std::string(OpText(e.op))) + " " +
@@ -372,6 +386,7 @@ public:
         for (char c : s.name) word = word && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.');
         return "SET " + (word ? s.name : Id(s.name)) + " = " + QuoteString(s.value, d_);
     }
+    std::string operator()(const DescribeTable& s) const { return "DESCRIBE TABLE " + QuoteTable(s.table, d_); }
     std::string operator()(const Transaction& s) const {
         switch (s.kind) {
         case Transaction::Kind::BEGIN:

@@ -71,6 +71,7 @@ TEST(Statements, DdlPrintedPerDialect) {
     EXPECT_EQ(Print(Statement{RenameTable{t, "b"}}, Spark()),
               "ALTER TABLE `kith_state`.`a1_r2_members` RENAME TO `kith_state`.`b`");
     EXPECT_EQ(Print(Statement{SetOption{"TimeZone", "UTC"}}, Duck()), "SET TimeZone = 'UTC'");
+    EXPECT_EQ(Print(Statement{DescribeTable{t}}, Spark()), "DESCRIBE TABLE `kith_state`.`a1_r2_members`");
 }
 
 TEST(Statements, CreateTableAndInsertUseStorageTypes) {

@@ -71,6 +71,11 @@ struct SetOption {
     std::string value;
 };
 
+//! DESCRIBE TABLE table: rows (column name, type, comment) where the engine has it (Spark).
+struct DescribeTable {
+    TableName table;
+};
+
 //! BEGIN / COMMIT / ROLLBACK.
 struct Transaction {
     enum class Kind { BEGIN, COMMIT, ROLLBACK };
@@ -78,7 +83,7 @@ struct Transaction {
 };
 
 using Statement = std::variant<Query, CreateSchema, DropTable, CreateTableAs, CreateTable, CreateIndex, InsertValues,
-                               InsertSelect, RenameTable, SetOption, Transaction>;
+                               InsertSelect, RenameTable, SetOption, DescribeTable, Transaction>;
 
 //! A value of canonical text (warehouse/value.hpp) as an expression of the column's storage type: CAST('text' AS
 //! type), or NULL. What bulk inserts through SQL (engines without a bulk loader) write.

@@ -109,7 +109,8 @@ std::string CleanMessage(std::string message) {
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ' || message.back() == '\r')) {
         message.pop_back();
     }
-    return message;
+    size_t lead = message.find_first_not_of(" \r\n");
+    return lead == std::string::npos ? std::string() : message.substr(lead);
 }
 
 // A "retry later" answer in a TStatus: Databricks' TEMPORARILY_UNAVAILABLE error class, and warehouses that are
@@ -851,6 +852,25 @@ Result<HiveWarehouse::CatalogRows> HiveWarehouse::ReadCatalog(const rpc::TOperat
     return out;
 }
 
+Result<std::optional<std::vector<Column>>> HiveWarehouse::DescribeWithStatement(const TableName& name) {
+    auto rows = QueryAll(*this, sql::Print(sql::DescribeTable{name}, sql::Dialect::Spark()));
+    if (!rows) {
+        if (rows.error().message.find("TABLE_OR_VIEW_NOT_FOUND") != std::string::npos) {
+            return std::optional<std::vector<Column>>{};
+        }
+        return std::unexpected(rows.error());
+    }
+    std::vector<Column> columns;
+    for (const auto& row : *rows) {
+        // Columns first, then a blank or "# ..." row before partition and detail sections.
+        if (row.size() < 2 || !row[0] || row[0]->empty() || row[0]->starts_with("#")) break;
+        Column c{*row[0], row[1].value_or(""), DataType::OTHER};
+        c.type = hive::MapTypeName(c.engine_type);
+        columns.push_back(std::move(c));
+    }
+    return std::optional<std::vector<Column>>(std::move(columns));
+}
+
 Result<std::optional<std::vector<Column>>> HiveWarehouse::DescribeTable(const TableName& name) {
     if (auto ok = EnsureSession(); !ok) return std::unexpected(ok.error());
     std::string catalog = name.database.empty() ? options_.catalog : name.database;
@@ -865,21 +885,21 @@ Result<std::optional<std::vector<Column>>> HiveWarehouse::DescribeTable(const Ta
     auto started = Call<rpc::TGetColumnsResp>(
         *session_, options_, "GetColumns", Repeat::SAFE, stop,
         [&](rpc::TCLIServiceClient& c, rpc::TGetColumnsResp& r) { c.GetColumns(r, req); });
+    // Spark's Thrift server cannot map its TIME type (spark.sql.timeType.enabled) to a JDBC type, so GetColumns
+    // fails on a table with a TIME column: DESCRIBE TABLE tells the columns then.
+    auto untyped = [](const Error& e) { return e.message.find("Unrecognized type name") != std::string::npos; };
+    TableName described{catalog == options_.catalog ? "" : catalog, schema, name.table};
     if (!started) {
         EndStatement();
+        if (untyped(started.error())) return DescribeWithStatement(described);
         return std::unexpected(started.error());
     }
     auto catalog_rows = ReadCatalog(started->operationHandle, "GetColumns", stop,
                                     {"TABLE_SCHEM", "TABLE_NAME", "COLUMN_NAME", "TYPE_NAME", "ORDINAL_POSITION"});
     EndStatement();
     if (!catalog_rows) {
-        Error e = catalog_rows.error();
-        if (e.message.find("Unrecognized type name") != std::string::npos) {
-            // Spark's Thrift server cannot map its TIME type (spark.sql.timeType.enabled) to a JDBC type.
-            e.message = fmt::format("cannot describe {}: Spark's GetColumns fails on a TIME column ({})",
-                                    name.ToString(), e.message);
-        }
-        return std::unexpected(std::move(e));
+        if (untyped(catalog_rows.error())) return DescribeWithStatement(described);
+        return std::unexpected(catalog_rows.error());
     }
     struct Found {
         long long position;

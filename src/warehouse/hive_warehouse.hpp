@@ -79,7 +79,8 @@ public:
     //! One statement (the protocol runs one at a time); non-empty params are ErrorCode::USAGE.
     Status Execute(const std::string& sql, std::span<const Param> params = {}) override;
     Result<std::unique_ptr<RowStream>> Query(const std::string& sql, std::span<const Param> params = {}) override;
-    //! Through the GetColumns call; a bare name is looked up in the URI's database (and catalog).
+    //! Through the GetColumns call; a bare name is looked up in the URI's database (and catalog). A table with a
+    //! column Spark's Thrift server cannot name to GetColumns (TIME) is described by DESCRIBE TABLE instead.
     Result<std::optional<std::vector<Column>>> DescribeTable(const TableName& name) override;
     //! Through the GetTables call (Spark has no information_schema): base tables, the temporary views left out.
     Result<std::vector<TableName>> ListTables(const std::string& schema = {}) override;
@@ -99,6 +100,7 @@ public:
     const HiveOptions& options() const { return options_; }
 
 private:
+    Result<std::optional<std::vector<Column>>> DescribeWithStatement(const TableName& name);
     explicit HiveWarehouse(HiveOptions options);
     friend class HiveRowStream;
     friend class HiveTableWriter;

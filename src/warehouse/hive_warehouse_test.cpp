@@ -461,6 +461,10 @@ TEST(HiveSpark, ErrorsCarrySparksMessage) {
     auto syntax = wh->Execute("SELEC 1");
     ASSERT_FALSE(syntax);
     EXPECT_NE(syntax.error().message.find("PARSE_SYNTAX_ERROR"), std::string::npos) << syntax.error().message;
+    // A syntax error deep in a long query keeps its words too.
+    auto deep = wh->Query("WITH\n`a` AS (\n  SELECT 1 AS `x`\n)\nSELECT TIME(6) '06:00:00' FROM `a`");
+    ASSERT_FALSE(deep);
+    EXPECT_TRUE(deep.error().message.starts_with("[PARSE_SYNTAX_ERROR]")) << deep.error().message;
     // Parameters are refused: the protocol cannot bind them.
     Param p[] = {Param{"1"}};
     auto with_params = wh->Query("SELECT 1", p);
