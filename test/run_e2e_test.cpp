@@ -101,7 +101,13 @@ protected:
     void TearDown() override {
         if (spark_ && wh_) {
             // Every statement kith sent to Spark parses in sqlglot's Spark dialect.
-            auto parsed = test::SqlglotCheck(static_cast<test::RecordingWarehouse&>(*wh_).Statements("spark", "run e2e"));
+            auto statements = static_cast<test::RecordingWarehouse&>(*wh_).Statements("spark", "run e2e");
+            for (auto it = statements.rbegin(); HasFailure() && it != statements.rend(); ++it) {
+                if (it->sql.starts_with("DROP ")) continue; // a failed run's cleanup
+                ADD_FAILURE() << "the last statement sent before the cleanup: " << it->sql;
+                break;
+            }
+            auto parsed = test::SqlglotCheck(statements);
             EXPECT_TRUE(parsed) << parsed.error().ToString();
         }
         env_.reset();

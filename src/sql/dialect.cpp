@@ -115,6 +115,7 @@ const Dialect& Dialect::Spark() {
         x.wide_decimal_type = "STRING";
         x.create_table_suffix = "";
         x.rename_to_qualified = true;
+        x.omit_redundant_aliases = true;
         return x;
     }();
     return d;

@@ -64,6 +64,9 @@ struct Dialect {
     std::string decimal_39_0_type;
     //! Appended to CREATE TABLE ... (columns) and CREATE TABLE ... AS: the table format where the engine needs one.
     std::string create_table_suffix;
+    //! A select item that is a column under its own name is printed without `AS name` (Spark 4.3's optimizer rule
+    //! RemoveRedundantAliases breaks the plan of a window over a UNION ALL whose branches alias columns that way).
+    bool omit_redundant_aliases = false;
     //! ALTER TABLE ... RENAME TO names the new table with its schema (Spark) or alone (PostgreSQL, DuckDB).
     bool rename_to_qualified = false;
     //! DuckDB 1.4.

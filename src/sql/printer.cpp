@@ -319,7 +319,9 @@ public:
         for (size_t i = 0; i < s.items.size(); ++i) {
             if (i) out += ", ";
             out += E(*s.items[i].expr);
-            if (!s.items[i].alias.empty()) out += " AS " + Id(s.items[i].alias);
+            const SelectItem& item = s.items[i];
+            bool redundant = d_.omit_redundant_aliases && item.expr->kind == Expr::Kind::COLUMN && item.expr->text == item.alias;
+            if (!item.alias.empty() && !redundant) out += " AS " + Id(item.alias);
         }
         if (s.from) out += "\n" + pad + "FROM " + SourceText(*s.from, indent);
         for (const auto& j : s.joins) {

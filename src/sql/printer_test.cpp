@@ -45,6 +45,13 @@ TEST(Printer, SparkSpellings) {
     EXPECT_EQ(Print(*TryCast(Col("t", "v"), SqlType::NUMBER), Spark()), "TRY_CAST(`t`.`v` AS DECIMAL(38, 18))");
 }
 
+TEST(Printer, SparkLeavesOutAliasesThatRepeatTheColumnsName) {
+    Select s;
+    s.From(Table({"", "s", "t"}, "a")).Item(Col("a", "pid"), "pid").Item(Col("a", "v"), "value").Item(Str("x"), "kind");
+    EXPECT_EQ(Print(s, Spark()), "SELECT `a`.`pid`, `a`.`v` AS `value`, 'x' AS `kind`\nFROM `s`.`t` AS `a`");
+    EXPECT_EQ(Print(s, Duck()), "SELECT \"a\".\"pid\" AS \"pid\", \"a\".\"v\" AS \"value\", 'x' AS \"kind\"\nFROM \"s\".\"t\" AS \"a\"");
+}
+
 TEST(Num, AcceptsOnlyNumericLiterals) {
     EXPECT_TRUE(IsNumberLiteral("0"));
     EXPECT_TRUE(IsNumberLiteral("-12.50"));
