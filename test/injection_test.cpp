@@ -1,12 +1,19 @@
 // Hostile names and values: they are matched literally or rejected by
 // validation; every compiled query is exactly one statement; the warehouse is
-// unchanged after evaluating audiences full of SQL fragments.
+// unchanged after evaluating audiences full of SQL fragments. Built twice: on
+// DuckDB, and (KITH_INJECTION_SPARK) on the suite's Spark stand-in, where
+// backslashes escape in literals and every statement is parsed by sqlglot too.
 #include "engine/warehouse_catalog.hpp"
 #include "audience/parser.hpp"
 #include "common/text.hpp"
 #include "engine/engine.hpp"
 #include "graph/builder.hpp"
 #include "plan/compiler.hpp"
+#include "sql/printer.hpp"
+#include "support/dataset.hpp"
+#include "support/recording_warehouse.hpp"
+#include "support/spark_standin.hpp"
+#include "support/sqlglot_check.hpp"
 
 #include <duckdb.h>
 #include <gtest/gtest.h>
@@ -44,29 +51,55 @@ protected:
     void SetUp() override {
         auto wh = warehouse::Open("duckdb::memory:");
         ASSERT_TRUE(wh.has_value());
-        warehouse_ = std::move(*wh);
+        source_ = std::move(*wh);
         auto sql = text::ReadFile(std::string(KITH_SOURCE_DIR) + "/test/fixture/warehouse.sql");
         ASSERT_TRUE(sql.has_value());
-        ASSERT_TRUE(warehouse_->Execute(*sql).has_value());
+        ASSERT_TRUE(source_->Execute(*sql).has_value());
         // Every hostile value as an account status and a trait value of p1.
         for (size_t i = 0; i < Hostile().size(); ++i) {
             warehouse::Param p[] = {std::to_string(100 + i), Hostile()[i]};
-            ASSERT_TRUE(warehouse_->Execute("INSERT INTO crm.accounts (\"ID\", \"EMAIL\", \"STATUS\") VALUES (CAST(? AS BIGINT), 'ada@x.com', ?)", p));
+            ASSERT_TRUE(source_->Execute("INSERT INTO crm.accounts (\"ID\", \"EMAIL\", \"STATUS\") VALUES (CAST(? AS BIGINT), 'ada@x.com', ?)", p));
             warehouse::Param t[] = {Hostile()[i], Hostile()[i]};
-            ASSERT_TRUE(warehouse_->Execute("INSERT INTO segment.user_traits VALUES ('p1', ?, ?, 1)", t));
+            ASSERT_TRUE(source_->Execute("INSERT INTO segment.user_traits VALUES ('p1', ?, ?, 1)", t));
         }
+#ifdef KITH_INJECTION_SPARK
+        auto standin = test::SparkStandin::Start("spark");
+        ASSERT_TRUE(standin) << standin.error().ToString();
+        auto spark = warehouse::Open(standin->uri);
+        ASSERT_TRUE(spark) << spark.error().ToString();
+        spark_ = std::move(*spark);
+        auto loaded = test::LoadDataset(*spark_, *source_, "injection-" + test::Fingerprint(*sql + std::to_string(Hostile().size())));
+        ASSERT_TRUE(loaded) << loaded.error().ToString();
+        warehouse_ = std::make_unique<test::RecordingWarehouse>(*spark_);
+#else
+        warehouse_ = std::move(source_);
+#endif
         auto g = graph::LoadGraph(std::string(KITH_SOURCE_DIR) + "/test/fixture/graph.hcl");
         ASSERT_TRUE(g.has_value());
         graph_ = std::make_unique<graph::DataGraph>(std::move(*g));
     }
 
+#ifdef KITH_INJECTION_SPARK
+    void TearDown() override {
+        auto parsed = test::SqlglotCheck(static_cast<test::RecordingWarehouse&>(*warehouse_).Statements("spark", "injection"));
+        EXPECT_TRUE(parsed) << parsed.error().ToString();
+    }
+#endif
+
+    // The tables and the row counts of the two tables holding hostile values.
     std::string Fingerprint() {
-        auto rows = warehouse::QueryAll(*warehouse_,
-                                        "SELECT string_agg(table_schema || '.' || table_name, ',' ORDER BY table_schema, table_name) "
-                                        "FROM information_schema.tables");
-        auto counts = warehouse::QueryAll(*warehouse_,
-                                          "SELECT (SELECT count(*) FROM crm.accounts), (SELECT count(*) FROM segment.user_traits)");
-        return *(*rows)[0][0] + "|" + *(*counts)[0][0] + "|" + *(*counts)[0][1];
+        auto tables = warehouse_->ListTables();
+        EXPECT_TRUE(tables) << tables.error().ToString();
+        std::string out;
+        for (const auto& t : *tables) out += t.ToString() + ",";
+        for (const auto& t : {warehouse::TableName{"", "crm", "accounts"}, warehouse::TableName{"", "segment", "user_traits"}}) {
+            sql::Select s;
+            s.From(sql::Table(t, "t")).Item(sql::Call(sql::Fn::COUNT_STAR, {}), "n");
+            auto rows = warehouse::QueryAll(*warehouse_, sql::Print(s, warehouse_->sql_dialect()));
+            EXPECT_TRUE(rows) << rows.error().ToString();
+            out += "|" + (*rows)[0][0].value_or("");
+        }
+        return out;
     }
 
     std::expected<audience::Audience, audience::ParseFailure> Parse(const nlohmann::json& j) {
@@ -87,7 +120,9 @@ protected:
         return out;
     }
 
-    std::unique_ptr<warehouse::Warehouse> warehouse_;
+    std::unique_ptr<warehouse::Warehouse> source_;    // DuckDB with the fixture and the hostile values
+    std::unique_ptr<warehouse::Warehouse> spark_;     // Spark: the stand-in holding a copy of source_
+    std::unique_ptr<warehouse::Warehouse> warehouse_; // the engine under test
     std::unique_ptr<graph::DataGraph> graph_;
 };
 
@@ -127,15 +162,11 @@ TEST_F(Injection, HostileValuesMatchLiterally) {
         auto trait = Parse(t);
         ASSERT_TRUE(trait.has_value());
         EXPECT_EQ(Members(*trait), std::vector<std::string>{"p1"}) << v;
-        for (const auto* d : {&sql::Dialect::DuckDb(), &sql::Dialect::Postgres()}) {
-            plan::Options o;
-            o.as_of_micros = AsOf();
-            auto c = plan::CompileMembers(*graph_, *trait, o, nullptr);
-            ASSERT_TRUE(c.has_value());
-            if (d == &sql::Dialect::DuckDb()) {
-                EXPECT_EQ(Statements(engine::SqlText(*c, *d)), 1u) << v;
-            }
-        }
+        plan::Options o;
+        o.as_of_micros = AsOf();
+        auto c = plan::CompileMembers(*graph_, *trait, o, nullptr);
+        ASSERT_TRUE(c.has_value());
+        EXPECT_EQ(Statements(engine::SqlText(*c, sql::Dialect::DuckDb())), 1u) << v;
     }
     EXPECT_EQ(Fingerprint(), before);
 }
