@@ -1,9 +1,14 @@
-// Preview, explain and value suggestions on the fixture warehouse (test/fixture).
+// Preview, explain and value suggestions on the fixture warehouse (test/fixture). Built twice: on DuckDB, and
+// (KITH_ENGINE_SPARK) on the suite's Spark stand-in, where every statement sent is also parsed by sqlglot.
 #include "engine/warehouse_catalog.hpp"
 #include "audience/parser.hpp"
 #include "common/text.hpp"
 #include "engine/preview.hpp"
 #include "graph/builder.hpp"
+#include "support/dataset.hpp"
+#include "support/recording_warehouse.hpp"
+#include "support/spark_standin.hpp"
+#include "support/sqlglot_check.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,14 +23,33 @@ protected:
         warehouse_ = std::move(*wh).release();
         auto sql = text::ReadFile(std::string(KITH_SOURCE_DIR) + "/test/fixture/warehouse.sql");
         ASSERT_TRUE(warehouse_->Execute(*sql).has_value());
+#ifdef KITH_ENGINE_SPARK
+        // The golden suite's dataset: the same fixture, loaded once into the stand-in.
+        auto standin = test::SparkStandin::Start("spark");
+        ASSERT_TRUE(standin) << standin.error().ToString();
+        auto spark = warehouse::Open(standin->uri);
+        ASSERT_TRUE(spark) << spark.error().ToString();
+        auto loaded = test::LoadDataset(**spark, *warehouse_, "golden-" + test::Fingerprint(*sql));
+        ASSERT_TRUE(loaded) << loaded.error().ToString();
+        delete warehouse_;
+        spark_ = spark->release();
+        warehouse_ = new test::RecordingWarehouse(*spark_);
+#endif
         auto g = graph::LoadGraph(std::string(KITH_SOURCE_DIR) + "/test/fixture/graph.hcl");
         ASSERT_TRUE(g.has_value());
         graph_ = new graph::DataGraph(std::move(*g));
     }
     static void TearDownTestSuite() {
         delete warehouse_;
+        delete spark_;
         delete graph_;
     }
+#ifdef KITH_ENGINE_SPARK
+    void TearDown() override {
+        auto parsed = test::SqlglotCheck(static_cast<test::RecordingWarehouse*>(warehouse_)->Statements("spark", "engine"));
+        EXPECT_TRUE(parsed) << parsed.error().ToString();
+    }
+#endif
 
     audience::Audience Parse(const std::string& json) {
         engine::WarehouseCatalog catalog(*warehouse_);
@@ -36,6 +60,7 @@ protected:
     }
 
     static inline warehouse::Warehouse* warehouse_ = nullptr;
+    static inline warehouse::Warehouse* spark_ = nullptr;
     static inline graph::DataGraph* graph_ = nullptr;
     engine::WarehouseCatalog catalog_{*warehouse_};
     Session session_{*graph_, *warehouse_, &catalog_, nullptr};
