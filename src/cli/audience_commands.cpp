@@ -68,7 +68,7 @@ int Load(const AudienceArgs& args, Loaded& out) {
 int Compile(const AudienceArgs& args) {
     const sql::Dialect* dialect = sql::Dialect::Find(args.dialect);
     if (!dialect) {
-        fmt::print(stderr, "kith: unknown dialect {} (expected duckdb or postgres)\n", text::Quote(args.dialect));
+        fmt::print(stderr, "kith: unknown dialect {} (expected duckdb, postgres or spark)\n", text::Quote(args.dialect));
         return 2;
     }
     if (args.what != "members" && args.what != "entities") {

@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     };
     auto* compile = app.add_subcommand("compile", "Print the SQL of an audience for a dialect");
     audience_options(compile, false);
-    compile->add_option("--dialect", aud.dialect, "duckdb or postgres")->required();
+    compile->add_option("--dialect", aud.dialect, "duckdb, postgres or spark (also: databricks)")->required();
     compile->add_option("--what", aud.what, "members (default) or entities");
     auto* members = app.add_subcommand("members", "Print every member's canonical_segment_id, sorted bytewise");
     audience_options(members, true);

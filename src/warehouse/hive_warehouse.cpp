@@ -213,6 +213,14 @@ Result<HiveOptions> HiveWarehouse::ParseUri(const std::string& uri,
         if (slash == std::string::npos) break;
         start = slash + 1;
     }
+    if (query.count("retry_for")) {
+        // How long transient failures are retried, in seconds (default 60), as libpq's connect_timeout bounds a connect.
+        const std::string& v = query["retry_for"];
+        if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos) {
+            return usage("retry_for must be a number of seconds: " + v);
+        }
+        o.retry.total = std::chrono::seconds(std::stoi(v));
+    }
     std::string endpoint = query.count("endpoint") ? query["endpoint"] : "";
     while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
     if (!endpoint.empty() && !endpoint.starts_with("http://") && !endpoint.starts_with("https://")) {
