@@ -12,9 +12,7 @@
 // The warehouse gets a kith_state schema and is changed: pass a copy. On Spark (--warehouse spark://...) the
 // changes are made with Spark SQL (ChurnSpark): crm.accounts is replaced by a rewritten managed table, and rows
 // are appended to segment.user_traits (into its Parquet folder when it is an external table). Each --set KEY=VALUE
-// is run as `SET KEY=VALUE` on the session first (one session serves the whole benchmark): on Spark 4.3.0,
-// `--set spark.sql.lightweightPlanChangeValidation=false` works around an optimizer bug (RemoveRedundantAliases
-// under a Sort of a UNION ALL, PLAN_VALIDATION_FAILED_RULE_IN_BATCH) that fails the run's lookups query.
+// is run as `SET KEY=VALUE` on the session first (one session serves the whole benchmark), to try Spark settings.
 #include "engine/warehouse_catalog.hpp"
 #include "audience/parser.hpp"
 #include "engine/engine.hpp"

@@ -101,10 +101,7 @@ echo
 echo "### Runs on Spark ($N profiles)"
 echo
 state=$(mktemp -d)
-# Spark 4.3.0's optimizer fails the run's lookups query (an ORDER BY over a UNION ALL whose columns are aliased to
-# their own names: RemoveRedundantAliases, PLAN_VALIDATION_FAILED_RULE_IN_BATCH); without the plan check it runs.
-"$BENCH_DIR/run_bench" --warehouse "$spark" --graph "$DATA/gen_$N.hcl" --state "$state" \
-  --set spark.sql.lightweightPlanChangeValidation=false
+"$BENCH_DIR/run_bench" --warehouse "$spark" --graph "$DATA/gen_$N.hcl" --state "$state"
 rm -rf "$state"
 echo
 echo "Load at the end: \`$(uptime)\`"
