@@ -66,6 +66,13 @@ TEST(Cli, UsageErrorsExitTwo) {
     EXPECT_EQ(Kith("no-such-command").code, 2);
     EXPECT_EQ(Kith("gen --out x.duckdb --graph-out g.hcl --profiles 0").code, 2);
     EXPECT_EQ(Kith("graph validate " + Src("test/graph/valid/minimal.hcl") + " --warehouse mysql://x").code, 2);
+    // An empty --warehouse (an unset variable in a script) is a usage error, never a crash.
+    for (const char* command : {"members", "entities", "preview", "explain --profile p1"}) {
+        Outcome r = Kith(std::string(command) + " --warehouse '' --graph " + Src("test/fixture/graph.hcl") +
+                         " --audience " + Src("test/audience/library/broken.json"));
+        EXPECT_EQ(r.code, 2) << command << ": " << r.out;
+        EXPECT_NE(r.out.find("--warehouse names no warehouse"), std::string::npos) << command << ": " << r.out;
+    }
 }
 
 TEST(Cli, WarehouseFailureExitsThreeWithTheEnginesMessage) {

@@ -86,9 +86,19 @@ int Compile(const AudienceArgs& args) {
     return 0;
 }
 
+// Load for the commands that evaluate on a warehouse: --warehouse is required and must name one.
+int LoadWithWarehouse(const AudienceArgs& args, Loaded& out) {
+    if (args.warehouse.empty()) {
+        fmt::print(stderr, "kith: --warehouse names no warehouse (expected duckdb:PATH, postgresql://..., spark://... or "
+                           "databricks://...)\n");
+        return 2;
+    }
+    return Load(args, out);
+}
+
 int Members(const AudienceArgs& args) {
     Loaded l;
-    if (int rc = Load(args, l); rc != 0) return rc;
+    if (int rc = LoadWithWarehouse(args, l); rc != 0) return rc;
     engine::Session s{*l.graph, *l.warehouse, l.catalog.get(), l.library.get()};
     auto ok = s.Members(*l.audience, l.as_of, [](std::string_view pid) {
         fwrite(pid.data(), 1, pid.size(), stdout);
@@ -101,7 +111,7 @@ int Members(const AudienceArgs& args) {
 
 int Entities(const AudienceArgs& args) {
     Loaded l;
-    if (int rc = Load(args, l); rc != 0) return rc;
+    if (int rc = LoadWithWarehouse(args, l); rc != 0) return rc;
     engine::Session s{*l.graph, *l.warehouse, l.catalog.get(), l.library.get()};
     auto ok = s.Entities(*l.audience, l.as_of, [](const engine::MatchedEntity& e) {
         fmt::print("{}\t{}\t{}\n", e.profile, e.relationship, e.primary_key);
@@ -113,7 +123,7 @@ int Entities(const AudienceArgs& args) {
 
 int Preview(const AudienceArgs& args) {
     Loaded l;
-    if (int rc = Load(args, l); rc != 0) return rc;
+    if (int rc = LoadWithWarehouse(args, l); rc != 0) return rc;
     engine::Session s{*l.graph, *l.warehouse, l.catalog.get(), l.library.get()};
     auto p = engine::RunPreview(s, *l.audience, l.as_of);
     if (!p) return Report(p.error());
@@ -123,7 +133,7 @@ int Preview(const AudienceArgs& args) {
 
 int Explain(const AudienceArgs& args) {
     Loaded l;
-    if (int rc = Load(args, l); rc != 0) return rc;
+    if (int rc = LoadWithWarehouse(args, l); rc != 0) return rc;
     engine::Session s{*l.graph, *l.warehouse, l.catalog.get(), l.library.get()};
     auto e = engine::RunExplain(s, *l.audience, l.as_of, args.profile);
     if (!e) return Report(e.error());

@@ -336,7 +336,13 @@ public:
                 }
             }
         }
-        conds.From(sql::Cte(Candidates(a, scope, sources).value_or(profiles), "p"));
+        const Source* single = nullptr;
+        auto candidates = Candidates(a, scope, sources, &single);
+        if (single) {
+            ReadFromSource(conds, *single);
+        } else {
+            conds.From(sql::Cte(candidates.value_or(profiles), "p"));
+        }
         std::string conditions = q_.Add(scope + "conditions", std::move(conds));
         sql::Select groups;
         groups.From(sql::Cte(conditions, "c")).Item(sql::Col("c", "pid"), "pid");
@@ -379,10 +385,43 @@ public:
 
     std::string TraitCte(const std::string& name) { return Trait(name); }
 
+    // The conditions read from the one source the candidates would list (keys unique, all in the universe): the
+    // source itself as "p" instead of a candidates CTE joined back to it, so the source is computed once (engines
+    // that inline CTEs, as Spark does, would compute it twice). The source's own left join goes; every reference to
+    // it, and to p.pid, reads p's key. A NULL key names no profile.
+    void ReadFromSource(sql::Select& conds, const Source& src) {
+        std::string alias;
+        for (auto it = conds.joins.begin(); it != conds.joins.end(); ++it) {
+            if (it->source.kind == sql::Source::Kind::CTE && it->source.cte == src.cte) {
+                alias = it->source.alias;
+                conds.joins.erase(it);
+                break;
+            }
+        }
+        std::function<ExprPtr(const ExprPtr&)> requalify = [&](const ExprPtr& e) -> ExprPtr {
+            if (!e) return e;
+            if (e->kind == sql::Expr::Kind::COLUMN) {
+                if (e->qualifier == alias && !alias.empty()) return sql::Col("p", e->text);
+                if (e->qualifier == "p" && e->text == "pid") return sql::Col("p", src.key);
+                return e;
+            }
+            sql::Expr copy = *e;
+            for (auto& x : copy.args) x = requalify(x);
+            for (auto& x : copy.partition_by) x = requalify(x);
+            for (auto& o : copy.order_by) o.expr = requalify(o.expr);
+            return std::make_shared<const sql::Expr>(std::move(copy));
+        };
+        for (auto& item : conds.items) item.expr = requalify(item.expr);
+        for (auto& j : conds.joins) j.on = requalify(j.on);
+        conds.From(sql::Cte(src.cte, "p")).Where(sql::IsNotNull(sql::Col("p", src.key)));
+    }
+
     // The profiles that can be members, when that set is smaller than the universe: a profile with no data
-    // is not a member, so every member appears in one condition's source per group. Nullopt: the universe.
+    // is not a member, so every member appears in one condition's source per group. Nullopt: the universe, or
+    // (when `single` is given) one source that the conditions read directly (ReadFromSource), set in *single.
     std::optional<std::string> Candidates(const Audience& a, const std::string& scope,
-                                          const std::map<const Condition*, Source>& sources) {
+                                          const std::map<const Condition*, Source>& sources,
+                                          const Source** single = nullptr) {
         if (!use_candidates_ || o_.only_profile || HoldsWithoutData(a)) return std::nullopt;
         std::vector<const Source*> chosen;
         for (const auto& g : a.groups) {
@@ -416,6 +455,10 @@ public:
             part.From(sql::Cte(src->cte, "s")).Item(sql::Col("s", src->key), "pid");
             if (src->member_flag) part.Where(sql::Col("s", "member"));
             parts.push_back(sql::Share(std::move(part)));
+        }
+        if (single && chosen.size() == 1 && !chosen[0]->member_flag) {
+            *single = chosen[0];
+            return std::nullopt;
         }
         if (parts.size() == 1) return q_.Add(scope + "candidates", sql::Select(*parts[0]));
         sql::Select all;

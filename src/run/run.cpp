@@ -430,8 +430,9 @@ Status DropRunTables(Environment& env, int64_t audience_id, int64_t run_id, cons
     return DropAudienceTables(env.warehouse, audience_id, {run_id}, schema);
 }
 
-// Tables of the audience's earlier runs that no kept snapshot owns: what a run that crashed (or whose cleanup
-// failed) left behind. Only one run of an audience runs at a time, so none of them is in use.
+// Tables of the audience's earlier runs that no kept snapshot owns, and the lookup tables of kept ones: what a run
+// that crashed (or whose cleanup failed) left behind. Only one run of an audience runs at a time, so none of them is
+// in use.
 Status SweepCrashedRuns(Environment& env, int64_t audience_id, int64_t run_id, const std::string& schema) {
     auto tables = env.warehouse.ListTables(schema);
     if (!tables) return std::unexpected(tables.error());
@@ -440,10 +441,17 @@ Status SweepCrashedRuns(Environment& env, int64_t audience_id, int64_t run_id, c
     std::set<int64_t> kept{run_id};
     for (const auto& s : *snapshots) kept.insert(s.run_id);
     std::set<int64_t> left;
+    std::vector<std::string> lookups; // of kept runs that stopped before dropping them
     for (const auto& t : *tables) {
         auto owner = RunOfTable(t.table);
-        if (owner && owner->first == audience_id && !kept.contains(owner->second)) left.insert(owner->second);
+        if (!owner || owner->first != audience_id || owner->second == run_id) continue;
+        if (!kept.contains(owner->second)) {
+            left.insert(owner->second);
+        } else if (t.table.ends_with("_lk") || t.table.ends_with("_cx")) {
+            lookups.push_back(sql::Print(sql::DropTable{t}, env.warehouse.sql_dialect()));
+        }
     }
+    if (auto ok = ExecuteAll(env.warehouse, lookups); !ok) return ok;
     return DropAudienceTables(env.warehouse, audience_id, {left.begin(), left.end()}, schema);
 }
 
