@@ -14,6 +14,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+// How --warehouse options name a warehouse (../shared/spec/warehouses.md).
+constexpr const char* kWarehouses = "duckdb:PATH, postgresql://..., spark://... or databricks://...";
+
 int main(int argc, char** argv) {
     CLI::App app{"kith: warehouse-native linked audiences"};
     app.require_subcommand(1);
@@ -24,7 +27,7 @@ int main(int argc, char** argv) {
     kith::cli::GraphArgs graph_args;
     auto* validate = graph->add_subcommand("validate", "Check a data graph file (and, with --warehouse, the warehouse it describes)");
     validate->add_option("GRAPH", graph_args.graph, "Graph file (.hcl or .json)")->required();
-    validate->add_option("--warehouse", graph_args.warehouse, "Also check tables and columns: duckdb:PATH or postgresql://...");
+    validate->add_option("--warehouse", graph_args.warehouse, std::string("Also check tables and columns: ") + kWarehouses);
     auto* show = graph->add_subcommand("show", "Print a summary of a valid data graph");
     show->add_option("GRAPH", graph_args.graph, "Graph file (.hcl or .json)")->required();
 
@@ -66,7 +69,7 @@ int main(int argc, char** argv) {
 
     kith::cli::AudienceArgs aud;
     auto audience_options = [&](CLI::App* cmd, bool needs_warehouse) {
-        auto* w = cmd->add_option("--warehouse", aud.warehouse, "duckdb:PATH or postgresql://...");
+        auto* w = cmd->add_option("--warehouse", aud.warehouse, kWarehouses);
         if (needs_warehouse) w->required();
         cmd->add_option("--graph", aud.graph, "Data graph file")->required();
         cmd->add_option("--audience", aud.audience, "Audience definition (JSON)")->required();
@@ -91,7 +94,7 @@ int main(int argc, char** argv) {
     explain->add_flag("--json", aud.json, "Print JSON");
     kith::cli::SuggestArgs sug;
     auto* suggest = app.add_subcommand("suggest", "Values for the builder: an entity column, an event property or context key, a trait");
-    suggest->add_option("--warehouse", sug.warehouse, "duckdb:PATH or postgresql://...")->required();
+    suggest->add_option("--warehouse", sug.warehouse, kWarehouses)->required();
     suggest->add_option("--graph", sug.graph, "Data graph file")->required();
     suggest->add_option("--entity", sug.entity, "Entity slug (with --column)");
     suggest->add_option("--column", sug.column, "Entity column");
@@ -102,7 +105,7 @@ int main(int argc, char** argv) {
     suggest->add_flag("--json", sug.json, "Print a JSON array");
     auto* copy = app.add_subcommand("copy", "Copy the tables of some schemas from one warehouse to another");
     kith::cli::CopyArgs copy_args;
-    copy->add_option("--from", copy_args.from, "Source warehouse: duckdb:PATH or postgresql://...")->required();
+    copy->add_option("--from", copy_args.from, std::string("Source warehouse: ") + kWarehouses)->required();
     copy->add_option("--to", copy_args.to, "Destination warehouse (its tables of the same names are replaced)")
         ->required();
     copy->add_option("--schemas", copy_args.schemas, "Comma-separated schemas (default: every non-system schema)")

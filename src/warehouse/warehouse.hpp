@@ -71,7 +71,8 @@ public:
     virtual void Interrupt() {}
 };
 
-//! Opens a warehouse from a URI: "duckdb:PATH", "duckdb::memory:", "postgresql://..." or "postgres://...".
+//! Opens a warehouse from a URI: "duckdb:PATH", "duckdb::memory:", "postgresql://...", "postgres://...",
+//! "spark://HOST:PORT/DATABASE" or "databricks://HOST/CATALOG/SCHEMA?http_path=..." (../shared/spec/warehouses.md).
 Result<std::unique_ptr<Warehouse>> Open(const std::string& uri);
 
 //! Runs a query and collects all rows; for small results only (tests, introspection).
