@@ -660,6 +660,9 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
         if (auto ok = preparer.Prepare(backfill, member_count->pages, entity_count->pages); !ok) return fail(ok.error());
     }
     if (settings.progress) settings.progress("prepared: " + preparer.Timings());
+    // The lookup tables served the preparation only. They go before the run completes, so that a completed run
+    // never leaves them behind; a failure to drop them leaves them to the sweep of the next run.
+    (void)ExecuteAll(env.warehouse, DropLookupStatements(tables, d));
     if (auto ok = step("publish"); !ok) return fail(ok.error());
 
     // One transaction: the events enter the outbox, the snapshot becomes the baseline, the run is done.
@@ -703,8 +706,6 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     });
     if (!done) return fail(done.error());
     (void)step("completed");
-    // The lookup tables served the preparation only; a failure to drop them leaves them for the snapshot's cleanup.
-    (void)ExecuteAll(env.warehouse, DropLookupStatements(tables, d));
 
     // Old snapshots beyond the ones kept (the baseline is always kept).
     auto snapshots = env.store.Read([&](store::Tx& tx) { return tx.Snapshots(audience.id); });
