@@ -127,6 +127,11 @@ ExprPtr EscapeLikeSql(ExprPtr v) {
     return sql::Call(sql::Fn::REPLACE, {v, sql::Str("_"), sql::Str("\\_")});
 }
 
+// Whether a count asks only "some or none" (at least 1, exactly 0, at most 0): any n >= 1 gives the same answer.
+bool Existence(const audience::Count& c) {
+    return (c.op == audience::CountOp::AT_LEAST && c.value == 1) || (c.op != audience::CountOp::AT_LEAST && c.value == 0);
+}
+
 ExprPtr CountHolds(const audience::Count& c, ExprPtr n) {
     switch (c.op) {
     case audience::CountOp::AT_LEAST:
@@ -337,7 +342,9 @@ public:
             }
         }
         const Source* single = nullptr;
-        auto candidates = Candidates(a, scope, sources, &single);
+        std::set<std::string> read;
+        auto candidates = Candidates(a, scope, sources, &single, &read);
+        DropUnreadUniverseJoins(sources, read);
         if (single) {
             ReadFromSource(conds, *single);
         } else {
@@ -419,9 +426,10 @@ public:
     // The profiles that can be members, when that set is smaller than the universe: a profile with no data
     // is not a member, so every member appears in one condition's source per group. Nullopt: the universe, or
     // (when `single` is given) one source that the conditions read directly (ReadFromSource), set in *single.
+    // *read receives the sources the candidates read.
     std::optional<std::string> Candidates(const Audience& a, const std::string& scope,
-                                          const std::map<const Condition*, Source>& sources,
-                                          const Source** single = nullptr) {
+                                          const std::map<const Condition*, Source>& sources, const Source** single,
+                                          std::set<std::string>* read) {
         if (!use_candidates_ || o_.only_profile || HoldsWithoutData(a)) return std::nullopt;
         std::vector<const Source*> chosen;
         for (const auto& g : a.groups) {
@@ -449,6 +457,7 @@ public:
                 }
             }
         }
+        for (const Source* src : chosen) read->insert(src->cte);
         std::vector<sql::SelectPtr> parts;
         for (const Source* src : chosen) {
             sql::Select part;
@@ -466,6 +475,19 @@ public:
         sql::Select distinct;
         distinct.Distinct().From(sql::Sub(sql::Share(std::move(all)), "c")).Item(sql::Col("c", "pid"), "pid");
         return q_.Add(scope + "candidates", std::move(distinct));
+    }
+
+    // An event CTE that the candidates do not read needs no universe join: the conditions left join it from
+    // profiles of the universe, which drops the others. Its rows are then the grouped events alone.
+    void DropUnreadUniverseJoins(const std::map<const Condition*, Source>& sources, const std::set<std::string>& read) {
+        for (const auto& [condition, source] : sources) {
+            auto it = universe_joins_.find(source.cte);
+            if (it == universe_joins_.end() || read.contains(source.cte)) continue;
+            for (auto& [name, select] : q_.ctes) {
+                if (name == source.cte) select = it->second;
+            }
+            universe_joins_.erase(it);
+        }
     }
 
     void UseCandidates() { use_candidates_ = true; }
@@ -553,19 +575,29 @@ private:
         return *groups;
     }
 
-    // Per profile, the distinct events of the condition's table that pass window and where.
+    // Per profile, the distinct events of the condition's table that pass window and where. The events are grouped by
+    // their profile (the canonical id their segment id was merged into, else the segment id) before the universe
+    // join, so that the engine joins one row per profile, not one per event. For members and counts (not explain,
+    // which shows the number): n is 1 when only "some or none" matters, and when no events fails the count, so does
+    // a count that fails (a missing row reads as 0): those profiles are left out by HAVING, which keeps the join
+    // small. The universe join keeps the keys in the universe for the candidates; CompileAudience drops it when the
+    // candidates do not read this CTE (its left join from the profiles does the same), see universe_joins_.
     Result<std::string> Event(const Condition& c) {
         std::string profiles = Profiles();
         std::string merges = Merges();
         schema::TableName table = g_.ProfileTable(c.event_table);
+        ExprPtr pid = sql::Coalesce(sql::Col("m", "canonical"), sql::Col("e", "segment_id"));
+        bool existence = use_candidates_ && Existence(c.count);
         sql::Select s;
         s.From(sql::Table(Sql(table), "e"))
             .JoinLeft(sql::Cte(merges, "m"), sql::Eq(sql::Col("m", "segment_id"), sql::Col("e", "segment_id")))
-            .JoinInner(sql::Cte(profiles, "p"),
-                       sql::Eq(sql::Col("p", "pid"), sql::Coalesce(sql::Col("m", "canonical"), sql::Col("e", "segment_id"))))
-            .Item(sql::Col("p", "pid"), "pid")
-            .Item(sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("e", "id")}), "n")
-            .GroupBy(sql::Col("p", "pid"));
+            .Item(pid, "pid")
+            .Item(existence ? sql::Int(1) : sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("e", "id")}), "n")
+            .GroupBy(pid);
+        if (use_candidates_ && !existence && !c.count.Holds(0)) {
+            s.Having(CountHolds(c.count, sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("e", "id")})));
+        }
+        if (o_.only_profile) s.Where(sql::Eq(pid, sql::Str(*o_.only_profile)));
         ExprPtr ts = sql::Col("e", "timestamp");
         std::vector<ExprPtr> conds = {sql::IsNotNull(sql::Col("e", "id")), sql::IsNotNull(ts),
                                       sql::Bin(ts, sql::Op::LE, sql::Typed(sql::SqlType::TIMESTAMP, TimestampLiteralText(o_.as_of_micros)))};
@@ -591,7 +623,7 @@ private:
                 ExprPtr rhs;
                 if (f.ref) {
                     std::string alias = "t" + std::to_string(t++);
-                    s.JoinLeft(sql::Cte(Trait(f.ref->name), alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
+                    s.JoinLeft(sql::Cte(Trait(f.ref->name), alias), sql::Eq(sql::Col(alias, "pid"), pid));
                     rhs = FromText(sql::Col(alias, "value"), f.type);
                 }
                 filters.push_back(FilterExpr(f, sql::Col("e", f.name), rhs));
@@ -599,7 +631,15 @@ private:
             conds.push_back(Combine(c.where->op, filters));
         }
         s.Where(sql::And(conds));
-        return q_.Add("ev_" + std::to_string(events_++), std::move(s));
+        auto grouped = sql::Share(std::move(s));
+        sql::Select joined;
+        joined.From(sql::Sub(grouped, "x"))
+            .JoinInner(sql::Cte(profiles, "p"), sql::Eq(sql::Col("p", "pid"), sql::Col("x", "pid")))
+            .Item(sql::Col("x", "pid"), "pid")
+            .Item(sql::Col("x", "n"), "n");
+        std::string name = q_.Add("ev_" + std::to_string(events_++), std::move(joined));
+        universe_joins_[name] = grouped;
+        return name;
     }
 
     int VarId(bool trait, const std::string& name, int relationship) {
@@ -823,12 +863,9 @@ private:
                 count.GroupBy(sql::Col("r", vars_[static_cast<size_t>(id)].Column()));
             }
         }
-        // When only "some or none" matters (at least 1, exactly 0, at most 0) and nobody reads the number, the
-        // keys are enough: grouping by key alone is cheaper than counting distinct (key, primary key) pairs.
-        const auto& cnt = c.count;
-        bool existence = (cnt.op == audience::CountOp::AT_LEAST && cnt.value == 1) ||
-                         (cnt.op != audience::CountOp::AT_LEAST && cnt.value == 0);
-        node.keys_only = existence && use_candidates_;
+        // When only "some or none" matters and nobody reads the number, the keys are enough: grouping by key alone
+        // is cheaper than counting distinct (key, primary key) pairs.
+        node.keys_only = Existence(c.count) && use_candidates_;
         count.Item(node.keys_only ? sql::Int(1) : sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("r", "pk")}), "n");
         node.count = q_.Add(base + "count", std::move(count));
         return node;
@@ -918,6 +955,8 @@ public:
     std::map<std::string, std::string> traits_, ids_;
     std::map<const Audience*, std::string> referenced_;
     std::map<const Condition*, Node> nodes_;
+    //! Event CTE name -> its rows without the universe join (see Event).
+    std::map<std::string, sql::SelectPtr> universe_joins_;
     std::vector<Var> vars_;
     std::map<std::string, int> var_ids_;
     int events_ = 0;

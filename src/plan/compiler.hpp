@@ -5,7 +5,8 @@
 //   merges        merged-away segment ids -> their canonical id (one hop, smallest wins)
 //   trait_*       the current value of a trait per profile
 //   ids_*         identifiers of one type per profile
-//   ev_*          per profile, distinct event ids that pass window and where
+//   ev_*          per profile, distinct event ids that pass window and where (grouped before the universe join;
+//                 for members and counts only the profiles whose count can hold)
 //   e<N>_cand     rows of a relationship's entity related to their parent key, passing `where`; only
 //                 when a child reads an outer value (the child's context is listed from them)
 //   e<N>_rows     rows related to their key that pass `where` and `children` (counted and matched);

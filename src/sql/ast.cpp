@@ -253,6 +253,10 @@ Select& Select::GroupBy(ExprPtr e) {
     group_by.push_back(std::move(e));
     return *this;
 }
+Select& Select::Having(ExprPtr e) {
+    having = having ? And({having, std::move(e)}) : std::move(e);
+    return *this;
+}
 Select& Select::OrderBy(ExprPtr e, bool descending, bool bytewise) {
     order_by.push_back(OrderItem{std::move(e), descending, true, bytewise});
     return *this;

@@ -173,6 +173,7 @@ struct Select {
     std::vector<Join> joins;
     ExprPtr where;
     std::vector<ExprPtr> group_by;
+    ExprPtr having; //!< a condition on the groups (with group_by)
     std::vector<OrderItem> order_by;
     std::optional<int64_t> limit;
     std::vector<SelectPtr> union_all; //!< when set, this select is the UNION ALL of these (items etc. unused)
@@ -183,6 +184,8 @@ struct Select {
     Select& JoinLeft(Source s, ExprPtr on);
     Select& Where(ExprPtr e);
     Select& GroupBy(ExprPtr e);
+    //! HAVING e (AND-ed with an earlier one).
+    Select& Having(ExprPtr e);
     Select& OrderBy(ExprPtr e, bool descending = false, bool bytewise = false);
     Select& Distinct();
     Select& Limit(int64_t n);

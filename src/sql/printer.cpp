@@ -329,6 +329,7 @@ public:
         }
         if (s.where) out += "\n" + pad + "WHERE " + E(*s.where);
         if (!s.group_by.empty()) out += "\n" + pad + "GROUP BY " + Args(s.group_by);
+        if (s.having) out += "\n" + pad + "HAVING " + E(*s.having);
         if (!s.order_by.empty()) out += "\n" + pad + "ORDER BY " + OrderItems(s.order_by);
         if (s.limit) out += "\n" + pad + "LIMIT " + std::to_string(*s.limit);
         return out;
