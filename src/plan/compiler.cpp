@@ -689,6 +689,47 @@ private:
         return out;
     }
 
+    // The parent keys (and outer values) a nested level is evaluated for: listed from the parent's candidates,
+    // or, for members and counts when every outer value is a column of the parent's own row, from the parent's
+    // table (its rows that pass the parent's `where` when that reads no outer value). That lists more pairs than
+    // the candidates hold (rows of no profile, rows the parent's children fail), which only evaluates the level
+    // for keys nobody asks about; but the parent's candidates (the join of the parent to its keys) are then read
+    // once, by the parent's rows: engines that compute a CTE at every reference (Spark) join them once.
+    sql::Select Context(const Node& node, const Node& parent) {
+        const graph::Relationship& r = g_.relationships[static_cast<size_t>(node.rel)];
+        bool parent_row_only = use_candidates_ && !o_.only_profile;
+        for (int id : node.ext) {
+            const Var& v = vars_[static_cast<size_t>(id)];
+            parent_row_only = parent_row_only && !v.trait && v.relationship == parent.rel;
+        }
+        sql::Select ctx;
+        ctx.Distinct();
+        if (!parent_row_only) {
+            std::string pj = "j" + std::to_string(node.rel);
+            ctx.From(sql::Cte(parent.cand, "pc")).Item(sql::Col("pc", pj), "k");
+            for (int id : node.ext) ctx.Item(sql::Col("pc", vars_[static_cast<size_t>(id)].Column()), vars_[static_cast<size_t>(id)].Column());
+            ctx.Where(sql::IsNotNull(sql::Col("pc", pj)));
+            return ctx;
+        }
+        const graph::Entity& pe = g_.EntityOf(g_.relationships[static_cast<size_t>(parent.rel)]);
+        ExprPtr k = sql::Col("pe", r.join.parent_column);
+        ctx.From(sql::Table(Sql(pe.table), "pe")).Item(k, "k");
+        for (int id : node.ext) ctx.Item(sql::Col("pe", vars_[static_cast<size_t>(id)].name), vars_[static_cast<size_t>(id)].Column());
+        ctx.Where(sql::IsNotNull(k));
+        if (r.join.parent_column != pe.primary_key) ctx.Where(sql::IsNotNull(sql::Col("pe", pe.primary_key)));
+        const Condition& pc = *parent.c;
+        if (pc.where && std::all_of(pc.where->filters.begin(), pc.where->filters.end(), [&](const audience::Filter& f) {
+                return !f.ref || (f.ref->kind == Ref::Kind::COLUMN && f.ref->relationship == parent.rel);
+            })) {
+            std::vector<ExprPtr> filters;
+            for (const auto& f : pc.where->filters) {
+                filters.push_back(FilterExpr(f, sql::Col("pe", f.name), f.ref ? sql::Col("pe", f.ref->name) : nullptr));
+            }
+            ctx.Where(Combine(pc.where->op, filters));
+        }
+        return ctx;
+    }
+
     // Analyses and emits the CTEs of an entity condition and its children (parent_cand: the parent's candidates).
     Result<Node> EntityTree(const Condition& c, bool first_level, const Node* parent = nullptr) {
         Node node;
@@ -729,13 +770,7 @@ private:
         } else {
             bool with_ctx = !node.ext.empty();
             if (with_ctx) {
-                // The parent keys (and outer values) this level is evaluated for.
-                std::string pj = "j" + std::to_string(node.rel);
-                sql::Select ctx;
-                ctx.Distinct().From(sql::Cte(parent->cand, "pc")).Item(sql::Col("pc", pj), "k");
-                for (int id : node.ext) ctx.Item(sql::Col("pc", vars_[static_cast<size_t>(id)].Column()), vars_[static_cast<size_t>(id)].Column());
-                ctx.Where(sql::IsNotNull(sql::Col("pc", pj)));
-                node.ctx = q_.Add(base + "ctx", std::move(ctx));
+                node.ctx = q_.Add(base + "ctx", Context(node, *parent));
                 for (int id : node.ext) var_value[id] = sql::Col("c", vars_[static_cast<size_t>(id)].Column());
             }
             if (join.kind == graph::JoinKind::JOIN_ON) {
