@@ -5,14 +5,14 @@
 // the time of the count preview. Both queries must return the same members.
 //
 //   build/bench/audience_bench --warehouse duckdb:gen.duckdb --graph gen.hcl [--engine URI]... [--runs 3]
-//                              [--explain DIR]
+//                              [--explain DIR] [--only NAME]
 //
 // --warehouse is the first engine and the catalog the audiences are parsed with; each --engine (--postgres is
 // the same) adds one: postgresql://..., spark://... The expert queries are written with double-quoted
 // identifiers and {C} for the dialect's bytewise collation; for an engine whose identifier quote differs (Spark's
 // backtick) the double quotes are replaced (their string literals hold none). --explain DIR writes, per audience
 // and engine, the compiled and the hand-written query and the engine's plan of each (EXPLAIN; on Spark EXPLAIN
-// FORMATTED) to DIR.
+// FORMATTED) to DIR. --only NAME runs the one audience of that name (e.g. "dynamic references").
 #include "engine/warehouse_catalog.hpp"
 #include "audience/parser.hpp"
 #include "engine/engine.hpp"
@@ -216,7 +216,7 @@ kith::Result<std::pair<Run, Run>> Medians(warehouse::Warehouse& wh, const std::s
 } // namespace
 
 int main(int argc, char** argv) {
-    std::string graph_path, explain_dir;
+    std::string graph_path, explain_dir, only;
     std::vector<std::string> uris{""}; // --warehouse first
     int runs = 3;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -225,9 +225,10 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--postgres") || !std::strcmp(argv[i], "--engine")) uris.push_back(argv[i + 1]);
         if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--explain")) explain_dir = argv[i + 1];
+        if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
     }
     if (uris[0].empty() || graph_path.empty()) {
-        fmt::print(stderr, "usage: audience_bench --warehouse URI --graph G [--engine URI]... [--runs N] [--explain DIR]\n");
+        fmt::print(stderr, "usage: audience_bench --warehouse URI --graph G [--engine URI]... [--runs N] [--explain DIR] [--only NAME]\n");
         return 2;
     }
     if (!explain_dir.empty()) std::filesystem::create_directories(explain_dir);
@@ -254,6 +255,7 @@ int main(int argc, char** argv) {
     fmt::print("|---|---:|---|---:|---:|---:|---:|---:|\n");
     bool ok = true;
     for (const auto& c : Cases()) {
+        if (!only.empty() && only != c.name) continue;
         engine::WarehouseCatalog catalog(*engines[0].wh);
         audience::ParseContext ctx{*graph, &catalog, nullptr};
         auto a = audience::ParseAudience(c.audience, c.name, ctx);
