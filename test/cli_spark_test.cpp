@@ -3,37 +3,22 @@
 // prints Spark SQL, and `kith members` on Spark prints the members the golden suite expects.
 #include "common/text.hpp"
 #include "support/dataset.hpp"
+#include "support/run_kith.hpp"
 #include "support/spark_standin.hpp"
 #include "warehouse/warehouse.hpp"
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-    int code;
-    std::string out; // stdout, then stderr
-};
-
-Outcome Kith(const std::string& args) {
-    std::string cmd = std::string(KITH_BINARY_DIR) + "/kith " + args + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf{};
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    int status = pclose(p);
-    return Outcome{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using kith::test::KithOutcome;
+using kith::test::RunKith;
 
 std::string Src(const std::string& rel) { return std::string(KITH_SOURCE_DIR) + "/" + rel; }
 
@@ -57,7 +42,7 @@ protected:
         ASSERT_TRUE((*duck)->Execute(*sql));
         auto spark = kith::warehouse::Open(uri_);
         ASSERT_TRUE(spark) << spark.error().ToString();
-        auto loaded = kith::test::LoadDataset(**spark, **duck, "golden-" + kith::test::Fingerprint(*sql));
+        auto loaded = kith::test::LoadFixtureDataset(**spark, **duck, *sql);
         ASSERT_TRUE(loaded) << loaded.error().ToString();
     }
 
@@ -75,12 +60,12 @@ TEST_F(CliSpark, CopyIntoSparkAndBackKeepsEveryRow) {
                                    "INSERT INTO cli_spark_copy.accounts VALUES (1, 'it''s \\ a', 10.50, '2025-01-02 03:04:05', true), "
                                    "(2, NULL, NULL, NULL, NULL)"));
     }
-    Outcome in = Kith("copy --from " + from + " --to '" + uri_ + "' --schemas cli_spark_copy");
-    ASSERT_EQ(in.code, 0) << in.out;
-    EXPECT_NE(in.out.find("copy: 1 tables, 2 rows in"), std::string::npos) << in.out;
+    KithOutcome in = RunKith("copy --from " + from + " --to '" + uri_ + "' --schemas cli_spark_copy");
+    ASSERT_EQ(in.code, 0) << in.err;
+    EXPECT_NE(in.err.find("copy: 1 tables, 2 rows in"), std::string::npos) << in.err;
     std::string back = "duckdb:" + (dir_ / "back.duckdb").string();
-    Outcome out = Kith("copy --from '" + uri_ + "' --to " + back + " --schemas cli_spark_copy");
-    ASSERT_EQ(out.code, 0) << out.out;
+    KithOutcome out = RunKith("copy --from '" + uri_ + "' --to " + back + " --schemas cli_spark_copy");
+    ASSERT_EQ(out.code, 0) << out.err;
     auto wh = kith::warehouse::Open(back);
     ASSERT_TRUE(wh) << wh.error().ToString();
     auto rows = kith::warehouse::QueryAll(**wh, "SELECT id, name, total, seen_at, ok FROM cli_spark_copy.accounts ORDER BY id");
@@ -89,41 +74,43 @@ TEST_F(CliSpark, CopyIntoSparkAndBackKeepsEveryRow) {
                          {"1", "it's \\ a", "10.5", "2025-01-02T03:04:05Z", "true"},
                          {"2", std::nullopt, std::nullopt, std::nullopt, std::nullopt}}));
     // A schema Spark does not have exits 1; a Spark that does not answer exits 3 with the engine's name.
-    Outcome none = Kith("copy --from '" + uri_ + "' --to duckdb:" + (dir_ / "none.duckdb").string() + " --schemas cli_spark_none");
-    EXPECT_EQ(none.code, 1) << none.out;
-    Outcome down = Kith("copy --from " + from + " --to 'spark://127.0.0.1:1/default?retry_for=1'");
-    EXPECT_EQ(down.code, 3) << down.out;
-    EXPECT_NE(down.out.find("spark"), std::string::npos) << down.out;
+    KithOutcome none = RunKith("copy --from '" + uri_ + "' --to duckdb:" + (dir_ / "none.duckdb").string() + " --schemas cli_spark_none");
+    EXPECT_EQ(none.code, 1) << none.err;
+    KithOutcome down = RunKith("copy --from " + from + " --to 'spark://127.0.0.1:1/default?retry_for=1'");
+    EXPECT_EQ(down.code, 3) << down.err;
+    EXPECT_NE(down.err.find("spark"), std::string::npos) << down.err;
 }
 
 TEST_F(CliSpark, GraphValidateChecksSparksTables) {
     LoadFixture();
-    Outcome good = Kith("graph validate " + Src("test/fixture/graph.hcl") + " --warehouse '" + uri_ + "'");
-    EXPECT_EQ(good.code, 0) << good.out;
+    KithOutcome good = RunKith("graph validate " + Src("test/fixture/graph.hcl") + " --warehouse '" + uri_ + "'");
+    EXPECT_EQ(good.code, 0) << good.err;
     EXPECT_EQ(good.out, "");
+    EXPECT_EQ(good.err, "");
     // A graph whose tables Spark does not have: every problem at its location in the file.
     std::ofstream(dir_ / "bad.hcl") << "data_graph {\n  version = \"v1.0.0\"\n  entity \"account\" {\n"
                                        "    name = \"Account\"\n    table_ref = \"crm.no_such_table\"\n"
                                        "    primary_key = \"ID\"\n  }\n  profile {\n"
                                        "    profile_folder = \"segment\"\n    type = \"segment:materialized\"\n  }\n}\n";
-    Outcome bad = Kith("graph validate " + (dir_ / "bad.hcl").string() + " --warehouse '" + uri_ + "'");
-    EXPECT_EQ(bad.code, 1) << bad.out;
-    EXPECT_NE(bad.out.find("bad.hcl:5:"), std::string::npos) << bad.out;
-    EXPECT_NE(bad.out.find("no_such_table"), std::string::npos) << bad.out;
+    KithOutcome bad = RunKith("graph validate " + (dir_ / "bad.hcl").string() + " --warehouse '" + uri_ + "'");
+    EXPECT_EQ(bad.code, 1) << bad.err;
+    EXPECT_NE(bad.err.find("bad.hcl:5:"), std::string::npos) << bad.err;
+    EXPECT_NE(bad.err.find("no_such_table"), std::string::npos) << bad.err;
 }
 
 TEST_F(CliSpark, CompileAndMembersOnSpark) {
     LoadFixture();
     std::ofstream(dir_ / "a.json") << R"({"groups": [{"conditions": [{"type": "trait", "trait": "plan", "filter": {"op": "equals", "value": "pro"}}]}]})";
-    Outcome sql = Kith("compile --graph " + Src("test/fixture/graph.hcl") + " --audience " + (dir_ / "a.json").string() +
+    KithOutcome sql = RunKith("compile --graph " + Src("test/fixture/graph.hcl") + " --audience " + (dir_ / "a.json").string() +
                        " --dialect spark");
-    ASSERT_EQ(sql.code, 0) << sql.out;
+    ASSERT_EQ(sql.code, 0) << sql.err;
     EXPECT_NE(sql.out.find("FROM `segment`.`user_traits` AS `t`"), std::string::npos) << sql.out;
     // trait_equals.test: p1, p3, p4.
-    Outcome members = Kith("members --warehouse '" + uri_ + "' --graph " + Src("test/fixture/graph.hcl") + " --audience " +
+    KithOutcome members = RunKith("members --warehouse '" + uri_ + "' --graph " + Src("test/fixture/graph.hcl") + " --audience " +
                            (dir_ / "a.json").string() + " --as-of 2026-01-01T00:00:00Z");
-    EXPECT_EQ(members.code, 0) << members.out;
+    EXPECT_EQ(members.code, 0) << members.err;
     EXPECT_EQ(members.out, "p1\np3\np4\n");
+    EXPECT_EQ(members.err, "");
 }
 
 } // namespace

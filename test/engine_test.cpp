@@ -29,7 +29,7 @@ protected:
         ASSERT_TRUE(standin) << standin.error().ToString();
         auto spark = warehouse::Open(standin->uri);
         ASSERT_TRUE(spark) << spark.error().ToString();
-        auto loaded = test::LoadDataset(**spark, *warehouse_, "golden-" + test::Fingerprint(*sql));
+        auto loaded = test::LoadFixtureDataset(**spark, *warehouse_, *sql);
         ASSERT_TRUE(loaded) << loaded.error().ToString();
         delete warehouse_;
         spark_ = spark->release();

@@ -47,7 +47,7 @@ std::vector<Engine*> Engines() {
             std::fprintf(stderr, "cannot connect to Spark: %s\n", spark.error().ToString().c_str());
             std::abort();
         }
-        auto copied = test::LoadDataset(**spark, *out.front()->warehouse, "golden-" + test::Fingerprint(*sql));
+        auto copied = test::LoadFixtureDataset(**spark, *out.front()->warehouse, *sql);
         if (!copied) {
             std::fprintf(stderr, "cannot load the fixture into Spark: %s\n", copied.error().ToString().c_str());
             std::abort();

@@ -578,25 +578,24 @@ private:
     // Per profile, the distinct events of the condition's table that pass window and where. The events are grouped by
     // their profile (the canonical id their segment id was merged into, else the segment id) before the universe
     // join, so that the engine joins one row per profile, not one per event. For members and counts (not explain,
-    // which shows the number): n is 1 when only "some or none" matters, and when no events fails the count, so does
-    // a count that fails (a missing row reads as 0): those profiles are left out by HAVING, which keeps the join
-    // small. The universe join keeps the keys in the universe for the candidates; CompileAudience drops it when the
-    // candidates do not read this CTE (its left join from the profiles does the same), see universe_joins_.
+    // which shows the number): n is 1 when only "some or none" matters; and when zero events fail the count, a
+    // profile whose count fails is left out by HAVING (a missing row reads as 0, which fails too), which keeps the
+    // join small. The universe join keeps the keys in the universe for the candidates; CompileAudience drops it when
+    // the candidates do not read this CTE (its left join from the profiles does the same), see universe_joins_.
     Result<std::string> Event(const Condition& c) {
         std::string profiles = Profiles();
         std::string merges = Merges();
         schema::TableName table = g_.ProfileTable(c.event_table);
         ExprPtr pid = sql::Coalesce(sql::Col("m", "canonical"), sql::Col("e", "segment_id"));
+        ExprPtr n = sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("e", "id")});
         bool existence = use_candidates_ && Existence(c.count);
         sql::Select s;
         s.From(sql::Table(Sql(table), "e"))
             .JoinLeft(sql::Cte(merges, "m"), sql::Eq(sql::Col("m", "segment_id"), sql::Col("e", "segment_id")))
             .Item(pid, "pid")
-            .Item(existence ? sql::Int(1) : sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("e", "id")}), "n")
+            .Item(existence ? sql::Int(1) : n, "n")
             .GroupBy(pid);
-        if (use_candidates_ && !existence && !c.count.Holds(0)) {
-            s.Having(CountHolds(c.count, sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("e", "id")})));
-        }
+        if (use_candidates_ && !existence && !c.count.Holds(0)) s.Having(CountHolds(c.count, n));
         if (o_.only_profile) s.Where(sql::Eq(pid, sql::Str(*o_.only_profile)));
         ExprPtr ts = sql::Col("e", "timestamp");
         std::vector<ExprPtr> conds = {sql::IsNotNull(sql::Col("e", "id")), sql::IsNotNull(ts),

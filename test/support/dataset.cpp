@@ -52,4 +52,8 @@ Status LoadDataset(warehouse::Warehouse& target, warehouse::Warehouse& source, c
     return target.Execute(sql::Print(sql::InsertValues{kMarker, {"name"}, {{sql::StorageValue(dataset, name)}}}, d));
 }
 
+Status LoadFixtureDataset(warehouse::Warehouse& target, warehouse::Warehouse& source, const std::string& fixture_sql) {
+    return LoadDataset(target, source, "golden-" + Fingerprint(fixture_sql));
+}
+
 } // namespace kith::test

@@ -4,7 +4,7 @@
 // into a shared warehouse run one at a time (ctest RESOURCE_LOCK), so nothing changes under a test.
 //
 //   auto duck = warehouse::Open("duckdb::memory:");  (*duck)->Execute(fixture_sql);
-//   auto ok = test::LoadDataset(*spark, **duck, "golden-" + FingerprintOf(fixture_sql));
+//   auto ok = test::LoadFixtureDataset(*spark, **duck, fixture_sql);
 #pragma once
 
 #include "common/error.hpp"
@@ -16,6 +16,10 @@ namespace kith::test {
 
 //! Copies every table of `source` into `target` (warehouse::CopySchemas) unless `target` already holds `dataset`.
 Status LoadDataset(warehouse::Warehouse& target, warehouse::Warehouse& source, const std::string& dataset);
+
+//! LoadDataset of the golden fixture (test/fixture/warehouse.sql), made in `source` from `fixture_sql`: one dataset
+//! name for every suite that reads the fixture, so that they share one copy.
+Status LoadFixtureDataset(warehouse::Warehouse& target, warehouse::Warehouse& source, const std::string& fixture_sql);
 
 //! Forgets which dataset `target` holds (its tables were changed): the next LoadDataset copies again.
 Status ForgetDataset(warehouse::Warehouse& target);
