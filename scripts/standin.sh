@@ -42,13 +42,15 @@
 #   that applies to it. Append ?warehouse=ID to any admin route to scope it to requests for
 #   /sql/1.0/warehouses/ID (tests running in parallel each use an ID of their own in http_path).
 #
+# redshift, snowflake, bigquery: each is described at the top of its own file, scripts/standin/ENGINE.sh.
+#
 # Exit status: 0 done; 1 failed (the log's last lines are on stderr); 2 usage; status: 3 when not running.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 STATE_ROOT="${KITH_STANDIN_DIR:-$ROOT/.standin}"
 VENV="$ROOT/.venv"
 START_TIMEOUT="${KITH_STANDIN_TIMEOUT:-300}"  # seconds for a cold start to answer
-ENGINES=(spark databricks)
+ENGINES=(spark databricks redshift snowflake bigquery)
 
 log() { echo "standin: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -61,7 +63,7 @@ case "$ENGINE" in
   spark|databricks) ;;
   all) [[ "$CMD" != start ]] || usage
        rc=0; for e in "${ENGINES[@]}"; do "$0" "$CMD" "$e" || rc=$?; done; exit "$rc" ;;
-  redshift|snowflake|bigquery) die "$ENGINE: this script has no stand-in for it yet" ;;
+  redshift|snowflake|bigquery) ;;
   *) usage ;;
 esac
 
@@ -247,8 +249,17 @@ start_proxy() {
   return 1
 }
 
+# The engines other than Spark each have a file scripts/standin/ENGINE.sh defining engine_running (0 when
+# everything of it is up), engine_stop, engine_start DEADLINE (starts it; sets env_lines, the `export` lines)
+# and engine_pid (for status). They may use every helper above and $DIR, $ROOT, $VENV, $ENGINE.
+if [[ -f "$ROOT/scripts/standin/$ENGINE.sh" ]]; then
+  # shellcheck source=/dev/null
+  source "$ROOT/scripts/standin/$ENGINE.sh"
+fi
+
 # Is everything of the engine up (processes ours and alive, ports open)?
 running() {
+  if declare -F engine_running >/dev/null; then engine_running; return; fi
   [[ -f "$DIR/env" && -f "$DIR/port" ]] || return 1
   live_pid "$DIR/spark.pid" >/dev/null || return 1
   port_open "$(cat "$DIR/port")" || return 1
@@ -259,6 +270,7 @@ running() {
 }
 
 stop_engine() {
+  if declare -F engine_stop >/dev/null; then engine_stop; rm -f "$DIR/env"; return; fi
   stop_group "$DIR/proxy.pid"
   stop_group "$DIR/spark.pid"
   rm -f "$DIR/env" "$DIR/port" "$DIR/proxy.port"
@@ -270,14 +282,18 @@ case "$CMD" in
   status)
     flock -s "$LOCK_FD"
     if running; then
-      echo "$ENGINE: running, spark pid $(cat "$DIR/spark.pid"); $(tail -n 1 "$DIR/env")"
+      if declare -F engine_pid >/dev/null; then
+        echo "$ENGINE: running, pid $(engine_pid); $(tail -n 1 "$DIR/env")"
+      else
+        echo "$ENGINE: running, spark pid $(cat "$DIR/spark.pid"); $(tail -n 1 "$DIR/env")"
+      fi
       exit 0
     fi
     echo "$ENGINE: not running"
     exit 3 ;;
   stop)
     flock "$LOCK_FD"
-    if live_pid "$DIR/spark.pid" >/dev/null || live_pid "$DIR/proxy.pid" >/dev/null; then
+    if running || live_pid "$DIR/spark.pid" >/dev/null || live_pid "$DIR/proxy.pid" >/dev/null; then
       log "stopping $ENGINE"
     fi
     stop_engine
@@ -291,13 +307,17 @@ if running; then
   exit 0
 fi
 ensure_venv
-command -v java >/dev/null || die "java is not on PATH (scripts/setup.sh installs openjdk-17-jre-headless)"
-SPARK_HOME=$(spark_home)
 stop_engine  # whatever a crashed start left
 t0=$SECONDS
 deadline=$((SECONDS + START_TIMEOUT))
 case "$ENGINE" in
+  redshift|snowflake|bigquery)
+    declare -F engine_start >/dev/null || die "$ENGINE: scripts/standin/$ENGINE.sh is missing"
+    engine_start "$deadline" || { stop_engine; die "$ENGINE: the stand-in did not start"; }
+    ;;
   spark)
+    command -v java >/dev/null || die "java is not on PATH (scripts/setup.sh installs openjdk-17-jre-headless)"
+    SPARK_HOME=$(spark_home)
     start_spark binary "$deadline" || { stop_engine; die "spark: the Thrift server did not start"; }
     beeline_query "jdbc:hive2://127.0.0.1:$SPARK_PORT/default" kith "" ||
       { tail -n 30 "$DIR/spark.log" >&2; stop_engine; die "spark: the Thrift server does not answer a query"; }
@@ -305,6 +325,8 @@ case "$ENGINE" in
     env_lines="export KITH_WAREHOUSE=spark://127.0.0.1:$SPARK_PORT/default"
     ;;
   databricks)
+    command -v java >/dev/null || die "java is not on PATH (scripts/setup.sh installs openjdk-17-jre-headless)"
+    SPARK_HOME=$(spark_home)
     (umask 077 && echo "dapi$(openssl rand -hex 16)" > "$DIR/token")
     start_spark http "$deadline" || { stop_engine; die "databricks: the Thrift server did not start"; }
     start_proxy || { stop_engine; die "databricks: the proxy did not start"; }
