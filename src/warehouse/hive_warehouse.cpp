@@ -1,4 +1,5 @@
 #include "warehouse/hive_warehouse.hpp"
+#include "warehouse/staged_writer.hpp"
 
 #include "sql/printer.hpp"
 #include "sql/statement.hpp"
@@ -978,93 +979,6 @@ Status HiveWarehouse::CreateTable(const TableName& name, std::span<const ColumnD
     return {};
 }
 
-namespace {
-
-// A multi-row INSERT is sent once it holds this many rows or about this many bytes of values.
-constexpr size_t kInsertRows = 2000;
-constexpr size_t kInsertBytes = 1 << 20;
-
-} // namespace
-
-// Spark has no transactions: rows go to a staging table with multi-row INSERTs, and Finish copies them into the
-// target with one INSERT ... SELECT (one Spark job, committed as a whole), then drops the staging table. A writer
-// dropped before Finish leaves the target as it was and drops its staging table.
-class HiveTableWriter final : public TableWriter {
-public:
-    HiveTableWriter(HiveWarehouse& wh, TableName target, TableName staging, std::vector<ColumnDef> columns)
-        : wh_(wh), target_(std::move(target)), staging_(std::move(staging)), columns_(std::move(columns)) {}
-    ~HiveTableWriter() override {
-        if (!finished_) (void)wh_.Execute(sql::Print(sql::Statement{sql::DropTable{staging_}}, sql::Dialect::Spark()));
-    }
-    HiveTableWriter(const HiveTableWriter&) = delete;
-    HiveTableWriter& operator=(const HiveTableWriter&) = delete;
-
-    Status Append(const Chunk& rows) override {
-        if (finished_ || failed_) return Fail(ErrorCode::INTERNAL, "bulk load already finished", wh_.options_.engine);
-        for (const auto& row : rows.rows) {
-            if (row.size() != columns_.size()) {
-                failed_ = true;
-                return Fail(ErrorCode::INTERNAL,
-                            fmt::format("row of {} cells for {} columns", row.size(), columns_.size()),
-                            wh_.options_.engine);
-            }
-            std::vector<sql::ExprPtr> values;
-            values.reserve(row.size());
-            for (size_t c = 0; c < row.size(); ++c) {
-                values.push_back(sql::StorageValue(row[c], columns_[c]));
-                bytes_ += (row[c] ? row[c]->size() : 0) + 32;
-            }
-            pending_.push_back(std::move(values));
-            if (pending_.size() >= kInsertRows || bytes_ >= kInsertBytes) {
-                if (auto ok = Flush(); !ok) return ok;
-            }
-        }
-        return {};
-    }
-
-    Status Finish() override {
-        if (finished_ || failed_) return Fail(ErrorCode::INTERNAL, "bulk load already finished", wh_.options_.engine);
-        if (auto ok = Flush(); !ok) return ok;
-        sql::Select select;
-        for (const auto& c : columns_) select.items.push_back(sql::SelectItem{sql::Col("s", c.name), ""});
-        select.from = sql::Table(staging_, "s");
-        sql::Query query;
-        query.body = std::make_shared<const sql::Select>(std::move(select));
-        std::vector<std::string> names;
-        for (const auto& c : columns_) names.push_back(c.name);
-        sql::InsertSelect insert{target_, names, std::move(query)};
-        if (auto ok = wh_.Execute(sql::Print(sql::Statement{insert}, sql::Dialect::Spark())); !ok) {
-            failed_ = true;
-            return ok;
-        }
-        finished_ = true;
-        (void)wh_.Execute(sql::Print(sql::Statement{sql::DropTable{staging_}}, sql::Dialect::Spark()));
-        return {};
-    }
-
-private:
-    Status Flush() {
-        if (pending_.empty()) return {};
-        std::vector<std::string> names;
-        for (const auto& c : columns_) names.push_back(c.name);
-        sql::InsertValues insert{staging_, std::move(names), std::move(pending_)};
-        pending_.clear();
-        bytes_ = 0;
-        auto ok = wh_.Execute(sql::Print(sql::Statement{insert}, sql::Dialect::Spark()));
-        if (!ok) failed_ = true;
-        return ok;
-    }
-
-    HiveWarehouse& wh_;
-    TableName target_;
-    TableName staging_;
-    std::vector<ColumnDef> columns_;
-    std::vector<std::vector<sql::ExprPtr>> pending_;
-    size_t bytes_ = 0;
-    bool finished_ = false;
-    bool failed_ = false;
-};
-
 Result<std::unique_ptr<TableWriter>> HiveWarehouse::BulkWriter(const TableName& name,
                                                                std::span<const std::string> columns) {
     // The columns' types: as this connection created the table, else as GetColumns reports them.
@@ -1087,16 +1001,9 @@ Result<std::unique_ptr<TableWriter>> HiveWarehouse::BulkWriter(const TableName& 
         defs.push_back(*it);
         defs.back().name = wanted;
     }
-    TableName staging = name;
-    if (staging.schema.empty()) staging.schema = options_.schema;
-    staging.table += "__kith_load";
-    // What a crashed load left behind goes first.
-    sql::DropTable drop{staging};
-    if (auto ok = Execute(sql::Print(sql::Statement{drop}, sql::Dialect::Spark())); !ok) {
-        return std::unexpected(ok.error());
-    }
-    if (auto ok = CreateTable(staging, defs); !ok) return std::unexpected(ok.error());
-    return std::unique_ptr<TableWriter>(std::make_unique<HiveTableWriter>(*this, name, staging, std::move(defs)));
+    TableName target = name;
+    if (target.schema.empty()) target.schema = options_.schema;
+    return StagedTableWriter::Start(*this, sql::Dialect::Spark(), options_.engine, target, std::move(defs));
 }
 
 } // namespace kith::warehouse

@@ -103,7 +103,6 @@ private:
     Result<std::optional<std::vector<Column>>> DescribeWithStatement(const TableName& name);
     explicit HiveWarehouse(HiveOptions options);
     friend class HiveRowStream;
-    friend class HiveTableWriter;
 
     Status EnsureSession();
     //! Starts a statement and waits until it has finished on the server; the operation stays open.
