@@ -8,10 +8,14 @@
 # document changed since the last build); then the Python environment of the
 # tests in .venv (pyspark, the Spark stand-in, and sqlglot), installed from
 # PyPI with pip from scripts/requirements.lock, every file hash-checked
-# (skipped when the lock did not change). Nothing else is downloaded.
+# (skipped when the lock did not change); then the Snowflake stand-in's own
+# environment in .venv-snowflake (fakesnow), from PyPI wheels with pip from
+# scripts/requirements-snowflake.lock, hash-checked the same way. Nothing else
+# is downloaded.
 #
-# `scripts/setup.sh venv` does only the Debian packages and .venv (what
-# scripts/standin.sh needs).
+# `scripts/setup.sh venv` does only the Debian packages, .venv and
+# .venv-snowflake (what scripts/standin.sh needs; .venv-snowflake is the
+# Snowflake stand-in's, from scripts/requirements-snowflake.lock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ONLY="${1:-all}"
@@ -76,8 +80,31 @@ setup_venv() {
   fi
   exec {fd}>&-
 }
+# The Snowflake stand-in's environment in .venv-snowflake (scripts/standin/snowflake.sh runs
+# test/support/snowflake_standin.py with it): `pip install --require-hashes --only-binary=:all:` of
+# scripts/requirements-snowflake.lock, wheels only. A venv of its own because fakesnow pins sqlglot and duckdb
+# versions other than .venv's. Same stamp and lock file as setup_venv.
+setup_venv_snowflake() {
+  local venv=.venv-snowflake lock=scripts/requirements-snowflake.lock want fd
+  want="$(openssl dgst -sha256 -r "$lock" | cut -d' ' -f1) $(python3 -c 'import sys; print(sys.version.split()[0])')"
+  mkdir -p "$venv"
+  exec {fd}>"$venv/.setup.lock"
+  flock "$fd"
+  if [[ -f "$venv/.stamp" && "$(cat "$venv/.stamp")" == "$want" ]] && "$venv/bin/python" -c '' 2>/dev/null; then
+    echo "setup: .venv-snowflake is up to date with $lock"
+  else
+    echo "setup: installing $lock into .venv-snowflake (fakesnow, DuckDB, pyarrow: about 150 MB of wheels)"
+    rm -f "$venv/.stamp"
+    "$venv/bin/python" -c '' 2>/dev/null || python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary=:all: -r "$lock"
+    echo "$want" > "$venv/.stamp"
+    echo "setup: .venv-snowflake ready"
+  fi
+  exec {fd}>&-
+}
 if [[ "$ONLY" == venv ]]; then
   setup_venv
+  setup_venv_snowflake
   exit 0
 fi
 
@@ -144,3 +171,4 @@ else
 fi
 
 setup_venv
+setup_venv_snowflake
