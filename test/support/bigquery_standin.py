@@ -203,7 +203,10 @@ class BQError(Exception):
 
 
 def invalid(message, debug=None):
-    return BQError(400, "invalidQuery", message, debug)
+    return BQError(400, "invalidQuery", ANSI.sub("", message), debug and ANSI.sub("", debug))
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # sqlglot underlines the error's place with terminal escapes
 
 
 # --- value formatting ---------------------------------------------------------------------------------------
@@ -239,9 +242,12 @@ def _shortest(ax):
 
 
 def numeric_text(d):
+    """A decimal's exact text without trailing fractional zeros (not Decimal.normalize: it rounds to 28 digits)."""
     if d == 0:
         return "0"
-    t = format(d.normalize(), "f")
+    t = format(d, "f")
+    if "." in t:
+        t = t.rstrip("0").rstrip(".")
     return t
 
 
@@ -414,6 +420,10 @@ CREATE OR REPLACE TEMP MACRO bq_info_schemata(proj) AS TABLE
   FROM information_schema.schemata
   WHERE catalog_name = current_database() AND schema_name NOT IN ('main', 'information_schema', 'pg_catalog')
   ORDER BY schema_name;
+CREATE OR REPLACE TEMP MACRO bq_div(a, b) AS
+  CASE WHEN b = 0 THEN error('division by zero: ' || CAST(a AS VARCHAR) || ' / ' || CAST(b AS VARCHAR))
+       ELSE a / b END;
+CREATE OR REPLACE TEMP MACRO bq_ieee_divide(a, b) AS CAST(a AS DOUBLE) / CAST(b AS DOUBLE);
 CREATE OR REPLACE TEMP MACRO bq_cast_int64(x) AS
   CASE WHEN typeof(x) = 'VARCHAR'
             AND NOT regexp_full_match(CAST(x AS VARCHAR), '\s*[+-]?([0-9]+|0[xX][0-9a-fA-F]+)\s*')
@@ -514,8 +524,10 @@ def statement_type(tree):
     return "SCRIPT"
 
 
-def translate(sql, default_dataset, project, param_types):
-    """BigQuery SQL -> [(duckdb text, kind)], rewriting the parsed trees as the module's docstring says."""
+def translate(sql, default_dataset, project, param_types, catalog):
+    """BigQuery SQL -> (duckdb text, kind, datasets of INFORMATION_SCHEMA views) for each statement, rewriting
+    the parsed trees as the module's docstring says. A generator: each statement is translated when the one
+    before it has run (catalog(dataset, table) -> [(column, DuckDB type)] reads the live catalog)."""
     try:
         trees = [t for t in sqlglot.parse(sql, read="bigquery") if t is not None]
     except sqlglot.errors.ParseError as e:
@@ -524,7 +536,6 @@ def translate(sql, default_dataset, project, param_types):
         raise invalid("Syntax error: %s" % e, "sqlglot: %s" % e)
     if not trees:
         raise invalid("Syntax error: Unexpected end of script")
-    out = []
     params_needed, positional = set(), 0
     for tree in trees:
         ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
@@ -550,6 +561,14 @@ def translate(sql, default_dataset, project, param_types):
                               % name)
             if isinstance(node, (exp.Cast, exp.TryCast)):
                 return fix_cast(node)
+            if type(node) in (exp.DateAdd, exp.DateSub):
+                # BigQuery's DATE_ADD/DATE_SUB take and give a DATE; DuckDB's date + interval is a TIMESTAMP
+                return exp.cast(node, exp.DataType.build("DATE"))
+            if type(node) is exp.Div:
+                # BigQuery's x / 0 is an error ("division by zero"); DuckDB's is Infinity or NaN
+                return exp.Anonymous(this="bq_div", expressions=[node.this, node.expression])
+            if isinstance(node, exp.Anonymous) and node.name.upper() == "IEEE_DIVIDE":
+                return exp.Anonymous(this="bq_ieee_divide", expressions=list(node.expressions))
             if isinstance(node, exp.Parameter):
                 name = node.name
                 params_needed.add(name)
@@ -645,12 +664,56 @@ def translate(sql, default_dataset, project, param_types):
         tree = tree.transform(fix)
         if kind == "SELECT":
             tree = name_columns(tree)
+        if kind == "INSERT":
+            tree = cast_insert_values(tree, catalog)
         try:
             duck = tree.sql(dialect="duckdb")
         except sqlglot.errors.SqlglotError as e:
             raise invalid("The BigQuery stand-in cannot translate this statement: %s" % e, "sqlglot: %s" % e)
-        out.append((duck, kind, info))
-    return out
+        yield duck, kind, info
+
+
+def cast_insert_values(tree, catalog):
+    """INSERT ... VALUES: each value is cast to its column's type. DuckDB first unifies the types of a VALUES
+    list's rows, and a DECIMAL(38,18) beside an INTEGER becomes a narrower decimal, rounding silently; BigQuery
+    coerces each value to the column. A literal with more fractional digits than a BIGNUMERIC-class column
+    keeps is an error (BigQuery's BIGNUMERIC would keep them)."""
+    values = tree.expression
+    if not isinstance(values, exp.Values):
+        return tree
+    target = tree.this
+    names = None
+    if isinstance(target, exp.Schema):
+        names = [e.name for e in target.expressions]
+        target = target.this
+    if not isinstance(target, exp.Table):
+        return tree
+    cols = catalog(target.args.get("db").name if target.args.get("db") else "", target.name)
+    if not cols:
+        return tree  # DuckDB reports the missing table
+    types = {n.lower(): t for n, t in cols}
+    order = [n for n, _ in cols] if names is None else names
+    wanted = [types.get(n.lower()) for n in order]
+    for row in values.expressions:
+        if not isinstance(row, exp.Tuple) or len(row.expressions) != len(wanted):
+            return tree
+    for row in values.expressions:
+        new = []
+        for v, t in zip(row.expressions, wanted):
+            if t is None or isinstance(v, exp.Null):
+                new.append(v)
+                continue
+            m = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", t)
+            if m:
+                p, sc = int(m.group(1)), int(m.group(2))
+                lit = v.this if isinstance(v, exp.Cast) and isinstance(v.this, exp.Literal) else v
+                if isinstance(lit, exp.Neg):
+                    lit = lit.this
+                if isinstance(lit, exp.Literal) and (sc > 9 or p - sc > 29):
+                    _check_literal_fits(lit, p, sc, "BIGNUMERIC")
+            new.append(exp.Cast(this=v, to=exp.DataType.build(t, dialect="duckdb")))
+        row.set("expressions", new)
+    return tree
 
 
 def name_columns(tree):
@@ -842,22 +905,25 @@ class State:
             ds = (body.get("defaultDataset") or {}).get("datasetId")
             mode = (body.get("parameterMode") or "NAMED").upper()
             types, values = param_binding(body.get("queryParameters"), mode)
-            stmts = translate(job.sql, ds, job.project, types)
-            job.duck = [s[0] for s in stmts]
             with self.db_lock:
                 if job.cancel.is_set():
                     raise BQError(400, "stopped", "Job execution was cancelled: User requested cancellation")
                 job.state = "RUNNING"
                 job.started = time.time()
-                job.executions += 1
-                self.count(scope, "executed")
-                if job.request_id:
-                    with self.lock:
-                        m = self.exec_by_request.setdefault(scope, {})
-                        m[job.request_id] = m.get(job.request_id, 0) + 1
-                for duck, kind, info in stmts:
+                job.duck = []
+                kinds = []
+                for duck, kind, info in translate(job.sql, ds, job.project, types, self.columns_of):
+                    job.duck.append(duck)
+                    kinds.append(kind)
+                    if len(job.duck) == 1:
+                        job.executions += 1
+                        self.count(scope, "executed")
+                        if job.request_id:
+                            with self.lock:
+                                m = self.exec_by_request.setdefault(scope, {})
+                                m[job.request_id] = m.get(job.request_id, 0) + 1
                     self.execute(job, duck, kind, info, values)
-                job.kind = stmts[-1][1] if len(stmts) == 1 else "SCRIPT"
+                job.kind = kinds[-1] if len(kinds) == 1 else "SCRIPT"
         except BQError as e:
             job.error = e
         except duckdb.InterruptException:
@@ -872,6 +938,12 @@ class State:
             job.ended = time.time()
             job.state = "DONE"
             job.done.set()
+
+    def columns_of(self, dataset, table):
+        return self.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() "
+            "AND lower(table_schema) = lower(?) AND lower(table_name) = lower(?) ORDER BY ordinal_position",
+            [dataset, table]).fetchall()
 
     def execute(self, job, duck, kind, info, values):
         con = self.con
