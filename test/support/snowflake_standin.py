@@ -412,13 +412,17 @@ class State:
             c = self.stats.setdefault(scope, dict.fromkeys(COUNTERS, 0))
             c[what] += n
 
-    def count_execution(self, stmt):
+    def count_execution(self, stmt, engine=True):
+        """One execution of stmt: `executed` counts what reaches the engine (each statement of a multi-statement
+        request), executions_by_request_id what a request started (a multi-statement request once)."""
         with self.lock:
-            c = self.stats.setdefault(stmt.scope, dict.fromkeys(COUNTERS, 0))
-            c["executed"] += 1
-            by = self.executions.setdefault(stmt.scope, {})
-            by[stmt.request_id] = by.get(stmt.request_id, 0) + 1
+            if engine:
+                c = self.stats.setdefault(stmt.scope, dict.fromkeys(COUNTERS, 0))
+                c["executed"] += 1
             stmt.executions += 1
+            if stmt.parent is None:
+                by = self.executions.setdefault(stmt.scope, {})
+                by[stmt.request_id] = by.get(stmt.request_id, 0) + 1
 
     def snapshot(self, scope=None):
         with self.lock:
@@ -455,9 +459,10 @@ class State:
                 return self.partition_rows[scope]
             return self.partition_rows.get(None, self.default_partition_rows)
 
-    def take_fault(self, scope, method, path, submission):
+    def find_fault(self, scope, method, path, submission):
+        """The first pending rule that applies to a request (not used up yet: see use_fault)."""
         with self.lock:
-            for i, rule in enumerate(self.faults):
+            for rule in self.faults:
                 if rule.get("scope") not in (None, scope):
                     continue
                 if rule.get("method") and rule["method"].upper() != method:
@@ -466,10 +471,20 @@ class State:
                     continue
                 if ("delay_ms" in rule or "drop_after_execute" in rule) and not submission:
                     continue
-                rule["count"] -= 1
-                if rule["count"] <= 0:
-                    self.faults.pop(i)
-                return dict(rule)
+                return rule
+            return None
+
+    def use_fault(self, rule):
+        """Uses up one count of a rule that find_fault returned; a copy of it, or None when it is gone."""
+        if rule is None:
+            return None
+        with self.lock:
+            for i, r in enumerate(self.faults):
+                if r is rule:
+                    r["count"] -= 1
+                    if r["count"] <= 0:
+                        self.faults.pop(i)
+                    return dict(r)
             return None
 
     def clear_faults(self, scope=None):
@@ -593,6 +608,7 @@ class State:
             self.add(child)
             children.append(child)
         stmt.children = [c.handle for c in children]
+        self.count_execution(stmt, engine=False)
         for i, child in enumerate(children):
             if stmt.cancel.is_set():
                 child.cancel_reason = stmt.cancel_reason
@@ -881,6 +897,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def snowflake_error(self, status, code, message, headers=()):
         self.reply_json(status, {"code": code, "message": message}, headers)
 
+    def checked_fault(self, scope, method, path, submission):
+        """Authenticates the request, then uses up the fault rule that applies to it: the rule (a copy), None, or
+        False when the request was answered 401 (an expire_token rule answers so and is used up; other rules
+        are not used up by a request that fails authentication)."""
+        st = self.state
+        rule = st.find_fault(scope, method, path, submission)
+        if rule is not None and rule.get("expire_token"):
+            st.use_fault(rule)
+            self.authenticate(scope, expire=True)
+            return False
+        if not self.authenticate(scope, expire=False):
+            return False
+        return st.use_fault(rule)
+
     def apply_fault(self, fault, scope):
         """Answers or drops per the fault; True when the request is over."""
         if fault is None:
@@ -914,8 +944,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if parts and len(parts) <= 2:
             stmt = st.get(parts[0])
             scope = stmt.scope if stmt else None
-            fault = st.take_fault(scope, method, path, submission=False)
-            if not self.authenticate(scope, bool(fault and fault.get("expire_token"))):
+            fault = self.checked_fault(scope, method, path, submission=False)
+            if fault is False:
                 return
             if self.apply_fault(fault, scope):
                 return
@@ -941,8 +971,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             req = None
         warehouse = req.get("warehouse") if isinstance(req, dict) else None
         scope = norm_scope(warehouse)
-        fault = st.take_fault(scope, "POST", STATEMENT_PATH, submission=True)
-        if not self.authenticate(scope, bool(fault and fault.get("expire_token"))):
+        fault = self.checked_fault(scope, "POST", STATEMENT_PATH, submission=True)
+        if fault is False:
             return
         if self.apply_fault(fault, scope):
             return
