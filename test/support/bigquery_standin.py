@@ -202,6 +202,10 @@ class BQError(Exception):
                           "status": STATUS_TEXT.get(self.code, "UNKNOWN")}}
 
 
+def stopped():
+    return BQError(400, "stopped", "Job execution was cancelled: User requested cancellation", location=None)
+
+
 def invalid(message, debug=None):
     return BQError(400, "invalidQuery", ANSI.sub("", message), debug and ANSI.sub("", debug))
 
@@ -900,14 +904,14 @@ class State:
         """Runs a job to its end (in its own thread)."""
         try:
             if job.delay_s > 0 and job.cancel.wait(job.delay_s):
-                raise BQError(400, "stopped", "Job execution was cancelled: User requested cancellation")
+                raise stopped()
             body = job.body
             ds = (body.get("defaultDataset") or {}).get("datasetId")
             mode = (body.get("parameterMode") or "NAMED").upper()
             types, values = param_binding(body.get("queryParameters"), mode)
             with self.db_lock:
                 if job.cancel.is_set():
-                    raise BQError(400, "stopped", "Job execution was cancelled: User requested cancellation")
+                    raise stopped()
                 job.state = "RUNNING"
                 job.started = time.time()
                 job.duck = []
@@ -927,7 +931,7 @@ class State:
         except BQError as e:
             job.error = e
         except duckdb.InterruptException:
-            job.error = BQError(400, "stopped", "Job execution was cancelled: User requested cancellation")
+            job.error = stopped()
         except duckdb.Error as e:
             job.error = engine_error(e, job.project)
         except Exception as e:  # a bug of the stand-in: say so rather than hang

@@ -83,7 +83,8 @@ class Client:
     def get_token(self, assertion=None):
         form = urllib.parse.urlencode({"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
                                        "assertion": assertion or self.assertion()}).encode()
-        path = urllib.parse.urlsplit(self.key["token_uri"]).path
+        u = urllib.parse.urlsplit(self.key["token_uri"])
+        path = u.path + ("?" + u.query if u.query else "")
         return self.request("POST", path, form, {"Content-Type": "application/x-www-form-urlencoded"})
 
     def login(self):
@@ -302,6 +303,19 @@ def main():
     check("cancelled statement did not run", b["rows"][0]["f"][0]["v"] == "7"
           and after["cancelled"] == before["cancelled"] + 1, (b, after))
 
+    s, b, _ = c.query("SELECT COUNT(*) FROM UNNEST(GENERATE_ARRAY(1, 300000)) AS a CROSS JOIN "
+                      "UNNEST(GENERATE_ARRAY(1, 300000)) AS b WHERE a + b = 7", timeoutMs=300)
+    check("long statement: jobComplete false", s == 200 and b["jobComplete"] is False, b)
+    job = b["jobReference"]["jobId"]
+    t0 = time.time()
+    c.api("POST", "/jobs/%s/cancel" % job)
+    s, b, _ = c.api("GET", "/jobs/%s" % job)
+    while b["status"]["state"] != "DONE" and time.time() - t0 < 10:
+        time.sleep(0.1)
+        s, b, _ = c.api("GET", "/jobs/%s" % job)
+    check("running statement cancelled through DuckDB's interrupt", b["status"].get("errorResult", {}).get("reason")
+          == "stopped" and time.time() - t0 < 5, b)
+
     # --- drop_after_execute + requestId ---------------------------------------------------------------------
     rid = str(uuid.uuid4())
     c.admin("POST", "faults", {"drop_after_execute": 1})
@@ -345,6 +359,12 @@ def main():
         dropped = True
     check("fault drop: closed, nothing executed", dropped and c.admin("GET", "stats")["executed"] == executed)
 
+    c.admin("POST", "faults", {"status": 503, "reason": "backendError", "path": "/token"}, scope=None)
+    s, b, _ = c.get_token()
+    check("fault on the token endpoint", s == 503, b)
+    s, b, _ = c.get_token()
+    check("token endpoint after the fault", s == 200, b)
+
     # --- expired tokens -------------------------------------------------------------------------------------
     c.admin("POST", "faults", {"expire_token": 1})
     s, b, _ = c.query("SELECT 1")
@@ -354,15 +374,19 @@ def main():
     c.login()
     s, b, _ = c.query("SELECT 1")
     check("new token works", s == 200, b)
-    c.admin("POST", "faults", {"token_lifetime_s": 2}, scope=None)
+    scoped = dict(key, token_uri=key["token_uri"] + "?scope=" + PROJECT)
+    c.key = scoped
+    c.admin("POST", "faults", {"token_lifetime_s": 2})
     t = c.login()
     check("token_lifetime_s: expires_in", t["expires_in"] == 1, t)
+    check("token endpoint scoped by ?scope=", c.admin("GET", "stats")["tokens_issued"] == 1, c.admin("GET", "stats"))
     s, b, _ = c.query("SELECT 1")
     check("short-lived token works at first", s == 200, b)
     time.sleep(2.2)
     s, b, _ = c.query("SELECT 1")
     check("short-lived token expires: 401", s == 401, b)
-    c.request("DELETE", "/_standin/faults")
+    c.admin("DELETE", "faults")
+    c.key = key
     c.login()
 
     # --- SQL of the shapes kith sends -----------------------------------------------------------------------
