@@ -75,6 +75,18 @@ The protocol subset
   database, schema and table of a rowType entry are "" (fakesnow does not say where a column comes from);
   nullable is always true.
 
+Where fakesnow 0.12.1 answers unlike Snowflake (seen through this server; test/support/snowflake_standin_check.py
+prints the probes): COLLATE 'binary' (ORDER BY x COLLATE 'binary', COLLATE(x, 'binary'), MIN(x COLLATE ..))
+fails, 001003 "Parser Error: syntax error at or near ..." (DuckDB gets `COLLATE binary`): text compares by its
+bytes anyway, in DuckDB and in Snowflake without a collation. Unquoted identifiers resolve case-insensitively
+(`email` finds a column "Email"; Snowflake would not). A column named AT (a DuckDB keyword) cannot be created
+unquoted. Result columns of unaliased expressions take DuckDB's text of the transpiled expression as name
+(alias every output column). Integer division gives real (10 / 4 -> 2.5 of type real), 1/0 gives "inf"
+instead of an error. A TIMESTAMP_TZ column takes text with a numeric offset only through an explicit cast
+('... +02:00'::TIMESTAMP_TZ; implicitly: 100035 "Conversion Error: Unknown TimeZone '+02:00'!"), and keeps the
+instant, not the offset. TIMESTAMP_NTZ(3) keeps microseconds. Literals beyond BIGINT in NUMBER(38,0) casts
+fail (100035). information_schema.columns has no DATETIME_PRECISION; CURRENT_ACCOUNT() and the like do not exist.
+
 Authentication (every /api/v2 request), as Snowflake's SQL API does it:
   `Authorization: Bearer <token>` and `X-Snowflake-Authorization-Token-Type: KEYPAIR_JWT | OAUTH |
   PROGRAMMATIC_ACCESS_TOKEN` (absent: OAUTH, as the reference says).
