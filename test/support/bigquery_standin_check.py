@@ -418,6 +418,9 @@ def main():
         ("SELECT SAFE_CAST('1.5' AS INT64), SAFE_CAST(' 12' AS INT64), SAFE_CAST('TRUE' AS BOOL), SAFE_CAST('yes' AS BOOL)",
          [[None, "12", "true", None]]),
         ("SELECT e.kind FROM Events AS e WHERE e.`UserId` = 'u2'", [["Buy"]]),
+        ("SELECT SAFE_CAST('2024-01-02 10:00:00' AS DATE), SAFE_CAST('2024-1-2' AS DATE), "
+         "EXTRACT(DATE FROM TIMESTAMP '2024-01-02 23:00:00-05')", [[None, "2024-01-02", "2024-01-03"]]),
+        ("SELECT 1 AS a; SELECT 2 AS b", [["2"]]),
         ("SELECT 1 AS a UNION ALL SELECT 2 ORDER BY a", [["1"], ["2"]]),
         ("SELECT DATE_ADD(DATE '2024-01-31', INTERVAL 1 DAY), DATE_DIFF(DATE '2024-03-01', DATE '2024-02-01', DAY)",
          [["2024-02-01", "29"]]),
