@@ -3,6 +3,7 @@
 #include "warehouse/duckdb_warehouse.hpp"
 #include "warehouse/hive_warehouse.hpp"
 #include "warehouse/postgres_warehouse.hpp"
+#include "warehouse/snowflake_warehouse.hpp"
 
 #include "sql/introspection.hpp"
 
@@ -48,6 +49,11 @@ Result<std::unique_ptr<Warehouse>> Open(const std::string& uri) {
     }
     if (uri.starts_with("spark://") || uri.starts_with("databricks://")) {
         auto wh = HiveWarehouse::Open(uri);
+        if (!wh) return std::unexpected(wh.error());
+        return std::unique_ptr<Warehouse>(std::move(*wh));
+    }
+    if (uri.starts_with("snowflake://")) {
+        auto wh = SnowflakeWarehouse::Open(uri);
         if (!wh) return std::unexpected(wh.error());
         return std::unique_ptr<Warehouse>(std::move(*wh));
     }
