@@ -600,7 +600,8 @@ def translate(sql, default_dataset, project, param_types, catalog):
                 if t is None:
                     raise invalid("Query parameter '%s' not found" % name)
                 return exp.cast(exp.Placeholder(this=name), exp.DataType.build(t, dialect="duckdb"))
-            if isinstance(node, exp.Placeholder) and not node.name:
+            # a bare ? (sqlglot 30 names it "?": test the node's own name, not .name)
+            if isinstance(node, exp.Placeholder) and not node.args.get("this"):
                 positional += 1
                 key = "%d" % positional
                 t = param_types.get(key)
@@ -614,6 +615,10 @@ def translate(sql, default_dataset, project, param_types, catalog):
             if to is None:
                 return node
             safe = isinstance(node, exp.TryCast) or bool(node.args.get("safe"))
+            if to.this in (exp.DataType.Type.BIGINT, exp.DataType.Type.BOOLEAN, exp.DataType.Type.DATE):
+                # transform() does not descend into a node it replaced: rewrite the argument (parameters, ...) now
+                node = node.copy()
+                node.set("this", node.this.transform(fix))
             if to.this == exp.DataType.Type.BIGINT and not to.expressions:
                 return exp.Anonymous(this="bq_safe_cast_int64" if safe else "bq_cast_int64", expressions=[node.this])
             if to.this == exp.DataType.Type.BOOLEAN:
