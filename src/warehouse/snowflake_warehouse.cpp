@@ -6,6 +6,7 @@
 #include "warehouse/rest/http_client.hpp"
 #include "warehouse/rest/jwt.hpp"
 #include "warehouse/snowflake_values.hpp"
+#include "warehouse/staged_writer.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -688,108 +689,13 @@ Result<std::vector<ColumnDef>> SnowflakeWarehouse::ColumnDefs(const TableName& n
     return defs;
 }
 
-namespace {
-
-// A multi-row INSERT is sent once it holds this many rows or about this many bytes of values.
-constexpr size_t kInsertRows = 2000;
-constexpr size_t kInsertBytes = 1 << 20;
-
-} // namespace
-
-// Rows go to a staging table with multi-row INSERTs (no statement outlives its request, so no transaction can span
-// Append calls); Finish copies them into the target with one INSERT ... SELECT (atomic) and drops the staging
-// table. A writer dropped before Finish leaves the target as it was and drops its staging table.
-class SnowflakeTableWriter final : public TableWriter {
-public:
-    SnowflakeTableWriter(SnowflakeWarehouse& wh, TableName target, TableName staging, std::vector<ColumnDef> columns)
-        : wh_(wh), target_(std::move(target)), staging_(std::move(staging)), columns_(std::move(columns)) {}
-    ~SnowflakeTableWriter() override {
-        if (!finished_) (void)wh_.Execute(sql::Print(sql::Statement{sql::DropTable{staging_}}, wh_.sql_dialect()));
-    }
-    SnowflakeTableWriter(const SnowflakeTableWriter&) = delete;
-    SnowflakeTableWriter& operator=(const SnowflakeTableWriter&) = delete;
-
-    Status Append(const Chunk& rows) override {
-        if (finished_ || failed_) return Fail(ErrorCode::INTERNAL, "bulk load already finished", kEngine);
-        for (const auto& row : rows.rows) {
-            if (row.size() != columns_.size()) {
-                failed_ = true;
-                return Fail(ErrorCode::INTERNAL,
-                            fmt::format("row of {} cells for {} columns", row.size(), columns_.size()), kEngine);
-            }
-            std::vector<sql::ExprPtr> values;
-            values.reserve(row.size());
-            for (size_t c = 0; c < row.size(); ++c) {
-                values.push_back(sql::StorageValue(row[c], columns_[c]));
-                bytes_ += (row[c] ? row[c]->size() : 0) + 32;
-            }
-            pending_.push_back(std::move(values));
-            if (pending_.size() >= kInsertRows || bytes_ >= kInsertBytes) {
-                if (auto ok = Flush(); !ok) return ok;
-            }
-        }
-        return {};
-    }
-
-    Status Finish() override {
-        if (finished_ || failed_) return Fail(ErrorCode::INTERNAL, "bulk load already finished", kEngine);
-        if (auto ok = Flush(); !ok) return ok;
-        sql::Select select;
-        for (const auto& c : columns_) select.items.push_back(sql::SelectItem{sql::Col("s", c.name), ""});
-        select.from = sql::Table(staging_, "s");
-        sql::Query query;
-        query.body = std::make_shared<const sql::Select>(std::move(select));
-        sql::InsertSelect insert{target_, Names(), std::move(query)};
-        if (auto ok = wh_.Execute(sql::Print(sql::Statement{insert}, wh_.sql_dialect())); !ok) {
-            failed_ = true;
-            return ok;
-        }
-        finished_ = true;
-        (void)wh_.Execute(sql::Print(sql::Statement{sql::DropTable{staging_}}, wh_.sql_dialect()));
-        return {};
-    }
-
-private:
-    std::vector<std::string> Names() const {
-        std::vector<std::string> names;
-        for (const auto& c : columns_) names.push_back(c.name);
-        return names;
-    }
-
-    Status Flush() {
-        if (pending_.empty()) return {};
-        sql::InsertValues insert{staging_, Names(), std::move(pending_)};
-        pending_.clear();
-        bytes_ = 0;
-        auto ok = wh_.Execute(sql::Print(sql::Statement{insert}, wh_.sql_dialect()));
-        if (!ok) failed_ = true;
-        return ok;
-    }
-
-    SnowflakeWarehouse& wh_;
-    TableName target_;
-    TableName staging_;
-    std::vector<ColumnDef> columns_;
-    std::vector<std::vector<sql::ExprPtr>> pending_;
-    size_t bytes_ = 0;
-    bool finished_ = false;
-    bool failed_ = false;
-};
-
 Result<std::unique_ptr<TableWriter>> SnowflakeWarehouse::BulkWriter(const TableName& name,
                                                                     std::span<const std::string> columns) {
     auto defs = ColumnDefs(name, columns);
     if (!defs) return std::unexpected(defs.error());
-    TableName staging = name;
-    if (staging.schema.empty()) staging.schema = options_.schema;
-    staging.table += "__kith_load";
-    // What a crashed load left behind goes first.
-    if (auto ok = Execute(sql::Print(sql::Statement{sql::DropTable{staging}}, sql_dialect())); !ok) {
-        return std::unexpected(ok.error());
-    }
-    if (auto ok = CreateTable(staging, *defs); !ok) return std::unexpected(ok.error());
-    return std::unique_ptr<TableWriter>(
-        std::make_unique<SnowflakeTableWriter>(*this, name, staging, std::move(*defs)));
+    // No statement outlives its request, so no transaction can span Append calls: a staging table, and one
+    // INSERT ... SELECT at Finish.
+    return StagedTableWriter::Start(*this, sql_dialect(), kEngine, name, std::move(*defs));
 }
 
 } // namespace kith::warehouse

@@ -121,8 +121,9 @@ public:
     Result<std::optional<std::vector<Column>>> DescribeTable(const TableName& name) override;
     //! sql::CreateTable in the Snowflake dialect; the definitions are remembered for a bulk load that follows.
     Status CreateTable(const TableName& name, std::span<const ColumnDef> columns) override;
-    //! Loads a staging table `<table>__kith_load` with multi-row INSERTs of sql::StorageValue casts; Finish appends
-    //! them to the table with one INSERT ... SELECT and drops the staging table. Nothing is visible before Finish.
+    //! A StagedTableWriter: a staging table `<table>__kith_load` loaded with multi-row INSERTs of sql::StorageValue
+    //! casts; Finish appends them with one INSERT ... SELECT. Nothing is visible before Finish. The columns' types
+    //! come from CreateTable when this connection made the table, else from the rowType of a query of no rows.
     Result<std::unique_ptr<TableWriter>> BulkWriter(const TableName& name,
                                                     std::span<const std::string> columns) override;
     //! Another connection (its own HTTP connection; the credentials shared).
@@ -135,7 +136,6 @@ public:
 private:
     explicit SnowflakeWarehouse(SnowflakeOptions options);
     friend class SnowflakeRowStream;
-    friend class SnowflakeTableWriter;
 
     struct Answer; // a finished statement's 200 answer
     //! Submits a statement and waits until it has finished on the server.

@@ -3,6 +3,7 @@
 // against the Snowflake stand-in (scripts/standin.sh start snowflake), when it can be started.
 #include "warehouse/snowflake_warehouse.hpp"
 
+#include "support/spark_standin.hpp"
 #include "warehouse/rest/jwt.hpp"
 #include "warehouse/snowflake_values.hpp"
 
@@ -12,7 +13,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <array>
 #include <atomic>
+#include <cstdio>
+#include <sys/wait.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -28,6 +32,11 @@ using snowflake::Kind;
 using snowflake::ResultType;
 
 // ---- Helpers ----
+
+std::string Upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
 
 //! A fresh RSA key as PKCS#8 PEM in a temporary file (encrypted when a passphrase is given).
 struct KeyFile {
@@ -309,6 +318,437 @@ TEST(SnowflakeValues, ColumnsFromRowType) {
     EXPECT_EQ(snowflake::StorageOf("a", types[1]).scale, 2);
     EXPECT_EQ(snowflake::StorageOf("a", types[0]).precision, 38);
     EXPECT_EQ(snowflake::StorageOf("a", types[9]).type, StorageType::TIMESTAMPTZ);
+}
+
+// ---- Against the Snowflake stand-in (scripts/standin.sh start snowflake) ----
+
+//! The running stand-in: its URI (the environment now holds its key path and passphrase) and admin port.
+struct SnowflakeStandin {
+    std::string uri;
+    int port = 0;
+    std::string oauth_token;
+    std::string error;
+};
+
+const SnowflakeStandin& Standin() {
+    static const SnowflakeStandin standin = [] {
+        SnowflakeStandin s;
+        std::string cmd = "'" + std::string(KITH_SOURCE_DIR) + "/scripts/standin.sh' start snowflake";
+        std::string out;
+        FILE* p = popen(cmd.c_str(), "r");
+        if (!p) {
+            s.error = "cannot run " + cmd;
+            return s;
+        }
+        std::array<char, 4096> buf{};
+        size_t n;
+        while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+        int status = pclose(p);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            s.error = cmd + " failed (its log is in .standin/snowflake/)";
+            return s;
+        }
+        for (const auto& [name, value] : test::ParseExports(out)) {
+            setenv(name.c_str(), value.c_str(), 1);
+            if (name == "KITH_WAREHOUSE") s.uri = value;
+        }
+        const std::string key = "endpoint=http://127.0.0.1:";
+        if (auto at = s.uri.find(key); at != std::string::npos) s.port = std::atoi(s.uri.c_str() + at + key.size());
+        std::ifstream token(std::string(KITH_SOURCE_DIR) + "/.standin/snowflake/oauth_token");
+        std::getline(token, s.oauth_token);
+        if (s.uri.empty() || s.port == 0) s.error = "no KITH_WAREHOUSE with an endpoint in: " + out;
+        return s;
+    }();
+    return standin;
+}
+
+//! A warehouse name of this test's own: the stand-in scopes faults, counters and statements by it.
+struct Scope {
+    std::string warehouse;
+    std::string uri;
+};
+
+Scope OwnScope() {
+    static std::atomic<int> serial{0};
+    Scope s;
+    s.warehouse = "T" + std::to_string(getpid()) + "_" + std::to_string(++serial);
+    s.uri = Standin().uri;
+    const std::string key = "warehouse=STANDIN_WH";
+    if (auto at = s.uri.find(key); at != std::string::npos) s.uri.replace(at, key.size(), "warehouse=" + s.warehouse);
+    return s;
+}
+
+json Admin(const std::string& method, const std::string& route, const Scope& scope, const json& body = {}) {
+    httplib::Client cli("127.0.0.1", Standin().port);
+    cli.set_read_timeout(30);
+    std::string path = route + "?scope=" + scope.warehouse;
+    httplib::Result r = method == "GET"    ? cli.Get(path)
+                        : method == "POST" ? cli.Post(path, body.dump(), "application/json")
+                                           : cli.Delete(path);
+    if (!r || r->status != 200) {
+        ADD_FAILURE() << method << " " << path << ": " << (r ? std::to_string(r->status) + " " + r->body : "no answer");
+        return json();
+    }
+    return json::parse(r->body, nullptr, false);
+}
+
+void Fault(const Scope& scope, const json& rule) { Admin("POST", "/_standin/faults", scope, rule); }
+json Stats(const Scope& scope) { return Admin("GET", "/_standin/stats", scope); }
+json Statements(const Scope& scope) { return Admin("GET", "/_standin/statements", scope); }
+
+class SnowflakeStandinTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(Standin().error.empty()) << Standin().error;
+        scope_ = OwnScope();
+        auto wh = SnowflakeWarehouse::Open(scope_.uri);
+        ASSERT_TRUE(wh) << wh.error().ToString();
+        wh_ = std::move(*wh);
+    }
+    void TearDown() override {
+        if (!scope_.warehouse.empty() && Standin().error.empty()) Admin("DELETE", "/_standin/faults", scope_);
+    }
+
+    std::vector<std::vector<Cell>> All(const std::string& sql, std::span<const Param> params = {}) {
+        auto rows = QueryAll(*wh_, sql, params);
+        EXPECT_TRUE(rows) << sql << ": " << rows.error().ToString();
+        return rows ? *rows : std::vector<std::vector<Cell>>{};
+    }
+
+    //! Every statement of this scope ran exactly once.
+    void ExpectEachRanOnce() {
+        json statements = Statements(scope_);
+        ASSERT_TRUE(statements.is_array());
+        // (The statements of a multi-statement request share its requestId.)
+        for (const auto& st : statements) EXPECT_EQ(st.value("executions", 0), 1) << st.dump();
+        json stats = Stats(scope_);
+        for (const auto& [id, count] : stats["executions_by_request_id"].items()) EXPECT_EQ(count, 1) << id;
+    }
+
+    Scope scope_;
+    std::unique_ptr<SnowflakeWarehouse> wh_;
+};
+
+TEST_F(SnowflakeStandinTest, RoundTripOfEveryType) {
+    auto stream = wh_->Query(
+        "SELECT 42::NUMBER(38,0) AS i, -12.50::NUMBER(10,2) AS d, 0::NUMBER(10,2) AS z, 2.25::FLOAT AS f, "
+        "'Ada é'::VARCHAR AS s, TRUE AS b, '2024-05-01'::DATE AS dt, '10:20:30.5'::TIME AS t, "
+        "'2024-05-01 10:00:00.25'::TIMESTAMP_NTZ AS ts, '2024-05-01 12:00:00 +02:00'::TIMESTAMP_TZ AS tz, "
+        "NULL::VARCHAR AS n, '1969-12-31 23:59:58.5'::TIMESTAMP_NTZ AS old");
+    ASSERT_TRUE(stream) << stream.error().ToString();
+    std::vector<std::pair<std::string, DataType>> expected_columns = {
+        {"I", DataType::NUMBER},  {"D", DataType::NUMBER},     {"Z", DataType::NUMBER},
+        {"F", DataType::NUMBER},  {"S", DataType::STRING},     {"B", DataType::BOOLEAN},
+        {"DT", DataType::DATE},   {"T", DataType::TIME},       {"TS", DataType::TIMESTAMP},
+        {"TZ", DataType::TIMESTAMP}, {"N", DataType::STRING},  {"OLD", DataType::TIMESTAMP}};
+    const auto& columns = (*stream)->columns();
+    ASSERT_EQ(columns.size(), expected_columns.size());
+    for (size_t i = 0; i < columns.size(); ++i) {
+        EXPECT_EQ(Upper(columns[i].name), expected_columns[i].first);
+        EXPECT_EQ(columns[i].type, expected_columns[i].second) << columns[i].name << " " << columns[i].engine_type;
+    }
+    EXPECT_EQ(columns[1].engine_type, "NUMBER(10,2)");
+    Chunk chunk;
+    auto more = (*stream)->Next(chunk);
+    ASSERT_TRUE(more && *more) << (more ? "no rows" : more.error().ToString());
+    ASSERT_EQ(chunk.rows.size(), 1u);
+    std::vector<Cell> expected = {"42",         "-12.5",       "0",
+                                  "2.25",       "Ada é",       "true",
+                                  "2024-05-01", "10:20:30.500000", "2024-05-01T10:00:00.250000Z",
+                                  "2024-05-01T10:00:00Z", std::nullopt, "1969-12-31T23:59:58.500000Z"};
+    EXPECT_EQ(chunk.rows[0], expected);
+    more = (*stream)->Next(chunk);
+    ASSERT_TRUE(more);
+    EXPECT_FALSE(*more);
+}
+
+TEST_F(SnowflakeStandinTest, ParametersAreBoundAsText) {
+    Param params[] = {Param{"it's"}, std::nullopt, Param{"7"}};
+    auto rows = All("SELECT ? AS a, ? AS b, CAST(? AS INTEGER) + 1 AS c", params);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0][0], "it's");
+    EXPECT_FALSE(rows[0][1].has_value());
+    EXPECT_EQ(rows[0][2], "8");
+}
+
+TEST_F(SnowflakeStandinTest, EngineErrorsCarryCodeAndState) {
+    auto rows = QueryAll(*wh_, "SELECT * FROM no_such_table_anywhere");
+    ASSERT_FALSE(rows);
+    EXPECT_EQ(rows.error().code, ErrorCode::WAREHOUSE);
+    EXPECT_EQ(rows.error().location, "snowflake");
+    EXPECT_NE(rows.error().message.find("002003"), std::string::npos) << rows.error().message;
+    EXPECT_NE(rows.error().message.find("42S02"), std::string::npos) << rows.error().message;
+}
+
+TEST_F(SnowflakeStandinTest, ExecuteRunsSeveralStatementsAndTablesRoundTrip) {
+    std::string table = "SF_" + scope_.warehouse;
+    ASSERT_TRUE(wh_->Execute("DROP TABLE IF EXISTS \"" + table + "\"; CREATE TABLE \"" + table +
+                             "\" (\"id\" INTEGER, \"name\" VARCHAR, \"amount\" NUMBER(10,2))"));
+    Param params[] = {Param{"1"}, Param{"ada"}, Param{"12.50"}};
+    ASSERT_TRUE(wh_->Execute("INSERT INTO \"" + table + "\" VALUES (?, ?, ?)", params));
+    auto described = wh_->DescribeTable(TableName{"", "", table});
+    ASSERT_TRUE(described) << described.error().ToString();
+    ASSERT_TRUE(described->has_value());
+    ASSERT_EQ((*described)->size(), 3u);
+    EXPECT_EQ((**described)[0].name, "id");
+    EXPECT_EQ((**described)[0].type, DataType::NUMBER);
+    EXPECT_EQ((**described)[1].type, DataType::STRING);
+    EXPECT_EQ((**described)[2].type, DataType::NUMBER);
+    auto missing = wh_->DescribeTable(TableName{"", "", table + "_missing"});
+    ASSERT_TRUE(missing) << missing.error().ToString();
+    EXPECT_FALSE(missing->has_value());
+    // Names are compared exactly: the upper-case name is another table.
+    auto upper = wh_->DescribeTable(TableName{"", "", Upper(table) + "X"});
+    ASSERT_TRUE(upper);
+    EXPECT_FALSE(upper->has_value());
+    auto rows = All("SELECT \"name\", \"amount\" FROM \"" + table + "\"");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0][1], "12.5");
+    auto tables = wh_->ListTables("PUBLIC");
+    ASSERT_TRUE(tables) << tables.error().ToString();
+    EXPECT_TRUE(std::any_of(tables->begin(), tables->end(), [&](const TableName& t) { return t.table == table; }));
+    ASSERT_TRUE(wh_->Execute("DROP TABLE \"" + table + "\""));
+    ExpectEachRanOnce();
+}
+
+TEST_F(SnowflakeStandinTest, CreateTableAndBulkLoad) {
+    TableName table{"", "PUBLIC", "LOAD_" + scope_.warehouse};
+    std::vector<ColumnDef> defs = {{"id", StorageType::BIGINT},      {"amount", StorageType::DECIMAL, 10, 2},
+                                   {"ratio", StorageType::DOUBLE},   {"name", StorageType::TEXT},
+                                   {"ok", StorageType::BOOLEAN},     {"day", StorageType::DATE},
+                                   {"at", StorageType::TIMESTAMP}};
+    ASSERT_TRUE(wh_->Execute("DROP TABLE IF EXISTS \"PUBLIC\".\"" + table.table + "\""));
+    auto created = wh_->CreateTable(table, defs);
+    ASSERT_TRUE(created) << created.error().ToString();
+    std::vector<std::string> names;
+    for (const auto& d : defs) names.push_back(d.name);
+    // A load by another connection learns the types from the table itself.
+    auto other = wh_->Connect();
+    ASSERT_TRUE(other);
+    auto writer = (*other)->BulkWriter(table, names);
+    ASSERT_TRUE(writer) << writer.error().ToString();
+    Chunk chunk;
+    for (int i = 0; i < 2050; ++i) {
+        chunk.rows.push_back({std::to_string(i), "1.50", "0.25", i % 2 ? Cell{"x'y"} : std::nullopt, "true",
+                              "2024-05-01", "2024-05-01T10:00:00.5Z"});
+    }
+    ASSERT_TRUE((*writer)->Append(chunk));
+    EXPECT_EQ(All("SELECT count(*) AS n FROM \"PUBLIC\".\"" + table.table + "\"")[0][0], "0");
+    auto finished = (*writer)->Finish();
+    ASSERT_TRUE(finished) << finished.error().ToString();
+    auto rows = All("SELECT count(*) AS n, min(\"amount\") AS a, max(\"name\") AS m, min(\"at\") AS t FROM \"PUBLIC\".\"" +
+                    table.table + "\"");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0][0], "2050");
+    EXPECT_EQ(rows[0][1], "1.5");
+    EXPECT_EQ(rows[0][2], "x'y");
+    EXPECT_EQ(rows[0][3], "2024-05-01T10:00:00.500000Z");
+    ASSERT_TRUE(wh_->Execute("DROP TABLE \"PUBLIC\".\"" + table.table + "\""));
+}
+
+TEST_F(SnowflakeStandinTest, AsyncStatementIsPolledUntilDone) {
+    Fault(scope_, {{"delay_ms", 1500}, {"method", "POST"}});
+    auto start = std::chrono::steady_clock::now();
+    auto rows = All("SELECT 1 AS x");
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1400));
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0][0], "1");
+    ExpectEachRanOnce();
+}
+
+TEST_F(SnowflakeStandinTest, PartitionsAreReadOneAtATime) {
+    Fault(scope_, {{"partition_rows", 3000}});
+    auto stream = wh_->Query("SELECT range AS i FROM range(10000) ORDER BY i");
+    ASSERT_TRUE(stream) << stream.error().ToString();
+    Chunk chunk;
+    int64_t expected = 0;
+    size_t chunks = 0;
+    while (true) {
+        auto more = (*stream)->Next(chunk);
+        ASSERT_TRUE(more) << more.error().ToString();
+        if (!*more) break;
+        EXPECT_LE(chunk.size(), 2048u);
+        ++chunks;
+        for (const auto& row : chunk.rows) {
+            ASSERT_EQ(row[0], std::to_string(expected));
+            ++expected;
+        }
+    }
+    EXPECT_EQ(expected, 10000);
+    EXPECT_GE(chunks, 7u); // 4 partitions (3000, 3000, 3000, 1000), each in chunks of at most 2048
+}
+
+TEST_F(SnowflakeStandinTest, NextPartitionIsFetchedOnlyWhenThePreviousIsConsumed) {
+    Fault(scope_, {{"partition_rows", 3}});
+    auto stream = wh_->Query("SELECT range AS i FROM range(7) ORDER BY i");
+    ASSERT_TRUE(stream) << stream.error().ToString();
+    Chunk chunk;
+    auto more = (*stream)->Next(chunk);
+    ASSERT_TRUE(more && *more);
+    EXPECT_EQ(chunk.size(), 3u);
+    // Partition 1 has not been asked for yet: the failure set up now is what its fetch meets.
+    Fault(scope_, {{"status", 500}, {"method", "GET"}, {"path", "/api/v2/statements"}});
+    more = (*stream)->Next(chunk);
+    ASSERT_FALSE(more);
+    EXPECT_NE(more.error().message.find("partition 1"), std::string::npos) << more.error().message;
+    EXPECT_NE(more.error().message.find("500"), std::string::npos) << more.error().message;
+}
+
+TEST_F(SnowflakeStandinTest, PartitionFetchesAreRetried) {
+    Fault(scope_, {{"partition_rows", 2}});
+    auto stream = wh_->Query("SELECT range AS i FROM range(5) ORDER BY i");
+    ASSERT_TRUE(stream) << stream.error().ToString();
+    Fault(scope_, {{"status", 503}, {"method", "GET"}, {"count", 2}});
+    Chunk chunk;
+    int rows = 0;
+    while (true) {
+        auto more = (*stream)->Next(chunk);
+        ASSERT_TRUE(more) << more.error().ToString();
+        if (!*more) break;
+        rows += static_cast<int>(chunk.size());
+    }
+    EXPECT_EQ(rows, 5);
+    EXPECT_EQ(Stats(scope_)["faulted"], 2);
+}
+
+TEST_F(SnowflakeStandinTest, InterruptCancelsOnTheServer) {
+    Fault(scope_, {{"delay_ms", 20000}, {"method", "POST"}});
+    std::thread interrupter([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        wh_->Interrupt();
+    });
+    auto start = std::chrono::steady_clock::now();
+    auto rows = QueryAll(*wh_, "SELECT 1 AS x");
+    auto took = std::chrono::steady_clock::now() - start;
+    interrupter.join();
+    ASSERT_FALSE(rows);
+    EXPECT_NE(rows.error().message.find("interrupted (cancelled on the server)"), std::string::npos)
+        << rows.error().message;
+    EXPECT_LT(took, std::chrono::seconds(5));
+    json stats = Stats(scope_);
+    EXPECT_EQ(stats["cancelled"], 1) << stats.dump();
+    EXPECT_EQ(stats["executed"], 0) << stats.dump();
+    // The connection serves the next statement.
+    EXPECT_EQ(All("SELECT 2 AS x")[0][0], "2");
+}
+
+TEST_F(SnowflakeStandinTest, TooManyRequestsHonoursRetryAfter) {
+    Fault(scope_, {{"status", 429}, {"retry_after", 1}});
+    auto start = std::chrono::steady_clock::now();
+    auto rows = All("SELECT 1 AS x");
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(950));
+    ASSERT_EQ(rows.size(), 1u);
+    json stats = Stats(scope_);
+    EXPECT_EQ(stats["faulted"], 1);
+    EXPECT_EQ(stats["executed"], 1);
+    ExpectEachRanOnce();
+}
+
+TEST_F(SnowflakeStandinTest, ServiceUnavailableIsRetried) {
+    Fault(scope_, {{"status", 503}, {"count", 2}});
+    auto rows = All("SELECT 1 AS x");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(Stats(scope_)["faulted"], 2);
+    ExpectEachRanOnce();
+}
+
+TEST_F(SnowflakeStandinTest, RetriesStopAtTheBudget) {
+    auto o = SnowflakeWarehouse::ParseUri(scope_.uri + "&retry_for=1");
+    ASSERT_TRUE(o);
+    auto wh = SnowflakeWarehouse::Open(std::move(*o));
+    ASSERT_TRUE(wh);
+    Fault(scope_, {{"status", 503}, {"count", 100}});
+    auto rows = QueryAll(**wh, "SELECT 1 AS x");
+    ASSERT_FALSE(rows);
+    EXPECT_TRUE(rows.error().transient);
+    EXPECT_NE(rows.error().message.find("503"), std::string::npos) << rows.error().message;
+    EXPECT_EQ(Stats(scope_)["executed"], 0);
+}
+
+TEST_F(SnowflakeStandinTest, DroppedConnectionBeforeExecution) {
+    Fault(scope_, {{"drop", 1}, {"method", "POST"}});
+    auto rows = All("SELECT 1 AS x");
+    ASSERT_EQ(rows.size(), 1u);
+    json stats = Stats(scope_);
+    EXPECT_EQ(stats["executed"], 1) << stats.dump();
+    ExpectEachRanOnce();
+}
+
+TEST_F(SnowflakeStandinTest, DroppedConnectionAfterExecutionDoesNotRunTwice) {
+    std::string table = "DROP_" + scope_.warehouse;
+    ASSERT_TRUE(wh_->Execute("CREATE OR REPLACE TABLE \"" + table + "\" (\"n\" INTEGER)"));
+    Fault(scope_, {{"drop_after_execute", 1}});
+    ASSERT_TRUE(wh_->Execute("INSERT INTO \"" + table + "\" VALUES (1)"));
+    EXPECT_EQ(All("SELECT count(*) AS c FROM \"" + table + "\"")[0][0], "1");
+    ExpectEachRanOnce();
+    ASSERT_TRUE(wh_->Execute("DROP TABLE \"" + table + "\""));
+}
+
+TEST_F(SnowflakeStandinTest, ExpiredJwtIsRenewedOnce) {
+    EXPECT_EQ(All("SELECT 0 AS x").size(), 1u);
+    int before = wh_->options().auth->signed_count();
+    Fault(scope_, {{"expire_token", 1}});
+    auto rows = All("SELECT 1 AS x");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(wh_->options().auth->signed_count(), before + 1);
+    EXPECT_EQ(Stats(scope_)["unauthorized"], 1);
+    ExpectEachRanOnce();
+    // A JWT within renew_before of its end is renewed before it is sent (here: every one, valid for 120 s and
+    // renewed 150 s before its end), and no request is refused.
+    wh_->options().auth->SetLifetimeForTest(std::chrono::seconds(120), std::chrono::seconds(150));
+    EXPECT_TRUE(wh_->options().auth->Invalidate());
+    EXPECT_EQ(All("SELECT 1 AS x").size(), 1u);
+    EXPECT_EQ(All("SELECT 1 AS x").size(), 1u);
+    // Each request (submission, polls) signs one.
+    EXPECT_GE(wh_->options().auth->signed_count(), before + 3);
+    EXPECT_EQ(Stats(scope_)["unauthorized"], 1);
+}
+
+TEST_F(SnowflakeStandinTest, OAuthTokenWorksAndAnExpiredOneIsFinal) {
+    ASSERT_FALSE(Standin().oauth_token.empty());
+    auto o = SnowflakeWarehouse::ParseUri(scope_.uri, Env({{"SNOWFLAKE_TOKEN", Standin().oauth_token}}));
+    ASSERT_TRUE(o) << o.error().ToString();
+    auto wh = SnowflakeWarehouse::Open(std::move(*o));
+    ASSERT_TRUE(wh);
+    EXPECT_EQ(QueryAll(**wh, "SELECT 1 AS x")->size(), 1u);
+    Fault(scope_, {{"expire_token", 1}});
+    auto rows = QueryAll(**wh, "SELECT 1 AS x");
+    ASSERT_FALSE(rows);
+    EXPECT_NE(rows.error().message.find("401"), std::string::npos) << rows.error().message;
+    EXPECT_NE(rows.error().message.find("390318"), std::string::npos) << rows.error().message;
+    EXPECT_EQ(rows.error().message.find(Standin().oauth_token), std::string::npos);
+}
+
+TEST_F(SnowflakeStandinTest, AnotherKeyIsRefusedWithoutSecrets) {
+    KeyFile other("other-Passphrase-9");
+    auto o = SnowflakeWarehouse::ParseUri(
+        scope_.uri,
+        Env({{"SNOWFLAKE_PRIVATE_KEY_PATH", other.path}, {"SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", "other-Passphrase-9"}}));
+    ASSERT_TRUE(o) << o.error().ToString();
+    auto wh = SnowflakeWarehouse::Open(std::move(*o));
+    ASSERT_TRUE(wh);
+    auto rows = QueryAll(**wh, "SELECT 1 AS x");
+    ASSERT_FALSE(rows);
+    EXPECT_NE(rows.error().message.find("390144"), std::string::npos) << rows.error().message;
+    EXPECT_EQ(rows.error().message.find("other-Passphrase-9"), std::string::npos);
+    EXPECT_EQ(rows.error().message.find("Bearer"), std::string::npos);
+    // The stand-in's key under a wrong passphrase fails before any request.
+    const char* path = std::getenv("SNOWFLAKE_PRIVATE_KEY_PATH");
+    ASSERT_NE(path, nullptr);
+    auto wrong = SnowflakeWarehouse::ParseUri(
+        scope_.uri, Env({{"SNOWFLAKE_PRIVATE_KEY_PATH", path}, {"SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", "nope-nope"}}));
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.error().message.find("nope-nope"), std::string::npos);
+    EXPECT_EQ(Stats(scope_)["executed"], 0);
+}
+
+TEST_F(SnowflakeStandinTest, OpenThroughTheGenericEntryPoint) {
+    auto wh = warehouse::Open(scope_.uri);
+    ASSERT_TRUE(wh) << wh.error().ToString();
+    EXPECT_EQ((*wh)->dialect(), "snowflake");
+    auto rows = QueryAll(**wh, "SELECT 'a' AS x");
+    ASSERT_TRUE(rows) << rows.error().ToString();
+    EXPECT_EQ((*rows)[0][0], "a");
 }
 
 } // namespace
