@@ -632,6 +632,32 @@ TEST_F(SnowflakeStandinTest, InterruptCancelsOnTheServer) {
     EXPECT_EQ(All("SELECT 2 AS x")[0][0], "2");
 }
 
+TEST_F(SnowflakeStandinTest, StatementTimeoutIsAnError) {
+    auto wh = SnowflakeWarehouse::Open(scope_.uri + "&statement_timeout=1");
+    ASSERT_TRUE(wh) << wh.error().ToString();
+    Fault(scope_, {{"delay_ms", 3000}, {"method", "POST"}});
+    auto rows = QueryAll(**wh, "SELECT 1 AS x");
+    ASSERT_FALSE(rows);
+    EXPECT_NE(rows.error().message.find("timed out"), std::string::npos) << rows.error().message;
+    EXPECT_NE(rows.error().message.find("000630"), std::string::npos) << rows.error().message;
+}
+
+TEST_F(SnowflakeStandinTest, OtherTypesAreTheirText) {
+    auto stream = wh_->Query("SELECT TO_BINARY('4869', 'HEX') AS bin, PARSE_JSON('{\"a\": [1, 2]}') AS v");
+    ASSERT_TRUE(stream) << stream.error().ToString();
+    const auto& columns = (*stream)->columns();
+    ASSERT_EQ(columns.size(), 2u);
+    EXPECT_EQ(columns[0].type, DataType::OTHER);
+    EXPECT_EQ(columns[0].engine_type, "BINARY");
+    EXPECT_EQ(columns[1].type, DataType::OTHER);
+    Chunk chunk;
+    auto more = (*stream)->Next(chunk);
+    ASSERT_TRUE(more && *more);
+    EXPECT_EQ(chunk.rows[0][0], "4869");
+    ASSERT_TRUE(chunk.rows[0][1]);
+    EXPECT_EQ(json::parse(*chunk.rows[0][1]), json::parse(R"({"a": [1, 2]})"));
+}
+
 TEST_F(SnowflakeStandinTest, TooManyRequestsHonoursRetryAfter) {
     Fault(scope_, {{"status", 429}, {"retry_after", 1}});
     auto start = std::chrono::steady_clock::now();
