@@ -361,6 +361,7 @@ Result<rest::HttpResponse> SnowflakeWarehouse::Exchange(std::string_view what, c
     bool renewed = false;
     bool repeat = false;
     auto give_up = [&](Error e) {
+        if (stop.stop_requested()) return std::unexpected(Interrupted()); // the wait before a retry was cut short
         if (loop.failures() > 1) e.message += fmt::format(" (after {} attempts)", loop.failures());
         return std::unexpected(std::move(e));
     };

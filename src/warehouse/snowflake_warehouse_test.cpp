@@ -658,6 +658,22 @@ TEST_F(SnowflakeStandinTest, OtherTypesAreTheirText) {
     EXPECT_EQ(json::parse(*chunk.rows[0][1]), json::parse(R"({"a": [1, 2]})"));
 }
 
+TEST_F(SnowflakeStandinTest, InterruptCutsARetryWaitShort) {
+    Fault(scope_, {{"status", 429}, {"retry_after", 30}});
+    std::thread interrupter([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        wh_->Interrupt();
+    });
+    auto start = std::chrono::steady_clock::now();
+    auto rows = QueryAll(*wh_, "SELECT 1 AS x");
+    auto took = std::chrono::steady_clock::now() - start;
+    interrupter.join();
+    ASSERT_FALSE(rows);
+    EXPECT_NE(rows.error().message.find("interrupted"), std::string::npos) << rows.error().message;
+    EXPECT_LT(took, std::chrono::seconds(3));
+    EXPECT_EQ(Stats(scope_)["executed"], 0);
+}
+
 TEST_F(SnowflakeStandinTest, TooManyRequestsHonoursRetryAfter) {
     Fault(scope_, {{"status", 429}, {"retry_after", 1}});
     auto start = std::chrono::steady_clock::now();
