@@ -1,5 +1,6 @@
 #include "warehouse/warehouse.hpp"
 
+#include "warehouse/bigquery_warehouse.hpp"
 #include "warehouse/duckdb_warehouse.hpp"
 #include "warehouse/hive_warehouse.hpp"
 #include "warehouse/postgres_warehouse.hpp"
@@ -49,6 +50,11 @@ Result<std::unique_ptr<Warehouse>> Open(const std::string& uri) {
     }
     if (uri.starts_with("spark://") || uri.starts_with("databricks://")) {
         auto wh = HiveWarehouse::Open(uri);
+        if (!wh) return std::unexpected(wh.error());
+        return std::unique_ptr<Warehouse>(std::move(*wh));
+    }
+    if (uri.starts_with("bigquery://")) {
+        auto wh = BigQueryWarehouse::Open(uri);
         if (!wh) return std::unexpected(wh.error());
         return std::unique_ptr<Warehouse>(std::move(*wh));
     }
