@@ -10,8 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 jobs=$(nproc)
-# The Spark stand-ins (scripts/standin.sh) are started once by the first test that needs them and shared by the
-# suite; they stop when this script ends, however it ends.
+# The stand-ins of the remote engines (scripts/standin.sh: Spark, Databricks, Redshift, Snowflake, BigQuery) are
+# started once by the first test that needs them and shared by the suite; they stop when this script ends, however
+# it ends.
 trap 'scripts/standin.sh stop all >/dev/null 2>&1 || true' EXIT
 
 echo "== build (RelWithDebInfo)"
@@ -27,10 +28,11 @@ CC=clang-19 CXX=clang++-19 cmake -S . -B build-san -G Ninja -DCMAKE_BUILD_TYPE=D
   -DKITH_BENCH=OFF >/dev/null
 cmake --build build-san -j "$jobs"
 echo "== tests under ASan + UBSan"
-# The spark_heavy suites (the agreement and the run end-to-end suite on Spark: minutes of Spark work each) ran in
-# the normal pass; their C++ paths (compiler, runs, the Spark driver) run here in the other suites.
+# The spark_heavy and standin_heavy suites (the golden, engine, agreement and run end-to-end suites on the remote
+# engines' stand-ins: minutes of work each) ran in the normal pass; their C++ paths (compiler, runs, the drivers)
+# run here in the other suites.
 (cd build-san && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ctest --output-on-failure -j "$jobs" -LE spark_heavy)
+  ctest --output-on-failure -j "$jobs" -LE "spark_heavy|standin_heavy")
 
 fuzz_seconds=${KITH_FUZZ_SECONDS:-30}
 if [[ "$fuzz_seconds" != 0 ]]; then

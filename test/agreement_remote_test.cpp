@@ -1,9 +1,8 @@
-// Engine agreement on Apache Spark: the same generated warehouses and audiences as agreement_test, evaluated on the
-// suite's Spark stand-in, must give the reference evaluator's members and matched entities; every statement sent
-// to Spark is also parsed by sqlglot in its Spark dialect.
+// Engine agreement on a remote engine (KITH_STANDIN_ENGINE: spark, redshift, snowflake, bigquery): the same
+// generated warehouses and audiences as agreement_test, evaluated on the engine's stand-in, must give the reference
+// evaluator's members and matched entities; every statement sent is also parsed by sqlglot in the engine's dialect.
 //
-// CI runs one seed (110 audiences); KITH_SPARK_AGREEMENT_SEEDS=11,22,33,44,55 runs all 550
-// (scripts/agreement_spark.sh).
+// CI runs one seed (110 audiences); KITH_AGREEMENT_SEEDS=11,22,33,44,55 runs all 550 (scripts/agreement.sh ENGINE).
 #include "agreement/audience_generator.hpp"
 #include "agreement/warehouse_generator.hpp"
 #include "audience/parser.hpp"
@@ -28,7 +27,7 @@ constexpr int kAudiencesPerWarehouse = 110;
 
 std::vector<uint64_t> Seeds() {
     std::vector<uint64_t> out;
-    const char* env = std::getenv("KITH_SPARK_AGREEMENT_SEEDS");
+    const char* env = std::getenv("KITH_AGREEMENT_SEEDS");
     std::stringstream in(env ? env : "11");
     std::string item;
     while (std::getline(in, item, ',')) {
@@ -43,9 +42,9 @@ std::string Lines(const std::vector<std::string>& v) {
     return out;
 }
 
-class AgreementOnSpark : public ::testing::TestWithParam<uint64_t> {};
+class AgreementOnStandin : public ::testing::TestWithParam<uint64_t> {};
 
-TEST_P(AgreementOnSpark, SparkAndTheReferenceAgree) {
+TEST_P(AgreementOnStandin, TheEngineAndTheReferenceAgree) {
     uint64_t seed = GetParam();
     auto graph = graph::LoadGraph(std::string(KITH_SOURCE_DIR) + "/test/fixture/graph.hcl");
     ASSERT_TRUE(graph.has_value());
@@ -53,11 +52,11 @@ TEST_P(AgreementOnSpark, SparkAndTheReferenceAgree) {
     auto duck = warehouse::Open("duckdb::memory:");
     ASSERT_TRUE(duck.has_value());
     ASSERT_TRUE((*duck)->Execute(sql).has_value());
-    auto standin = test::SparkStandin::Start("spark");
+    auto standin = test::SparkStandin::Start(KITH_STANDIN_ENGINE);
     ASSERT_TRUE(standin.has_value()) << standin.error().ToString();
-    auto spark = warehouse::Open(standin->uri);
-    ASSERT_TRUE(spark.has_value()) << spark.error().ToString();
-    auto loaded = test::LoadDataset(**spark, **duck, "agreement-" + std::to_string(seed) + "-" + test::Fingerprint(sql));
+    auto remote = warehouse::Open(standin->uri);
+    ASSERT_TRUE(remote.has_value()) << remote.error().ToString();
+    auto loaded = test::LoadDataset(**remote, **duck, "agreement-" + std::to_string(seed) + "-" + test::Fingerprint(sql));
     ASSERT_TRUE(loaded.has_value()) << loaded.error().ToString();
 
     auto generator = AudienceGenerator::Create(*graph, **duck);
@@ -68,9 +67,9 @@ TEST_P(AgreementOnSpark, SparkAndTheReferenceAgree) {
     audience::MemoryLibrary library;
     for (const auto& g : audiences) library.Add(g.key, g.json);
 
-    test::RecordingWarehouse recorded(**spark);
-    engine::WarehouseCatalog spark_catalog(recorded);
-    engine::Session session{*graph, recorded, &spark_catalog, nullptr};
+    test::RecordingWarehouse recorded(**remote);
+    engine::WarehouseCatalog remote_catalog(recorded);
+    engine::Session session{*graph, recorded, &remote_catalog, nullptr};
     int nontrivial = 0;
     for (const auto& g : audiences) {
         engine::WarehouseCatalog catalog(**duck);
@@ -93,19 +92,19 @@ TEST_P(AgreementOnSpark, SparkAndTheReferenceAgree) {
             return true;
         });
         ASSERT_TRUE(e.has_value()) << e.error().ToString() << "\n" << g.json;
-        EXPECT_EQ(Lines(members), Lines(expected->members)) << "Spark members differ for " << g.key << ": " << g.json;
-        EXPECT_EQ(Lines(entities), Lines(want_entities)) << "Spark entities differ for " << g.key << ": " << g.json;
+        EXPECT_EQ(Lines(members), Lines(expected->members)) << KITH_STANDIN_ENGINE << " members differ for " << g.key << ": " << g.json;
+        EXPECT_EQ(Lines(entities), Lines(want_entities)) << KITH_STANDIN_ENGINE << " entities differ for " << g.key << ": " << g.json;
         if (!expected->members.empty() && expected->members.size() < reference->profiles().Universe().size()) ++nontrivial;
         if (HasFailure()) return;
     }
     EXPECT_GE(nontrivial, kAudiencesPerWarehouse / 5);
-    auto statements = recorded.Statements("spark", "agreement seed " + std::to_string(seed));
+    auto statements = recorded.Statements(KITH_STANDIN_ENGINE, "agreement seed " + std::to_string(seed));
     EXPECT_GE(statements.size(), 2u * kAudiencesPerWarehouse);
     auto parsed = test::SqlglotCheck(statements);
     EXPECT_TRUE(parsed.has_value()) << parsed.error().ToString();
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, AgreementOnSpark, ::testing::ValuesIn(Seeds()));
+INSTANTIATE_TEST_SUITE_P(Seeds, AgreementOnStandin, ::testing::ValuesIn(Seeds()));
 
 } // namespace
 } // namespace kith::agreement

@@ -1,10 +1,12 @@
-// The kith binary against the suite's Spark stand-in, as scripts use it: `kith copy` into Spark and back keeps
-// every row, `kith graph validate --warehouse` checks a graph against Spark's tables, `kith compile --dialect spark`
-// prints Spark SQL, and `kith members` on Spark prints the members the golden suite expects.
+// The kith binary against a remote engine's stand-in (KITH_STANDIN_ENGINE: spark, redshift, snowflake, bigquery),
+// as scripts use it: `kith copy` into the engine and back keeps every row, `kith graph validate --warehouse` checks
+// a graph against the engine's tables, `kith compile --dialect ENGINE` prints its SQL, `kith members` on it prints
+// the members the golden suite expects, and no secret the stand-in handed out appears in anything kith prints.
 #include "common/text.hpp"
 #include "support/dataset.hpp"
 #include "support/run_kith.hpp"
 #include "support/spark_standin.hpp"
+#include "sql/printer.hpp"
 #include "warehouse/warehouse.hpp"
 
 #include <filesystem>
@@ -22,91 +24,116 @@ using kith::test::RunKith;
 
 std::string Src(const std::string& rel) { return std::string(KITH_SOURCE_DIR) + "/" + rel; }
 
-class CliSpark : public ::testing::Test {
+// A URI of the engine where nothing answers (port 1), retried for a second at most.
+std::string Unreachable() {
+    std::string engine = KITH_STANDIN_ENGINE;
+    if (engine == "spark") return "spark://127.0.0.1:1/default?retry_for=1";
+    if (engine == "redshift") return "redshift://kith@127.0.0.1:1/kith?sslmode=disable&connect_timeout=5";
+    if (engine == "snowflake") return "snowflake://STANDIN/KITH/PUBLIC?warehouse=WH&user=KITH&endpoint=http://127.0.0.1:1&retry_for=1";
+    return "bigquery://standin-project/kith?endpoint=http://127.0.0.1:1&retry_for=1";
+}
+
+class CliRemote : public ::testing::Test {
 protected:
     void SetUp() override {
-        auto standin = kith::test::SparkStandin::Start("spark");
+        auto standin = kith::test::SparkStandin::Start(KITH_STANDIN_ENGINE);
         ASSERT_TRUE(standin) << standin.error().ToString();
         uri_ = standin->uri;
-        dir_ = fs::temp_directory_path() / ("kith_cli_spark_" + std::to_string(getpid()));
+        for (const auto& [name, value] : standin->env) {
+            if (name != "KITH_WAREHOUSE") secrets_.push_back(value);
+        }
+        dir_ = fs::temp_directory_path() / ("kith_cli_" + std::string(KITH_STANDIN_ENGINE) + "_" + std::to_string(getpid()));
         fs::create_directories(dir_);
     }
     void TearDown() override { fs::remove_all(dir_); }
 
-    // The golden fixture, loaded into Spark once for the suite.
+    // Runs kith and checks that no secret of the stand-in's shows in what it printed.
+    KithOutcome Kith(const std::string& args) {
+        KithOutcome o = RunKith(args);
+        for (const auto& secret : secrets_) {
+            EXPECT_EQ(o.out.find(secret), std::string::npos) << "a secret in the output of kith " << args;
+            EXPECT_EQ(o.err.find(secret), std::string::npos) << "a secret in the errors of kith " << args;
+        }
+        return o;
+    }
+
+    // The golden fixture, loaded into the engine once for the suite.
     void LoadFixture() {
         auto sql = kith::text::ReadFile(Src("test/fixture/warehouse.sql"));
         ASSERT_TRUE(sql);
         auto duck = kith::warehouse::Open("duckdb::memory:");
         ASSERT_TRUE(duck);
         ASSERT_TRUE((*duck)->Execute(*sql));
-        auto spark = kith::warehouse::Open(uri_);
-        ASSERT_TRUE(spark) << spark.error().ToString();
-        auto loaded = kith::test::LoadFixtureDataset(**spark, **duck, *sql);
+        auto remote = kith::warehouse::Open(uri_);
+        ASSERT_TRUE(remote) << remote.error().ToString();
+        auto loaded = kith::test::LoadFixtureDataset(**remote, **duck, *sql);
         ASSERT_TRUE(loaded) << loaded.error().ToString();
     }
 
     std::string uri_;
+    std::vector<std::string> secrets_; // the values of the stand-in's exported variables but KITH_WAREHOUSE
     fs::path dir_;
 };
 
-TEST_F(CliSpark, CopyIntoSparkAndBackKeepsEveryRow) {
+TEST_F(CliRemote, CopyIntoTheEngineAndBackKeepsEveryRow) {
     std::string from = "duckdb:" + (dir_ / "from.duckdb").string();
     {
         auto wh = kith::warehouse::Open(from);
         ASSERT_TRUE(wh) << wh.error().ToString();
-        ASSERT_TRUE((*wh)->Execute("CREATE SCHEMA cli_spark_copy; CREATE TABLE cli_spark_copy.accounts(id BIGINT, name VARCHAR, "
+        ASSERT_TRUE((*wh)->Execute("CREATE SCHEMA cli_remote_copy; CREATE TABLE cli_remote_copy.accounts(id BIGINT, name VARCHAR, "
                                    "total DECIMAL(10,2), seen_at TIMESTAMP, ok BOOLEAN); "
-                                   "INSERT INTO cli_spark_copy.accounts VALUES (1, 'it''s \\ a', 10.50, '2025-01-02 03:04:05', true), "
+                                   "INSERT INTO cli_remote_copy.accounts VALUES (1, 'it''s \\ a', 10.50, '2025-01-02 03:04:05', true), "
                                    "(2, NULL, NULL, NULL, NULL)"));
     }
-    KithOutcome in = RunKith("copy --from " + from + " --to '" + uri_ + "' --schemas cli_spark_copy");
+    KithOutcome in = Kith("copy --from " + from + " --to '" + uri_ + "' --schemas cli_remote_copy");
     ASSERT_EQ(in.code, 0) << in.err;
     EXPECT_NE(in.err.find("copy: 1 tables, 2 rows in"), std::string::npos) << in.err;
     std::string back = "duckdb:" + (dir_ / "back.duckdb").string();
-    KithOutcome out = RunKith("copy --from '" + uri_ + "' --to " + back + " --schemas cli_spark_copy");
+    KithOutcome out = Kith("copy --from '" + uri_ + "' --to " + back + " --schemas cli_remote_copy");
     ASSERT_EQ(out.code, 0) << out.err;
     auto wh = kith::warehouse::Open(back);
     ASSERT_TRUE(wh) << wh.error().ToString();
-    auto rows = kith::warehouse::QueryAll(**wh, "SELECT id, name, total, seen_at, ok FROM cli_spark_copy.accounts ORDER BY id");
+    auto rows = kith::warehouse::QueryAll(**wh, "SELECT id, name, total, seen_at, ok FROM cli_remote_copy.accounts ORDER BY id");
     ASSERT_TRUE(rows) << rows.error().ToString();
     EXPECT_EQ(*rows, (std::vector<std::vector<kith::warehouse::Cell>>{
                          {"1", "it's \\ a", "10.5", "2025-01-02T03:04:05Z", "true"},
                          {"2", std::nullopt, std::nullopt, std::nullopt, std::nullopt}}));
-    // A schema Spark does not have exits 1; a Spark that does not answer exits 3 with the engine's name.
-    KithOutcome none = RunKith("copy --from '" + uri_ + "' --to duckdb:" + (dir_ / "none.duckdb").string() + " --schemas cli_spark_none");
+    // A schema the engine does not have exits 1; an engine that does not answer exits 3 with the engine's name.
+    KithOutcome none = Kith("copy --from '" + uri_ + "' --to duckdb:" + (dir_ / "none.duckdb").string() + " --schemas cli_remote_none");
     EXPECT_EQ(none.code, 1) << none.err;
-    KithOutcome down = RunKith("copy --from " + from + " --to 'spark://127.0.0.1:1/default?retry_for=1'");
+    KithOutcome down = Kith("copy --from " + from + " --to '" + Unreachable() + "'");
     EXPECT_EQ(down.code, 3) << down.err;
-    EXPECT_NE(down.err.find("spark"), std::string::npos) << down.err;
+    EXPECT_NE(down.err.find(KITH_STANDIN_ENGINE), std::string::npos) << down.err;
 }
 
-TEST_F(CliSpark, GraphValidateChecksSparksTables) {
+TEST_F(CliRemote, GraphValidateChecksTheEnginesTables) {
     LoadFixture();
-    KithOutcome good = RunKith("graph validate " + Src("test/fixture/graph.hcl") + " --warehouse '" + uri_ + "'");
+    KithOutcome good = Kith("graph validate " + Src("test/fixture/graph.hcl") + " --warehouse '" + uri_ + "'");
     EXPECT_EQ(good.code, 0) << good.err;
     EXPECT_EQ(good.out, "");
     EXPECT_EQ(good.err, "");
-    // A graph whose tables Spark does not have: every problem at its location in the file.
+    // A graph whose tables the engine does not have: every problem at its location in the file.
     std::ofstream(dir_ / "bad.hcl") << "data_graph {\n  version = \"v1.0.0\"\n  entity \"account\" {\n"
                                        "    name = \"Account\"\n    table_ref = \"crm.no_such_table\"\n"
                                        "    primary_key = \"ID\"\n  }\n  profile {\n"
                                        "    profile_folder = \"segment\"\n    type = \"segment:materialized\"\n  }\n}\n";
-    KithOutcome bad = RunKith("graph validate " + (dir_ / "bad.hcl").string() + " --warehouse '" + uri_ + "'");
+    KithOutcome bad = Kith("graph validate " + (dir_ / "bad.hcl").string() + " --warehouse '" + uri_ + "'");
     EXPECT_EQ(bad.code, 1) << bad.err;
     EXPECT_NE(bad.err.find("bad.hcl:5:"), std::string::npos) << bad.err;
     EXPECT_NE(bad.err.find("no_such_table"), std::string::npos) << bad.err;
 }
 
-TEST_F(CliSpark, CompileAndMembersOnSpark) {
+TEST_F(CliRemote, CompileAndMembersOnTheEngine) {
     LoadFixture();
     std::ofstream(dir_ / "a.json") << R"({"groups": [{"conditions": [{"type": "trait", "trait": "plan", "filter": {"op": "equals", "value": "pro"}}]}]})";
-    KithOutcome sql = RunKith("compile --graph " + Src("test/fixture/graph.hcl") + " --audience " + (dir_ / "a.json").string() +
-                       " --dialect spark");
+    KithOutcome sql = Kith("compile --graph " + Src("test/fixture/graph.hcl") + " --audience " + (dir_ / "a.json").string() +
+                       " --dialect " + std::string(KITH_STANDIN_ENGINE));
     ASSERT_EQ(sql.code, 0) << sql.err;
-    EXPECT_NE(sql.out.find("FROM `segment`.`user_traits` AS `t`"), std::string::npos) << sql.out;
+    const auto* d = kith::sql::Dialect::Find(KITH_STANDIN_ENGINE);
+    ASSERT_NE(d, nullptr);
+    EXPECT_NE(sql.out.find("FROM " + kith::sql::QuoteTable({"", "segment", "user_traits"}, *d)), std::string::npos) << sql.out;
     // trait_equals.test: p1, p3, p4.
-    KithOutcome members = RunKith("members --warehouse '" + uri_ + "' --graph " + Src("test/fixture/graph.hcl") + " --audience " +
+    KithOutcome members = Kith("members --warehouse '" + uri_ + "' --graph " + Src("test/fixture/graph.hcl") + " --audience " +
                            (dir_ / "a.json").string() + " --as-of 2026-01-01T00:00:00Z");
     EXPECT_EQ(members.code, 0) << members.err;
     EXPECT_EQ(members.out, "p1\np3\np4\n");

@@ -1,5 +1,5 @@
 // Preview, explain and value suggestions on the fixture warehouse (test/fixture). Built twice: on DuckDB, and
-// (KITH_ENGINE_SPARK) on the suite's Spark stand-in, where every statement sent is also parsed by sqlglot.
+// (KITH_STANDIN_ENGINE, e.g. "spark") on that engine's stand-in, where every statement sent is also parsed by sqlglot.
 #include "engine/warehouse_catalog.hpp"
 #include "audience/parser.hpp"
 #include "common/text.hpp"
@@ -23,17 +23,17 @@ protected:
         warehouse_ = std::move(*wh).release();
         auto sql = text::ReadFile(std::string(KITH_SOURCE_DIR) + "/test/fixture/warehouse.sql");
         ASSERT_TRUE(warehouse_->Execute(*sql).has_value());
-#ifdef KITH_ENGINE_SPARK
+#ifdef KITH_STANDIN_ENGINE
         // The golden suite's dataset: the same fixture, loaded once into the stand-in.
-        auto standin = test::SparkStandin::Start("spark");
+        auto standin = test::SparkStandin::Start(KITH_STANDIN_ENGINE);
         ASSERT_TRUE(standin) << standin.error().ToString();
         auto spark = warehouse::Open(standin->uri);
         ASSERT_TRUE(spark) << spark.error().ToString();
         auto loaded = test::LoadFixtureDataset(**spark, *warehouse_, *sql);
         ASSERT_TRUE(loaded) << loaded.error().ToString();
         delete warehouse_;
-        spark_ = spark->release();
-        warehouse_ = new test::RecordingWarehouse(*spark_);
+        remote_ = spark->release();
+        warehouse_ = new test::RecordingWarehouse(*remote_);
 #endif
         auto g = graph::LoadGraph(std::string(KITH_SOURCE_DIR) + "/test/fixture/graph.hcl");
         ASSERT_TRUE(g.has_value());
@@ -41,12 +41,13 @@ protected:
     }
     static void TearDownTestSuite() {
         delete warehouse_;
-        delete spark_;
+        delete remote_;
         delete graph_;
     }
-#ifdef KITH_ENGINE_SPARK
+#ifdef KITH_STANDIN_ENGINE
     void TearDown() override {
-        auto parsed = test::SqlglotCheck(static_cast<test::RecordingWarehouse*>(warehouse_)->Statements("spark", "engine"));
+        if (!remote_) return; // SetUpTestSuite failed (and said why)
+        auto parsed = test::SqlglotCheck(static_cast<test::RecordingWarehouse*>(warehouse_)->Statements(KITH_STANDIN_ENGINE, "engine"));
         EXPECT_TRUE(parsed) << parsed.error().ToString();
     }
 #endif
@@ -60,7 +61,7 @@ protected:
     }
 
     static inline warehouse::Warehouse* warehouse_ = nullptr;
-    static inline warehouse::Warehouse* spark_ = nullptr;
+    static inline warehouse::Warehouse* remote_ = nullptr;
     static inline graph::DataGraph* graph_ = nullptr;
     engine::WarehouseCatalog catalog_{*warehouse_};
     Session session_{*graph_, *warehouse_, &catalog_, nullptr};

@@ -83,11 +83,16 @@ Result<Case> LoadCase(const std::string& name) {
     return c;
 }
 
+const std::vector<std::string>& Dialects() {
+    static const std::vector<std::string> dialects = {"duckdb", "postgres", "spark", "redshift", "snowflake"};
+    return dialects;
+}
+
 Status SaveCase(const Case& c) {
     std::ofstream out(c.path);
     for (const auto& h : c.header) out << h << "\n";
     std::vector<std::string> order = c.order;
-    for (const char* d : {"duckdb", "postgres", "spark"}) {
+    for (const auto& d : Dialects()) {
         if (std::find(order.begin(), order.end(), d) == order.end()) order.push_back(d);
     }
     for (const auto& s : order) out << "---- " << s << "\n" << c.sections.at(s);

@@ -19,7 +19,7 @@ struct Case {
     std::string path;
     std::vector<std::string> header;              //!< lines before the first section
     std::string as_of = "2026-01-01T00:00:00Z";
-    std::map<std::string, std::string> sections;  //!< audience, members, entities, duckdb, postgres, spark
+    std::map<std::string, std::string> sections;  //!< audience, members, entities, and one per dialect (Dialects())
     std::vector<std::string> order;               //!< section order in the file
 };
 
@@ -35,6 +35,8 @@ struct Outcome {
     std::vector<test::SqlStatement> statements; //!< what was sent to the engine, for sqlglot in its dialect
 };
 
+//! The dialects whose SQL every case holds, in the order of their sections.
+const std::vector<std::string>& Dialects();
 bool UpdateMode();
 std::vector<std::string> CaseNames();
 Result<Case> LoadCase(const std::string& name);

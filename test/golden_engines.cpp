@@ -1,5 +1,6 @@
 // The engines the golden tests run on, each loaded with the fixture: embedded
-// DuckDB, a throwaway PostgreSQL server and the suite's Spark stand-in (test/support).
+// DuckDB, a throwaway PostgreSQL server and the suite's Spark stand-in (test/support); built with
+// KITH_STANDIN_ENGINE (redshift, snowflake, bigquery), that engine's stand-in alone.
 #include "golden.hpp"
 
 #include "common/text.hpp"
@@ -13,6 +14,37 @@
 
 namespace kith::golden {
 
+namespace {
+
+[[noreturn]] void Abort(const char* what, const Error& e) {
+    std::fprintf(stderr, "%s: %s\n", what, e.ToString().c_str());
+    std::abort();
+}
+
+} // namespace
+
+#ifdef KITH_STANDIN_ENGINE
+std::vector<Engine*> Engines() {
+    static std::vector<std::unique_ptr<Engine>> engines = [] {
+        std::vector<std::unique_ptr<Engine>> out;
+        auto sql = text::ReadFile((std::filesystem::path(KITH_SOURCE_DIR) / "test" / "fixture" / "warehouse.sql").string());
+        if (!sql) std::abort();
+        auto duck = warehouse::Open("duckdb::memory:");
+        if (!duck || !(*duck)->Execute(*sql)) std::abort();
+        auto standin = test::SparkStandin::Start(KITH_STANDIN_ENGINE);
+        if (!standin) Abort("cannot start the stand-in", standin.error());
+        auto remote = warehouse::Open(standin->uri);
+        if (!remote) Abort("cannot connect to the stand-in", remote.error());
+        auto copied = test::LoadFixtureDataset(**remote, **duck, *sql);
+        if (!copied) Abort("cannot load the fixture into the stand-in", copied.error());
+        out.push_back(std::make_unique<Engine>(Engine{KITH_STANDIN_ENGINE, std::move(*remote)}));
+        return out;
+    }();
+    std::vector<Engine*> out;
+    for (auto& e : engines) out.push_back(e.get());
+    return out;
+}
+#else
 std::vector<Engine*> Engines() {
     static std::vector<std::unique_ptr<Engine>> engines = [] {
         std::vector<std::unique_ptr<Engine>> out;
@@ -59,5 +91,6 @@ std::vector<Engine*> Engines() {
     for (auto& e : engines) out.push_back(e.get());
     return out;
 }
+#endif
 
 } // namespace kith::golden

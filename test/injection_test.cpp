@@ -1,7 +1,7 @@
 // Hostile names and values: they are matched literally or rejected by
 // validation; every compiled query is exactly one statement; the warehouse is
 // unchanged after evaluating audiences full of SQL fragments. Built twice: on
-// DuckDB, and (KITH_INJECTION_SPARK) on the suite's Spark stand-in, where
+// DuckDB, and (KITH_STANDIN_ENGINE, e.g. "spark") on that engine's stand-in, where
 // backslashes escape in literals and every statement is parsed by sqlglot too.
 #include "engine/warehouse_catalog.hpp"
 #include "audience/parser.hpp"
@@ -62,15 +62,15 @@ protected:
             warehouse::Param t[] = {Hostile()[i], Hostile()[i]};
             ASSERT_TRUE(source_->Execute("INSERT INTO segment.user_traits VALUES ('p1', ?, ?, 1)", t));
         }
-#ifdef KITH_INJECTION_SPARK
-        auto standin = test::SparkStandin::Start("spark");
+#ifdef KITH_STANDIN_ENGINE
+        auto standin = test::SparkStandin::Start(KITH_STANDIN_ENGINE);
         ASSERT_TRUE(standin) << standin.error().ToString();
         auto spark = warehouse::Open(standin->uri);
         ASSERT_TRUE(spark) << spark.error().ToString();
-        spark_ = std::move(*spark);
-        auto loaded = test::LoadDataset(*spark_, *source_, "injection-" + test::Fingerprint(*sql + std::to_string(Hostile().size())));
+        remote_ = std::move(*spark);
+        auto loaded = test::LoadDataset(*remote_, *source_, "injection-" + test::Fingerprint(*sql + std::to_string(Hostile().size())));
         ASSERT_TRUE(loaded) << loaded.error().ToString();
-        warehouse_ = std::make_unique<test::RecordingWarehouse>(*spark_);
+        warehouse_ = std::make_unique<test::RecordingWarehouse>(*remote_);
 #else
         warehouse_ = std::move(source_);
 #endif
@@ -79,9 +79,10 @@ protected:
         graph_ = std::make_unique<graph::DataGraph>(std::move(*g));
     }
 
-#ifdef KITH_INJECTION_SPARK
+#ifdef KITH_STANDIN_ENGINE
     void TearDown() override {
-        auto parsed = test::SqlglotCheck(static_cast<test::RecordingWarehouse&>(*warehouse_).Statements("spark", "injection"));
+        if (!warehouse_ || !remote_) return; // SetUp failed (and said why)
+        auto parsed = test::SqlglotCheck(static_cast<test::RecordingWarehouse&>(*warehouse_).Statements(KITH_STANDIN_ENGINE, "injection"));
         EXPECT_TRUE(parsed) << parsed.error().ToString();
     }
 #endif
@@ -121,7 +122,7 @@ protected:
     }
 
     std::unique_ptr<warehouse::Warehouse> source_;    // DuckDB with the fixture and the hostile values
-    std::unique_ptr<warehouse::Warehouse> spark_;     // Spark: the stand-in holding a copy of source_
+    std::unique_ptr<warehouse::Warehouse> remote_;     // Spark: the stand-in holding a copy of source_
     std::unique_ptr<warehouse::Warehouse> warehouse_; // the engine under test
     std::unique_ptr<graph::DataGraph> graph_;
 };

@@ -48,6 +48,8 @@ const char* kCart17 = R"(UPDATE crm.carts SET "TOTAL" = 30 WHERE "ID" = 17)";
 
 class RunE2E : public ::testing::TestWithParam<std::string> {
 protected:
+    // The engine: duckdb, postgres, or for "remote" the stand-in's ($KITH_STANDIN_ENGINE).
+    std::string Engine() const { return GetParam() == "remote" ? test::StandinEngine() : GetParam(); }
     void SetUp() override {
         dir_ = fs::temp_directory_path() /
                ("kith_run_e2e_" + std::to_string(getpid()) + "_" +
@@ -69,21 +71,21 @@ protected:
             ASSERT_TRUE(wh) << wh.error().ToString();
             wh_ = std::move(*wh);
         } else {
-            // Spark (the suite's stand-in) holds the fixture as loaded from a DuckDB mirror; the tests' changes are
-            // made in the mirror and copied over (Spark's tables take no UPDATE or DELETE).
+            // A remote engine (the suite's stand-in) holds the fixture as loaded from a DuckDB mirror; the tests'
+            // changes are made in the mirror and copied over (Spark's tables take no UPDATE or DELETE).
             auto mirror = warehouse::Open("duckdb:" + (dir_ / "mirror.duckdb").string());
             ASSERT_TRUE(mirror) << mirror.error().ToString();
             mirror_ = std::move(*mirror);
             ASSERT_TRUE(mirror_->Execute(*sql));
             ASSERT_TRUE(mirror_->Execute(kCart17));
-            auto standin = test::SparkStandin::Start("spark");
+            auto standin = test::SparkStandin::Start(Engine());
             ASSERT_TRUE(standin) << standin.error().ToString();
             auto wh = warehouse::Open(standin->uri);
             ASSERT_TRUE(wh) << wh.error().ToString();
-            spark_ = std::move(*wh);
-            auto loaded = test::LoadDataset(*spark_, *mirror_, "run-e2e-" + test::Fingerprint(*sql + kCart17));
+            remote_ = std::move(*wh);
+            auto loaded = test::LoadDataset(*remote_, *mirror_, "run-e2e-" + test::Fingerprint(*sql + kCart17));
             ASSERT_TRUE(loaded) << loaded.error().ToString();
-            wh_ = std::make_unique<test::RecordingWarehouse>(*spark_);
+            wh_ = std::make_unique<test::RecordingWarehouse>(*remote_);
         }
         if (!mirror_) {
             ASSERT_TRUE(wh_->Execute(*sql));
@@ -99,9 +101,9 @@ protected:
         env_ = std::make_unique<run::Environment>(run::Environment{*store_, *wh_, *graph_});
     }
     void TearDown() override {
-        if (spark_ && wh_) {
-            // Every statement kith sent to Spark parses in sqlglot's Spark dialect.
-            auto statements = static_cast<test::RecordingWarehouse&>(*wh_).Statements("spark", "run e2e");
+        if (remote_ && wh_) {
+            // Every statement kith sent to the engine parses in sqlglot's dialect of it.
+            auto statements = static_cast<test::RecordingWarehouse&>(*wh_).Statements(Engine(), "run e2e");
             for (auto it = statements.rbegin(); HasFailure() && it != statements.rend(); ++it) {
                 if (it->sql.starts_with("DROP ")) continue; // a failed run's cleanup
                 ADD_FAILURE() << "the last statement sent before the cleanup: " << it->sql;
@@ -113,7 +115,7 @@ protected:
         env_.reset();
         store_.reset();
         wh_.reset();
-        spark_.reset();
+        remote_.reset();
         mirror_.reset();
         fs::remove_all(dir_);
     }
@@ -124,15 +126,15 @@ protected:
             return;
         }
         ASSERT_TRUE(mirror_->Execute(sql)) << sql;
-        // The Spark copy no longer holds the dataset as loaded: the next test loads it again.
-        ASSERT_TRUE(test::ForgetDataset(*spark_));
+        // The remote copy no longer holds the dataset as loaded: the next test loads it again.
+        ASSERT_TRUE(test::ForgetDataset(*remote_));
         if (sql.starts_with("ALTER TABLE crm.")) {
             // ALTER TABLE crm.<from> RENAME TO <to>, the same on Spark.
             std::string from = sql.substr(16, sql.find(' ', 16) - 16), to = sql.substr(sql.rfind(' ') + 1);
-            ASSERT_TRUE(spark_->Execute(sql::Print(sql::RenameTable{{"", "crm", from}, to}, spark_->sql_dialect())));
+            ASSERT_TRUE(remote_->Execute(sql::Print(sql::RenameTable{{"", "crm", from}, to}, remote_->sql_dialect())));
             return;
         }
-        auto copied = warehouse::CopySchemas(*mirror_, *spark_, {"crm"});
+        auto copied = warehouse::CopySchemas(*mirror_, *remote_, {"crm"});
         ASSERT_TRUE(copied) << copied.error().ToString();
     }
 
@@ -217,8 +219,8 @@ protected:
 
     fs::path dir_;
     std::unique_ptr<warehouse::Warehouse> wh_;
-    std::unique_ptr<warehouse::Warehouse> spark_;  // spark: the stand-in (wh_ records what is sent to it)
-    std::unique_ptr<warehouse::Warehouse> mirror_; // spark: the DuckDB copy the tests change
+    std::unique_ptr<warehouse::Warehouse> remote_; // a remote engine: the stand-in (wh_ records what is sent to it)
+    std::unique_ptr<warehouse::Warehouse> mirror_; // a remote engine: the DuckDB copy the tests change
     std::unique_ptr<graph::DataGraph> graph_;
     std::unique_ptr<store::Store> store_;
     int64_t workspace_ = 0;
@@ -506,8 +508,9 @@ TEST_P(RunE2E, ARunDropsWhatACrashedRunOfItsAudienceLeftAndNothingElse) {
     ASSERT_TRUE(wh_->Execute(sql::Print(sql::DropTable{name(r1.audience_id + 1, 5, "members")}, d)));
 }
 
-#ifdef KITH_RUN_E2E_SPARK
-INSTANTIATE_TEST_SUITE_P(Engines, RunE2E, ::testing::Values("spark"), [](const auto& info) { return info.param; });
+#ifdef KITH_STANDIN_ENGINE
+// One instance named "remote" (test names must not depend on the engine chosen at run time).
+INSTANTIATE_TEST_SUITE_P(Engines, RunE2E, ::testing::Values("remote"), [](const auto& info) { return info.param; });
 #else
 INSTANTIATE_TEST_SUITE_P(Engines, RunE2E, ::testing::Values("duckdb", "postgres"),
                          [](const auto& info) { return info.param; });

@@ -639,7 +639,7 @@ private:
                 f.type = JsonDataType(has_value ? j["value"] : Json());
             }
         } else if (columns) {
-            auto col = std::find_if(columns->begin(), columns->end(), [&](const auto& c) { return c.name == f.name; });
+            auto col = std::find_if(columns->begin(), columns->end(), [&](const auto& c) { return c.Named(f.name); });
             std::string key_ptr = ptr + (f.target == Filter::Target::COLUMN ? "/column" : f.target == Filter::Target::CONTEXT ? "/context" : "/property");
             if (col == columns->end()) {
                 Err(key_ptr, std::string(f.target == Filter::Target::COLUMN ? "the entity has no column " : "the event has no column ") +
@@ -812,7 +812,7 @@ private:
             auto cols = Columns(e.table);
             if (!cols) return std::nullopt;
             if (!**cols) return std::nullopt; // reported with the condition
-            auto col = std::find_if((**cols)->begin(), (**cols)->end(), [&](const auto& c) { return c.name == r.name; });
+            auto col = std::find_if((**cols)->begin(), (**cols)->end(), [&](const auto& c) { return c.Named(r.name); });
             if (col == (**cols)->end()) {
                 Err(ptr + "/column", "entity " + text::Quote(e.slug) + " has no column " + text::Quote(r.name));
                 return std::nullopt;

@@ -92,7 +92,7 @@ private:
 
     static const Column* Find(const std::vector<Column>& cols, const std::string& name) {
         for (const auto& c : cols) {
-            if (c.name == name) return &c;
+            if (c.Named(name)) return &c;
         }
         return nullptr;
     }

@@ -560,7 +560,7 @@ private:
         if (!cols) return std::unexpected(cols.error());
         if (!*cols) return Fail(ErrorCode::INVALID, "table " + text::Quote(table.ToString()) + " does not exist in the warehouse");
         for (const auto& c : **cols) {
-            if (c.name == column) return c.type;
+            if (c.Named(column)) return c.type;
         }
         return Fail(ErrorCode::INVALID, "table " + text::Quote(table.ToString()) + " has no column " + text::Quote(column));
     }

@@ -374,7 +374,7 @@ private:
         bool numeric = false;
         if (*cols) {
             for (const auto& c : **cols) {
-                if (c.name == entity.primary_key) numeric = c.type == warehouse::DataType::NUMBER;
+                if (c.Named(entity.primary_key)) numeric = c.type == warehouse::DataType::NUMBER;
             }
         }
         numeric_[rel] = numeric;

@@ -24,6 +24,21 @@ struct Column {
     std::string name;
     std::string engine_type;
     DataType type = DataType::OTHER;
+    //! The engine folds names to lower case, quoted or not (Redshift): the column answers to its name in any case.
+    bool folded = false;
+
+    //! Whether `wanted` (a name from a data graph or an audience) names this column.
+    bool Named(std::string_view wanted) const {
+        if (!folded) return name == wanted;
+        if (name.size() != wanted.size()) return false;
+        for (size_t i = 0; i < name.size(); ++i) {
+            char a = name[i], b = wanted[i];
+            if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+            if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
+            if (a != b) return false;
+        }
+        return true;
+    }
 };
 
 //! How a column is stored in a table kith creates: kith's type with the detail NUMBER and TIMESTAMP need to keep

@@ -121,10 +121,98 @@ const Dialect& Dialect::Spark() {
     return d;
 }
 
+const Dialect& Dialect::Redshift() {
+    static const Dialect d = [] {
+        Dialect x;
+        x.name = "redshift";
+        // Redshift folds identifiers to lower case even when quoted (enable_case_sensitive_identifier off, its
+        // default): kith prints them folded.
+        x.fold_identifiers_lower = true;
+        x.number_type = "NUMERIC(38, 18)";
+        // A bare VARCHAR is VARCHAR(256) in Redshift: casts and stored text take the largest.
+        x.string_type = "VARCHAR(65535)";
+        x.has_try_cast = false;
+        // Redshift's POSIX operators do not say whether ^ and $ mean the ends of the text or of a line; SIMILAR TO
+        // matches the whole text by definition.
+        x.regex_full_match_fn = "";
+        x.regex_similar_to = true;
+        // Redshift compares text by its bytes (no locales); the stand-in's database uses the C collation to match.
+        x.bytewise_collation = "";
+        // No make_interval; text cast to an interval is understood by Redshift and PostgreSQL alike.
+        x.minutes_interval = "CAST(CAST(CAST({} AS INTEGER) AS VARCHAR(16)) || ' minutes' AS INTERVAL)";
+        x.null_safe_equal = "";
+        // Backslash is an escape character in Redshift's string literals.
+        x.string_escapes = StringEscapes::BACKSLASH;
+        // No indexes: Redshift has zone maps (sort keys) instead.
+        x.index_pages = false;
+        x.storage_types = StorageTypes({{StorageType::SMALLINT, "SMALLINT"},
+                                        {StorageType::INTEGER, "INTEGER"},
+                                        {StorageType::BIGINT, "BIGINT"},
+                                        {StorageType::REAL, "REAL"},
+                                        {StorageType::DOUBLE, "DOUBLE PRECISION"},
+                                        {StorageType::TEXT, "VARCHAR(65535)"},
+                                        {StorageType::BOOLEAN, "BOOLEAN"},
+                                        {StorageType::DATE, "DATE"},
+                                        {StorageType::TIME, "TIME"},
+                                        {StorageType::TIMESTAMP, "TIMESTAMP"},
+                                        {StorageType::TIMESTAMPTZ, "TIMESTAMPTZ"}});
+        // Decimals beyond DECIMAL(38) are stored as their text, which round-trips.
+        x.max_decimal_precision = 38;
+        x.wide_decimal_type = "VARCHAR(65535)";
+        return x;
+    }();
+    return d;
+}
+
+const Dialect& Dialect::Snowflake() {
+    static const Dialect d = [] {
+        Dialect x;
+        x.name = "snowflake";
+        // Quoted names keep their case (unquoted ones fold to upper case): kith quotes every name.
+        x.number_type = "NUMBER(38, 18)";
+        x.string_type = "VARCHAR";
+        // TIMESTAMP is whatever TIMESTAMP_TYPE_MAPPING says; kith's timestamps are UTC instants without a zone.
+        x.timestamp_type = "TIMESTAMP_NTZ";
+        // TRY_CAST takes text only: kith applies it to text alone (the text-to-type rule).
+        x.has_try_cast = true;
+        // REGEXP_LIKE matches the whole text (implicitly anchored at both ends).
+        x.regex_full_match_fn = "REGEXP_LIKE";
+        // Text without a collation compares by its UTF-8 bytes.
+        x.bytewise_collation = "";
+        x.minutes_interval = "";
+        x.add_minutes = "DATEADD(minute, {n}, {ts})";
+        // Backslash is an escape character in Snowflake's string literals.
+        x.string_escapes = StringEscapes::BACKSLASH;
+        x.storage_types = StorageTypes({{StorageType::SMALLINT, "SMALLINT"},
+                                        {StorageType::INTEGER, "INTEGER"},
+                                        {StorageType::BIGINT, "BIGINT"},
+                                        // Snowflake's floating-point types are all 64-bit; a REAL widened to double
+                                        // keeps its canonical text.
+                                        {StorageType::REAL, "FLOAT"},
+                                        {StorageType::DOUBLE, "DOUBLE"},
+                                        {StorageType::TEXT, "VARCHAR"},
+                                        {StorageType::BOOLEAN, "BOOLEAN"},
+                                        {StorageType::DATE, "DATE"},
+                                        {StorageType::TIME, "TIME"},
+                                        {StorageType::TIMESTAMP, "TIMESTAMP_NTZ"},
+                                        {StorageType::TIMESTAMPTZ, "TIMESTAMP_TZ"}});
+        // Decimals beyond NUMBER(38) are stored as their text, which round-trips.
+        x.max_decimal_precision = 38;
+        x.decimal_name = "NUMBER";
+        x.wide_decimal_type = "VARCHAR";
+        // ALTER TABLE ... RENAME TO an unqualified name moves the table to the session's schema.
+        x.rename_to_qualified = true;
+        return x;
+    }();
+    return d;
+}
+
 const Dialect* Dialect::Find(std::string_view name) {
     if (name == "duckdb") return &DuckDb();
     if (name == "postgres" || name == "postgresql") return &Postgres();
     if (name == "spark" || name == "databricks") return &Spark();
+    if (name == "redshift") return &Redshift();
+    if (name == "snowflake") return &Snowflake();
     return nullptr;
 }
 

@@ -26,6 +26,9 @@ struct Dialect {
 
     //! Identifiers: the quote character around a name (doubled inside it): '"' in standard SQL, '`' in Spark.
     char identifier_quote = '"';
+    //! The engine folds every identifier to lower case, quoted or not (Redshift): names are printed folded, so that
+    //! the tables kith creates and the names it reads agree whatever case a data graph uses.
+    bool fold_identifiers_lower = false;
 
     //! How a string literal escapes what it holds.
     enum class StringEscapes {
@@ -40,6 +43,9 @@ struct Dialect {
     //! Whole-string regex match: a function `fn(text, pattern)`, else `text <regex_operator> '^(?:pattern)<end>'`.
     std::string regex_full_match_fn; //!< empty: use regex_operator
     std::string regex_operator = "~";
+    //! Whole-string regex match through `text SIMILAR TO 'pattern'` (SQL's whole-string match), for engines whose
+    //! regex anchors are not known to mean the ends of the text (Redshift). kith's patterns use only `\.` escapes.
+    bool regex_similar_to = false;
     //! What anchors a pattern at the very end of the text ("$"; Java's "$" also matches before a final newline).
     std::string regex_end_anchor = "$";
     //! How a regex replacement names group n: '\\' (\1) or '$' ($1).
@@ -48,7 +54,12 @@ struct Dialect {
     std::string bytewise_collation;
     //! An interval of n minutes: printf-like with one "{}" for n.
     std::string minutes_interval;
-    //! `a IS NOT DISTINCT FROM b`, or an operator meaning it ("<=>" in Spark).
+    //! A timestamp plus n minutes, for `ts + MINUTES(n)` and `ts - MINUTES(n)` on engines without intervals of a
+    //! computed length (Snowflake, BigQuery): "{ts}" and "{n}" stand for the two (n negated for a subtraction).
+    //! Empty: `ts ± minutes_interval`.
+    std::string add_minutes;
+    //! `a IS NOT DISTINCT FROM b`, or an operator meaning it ("<=>" in Spark); empty: printed as
+    //! `coalesce(a = b, a IS NULL AND b IS NULL)` (Redshift).
     std::string null_safe_equal = "IS NOT DISTINCT FROM";
     //! Tables kith writes (run snapshots, changes, lookups) get an index on the column pages are read by: engines
     //! without zone maps need one to read a page without scanning the table.
@@ -75,7 +86,11 @@ struct Dialect {
     static const Dialect& Postgres();
     //! Apache Spark 4 SQL (ANSI mode), as Spark's Thrift server and Databricks SQL warehouses speak it.
     static const Dialect& Spark();
-    //! By name ("duckdb", "postgres", "spark", "databricks"); nullptr when unknown.
+    //! Amazon Redshift, through the PostgreSQL wire protocol.
+    static const Dialect& Redshift();
+    //! Snowflake, through its SQL API v2.
+    static const Dialect& Snowflake();
+    //! By name ("duckdb", "postgres", "spark", "databricks", "redshift", "snowflake"); nullptr when unknown.
     static const Dialect* Find(std::string_view name);
 };
 

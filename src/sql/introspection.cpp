@@ -11,6 +11,11 @@ std::vector<Statement> SessionSetup(const Dialect& d) {
                 SetOption{"DateStyle", "ISO, YMD"}, SetOption{"IntervalStyle", "iso_8601"},
                 SetOption{"extra_float_digits", "1"}};
     }
+    if (d.name == "redshift") {
+        // Only settings Redshift has: no IntervalStyle, and client_encoding is always UTF8. extra_float_digits 2
+        // is Redshift's most (17 significant digits, which round-trip; PostgreSQL 12+ prints the shortest form).
+        return {SetOption{"timezone", "UTC"}, SetOption{"datestyle", "ISO, YMD"}, SetOption{"extra_float_digits", "2"}};
+    }
     if (d.name == "duckdb") return {SetOption{"TimeZone", "UTC"}};
     return {};
 }
@@ -28,6 +33,17 @@ std::string DescribeColumnsQuery(const Dialect& d) {
                "    AND ($1::text IS NULL OR $1::text = current_database()) "
                "    AND CASE WHEN $2::text IS NULL THEN s.ord IS NOT NULL ELSE n.nspname = $2::text END "
                "  ORDER BY s.ord LIMIT 1) "
+               "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+    }
+    if (d.name == "redshift") {
+        // The catalog tables Redshift shares with PostgreSQL; a bare name is the table the search_path shows
+        // (pg_table_is_visible: Redshift has neither current_schemas nor unnest).
+        return "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+               "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+               "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+               "WHERE c.relname = $3::text AND c.relkind IN ('r', 'v', 'm', 'f', 'p') "
+               "AND ($1::text IS NULL OR $1::text = current_database()) "
+               "AND CASE WHEN $2::text IS NULL THEN pg_catalog.pg_table_is_visible(c.oid) ELSE n.nspname = $2::text END "
                "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
     }
     // Bare names resolve in the default catalog and schema (audiences.md, "Bare table names").

@@ -25,6 +25,7 @@ std::string QuoteString(std::string_view s, const Dialect& d) {
 std::string QuoteIdent(std::string_view name, const Dialect& d) {
     std::string out(1, d.identifier_quote);
     for (char c : name) {
+        if (d.fold_identifiers_lower && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
         if (c == d.identifier_quote) out += c;
         out += c;
     }
@@ -148,6 +149,25 @@ public:
         return out;
     }
 
+    // A kith regex (parentheses, alternation, brackets, quantifiers, `\.`) as a SIMILAR TO pattern, where `.` is an
+    // ordinary character and `%`, `_` are wildcards (escaped with the default escape, backslash).
+    static std::string SimilarTo(const std::string& regex) {
+        std::string out;
+        for (size_t i = 0; i < regex.size(); ++i) {
+            char c = regex[i];
+            if (c == '\\' && i + 1 < regex.size() && regex[i + 1] == '.') {
+                out += '.';
+                ++i;
+            } else if (c == '%' || c == '_') {
+                out += '\\';
+                out += c;
+            } else {
+                out += c;
+            }
+        }
+        return out;
+    }
+
     std::string Bytewise(const std::string& text) const {
         return d_.bytewise_collation.empty() ? text : text + " " + d_.bytewise_collation;
     }
@@ -188,6 +208,16 @@ public:
         case Expr::Kind::TYPED:
             return LiteralKeyword(e.type) + " " + QuoteString(e.text, d_);
         case Expr::Kind::BINARY:
+            if (e.op == Op::IS_NOT_DISTINCT_FROM && d_.null_safe_equal.empty()) {
+                std::string a = E(*e.args[0]), b = E(*e.args[1]);
+                return "coalesce((" + a + " = " + b + "), ((" + a + " IS NULL) AND (" + b + " IS NULL)))";
+            }
+            if ((e.op == Op::ADD || e.op == Op::SUB) && !d_.add_minutes.empty() && e.args[1]->kind == Expr::Kind::FUNC &&
+                e.args[1]->fn == Fn::MINUTES) {
+                std::string n = E(*e.args[1]->args[0]);
+                if (e.op == Op::SUB) n = "(-" + n + ")";
+                return fmt::format(fmt::runtime(d_.add_minutes), fmt::arg("ts", E(*e.args[0])), fmt::arg("n", n));
+            }
             return "(" + E(*e.args[0]) + " " +
                    (e.op == Op::IS_NOT_DISTINCT_FROM ? d_.null_safe_equal : std::string(OpText(e.op))) + " " +
                    E(*e.args[1]) + ")";
@@ -228,6 +258,7 @@ public:
             return "coalesce(" + Args(e.args) + ")";
         case Fn::REGEX_FULL_MATCH:
             if (!d_.regex_full_match_fn.empty()) return d_.regex_full_match_fn + "(" + Args(e.args) + ")";
+            if (d_.regex_similar_to) return "(" + E(*e.args[0]) + " SIMILAR TO " + QuoteString(SimilarTo(e.args[1]->text), d_) + ")";
             // The pattern is always a literal built by kith; anchor it.
             return "(" + E(*e.args[0]) + " " + d_.regex_operator + " " +
                    QuoteString("^(?:" + e.args[1]->text + ")" + d_.regex_end_anchor, d_) + ")";

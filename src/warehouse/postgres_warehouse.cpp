@@ -1,4 +1,6 @@
 #include "warehouse/postgres_warehouse.hpp"
+#include "warehouse/copy.hpp"
+#include "warehouse/staged_writer.hpp"
 
 #include "sql/introspection.hpp"
 #include "sql/printer.hpp"
@@ -30,7 +32,7 @@ std::string Trimmed(const char* text) {
 }
 
 // PostgreSQL's primary message and SQLSTATE; libpq's own message when the server sent none (a lost connection).
-Error EngineError(const PGresult* result, PGconn* conn) {
+Error EngineError(const PGresult* result, PGconn* conn, std::string_view engine) {
     const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
     std::string message = primary ? primary : Trimmed(result ? PQresultErrorMessage(result) : nullptr);
     if (message.empty()) message = Trimmed(PQerrorMessage(conn));
@@ -38,12 +40,12 @@ Error EngineError(const PGresult* result, PGconn* conn) {
     if (const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr) {
         message += std::string(" (SQLSTATE ") + state + ")";
     }
-    return Error{ErrorCode::WAREHOUSE, std::move(message), "postgres"};
+    return Error{ErrorCode::WAREHOUSE, std::move(message), std::string(engine)};
 }
 
-Error ConnectionError(PGconn* conn) {
+Error ConnectionError(PGconn* conn, std::string_view engine) {
     std::string message = Trimmed(PQerrorMessage(conn));
-    return Error{ErrorCode::WAREHOUSE, message.empty() ? "connection failed" : message, "postgres"};
+    return Error{ErrorCode::WAREHOUSE, message.empty() ? "connection failed" : message, std::string(engine)};
 }
 
 // Reads and discards what is left of the current command's results.
@@ -66,7 +68,7 @@ bool IsError(ExecStatusType status) {
 
 // A COPY started by a statement given to Execute or Query: ends it (failing COPY FROM STDIN, reading COPY TO
 // STDOUT to its end) and returns the error to report; nullopt for other statuses.
-std::optional<Error> RefuseCopy(PGconn* conn, ExecStatusType status) {
+std::optional<Error> RefuseCopy(PGconn* conn, ExecStatusType status, std::string_view engine) {
     if (status == PGRES_COPY_IN) {
         PQputCopyEnd(conn, "COPY FROM STDIN is only for bulk loads");
     } else if (status == PGRES_COPY_OUT) {
@@ -77,13 +79,13 @@ std::optional<Error> RefuseCopy(PGconn* conn, ExecStatusType status) {
     }
     Drain(conn);
     return Error{ErrorCode::USAGE, "COPY ... STDIN/STDOUT is not supported here; use BulkWriter to load rows",
-                 "postgres"};
+                 std::string(engine)};
 }
 
 class PostgresRowStream final : public RowStream {
 public:
-    PostgresRowStream(PGconn* conn, bool& busy, ResultPtr first, std::vector<Column> columns)
-        : conn_(conn), busy_(busy), pending_(std::move(first)), columns_(std::move(columns)) {
+    PostgresRowStream(PGconn* conn, bool& busy, ResultPtr first, std::vector<Column> columns, std::string engine)
+        : conn_(conn), busy_(busy), pending_(std::move(first)), columns_(std::move(columns)), engine_(std::move(engine)) {
         for (int c = 0; c < static_cast<int>(columns_.size()); ++c) types_.push_back(PQftype(pending_.get(), c));
         busy_ = true;
     }
@@ -114,7 +116,7 @@ public:
             }
             ExecStatusType status = PQresultStatus(r.get());
             if (IsError(status)) {
-                Error e = EngineError(r.get(), conn_);
+                Error e = EngineError(r.get(), conn_, engine_);
                 r.reset();
                 Drain(conn_);
                 Done();
@@ -149,6 +151,7 @@ private:
     ResultPtr pending_;
     std::vector<Column> columns_;
     std::vector<pg::Oid> types_;
+    std::string engine_;
     bool done_ = false;
 };
 
@@ -169,14 +172,14 @@ public:
     PostgresTableWriter& operator=(const PostgresTableWriter&) = delete;
 
     Status Append(const Chunk& rows) override {
-        if (!open_) return Fail(ErrorCode::INTERNAL, "bulk load already finished", "postgres");
+        if (!open_) return Fail(ErrorCode::INTERNAL, "bulk load already finished", engine_);
         buffer_.clear();
         for (const auto& row : rows.rows) {
             if (row.size() != columns_) {
                 return Fail(ErrorCode::INTERNAL,
                             "row of " + std::to_string(row.size()) + " cells for " + std::to_string(columns_) +
                                 " columns",
-                            "postgres");
+                            engine_);
             }
             for (size_t c = 0; c < row.size(); ++c) {
                 if (c > 0) buffer_ += '\t';
@@ -207,23 +210,23 @@ public:
         }
         if (buffer_.empty()) return {};
         if (PQputCopyData(conn_, buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
-            return std::unexpected(ConnectionError(conn_));
+            return std::unexpected(ConnectionError(conn_, engine_));
         }
         return {};
     }
 
     Status Finish() override {
-        if (!open_) return Fail(ErrorCode::INTERNAL, "bulk load already finished", "postgres");
+        if (!open_) return Fail(ErrorCode::INTERNAL, "bulk load already finished", engine_);
         open_ = false;
         busy_ = false;
         if (PQputCopyEnd(conn_, nullptr) != 1) {
-            Error e = ConnectionError(conn_);
+            Error e = ConnectionError(conn_, engine_);
             Drain(conn_);
             return std::unexpected(std::move(e));
         }
         ResultPtr r(PQgetResult(conn_));
         std::optional<Error> error;
-        if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) error = EngineError(r.get(), conn_);
+        if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) error = EngineError(r.get(), conn_, engine_);
         r.reset();
         Drain(conn_);
         if (error) return std::unexpected(std::move(*error));
@@ -236,6 +239,7 @@ private:
     size_t columns_;
     std::string buffer_;
     bool open_ = true;
+    const char* engine_ = "postgres"; // COPY FROM STDIN is PostgreSQL's alone
 };
 
 std::string Lower(std::string_view s) {
@@ -247,19 +251,85 @@ std::string Lower(std::string_view s) {
 } // namespace
 
 Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const std::string& uri) {
+    return Connect(uri, "postgres");
+}
+
+Result<std::string> PostgresWarehouse::RedshiftConnInfo(const std::string& uri) {
+    constexpr std::string_view kScheme = "redshift://";
+    if (!uri.starts_with(kScheme)) return Fail(ErrorCode::USAGE, "a Redshift URI starts with redshift://", uri);
+    std::string rest = uri.substr(kScheme.size());
+    std::string query;
+    if (auto q = rest.find('?'); q != std::string::npos) {
+        query = rest.substr(q + 1);
+        rest = rest.substr(0, q);
+    }
+    std::string authority = rest.substr(0, rest.find('/'));
+    std::string path = rest.find('/') == std::string::npos ? "" : rest.substr(rest.find('/'));
+    std::string user, host = authority;
+    if (auto at = authority.rfind('@'); at != std::string::npos) {
+        user = authority.substr(0, at);
+        host = authority.substr(at + 1);
+    }
+    if (user.find(':') != std::string::npos) {
+        return Fail(ErrorCode::USAGE,
+                    "a password does not belong in a Redshift URI: set PGPASSWORD or use a .pgpass file",
+                    "redshift://" + user.substr(0, user.find(':')) + "@" + host + path);
+    }
+    if (path.size() <= 1) return Fail(ErrorCode::USAGE, "a Redshift URI names its database: redshift://USER@HOST:5439/DATABASE", uri);
+    std::string kept;
+    for (size_t start = 0; start < query.size();) {
+        size_t end = query.find('&', start);
+        if (end == std::string::npos) end = query.size();
+        std::string param = query.substr(start, end - start);
+        start = end + 1;
+        if (param.empty()) continue;
+        if (param.starts_with("endpoint=")) {
+            // Tests reach a local stand-in: endpoint=HOST:PORT (or postgresql://HOST:PORT) replaces the host.
+            std::string endpoint = param.substr(9);
+            for (std::string_view scheme : {"postgresql://", "postgres://", "redshift://"}) {
+                if (endpoint.starts_with(scheme)) endpoint = endpoint.substr(scheme.size());
+            }
+            while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+            if (endpoint.empty()) return Fail(ErrorCode::USAGE, "endpoint= names HOST:PORT", uri);
+            host = endpoint;
+            continue;
+        }
+        if (param.starts_with("password=")) {
+            return Fail(ErrorCode::USAGE, "a password does not belong in a Redshift URI: set PGPASSWORD or use a .pgpass file");
+        }
+        kept += (kept.empty() ? "?" : "&") + param;
+    }
+    // Redshift listens on 5439, not PostgreSQL's 5432 (a bracketed IPv6 host's colons are not a port).
+    size_t bracket = host.rfind(']');
+    if (host.find(':', bracket == std::string::npos ? 0 : bracket) == std::string::npos) host += ":5439";
+    return "postgresql://" + (user.empty() ? "" : user + "@") + host + path + kept;
+}
+
+Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::OpenRedshift(const std::string& uri) {
+    auto conninfo = RedshiftConnInfo(uri);
+    if (!conninfo) return std::unexpected(conninfo.error());
+    return Connect(*conninfo, "redshift");
+}
+
+const sql::Dialect& PostgresWarehouse::Sql() const {
+    return std::string_view(engine_) == "redshift" ? sql::Dialect::Redshift() : sql::Dialect::Postgres();
+}
+
+Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Connect(const std::string& uri, const char* engine_) {
     ConnPtr conn(PQconnectdb(uri.c_str()));
-    if (!conn) return Fail(ErrorCode::WAREHOUSE, "out of memory", "postgres");
-    if (PQstatus(conn.get()) != CONNECTION_OK) return std::unexpected(ConnectionError(conn.get()));
+    if (!conn) return Fail(ErrorCode::WAREHOUSE, "out of memory", engine_);
+    if (PQstatus(conn.get()) != CONNECTION_OK) return std::unexpected(ConnectionError(conn.get(), engine_));
     // Notices ("table does not exist, skipping") are not errors; libpq would print them on stderr.
     PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
     std::unique_ptr<PostgresWarehouse> wh(new PostgresWarehouse());
     wh->conn_ = conn.release();
     wh->uri_ = uri;
+    wh->engine_ = engine_;
     wh->cancel_ = PQgetCancel(wh->conn_);
     // audiences.md, "Time zones"; ISO dates and shortest round-trip floats so that values parse back exactly.
     std::string setup;
-    for (const auto& statement : sql::SessionSetup(sql::Dialect::Postgres())) {
-        setup += (setup.empty() ? "" : "; ") + sql::Print(statement, sql::Dialect::Postgres());
+    for (const auto& statement : sql::SessionSetup(wh->Sql())) {
+        setup += (setup.empty() ? "" : "; ") + sql::Print(statement, wh->Sql());
     }
     auto ok = wh->Execute(setup);
     if (!ok) return std::unexpected(ok.error());
@@ -274,7 +344,7 @@ PostgresWarehouse::~PostgresWarehouse() {
 }
 
 Result<std::unique_ptr<Warehouse>> PostgresWarehouse::Connect() {
-    auto wh = Open(uri_);
+    auto wh = Connect(uri_, engine_);
     if (!wh) return std::unexpected(wh.error());
     return std::unique_ptr<Warehouse>(std::move(*wh));
 }
@@ -287,7 +357,7 @@ void PostgresWarehouse::Interrupt() {
 
 Status PostgresWarehouse::LoadTypeNames() {
     ResultPtr r(PQexec(conn_, sql::PostgresTypeNamesQuery().c_str()));
-    if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) return std::unexpected(EngineError(r.get(), conn_));
+    if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) return std::unexpected(EngineError(r.get(), conn_, engine_));
     type_names_.clear();
     for (int i = 0; i < PQntuples(r.get()); ++i) {
         type_names_[static_cast<pg::Oid>(std::stoul(PQgetvalue(r.get(), i, 0)))] = PQgetvalue(r.get(), i, 1);
@@ -325,7 +395,7 @@ std::vector<Column> PostgresWarehouse::DescribeResult(const PGresult* result) {
 Status PostgresWarehouse::CheckIdle() const {
     // libpq would silently discard the rest of an open stream's rows to run the next command.
     if (busy_) {
-        return Fail(ErrorCode::INTERNAL, "the connection is busy with an unfinished result or bulk load", "postgres");
+        return Fail(ErrorCode::INTERNAL, "the connection is busy with an unfinished result or bulk load", engine_);
     }
     return {};
 }
@@ -341,10 +411,10 @@ Status PostgresWarehouse::Execute(const std::string& sql, std::span<const Param>
         r.reset(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                              nullptr, 0));
     }
-    if (!r) return std::unexpected(ConnectionError(conn_));
+    if (!r) return std::unexpected(ConnectionError(conn_, engine_));
     ExecStatusType status = PQresultStatus(r.get());
-    if (auto copy = RefuseCopy(conn_, status)) return std::unexpected(std::move(*copy));
-    if (IsError(status)) return std::unexpected(EngineError(r.get(), conn_));
+    if (auto copy = RefuseCopy(conn_, status, engine_)) return std::unexpected(std::move(*copy));
+    if (IsError(status)) return std::unexpected(EngineError(r.get(), conn_, engine_));
     return {};
 }
 
@@ -357,24 +427,24 @@ Result<std::unique_ptr<RowStream>> PostgresWarehouse::Query(const std::string& s
     auto values = ParamValues(params);
     if (!PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                            nullptr, 0)) {
-        return std::unexpected(ConnectionError(conn_));
+        return std::unexpected(ConnectionError(conn_, engine_));
     }
     if (!PQsetSingleRowMode(conn_)) {
         Drain(conn_);
-        return Fail(ErrorCode::INTERNAL, "cannot switch the connection to single-row mode", "postgres");
+        return Fail(ErrorCode::INTERNAL, "cannot switch the connection to single-row mode", engine_);
     }
     // The first result carries the columns (and any error in planning or in the first rows).
     ResultPtr first(PQgetResult(conn_));
-    if (!first) return std::unexpected(ConnectionError(conn_));
-    if (auto copy = RefuseCopy(conn_, PQresultStatus(first.get()))) return std::unexpected(std::move(*copy));
+    if (!first) return std::unexpected(ConnectionError(conn_, engine_));
+    if (auto copy = RefuseCopy(conn_, PQresultStatus(first.get()), engine_)) return std::unexpected(std::move(*copy));
     if (IsError(PQresultStatus(first.get()))) {
-        Error e = EngineError(first.get(), conn_);
+        Error e = EngineError(first.get(), conn_, engine_);
         first.reset();
         Drain(conn_);
         return std::unexpected(std::move(e));
     }
     std::vector<Column> columns = DescribeResult(first.get());
-    return std::unique_ptr<RowStream>(new PostgresRowStream(conn_, busy_, std::move(first), std::move(columns)));
+    return std::unique_ptr<RowStream>(new PostgresRowStream(conn_, busy_, std::move(first), std::move(columns), engine_));
 }
 
 DataType PostgresWarehouse::MapTypeName(std::string_view engine_type) {
@@ -435,16 +505,20 @@ DataType PostgresWarehouse::MapTypeName(std::string_view engine_type) {
 Result<std::optional<std::vector<Column>>> PostgresWarehouse::DescribeTable(const TableName& name) {
     // A bare name resolves like PostgreSQL resolves it: the first schema of the search_path that has the table
     // (audiences.md, "Bare table names"). Another database's tables are out of reach of this connection.
-    static const std::string kSql = sql::DescribeColumnsQuery(sql::Dialect::Postgres());
-    Param params[] = {name.database.empty() ? Param{} : Param{name.database},
-                      name.schema.empty() ? Param{} : Param{name.schema}, Param{name.table}};
-    auto rows = QueryAll(*this, kSql, params);
+    // Redshift folds names to lower case, quoted or not: so does the lookup.
+    const sql::Dialect& d = Sql();
+    auto fold = [&](const std::string& part) { return d.fold_identifiers_lower ? Lower(part) : part; };
+    const std::string sql = sql::DescribeColumnsQuery(d);
+    Param params[] = {name.database.empty() ? Param{} : Param{fold(name.database)},
+                      name.schema.empty() ? Param{} : Param{fold(name.schema)}, Param{fold(name.table)}};
+    auto rows = QueryAll(*this, sql, params);
     if (!rows) return std::unexpected(rows.error());
     if (rows->empty()) return std::optional<std::vector<Column>>{};
     std::vector<Column> columns;
     for (auto& row : *rows) {
         Column c{row[0].value_or(""), row[1].value_or(""), DataType::OTHER};
         c.type = MapTypeName(c.engine_type);
+        c.folded = d.fold_identifiers_lower;
         columns.push_back(std::move(c));
     }
     return std::optional<std::vector<Column>>(std::move(columns));
@@ -455,17 +529,37 @@ std::string PostgresWarehouse::StorageTypeName(const ColumnDef& column) {
 }
 
 Status PostgresWarehouse::CreateTable(const TableName& name, std::span<const ColumnDef> columns) {
-    return Execute(sql::Print(sql::CreateTable{name, {columns.begin(), columns.end()}}, sql::Dialect::Postgres()));
+    return Execute(sql::Print(sql::CreateTable{name, {columns.begin(), columns.end()}}, Sql()));
+}
+
+Result<std::unique_ptr<TableWriter>> PostgresWarehouse::RedshiftBulkWriter(const TableName& name,
+                                                                           std::span<const std::string> columns) {
+    // Redshift has no COPY FROM STDIN (its COPY reads from S3 and the like): rows go through a staging table.
+    auto described = DescribeTable(name);
+    if (!described) return std::unexpected(described.error());
+    if (!*described) return Fail(ErrorCode::NOT_FOUND, "no such table", name.ToString());
+    std::vector<ColumnDef> defs;
+    for (const auto& wanted : columns) {
+        auto it = std::find_if((*described)->begin(), (*described)->end(),
+                               [&](const Column& c) { return Lower(c.name) == Lower(wanted); });
+        if (it == (*described)->end()) {
+            return Fail(ErrorCode::NOT_FOUND, "no column " + wanted + " in the table", name.ToString());
+        }
+        defs.push_back(StorageFor(*it));
+        defs.back().name = wanted;
+    }
+    return StagedTableWriter::Start(*this, Sql(), engine_, name, std::move(defs));
 }
 
 Result<std::unique_ptr<TableWriter>> PostgresWarehouse::BulkWriter(const TableName& name,
                                                                    std::span<const std::string> columns) {
     if (auto idle = CheckIdle(); !idle) return std::unexpected(idle.error());
+    if (Sql().name == "redshift") return RedshiftBulkWriter(name, columns);
     std::string sql = sql::PostgresCopyFromStdin(name, {columns.begin(), columns.end()});
     ResultPtr r(PQexec(conn_, sql.c_str()));
-    if (!r) return std::unexpected(ConnectionError(conn_));
+    if (!r) return std::unexpected(ConnectionError(conn_, engine_));
     if (PQresultStatus(r.get()) != PGRES_COPY_IN) {
-        Error e = EngineError(r.get(), conn_);
+        Error e = EngineError(r.get(), conn_, engine_);
         r.reset();
         Drain(conn_);
         return std::unexpected(std::move(e));

@@ -1,4 +1,5 @@
-// PostgreSQL as a warehouse, over libpq.
+// PostgreSQL as a warehouse, over libpq; also Amazon Redshift, which speaks PostgreSQL's wire protocol with SQL of
+// its own (the "redshift" dialect: folded identifiers, no COPY FROM STDIN, no indexes).
 #pragma once
 
 #include "warehouse/postgres_text.hpp"
@@ -18,18 +19,23 @@ class PostgresWarehouse final : public Warehouse {
 public:
     //! Connects to a "postgresql://" or "postgres://" URI (or a libpq key=value string).
     static Result<std::unique_ptr<PostgresWarehouse>> Open(const std::string& uri);
+    //! Connects to Redshift: "redshift://USER@HOST[:5439]/DATABASE[?sslmode=...][&endpoint=HOST:PORT]". The password
+    //! comes from libpq's own sources (PGPASSWORD, a .pgpass file); one in the URI is refused.
+    static Result<std::unique_ptr<PostgresWarehouse>> OpenRedshift(const std::string& uri);
+    //! The libpq URI a redshift:// URI stands for (exposed for tests); USAGE errors for what it refuses.
+    static Result<std::string> RedshiftConnInfo(const std::string& uri);
     ~PostgresWarehouse() override;
     PostgresWarehouse(const PostgresWarehouse&) = delete;
     PostgresWarehouse& operator=(const PostgresWarehouse&) = delete;
 
-    std::string_view dialect() const override { return "postgres"; }
+    std::string_view dialect() const override { return engine_; }
     Status Execute(const std::string& sql, std::span<const Param> params = {}) override;
     Result<std::unique_ptr<RowStream>> Query(const std::string& sql, std::span<const Param> params = {}) override;
     //! The database part must be the connected database (otherwise the table does not exist here); an empty schema
     //! means the first schema of the search_path (current_schemas(false)) holding the table.
     Result<std::optional<std::vector<Column>>> DescribeTable(const TableName& name) override;
     Status CreateTable(const TableName& name, std::span<const ColumnDef> columns) override;
-    //! COPY ... FROM STDIN in text format.
+    //! PostgreSQL: COPY ... FROM STDIN in text format. Redshift: a StagedTableWriter (staging table, INSERTs).
     Result<std::unique_ptr<TableWriter>> BulkWriter(const TableName& name,
                                                     std::span<const std::string> columns) override;
     //! A new connection with the same URI.
@@ -45,6 +51,9 @@ public:
 
 private:
     PostgresWarehouse() = default;
+    static Result<std::unique_ptr<PostgresWarehouse>> Connect(const std::string& conninfo, const char* engine);
+    const sql::Dialect& Sql() const;
+    Result<std::unique_ptr<TableWriter>> RedshiftBulkWriter(const TableName& name, std::span<const std::string> columns);
     //! The result columns' metadata: name, type name (with precision for numeric and character types), kith type.
     std::vector<Column> DescribeResult(const pg_result* result);
     Status LoadTypeNames();
@@ -52,7 +61,8 @@ private:
     Status CheckIdle() const;
 
     pg_conn* conn_ = nullptr;
-    std::string uri_;
+    std::string uri_;      //!< libpq's conninfo
+    const char* engine_ = "postgres"; //!< "postgres" or "redshift": the dialect, and the location of errors
     pg_cancel* cancel_ = nullptr; //!< made once at connection, used by Interrupt from any thread
     std::unordered_map<pg::Oid, std::string> type_names_;
     bool type_names_stale_ = false;

@@ -48,6 +48,11 @@ Result<std::unique_ptr<Warehouse>> Open(const std::string& uri) {
         if (!wh) return std::unexpected(wh.error());
         return std::unique_ptr<Warehouse>(std::move(*wh));
     }
+    if (uri.starts_with("redshift://")) {
+        auto wh = PostgresWarehouse::OpenRedshift(uri);
+        if (!wh) return std::unexpected(wh.error());
+        return std::unique_ptr<Warehouse>(std::move(*wh));
+    }
     if (uri.starts_with("spark://") || uri.starts_with("databricks://")) {
         auto wh = HiveWarehouse::Open(uri);
         if (!wh) return std::unexpected(wh.error());
@@ -64,7 +69,8 @@ Result<std::unique_ptr<Warehouse>> Open(const std::string& uri) {
         return std::unique_ptr<Warehouse>(std::move(*wh));
     }
     return Fail(ErrorCode::USAGE,
-                "unknown warehouse URI (expected duckdb:PATH, postgresql://..., spark://... or databricks://...)", uri);
+                "unknown warehouse URI (expected duckdb:PATH, postgresql://..., redshift://..., spark://... or "
+                "databricks://...)", uri);
 }
 
 Result<std::vector<std::vector<Cell>>> QueryAll(Warehouse& warehouse, const std::string& sql,

@@ -86,6 +86,9 @@ instead of an error. A TIMESTAMP_TZ column takes text with a numeric offset only
 ('... +02:00'::TIMESTAMP_TZ; implicitly: 100035 "Conversion Error: Unknown TimeZone '+02:00'!"), and keeps the
 instant, not the offset. TIMESTAMP_NTZ(3) keeps microseconds. Literals beyond BIGINT in NUMBER(38,0) casts
 fail (100035). information_schema.columns has no DATETIME_PRECISION; CURRENT_ACCOUNT() and the like do not exist.
+Fixed here: fakesnow replaces session variables ($name) anywhere in a statement's text, inside string literals too
+(and fails on '$tag' in a literal: "Session variable '$TAG' does not exist"); Snowflake reads $name only outside
+literals and quoted identifiers, so this server substitutes only there (inline_variables below).
 
 Authentication (every /api/v2 request), as Snowflake's SQL API does it:
   `Authorization: Bearer <token>` and `X-Snowflake-Authorization-Token-Type: KEYPAIR_JWT | OAUTH |
@@ -174,7 +177,52 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from fakesnow import converter as fs_converter  # noqa: E402
 from fakesnow.dialect import parse as fs_parse  # noqa: E402
 from fakesnow.instance import FakeSnow  # noqa: E402
+from fakesnow.variables import Variables as FsVariables  # noqa: E402
 from sqlglot import exp  # noqa: E402
+
+def code_parts(sql):
+    """The statement's text cut into (is_code, text) pieces: string literals ('...' with \\ and '' escapes,
+    $$...$$) and quoted identifiers ("...") are not code."""
+    parts, i, start, n = [], 0, 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c in "'\"" or sql.startswith("$$", i):
+            if i > start:
+                parts.append((True, sql[start:i]))
+            j = i + (2 if c == "$" else 1)
+            while j < n:
+                if c == "$" and sql.startswith("$$", j):
+                    j += 2
+                    break
+                if c == "'" and sql[j] == "\\":
+                    j += 2
+                    continue
+                if c != "$" and sql[j] == c:
+                    if j + 1 < n and sql[j + 1] == c:
+                        j += 2
+                        continue
+                    j += 1
+                    break
+                j += 1
+            parts.append((False, sql[i:j]))
+            i = start = j
+            continue
+        i += 1
+    if start < n:
+        parts.append((True, sql[start:]))
+    return parts
+
+
+def inline_variables(self, sql):
+    """Session variables replaced where Snowflake reads them: outside literals and quoted identifiers."""
+    out = []
+    for is_code, text in code_parts(sql):
+        out.append(FsVariables._fakesnow_inline(self, text) if is_code else text)
+    return "".join(out)
+
+
+FsVariables._fakesnow_inline = FsVariables.inline_variables
+FsVariables.inline_variables = inline_variables
 
 STATEMENT_PATH = "/api/v2/statements"
 ASYNC_MESSAGE = ("Asynchronous execution in progress. Use provided query id to perform query monitoring "

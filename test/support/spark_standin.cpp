@@ -117,9 +117,14 @@ std::vector<std::pair<std::string, std::string>> ParseExports(const std::string&
     return vars;
 }
 
+std::string StandinEngine() {
+    const char* e = std::getenv("KITH_STANDIN_ENGINE");
+    return e && *e ? e : "spark";
+}
+
 Result<Standin> SparkStandin::Start(const std::string& engine) {
-    if (engine != "spark" && engine != "databricks")
-        return Fail(ErrorCode::USAGE, "SparkStandin::Start: engine must be spark or databricks, not " + engine);
+    if (engine != "spark" && engine != "databricks" && engine != "redshift" && engine != "snowflake" && engine != "bigquery")
+        return Fail(ErrorCode::USAGE, "SparkStandin::Start: engine must be spark, databricks, redshift, snowflake or bigquery, not " + engine);
     auto [code, out] = Run(ShellQuote(Script()) + " start " + engine);
     if (code != 0)
         return Fail(ErrorCode::IO, "scripts/standin.sh start " + engine + " failed (exit " + std::to_string(code) +

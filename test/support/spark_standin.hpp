@@ -67,7 +67,8 @@ struct ProxyStats {
 
 class SparkStandin {
 public:
-    //! Runs `scripts/standin.sh start ENGINE` (spark or databricks), which starts the stand-in or finds it running,
+    //! Runs `scripts/standin.sh start ENGINE` (spark, databricks, redshift, snowflake or bigquery: every engine of
+    //! the script), which starts the stand-in or finds it running,
     //! parses its `export` lines and sets each variable in this process's environment (setenv), so a driver finds
     //! DATABRICKS_TOKEN. The script's log lines go to this process's stderr.
     static Result<Standin> Start(const std::string& engine);
@@ -84,6 +85,10 @@ public:
     //! Sets the warehouse's counters back to 0.
     static Status ResetStats(const Standin& s);
 };
+
+//! The engine a suite built for remote engines runs on (its tests are listed once and run once per engine):
+//! $KITH_STANDIN_ENGINE, spark when it is unset.
+std::string StandinEngine();
 
 //! The values of `export NAME=value` lines (value unquoted as a POSIX shell would: '...' literal, "..." and
 //! backslash escapes); other lines are ignored. Exposed for tests of the parser.
