@@ -84,7 +84,7 @@ Result<Case> LoadCase(const std::string& name) {
 }
 
 const std::vector<std::string>& Dialects() {
-    static const std::vector<std::string> dialects = {"duckdb", "postgres", "spark", "redshift", "snowflake"};
+    static const std::vector<std::string> dialects = {"duckdb", "postgres", "spark", "redshift", "snowflake", "bigquery"};
     return dialects;
 }
 

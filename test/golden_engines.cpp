@@ -14,6 +14,7 @@
 
 namespace kith::golden {
 
+#ifdef KITH_STANDIN_ENGINE
 namespace {
 
 [[noreturn]] void Abort(const char* what, const Error& e) {
@@ -23,7 +24,6 @@ namespace {
 
 } // namespace
 
-#ifdef KITH_STANDIN_ENGINE
 std::vector<Engine*> Engines() {
     static std::vector<std::unique_ptr<Engine>> engines = [] {
         std::vector<std::unique_ptr<Engine>> out;

@@ -207,12 +207,59 @@ const Dialect& Dialect::Snowflake() {
     return d;
 }
 
+const Dialect& Dialect::BigQuery() {
+    static const Dialect d = [] {
+        Dialect x;
+        x.name = "bigquery";
+        x.identifier_quote = '`';
+        x.identifier_backslash_escape = true;
+        // Up to 20 integer and 18 fractional digits (the text-to-type rule's numbers) fit BIGNUMERIC, not NUMERIC.
+        x.number_type = "BIGNUMERIC";
+        x.string_type = "STRING";
+        x.integer_type = "INT64";
+        x.boolean_type = "BOOL";
+        x.has_try_cast = true;
+        x.try_cast_fn = "SAFE_CAST";
+        // REGEXP_CONTAINS (RE2) finds a match anywhere: kith anchors it; RE2's $ is the end of the text.
+        x.regex_full_match_fn = "REGEXP_CONTAINS";
+        x.regex_fn_finds_anywhere = true;
+        // Strings compare by their UTF-8 bytes.
+        x.bytewise_collation = "";
+        x.minutes_interval = "";
+        x.add_minutes = "TIMESTAMP_ADD({ts}, INTERVAL {n} MINUTE)";
+        x.mod_function = true;
+        x.like_escape_clause = false;
+        // Backslash is an escape character in BigQuery's string literals.
+        x.string_escapes = StringEscapes::BACKSLASH;
+        x.storage_types = StorageTypes({{StorageType::SMALLINT, "INT64"},
+                                        {StorageType::INTEGER, "INT64"},
+                                        {StorageType::BIGINT, "INT64"},
+                                        {StorageType::REAL, "FLOAT64"},
+                                        {StorageType::DOUBLE, "FLOAT64"},
+                                        {StorageType::TEXT, "STRING"},
+                                        {StorageType::BOOLEAN, "BOOL"},
+                                        {StorageType::DATE, "DATE"},
+                                        {StorageType::TIME, "TIME"},
+                                        // kith's timestamps are UTC instants: BigQuery's TIMESTAMP, with or without a
+                                        // zone in the source (a DATETIME would not compare with TIMESTAMP literals).
+                                        {StorageType::TIMESTAMP, "TIMESTAMP"},
+                                        {StorageType::TIMESTAMPTZ, "TIMESTAMP"}});
+        // BIGNUMERIC(p, s) holds every DECIMAL(p, s) up to 38 digits; wider ones are stored as their text.
+        x.max_decimal_precision = 38;
+        x.decimal_name = "BIGNUMERIC";
+        x.wide_decimal_type = "STRING";
+        return x;
+    }();
+    return d;
+}
+
 const Dialect* Dialect::Find(std::string_view name) {
     if (name == "duckdb") return &DuckDb();
     if (name == "postgres" || name == "postgresql") return &Postgres();
     if (name == "spark" || name == "databricks") return &Spark();
     if (name == "redshift") return &Redshift();
     if (name == "snowflake") return &Snowflake();
+    if (name == "bigquery") return &BigQuery();
     return nullptr;
 }
 

@@ -26,6 +26,8 @@ struct Dialect {
 
     //! Identifiers: the quote character around a name (doubled inside it): '"' in standard SQL, '`' in Spark.
     char identifier_quote = '"';
+    //! The quote character and backslash inside a name are escaped with a backslash, not doubled (BigQuery).
+    bool identifier_backslash_escape = false;
     //! The engine folds every identifier to lower case, quoted or not (Redshift): names are printed folded, so that
     //! the tables kith creates and the names it reads agree whatever case a data graph uses.
     bool fold_identifiers_lower = false;
@@ -38,10 +40,13 @@ struct Dialect {
     };
     StringEscapes string_escapes = StringEscapes::STANDARD;
 
-    //! TRY_CAST exists (else a guarded CAST is printed).
+    //! TRY_CAST exists (else a guarded CAST is printed), under this name (SAFE_CAST in BigQuery).
     bool has_try_cast = false;
+    std::string try_cast_fn = "TRY_CAST";
     //! Whole-string regex match: a function `fn(text, pattern)`, else `text <regex_operator> '^(?:pattern)<end>'`.
     std::string regex_full_match_fn; //!< empty: use regex_operator
+    //! regex_full_match_fn finds a match anywhere (BigQuery's REGEXP_CONTAINS): kith anchors the pattern.
+    bool regex_fn_finds_anywhere = false;
     std::string regex_operator = "~";
     //! Whole-string regex match through `text SIMILAR TO 'pattern'` (SQL's whole-string match), for engines whose
     //! regex anchors are not known to mean the ends of the text (Redshift). kith's patterns use only `\.` escapes.
@@ -61,6 +66,11 @@ struct Dialect {
     //! `a IS NOT DISTINCT FROM b`, or an operator meaning it ("<=>" in Spark); empty: printed as
     //! `coalesce(a = b, a IS NULL AND b IS NULL)` (Redshift).
     std::string null_safe_equal = "IS NOT DISTINCT FROM";
+    //! `a % b` is written MOD(a, b) (BigQuery has no % operator).
+    bool mod_function = false;
+    //! LIKE takes `ESCAPE '\'`; false where backslash is LIKE's escape character already and ESCAPE does not exist
+    //! (BigQuery).
+    bool like_escape_clause = true;
     //! Tables kith writes (run snapshots, changes, lookups) get an index on the column pages are read by: engines
     //! without zone maps need one to read a page without scanning the table.
     bool index_pages = false;
@@ -90,7 +100,9 @@ struct Dialect {
     static const Dialect& Redshift();
     //! Snowflake, through its SQL API v2.
     static const Dialect& Snowflake();
-    //! By name ("duckdb", "postgres", "spark", "databricks", "redshift", "snowflake"); nullptr when unknown.
+    //! BigQuery's GoogleSQL, through its REST API v2.
+    static const Dialect& BigQuery();
+    //! By name ("duckdb", "postgres", "spark", "databricks", "redshift", "snowflake", "bigquery"); nullptr when unknown.
     static const Dialect* Find(std::string_view name);
 };
 

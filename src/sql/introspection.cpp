@@ -60,6 +60,32 @@ std::string ListTablesQuery(const Dialect&) {
            "AND substr(table_schema, 1, 3) <> 'pg_' ORDER BY table_schema, table_name";
 }
 
+namespace {
+
+// `project.dataset`.INFORMATION_SCHEMA.VIEW: the path is one identifier, quoted (and escaped) as BigQuery quotes.
+std::string BigQueryInformationSchema(const std::string& path, const char* view) {
+    return QuoteIdent(path, Dialect::BigQuery()) + ".INFORMATION_SCHEMA." + view;
+}
+
+} // namespace
+
+std::string BigQueryColumnsQuery(const std::string& project, const std::string& dataset) {
+    return "SELECT column_name, data_type FROM " + BigQueryInformationSchema(project + "." + dataset, "COLUMNS") +
+           " WHERE table_name = ? ORDER BY ordinal_position";
+}
+
+std::string BigQueryTablesQuery(const std::string& project, const std::string& dataset) {
+    return "SELECT table_schema, table_name FROM " + BigQueryInformationSchema(project + "." + dataset, "TABLES") +
+           " WHERE table_type = 'BASE TABLE' ORDER BY table_name";
+}
+
+std::string BigQueryDatasetsQuery(const std::string& project, const std::string& location) {
+    std::string region;
+    for (char c : location) region += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return "SELECT schema_name FROM " + BigQueryInformationSchema(project + ".region-" + region, "SCHEMATA") +
+           " ORDER BY schema_name";
+}
+
 std::string PostgresTypeNamesQuery() { return "SELECT oid, format_type(oid, NULL) FROM pg_catalog.pg_type"; }
 
 std::string PostgresCopyFromStdin(const TableName& table, const std::vector<std::string>& columns) {

@@ -23,6 +23,14 @@ std::string DescribeColumnsQuery(const Dialect& dialect);
 //! The base tables of the current database outside the engine's own schemas: rows (schema, table), in order.
 std::string ListTablesQuery(const Dialect& dialect);
 
+//! BigQuery: a dataset's INFORMATION_SCHEMA is part of the table path, not a parameter. The columns of a table of
+//! the dataset (one parameter: the table's name): rows (name, type).
+std::string BigQueryColumnsQuery(const std::string& project, const std::string& dataset);
+//! BigQuery: the base tables of a dataset: rows (dataset, table), ordered by table.
+std::string BigQueryTablesQuery(const std::string& project, const std::string& dataset);
+//! BigQuery: the datasets of a project in a location ("us", "eu", ...): rows (dataset), ordered.
+std::string BigQueryDatasetsQuery(const std::string& project, const std::string& location);
+
 //! PostgreSQL: every type's oid and name (rows (oid, name)).
 std::string PostgresTypeNamesQuery();
 

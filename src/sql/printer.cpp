@@ -26,7 +26,11 @@ std::string QuoteIdent(std::string_view name, const Dialect& d) {
     std::string out(1, d.identifier_quote);
     for (char c : name) {
         if (d.fold_identifiers_lower && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        if (c == d.identifier_quote) out += c;
+        if (d.identifier_backslash_escape && (c == d.identifier_quote || c == '\\')) {
+            out += '\\';
+        } else if (c == d.identifier_quote) {
+            out += c;
+        }
         out += c;
     }
     out += d.identifier_quote;
@@ -212,6 +216,7 @@ public:
                 std::string a = E(*e.args[0]), b = E(*e.args[1]);
                 return "coalesce((" + a + " = " + b + "), ((" + a + " IS NULL) AND (" + b + " IS NULL)))";
             }
+            if (e.op == Op::MOD && d_.mod_function) return "MOD(" + E(*e.args[0]) + ", " + E(*e.args[1]) + ")";
             if ((e.op == Op::ADD || e.op == Op::SUB) && !d_.add_minutes.empty() && e.args[1]->kind == Expr::Kind::FUNC &&
                 e.args[1]->fn == Fn::MINUTES) {
                 std::string n = E(*e.args[1]->args[0]);
@@ -237,12 +242,13 @@ public:
         case Expr::Kind::CAST:
             return "CAST(" + E(*e.args[0]) + " AS " + TypeName(e.type) + ")";
         case Expr::Kind::TRY_CAST:
-            return std::string(d_.has_try_cast ? "TRY_CAST(" : "CAST(") + E(*e.args[0]) + " AS " + TypeName(e.type) + ")";
+            return (d_.has_try_cast ? d_.try_cast_fn : std::string("CAST")) + "(" + E(*e.args[0]) + " AS " + TypeName(e.type) + ")";
         case Expr::Kind::STORAGE_CAST:
             return "CAST(" + E(*e.args[0]) + " AS " + StorageTypeName(e.storage, d_) + ")";
         case Expr::Kind::IN_LIST:
             return "(" + E(*e.args[0]) + (e.flag ? " NOT IN (" : " IN (") + Args(e.args, 1) + "))";
         case Expr::Kind::LIKE:
+            if (!d_.like_escape_clause) return "(" + E(*e.args[0]) + " LIKE " + E(*e.args[1]) + ")";
             return "(" + E(*e.args[0]) + " LIKE " + E(*e.args[1]) + " ESCAPE " + QuoteString("\\", d_) + ")";
         case Expr::Kind::IN_SELECT:
             return "(" + E(*e.args[0]) + (e.flag ? " NOT IN (" : " IN (") + Inline(*e.select) + "))";
@@ -257,6 +263,10 @@ public:
         case Fn::COALESCE:
             return "coalesce(" + Args(e.args) + ")";
         case Fn::REGEX_FULL_MATCH:
+            if (!d_.regex_full_match_fn.empty() && d_.regex_fn_finds_anywhere) {
+                return d_.regex_full_match_fn + "(" + E(*e.args[0]) + ", " +
+                       QuoteString("^(?:" + e.args[1]->text + ")" + d_.regex_end_anchor, d_) + ")";
+            }
             if (!d_.regex_full_match_fn.empty()) return d_.regex_full_match_fn + "(" + Args(e.args) + ")";
             if (d_.regex_similar_to) return "(" + E(*e.args[0]) + " SIMILAR TO " + QuoteString(SimilarTo(e.args[1]->text), d_) + ")";
             // The pattern is always a literal built by kith; anchor it.

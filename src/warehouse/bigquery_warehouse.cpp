@@ -1,5 +1,7 @@
 #include "warehouse/bigquery_warehouse.hpp"
 
+#include "sql/introspection.hpp"
+
 #include "sql/printer.hpp"
 #include "sql/statement.hpp"
 #include "warehouse/bigquery_auth.hpp"
@@ -146,57 +148,6 @@ bool ValidLocation(std::string_view l) {
            std::all_of(l.begin(), l.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; });
 }
 
-// ---- TODO(sql): catalog SQL that belongs in src/sql/introspection (house rule: SQL text is made in src/sql).
-// These private helpers are to be replaced by sql::BigQueryColumnsQuery, sql::BigQueryTablesQuery and
-// sql::BigQueryDatasetsQuery; their names are checked above (ValidProject, ValidDataset, ValidLocation), so a
-// backtick can never be part of them.
-
-std::string ColumnsQueryForNow(const std::string& project, const std::string& dataset) {
-    return "SELECT column_name, data_type FROM `" + project + "." + dataset +
-           "`.INFORMATION_SCHEMA.COLUMNS WHERE table_name = ? ORDER BY ordinal_position";
-}
-
-std::string TablesQueryForNow(const std::string& project, const std::string& dataset) {
-    return "SELECT table_schema, table_name FROM `" + project + "." + dataset +
-           "`.INFORMATION_SCHEMA.TABLES WHERE table_type = 'BASE TABLE' ORDER BY table_name";
-}
-
-std::string DatasetsQueryForNow(const std::string& project, const std::string& location) {
-    return "SELECT schema_name FROM `" + project + ".region-" + Lower(location) +
-           "`.INFORMATION_SCHEMA.SCHEMATA ORDER BY schema_name";
-}
-
-// TODO(sql): until sql::Dialect::Find("bigquery") exists, tables kith creates are printed with this stand-in for
-// it (Spark's printing rules, which share BigQuery's backticks and backslash escapes, with BigQuery's type names).
-const sql::Dialect& FallbackDialect() {
-    static const sql::Dialect d = [] {
-        sql::Dialect x = sql::Dialect::Spark();
-        x.name = "bigquery";
-        x.number_type = "BIGNUMERIC";
-        x.integer_type = "INT64";
-        x.time_type = "TIME";
-        x.timestamp_type = "TIMESTAMP";
-        x.storage_types[static_cast<size_t>(StorageType::SMALLINT)] = "INT64";
-        x.storage_types[static_cast<size_t>(StorageType::INTEGER)] = "INT64";
-        x.storage_types[static_cast<size_t>(StorageType::BIGINT)] = "INT64";
-        x.storage_types[static_cast<size_t>(StorageType::REAL)] = "FLOAT64";
-        x.storage_types[static_cast<size_t>(StorageType::DOUBLE)] = "FLOAT64";
-        x.storage_types[static_cast<size_t>(StorageType::TEXT)] = "STRING";
-        x.storage_types[static_cast<size_t>(StorageType::BOOLEAN)] = "BOOL";
-        x.storage_types[static_cast<size_t>(StorageType::DATE)] = "DATE";
-        x.storage_types[static_cast<size_t>(StorageType::TIME)] = "TIME";
-        x.storage_types[static_cast<size_t>(StorageType::TIMESTAMP)] = "DATETIME";
-        x.storage_types[static_cast<size_t>(StorageType::TIMESTAMPTZ)] = "TIMESTAMP";
-        x.decimal_name = "BIGNUMERIC";
-        x.max_decimal_precision = 38;
-        x.wide_decimal_type = "STRING";
-        x.create_table_suffix = "";
-        x.omit_redundant_aliases = false;
-        return x;
-    }();
-    return d;
-}
-
 } // namespace
 
 // ---- URIs ----
@@ -311,8 +262,7 @@ Result<std::unique_ptr<Warehouse>> BigQueryWarehouse::Connect() {
 }
 
 const sql::Dialect& BigQueryWarehouse::Dialect() const {
-    const sql::Dialect* d = sql::Dialect::Find("bigquery");
-    return d ? *d : FallbackDialect();
+    return sql::Dialect::BigQuery();
 }
 
 std::string BigQueryWarehouse::ApiUrl(const std::string& path) const {
@@ -615,7 +565,7 @@ Result<std::optional<std::vector<Column>>> BigQueryWarehouse::DescribeTable(cons
     std::string dataset = name.schema.empty() ? options_.dataset : name.schema;
     if (!ValidProject(project) || !ValidDataset(dataset)) return std::optional<std::vector<Column>>{};
     Param params[] = {Param{name.table}};
-    auto rows = QueryAll(*this, ColumnsQueryForNow(project, dataset), params);
+    auto rows = QueryAll(*this, sql::BigQueryColumnsQuery(project, dataset), params);
     if (!rows) {
         // A dataset that does not exist holds no table.
         if (last_reason_ == "notFound") return std::optional<std::vector<Column>>{};
@@ -641,7 +591,7 @@ Result<std::vector<TableName>> BigQueryWarehouse::ListTables(const std::string& 
         if (!ValidDataset(schema)) return std::vector<TableName>{};
         datasets.push_back(schema);
     } else {
-        auto rows = QueryAll(*this, DatasetsQueryForNow(options_.project,
+        auto rows = QueryAll(*this, sql::BigQueryDatasetsQuery(options_.project,
                                                         options_.location.empty() ? "us" : options_.location));
         if (!rows) return std::unexpected(rows.error());
         for (auto& row : *rows) {
@@ -650,7 +600,7 @@ Result<std::vector<TableName>> BigQueryWarehouse::ListTables(const std::string& 
     }
     std::vector<TableName> out;
     for (const auto& dataset : datasets) {
-        auto rows = QueryAll(*this, TablesQueryForNow(options_.project, dataset));
+        auto rows = QueryAll(*this, sql::BigQueryTablesQuery(options_.project, dataset));
         if (!rows) {
             if (last_reason_ == "notFound") continue;
             return std::unexpected(rows.error());

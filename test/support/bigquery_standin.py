@@ -582,6 +582,14 @@ def translate(sql, default_dataset, project, param_types, catalog):
                               % name)
             if isinstance(node, (exp.Cast, exp.TryCast)):
                 return fix_cast(node)
+            if type(node) is exp.Like and not isinstance(node.parent, exp.Escape):
+                # GoogleSQL's LIKE escapes \, _ and % with a backslash (it has no ESCAPE clause); DuckDB's LIKE has
+                # no escape character unless told. transform() does not descend into a replaced node: fix the
+                # operands now.
+                like = node.copy()
+                like.set("this", like.this.transform(fix))
+                like.set("expression", like.expression.transform(fix))
+                return exp.Escape(this=like, expression=exp.Literal.string("\\"))
             if isinstance(node, exp.Extract) and node.name.upper() == "DATE":
                 # EXTRACT(DATE FROM ts): DuckDB has no DATE specifier; the date of the value (session zone UTC)
                 return exp.cast(node.expression, exp.DataType.build("DATE"))
