@@ -68,7 +68,7 @@ int Load(const AudienceArgs& args, Loaded& out) {
 int Compile(const AudienceArgs& args) {
     const sql::Dialect* dialect = sql::Dialect::Find(args.dialect);
     if (!dialect) {
-        fmt::print(stderr, "kith: unknown dialect {} (expected duckdb, postgres, spark, databricks or redshift)\n", text::Quote(args.dialect));
+        fmt::print(stderr, "kith: unknown dialect {} (expected duckdb, postgres, spark, databricks, redshift, snowflake or bigquery)\n", text::Quote(args.dialect));
         return 2;
     }
     if (args.what != "members" && args.what != "entities") {
@@ -89,7 +89,7 @@ int Compile(const AudienceArgs& args) {
 // Load for the commands that evaluate on a warehouse: --warehouse is required and must name one.
 int LoadWithWarehouse(const AudienceArgs& args, Loaded& out) {
     if (args.warehouse.empty()) {
-        fmt::print(stderr, "kith: --warehouse names no warehouse (expected duckdb:PATH, postgresql://..., redshift://..., spark://... or "
+        fmt::print(stderr, "kith: --warehouse names no warehouse (expected duckdb:PATH, postgresql://..., redshift://..., snowflake://..., bigquery://..., spark://... or "
                            "databricks://...)\n");
         return 2;
     }

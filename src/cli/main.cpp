@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 
 // How --warehouse options name a warehouse (../shared/spec/warehouses.md).
-constexpr const char* kWarehouses = "duckdb:PATH, postgresql://..., redshift://..., spark://... or databricks://...";
+constexpr const char* kWarehouses = "duckdb:PATH, postgresql://..., redshift://..., snowflake://..., bigquery://..., spark://... or databricks://...";
 
 int main(int argc, char** argv) {
     CLI::App app{"kith: warehouse-native linked audiences"};
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     };
     auto* compile = app.add_subcommand("compile", "Print the SQL of an audience for a dialect");
     audience_options(compile, false);
-    compile->add_option("--dialect", aud.dialect, "duckdb, postgres, spark (also: databricks) or redshift")->required();
+    compile->add_option("--dialect", aud.dialect, "duckdb, postgres, spark (also: databricks), redshift, snowflake or bigquery")->required();
     compile->add_option("--what", aud.what, "members (default) or entities");
     auto* members = app.add_subcommand("members", "Print every member's canonical_segment_id, sorted bytewise");
     audience_options(members, true);

@@ -366,3 +366,37 @@ TEST_F(Postgres, ConnectOpensAnotherSessionAndInterruptCancels) {
 
 } // namespace
 } // namespace kith::warehouse
+
+namespace kith::warehouse {
+namespace {
+
+TEST(RedshiftUri, BecomesALibpqUriWithRedshiftsPort) {
+    auto plain = PostgresWarehouse::RedshiftConnInfo("redshift://kith@cluster.example.com/dev");
+    ASSERT_TRUE(plain) << plain.error().ToString();
+    EXPECT_EQ(*plain, "postgresql://kith@cluster.example.com:5439/dev");
+    auto tls = PostgresWarehouse::RedshiftConnInfo("redshift://kith@h:5440/dev?sslmode=require&connect_timeout=5");
+    ASSERT_TRUE(tls) << tls.error().ToString();
+    EXPECT_EQ(*tls, "postgresql://kith@h:5440/dev?sslmode=require&connect_timeout=5");
+    auto local = PostgresWarehouse::RedshiftConnInfo("redshift://kith@h/dev?endpoint=127.0.0.1:5999&sslmode=disable");
+    ASSERT_TRUE(local) << local.error().ToString();
+    EXPECT_EQ(*local, "postgresql://kith@127.0.0.1:5999/dev?sslmode=disable");
+    auto v6 = PostgresWarehouse::RedshiftConnInfo("redshift://kith@[::1]/dev");
+    ASSERT_TRUE(v6) << v6.error().ToString();
+    EXPECT_EQ(*v6, "postgresql://kith@[::1]:5439/dev");
+}
+
+TEST(RedshiftUri, RefusesPasswordsAndMissingDatabasesWithoutEchoingTheSecret) {
+    auto in_user = PostgresWarehouse::RedshiftConnInfo("redshift://kith:s3cret-pw@h/dev");
+    ASSERT_FALSE(in_user);
+    EXPECT_EQ(in_user.error().code, ErrorCode::USAGE);
+    EXPECT_EQ(in_user.error().ToString().find("s3cret-pw"), std::string::npos) << in_user.error().ToString();
+    EXPECT_NE(in_user.error().message.find("PGPASSWORD"), std::string::npos);
+    auto in_query = PostgresWarehouse::RedshiftConnInfo("redshift://kith@h/dev?password=s3cret-pw");
+    ASSERT_FALSE(in_query);
+    EXPECT_EQ(in_query.error().ToString().find("s3cret-pw"), std::string::npos) << in_query.error().ToString();
+    EXPECT_FALSE(PostgresWarehouse::RedshiftConnInfo("redshift://kith@h"));
+    EXPECT_FALSE(PostgresWarehouse::RedshiftConnInfo("postgresql://kith@h/dev"));
+}
+
+} // namespace
+} // namespace kith::warehouse

@@ -69,8 +69,8 @@ Result<std::unique_ptr<Warehouse>> Open(const std::string& uri) {
         return std::unique_ptr<Warehouse>(std::move(*wh));
     }
     return Fail(ErrorCode::USAGE,
-                "unknown warehouse URI (expected duckdb:PATH, postgresql://..., redshift://..., spark://... or "
-                "databricks://...)", uri);
+                "unknown warehouse URI (expected duckdb:PATH, postgresql://..., redshift://..., snowflake://..., "
+                "bigquery://..., spark://... or databricks://...)", uri);
 }
 
 Result<std::vector<std::vector<Cell>>> QueryAll(Warehouse& warehouse, const std::string& sql,

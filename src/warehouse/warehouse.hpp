@@ -72,7 +72,9 @@ public:
 };
 
 //! Opens a warehouse from a URI: "duckdb:PATH", "duckdb::memory:", "postgresql://...", "postgres://...",
-//! "spark://HOST:PORT/DATABASE" or "databricks://HOST/CATALOG/SCHEMA?http_path=..." (../shared/spec/warehouses.md).
+//! "redshift://USER@HOST:5439/DATABASE", "snowflake://ACCOUNT/DATABASE/SCHEMA?warehouse=WH&user=U",
+//! "bigquery://PROJECT/DATASET", "spark://HOST:PORT/DATABASE" or "databricks://HOST/CATALOG/SCHEMA?http_path=..."
+//! (../shared/spec/warehouses.md).
 Result<std::unique_ptr<Warehouse>> Open(const std::string& uri);
 
 //! Runs a query and collects all rows; for small results only (tests, introspection).
