@@ -12,6 +12,28 @@
 
 namespace kith::text {
 
+std::string Lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+std::string Upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
+    return out;
+}
+
+std::string Shortened(std::string text, size_t limit) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+    if (text.size() > limit) text = text.substr(0, limit) + "...";
+    return text;
+}
+
 size_t Utf8SequenceLength(std::string_view s) {
     if (s.empty()) return 0;
     auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };

@@ -1,4 +1,4 @@
-// Small text helpers shared by the modules: UTF-8 checks, quoting for messages,
+// Small text helpers shared by the modules: UTF-8 checks, ASCII case, quoting and shortening for messages,
 // reading whole files, timestamps as ISO 8601 text.
 #pragma once
 
@@ -16,6 +16,16 @@ bool IsValidUtf8(std::string_view s);
 
 //! Length in bytes of the valid UTF-8 sequence starting at s[0], or 0 when it is not valid.
 size_t Utf8SequenceLength(std::string_view s);
+
+//! s with the ASCII letters A-Z in lower case (other bytes, UTF-8 included, as they are): Lower("NUMBER") == "number".
+std::string Lower(std::string_view s);
+
+//! s with the ASCII letters a-z in upper case (other bytes as they are).
+std::string Upper(std::string_view s);
+
+//! text without trailing newlines, carriage returns and spaces, cut after limit bytes with "..." added: a server's
+//! answer shown in a message.
+std::string Shortened(std::string text, size_t limit = 2000);
 
 //! s in double quotes for a message, with control and invalid bytes shown as \xNN
 //! and long strings shortened with "...".

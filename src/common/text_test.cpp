@@ -25,6 +25,18 @@ TEST(Quote, EscapesControlAndInvalidBytes) {
     EXPECT_EQ(Quote("abcdef", 3), "\"abc...\"");
 }
 
+TEST(Case, OnlyAsciiLettersChange) {
+    EXPECT_EQ(Lower("NUMBER(10,2) Caf\xC3\x89"), "number(10,2) caf\xC3\x89");
+    EXPECT_EQ(Upper("timestamp_tz \xC3\xA9"), "TIMESTAMP_TZ \xC3\xA9");
+    EXPECT_EQ(Lower(""), "");
+}
+
+TEST(Shortened, TrimsTheEndAndCuts) {
+    EXPECT_EQ(Shortened("bad request \r\n"), "bad request");
+    EXPECT_EQ(Shortened("abcdef", 3), "abc...");
+    EXPECT_EQ(Shortened("abc\n", 3), "abc");
+}
+
 TEST(IsoMillis, UtcWithMilliseconds) {
     EXPECT_EQ(IsoMillis(0), "1970-01-01T00:00:00.000Z");
     EXPECT_EQ(IsoMillis(1'767'261'600'123), "2026-01-01T10:00:00.123Z");

@@ -1,5 +1,6 @@
 #include "warehouse/bigquery_values.hpp"
 
+#include "common/text.hpp"
 #include "warehouse/canonical.hpp"
 
 #include <fmt/format.h>
@@ -16,11 +17,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string Upper(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
-    return out;
-}
+using text::Upper;
 
 // The name without qualifiers, upper case: "numeric(10, 2)" -> "NUMERIC", "ARRAY<INT64>" -> "ARRAY".
 std::string BaseName(std::string_view type) {

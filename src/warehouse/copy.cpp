@@ -1,5 +1,6 @@
 #include "warehouse/copy.hpp"
 
+#include "common/text.hpp"
 #include "sql/printer.hpp"
 
 #include <algorithm>
@@ -11,11 +12,7 @@ namespace kith::warehouse {
 
 namespace {
 
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
+using text::Lower;
 
 // "decimal(12,2)" -> 12 and 2; false without a parenthesized precision.
 bool PrecisionScale(const std::string& type, int& precision, int& scale) {

@@ -2,6 +2,7 @@
 #include "warehouse/copy.hpp"
 #include "warehouse/staged_writer.hpp"
 
+#include "common/text.hpp"
 #include "sql/introspection.hpp"
 #include "sql/printer.hpp"
 
@@ -242,11 +243,7 @@ private:
     const char* engine_ = "postgres"; // COPY FROM STDIN is PostgreSQL's alone
 };
 
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
+using text::Lower;
 
 } // namespace
 

@@ -1,5 +1,6 @@
 #include "warehouse/snowflake_values.hpp"
 
+#include "common/text.hpp"
 #include "warehouse/canonical.hpp"
 
 #include <fmt/format.h>
@@ -14,17 +15,8 @@ namespace kith::warehouse::snowflake {
 
 namespace {
 
-std::string Upper(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
-    return out;
-}
-
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
+using text::Lower;
+using text::Upper;
 
 Kind KindOf(std::string_view type) {
     static const std::pair<const char*, Kind> kKinds[] = {

@@ -1,5 +1,6 @@
 #include "warehouse/hive/hive_values.hpp"
 
+#include "common/text.hpp"
 #include "warehouse/canonical.hpp"
 #include "warehouse/postgres_text.hpp"
 
@@ -15,11 +16,7 @@ using rpc::TTypeId;
 
 namespace {
 
-std::string Upper(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
-    return out;
-}
+using text::Upper;
 
 std::string TrimDecimal(std::string_view text) {
     std::string s(text);

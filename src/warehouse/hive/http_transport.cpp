@@ -1,5 +1,6 @@
 #include "warehouse/hive/http_transport.hpp"
 
+#include "common/text.hpp"
 #include "warehouse/retry.hpp"
 
 #include <curl/curl.h>
@@ -97,11 +98,7 @@ bool TransientCurlCode(CURLcode code) {
     }
 }
 
-std::string Shortened(std::string text, size_t limit = 2000) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-    if (text.size() > limit) text = text.substr(0, limit) + "...";
-    return text;
-}
+using text::Shortened;
 
 } // namespace
 
