@@ -1,6 +1,8 @@
 #include "warehouse/bigquery_auth.hpp"
 
+#include "common/text.hpp"
 #include "warehouse/rest/http_client.hpp"
+#include "warehouse/uri_text.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -17,24 +19,6 @@ namespace {
 
 constexpr const char* kEngine = "bigquery";
 
-std::string FormEncode(std::string_view s) {
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += fmt::format("%{:02X}", c);
-        }
-    }
-    return out;
-}
-
-std::string Shortened(std::string text, size_t limit = 500) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-    if (text.size() > limit) text = text.substr(0, limit) + "...";
-    return text;
-}
-
 // The token endpoint's error ({"error", "error_description"}), never the request (it holds the assertion).
 std::string TokenError(const std::string& body) {
     auto j = json::parse(body, nullptr, false);
@@ -45,7 +29,7 @@ std::string TokenError(const std::string& body) {
         }
         return error;
     }
-    return Shortened(body);
+    return text::Shortened(body, 500);
 }
 
 } // namespace
@@ -185,8 +169,8 @@ Result<std::string> Auth::Fetch(rest::HttpClient& http, const std::stop_token& s
         request.method = "POST";
         request.url = key_->token_uri;
         request.headers = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"};
-        request.body = "grant_type=" + FormEncode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
-                       "&assertion=" + FormEncode(*assertion);
+        request.body = "grant_type=" + PercentEncode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
+                       "&assertion=" + PercentEncode(*assertion);
         auto answer = http.Send(request, stop);
         std::fill(request.body.begin(), request.body.end(), '\0');
         if (!answer) {

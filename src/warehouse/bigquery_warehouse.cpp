@@ -2,18 +2,19 @@
 
 #include "sql/introspection.hpp"
 
+#include "common/text.hpp"
 #include "sql/printer.hpp"
 #include "sql/statement.hpp"
 #include "warehouse/bigquery_auth.hpp"
 #include "warehouse/rest/http_client.hpp"
 #include "warehouse/staged_writer.hpp"
+#include "warehouse/uri_text.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
-#include <random>
 
 namespace kith::warehouse {
 
@@ -24,57 +25,8 @@ namespace {
 constexpr size_t kChunkRows = 2048;
 constexpr const char* kEngine = "bigquery";
 
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
-std::string PercentDecode(std::string_view s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
-//! Percent-encodes a path segment or a query value (RFC 3986 unreserved characters stay).
-std::string Encode(std::string_view s) {
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += fmt::format("%{:02X}", c);
-        }
-    }
-    return out;
-}
-
-// A random (version 4) UUID: the requestId that makes jobs.query idempotent.
-std::string NewRequestId() {
-    static thread_local std::mt19937_64 random{std::random_device{}() ^
-                                               static_cast<uint64_t>(
-                                                   std::chrono::steady_clock::now().time_since_epoch().count())};
-    uint64_t hi = random();
-    uint64_t lo = random();
-    hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL; // version 4
-    lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL; // variant 10
-    return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xFFFF, hi & 0xFFFF, lo >> 48,
-                       lo & 0xFFFFFFFFFFFFULL);
-}
-
-std::string Shortened(std::string text, size_t limit = 2000) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-    if (text.size() > limit) text = text.substr(0, limit) + "...";
-    return text;
-}
+using text::Lower;
+using text::Shortened;
 
 //! An error answer: {"error": {"code", "message", "errors": [{"reason", "message", ...}], "status"}}.
 struct ApiError {
@@ -122,10 +74,6 @@ bool IsTransient(long status, const std::string& reason) {
     return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 }
 
-Error Interrupted() {
-    return Error{ErrorCode::WAREHOUSE, "the statement was interrupted (cancelled on the server)", kEngine};
-}
-
 bool ValidJobId(std::string_view id) {
     return !id.empty() && id.size() <= 1024 &&
            std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; });
@@ -158,21 +106,7 @@ Result<BigQueryOptions> BigQueryWarehouse::ParseUri(const std::string& uri,
     const std::string form = "expected bigquery://PROJECT/DATASET[?location=US][&endpoint=URL][&retry_for=SECONDS]";
     if (!uri.starts_with("bigquery://")) return Fail(ErrorCode::USAGE, "not a bigquery:// URI", uri);
     std::string rest = uri.substr(11);
-    std::map<std::string, std::string> query;
-    if (auto q = rest.find('?'); q != std::string::npos) {
-        std::string_view params = std::string_view(rest).substr(q + 1);
-        while (!params.empty()) {
-            auto amp = params.find('&');
-            std::string_view pair = params.substr(0, amp);
-            auto eq = pair.find('=');
-            std::string key = Lower(PercentDecode(pair.substr(0, eq)));
-            std::string value = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
-            if (!key.empty()) query[key] = value;
-            if (amp == std::string_view::npos) break;
-            params.remove_prefix(amp + 1);
-        }
-        rest = rest.substr(0, q);
-    }
+    std::map<std::string, std::string> query = TakeQuery(rest, {.lower_keys = true});
     for (const char* secret : {"token", "access_token", "credentials", "key", "key_file", "private_key", "password",
                                "secret"}) {
         if (query.count(secret)) {
@@ -190,15 +124,7 @@ Result<BigQueryOptions> BigQueryWarehouse::ParseUri(const std::string& uri,
         return usage("credentials do not belong in warehouse URIs; set GOOGLE_APPLICATION_CREDENTIALS or "
                      "BIGQUERY_ACCESS_TOKEN");
     }
-    std::vector<std::string> parts;
-    for (size_t start = 0; start <= rest.size();) {
-        auto slash = rest.find('/', start);
-        std::string part =
-            PercentDecode(rest.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
-        if (!part.empty()) parts.push_back(part);
-        if (slash == std::string::npos) break;
-        start = slash + 1;
-    }
+    std::vector<std::string> parts = PathSegments(rest);
     if (parts.size() != 2) return usage(form + ": " + uri);
     BigQueryOptions o;
     o.project = parts[0];
@@ -216,12 +142,9 @@ Result<BigQueryOptions> BigQueryWarehouse::ParseUri(const std::string& uri,
         }
         o.retry.total = std::chrono::seconds(std::stol(v));
     }
-    std::string endpoint = query.count("endpoint") ? query["endpoint"] : "";
-    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-    if (!endpoint.empty() && !endpoint.starts_with("http://") && !endpoint.starts_with("https://")) {
-        return usage("endpoint must be an http:// or https:// base URL");
-    }
-    o.base_url = endpoint.empty() ? "https://bigquery.googleapis.com" : endpoint;
+    auto endpoint = EndpointParam(query, kEngine);
+    if (!endpoint) return std::unexpected(endpoint.error());
+    o.base_url = endpoint->empty() ? "https://bigquery.googleapis.com" : *endpoint;
     auto auth = bigquery::Auth::FromEnvironment(getenv);
     if (!auth) return std::unexpected(auth.error());
     o.auth = *auth;
@@ -266,24 +189,12 @@ const sql::Dialect& BigQueryWarehouse::Dialect() const {
 }
 
 std::string BigQueryWarehouse::ApiUrl(const std::string& path) const {
-    return options_.base_url + "/bigquery/v2/projects/" + Encode(options_.project) + path;
-}
-
-std::stop_token BigQueryWarehouse::BeginStatement() {
-    std::lock_guard lock(running_mutex_);
-    running_.emplace();
-    return running_->get_token();
-}
-
-void BigQueryWarehouse::EndStatement() {
-    std::lock_guard lock(running_mutex_);
-    running_.reset();
+    return options_.base_url + "/bigquery/v2/projects/" + PercentEncode(options_.project) + path;
 }
 
 void BigQueryWarehouse::Interrupt() {
-    std::lock_guard lock(running_mutex_);
     // The statement's thread wakes from its wait (or its HTTP request) at once and cancels the job.
-    if (running_) running_->request_stop();
+    running_.RequestStop();
 }
 
 Result<json> BigQueryWarehouse::Call(std::string_view what, const std::string& method, const std::string& url,
@@ -298,7 +209,7 @@ Result<json> BigQueryWarehouse::Call(std::string_view what, const std::string& m
     while (true) {
         auto header = options_.auth->Header(*http_, stop, options_.retry);
         if (!header) {
-            if (stop.stop_requested()) return std::unexpected(Interrupted());
+            if (stop.stop_requested()) return std::unexpected(InterruptedError(kEngine));
             return std::unexpected(header.error());
         }
         rest::HttpRequest request;
@@ -311,7 +222,7 @@ Result<json> BigQueryWarehouse::Call(std::string_view what, const std::string& m
         if (!answer) {
             rest::HttpError& f = answer.error();
             if (maybe_received && f.maybe_received) *maybe_received = true;
-            if (f.interrupted) return std::unexpected(Interrupted());
+            if (f.interrupted) return std::unexpected(InterruptedError(kEngine));
             f.error.message = fmt::format("{}: {}", what, f.error.message);
             f.error.location = kEngine;
             // Reads and cancels are idempotent, and jobs.query is sent again with its requestId: every transient
@@ -359,11 +270,11 @@ Result<json> BigQueryWarehouse::Call(std::string_view what, const std::string& m
 
 Result<json> BigQueryWarehouse::Results(const std::string& job_id, const std::string& location,
                                         const std::string& page_token, const std::stop_token& stop) {
-    std::string url = ApiUrl("/queries/" + Encode(job_id)) + "?formatOptions.useInt64Timestamp=true" +
+    std::string url = ApiUrl("/queries/" + PercentEncode(job_id)) + "?formatOptions.useInt64Timestamp=true" +
                       "&maxResults=" + std::to_string(options_.page_rows) +
                       "&timeoutMs=" + std::to_string(options_.wait_ms);
-    if (!location.empty()) url += "&location=" + Encode(location);
-    if (!page_token.empty()) url += "&pageToken=" + Encode(page_token);
+    if (!location.empty()) url += "&location=" + PercentEncode(location);
+    if (!page_token.empty()) url += "&pageToken=" + PercentEncode(page_token);
     return Call(page_token.empty() ? "jobs.getQueryResults" : "jobs.getQueryResults (next page)", "GET", url, "",
                 stop);
 }
@@ -371,8 +282,8 @@ Result<json> BigQueryWarehouse::Results(const std::string& job_id, const std::st
 Status BigQueryWarehouse::Cancel(const std::string& job_id, const std::string& location) {
     RetryPolicy saved = options_.retry;
     options_.retry.total = std::min(options_.retry.total, std::chrono::milliseconds(5000));
-    std::string url = ApiUrl("/jobs/" + Encode(job_id) + "/cancel");
-    if (!location.empty()) url += "?location=" + Encode(location);
+    std::string url = ApiUrl("/jobs/" + PercentEncode(job_id) + "/cancel");
+    if (!location.empty()) url += "?location=" + PercentEncode(location);
     auto answer = Call("jobs.cancel", "POST", url, "", {});
     options_.retry = saved;
     if (!answer) return std::unexpected(answer.error());
@@ -383,7 +294,7 @@ Result<BigQueryWarehouse::Job> BigQueryWarehouse::Run(const std::string& sql, st
                                                       const std::stop_token& stop) {
     json body = {{"query", sql},
                  {"useLegacySql", false},
-                 {"requestId", NewRequestId()},
+                 {"requestId", rest::NewRequestId()},
                  {"defaultDataset", {{"projectId", options_.project}, {"datasetId", options_.dataset}}},
                  {"timeoutMs", options_.wait_ms},
                  {"maxResults", options_.page_rows},
@@ -442,14 +353,14 @@ Result<BigQueryWarehouse::Job> BigQueryWarehouse::Run(const std::string& sql, st
         // timeoutMs for the job to end.
         if (!RetryLoop::SleepUnlessStopped(delay, stop)) {
             (void)Cancel(job.job_id, job.location);
-            return std::unexpected(Interrupted());
+            return std::unexpected(InterruptedError(kEngine));
         }
         delay = std::min(delay * 2, options_.max_poll);
         auto polled = Results(job.job_id, job.location, "", stop);
         if (!polled) {
             if (stop.stop_requested()) {
                 (void)Cancel(job.job_id, job.location);
-                return std::unexpected(Interrupted());
+                return std::unexpected(InterruptedError(kEngine));
             }
             return std::unexpected(polled.error());
         }
@@ -459,9 +370,9 @@ Result<BigQueryWarehouse::Job> BigQueryWarehouse::Run(const std::string& sql, st
 }
 
 Status BigQueryWarehouse::Execute(const std::string& sql, std::span<const Param> params) {
-    std::stop_token stop = BeginStatement();
+    std::stop_token stop = running_.Begin();
     auto job = Run(sql, params, stop);
-    EndStatement();
+    running_.End();
     if (!job) return std::unexpected(job.error());
     return {};
 }
@@ -477,7 +388,7 @@ BigQueryRowStream::~BigQueryRowStream() { Done(); }
 void BigQueryRowStream::Done() {
     if (done_) return;
     done_ = true;
-    wh_.EndStatement();
+    wh_.running_.End();
 }
 
 Status BigQueryRowStream::Load(json& answer) {
@@ -513,7 +424,7 @@ Result<bool> BigQueryRowStream::Next(Chunk& chunk) {
         // The next page, only once the previous one was handed out.
         if (stop_.stop_requested()) {
             Done();
-            return std::unexpected(Interrupted());
+            return std::unexpected(InterruptedError(kEngine));
         }
         auto page = wh_.Results(job_id_, location_, page_token_, stop_);
         if (!page) {
@@ -547,10 +458,10 @@ Result<std::unique_ptr<RowStream>> BigQueryWarehouse::Query(const std::string& s
 
 Result<std::unique_ptr<BigQueryRowStream>> BigQueryWarehouse::Start(const std::string& sql,
                                                                     std::span<const Param> params) {
-    std::stop_token stop = BeginStatement();
+    std::stop_token stop = running_.Begin();
     auto job = Run(sql, params, stop);
     if (!job) {
-        EndStatement();
+        running_.End();
         return std::unexpected(job.error());
     }
     auto stream = std::make_unique<BigQueryRowStream>(*this, job->job_id, job->location, stop);

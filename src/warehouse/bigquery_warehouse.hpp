@@ -18,6 +18,7 @@
 
 #include "warehouse/bigquery_values.hpp"
 #include "warehouse/retry.hpp"
+#include "warehouse/statement_stop.hpp"
 #include "warehouse/warehouse.hpp"
 
 #include <nlohmann/json_fwd.hpp>
@@ -27,7 +28,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -116,8 +116,6 @@ private:
     Status Cancel(const std::string& job_id, const std::string& location);
     Result<std::unique_ptr<BigQueryRowStream>> Start(const std::string& sql, std::span<const Param> params);
     std::string ApiUrl(const std::string& path) const;
-    std::stop_token BeginStatement();
-    void EndStatement();
     //! The dialect kith's SQL printer knows BigQuery by.
     const sql::Dialect& Dialect() const;
 
@@ -125,8 +123,7 @@ private:
     std::unique_ptr<rest::HttpClient> http_;
     std::string last_reason_;                               // the reason of the last error answer
     std::map<std::string, std::vector<ColumnDef>> created_; // tables CreateTable made, by TableName::ToString()
-    std::mutex running_mutex_;
-    std::optional<std::stop_source> running_;
+    StatementStop running_; // the running statement's stop, for Interrupt
 };
 
 //! A streamed BigQuery result: one page of rows in memory at a time.

@@ -1,6 +1,8 @@
 #include "warehouse/hive_warehouse.hpp"
 #include "warehouse/staged_writer.hpp"
+#include "warehouse/uri_text.hpp"
 
+#include "common/text.hpp"
 #include "sql/printer.hpp"
 #include "sql/statement.hpp"
 #include "warehouse/hive/TCLIService.h"
@@ -66,25 +68,7 @@ struct CallFailure {
     bool maybe_received = true;
 };
 
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
-std::string PercentDecode(std::string_view s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
+using text::Lower;
 
 // Spark's messages carry Java's wrapping ("Error running query: [X] org.apache...AnalysisException: [X] ...") and
 // sometimes a stack trace: keep the message the user needs.
@@ -167,21 +151,7 @@ Result<HiveOptions> HiveWarehouse::ParseUri(const std::string& uri,
         return Fail(ErrorCode::USAGE, "not a spark:// or databricks:// URI", uri);
     }
     auto usage = [&](std::string message) { return Fail(ErrorCode::USAGE, std::move(message), o.engine); };
-    std::map<std::string, std::string> query;
-    if (auto q = rest.find('?'); q != std::string::npos) {
-        std::string_view params = std::string_view(rest).substr(q + 1);
-        while (!params.empty()) {
-            auto amp = params.find('&');
-            std::string_view pair = params.substr(0, amp);
-            auto eq = pair.find('=');
-            std::string key = PercentDecode(pair.substr(0, eq));
-            std::string value = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
-            if (!key.empty()) query[key] = value;
-            if (amp == std::string_view::npos) break;
-            params.remove_prefix(amp + 1);
-        }
-        rest = rest.substr(0, q);
-    }
+    std::map<std::string, std::string> query = TakeQuery(rest);
     std::string authority = rest.substr(0, rest.find('/'));
     std::string path = rest.size() > authority.size() ? rest.substr(authority.size() + 1) : "";
     if (auto at = authority.rfind('@'); at != std::string::npos) {
@@ -205,15 +175,7 @@ Result<HiveOptions> HiveWarehouse::ParseUri(const std::string& uri,
         o.port = o.engine == "spark" ? 10000 : 443;
     }
     if (o.host.empty()) return usage("the URI names no host: " + uri);
-    std::vector<std::string> parts;
-    for (size_t start = 0; start < path.size();) {
-        auto slash = path.find('/', start);
-        std::string part = PercentDecode(path.substr(start, slash == std::string::npos ? std::string::npos
-                                                                                        : slash - start));
-        if (!part.empty()) parts.push_back(part);
-        if (slash == std::string::npos) break;
-        start = slash + 1;
-    }
+    std::vector<std::string> parts = PathSegments(path);
     if (query.count("retry_for")) {
         // How long transient failures are retried, in seconds (default 60), as libpq's connect_timeout bounds a connect.
         const std::string& v = query["retry_for"];
@@ -222,11 +184,9 @@ Result<HiveOptions> HiveWarehouse::ParseUri(const std::string& uri,
         }
         o.retry.total = std::chrono::seconds(std::stoi(v));
     }
-    std::string endpoint = query.count("endpoint") ? query["endpoint"] : "";
-    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-    if (!endpoint.empty() && !endpoint.starts_with("http://") && !endpoint.starts_with("https://")) {
-        return usage("endpoint must be an http:// or https:// base URL");
-    }
+    auto endpoint_param = EndpointParam(query, o.engine);
+    if (!endpoint_param) return std::unexpected(endpoint_param.error());
+    const std::string& endpoint = *endpoint_param;
     auto env = [&](const char* name) {
         const char* v = getenv(name);
         return std::string(v ? v : "");
@@ -533,30 +493,10 @@ Error HiveWarehouse::Failure(std::string message) const {
     return Error{ErrorCode::WAREHOUSE, std::move(message), options_.engine};
 }
 
-std::stop_token HiveWarehouse::BeginStatement() {
-    std::lock_guard lock(running_mutex_);
-    running_.emplace();
-    return running_->get_token();
-}
-
-void HiveWarehouse::EndStatement() {
-    std::lock_guard lock(running_mutex_);
-    running_.reset();
-}
-
 void HiveWarehouse::Interrupt() {
-    std::lock_guard lock(running_mutex_);
     // The statement's thread wakes from its wait at once and cancels the operation on the server.
-    if (running_) running_->request_stop();
+    running_.RequestStop();
 }
-
-namespace {
-
-Error Interrupted(const HiveOptions& o) {
-    return Error{ErrorCode::WAREHOUSE, "the statement was interrupted (cancelled on the server)", o.engine};
-}
-
-} // namespace
 
 Result<HiveWarehouse::Operation> HiveWarehouse::Run(const std::string& sql, const std::stop_token& stop) {
     hive::Session& s = *session_;
@@ -572,7 +512,7 @@ Result<HiveWarehouse::Operation> HiveWarehouse::Run(const std::string& sql, cons
         [&](rpc::TCLIServiceClient& c, rpc::TExecuteStatementResp& r) { c.ExecuteStatement(r, req); });
     if (s.http) s.http->SetFreshConnection(false);
     if (!executed) {
-        if (stop.stop_requested()) return std::unexpected(Interrupted(options_));
+        if (stop.stop_requested()) return std::unexpected(InterruptedError(options_.engine));
         return std::unexpected(executed.error());
     }
     if (!executed->__isset.operationHandle) return std::unexpected(Failure("ExecuteStatement: no operation handle"));
@@ -585,7 +525,7 @@ Result<HiveWarehouse::Operation> HiveWarehouse::Run(const std::string& sql, cons
         if (stop.stop_requested()) {
             CancelQuietly(s, options_, op.handle);
             CloseQuietly(s, options_, op.handle);
-            return std::unexpected(Interrupted(options_));
+            return std::unexpected(InterruptedError(options_.engine));
         }
         auto status = Call<rpc::TGetOperationStatusResp>(
             s, options_, "GetOperationStatus", Repeat::SAFE, stop,
@@ -594,7 +534,7 @@ Result<HiveWarehouse::Operation> HiveWarehouse::Run(const std::string& sql, cons
             if (stop.stop_requested()) {
                 CancelQuietly(s, options_, op.handle);
                 CloseQuietly(s, options_, op.handle);
-                return std::unexpected(Interrupted(options_));
+                return std::unexpected(InterruptedError(options_.engine));
             }
             CloseQuietly(s, options_, op.handle);
             return std::unexpected(status.error());
@@ -620,7 +560,7 @@ Result<HiveWarehouse::Operation> HiveWarehouse::Run(const std::string& sql, cons
         case rpc::TOperationState::CANCELED_STATE:
         case rpc::TOperationState::CLOSED_STATE:
             CloseQuietly(s, options_, op.handle);
-            if (stop.stop_requested()) return std::unexpected(Interrupted(options_));
+            if (stop.stop_requested()) return std::unexpected(InterruptedError(options_.engine));
             return std::unexpected(Failure("the statement was cancelled on the server"));
         default:
             break;
@@ -637,9 +577,9 @@ Status HiveWarehouse::Execute(const std::string& sql, std::span<const Param> par
                     options_.engine);
     }
     if (auto ok = EnsureSession(); !ok) return ok;
-    std::stop_token stop = BeginStatement();
+    std::stop_token stop = running_.Begin();
     auto op = Run(sql, stop);
-    EndStatement();
+    running_.End();
     if (!op) return std::unexpected(op.error());
     CloseQuietly(*session_, options_, op->handle);
     return {};
@@ -692,7 +632,7 @@ private:
         hive::Session& s = *wh_.session_;
         if (stop_.stop_requested()) {
             CancelQuietly(s, o, op_);
-            return std::unexpected(Interrupted(o));
+            return std::unexpected(InterruptedError(o.engine));
         }
         rpc::TFetchResultsReq req;
         req.__set_operationHandle(op_);
@@ -705,7 +645,7 @@ private:
         if (!fetched) {
             if (stop_.stop_requested()) {
                 CancelQuietly(s, o, op_);
-                return std::unexpected(Interrupted(o));
+                return std::unexpected(InterruptedError(o.engine));
             }
             return std::unexpected(fetched.error());
         }
@@ -747,7 +687,7 @@ private:
         if (done_) return;
         done_ = true;
         CloseQuietly(*wh_.session_, wh_.options_, op_);
-        wh_.EndStatement();
+        wh_.running_.End();
     }
 
     HiveWarehouse& wh_;
@@ -770,10 +710,10 @@ Result<std::unique_ptr<RowStream>> HiveWarehouse::Query(const std::string& sql, 
                     options_.engine);
     }
     if (auto ok = EnsureSession(); !ok) return std::unexpected(ok.error());
-    std::stop_token stop = BeginStatement();
+    std::stop_token stop = running_.Begin();
     auto op = Run(sql, stop);
     if (!op) {
-        EndStatement();
+        running_.End();
         return std::unexpected(op.error());
     }
     rpc::TGetResultSetMetadataReq req;
@@ -783,7 +723,7 @@ Result<std::unique_ptr<RowStream>> HiveWarehouse::Query(const std::string& sql, 
         [&](rpc::TCLIServiceClient& c, rpc::TGetResultSetMetadataResp& r) { c.GetResultSetMetadata(r, req); });
     if (!meta) {
         CloseQuietly(*session_, options_, op->handle);
-        EndStatement();
+        running_.End();
         return std::unexpected(meta.error());
     }
     std::vector<Column> columns = hive::ResultColumns(meta->schema);
@@ -830,7 +770,7 @@ Result<HiveWarehouse::CatalogRows> HiveWarehouse::ReadCatalog(const rpc::TOperat
         }
         if (!RetryLoop::SleepUnlessStopped(delay, stop)) {
             CancelQuietly(*session_, options_, op);
-            return fail(Interrupted(options_));
+            return fail(InterruptedError(options_.engine));
         }
         delay = std::min(delay * 2, kMaxPoll);
     }
@@ -890,7 +830,7 @@ Result<std::optional<std::vector<Column>>> HiveWarehouse::DescribeTable(const Ta
     req.__set_schemaName(PatternOf(schema));
     req.__set_tableName(PatternOf(name.table));
     req.__set_columnName("%");
-    std::stop_token stop = BeginStatement();
+    std::stop_token stop = running_.Begin();
     auto started = Call<rpc::TGetColumnsResp>(
         *session_, options_, "GetColumns", Repeat::SAFE, stop,
         [&](rpc::TCLIServiceClient& c, rpc::TGetColumnsResp& r) { c.GetColumns(r, req); });
@@ -899,13 +839,13 @@ Result<std::optional<std::vector<Column>>> HiveWarehouse::DescribeTable(const Ta
     auto untyped = [](const Error& e) { return e.message.find("Unrecognized type name") != std::string::npos; };
     TableName described{catalog == options_.catalog ? "" : catalog, schema, name.table};
     if (!started) {
-        EndStatement();
+        running_.End();
         if (untyped(started.error())) return DescribeWithStatement(described);
         return std::unexpected(started.error());
     }
     auto catalog_rows = ReadCatalog(started->operationHandle, "GetColumns", stop,
                                     {"TABLE_SCHEM", "TABLE_NAME", "COLUMN_NAME", "TYPE_NAME", "ORDINAL_POSITION"});
-    EndStatement();
+    running_.End();
     if (!catalog_rows) {
         if (untyped(catalog_rows.error())) return DescribeWithStatement(described);
         return std::unexpected(catalog_rows.error());
@@ -942,16 +882,16 @@ Result<std::vector<TableName>> HiveWarehouse::ListTables(const std::string& sche
     if (!options_.catalog.empty()) req.__set_catalogName(options_.catalog);
     req.__set_schemaName(schema.empty() ? "%" : PatternOf(schema));
     req.__set_tableName("%");
-    std::stop_token stop = BeginStatement();
+    std::stop_token stop = running_.Begin();
     auto started = Call<rpc::TGetTablesResp>(
         *session_, options_, "GetTables", Repeat::SAFE, stop,
         [&](rpc::TCLIServiceClient& c, rpc::TGetTablesResp& r) { c.GetTables(r, req); });
     if (!started) {
-        EndStatement();
+        running_.End();
         return std::unexpected(started.error());
     }
     auto catalog_rows = ReadCatalog(started->operationHandle, "GetTables", stop, {"TABLE_SCHEM", "TABLE_NAME"});
-    EndStatement();
+    running_.End();
     if (!catalog_rows) return std::unexpected(catalog_rows.error());
     std::vector<TableName> out;
     for (const auto& row : catalog_rows->rows) {

@@ -19,13 +19,13 @@
 #pragma once
 
 #include "warehouse/retry.hpp"
+#include "warehouse/statement_stop.hpp"
 #include "warehouse/warehouse.hpp"
 
 #include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -108,8 +108,6 @@ private:
     //! Starts a statement and waits until it has finished on the server; the operation stays open.
     struct Operation;
     Result<Operation> Run(const std::string& sql, const std::stop_token& stop);
-    std::stop_token BeginStatement();
-    void EndStatement();
     Error Failure(std::string message) const;
     struct CatalogRows;
     //! Waits for a catalog call's operation and reads its rows (closing it); needed names the columns it must have.
@@ -119,8 +117,7 @@ private:
     HiveOptions options_;
     std::unique_ptr<hive::Session> session_;
     std::map<std::string, std::vector<ColumnDef>> created_; // tables CreateTable made, by TableName::ToString()
-    std::mutex running_mutex_;
-    std::optional<std::stop_source> running_;
+    StatementStop running_; // the running statement's stop, for Interrupt
 };
 
 } // namespace kith::warehouse

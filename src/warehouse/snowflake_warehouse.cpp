@@ -1,5 +1,6 @@
 #include "warehouse/snowflake_warehouse.hpp"
 
+#include "common/text.hpp"
 #include "sql/introspection.hpp"
 #include "sql/printer.hpp"
 #include "sql/statement.hpp"
@@ -7,13 +8,13 @@
 #include "warehouse/rest/jwt.hpp"
 #include "warehouse/snowflake_values.hpp"
 #include "warehouse/staged_writer.hpp"
+#include "warehouse/uri_text.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
-#include <random>
 
 namespace kith::warehouse {
 
@@ -24,52 +25,9 @@ namespace {
 constexpr size_t kChunkRows = 2048;
 constexpr const char* kEngine = "snowflake";
 
-std::string Upper(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
-    return out;
-}
-
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
-std::string PercentDecode(std::string_view s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-            i += 2;
-        } else if (s[i] == '+') {
-            out += ' ';
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
-// A random (version 4) UUID: the requestId that makes a submission idempotent.
-std::string NewRequestId() {
-    static thread_local std::mt19937_64 random{std::random_device{}() ^
-                                               static_cast<uint64_t>(
-                                                   std::chrono::steady_clock::now().time_since_epoch().count())};
-    uint64_t hi = random();
-    uint64_t lo = random();
-    hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL; // version 4
-    lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL; // variant 10
-    return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xFFFF, hi & 0xFFFF, lo >> 48,
-                       lo & 0xFFFFFFFFFFFFULL);
-}
-
-std::string Shortened(std::string text, size_t limit = 2000) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-    if (text.size() > limit) text = text.substr(0, limit) + "...";
-    return text;
-}
+using text::Lower;
+using text::Shortened;
+using text::Upper;
 
 // The engine's message of an error answer ({"code", "sqlState", "message"}), else the body itself.
 std::string EngineMessage(const std::string& body) {
@@ -96,9 +54,6 @@ bool ValidHandle(std::string_view handle) {
            std::all_of(handle.begin(), handle.end(),
                        [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; });
 }
-
-Error Interrupted() { return Error{ErrorCode::WAREHOUSE, "the statement was interrupted (cancelled on the server)",
-                                   kEngine}; }
 
 } // namespace
 
@@ -204,21 +159,8 @@ Result<SnowflakeOptions> SnowflakeWarehouse::ParseUri(const std::string& uri,
     auto usage = [](std::string message) { return Fail(ErrorCode::USAGE, std::move(message), kEngine); };
     if (!uri.starts_with("snowflake://")) return Fail(ErrorCode::USAGE, "not a snowflake:// URI", uri);
     std::string rest = uri.substr(12);
-    std::map<std::string, std::string> query;
-    if (auto q = rest.find('?'); q != std::string::npos) {
-        std::string_view params = std::string_view(rest).substr(q + 1);
-        while (!params.empty()) {
-            auto amp = params.find('&');
-            std::string_view pair = params.substr(0, amp);
-            auto eq = pair.find('=');
-            std::string key = Lower(PercentDecode(pair.substr(0, eq)));
-            std::string value = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
-            if (!key.empty()) query[key] = value;
-            if (amp == std::string_view::npos) break;
-            params.remove_prefix(amp + 1);
-        }
-        rest = rest.substr(0, q);
-    }
+    // '+' is a space, as in the query strings of Snowflake's own drivers.
+    std::map<std::string, std::string> query = TakeQuery(rest, {.plus = Plus::SPACE, .lower_keys = true});
     for (const char* secret : {"password", "token", "private_key", "private_key_path", "passphrase",
                                "private_key_passphrase", "private_key_file_pwd", "secret", "authenticator"}) {
         if (query.count(secret)) {
@@ -242,20 +184,12 @@ Result<SnowflakeOptions> SnowflakeWarehouse::ParseUri(const std::string& uri,
         return usage("credentials do not belong in warehouse URIs; name the user with user=NAME and set "
                      "SNOWFLAKE_PRIVATE_KEY_PATH or SNOWFLAKE_TOKEN");
     }
-    o.account = PercentDecode(authority);
+    o.account = PercentDecode(authority, Plus::SPACE);
     if (o.account.empty() || o.account.find_first_of(":/ ") != std::string::npos) {
         return usage("expected snowflake://ACCOUNT/DATABASE/SCHEMA?warehouse=WH: " + uri);
     }
-    std::vector<std::string> parts;
     std::string path = rest.size() > authority.size() ? rest.substr(authority.size() + 1) : "";
-    for (size_t start = 0; start <= path.size();) {
-        auto slash = path.find('/', start);
-        std::string part = PercentDecode(path.substr(start, slash == std::string::npos ? std::string::npos
-                                                                                        : slash - start));
-        if (!part.empty()) parts.push_back(part);
-        if (slash == std::string::npos) break;
-        start = slash + 1;
-    }
+    std::vector<std::string> parts = PathSegments(path, Plus::SPACE);
     if (parts.size() != 2) return usage("expected snowflake://ACCOUNT/DATABASE/SCHEMA?warehouse=WH: " + uri);
     o.database = parts[0];
     o.schema = parts[1];
@@ -285,12 +219,9 @@ Result<SnowflakeOptions> SnowflakeWarehouse::ParseUri(const std::string& uri,
             return std::unexpected(ok.error());
         }
     }
-    std::string endpoint = query.count("endpoint") ? query["endpoint"] : "";
-    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-    if (!endpoint.empty() && !endpoint.starts_with("http://") && !endpoint.starts_with("https://")) {
-        return usage("endpoint must be an http:// or https:// base URL");
-    }
-    o.base_url = endpoint.empty() ? "https://" + Lower(o.account) + ".snowflakecomputing.com" : endpoint;
+    auto endpoint = EndpointParam(query, kEngine);
+    if (!endpoint) return std::unexpected(endpoint.error());
+    o.base_url = endpoint->empty() ? "https://" + Lower(o.account) + ".snowflakecomputing.com" : *endpoint;
     auto auth = SnowflakeAuth::FromEnvironment(o.account, o.user, getenv);
     if (!auth) return std::unexpected(auth.error());
     o.auth = *auth;
@@ -337,21 +268,9 @@ std::string SnowflakeWarehouse::StatementUrl(const std::string& handle) const {
     return options_.base_url + "/api/v2/statements/" + handle;
 }
 
-std::stop_token SnowflakeWarehouse::BeginStatement() {
-    std::lock_guard lock(running_mutex_);
-    running_.emplace();
-    return running_->get_token();
-}
-
-void SnowflakeWarehouse::EndStatement() {
-    std::lock_guard lock(running_mutex_);
-    running_.reset();
-}
-
 void SnowflakeWarehouse::Interrupt() {
-    std::lock_guard lock(running_mutex_);
     // The statement's thread wakes from its wait (or its HTTP request) at once and cancels the statement.
-    if (running_) running_->request_stop();
+    running_.RequestStop();
 }
 
 Result<rest::HttpResponse> SnowflakeWarehouse::Exchange(std::string_view what, const std::string& method,
@@ -361,7 +280,7 @@ Result<rest::HttpResponse> SnowflakeWarehouse::Exchange(std::string_view what, c
     bool renewed = false;
     bool repeat = false;
     auto give_up = [&](Error e) {
-        if (stop.stop_requested()) return std::unexpected(Interrupted()); // the wait before a retry was cut short
+        if (stop.stop_requested()) return std::unexpected(InterruptedError(kEngine)); // the wait before a retry was cut short
         if (loop.failures() > 1) e.message += fmt::format(" (after {} attempts)", loop.failures());
         return std::unexpected(std::move(e));
     };
@@ -383,7 +302,7 @@ Result<rest::HttpResponse> SnowflakeWarehouse::Exchange(std::string_view what, c
         auto answer = http_->Send(request, stop);
         if (!answer) {
             rest::HttpError& f = answer.error();
-            if (f.interrupted) return std::unexpected(Interrupted());
+            if (f.interrupted) return std::unexpected(InterruptedError(kEngine));
             f.error.message = fmt::format("{}: {}", what, f.error.message);
             // Reads and cancels are idempotent, and a resubmission carries its requestId: every transient failure
             // is worth another attempt.
@@ -443,7 +362,7 @@ Result<SnowflakeWarehouse::Answer> SnowflakeWarehouse::Run(const std::string& sq
     body["parameters"] = {{"timezone", "UTC"},
                           {"MULTI_STATEMENT_COUNT", multi ? "0" : "1"},
                           {"QUERY_TAG", "kith"}};
-    std::string url = options_.base_url + "/api/v2/statements?requestId=" + NewRequestId() + "&async=true";
+    std::string url = options_.base_url + "/api/v2/statements?requestId=" + rest::NewRequestId() + "&async=true";
     auto submitted = Exchange("submit statement", "POST", url, body.dump(-1, ' ', false, json::error_handler_t::replace),
                               true, stop);
     if (!submitted) return std::unexpected(submitted.error());
@@ -475,14 +394,14 @@ Result<SnowflakeWarehouse::Answer> SnowflakeWarehouse::Run(const std::string& sq
         // Still running: wait (waking at once on Interrupt), then ask again.
         if (!RetryLoop::SleepUnlessStopped(delay, stop)) {
             (void)Cancel(handle);
-            return std::unexpected(Interrupted());
+            return std::unexpected(InterruptedError(kEngine));
         }
         delay = std::min(delay * 2, options_.max_poll);
         auto polled = Exchange("statement status", "GET", StatementUrl(handle), "", false, stop);
         if (!polled) {
             if (stop.stop_requested()) {
                 (void)Cancel(handle);
-                return std::unexpected(Interrupted());
+                return std::unexpected(InterruptedError(kEngine));
             }
             return std::unexpected(polled.error());
         }
@@ -491,9 +410,9 @@ Result<SnowflakeWarehouse::Answer> SnowflakeWarehouse::Run(const std::string& sq
 }
 
 Status SnowflakeWarehouse::Execute(const std::string& sql, std::span<const Param> params) {
-    std::stop_token stop = BeginStatement();
+    std::stop_token stop = running_.Begin();
     auto answer = Run(sql, params, params.empty(), stop);
-    EndStatement();
+    running_.End();
     if (!answer) return std::unexpected(answer.error());
     return {};
 }
@@ -555,7 +474,7 @@ private:
 
     // Reads the next partition (only once the previous one was handed out): GET ...?partition=N, gzip accepted.
     Status FetchPartition() {
-        if (stop_.stop_requested()) return std::unexpected(Interrupted());
+        if (stop_.stop_requested()) return std::unexpected(InterruptedError(kEngine));
         size_t n = next_partition_++;
         std::string what = fmt::format("fetch partition {} of {}", n, partitions_);
         auto answer = wh_.Exchange(what, "GET", wh_.StatementUrl(handle_) + "?partition=" + std::to_string(n), "",
@@ -576,7 +495,7 @@ private:
     void Done() {
         if (done_) return;
         done_ = true;
-        wh_.EndStatement();
+        wh_.running_.End();
     }
 
     SnowflakeWarehouse& wh_;
@@ -599,16 +518,16 @@ Result<std::unique_ptr<RowStream>> SnowflakeWarehouse::Query(const std::string& 
 
 Result<std::unique_ptr<SnowflakeRowStream>> SnowflakeWarehouse::Start(const std::string& sql,
                                                                       std::span<const Param> params) {
-    std::stop_token stop = BeginStatement();
+    std::stop_token stop = running_.Begin();
     auto answer = Run(sql, params, false, stop);
     if (!answer) {
-        EndStatement();
+        running_.End();
         return std::unexpected(answer.error());
     }
     const json& meta = answer->body.contains("resultSetMetaData") ? answer->body["resultSetMetaData"] : json();
     auto row_type = snowflake::ParseRowType(meta.is_object() && meta.contains("rowType") ? meta["rowType"] : json());
     if (!row_type) {
-        EndStatement();
+        running_.End();
         return std::unexpected(row_type.error());
     }
     std::vector<Column> columns;

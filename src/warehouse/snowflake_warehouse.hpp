@@ -16,6 +16,7 @@
 #pragma once
 
 #include "warehouse/retry.hpp"
+#include "warehouse/statement_stop.hpp"
 #include "warehouse/warehouse.hpp"
 
 #include <chrono>
@@ -149,15 +150,12 @@ private:
     Result<std::unique_ptr<SnowflakeRowStream>> Start(const std::string& sql, std::span<const Param> params);
     Result<std::vector<ColumnDef>> ColumnDefs(const TableName& name, std::span<const std::string> columns);
     std::string StatementUrl(const std::string& handle) const;
-    std::stop_token BeginStatement();
-    void EndStatement();
     Error Failure(std::string message) const;
 
     SnowflakeOptions options_;
     std::unique_ptr<rest::HttpClient> http_;
     std::map<std::string, std::vector<ColumnDef>> created_; // tables CreateTable made, by TableName::ToString()
-    std::mutex running_mutex_;
-    std::optional<std::stop_source> running_;
+    StatementStop running_; // the running statement's stop, for Interrupt
 };
 
 } // namespace kith::warehouse

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <random>
 
 namespace kith::warehouse::rest {
 
@@ -69,6 +70,18 @@ void GlobalInit() {
 }
 
 } // namespace
+
+std::string NewRequestId() {
+    static thread_local std::mt19937_64 random{std::random_device{}() ^
+                                               static_cast<uint64_t>(
+                                                   std::chrono::steady_clock::now().time_since_epoch().count())};
+    uint64_t hi = random();
+    uint64_t lo = random();
+    hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL; // version 4
+    lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL; // variant 10
+    return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xFFFF, hi & 0xFFFF, lo >> 48,
+                       lo & 0xFFFFFFFFFFFFULL);
+}
 
 std::string UserAgent() { return "kith/1.0 (warehouse-native audiences; REST)"; }
 

@@ -26,6 +26,10 @@
 
 namespace kith::warehouse::rest {
 
+//! A random (version 4) UUID, "xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx": the request id that makes a statement's
+//! submission idempotent (Snowflake's requestId, BigQuery's jobs.query requestId).
+std::string NewRequestId();
+
 //! The User-Agent kith sends to REST warehouses.
 std::string UserAgent();
 
