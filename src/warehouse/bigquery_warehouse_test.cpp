@@ -16,15 +16,12 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include <array>
 #include <cmath>
 #include <atomic>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -389,35 +386,23 @@ struct BigQueryStandin {
     std::string error;
 };
 
-// TODO(test support): test::SparkStandin::Start accepts only spark and databricks; this is its bigquery twin.
+//! The running stand-in (started once per process; the environment then holds its GOOGLE_APPLICATION_CREDENTIALS).
 const BigQueryStandin& Standin() {
     static const BigQueryStandin standin = [] {
         BigQueryStandin s;
-        std::string cmd = "'" + std::string(KITH_SOURCE_DIR) + "/scripts/standin.sh' start bigquery";
-        std::string out;
-        FILE* p = popen(cmd.c_str(), "r");
-        if (!p) {
-            s.error = "cannot run " + cmd;
+        auto started = test::SparkStandin::Start("bigquery");
+        if (!started) {
+            s.error = started.error().ToString();
             return s;
         }
-        std::array<char, 4096> buf{};
-        size_t n;
-        while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-        int status = pclose(p);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            s.error = cmd + " failed (its log is in .standin/bigquery/)";
-            return s;
-        }
-        for (const auto& [name, value] : test::ParseExports(out)) {
-            setenv(name.c_str(), value.c_str(), 1);
-            if (name == "KITH_WAREHOUSE") s.uri = value;
-            if (name == "GOOGLE_APPLICATION_CREDENTIALS") s.key_path = value;
-        }
-        const std::string key = "endpoint=http://127.0.0.1:";
-        if (auto at = s.uri.find(key); at != std::string::npos) s.port = std::atoi(s.uri.c_str() + at + key.size());
+        s.uri = started->uri;
+        s.key_path = started->Env("GOOGLE_APPLICATION_CREDENTIALS");
+        s.port = started->proxy_port;
         std::ifstream token(std::string(KITH_SOURCE_DIR) + "/.standin/bigquery/access_token");
         std::getline(token, s.access_token);
-        if (s.uri.empty() || s.port == 0 || s.key_path.empty()) s.error = "unexpected output: " + out;
+        if (s.port == 0 || s.key_path.empty()) {
+            s.error = "no endpoint in KITH_WAREHOUSE (" + s.uri + ") or no GOOGLE_APPLICATION_CREDENTIALS exported";
+        }
         return s;
     }();
     return standin;

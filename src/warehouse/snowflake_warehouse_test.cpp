@@ -13,10 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include <array>
 #include <atomic>
-#include <cstdio>
-#include <sys/wait.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -333,30 +330,16 @@ struct SnowflakeStandin {
 const SnowflakeStandin& Standin() {
     static const SnowflakeStandin standin = [] {
         SnowflakeStandin s;
-        std::string cmd = "'" + std::string(KITH_SOURCE_DIR) + "/scripts/standin.sh' start snowflake";
-        std::string out;
-        FILE* p = popen(cmd.c_str(), "r");
-        if (!p) {
-            s.error = "cannot run " + cmd;
+        auto started = test::SparkStandin::Start("snowflake");
+        if (!started) {
+            s.error = started.error().ToString();
             return s;
         }
-        std::array<char, 4096> buf{};
-        size_t n;
-        while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-        int status = pclose(p);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            s.error = cmd + " failed (its log is in .standin/snowflake/)";
-            return s;
-        }
-        for (const auto& [name, value] : test::ParseExports(out)) {
-            setenv(name.c_str(), value.c_str(), 1);
-            if (name == "KITH_WAREHOUSE") s.uri = value;
-        }
-        const std::string key = "endpoint=http://127.0.0.1:";
-        if (auto at = s.uri.find(key); at != std::string::npos) s.port = std::atoi(s.uri.c_str() + at + key.size());
+        s.uri = started->uri;
+        s.port = started->proxy_port;
         std::ifstream token(std::string(KITH_SOURCE_DIR) + "/.standin/snowflake/oauth_token");
         std::getline(token, s.oauth_token);
-        if (s.uri.empty() || s.port == 0) s.error = "no KITH_WAREHOUSE with an endpoint in: " + out;
+        if (s.port == 0) s.error = "no endpoint in KITH_WAREHOUSE: " + s.uri;
         return s;
     }();
     return standin;

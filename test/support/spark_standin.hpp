@@ -25,13 +25,14 @@ namespace kith::test {
 
 //! A running stand-in, as `scripts/standin.sh start ENGINE` described it.
 struct Standin {
-    std::string engine; //!< spark or databricks
+    std::string engine; //!< spark, databricks, redshift, snowflake or bigquery
     //! KITH_WAREHOUSE: spark://127.0.0.1:PORT/default, or
     //! databricks://127.0.0.1:PORT/spark_catalog/default?http_path=/sql/1.0/warehouses/standin&endpoint=http://127.0.0.1:PORT
     std::string uri;
     //! Every exported variable in the order printed (for databricks DATABRICKS_TOKEN, then KITH_WAREHOUSE).
     std::vector<std::pair<std::string, std::string>> env;
-    //! databricks: the proxy's port on 127.0.0.1 (its admin routes are there too); 0 for spark.
+    //! The port of the URI's endpoint=http://127.0.0.1:PORT, where the admin routes (/_standin/...) are: the proxy's
+    //! for databricks, the stand-in's own for snowflake and bigquery; 0 without one (spark).
     int proxy_port = 0;
     //! databricks: the ID in the URI's http_path (/sql/1.0/warehouses/ID); the proxy's faults and counters that
     //! the functions below set and read are this warehouse's.
