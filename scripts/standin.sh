@@ -82,6 +82,14 @@ live_pid() {
   echo "$pid"
 }
 
+# During a start: is the process we just launched (its pid in $1) still alive? live_pid cannot tell yet: until
+# the launching subshell has exec'd, its command line is this script's, not the engine's folder.
+launched_alive() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
+
 # In a subshell about to exec a long-lived process: closes every descriptor above 2 (the lock's, and whatever a
 # caller left open, such as the pipe a test reads our stdout from), so the process holds none of them.
 close_fds() {
@@ -209,7 +217,7 @@ launch_spark() { # transport port
 wait_spark_port() { # port deadline
   local port=$1 deadline=$2 pid
   while ((SECONDS < deadline)); do
-    pid=$(live_pid "$DIR/spark.pid") || { log "Spark exited during start"; return 1; }
+    launched_alive "$DIR/spark.pid" || { log "Spark exited during start"; return 1; }
     port_open "$port" && grep -q "HiveThriftServer2 started" "$DIR/spark.log" && return 0
     sleep 0.5
   done
@@ -242,7 +250,7 @@ start_proxy() {
   local i
   for ((i = 0; i < 100; i++)); do
     [[ -s "$DIR/proxy.port" ]] && { PROXY_PORT=$(cat "$DIR/proxy.port"); return 0; }
-    live_pid "$DIR/proxy.pid" >/dev/null || break
+    launched_alive "$DIR/proxy.pid" || break
     sleep 0.1
   done
   tail -n 20 "$DIR/proxy.log" >&2 || true

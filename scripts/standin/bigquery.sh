@@ -38,7 +38,7 @@ engine_stop() {
 bq_wait() { # deadline
   local deadline=$1 port
   while ((SECONDS < deadline)); do
-    live_pid "$DIR/bigquery.pid" >/dev/null || { log "the BigQuery stand-in exited during start"; return 1; }
+    launched_alive "$DIR/bigquery.pid" || { log "the BigQuery stand-in exited during start"; return 1; }
     if [[ -s "$DIR/bigquery.port" ]]; then
       port=$(cat "$DIR/bigquery.port")
       if "$VENV/bin/python" -c 'import sys, urllib.request as u; u.urlopen(sys.argv[1], timeout=5).read()' \

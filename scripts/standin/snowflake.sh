@@ -100,7 +100,7 @@ engine_start() { # deadline
   echo $! > "$DIR/snowflake.pid"
   while ((SECONDS < deadline)); do
     [[ -s "$DIR/snowflake.port" ]] && break
-    live_pid "$DIR/snowflake.pid" >/dev/null || { log "the Snowflake stand-in exited during start"; break; }
+    launched_alive "$DIR/snowflake.pid" || { log "the Snowflake stand-in exited during start"; break; }
     sleep 0.1
   done
   if [[ ! -s "$DIR/snowflake.port" ]]; then
