@@ -6,6 +6,8 @@
 //   schema::DataTypeKey(c.type);   // "number"
 #pragma once
 
+#include "common/text.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -28,17 +30,7 @@ struct Column {
     bool folded = false;
 
     //! Whether `wanted` (a name from a data graph or an audience) names this column.
-    bool Named(std::string_view wanted) const {
-        if (!folded) return name == wanted;
-        if (name.size() != wanted.size()) return false;
-        for (size_t i = 0; i < name.size(); ++i) {
-            char a = name[i], b = wanted[i];
-            if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
-            if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
-            if (a != b) return false;
-        }
-        return true;
-    }
+    bool Named(std::string_view wanted) const { return folded ? text::Lower(name) == text::Lower(wanted) : name == wanted; }
 };
 
 //! How a column is stored in a table kith creates: kith's type with the detail NUMBER and TIMESTAMP need to keep

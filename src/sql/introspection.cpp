@@ -2,6 +2,8 @@
 
 #include "sql/printer.hpp"
 
+#include "common/text.hpp"
+
 namespace kith::sql {
 
 std::vector<Statement> SessionSetup(const Dialect& d) {
@@ -80,9 +82,7 @@ std::string BigQueryTablesQuery(const std::string& project, const std::string& d
 }
 
 std::string BigQueryDatasetsQuery(const std::string& project, const std::string& location) {
-    std::string region;
-    for (char c : location) region += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    return "SELECT schema_name FROM " + BigQueryInformationSchema(project + ".region-" + region, "SCHEMATA") +
+    return "SELECT schema_name FROM " + BigQueryInformationSchema(project + ".region-" + text::Lower(location), "SCHEMATA") +
            " ORDER BY schema_name";
 }
 

@@ -153,6 +153,11 @@ public:
         return out;
     }
 
+    // A kith regex matched against the whole text by an engine that finds matches anywhere, as a literal.
+    std::string Anchored(const std::string& regex) const {
+        return QuoteString("^(?:" + regex + ")" + d_.regex_end_anchor, d_);
+    }
+
     // A kith regex (parentheses, alternation, brackets, quantifiers, `\.`) as a SIMILAR TO pattern, where `.` is an
     // ordinary character and `%`, `_` are wildcards (escaped with the default escape, backslash).
     static std::string SimilarTo(const std::string& regex) {
@@ -264,14 +269,12 @@ public:
             return "coalesce(" + Args(e.args) + ")";
         case Fn::REGEX_FULL_MATCH:
             if (!d_.regex_full_match_fn.empty() && d_.regex_fn_finds_anywhere) {
-                return d_.regex_full_match_fn + "(" + E(*e.args[0]) + ", " +
-                       QuoteString("^(?:" + e.args[1]->text + ")" + d_.regex_end_anchor, d_) + ")";
+                return d_.regex_full_match_fn + "(" + E(*e.args[0]) + ", " + Anchored(e.args[1]->text) + ")";
             }
             if (!d_.regex_full_match_fn.empty()) return d_.regex_full_match_fn + "(" + Args(e.args) + ")";
             if (d_.regex_similar_to) return "(" + E(*e.args[0]) + " SIMILAR TO " + QuoteString(SimilarTo(e.args[1]->text), d_) + ")";
             // The pattern is always a literal built by kith; anchor it.
-            return "(" + E(*e.args[0]) + " " + d_.regex_operator + " " +
-                   QuoteString("^(?:" + e.args[1]->text + ")" + d_.regex_end_anchor, d_) + ")";
+            return "(" + E(*e.args[0]) + " " + d_.regex_operator + " " + Anchored(e.args[1]->text) + ")";
         case Fn::REGEX_REPLACE:
             // kith's patterns are anchored, so replacing the first match and every match agree. The replacement is
             // a literal built by kith with \n group references, respelled for the dialect.
