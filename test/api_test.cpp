@@ -507,7 +507,19 @@ TEST_P(Api, ActivationsDeliverAndKeepTheirSecrets) {
     EXPECT_EQ(test_event.json["result"], "delivered");
     EXPECT_TRUE(test_event.json["message_id"].get<std::string>().starts_with("test-"));
     EXPECT_EQ(test_event.text.find("hook-secret"), std::string::npos); // redacted in the request shown
+    EXPECT_NE(test_event.text.find(user_id), std::string::npos);         // the payload, to who may see profiles
     EXPECT_EQ(sink.Requests().size(), requests.size() + 1);
+    // A user who may send test events but not view profiles sees how the exchange went, not what it carried.
+    auto sender = UserWith({"engage_user"}, "sender@x.test");
+    auto hidden = sender->Post("/api/v1/activations/vip_hook/test-event", {{"user_id", user_id}});
+    ASSERT_EQ(hidden.status, 200) << Dump(hidden);
+    EXPECT_EQ(hidden.json["result"], "delivered");
+    for (const char* part : {"request", "response"}) {
+        EXPECT_NE(hidden.json["exchanges"][0][part]["body"].get<std::string>().find("hidden"), std::string::npos)
+            << Dump(hidden);
+    }
+    EXPECT_EQ(hidden.json["exchanges"][0]["response"]["status"], 200);
+    EXPECT_EQ(sink.Requests().size(), requests.size() + 2);
     auto preview = owner_->Post("/api/v1/activations/vip_hook/payload-preview",
                                 {{"mapping", {{"who", {{"@path", "$.userId"}}}}}});
     ASSERT_EQ(preview.status, 200) << Dump(preview);

@@ -120,6 +120,22 @@ TEST(Demo, FirstStartShowsRunsEventsAndTheOverviewThenASecondStartReusesIt) {
     ASSERT_TRUE(ready) << total.dump() << "\n" << sink.dump().substr(0, 500);
     EXPECT_EQ(total["failed"], 0);
     int64_t delivered = total["delivered"];
+    // Only the demo's own activation posts to the sink (with the token the demo gave it), and what the sink holds is
+    // shown to who may view profiles.
+    ApiClient stranger(port);
+    auto forged = stranger.Post("/demo/sink", {{"userId", "forged"}});
+    EXPECT_EQ(forged.status, 401) << forged.text;
+    auto guessed = stranger.Send("POST", "/demo/sink", R"({"userId": "forged"})", "application/json",
+                                 {{"Authorization", "Bearer guessed-token"}});
+    EXPECT_EQ(guessed.status, 401);
+    ASSERT_EQ(c.Post("/api/v1/users", {{"email", "engage@kith.local"}, {"password", "engage-password-1"},
+                                       {"roles", {"engage_user"}}})
+                  .status,
+              201);
+    ApiClient engage(port);
+    ASSERT_EQ(engage.Login("engage@kith.local", "engage-password-1").status, 200);
+    EXPECT_EQ(engage.Get("/api/v1/demo/sink").status, 403);
+    EXPECT_EQ(c.Get("/api/v1/demo/sink").json["events"], delivered);
     EXPECT_EQ(StopDemo(first), 0);
 
     // The second start generates nothing and shows the same state.

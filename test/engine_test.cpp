@@ -120,25 +120,53 @@ TEST_F(EngineTest, ExplainSaysWhyInAndWhyNot) {
 }
 
 TEST_F(EngineTest, SuggestionsFollowTheSpec) {
+    WarehouseCatalog catalog(*warehouse_);
     plan::SuggestionTarget t;
     t.kind = plan::SuggestionTarget::Kind::ENTITY_COLUMN;
     t.entity = "account";
     t.column = "EMAIL";
-    auto emails = Suggest(*graph_, *warehouse_, t);
+    auto emails = Suggest(*graph_, *warehouse_, catalog, t);
     ASSERT_TRUE(emails.has_value()) << emails.error().ToString();
     EXPECT_EQ(*emails, (std::vector<std::string>{"100%_off@x.com", "Ada@x.com", "ada@work.com", "ada@x.com", "bob@x.com",
                                                  "carol@x.com", "nobody@x.com"}));
     t.kind = plan::SuggestionTarget::Kind::EVENT_COLUMN;
     t.event = "Order Completed";
     t.column = "currency";
-    auto currencies = Suggest(*graph_, *warehouse_, t);
+    auto currencies = Suggest(*graph_, *warehouse_, catalog, t);
     ASSERT_TRUE(currencies.has_value());
     EXPECT_EQ(*currencies, (std::vector<std::string>{"EUR", "USD", "GBP"}));
     t.kind = plan::SuggestionTarget::Kind::TRAIT;
     t.trait = "household_id";
-    auto households = Suggest(*graph_, *warehouse_, t);
+    auto households = Suggest(*graph_, *warehouse_, catalog, t);
     ASSERT_TRUE(households.has_value());
     EXPECT_EQ(*households, (std::vector<std::string>{"h1", "h2", "h9"}));
+}
+
+TEST_F(EngineTest, SuggestionsForNamesThatDoNotExistAreRefusedBeforeTheWarehouse) {
+    WarehouseCatalog catalog(*warehouse_);
+    plan::SuggestionTarget t;
+    t.kind = plan::SuggestionTarget::Kind::ENTITY_COLUMN;
+    t.entity = "account";
+    t.column = "NO_SUCH_COLUMN";
+    auto column = Suggest(*graph_, *warehouse_, catalog, t);
+    ASSERT_FALSE(column.has_value());
+    EXPECT_EQ(column.error().code, ErrorCode::INVALID);
+    EXPECT_EQ(column.error().location, "column");
+    EXPECT_NE(column.error().message.find("has no column \"NO_SUCH_COLUMN\""), std::string::npos);
+    EXPECT_EQ(column.error().message.find("SELECT"), std::string::npos);
+    t.entity = "no_such_entity";
+    EXPECT_EQ(Suggest(*graph_, *warehouse_, catalog, t).error().location, "entity");
+    t.kind = plan::SuggestionTarget::Kind::EVENT_COLUMN;
+    t.event = "Never Happened";
+    t.column = "currency";
+    auto event = Suggest(*graph_, *warehouse_, catalog, t);
+    ASSERT_FALSE(event.has_value());
+    EXPECT_EQ(event.error().location, "event");
+    t.event = "Order Completed";
+    t.column = "context_nothing";
+    EXPECT_EQ(Suggest(*graph_, *warehouse_, catalog, t).error().location, "context");
+    t.column = "nothing";
+    EXPECT_EQ(Suggest(*graph_, *warehouse_, catalog, t).error().location, "property");
 }
 
 } // namespace

@@ -51,11 +51,14 @@ struct AppOptions {
     size_t warehouse_connections = 8;                    //!< pooled warehouse connections (previews at once)
     size_t operation_workers = 2;                        //!< threads running long operations (previews)
     size_t max_body_bytes = 1 << 20;                     //!< larger request bodies get 413
-    int64_t free_login_failures = 5;                     //!< failed logins of one email before each waits
+    int64_t free_login_failures = 5;                     //!< failed logins of one email from one address before each waits
+    int64_t free_login_failures_per_address = 20;        //!< failed logins from one address (any email) before each waits
+    int64_t first_login_wait_ms = 5000;                  //!< the first wait; each further failure doubles it
     int64_t max_login_wait_ms = 60000;                   //!< the longest wait between failed logins
     std::string web_dir;                                 //!< built web app assets served at /; empty: none
     bool secure_cookies = false;                         //!< mark cookies Secure (when served over HTTPS)
     bool demo_sink = false;                              //!< `kith demo`: accept webhook events at POST /demo/sink
+    std::string demo_sink_token;                         //!< the Bearer token the demo sink takes events with
     int64_t column_cache_ms = 60000;                     //!< a table's column types are asked again after this long
 };
 

@@ -240,6 +240,8 @@ Answer PayloadPreview(Context& c) {
     return Reply(out);
 }
 
+constexpr const char* kHiddenPayload = "(hidden: showing what a test event carries needs the view_profiles permission)";
+
 Answer TestEvent(Context& c) {
     auto body = ObjectBody(c);
     if (!body) return std::unexpected(body.error());
@@ -262,14 +264,27 @@ Answer TestEvent(Context& c) {
     deliver::DestinationContext ctx{.base_dir = c.app().config().directory, .delivery = c.app().config().delivery};
     auto result = deliver::SendTestEvent(*a, (*event)->payload, ctx);
     if (!result) return std::unexpected(FromError(result.error()));
+    // The request carries the profile's identifiers and traits, and an answer may echo them: a user who may not
+    // view profiles sees that the exchange happened and how it ended, not what it carried.
+    bool show_payload = c.user().Allows(Permission::VIEW_PROFILES);
     json exchanges = json::array();
-    for (const auto& x : result->exchanges) exchanges.push_back({{"request", x.request}, {"response", x.response}});
+    for (const auto& x : result->exchanges) {
+        json request = x.request, response = x.response;
+        if (!show_payload) {
+            for (json* part : {&request, &response}) {
+                for (const char* k : {"body", "line"}) {
+                    if (part->is_object() && part->contains(k)) (*part)[k] = kHiddenPayload;
+                }
+            }
+        }
+        exchanges.push_back({{"request", request}, {"response", response}});
+    }
     const deliver::Outcome& o = result->outcome;
     return Reply(json{{"activation", a->spec.key},
                       {"message_id", deliver::TestMessageId((*event)->message_id)},
                       {"result", deliver::OutcomeKindName(o.kind)},
                       {"status", o.status},
-                      {"error", o.error},
+                      {"error", show_payload || o.error.empty() ? o.error : std::string(kHiddenPayload)},
                       {"exchanges", exchanges}});
 }
 

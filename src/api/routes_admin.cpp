@@ -170,6 +170,11 @@ Answer UpdateUser(Context& c) {
         if (hash || user.disabled) {
             if (auto ok = tx.DeleteSessionsOf(user.id); !ok) return std::unexpected(ok.error());
         }
+        // A new password ends every credential of the old one: someone who took the account and made a token
+        // loses it with the password.
+        if (hash) {
+            if (auto ok = tx.DeleteApiTokensOf(user.id); !ok) return std::unexpected(ok.error());
+        }
         auto owner = OwnerRemains(tx, c.workspace());
         if (!owner) return std::unexpected(owner.error());
         if (!*owner) return Fail(ErrorCode::CONFLICT, "the workspace must keep an enabled Workspace Owner");
@@ -218,6 +223,9 @@ Answer CreateToken(Context& c) {
     auto body = ObjectBody(c);
     if (!body) return std::unexpected(body.error());
     const json& b = **body;
+    for (const auto& [k, v] : b.items()) {
+        if (k != "name") return std::unexpected(Invalid(fmt::format("unknown field {:?}", k), "/" + k));
+    }
     if (!b.contains("name") || !b["name"].is_string() || b["name"].get<std::string>().empty()) {
         return std::unexpected(Malformed("\"name\" must be a non-empty string", "/name"));
     }

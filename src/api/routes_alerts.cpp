@@ -212,12 +212,14 @@ Answer MarkRead(Context& c) {
 
 void AddAlertRoutes(Routes& routes) {
     using P = Permission;
-    routes.Add("GET", "/api/v1/alerts", {P::SIGNED_IN}, ListAlerts);
-    routes.Add("POST", "/api/v1/alerts", {P::SIGNED_IN}, CreateAlert);
+    // An alert watches an audience or an activation by key: seeing, making or changing one tells which exist, so
+    // it takes the permission to view them.
+    routes.Add("GET", "/api/v1/alerts", {P::VIEW}, ListAlerts);
+    routes.Add("POST", "/api/v1/alerts", {P::VIEW}, CreateAlert);
     routes.Add("POST", "/api/v1/alerts/evaluate", {P::ADMIN}, EvaluateNow);
-    routes.Add("GET", "/api/v1/alerts/{id}", {P::SIGNED_IN}, GetAlert);
-    routes.Add("PUT", "/api/v1/alerts/{id}", {P::SIGNED_IN}, UpdateAlert);
-    routes.Add("DELETE", "/api/v1/alerts/{id}", {P::SIGNED_IN}, DeleteAlert);
+    routes.Add("GET", "/api/v1/alerts/{id}", {P::VIEW}, GetAlert);
+    routes.Add("PUT", "/api/v1/alerts/{id}", {P::VIEW}, UpdateAlert);
+    routes.Add("DELETE", "/api/v1/alerts/{id}", {P::VIEW}, DeleteAlert);
     routes.Add("GET", "/api/v1/notifications", {P::SIGNED_IN}, Notifications);
     routes.Add("POST", "/api/v1/notifications/read", {P::SIGNED_IN}, MarkRead);
 }

@@ -613,7 +613,8 @@ Answer Suggestions(Context& c) {
     auto graph = c.app().graph();
     auto wh = c.app().warehouses().Acquire();
     if (!wh) return std::unexpected(FromError(wh.error()));
-    auto values = engine::Suggest(*graph, **wh, t);
+    auto catalog = engine::Via(c.app().catalog(), **wh);
+    auto values = engine::Suggest(*graph, **wh, catalog, t);
     if (!values) return std::unexpected(FromError(values.error()));
     return Reply(json{{"values", *values}});
 }

@@ -1,11 +1,14 @@
 #include "api/server.hpp"
 
+#include "api/request_guard.hpp"
 #include "common/text.hpp"
 #include "deliver/http.hpp"
 
 #include <httplib.h>
 
+#include <arpa/inet.h>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -13,6 +16,8 @@
 #include <fmt/format.h>
 #include <regex>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace kith::api {
 
@@ -46,25 +51,139 @@ std::string CookieValue(const std::string& header, std::string_view name) {
     return "";
 }
 
-std::pair<size_t, size_t> LineColumn(std::string_view text, size_t byte) {
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i < byte && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
-    }
-    return {line, col};
-}
-
 bool Mutating(const std::string& method) { return method != "GET" && method != "HEAD" && method != "OPTIONS"; }
 
+bool TakesBody(const std::string& method) {
+    return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
+std::string RequestId(const httplib::Response& res) { return res.get_header_value("X-Request-Id"); }
+
+//! The error shape, with the request's id. Text from the request (a parameter in a message) may hold any byte: the
+//! JSON replaces what is not UTF-8 instead of failing.
 void WriteError(httplib::Response& res, const ApiError& e) {
     res.status = e.status;
     for (const auto& [k, v] : e.headers) res.set_header(k, v);
-    res.set_content(e.ToJson().dump(), "application/json");
+    json j = e.ToJson();
+    j["request_id"] = RequestId(res);
+    res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+BodyFraming FramingOf(const httplib::Request& req) {
+    BodyFraming f;
+    f.method = req.method;
+    if (req.has_header("Content-Length")) {
+        std::string v = req.get_header_value("Content-Length");
+        uint64_t n = 0;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (ec == std::errc() && end == v.data() + v.size() && !v.empty()) {
+            f.content_length = n;
+        } else {
+            f.bad_content_length = true;
+        }
+    }
+    f.transfer_encoding = text::Lower(req.get_header_value("Transfer-Encoding"));
+    f.content_encoding = text::Lower(req.get_header_value("Content-Encoding"));
+    f.content_type = req.get_header_value("Content-Type");
+    return f;
+}
+
+//! The socket of this request's connection, found among the process's descriptors by its two ends (unique for a TCP
+//! connection), or -1. cpp-httplib 0.11 gives a handler no handle on its connection.
+int ConnectionOf(const httplib::Request& req) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+        int fd = -1;
+        const std::string name = entry.path().filename().string();
+        if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+        sockaddr_storage local{}, peer{};
+        socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
+            ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
+            continue;
+        }
+        auto port_of = [](const sockaddr_storage& a) {
+            return ntohs(a.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6&>(a).sin6_port
+                                                 : reinterpret_cast<const sockaddr_in&>(a).sin_port);
+        };
+        char host[INET6_ADDRSTRLEN] = {};
+        const void* peer_addr = peer.ss_family == AF_INET6
+                                    ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr)
+                                    : static_cast<const void*>(&reinterpret_cast<const sockaddr_in&>(peer).sin_addr);
+        if (port_of(local) == req.local_port && port_of(peer) == req.remote_port &&
+            ::inet_ntop(peer.ss_family, peer_addr, host, sizeof(host)) && req.remote_addr == host) {
+            return fd;
+        }
+    }
+    return -1;
+}
+
+//! The reason phrase of the statuses a refusal has.
+const char* ReasonPhrase(int status) {
+    switch (status) {
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 501: return "Not Implemented";
+    default: return "Refused";
+    }
+}
+
+//! Sends the answer on the request's connection and ends it, without reading what the client still sends (the rest
+//! of a refused body): it is neither read into memory nor parsed as further requests. cpp-httplib's own write of the
+//! answer then finds the connection closed and gives up. The answer is small and nothing was written before it, so
+//! it fits the socket's send buffer at once; a client that keeps sending may still see a reset before reading it.
+void AnswerAndClose(const httplib::Request& req, const httplib::Response& res) {
+    int fd = ConnectionOf(req);
+    if (fd < 0) return;
+    std::string wire = fmt::format("HTTP/1.1 {} {}\r\n", res.status, ReasonPhrase(res.status));
+    for (const auto& [name, value] : res.headers) wire += fmt::format("{}: {}\r\n", name, value);
+    for (const auto& [name, value] : SecurityHeaders()) wire += fmt::format("{}: {}\r\n", name, value);
+    wire += fmt::format("Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        res.body.size());
+    wire += res.body;
+    for (size_t off = 0; off < wire.size();) {
+        ssize_t n = ::send(fd, wire.data() + off, wire.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n <= 0) break;
+        off += static_cast<size_t>(n);
+    }
+    // What already arrived (a small body sent with its headers) is taken off the socket, so that closing it does not
+    // reset the connection under the answer; no more than that is read.
+    char sink[16384];
+    for (size_t taken = 0; taken < 65536;) {
+        ssize_t n = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+        if (n <= 0) break;
+        taken += static_cast<size_t>(n);
+    }
+    ::shutdown(fd, SHUT_RDWR);
+}
+
+//! How reading a body ended.
+enum class BodyRead { COMPLETE, TOO_LARGE, BROKEN };
+
+//! Reads a body through cpp-httplib's reader, keeping at most max_bytes. Past that, up to another max_bytes are read
+//! and dropped (a client that sends a body a little too large then reads its 413 instead of a reset connection);
+//! beyond, reading stops. *drained: the whole body was read.
+BodyRead ReadBody(const httplib::ContentReader& read, size_t max_bytes, std::string& body, bool* drained) {
+    bool over = false;
+    size_t dropped = 0;
+    bool complete = read([&](const char* data, size_t n) {
+        if (!over && body.size() + n <= max_bytes) {
+            body.append(data, n);
+            return true;
+        }
+        over = true;
+        body.clear();
+        dropped += n;
+        return dropped <= max_bytes;
+    });
+    *drained = complete;
+    if (over) return BodyRead::TOO_LARGE;
+    return complete ? BodyRead::COMPLETE : BodyRead::BROKEN;
 }
 
 } // namespace
@@ -89,80 +208,164 @@ Server::Server(App& app, ServerOptions options) : app_(app), options_(std::move(
     http_->set_keep_alive_max_count(100000);
     http_->set_read_timeout(60, 0);
     http_->set_write_timeout(60, 0);
-    for (const auto& route : routes_.all()) {
-        std::string pattern = PathPattern(route.path);
-        auto handler = [this, &route](const httplib::Request& req, httplib::Response& res) { Serve(route, req, res); };
-        if (route.method == "GET") {
-            http_->Get(pattern, handler);
-        } else if (route.method == "POST") {
-            http_->Post(pattern, handler);
-        } else if (route.method == "PUT") {
-            http_->Put(pattern, handler);
-        } else if (route.method == "PATCH") {
-            http_->Patch(pattern, handler);
-        } else if (route.method == "DELETE") {
-            http_->Delete(pattern, handler);
-        }
-    }
-    if (!app_.options().web_dir.empty()) {
-        // cpp-httplib refuses paths that climb out of the folder ("..", encoded or not) before reading a file.
-        http_->set_mount_point("/", app_.options().web_dir);
-        http_->set_file_request_handler([](const httplib::Request& req, httplib::Response& res) {
-            res.set_header("X-Content-Type-Options", "nosniff");
-            // Built assets carry a content hash in their names: cached for good. index.html is asked again.
-            res.set_header("Cache-Control",
-                           req.path.starts_with("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
-        });
-        // The app routes in the browser (/audiences/vip, /overview): a GET of a page that is not a file gets
-        // index.html. Paths under /api/ and names with an extension (a missing asset) stay 404.
-        std::string index = (std::filesystem::path(app_.options().web_dir) / "index.html").string();
-        http_->Get(R"(/(?!api/)[^.]*)", [index](const httplib::Request&, httplib::Response& res) {
-            std::ifstream in(index, std::ios::binary);
-            if (!in) {
-                res.status = 404;
-                return;
-            }
-            std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-            res.set_header("X-Content-Type-Options", "nosniff");
-            res.set_header("Cache-Control", "no-cache");
-            res.set_content(std::move(html), "text/html; charset=utf-8");
-        });
-    }
+    AddApiRoutes();
+    if (!app_.options().web_dir.empty()) AddWebApp();
+    http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        return Screen(req, res) ? httplib::Server::HandlerResponse::Handled
+                                : httplib::Server::HandlerResponse::Unhandled;
+    });
+    http_->set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+        for (const auto& [name, value] : SecurityHeaders()) res.set_header(name, value);
+    });
     // Answers cpp-httplib makes itself (no route: 404, body too large: 413, bad request: 400) get the error shape;
     // a handler's own error body is kept.
-    http_->set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
-                                                                          httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        ApiError e;
-        e.status = res.status;
-        switch (res.status) {
-        case 404:
-            e.code = "not_found";
-            e.message = "no route " + req.method + " " + req.path;
-            break;
-        case 413:
-            e.code = "too_large";
-            e.message = fmt::format("the request body is larger than {} bytes", app_.options().max_body_bytes);
-            break;
-        case 405:
-            e.code = "method_not_allowed";
-            e.message = req.method + " is not allowed on " + req.path;
-            break;
-        default:
-            e.code = res.status >= 500 ? "internal" : "malformed";
-            e.message = fmt::format("the request could not be served (HTTP {})", res.status);
+    http_->set_error_handler(httplib::Server::HandlerWithResponse(
+        [this](const httplib::Request& req, httplib::Response& res) {
+            if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+            WriteError(res, LibraryError(req, res.status));
+            LogUnrouted(req, res, "");
+            return httplib::Server::HandlerResponse::Handled;
+        }));
+    // An exception that escaped everything else: still one error shape, one log line with the request id, counted.
+    http_->set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "an exception that is not a std::exception";
+        try {
+            if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
         }
-        WriteError(res, e);
-        Log(json{{"ts", text::IsoMillis(deliver::WallClockMs())}, {"level", "info"}, {"msg", "request"}, {"method", req.method},
-                 {"path", req.path}, {"status", res.status}}
-                .dump());
-        app_.metrics().ObserveRequest(req.method, "(unrouted)", res.status, 0);
-        return httplib::Server::HandlerResponse::Handled;
-    }));
-    http_->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        ApiError e{500, "internal", "internal error"};
-        WriteError(res, e);
+        WriteError(res, InternalError(res));
+        LogUnrouted(req, res, what);
     });
+}
+
+// Every route of the table. A route that takes a body (POST, PUT, PATCH, DELETE) reads it through a reader that
+// stops at the size limit, whatever the framing: cpp-httplib's own reading caps only a declared Content-Length.
+void Server::AddApiRoutes() {
+    for (const auto& route : routes_.all()) {
+        std::string pattern = PathPattern(route.path);
+        body_routes_.emplace_back(route.method, std::regex(pattern));
+        if (route.method == "GET") {
+            http_->Get(pattern, [this, &route](const httplib::Request& req, httplib::Response& res) {
+                Serve(route, req, res, "");
+            });
+            continue;
+        }
+        httplib::Server::HandlerWithContentReader with_body =
+            [this, &route](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+                std::string body;
+                bool drained = false;
+                BodyRead outcome = ReadBody(read, app_.options().max_body_bytes, body, &drained);
+                if (outcome == BodyRead::TOO_LARGE) return Refuse(req, res, TooLarge(app_.options().max_body_bytes), !drained);
+                if (outcome == BodyRead::BROKEN) {
+                    return Refuse(req, res, Malformed("the body ended before its declared length, or its chunks are malformed"),
+                                  true);
+                }
+                // Read to its end first, so that the client reads the refusal on a connection still in step.
+                if (auto refused = ScreenBodyMedia(FramingOf(req))) return Refuse(req, res, *refused, false);
+                Serve(route, req, res, body);
+            };
+        if (route.method == "POST") {
+            http_->Post(pattern, with_body);
+        } else if (route.method == "PUT") {
+            http_->Put(pattern, with_body);
+        } else if (route.method == "PATCH") {
+            http_->Patch(pattern, with_body);
+        } else if (route.method == "DELETE") {
+            http_->Delete(pattern, with_body);
+        }
+    }
+}
+
+// The built web app's files at /, and index.html for the app's own paths.
+void Server::AddWebApp() {
+    // cpp-httplib refuses paths that climb out of the folder ("..", encoded or not) before reading a file.
+    http_->set_mount_point("/", app_.options().web_dir);
+    http_->set_file_request_handler([](const httplib::Request& req, httplib::Response& res) {
+        // Built assets carry a content hash in their names: cached for good. index.html is asked again.
+        res.set_header("Cache-Control",
+                       req.path.starts_with("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
+    });
+    // The app routes in the browser (/audiences/vip, /overview): a GET of a page that is not a file gets
+    // index.html. Paths under /api/ and names with an extension (a missing asset) stay 404.
+    std::string index = (std::filesystem::path(app_.options().web_dir) / "index.html").string();
+    http_->Get(R"(/(?!api/)[^.]*)", [index](const httplib::Request&, httplib::Response& res) {
+        std::ifstream in(index, std::ios::binary);
+        if (!in) {
+            res.status = 404;
+            return;
+        }
+        std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        res.set_header("Cache-Control", "no-cache");
+        res.set_content(std::move(html), "text/html; charset=utf-8");
+    });
+}
+
+// Before routing and before a byte of the body is read: the request's id, then the checks of request_guard.hpp,
+// and a route for the method and path when there is a body (otherwise cpp-httplib would read it whole to answer
+// 404).
+bool Server::Screen(const httplib::Request& req, httplib::Response& res) {
+    res.set_header("X-Request-Id", NewRequestId());
+    BodyFraming framing = FramingOf(req);
+    bool body = HasBody(framing);
+    std::optional<ApiError> refused = ScreenTarget(req.path, req.params);
+    if (!refused && TakesBody(req.method)) {
+        refused = ScreenBodyFraming(framing, app_.options().max_body_bytes);
+        // A declared length within the limit is read by cpp-httplib before its 404; a chunked one would be read
+        // whole.
+        if (!refused && !framing.transfer_encoding.empty() && !HasRoute(req.method, req.path)) {
+            refused = ApiError{404, "not_found", "no route " + req.method + " " + req.path};
+        }
+    } else if (!refused && body) {
+        refused = Malformed(fmt::format("a {} request has no body", req.method));
+    }
+    if (!refused) return false;
+    Refuse(req, res, *refused, body);
+    return true;
+}
+
+bool Server::HasRoute(const std::string& method, const std::string& path) const {
+    for (const auto& [m, pattern] : body_routes_) {
+        if (m == method && std::regex_match(path, pattern)) return true;
+    }
+    return false;
+}
+
+void Server::Refuse(const httplib::Request& req, httplib::Response& res, const ApiError& e, bool unread_body) {
+    WriteError(res, e);
+    LogUnrouted(req, res, e.message); // before the answer leaves: whoever reads the answer finds the line
+    if (unread_body) AnswerAndClose(req, res);
+}
+
+ApiError Server::LibraryError(const httplib::Request& req, int status) const {
+    switch (status) {
+    case 404: return ApiError{404, "not_found", "no route " + req.method + " " + req.path};
+    case 413: return TooLarge(app_.options().max_body_bytes);
+    case 405: return ApiError{405, "method_not_allowed", req.method + " is not allowed on " + req.path};
+    default:
+        if (status >= 500) return ApiError{status, "internal", "internal error; the service's log has its details"};
+        return ApiError{status, "malformed", fmt::format("the request could not be served (HTTP {})", status)};
+    }
+}
+
+ApiError Server::InternalError(const httplib::Response& res) {
+    return ApiError{500, "internal",
+                    fmt::format("internal error; the service's log has its details under request id {}", RequestId(res))};
+}
+
+// One log line and one count for an answer that no route's handler gave (refused, unrouted, or an exception).
+void Server::LogUnrouted(const httplib::Request& req, const httplib::Response& res, const std::string& detail) {
+    json line = {{"ts", text::IsoMillis(deliver::WallClockMs())},
+                 {"level", res.status >= 500 ? "error" : "info"},
+                 {"msg", "request"},
+                 {"request_id", RequestId(res)},
+                 {"method", req.method},
+                 {"path", req.path},
+                 {"status", res.status}};
+    if (!detail.empty()) line["error"] = detail;
+    Log(line.dump(-1, ' ', false, json::error_handler_t::replace));
+    app_.metrics().ObserveRequest(req.method, "(unrouted)", res.status, 0);
 }
 
 Server::~Server() { Stop(); }
@@ -278,55 +481,24 @@ std::expected<void, ApiError> Server::Authenticate(Context& c, const Route& rout
     return {};
 }
 
-void Server::Serve(const Route& route, const httplib::Request& req, httplib::Response& res) {
+// A routed request: its handler's answer written, then one log line and the request metrics. Nothing a handler
+// or a hostile request does escapes as an unlogged 500: an exception becomes the error shape, logged and counted.
+void Server::Serve(const Route& route, const httplib::Request& req, httplib::Response& res, std::string_view body) {
     auto start = std::chrono::steady_clock::now();
     Context c(app_, req, res);
-    for (size_t i = 0; i < route.param_names.size() && i + 1 < req.matches.size(); ++i) {
-        c.params_[route.param_names[i]] = req.matches[i + 1].str();
-    }
-    Answer answer = [&]() -> Answer {
-        if (!route.permissions.empty()) {
-            if (auto ok = Authenticate(c, route); !ok) return std::unexpected(ok.error());
+    std::string detail; // what only the log shows (the cause of a 500)
+    std::optional<Answer> answer;
+    try {
+        answer = Handle(route, c, body);
+        if (!*answer && answer->error().status == 500) {
+            detail = answer->error().message;
+            answer = std::unexpected(InternalError(res));
         }
-        if (!req.body.empty()) {
-            try {
-                c.body_ = json::parse(req.body);
-            } catch (const json::parse_error& e) {
-                auto [line, col] = LineColumn(req.body, e.byte > 0 ? e.byte - 1 : 0);
-                ApiError err = Malformed(fmt::format("the body is not valid JSON (line {}, column {}): {}", line, col,
-                                                     e.what()),
-                                         "");
-                err.errors = json::array({{{"pointer", ""}, {"line", line}, {"column", col}, {"message", e.what()}}});
-                return std::unexpected(err);
-            }
-        }
-        try {
-            return route.handler(c);
-        } catch (const std::exception& e) {
-            return std::unexpected(ApiError{500, "internal", std::string("internal error: ") + e.what()});
-        }
-    }();
-    if (answer) {
-        Reply& r = *answer;
-        for (const auto& [k, v] : r.headers) res.set_header(k, v);
-        if (!r.etag.empty()) {
-            std::string quoted = "\"" + r.etag + "\"";
-            res.set_header("ETag", quoted);
-            if (req.method == "GET" && req.get_header_value("If-None-Match") == quoted) {
-                res.status = 304;
-                r.status = 304;
-            }
-        }
-        if (r.status != 304) {
-            res.status = r.status;
-            if (!r.text.empty() || !r.content_type.empty()) {
-                res.set_content(r.text, r.content_type);
-            } else if (r.status != 204) {
-                res.set_content(r.body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-            }
-        }
-    } else {
-        WriteError(res, answer.error());
+        Write(*answer, req, res);
+    } catch (const std::exception& e) {
+        detail = e.what();
+        answer = std::unexpected(InternalError(res));
+        WriteError(res, answer->error());
     }
     res.set_header("Cache-Control", "no-store");
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -334,18 +506,62 @@ void Server::Serve(const Route& route, const httplib::Request& req, httplib::Res
     json line = {{"ts", text::IsoMillis(deliver::WallClockMs())},
                  {"level", res.status >= 500 ? "error" : "info"},
                  {"msg", "request"},
+                 {"request_id", RequestId(res)},
                  {"method", req.method},
                  {"route", route.path},
                  {"path", req.path},
                  {"status", res.status},
                  {"ms", std::round(seconds * 100000) / 100}};
     if (c.principal_) line["user"] = c.principal_->user.email;
-    if (!answer) line["error"] = answer.error().message;
+    if (!detail.empty()) {
+        line["error"] = detail;
+    } else if (!*answer) {
+        line["error"] = (*answer).error().message;
+    }
     if (!c.warnings_.empty()) {
         line["level"] = "warn";
         line["warning"] = c.warnings_;
     }
     Log(line.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+// Authentication and permissions, the JSON body, then the route's handler.
+Answer Server::Handle(const Route& route, Context& c, std::string_view body) {
+    const httplib::Request& req = c.request();
+    for (size_t i = 0; i < route.param_names.size() && i + 1 < req.matches.size(); ++i) {
+        c.params_[route.param_names[i]] = req.matches[i + 1].str();
+    }
+    if (!route.permissions.empty()) {
+        if (auto ok = Authenticate(c, route); !ok) return std::unexpected(ok.error());
+    }
+    if (!body.empty()) {
+        auto parsed = ParseJsonBody(body);
+        if (!parsed) return std::unexpected(parsed.error());
+        c.body_ = std::move(*parsed);
+    }
+    return route.handler(c);
+}
+
+// A handler's answer on the wire: its headers and ETag (304 for a matching If-None-Match), its JSON or text.
+void Server::Write(Answer& answer, const httplib::Request& req, httplib::Response& res) {
+    if (!answer) return WriteError(res, answer.error());
+    Reply& r = *answer;
+    for (const auto& [k, v] : r.headers) res.set_header(k, v);
+    if (!r.etag.empty()) {
+        std::string quoted = "\"" + r.etag + "\"";
+        res.set_header("ETag", quoted);
+        if (req.method == "GET" && req.get_header_value("If-None-Match") == quoted) {
+            res.status = 304;
+            r.status = 304;
+            return;
+        }
+    }
+    res.status = r.status;
+    if (!r.text.empty() || !r.content_type.empty()) {
+        res.set_content(r.text, r.content_type);
+    } else if (r.status != 204) {
+        res.set_content(r.body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+    }
 }
 
 } // namespace kith::api

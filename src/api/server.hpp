@@ -13,6 +13,9 @@
 #include "api/router.hpp"
 
 #include <functional>
+#include <regex>
+#include <utility>
+#include <vector>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,7 +23,9 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+} // namespace httplib
 
 namespace kith::api {
 
@@ -49,7 +54,20 @@ public:
     const Routes& routes() const { return routes_; }
 
 private:
-    void Serve(const Route& route, const httplib::Request& req, httplib::Response& res);
+    void AddApiRoutes();
+    void AddWebApp();
+    //! True when the request was refused (and answered) before routing.
+    bool Screen(const httplib::Request& req, httplib::Response& res);
+    bool HasRoute(const std::string& method, const std::string& path) const;
+    //! Answers with the error; when the body is (partly) unread, closes the connection without reading on.
+    void Refuse(const httplib::Request& req, httplib::Response& res, const ApiError& e, bool unread_body);
+    ApiError LibraryError(const httplib::Request& req, int status) const;
+    //! The 500 a client sees: no detail, the request id under which the log has it.
+    static ApiError InternalError(const httplib::Response& res);
+    void LogUnrouted(const httplib::Request& req, const httplib::Response& res, const std::string& detail);
+    void Serve(const Route& route, const httplib::Request& req, httplib::Response& res, std::string_view body);
+    Answer Handle(const Route& route, Context& c, std::string_view body);
+    static void Write(Answer& answer, const httplib::Request& req, httplib::Response& res);
     std::expected<void, ApiError> Authenticate(Context& c, const Route& route);
     void Log(std::string_view line);
 
@@ -60,6 +78,8 @@ private:
     std::thread thread_;
     int port_ = 0;
     int listen_fd_ = -1; //!< the listening socket, once cpp-httplib made it
+    //! Each route's method and path pattern, to refuse a body sent where no route takes one before reading it.
+    std::vector<std::pair<std::string, std::regex>> body_routes_;
 };
 
 } // namespace kith::api

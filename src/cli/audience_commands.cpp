@@ -175,7 +175,8 @@ int Suggest(const SuggestArgs& args) {
     }
     auto wh = warehouse::Open(args.warehouse);
     if (!wh) return Report(wh.error());
-    auto values = engine::Suggest(*g, **wh, t);
+    engine::WarehouseCatalog catalog(**wh);
+    auto values = engine::Suggest(*g, **wh, catalog, t);
     if (!values) return Report(values.error());
     if (args.json) {
         fmt::print("{}\n", nlohmann::json(*values).dump());

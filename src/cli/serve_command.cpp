@@ -72,7 +72,9 @@ std::string WebDir(const config::Config& config) {
     return "";
 }
 
-Result<std::unique_ptr<service::Service>> StartService(const config::Config& config, bool demo = false) {
+//! demo_sink_token: `kith demo`'s; the demo sink at /demo/sink takes events with it (empty: no sink).
+Result<std::unique_ptr<service::Service>> StartService(const config::Config& config,
+                                                       const std::string& demo_sink_token = "") {
     auto listen = SplitListen(config.listen);
     if (!listen) return Fail(ErrorCode::USAGE, "listen must be HOST:PORT, found " + config.listen, config.file);
     service::ServiceOptions o;
@@ -80,7 +82,12 @@ Result<std::unique_ptr<service::Service>> StartService(const config::Config& con
     o.server.port = listen->second;
     o.app.web_dir = WebDir(config);
     o.app.password_cost = api::PasswordCostOf(config.auth);
-    o.app.demo_sink = demo;
+    o.app.free_login_failures = config.auth.free_login_failures;
+    o.app.free_login_failures_per_address = config.auth.free_login_failures_per_address;
+    o.app.first_login_wait_ms = config.auth.first_login_wait_s * 1000;
+    o.app.max_login_wait_ms = config.auth.max_login_wait_s * 1000;
+    o.app.demo_sink = !demo_sink_token.empty();
+    o.app.demo_sink_token = demo_sink_token;
     return service::Service::Start(config, o);
 }
 
@@ -117,14 +124,16 @@ const char* const kSampleAudiences[] = {
           "where": {"filters": [{"column": "IS_PREMIUM", "op": "equals", "value": true}]}}]}}]}}]}}]}]}})j",
 };
 
-json DemoActivation(int port) {
+// The sample webhook activation, to this start's port, with this start's sink token in its (write-only) headers.
+json DemoActivation(int port, const std::string& sink_token) {
     return json::parse(fmt::format(R"({{"key": "abandoned_carts_to_webhook", "audience": "premium_abandoners",
-  "destination": {{"type": "webhook", "url": "http://127.0.0.1:{}/demo/sink", "method": "POST", "batch_size": 50}},
+  "destination": {{"type": "webhook", "url": "http://127.0.0.1:{}/demo/sink", "method": "POST", "batch_size": 50,
+                   "headers": {{"Authorization": "Bearer {}"}}}},
   "action": "send", "trigger": "entity_enters", "entity": "account-carts", "event_name": "Cart Abandoned",
   "identifiers": [{{"type": "user_id", "as": "userId"}}, {{"type": "email", "as": "context.traits.email"}}],
   "enrichment": {{"traits": ["first_name", "plan"], "entities": {{"account-carts": ["TOTAL", "STATUS"]}}}},
   "mapping": null, "backfill": true, "enabled": true}})",
-                                   port));
+                                   port, sink_token));
 }
 
 struct Credentials {
@@ -213,7 +222,9 @@ int Demo(const DemoArgs& args) {
     }
     config->listen = fmt::format("127.0.0.1:{}", args.port);
 
-    // The owner, the sample audiences and the webhook activation to kith's own sink.
+    // The owner, the sample audiences and the webhook activation to kith's own sink, which takes events only with the
+    // token made here.
+    const std::string sink_token = api::RandomToken();
     auto store = store::Store::Open(config->state);
     if (!store) return Report(store.error());
     auto owner = EnsureOwner(**store, dir);
@@ -237,8 +248,8 @@ int Demo(const DemoArgs& args) {
                 sources.push_back({"sample audience " + a["key"].get<std::string>(), std::move(a)});
             }
         }
-        // The activation follows the port of this start.
-        json act = DemoActivation(args.port);
+        // The activation follows the port and the sink token of this start.
+        json act = DemoActivation(args.port, sink_token);
         act["kind"] = "activation";
         auto existing = (*store)->Transaction([](store::Tx& tx) { return tx.GetActivation(1, "abandoned_carts_to_webhook"); });
         if (!existing) return Report(existing.error());
@@ -265,7 +276,7 @@ int Demo(const DemoArgs& args) {
         return 0;
     }
     BlockStopSignals();
-    auto service = StartService(*config, true);
+    auto service = StartService(*config, sink_token);
     if (!service) return Report(service.error());
     if (first) {
         // The first start shows runs, events and the delivery overview at once instead of at the next slots.

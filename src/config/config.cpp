@@ -221,6 +221,11 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
                                     {
                                         {"password_memory_mib", r.Integer(c.auth.password_memory_mib, 1, 4096)},
                                         {"password_passes", r.Integer(c.auth.password_passes, 1, 16)},
+                                        {"free_login_failures", r.Integer(c.auth.free_login_failures, 1, 1000)},
+                                        {"free_login_failures_per_address",
+                                         r.Integer(c.auth.free_login_failures_per_address, 1, 100000)},
+                                        {"first_login_wait_s", r.Integer(c.auth.first_login_wait_s, 1, 3600)},
+                                        {"max_login_wait_s", r.Integer(c.auth.max_login_wait_s, 1, 86400)},
                                     })},
                 {"alerts", r.SubTable("alerts.",
                                       {

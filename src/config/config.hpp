@@ -50,10 +50,15 @@ struct AlertsSettings {
     std::string public_url;               //!< the app's address for links in alert messages; empty: no links
 };
 
-//! `[auth]`: the cost of the Argon2id hashes of new passwords (a stored hash keeps the cost it was made with).
+//! `[auth]`: the cost of the Argon2id hashes of new passwords (a stored hash keeps the cost it was made with), and how
+//! failed logins are slowed down.
 struct AuthSettings {
     int64_t password_memory_mib = 64; //!< memory per hash: libsodium's "interactive" 64 MiB by default
     int64_t password_passes = 2;      //!< passes over that memory
+    int64_t free_login_failures = 5;              //!< failed logins of one email from one address before each waits
+    int64_t free_login_failures_per_address = 20; //!< failed logins from one address, any email, before each waits
+    int64_t first_login_wait_s = 5;               //!< the first wait; each further failure doubles it
+    int64_t max_login_wait_s = 60;                //!< the longest wait
 };
 
 struct Config {

@@ -1,5 +1,6 @@
 #include "engine/preview.hpp"
 
+#include "common/text.hpp"
 #include "sql/printer.hpp"
 
 #include <algorithm>
@@ -246,8 +247,47 @@ Result<Explanation> RunExplain(Session& s, const audience::Audience& a, int64_t 
     return e;
 }
 
+namespace {
+
+//! INVALID unless the table exists and has the column (where: the field that named the column).
+Status CheckColumn(audience::Catalog& catalog, const schema::TableName& table, const std::string& column,
+                   const std::string& where) {
+    auto cols = catalog.Columns(table);
+    if (!cols) return std::unexpected(cols.error());
+    if (!*cols) return Fail(ErrorCode::INVALID, "table " + text::Quote(table.ToString()) + " does not exist", where);
+    for (const auto& c : **cols) {
+        if (c.Named(column)) return {};
+    }
+    return Fail(ErrorCode::INVALID, "table " + text::Quote(table.ToString()) + " has no column " + text::Quote(column),
+                where);
+}
+
+//! The target's table and column exist (the catalog says), so that no name the caller made up reaches the engine.
+Status CheckSuggestionTarget(const graph::DataGraph& graph, audience::Catalog& catalog,
+                             const plan::SuggestionTarget& t) {
+    using Kind = plan::SuggestionTarget::Kind;
+    if (t.kind == Kind::ENTITY_COLUMN) {
+        const graph::Entity* e = graph.FindEntity(t.entity);
+        if (!e) return Fail(ErrorCode::INVALID, "the data graph has no entity " + text::Quote(t.entity), "entity");
+        return CheckColumn(catalog, e->table, t.column, "column");
+    }
+    if (t.kind == Kind::EVENT_COLUMN) {
+        std::string table = graph::EventTableName(t.event);
+        if (table.empty()) return Fail(ErrorCode::INVALID, "event name " + text::Quote(t.event) + " names no table", "event");
+        auto cols = catalog.Columns(graph.ProfileTable(table));
+        if (!cols) return std::unexpected(cols.error());
+        if (!*cols) return Fail(ErrorCode::INVALID, "no event " + text::Quote(t.event) + " in the warehouse", "event");
+        bool context = t.column.starts_with("context_");
+        return CheckColumn(catalog, graph.ProfileTable(table), t.column, context ? "context" : "property");
+    }
+    return {};
+}
+
+} // namespace
+
 Result<std::vector<std::string>> Suggest(const graph::DataGraph& graph, warehouse::Warehouse& warehouse,
-                                         const plan::SuggestionTarget& target) {
+                                         audience::Catalog& catalog, const plan::SuggestionTarget& target) {
+    if (auto ok = CheckSuggestionTarget(graph, catalog, target); !ok) return std::unexpected(ok.error());
     auto dialect = DialectOf(warehouse);
     if (!dialect) return std::unexpected(dialect.error());
     auto compiled = plan::CompileSuggestions(graph, target);

@@ -54,9 +54,11 @@ struct Explanation {
 Result<Explanation> RunExplain(Session& session, const audience::Audience& audience, int64_t as_of_micros,
                                const std::string& profile);
 
-//! Values for the builder's dropdown, as canonical text.
+//! Values for the builder's dropdown, as canonical text. The entity or event table and its column are looked up in
+//! the catalog first: a name that does not exist is an INVALID error naming it (location "entity", "event",
+//! "column", "property" or "context"), and never reaches the warehouse.
 Result<std::vector<std::string>> Suggest(const graph::DataGraph& graph, warehouse::Warehouse& warehouse,
-                                         const plan::SuggestionTarget& target);
+                                         audience::Catalog& catalog, const plan::SuggestionTarget& target);
 
 //! What the builder offers for trait and event conditions: trait names (most used first) and event tables with
 //! their columns and kith types.

@@ -118,6 +118,8 @@ Status Tx::DeleteSession(const std::string& token_hash) {
 
 Status Tx::DeleteSessionsOf(int64_t user_id) { return db().Run("DELETE FROM sessions WHERE user_id = ?", user_id); }
 
+Status Tx::DeleteApiTokensOf(int64_t user_id) { return db().Run("DELETE FROM api_tokens WHERE user_id = ?", user_id); }
+
 Result<int64_t> Tx::DeleteExpiredSessions(int64_t now) {
     auto ok = db().Run("DELETE FROM sessions WHERE expires_at <= ?", now);
     if (!ok) return Propagate(ok);
@@ -155,26 +157,29 @@ Status Tx::TouchApiToken(int64_t id, int64_t now) {
     return db().Run("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", now, id);
 }
 
-Result<LoginFailures> Tx::GetLoginFailures(const std::string& email) {
-    auto row = One<LoginFailures>(
-        db(), "SELECT failures, last_at FROM login_failures WHERE email = ?",
-        [](const sqlite::Statement& st) { return LoginFailures{st.Int(0), st.Int(1)}; }, email);
+Result<LoginThrottle> Tx::GetLoginThrottle(const std::string& key) {
+    auto row = One<LoginThrottle>(
+        db(), "SELECT failures, last_at FROM login_throttle WHERE key = ?",
+        [](const sqlite::Statement& st) { return LoginThrottle{st.Int(0), st.Int(1)}; }, key);
     if (!row) return Propagate(row);
-    return row->value_or(LoginFailures{});
+    return row->value_or(LoginThrottle{});
 }
 
-Result<int64_t> Tx::RecordLoginFailure(const std::string& email, int64_t now) {
-    auto ok = db().Run("INSERT INTO login_failures (email, failures, last_at) VALUES (?, 1, ?) "
-                       "ON CONFLICT (email) DO UPDATE SET failures = failures + 1, last_at = excluded.last_at",
-                       email, now);
-    if (!ok) return Propagate(ok);
-    auto f = GetLoginFailures(email);
-    if (!f) return Propagate(f);
-    return f->failures;
+Status Tx::CountLoginAttempt(const std::string& key, int64_t now) {
+    return db().Run("INSERT INTO login_throttle (key, failures, last_at) VALUES (?, 1, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET failures = failures + 1, last_at = excluded.last_at",
+                    key, now);
 }
 
-Status Tx::ClearLoginFailures(const std::string& email) {
-    return db().Run("DELETE FROM login_failures WHERE email = ?", email);
+Status Tx::ForgiveLoginAttempt(const std::string& key) {
+    if (auto ok = db().Run("UPDATE login_throttle SET failures = failures - 1 WHERE key = ? AND failures > 0", key); !ok) {
+        return ok;
+    }
+    return db().Run("DELETE FROM login_throttle WHERE key = ? AND failures = 0", key);
+}
+
+Status Tx::ClearLoginThrottle(const std::string& key) {
+    return db().Run("DELETE FROM login_throttle WHERE key = ?", key);
 }
 
 } // namespace kith::store

@@ -220,12 +220,25 @@ CREATE INDEX notifications_unread ON notifications (user_id, id) WHERE read_at I
 CREATE INDEX outbox_delivered ON outbox (activation_id, finished_at) WHERE status = 'delivered';
 )sql";
 
+// Login throttling by key instead of by email alone: "email E from A" (one address guessing one user's password) and
+// "from A" (one address guessing many), so that strangers failing from their addresses do not lock a user out of
+// theirs. Counts of the old table are dropped: they were keyed by email only.
+constexpr const char* kV6 = R"sql(
+DROP TABLE login_failures;
+CREATE TABLE login_throttle (
+    key       TEXT PRIMARY KEY,
+    failures  INTEGER NOT NULL CHECK (failures >= 0),
+    last_at   INTEGER NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "workspaces, audiences with history, activations, runs, snapshots, outbox", kV1},
     {2, "run workers and baselines, change tables of snapshots, outbox events by run", kV2},
     {3, "status code of an outbox event's last attempt, the delivery overview's covering index", kV3},
     {4, "users, sessions, API tokens, failed logins", kV4},
     {5, "alerts with their evaluation state, in-app notifications, delivered events by finish time", kV5},
+    {6, "login throttling by email and address, and by address", kV6},
 };
 
 } // namespace

@@ -238,8 +238,8 @@ struct ApiToken {
     std::optional<int64_t> last_used_at;
 };
 
-//! Failed logins of one email (reset by a successful one).
-struct LoginFailures {
+//! Login attempts not (yet) proven right under one throttle key (see Tx::CountLoginAttempt).
+struct LoginThrottle {
     int64_t failures = 0;
     int64_t last_at = 0;
 };

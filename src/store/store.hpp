@@ -174,6 +174,8 @@ public:
     Status DeleteSession(const std::string& token_hash);
     //! Deletes every session of a user (password changed, user disabled).
     Status DeleteSessionsOf(int64_t user_id);
+    //! Revokes every API token of the user (a new password ends every credential made with the old one).
+    Status DeleteApiTokensOf(int64_t user_id);
     //! Deletes sessions expired at `now`; returns how many.
     Result<int64_t> DeleteExpiredSessions(int64_t now);
     Result<int64_t> CreateApiToken(const ApiToken& token);
@@ -183,10 +185,13 @@ public:
     Result<std::optional<ApiToken>> GetApiToken(int64_t id);
     Status DeleteApiToken(int64_t id);
     Status TouchApiToken(int64_t id, int64_t now);
-    Result<LoginFailures> GetLoginFailures(const std::string& email);
-    //! Adds one failure at `now`; returns the count.
-    Result<int64_t> RecordLoginFailure(const std::string& email, int64_t now);
-    Status ClearLoginFailures(const std::string& email);
+    //! The attempts counted under a throttle key (the API's keys: "email E from ADDRESS", "from ADDRESS").
+    Result<LoginThrottle> GetLoginThrottle(const std::string& key);
+    //! Counts one attempt at `now` (as failed until ForgiveLoginAttempt or ClearLoginThrottle says otherwise).
+    Status CountLoginAttempt(const std::string& key, int64_t now);
+    //! Takes one counted attempt back (it succeeded); the key's row goes at zero.
+    Status ForgiveLoginAttempt(const std::string& key);
+    Status ClearLoginThrottle(const std::string& key);
 
     // -----------------------------------------------------------------------------------------------------------
     // Alerts and in-app notifications (alerts.cpp). Alerts are read and written within their workspace: an id of

@@ -853,16 +853,24 @@ TEST_F(StoreTest, UsersSessionsAndTokens) {
     EXPECT_FALSE(*s->Transaction([&](Tx& tx) { return tx.FindApiToken("th"); }));
 }
 
-TEST_F(StoreTest, LoginFailuresCountUntilCleared) {
+TEST_F(StoreTest, LoginAttemptsCountPerKeyUntilForgivenOrCleared) {
     auto s = OpenStore();
     ASSERT_TRUE(s);
-    EXPECT_EQ(*s->Transaction([](Tx& tx) { return tx.RecordLoginFailure("a@x", 10); }), 1);
-    EXPECT_EQ(*s->Transaction([](Tx& tx) { return tx.RecordLoginFailure("A@X", 20); }), 2);
-    auto f = *s->Transaction([](Tx& tx) { return tx.GetLoginFailures("a@x"); });
+    const std::string key = "email a@x from 127.0.0.1", other = "from 127.0.0.1";
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.CountLoginAttempt(key, 10); }));
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.CountLoginAttempt(key, 20); }));
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.CountLoginAttempt(other, 20); }));
+    auto f = *s->Transaction([&](Tx& tx) { return tx.GetLoginThrottle(key); });
     EXPECT_EQ(f.failures, 2);
     EXPECT_EQ(f.last_at, 20);
-    ASSERT_TRUE(s->Transaction([](Tx& tx) { return tx.ClearLoginFailures("a@x"); }));
-    EXPECT_EQ(s->Transaction([](Tx& tx) { return tx.GetLoginFailures("a@x"); })->failures, 0);
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.ForgiveLoginAttempt(key); }));
+    EXPECT_EQ(s->Transaction([&](Tx& tx) { return tx.GetLoginThrottle(key); })->failures, 1);
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.ForgiveLoginAttempt(key); }));
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.ForgiveLoginAttempt(key); })); // never below zero
+    EXPECT_EQ(s->Transaction([&](Tx& tx) { return tx.GetLoginThrottle(key); })->failures, 0);
+    EXPECT_EQ(s->Transaction([&](Tx& tx) { return tx.GetLoginThrottle(other); })->failures, 1);
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.ClearLoginThrottle(other); }));
+    EXPECT_EQ(s->Transaction([&](Tx& tx) { return tx.GetLoginThrottle(other); })->failures, 0);
 }
 
 TEST_F(StoreTest, DeletingAnAudienceTakesItsActivationsRunsAndEvents) {

@@ -3,7 +3,7 @@
 // schedule, an alert, clone and delete.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { apiCall, launch, login, newPage, seriousViolations, shot, startKith } from './lib.mjs';
+import { apiCall, cspViolations, launch, login, newPage, seriousViolations, shot, startKith } from './lib.mjs';
 
 let kith, browser;
 before(async () => {
@@ -13,6 +13,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await kith?.stop();
+  assert.deepEqual(cspViolations, [], 'what the Content-Security-Policy refused');
 });
 
 describe('a Read-only user', () => {

@@ -101,16 +101,33 @@ export async function launch() {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
 }
 
+/**
+ * What the browser refused under the service's Content-Security-Policy, on every page of the run: a test file's
+ * `after` asserts it stays empty (the built app runs under the policy the service sends, with no inline script).
+ */
+export const cspViolations = [];
+
+/** The policy of a page's answer, checked where the app is loaded: scripts only from the service, no framing. */
+export function assertHardened(response) {
+  const csp = response?.headers()['content-security-policy'] ?? '';
+  if (!/script-src 'self';/.test(csp) || !/frame-ancestors 'none'/.test(csp)) {
+    throw new Error(`the page came without kith's Content-Security-Policy: ${JSON.stringify(csp)}`);
+  }
+}
+
 export async function newPage(browser, kith) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: kith.url, reducedMotion: 'reduce' });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`);
+  });
   return page;
 }
 
 /** Signs in through the login screen, starting from `/`. */
 export async function login(page, email, password) {
-  await page.goto('/');
+  assertHardened(await page.goto('/'));
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -4,7 +4,7 @@
 // overview add up. Screenshots of each screen go to e2e/screenshots/; axe checks each screen.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { apiCall, launch, login, newPage, seriousViolations, shot, startKith } from './lib.mjs';
+import { apiCall, assertHardened, cspViolations, launch, login, newPage, seriousViolations, shot, startKith } from './lib.mjs';
 
 let kith, browser, page;
 // The steps build on each other: after a failed step the next ones fail at once, naming it.
@@ -42,10 +42,11 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
   after(async () => {
     await browser?.close();
     await kith?.stop();
+    assert.deepEqual(cspViolations, [], 'what the Content-Security-Policy refused');
   });
 
   step('signs in', async () => {
-    await page.goto('/');
+    assertHardened(await page.goto('/'));
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await shot(page, '01-login');
     await axe('login');
