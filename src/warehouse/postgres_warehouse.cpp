@@ -292,7 +292,8 @@ Result<PostgresWarehouse::RedshiftUri> PostgresWarehouse::ParseRedshiftUri(const
     constexpr std::string_view kNoPassword = "a password does not belong in a Redshift URI: set PGPASSWORD or use a "
                                              ".pgpass file, or log in with IAM credentials (auth=iam)";
     if (user.find(':') != std::string::npos) {
-        return Fail(ErrorCode::USAGE, std::string(kNoPassword), "redshift://" + user.substr(0, user.find(':')) + "@" + host + path);
+        return Fail(ErrorCode::USAGE, std::string(kNoPassword),
+                    "redshift://" + user.substr(0, user.find(':')) + "@" + host + path);
     }
     if (path.size() <= 1) return Fail(ErrorCode::USAGE, "a Redshift URI names its database: redshift://USER@HOST:5439/DATABASE", uri);
     const std::string named_host = host; // the cluster's name, before an endpoint= replaces it

@@ -24,6 +24,10 @@ std::unexpected<Error> Usage(std::string message) { return Fail(ErrorCode::USAGE
 
 // --- the URI ----------------------------------------------------------------------------------------------------
 
+bool NoUpper(std::string_view s) {
+    return std::none_of(s.begin(), s.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
+}
+
 bool AllOf(std::string_view s, std::string_view allowed_punctuation) {
     return std::all_of(s.begin(), s.end(), [&](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || allowed_punctuation.find(c) != std::string_view::npos;
@@ -33,18 +37,17 @@ bool AllOf(std::string_view s, std::string_view allowed_punctuation) {
 // AWS's rules for a cluster identifier: lower-case letters, digits and hyphens, a letter first, at most 63.
 bool ValidClusterId(std::string_view id) {
     return !id.empty() && id.size() <= 63 && std::islower(static_cast<unsigned char>(id[0])) && AllOf(id, "-") &&
-           std::none_of(id.begin(), id.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); }) &&
-           id.back() != '-' && id.find("--") == std::string_view::npos;
+           NoUpper(id) && id.back() != '-' && id.find("--") == std::string_view::npos;
 }
 
 bool ValidRegion(std::string_view region) {
-    return !region.empty() && region.size() <= 32 && AllOf(region, "-") &&
-           std::none_of(region.begin(), region.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
+    return !region.empty() && region.size() <= 32 && AllOf(region, "-") && NoUpper(region);
 }
 
 // GetClusterCredentials' rules for DbUser and DbName: 1 to 64 letters, digits, _ + . @ -, a letter first.
 bool ValidDbName(std::string_view name) {
-    return !name.empty() && name.size() <= 64 && std::isalpha(static_cast<unsigned char>(name[0])) && AllOf(name, "_+.@-");
+    return !name.empty() && name.size() <= 64 && std::isalpha(static_cast<unsigned char>(name[0])) &&
+           AllOf(name, "_+.@-");
 }
 
 struct ClusterHost {
@@ -192,9 +195,13 @@ Result<IamOptions> IamOptionsFrom(std::string_view host, const std::string& user
         return Usage("auth=iam needs the database user to log in as: redshift://USER@HOST:5439/DATABASE?auth=iam");
     }
     if (!ValidDbName(o.db_user)) return Usage("not a Redshift user name GetClusterCredentials accepts: " + o.db_user);
-    if (!ValidDbName(o.db_name)) return Usage("not a Redshift database name GetClusterCredentials accepts: " + o.db_name);
+    if (!ValidDbName(o.db_name)) {
+        return Usage("not a Redshift database name GetClusterCredentials accepts: " + o.db_name);
+    }
     auto named = ParseClusterHost(host);
-    o.cluster_id = params.contains("cluster_id") ? text::Lower(Param(params, "cluster_id")) : named ? named->cluster_id : "";
+    o.cluster_id = params.contains("cluster_id") ? text::Lower(Param(params, "cluster_id"))
+                   : named                       ? named->cluster_id
+                                                 : "";
     o.region = params.contains("region") ? Param(params, "region") : named ? named->region : "";
     if (o.cluster_id.empty() || o.region.empty()) {
         return Usage(fmt::format("auth=iam needs the cluster's {}: the host {} is not a cluster endpoint "
@@ -255,7 +262,9 @@ std::optional<std::chrono::system_clock::time_point> ParseIsoTime(std::string_vi
         return std::nullopt;
     }
     std::chrono::milliseconds millis{0};
-    if (fraction.size() > 1) millis = std::chrono::milliseconds(std::stoi((std::string(fraction.substr(1)) + "00").substr(0, 3)));
+    if (fraction.size() > 1) {
+        millis = std::chrono::milliseconds(std::stoi((std::string(fraction.substr(1)) + "00").substr(0, 3)));
+    }
     return std::chrono::system_clock::from_time_t(timegm(&tm)) + millis;
 }
 
@@ -275,7 +284,10 @@ Result<ClusterCredentials> ParseClusterCredentials(std::string_view xml) {
                     kEngine);
     }
     auto when = ParseIsoTime(*expiration);
-    if (!when) return Fail(ErrorCode::WAREHOUSE, "GetClusterCredentials: an Expiration that is not a time: " + *expiration, kEngine);
+    if (!when) {
+        return Fail(ErrorCode::WAREHOUSE, "GetClusterCredentials: an Expiration that is not a time: " + *expiration,
+                    kEngine);
+    }
     return ClusterCredentials{*user, *password, *when};
 }
 

@@ -108,14 +108,16 @@ TEST(RedshiftIamAuth, NeedsTheAccessKeyAndNamesWhatIsMissing) {
     ASSERT_FALSE(no_secret);
     EXPECT_NE(no_secret.error().message.find("AWS_SECRET_ACCESS_KEY is not set"), std::string::npos);
     EXPECT_EQ(no_secret.error().message.find("AKIDEXAMPLE"), std::string::npos);
+    const std::string secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n"; // a file's last newline is dropped
     auto ok = IamAuth::FromEnvironment(*options, Env({{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
-                                                      {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n"}}));
+                                                      {"AWS_SECRET_ACCESS_KEY", secret}}));
     ASSERT_TRUE(ok) << ok.error().ToString();
     EXPECT_EQ((*ok)->fetched_count(), 0);
 }
 
 TEST(RedshiftIamRequest, FormBodyIsTheDocumentedQueryCall) {
-    auto o = IamOptionsFrom("c1.x.us-east-1.redshift.amazonaws.com", "kith.user@x", "dev", With({{"iam_duration", "1200"}}));
+    auto o = IamOptionsFrom("c1.x.us-east-1.redshift.amazonaws.com", "kith.user@x", "dev",
+                            With({{"iam_duration", "1200"}}));
     ASSERT_TRUE(o) << o.error().ToString();
     EXPECT_EQ(GetClusterCredentialsBody(*o), "Action=GetClusterCredentials&Version=2012-12-01&ClusterIdentifier=c1"
                                              "&DbUser=kith.user%40x&DbName=dev&DurationSeconds=1200&AutoCreate=false");
@@ -123,7 +125,8 @@ TEST(RedshiftIamRequest, FormBodyIsTheDocumentedQueryCall) {
 
 TEST(RedshiftIamAnswers, CredentialsAreReadFromTheXmlAnswer) {
     // The shape of the Redshift API reference's example answer.
-    auto c = ParseClusterCredentials(R"(<GetClusterCredentialsResponse xmlns="http://redshift.amazonaws.com/doc/2012-12-01/">
+    auto c = ParseClusterCredentials(R"(<GetClusterCredentialsResponse
+    xmlns="http://redshift.amazonaws.com/doc/2012-12-01/">
   <GetClusterCredentialsResult>
     <DbUser>IAM:adminuser</DbUser>
     <Expiration>2016-09-21T17:01:47.686Z</Expiration>

@@ -132,12 +132,12 @@ def error_xml(code, message, type_, request_id):
 
 
 def credentials_xml(db_user, password, expiration, request_id):
+    when = expiration.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (expiration.microsecond // 1000)
     return ('<GetClusterCredentialsResponse xmlns="%s">\n  <GetClusterCredentialsResult>\n'
             '    <DbUser>%s</DbUser>\n    <Expiration>%s</Expiration>\n    <DbPassword>%s</DbPassword>\n'
             '  </GetClusterCredentialsResult>\n  <ResponseMetadata>\n    <RequestId>%s</RequestId>\n'
             '  </ResponseMetadata>\n</GetClusterCredentialsResponse>\n'
-            % (NS, escape(db_user), expiration.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (expiration.microsecond // 1000),
-               escape(password), request_id))
+            % (NS, escape(db_user), when, escape(password), request_id))
 
 
 def check_with_botocore():

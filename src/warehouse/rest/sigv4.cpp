@@ -57,7 +57,8 @@ std::string CanonicalPath(std::string_view path) {
     size_t start = 0;
     while (true) {
         size_t slash = path.find('/', start);
-        out += PercentEncode(path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+        size_t length = slash == std::string_view::npos ? std::string_view::npos : slash - start;
+        out += PercentEncode(path.substr(start, length));
         if (slash == std::string_view::npos) break;
         out += '/';
         start = slash + 1;
@@ -91,8 +92,8 @@ std::string Sha256Hex(std::string_view data) {
 Result<std::string> HmacSha256(std::string_view key, std::string_view data) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-             data.size(), mac, &length) == nullptr) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes, data.size(), mac, &length) == nullptr) {
         return Fail(ErrorCode::INTERNAL, "HMAC-SHA256 failed (OpenSSL)", "sigv4");
     }
     return std::string(reinterpret_cast<const char*>(mac), length);
@@ -133,7 +134,9 @@ Result<SigV4Signature> SignV4(const SigV4Request& req, const AwsCredentials& cre
     const std::string date = s.amz_date.substr(0, 8);
     SigV4Request full = req;
     full.headers.emplace_back("X-Amz-Date", s.amz_date);
-    if (!credentials.session_token.empty()) full.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
+    if (!credentials.session_token.empty()) {
+        full.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
+    }
     s.canonical_request = CanonicalRequest(full);
     const std::string credential_scope = date + "/" + scope.region + "/" + scope.service + "/aws4_request";
     s.string_to_sign = std::string(kAlgorithm) + "\n" + s.amz_date + "\n" + credential_scope + "\n" +

@@ -105,7 +105,8 @@ TEST(SigV4, QueryIsSortedAndPathSegmentsEncoded) {
     // get-vanilla-query-order-key-case: GET /?Param2=value2&Param1=value1.
     SigV4Signature q = Sign(
         Request("GET", "/", {{"Host", "example.amazonaws.com"}}, "", {{"Param2", "value2"}, {"Param1", "value1"}}));
-    EXPECT_EQ(q.canonical_request.substr(0, q.canonical_request.find("host:")), "GET\n/\nParam1=value1&Param2=value2\n");
+    EXPECT_EQ(q.canonical_request.substr(0, q.canonical_request.find("host:")),
+              "GET\n/\nParam1=value1&Param2=value2\n");
     EXPECT_EQ(q.signature, "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500");
     // get-utf8: GET /ሴ.
     SigV4Signature utf8 = Sign(Request("GET", "/\xE1\x88\xB4", {{"Host", "example.amazonaws.com"}}));
