@@ -324,8 +324,8 @@ Result<std::shared_ptr<IamAuth>> IamAuth::FromEnvironment(IamOptions options,
     if (keys.access_key_id.empty()) missing.push_back("AWS_ACCESS_KEY_ID");
     if (keys.secret_access_key.empty()) missing.push_back("AWS_SECRET_ACCESS_KEY");
     if (!missing.empty()) {
-        return Usage(fmt::format("auth=iam needs an AWS access key: {} {} not set (AWS_ACCESS_KEY_ID and "
-                                 "AWS_SECRET_ACCESS_KEY, and AWS_SESSION_TOKEN with temporary credentials)",
+        return Usage(fmt::format("auth=iam needs an AWS access key in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+                                 "(and AWS_SESSION_TOKEN for a temporary one): {} {} not set",
                                  fmt::join(missing, " and "), missing.size() == 1 ? "is" : "are"));
     }
     return std::make_shared<IamAuth>(std::move(options), std::move(keys));
