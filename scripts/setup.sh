@@ -32,6 +32,7 @@ APT_PACKAGES=(
   libsodium-dev         # Argon2id password hashes and random tokens of the API
   python3-aiosmtpd      # the tests' local SMTP server (alert emails), run by /usr/bin/python3
   libpq-dev
+  libxml2-dev  # libxml2: the XML answers of AWS's Query APIs (Redshift's GetClusterCredentials, IAM login)
   libthrift-dev thrift-compiler  # Apache Thrift: the HiveServer2 protocol of Spark's Thrift server and Databricks SQL warehouses
   libboost-dev  # headers that Thrift's C++ library includes
   libtomlplusplus-dev libsqlite3-dev libyaml-cpp-dev

@@ -1,4 +1,5 @@
-// The kith binary against a remote engine's stand-in (KITH_STANDIN_ENGINE: spark, redshift, snowflake, bigquery),
+// The kith binary against a remote engine's stand-in (KITH_STANDIN_ENGINE: spark, redshift, snowflake, bigquery;
+// KITH_STANDIN_URI=KITH_WAREHOUSE_IAM for Redshift with IAM credentials),
 // as scripts use it: `kith copy` into the engine and back keeps every row, `kith graph validate --warehouse` checks
 // a graph against the engine's tables, `kith compile --dialect ENGINE` prints its SQL, `kith members` on it prints
 // the members the golden suite expects, and no secret the stand-in handed out appears in anything kith prints.
@@ -39,8 +40,10 @@ protected:
         auto standin = kith::test::SparkStandin::Start(KITH_STANDIN_ENGINE);
         ASSERT_TRUE(standin) << standin.error().ToString();
         uri_ = standin->uri;
+        // A URI that logs in with IAM credentials finds no password in the environment to fall back on.
+        if (uri_.find("auth=iam") != std::string::npos) unsetenv("PGPASSWORD");
         for (const auto& [name, value] : standin->env) {
-            if (name != "KITH_WAREHOUSE") secrets_.push_back(value);
+            if (!name.starts_with("KITH_WAREHOUSE")) secrets_.push_back(value);
         }
         dir_ = fs::temp_directory_path() / ("kith_cli_" + std::string(KITH_STANDIN_ENGINE) + "_" + std::to_string(getpid()));
         fs::create_directories(dir_);
@@ -71,7 +74,7 @@ protected:
     }
 
     std::string uri_;
-    std::vector<std::string> secrets_; // the values of the stand-in's exported variables but KITH_WAREHOUSE
+    std::vector<std::string> secrets_; // the values of the stand-in's exported variables but its URIs (KITH_WAREHOUSE*)
     fs::path dir_;
 };
 

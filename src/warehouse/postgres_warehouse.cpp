@@ -5,10 +5,12 @@
 #include "common/text.hpp"
 #include "sql/introspection.hpp"
 #include "sql/printer.hpp"
+#include "warehouse/uri_text.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <libpq-fe.h>
+#include <map>
 
 namespace kith::warehouse {
 
@@ -245,13 +247,33 @@ private:
 
 using text::Lower;
 
+// A URI's host without its port ("[::1]:5439" -> "[::1]").
+std::string HostName(const std::string& host) {
+    size_t bracket = host.rfind(']');
+    size_t colon = host.find(':', bracket == std::string::npos ? 0 : bracket);
+    return host.substr(0, colon);
+}
+
+// libpq's connection for conninfo; with an IAM login, as the user and with the password it gives (PQconnectdbParams
+// keywords after the expanded conninfo override its user, and the password never enters a string kith keeps).
+Result<PGconn*> OpenConnection(const std::string& conninfo, redshift::IamAuth* iam) {
+    if (iam == nullptr) return PQconnectdb(conninfo.c_str());
+    auto login = iam->Login();
+    if (!login) return std::unexpected(login.error());
+    const char* keys[] = {"dbname", "user", "password", nullptr};
+    const char* values[] = {conninfo.c_str(), login->db_user.c_str(), login->db_password.c_str(), nullptr};
+    PGconn* conn = PQconnectdbParams(keys, values, 1);
+    std::fill(login->db_password.begin(), login->db_password.end(), '\0');
+    return conn;
+}
+
 } // namespace
 
 Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const std::string& uri) {
     return Connect(uri, "postgres");
 }
 
-Result<std::string> PostgresWarehouse::RedshiftConnInfo(const std::string& uri) {
+Result<PostgresWarehouse::RedshiftUri> PostgresWarehouse::ParseRedshiftUri(const std::string& uri) {
     constexpr std::string_view kScheme = "redshift://";
     if (!uri.starts_with(kScheme)) return Fail(ErrorCode::USAGE, "a Redshift URI starts with redshift://", uri);
     std::string rest = uri.substr(kScheme.size());
@@ -267,22 +289,30 @@ Result<std::string> PostgresWarehouse::RedshiftConnInfo(const std::string& uri) 
         user = authority.substr(0, at);
         host = authority.substr(at + 1);
     }
+    constexpr std::string_view kNoPassword = "a password does not belong in a Redshift URI: set PGPASSWORD or use a "
+                                             ".pgpass file, or log in with IAM credentials (auth=iam)";
     if (user.find(':') != std::string::npos) {
-        return Fail(ErrorCode::USAGE,
-                    "a password does not belong in a Redshift URI: set PGPASSWORD or use a .pgpass file",
+        return Fail(ErrorCode::USAGE, std::string(kNoPassword),
                     "redshift://" + user.substr(0, user.find(':')) + "@" + host + path);
     }
     if (path.size() <= 1) return Fail(ErrorCode::USAGE, "a Redshift URI names its database: redshift://USER@HOST:5439/DATABASE", uri);
+    const std::string named_host = host; // the cluster's name, before an endpoint= replaces it
     std::string kept;
+    std::map<std::string, std::string> iam_params;
     for (size_t start = 0; start < query.size();) {
         size_t end = query.find('&', start);
         if (end == std::string::npos) end = query.size();
         std::string param = query.substr(start, end - start);
         start = end + 1;
         if (param.empty()) continue;
-        if (param.starts_with("endpoint=")) {
+        std::string key = param.substr(0, param.find('='));
+        if (redshift::IsIamParameter(key)) {
+            iam_params[key] = param.find('=') == std::string::npos ? "" : PercentDecode(param.substr(key.size() + 1));
+            continue;
+        }
+        if (key == "endpoint") {
             // Tests reach a local stand-in: endpoint=HOST:PORT (or postgresql://HOST:PORT) replaces the host.
-            std::string endpoint = param.substr(9);
+            std::string endpoint = param.substr(std::min(param.size(), size_t{9}));
             for (std::string_view scheme : {"postgresql://", "postgres://", "redshift://"}) {
                 if (endpoint.starts_with(scheme)) endpoint = endpoint.substr(scheme.size());
             }
@@ -291,29 +321,50 @@ Result<std::string> PostgresWarehouse::RedshiftConnInfo(const std::string& uri) 
             host = endpoint;
             continue;
         }
-        if (param.starts_with("password=")) {
-            return Fail(ErrorCode::USAGE, "a password does not belong in a Redshift URI: set PGPASSWORD or use a .pgpass file");
-        }
+        if (key == "password") return Fail(ErrorCode::USAGE, std::string(kNoPassword));
         kept += (kept.empty() ? "?" : "&") + param;
+    }
+    RedshiftUri parsed;
+    if (!iam_params.empty()) {
+        auto iam = redshift::IamOptionsFrom(HostName(named_host), PercentDecode(user), PercentDecode(path.substr(1)),
+                                            iam_params);
+        if (!iam) return std::unexpected(iam.error());
+        parsed.iam = std::move(*iam);
     }
     // Redshift listens on 5439, not PostgreSQL's 5432 (a bracketed IPv6 host's colons are not a port).
     size_t bracket = host.rfind(']');
     if (host.find(':', bracket == std::string::npos ? 0 : bracket) == std::string::npos) host += ":5439";
-    return "postgresql://" + (user.empty() ? "" : user + "@") + host + path + kept;
+    parsed.conninfo = "postgresql://" + (user.empty() ? "" : user + "@") + host + path + kept;
+    return parsed;
+}
+
+Result<std::string> PostgresWarehouse::RedshiftConnInfo(const std::string& uri) {
+    auto parsed = ParseRedshiftUri(uri);
+    if (!parsed) return std::unexpected(parsed.error());
+    return parsed->conninfo;
 }
 
 Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::OpenRedshift(const std::string& uri) {
-    auto conninfo = RedshiftConnInfo(uri);
-    if (!conninfo) return std::unexpected(conninfo.error());
-    return Connect(*conninfo, "redshift");
+    auto parsed = ParseRedshiftUri(uri);
+    if (!parsed) return std::unexpected(parsed.error());
+    std::shared_ptr<redshift::IamAuth> iam;
+    if (parsed->iam) {
+        auto auth = redshift::IamAuth::FromEnvironment(std::move(*parsed->iam));
+        if (!auth) return std::unexpected(auth.error());
+        iam = std::move(*auth);
+    }
+    return Connect(parsed->conninfo, "redshift", std::move(iam));
 }
 
 const sql::Dialect& PostgresWarehouse::Sql() const {
     return std::string_view(engine_) == "redshift" ? sql::Dialect::Redshift() : sql::Dialect::Postgres();
 }
 
-Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Connect(const std::string& uri, const char* engine_) {
-    ConnPtr conn(PQconnectdb(uri.c_str()));
+Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Connect(const std::string& uri, const char* engine_,
+                                                                     std::shared_ptr<redshift::IamAuth> iam) {
+    auto opened = OpenConnection(uri, iam.get());
+    if (!opened) return std::unexpected(opened.error());
+    ConnPtr conn(*opened);
     if (!conn) return Fail(ErrorCode::WAREHOUSE, "out of memory", engine_);
     if (PQstatus(conn.get()) != CONNECTION_OK) return std::unexpected(ConnectionError(conn.get(), engine_));
     // Notices ("table does not exist, skipping") are not errors; libpq would print them on stderr.
@@ -321,6 +372,7 @@ Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Connect(const std:
     std::unique_ptr<PostgresWarehouse> wh(new PostgresWarehouse());
     wh->conn_ = conn.release();
     wh->uri_ = uri;
+    wh->iam_ = std::move(iam);
     wh->engine_ = engine_;
     wh->cancel_ = PQgetCancel(wh->conn_);
     // audiences.md, "Time zones"; ISO dates and shortest round-trip floats so that values parse back exactly.
@@ -341,7 +393,7 @@ PostgresWarehouse::~PostgresWarehouse() {
 }
 
 Result<std::unique_ptr<Warehouse>> PostgresWarehouse::Connect() {
-    auto wh = Connect(uri_, engine_);
+    auto wh = Connect(uri_, engine_, iam_);
     if (!wh) return std::unexpected(wh.error());
     return std::unique_ptr<Warehouse>(std::move(*wh));
 }

@@ -3,8 +3,11 @@
 #pragma once
 
 #include "warehouse/postgres_text.hpp"
+#include "warehouse/redshift_iam.hpp"
 #include "warehouse/warehouse.hpp"
 
+#include <memory>
+#include <optional>
 #include <unordered_map>
 
 struct pg_cancel;
@@ -20,9 +23,18 @@ public:
     //! Connects to a "postgresql://" or "postgres://" URI (or a libpq key=value string).
     static Result<std::unique_ptr<PostgresWarehouse>> Open(const std::string& uri);
     //! Connects to Redshift: "redshift://USER@HOST[:5439]/DATABASE[?sslmode=...][&endpoint=HOST:PORT]". The password
-    //! comes from libpq's own sources (PGPASSWORD, a .pgpass file); one in the URI is refused.
+    //! comes from libpq's own sources (PGPASSWORD, a .pgpass file); one in the URI is refused. With auth=iam
+    //! (&cluster_id=ID&region=R&iam_endpoint=URL&iam_duration=SECONDS&retry_for=SECONDS, see redshift_iam.hpp) the
+    //! login is the temporary user and password of GetClusterCredentials, asked for with the AWS_* keys.
     static Result<std::unique_ptr<PostgresWarehouse>> OpenRedshift(const std::string& uri);
-    //! The libpq URI a redshift:// URI stands for (exposed for tests); USAGE errors for what it refuses.
+    //! What a redshift:// URI asks for.
+    struct RedshiftUri {
+        std::string conninfo;                    //!< the libpq URI (never a password)
+        std::optional<redshift::IamOptions> iam; //!< with auth=iam
+    };
+    //! Reads a redshift:// URI (exposed for tests); USAGE errors for what it refuses.
+    static Result<RedshiftUri> ParseRedshiftUri(const std::string& uri);
+    //! The libpq URI a redshift:// URI stands for.
     static Result<std::string> RedshiftConnInfo(const std::string& uri);
     ~PostgresWarehouse() override;
     PostgresWarehouse(const PostgresWarehouse&) = delete;
@@ -51,7 +63,9 @@ public:
 
 private:
     PostgresWarehouse() = default;
-    static Result<std::unique_ptr<PostgresWarehouse>> Connect(const std::string& conninfo, const char* engine);
+    //! Connects with conninfo; with iam, as the user and with the password GetClusterCredentials gives.
+    static Result<std::unique_ptr<PostgresWarehouse>> Connect(const std::string& conninfo, const char* engine,
+                                                              std::shared_ptr<redshift::IamAuth> iam = nullptr);
     const sql::Dialect& Sql() const;
     Result<std::unique_ptr<TableWriter>> RedshiftBulkWriter(const TableName& name, std::span<const std::string> columns);
     //! The result columns' metadata: name, type name (with precision for numeric and character types), kith type.
@@ -62,6 +76,7 @@ private:
 
     pg_conn* conn_ = nullptr;
     std::string uri_;      //!< libpq's conninfo
+    std::shared_ptr<redshift::IamAuth> iam_; //!< Redshift's IAM login, shared by the warehouse's connections
     const char* engine_ = "postgres"; //!< "postgres" or "redshift": the dialect, and the location of errors
     pg_cancel* cancel_ = nullptr; //!< made once at connection, used by Interrupt from any thread
     std::unordered_map<pg::Oid, std::string> type_names_;

@@ -398,5 +398,53 @@ TEST(RedshiftUri, RefusesPasswordsAndMissingDatabasesWithoutEchoingTheSecret) {
     EXPECT_FALSE(PostgresWarehouse::RedshiftConnInfo("postgresql://kith@h/dev"));
 }
 
+TEST(RedshiftUri, AuthIamTakesItsParametersOutOfLibpqsUri) {
+    auto plain = PostgresWarehouse::ParseRedshiftUri("redshift://kith@cluster.example.com/dev?sslmode=require");
+    ASSERT_TRUE(plain) << plain.error().ToString();
+    EXPECT_FALSE(plain->iam);
+    auto iam = PostgresWarehouse::ParseRedshiftUri(
+        "redshift://kith@examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com:5439/dev?sslmode=require&auth=iam"
+        "&iam_duration=1800&endpoint=127.0.0.1:5999&iam_endpoint=http%3A%2F%2F127.0.0.1%3A8999");
+    ASSERT_TRUE(iam) << iam.error().ToString();
+    EXPECT_EQ(iam->conninfo, "postgresql://kith@127.0.0.1:5999/dev?sslmode=require");
+    ASSERT_TRUE(iam->iam);
+    // The cluster and region are those of the host named, not of the endpoint= that replaced it.
+    EXPECT_EQ(iam->iam->cluster_id, "examplecluster");
+    EXPECT_EQ(iam->iam->region, "us-west-2");
+    EXPECT_EQ(iam->iam->endpoint, "http://127.0.0.1:8999");
+    EXPECT_EQ(iam->iam->db_user, "kith");
+    EXPECT_EQ(iam->iam->db_name, "dev");
+    EXPECT_EQ(iam->iam->duration_seconds, 1800);
+    auto given =
+        PostgresWarehouse::ParseRedshiftUri("redshift://kith@10.0.0.5/dev?auth=iam&cluster_id=c1&region=eu-west-1");
+    ASSERT_TRUE(given) << given.error().ToString();
+    EXPECT_EQ(given->conninfo, "postgresql://kith@10.0.0.5:5439/dev");
+    EXPECT_EQ(given->iam->cluster_id, "c1");
+    EXPECT_EQ(given->iam->endpoint, "https://redshift.eu-west-1.amazonaws.com");
+}
+
+TEST(RedshiftUri, AuthIamSaysWhatIsMissingAndRefusesPasswords) {
+    auto no_cluster = PostgresWarehouse::ParseRedshiftUri("redshift://kith@10.0.0.5/dev?auth=iam");
+    ASSERT_FALSE(no_cluster);
+    EXPECT_EQ(no_cluster.error().code, ErrorCode::USAGE);
+    EXPECT_NE(no_cluster.error().message.find("the host 10.0.0.5 is not a cluster endpoint"), std::string::npos)
+        << no_cluster.error().message;
+    EXPECT_NE(no_cluster.error().message.find("cluster_id=ID&region=REGION"), std::string::npos);
+    auto no_auth = PostgresWarehouse::ParseRedshiftUri("redshift://kith@10.0.0.5/dev?cluster_id=c1&region=eu-west-1");
+    ASSERT_FALSE(no_auth);
+    EXPECT_NE(no_auth.error().message.find("add auth=iam"), std::string::npos) << no_auth.error().message;
+    const std::string host = "c1.x.us-east-1.redshift.amazonaws.com";
+    for (const std::string& uri : {"redshift://kith:s3cret-pw@" + host + "/dev?auth=iam",
+                                   "redshift://kith@" + host + "/dev?auth=iam&password=s3cret-pw"}) {
+        auto with_password = PostgresWarehouse::ParseRedshiftUri(uri);
+        ASSERT_FALSE(with_password) << uri;
+        EXPECT_EQ(with_password.error().code, ErrorCode::USAGE);
+        const std::string& message = with_password.error().message;
+        EXPECT_NE(message.find("a password does not belong in a Redshift URI"), std::string::npos);
+        EXPECT_NE(message.find("auth=iam"), std::string::npos);
+        EXPECT_EQ(with_password.error().ToString().find("s3cret-pw"), std::string::npos) << message;
+    }
+}
+
 } // namespace
 } // namespace kith::warehouse

@@ -122,6 +122,11 @@ std::string StandinEngine() {
     return e && *e ? e : "spark";
 }
 
+std::string StandinUriVariable() {
+    const char* v = std::getenv("KITH_STANDIN_URI");
+    return v && *v ? v : "KITH_WAREHOUSE";
+}
+
 Result<Standin> SparkStandin::Start(const std::string& engine) {
     if (engine != "spark" && engine != "databricks" && engine != "redshift" && engine != "snowflake" && engine != "bigquery")
         return Fail(ErrorCode::USAGE, "SparkStandin::Start: engine must be spark, databricks, redshift, snowflake or bigquery, not " + engine);
@@ -132,9 +137,10 @@ Result<Standin> SparkStandin::Start(const std::string& engine) {
     Standin s;
     s.engine = engine;
     s.env = ParseExports(out);
-    s.uri = s.Env("KITH_WAREHOUSE");
+    const std::string variable = StandinUriVariable();
+    s.uri = s.Env(variable);
     if (s.uri.empty())
-        return Fail(ErrorCode::IO, "scripts/standin.sh start " + engine + " printed no KITH_WAREHOUSE: " + out);
+        return Fail(ErrorCode::IO, "scripts/standin.sh start " + engine + " printed no " + variable + ": " + out);
     for (const auto& [k, v] : s.env) setenv(k.c_str(), v.c_str(), 1);
     const std::string key = "endpoint=http://127.0.0.1:";
     if (size_t at = s.uri.find(key); at != std::string::npos) s.proxy_port = std::atoi(s.uri.c_str() + at + key.size());

@@ -27,7 +27,8 @@ namespace kith::test {
 struct Standin {
     std::string engine; //!< spark, databricks, redshift, snowflake or bigquery
     //! KITH_WAREHOUSE: spark://127.0.0.1:PORT/default, or
-    //! databricks://127.0.0.1:PORT/spark_catalog/default?http_path=/sql/1.0/warehouses/standin&endpoint=http://127.0.0.1:PORT
+    //! databricks://127.0.0.1:PORT/spark_catalog/default?http_path=/sql/1.0/warehouses/standin&endpoint=http://127.0.0.1:PORT;
+    //! or the URI of another exported variable named by $KITH_STANDIN_URI (KITH_WAREHOUSE_IAM: Redshift with IAM).
     std::string uri;
     //! Every exported variable in the order printed (for databricks DATABRICKS_TOKEN, then KITH_WAREHOUSE).
     std::vector<std::pair<std::string, std::string>> env;
@@ -90,6 +91,8 @@ public:
 //! The engine a suite built for remote engines runs on (its tests are listed once and run once per engine):
 //! $KITH_STANDIN_ENGINE, spark when it is unset.
 std::string StandinEngine();
+//! The exported variable whose URI the suite runs on: $KITH_STANDIN_URI, KITH_WAREHOUSE when it is unset.
+std::string StandinUriVariable();
 
 //! The values of `export NAME=value` lines (value unquoted as a POSIX shell would: '...' literal, "..." and
 //! backslash escapes); other lines are ignored. Exposed for tests of the parser.
