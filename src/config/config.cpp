@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <functional>
 #include <map>
+#include <string_view>
 #include <toml++/toml.h>
 
 namespace kith::config {
@@ -123,10 +124,16 @@ private:
     std::string path_;
 };
 
+// Every engine warehouse::Open takes (warehouses.md): the rest of the URI is checked when it is opened.
 std::string CheckWarehouse(const std::string& uri) {
     if (uri.starts_with("duckdb:") && uri.size() > 7) return "";
-    if (uri.starts_with("postgresql://") || uri.starts_with("postgres://")) return "";
-    return "expected duckdb:PATH or postgresql://..., found " + text::Quote(uri);
+    for (const char* scheme : {"postgresql://", "postgres://", "redshift://", "snowflake://", "bigquery://", "spark://",
+                               "databricks://"}) {
+        if (uri.starts_with(scheme) && uri.size() > std::string_view(scheme).size()) return "";
+    }
+    return "expected duckdb:PATH, postgresql://..., redshift://..., snowflake://..., bigquery://..., spark://... or "
+           "databricks://..., found " +
+           text::Quote(uri);
 }
 
 std::string CheckListen(const std::string& listen) {

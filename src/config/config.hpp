@@ -64,7 +64,7 @@ struct AuthSettings {
 struct Config {
     std::string file;      //!< the config file read; empty for Defaults()
     std::string directory; //!< the folder relative paths resolved against (absolute)
-    std::string warehouse; //!< "duckdb:/abs/path" or a PostgreSQL URI
+    std::string warehouse; //!< "duckdb:/abs/path", or the URI of another engine (warehouse::Open)
     std::string graph;     //!< absolute path of the data graph file
     std::string state;     //!< absolute path of the state store (SQLite)
     std::string listen = "127.0.0.1:8080"; //!< host:port of the service

@@ -55,6 +55,17 @@ TEST(Config, PostgresAndMemoryUrisAreKept) {
     EXPECT_EQ(ResolveWarehouse("duckdb:/abs/w.duckdb", "/a"), "duckdb:/abs/w.duckdb");
 }
 
+TEST(Config, RemoteEngineUrisAreKept) {
+    for (const char* uri : {"redshift://kith@h:5439/db", "snowflake://ACME/KITH/PUBLIC?warehouse=WH&user=KITH",
+                            "bigquery://project/kith?location=US", "spark://h:10000/default",
+                            "databricks://h/main/default?http_path=/sql/1.0/warehouses/abc"}) {
+        auto c = ParseConfig(std::string("warehouse = \"") + uri + "\"\n", "/a/k.toml");
+        ASSERT_TRUE(c) << uri << ": " << Messages(c.error());
+        EXPECT_EQ(c->warehouse, uri);
+    }
+    EXPECT_FALSE(ParseConfig("warehouse = \"snowflake://\"\n", "/a/k.toml"));
+}
+
 TEST(Config, TablesHoldRunAndDeliverySettings) {
     auto c = ParseConfig(R"(
 [runs]
@@ -139,7 +150,8 @@ parallel = 3
                          "k.toml");
     ASSERT_FALSE(c);
     EXPECT_EQ(Messages(c.error()),
-              "k.toml:1:13: warehouse: expected duckdb:PATH or postgresql://..., found \"mysql://x\"\n"
+              "k.toml:1:13: warehouse: expected duckdb:PATH, postgresql://..., redshift://..., snowflake://..., "
+              "bigquery://..., spark://... or databricks://..., found \"mysql://x\"\n"
               "k.toml:2:1: unknown key \"grpah\" (known: alerts, auth, delivery, graph, listen, runs, state, warehouse, web)\n"
               "k.toml:3:10: listen must be a string, found an integer\n"
               "k.toml:5:18: runs.max_concurrent must be between 1 and 1000, found 0\n"

@@ -573,11 +573,11 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     int64_t as_of = settings.as_of_micros.value_or(started * 1000);
     auto fail = [&](const Error& e) -> Result<store::Run> {
         (void)DropRunTables(env, audience.id, run_id, settings.schema);
-        // A stop or cancel interrupts the warehouse's query, which then fails with the warehouse's own words: the run
-        // says why.
-        std::string message = e.message;
+        // The error as located ("snowflake: HTTP 500: ..."): a warehouse's error names its engine there. A stop or
+        // cancel interrupts the warehouse's query, which then fails with the warehouse's own words: the run says why.
+        std::string message = e.ToString();
         if (auto why = HaltReason(settings); why && message.find(*why) == std::string::npos) {
-            message = fmt::format("{} (the interrupted step said: {})", *why, e.message);
+            message = fmt::format("{} (the interrupted step said: {})", *why, e.ToString());
         }
         if (auto ok = MarkFailed(env, run, message); !ok) return Propagate(ok);
         auto r = env.store.Read([&](store::Tx& tx) { return tx.GetRun(run_id); });

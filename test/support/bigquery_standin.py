@@ -121,14 +121,17 @@ Admin routes for tests (no authentication; 127.0.0.1 only), scoped with `?scope=
 {projectId} of the API path (or the scope of /token?scope=ID); a rule without scope applies to any:
   POST   /_standin/faults[?scope=ID]    JSON, one rule; rules queue up, and each request uses up one count of
          the first rule that applies to it ("count" defaults to 1; optional "method" and "path" (a substring of
-         the request path) narrow it; a rule without "path" applies to API requests only, not to /token):
+         the request path) narrow it; a rule without "path" applies to API requests only, not to /token;
+         "every": K spreads it out: of the requests it applies to, only every K-th gets it, the others pass):
            {"status": 429, "reason": "rateLimitExceeded", "retry_after": 1}  answer that error (+ Retry-After)
            {"status": 403, "reason": "rateLimitExceeded"} / {"status": 500|503, "reason": "backendError"}
            {"drop": 1}                 close the connection without answering, before executing anything
            {"drop_after_execute": 1}   jobs.query only: run the statement to its end, then close without
                                        answering (a retry with the same requestId gets the same job)
            {"delay_ms": 3000}          jobs.query only: the statement waits that long before it runs
-                                       (cancellable), so the first answer is jobComplete false
+                                       (cancellable), so the first answer is jobComplete false (with
+                                       "wait_ms": N, jobs.query and getQueryResults wait at most N ms for
+                                       that job whatever timeoutMs asks, as BigQuery may answer early)
            {"expire_token": 1}         the request is answered 401 as with an expired token, and the token it
                                        carried (if /token issued it) stays expired
            {"page_rows": 3}            sticky (not counted down): results are paged 3 rows a page
@@ -136,8 +139,9 @@ Admin routes for tests (no authentication; 127.0.0.1 only), scoped with `?scope=
          answers {"pending": [rules...], "sticky": {...}}.
   DELETE /_standin/faults[?scope=ID]   forgets the rules (and sticky settings) of that scope, else all.
   GET    /_standin/stats[?scope=ID]    {"queries", "executed", "faulted", "unauthorized", "tokens_issued",
-         "cancelled", "executions_by_request_id": {requestId: n}, "pending": [...]} (queries: jobs.query
-         requests that passed authentication; executed: statements run on DuckDB).
+         "cancelled", "incomplete", "pages", "executions_by_request_id": {requestId: n}, "pending": [...]}
+         (queries: jobs.query requests that passed authentication; executed: statements run on DuckDB;
+         incomplete: answers with jobComplete false; pages: getQueryResults answers for a pageToken).
   DELETE /_standin/stats[?scope=ID]    counters back to 0.
   GET    /_standin/statements[?scope=ID]  [{"job_id", "project", "request_id", "bigquery", "duckdb",
          "executions", "status", "error"?}] oldest first.
@@ -187,7 +191,7 @@ UNAUTH_MESSAGE = ("Request had invalid authentication credentials. Expected OAut
                   "https://developers.google.com/identity/sign-in/web/devconsole-project.")
 BAD_TIMES = ("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. "
              "Check your iat and exp values in the JWT claim.")
-COUNTERS = ("queries", "executed", "faulted", "unauthorized", "tokens_issued", "cancelled")
+COUNTERS = ("queries", "executed", "faulted", "unauthorized", "tokens_issued", "cancelled", "incomplete", "pages")
 
 
 class BQError(Exception):
@@ -836,6 +840,13 @@ class Job:
         self.done = threading.Event()
         self.cancel = threading.Event()
         self.delay_s = 0.0
+        self.wait_cap_s = None     # the longest a request waits for this job (a delay rule's wait_ms)
+
+    def wait(self, timeout):
+        """Waits for the job as a request asking timeoutMs would (seconds; at most wait_cap_s when set)."""
+        if self.wait_cap_s is not None:
+            timeout = min(timeout, self.wait_cap_s)
+        self.done.wait(timeout)
 
     def ref(self):
         return {"projectId": self.project, "jobId": self.job_id, "location": LOCATION}
@@ -902,7 +913,8 @@ class State:
             return None
 
     def take_fault(self, scope, method, path, kinds, is_token=False, is_query=False):
-        """The first pending rule (of the given kinds) that applies to this request, counted down."""
+        """The first pending rule (of the given kinds) that applies to this request, counted down (a rule with
+        "every" takes its turn only on every K-th request it matches)."""
         with self.lock:
             for i, rule in enumerate(self.faults):
                 if rule.get("scope") not in (None, scope):
@@ -918,6 +930,9 @@ class State:
                 if rk not in kinds:
                     continue
                 if rk in ("drop_after_execute", "delay_ms") and not is_query:
+                    continue
+                rule["seen"] = rule.get("seen", 0) + 1
+                if rule["seen"] % rule.get("every", 1) != 0:
                     continue
                 rule["count"] -= 1
                 if rule["count"] <= 0:
@@ -1181,6 +1196,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         rule["count"] = int(rule.get("count", 1))
                         if rule["count"] < 1:
                             raise ValueError("count must be at least 1")
+                        rule["every"] = int(rule.get("every", 1))
+                        if rule["every"] < 1:
+                            raise ValueError("every must be at least 1")
                         if "status" in rule:
                             rule["status"] = int(rule["status"])
                         if scope is not None:
@@ -1387,23 +1405,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if start:
             if fault and "delay_ms" in fault:
                 job.delay_s = float(fault["delay_ms"]) / 1000.0
+                if "wait_ms" in fault:
+                    job.wait_cap_s = float(fault["wait_ms"]) / 1000.0
             threading.Thread(target=st.run, args=(job, project), daemon=True).start()
         if fault and fault.get("drop_after_execute"):
             job.done.wait()
             st.count(project, "faulted")
             return self.drop()
-        timeout = _ms(req.get("timeoutMs"), 10000)
-        job.done.wait(timeout)
+        job.wait(_ms(req.get("timeoutMs"), 10000))
         int64 = bool((req.get("formatOptions") or {}).get("useInt64Timestamp"))
         max_results = req.get("maxResults")
         return self.results(job, "bigquery#queryResponse", 0, max_results, int64)
 
     def get_query_results(self, project, job_id, q):
         job = self.find_job(project, job_id, q)
-        timeout = _ms(q.get("timeoutMs"), 10000)
-        job.done.wait(timeout)
+        job.wait(_ms(q.get("timeoutMs"), 10000))
         start = 0
         if q.get("pageToken"):
+            self.state.count(project, "pages")
             try:
                 jid, _, off = base64.urlsafe_b64decode(q["pageToken"] + "==").decode().partition(":")
                 if jid != job.job_id:
@@ -1418,6 +1437,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def results(self, job, kind, start, max_results, int64):
         if not job.done.is_set():
+            self.state.count(job.project, "incomplete")
             return self.reply_json(200, {"kind": kind, "jobReference": job.ref(), "jobComplete": False})
         if job.error is not None:
             return self.bq_error(job.error)

@@ -37,11 +37,17 @@ without a warehouse applies to requests for any; counters read without one add u
                               {"reset": 1}                                 reset the connection (TCP RST), no answer
                               {"delay_ms": 1500, "count": 1}               wait, then forward as usual
                             "count" defaults to 1; "body" (text) replaces the error body; "message" its message.
+                            "call": "ExecuteStatement" (a TCLIService method) narrows a rule to the requests
+                            carrying that Thrift call; "every": K spreads it out: of the requests it applies
+                            to, only every K-th gets it, the others pass (so that count faults land on calls
+                            far apart, e.g. all through a run).
                             Answers {"pending": [rules...]}.
   DELETE /_standin/faults[?warehouse=ID]   forgets the pending rules (of that warehouse, else all).
   GET    /_standin/stats[?warehouse=ID]
-                            {"forwarded": N, "faulted": N, "unauthorized": N, "forbidden": N, "pending": [...]}
-                            (forwarded counts requests that reached Spark, delayed ones included).
+                            {"forwarded": N, "faulted": N, "unauthorized": N, "forbidden": N, "pending": [...],
+                             "calls": {"ExecuteStatement": N, ...}}
+                            (forwarded counts requests that reached Spark, delayed ones included; calls counts
+                            them by Thrift call).
   DELETE /_standin/stats[?warehouse=ID]    sets those counters to 0.
   GET    /_standin/health   200 "ok".
 """
@@ -82,11 +88,17 @@ class State:
         self.lock = threading.Lock()
         self.faults = []  # rules (dicts), each with a remaining "count" and maybe a "warehouse"
         self.stats = {}   # warehouse ID -> {counter: N}
+        self.calls = {}   # warehouse ID -> {Thrift call: requests forwarded}
 
-    def take_fault(self, warehouse):
+    def take_fault(self, warehouse, call):
+        """The first pending rule that applies to a request, counted down (a rule with "every" takes its turn
+        only on every K-th request it matches)."""
         with self.lock:
             for i, rule in enumerate(self.faults):
-                if rule.get("warehouse") in (None, warehouse):
+                if rule.get("warehouse") in (None, warehouse) and rule.get("call") in (None, call):
+                    rule["seen"] = rule.get("seen", 0) + 1
+                    if rule["seen"] % rule.get("every", 1) != 0:
+                        continue
                     rule["count"] -= 1
                     if rule["count"] <= 0:
                         self.faults.pop(i)
@@ -98,6 +110,11 @@ class State:
             counters = self.stats.setdefault(warehouse, dict.fromkeys(COUNTERS, 0))
             counters[what] += 1
 
+    def count_call(self, warehouse, call):
+        with self.lock:
+            calls = self.calls.setdefault(warehouse, {})
+            calls[call] = calls.get(call, 0) + 1
+
     def snapshot(self, warehouse=None):
         with self.lock:
             total = dict.fromkeys(COUNTERS, 0)
@@ -105,19 +122,39 @@ class State:
                 if warehouse is None or wh == warehouse:
                     for k in COUNTERS:
                         total[k] += counters[k]
+            calls = {}
+            for wh, by_call in self.calls.items():
+                if warehouse is None or wh == warehouse:
+                    for call, n in by_call.items():
+                        calls[call] = calls.get(call, 0) + n
             pending = [dict(r) for r in self.faults if warehouse is None or r.get("warehouse") in (None, warehouse)]
-            return dict(total, pending=pending)
+            return dict(total, pending=pending, calls=calls)
 
     def reset(self, warehouse=None):
         with self.lock:
             if warehouse is None:
                 self.stats.clear()
+                self.calls.clear()
             else:
                 self.stats.pop(warehouse, None)
+                self.calls.pop(warehouse, None)
 
     def clear_faults(self, warehouse=None):
         with self.lock:
             self.faults = [r for r in self.faults if warehouse is not None and r.get("warehouse") != warehouse]
+
+
+def thrift_call(body):
+    """The method name of a Thrift message in the binary protocol (strict: version 0x8001, type, name; or the
+    old form: name, type), or "" when the body is not one."""
+    try:
+        if len(body) >= 8 and body[0] == 0x80 and body[1] == 0x01:
+            size = struct.unpack(">i", body[4:8])[0]
+            return body[8:8 + size].decode("ascii") if 0 < size <= len(body) - 8 else ""
+        size = struct.unpack(">i", body[0:4])[0] if len(body) >= 4 else 0
+        return body[4:4 + size].decode("ascii") if 0 < size <= len(body) - 4 else ""
+    except (UnicodeDecodeError, struct.error):
+        return ""
 
 
 def token_of(header):
@@ -200,6 +237,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     rule["count"] = int(rule.get("count", 1))
                     if rule["count"] < 1:
                         raise ValueError("count must be at least 1")
+                    rule["every"] = int(rule.get("every", 1))
+                    if rule["every"] < 1:
+                        raise ValueError("every must be at least 1")
                     if not any(k in rule for k in ("status", "drop", "reset", "delay_ms")):
                         raise ValueError("one of status, drop, reset, delay_ms is needed")
                     if "status" in rule:
@@ -244,7 +284,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.state.count(warehouse, "forbidden")
             return self.databricks_error(403, 403, BAD_TOKEN)
 
-        fault = self.state.take_fault(warehouse)
+        call = thrift_call(body)
+        fault = self.state.take_fault(warehouse, call)
         if fault:
             if fault.get("reset"):
                 self.state.count(warehouse, "faulted")
@@ -273,9 +314,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.reply_json(status, {"error_code": code, "message": message}, headers)
             if "delay_ms" in fault:
                 time.sleep(float(fault["delay_ms"]) / 1000.0)
-        self.forward(body, warehouse)
+        self.forward(body, warehouse, call)
 
-    def forward(self, body, warehouse):
+    def forward(self, body, warehouse, call):
         st = self.state
         conn = http.client.HTTPConnection(st.spark_host, st.spark_port, timeout=3600)
         try:
@@ -293,6 +334,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         finally:
             conn.close()
         st.count(warehouse, "forwarded")
+        st.count_call(warehouse, call)
         headers = [(k, v) for k, v in resp.getheaders()
                    if k.lower() in ("x-thriftserver-error-message", "retry-after")]
         self.reply(resp.status, data, resp.getheader("Content-Type", "application/x-thrift"), headers)

@@ -129,17 +129,22 @@ that name no statement body (GET polls, cancels) take the warehouse of the state
                                            which forces the asynchronous path; a cancel ends the wait and the
                                            statement never runs
         {"expire_token": 1}                answer 401 as for an expired token (JWT: 390144, OAuth: 390318)
-      "method": "POST" | "GET" and "path": "<text the request path contains>" (e.g. "/cancel") restrict a rule.
+      "method": "POST" | "GET" and "path": "<text the request path contains>" (e.g. "/cancel") restrict a rule;
+      "every": K spreads it out: of the requests the rule applies to, only every K-th gets it (the others pass
+      as if it were not there), so that count faults land on requests far apart, e.g. on statements all through
+      a run.
         {"partition_rows": 3}              not queued but sticky: results of the statements submitted from now
                                            on (in that scope) are split into partitions of 3 rows, until the
                                            faults are deleted
       Answers {"pending": [rules...], "partition_rows": N or null}.
   DELETE /_standin/faults[?scope=ID]     forgets the pending rules and the partition size (of that scope, else all)
   GET    /_standin/stats[?scope=ID]
-      {"submitted": N, "executed": N, "faulted": N, "unauthorized": N, "cancelled": N,
-       "executions_by_request_id": {"<requestId>": N, ...}, "pending": [...]}
+      {"submitted": N, "executed": N, "faulted": N, "unauthorized": N, "cancelled": N, "running": N,
+       "partitions": N, "executions_by_request_id": {"<requestId>": N, ...}, "pending": [...]}
       submitted: submissions that passed authentication and faults; executed: statement executions that
-      reached the engine; cancelled: cancel requests that stopped a statement.
+      reached the engine; cancelled: cancel requests that stopped a statement; running: polls (GET of a
+      handle) answered 202 because the statement had not ended yet; partitions: result partitions after the
+      first one served (?partition=N, N > 0).
   DELETE /_standin/stats[?scope=ID]      sets those counters to 0 (and forgets the executions by requestId)
   GET    /_standin/statements[?scope=ID]
       [{"statementHandle", "requestId", "statement", "executions", "status" (running, succeeded, failed,
@@ -236,7 +241,7 @@ FAULT_BODIES = {
     503: ("390503", "Service unavailable. Please try again later."),
     504: ("390504", "Gateway timeout."),
 }
-COUNTERS = ("submitted", "executed", "faulted", "unauthorized", "cancelled")
+COUNTERS = ("submitted", "executed", "faulted", "unauthorized", "cancelled", "running", "partitions")
 MAX_KEPT_RESULTS = 2000  # statements whose rows stay in memory; older ones keep their state, not their rows
 TEXT_LENGTH = 16777216
 EPOCH_DATE = datetime.date(1970, 1, 1)
@@ -520,7 +525,8 @@ class State:
             return self.partition_rows.get(None, self.default_partition_rows)
 
     def find_fault(self, scope, method, path, submission):
-        """The first pending rule that applies to a request (not used up yet: see use_fault)."""
+        """The first pending rule that applies to a request (not used up yet: see use_fault). A rule with "every"
+        takes its turn only on every K-th request it matches."""
         with self.lock:
             for rule in self.faults:
                 if rule.get("scope") not in (None, scope):
@@ -530,6 +536,9 @@ class State:
                 if rule.get("path") and rule["path"] not in path:
                     continue
                 if ("delay_ms" in rule or "drop_after_execute" in rule) and not submission:
+                    continue
+                rule["seen"] = rule.get("seen", 0) + 1
+                if rule["seen"] % rule.get("every", 1) != 0:
                     continue
                 return rule
             return None
@@ -881,6 +890,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     rule["count"] = int(rule.get("count", 1))
                     if rule["count"] < 1:
                         raise ValueError("count must be at least 1")
+                    rule["every"] = int(rule.get("every", 1))
+                    if rule["every"] < 1:
+                        raise ValueError("every must be at least 1")
                     kinds = ("status", "drop", "drop_after_execute", "delay_ms", "expire_token")
                     if not any(k in rule for k in kinds):
                         raise ValueError("one of %s or partition_rows is needed" % ", ".join(kinds))
@@ -1014,6 +1026,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                              "message": "Statement %s not found" % parts[0],
                                              "statementHandle": parts[0]})
             if len(parts) == 1 and method == "GET":
+                if not stmt.done.is_set():
+                    st.count(scope, "running")
                 return self.status_reply(stmt, query)
             if len(parts) == 2 and parts[1] == "cancel" and method == "POST":
                 if st.cancel_statement(stmt):
@@ -1101,6 +1115,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data = [["null" if v is None else v for v in row] for row in data]
         link = self.link_header(stmt, partition)
         if partition > 0:
+            self.state.count(stmt.scope, "partitions")
             raw = json.dumps({"data": data}, ensure_ascii=False).encode("utf-8")
             if "gzip" in (self.headers.get("Accept-Encoding") or "").lower():
                 return self.reply(200, gzip.compress(raw, 6), "application/json",
