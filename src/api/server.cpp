@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <charconv>
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <poll.h>
 #include <fmt/format.h>
 #include <regex>
 #include <sys/socket.h>
@@ -133,11 +135,16 @@ const char* ReasonPhrase(int status) {
     }
 }
 
-//! Sends the answer on the request's connection and ends it, without reading what the client still sends (the rest
-//! of a refused body): it is neither read into memory nor parsed as further requests. cpp-httplib's own write of the
-//! answer then finds the connection closed and gives up. The answer is small and nothing was written before it, so
-//! it fits the socket's send buffer at once; a client that keeps sending may still see a reset before reading it.
-void AnswerAndClose(const httplib::Request& req, const httplib::Response& res) {
+//! Sends the answer on the request's connection and ends it; what the client still sends (the rest of a refused
+//! body) is neither kept nor parsed as further requests. cpp-httplib's own write of the answer then finds the
+//! connection closed and gives up. The answer is small and nothing was written before it, so it fits the socket's
+//! send buffer at once. Then a lingering close, as web servers make one: our side of the connection ends (the client
+//! reads the answer and its end), and what the client still sends is read and dropped, up to `linger_bytes` and for
+//! at most kLingerSeconds (kLingerIdleMs without a byte), until the client closes. A client that writes its whole
+//! body before reading the answer (most do) then gets the answer rather than a reset connection.
+constexpr int kLingerSeconds = 10;
+constexpr int kLingerIdleMs = 2000;
+void AnswerAndClose(const httplib::Request& req, const httplib::Response& res, size_t linger_bytes) {
     int fd = ConnectionOf(req);
     if (fd < 0) return;
     std::string wire = fmt::format("HTTP/1.1 {} {}\r\n", res.status, ReasonPhrase(res.status));
@@ -151,12 +158,17 @@ void AnswerAndClose(const httplib::Request& req, const httplib::Response& res) {
         if (n <= 0) break;
         off += static_cast<size_t>(n);
     }
-    // What already arrived (a small body sent with its headers) is taken off the socket, so that closing it does not
-    // reset the connection under the answer; no more than that is read.
+    ::shutdown(fd, SHUT_WR);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kLingerSeconds);
     char sink[16384];
-    for (size_t taken = 0; taken < 65536;) {
+    for (size_t taken = 0; taken < linger_bytes;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        pollfd wait{fd, POLLIN, 0};
+        if (::poll(&wait, 1, static_cast<int>(std::min<int64_t>(left.count(), kLingerIdleMs))) <= 0) break;
         ssize_t n = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT);
-        if (n <= 0) break;
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+        if (n <= 0) break; // the client closed (or reset) its side
         taken += static_cast<size_t>(n);
     }
     ::shutdown(fd, SHUT_RDWR);
@@ -335,7 +347,8 @@ bool Server::HasRoute(const std::string& method, const std::string& path) const 
 void Server::Refuse(const httplib::Request& req, httplib::Response& res, const ApiError& e, bool unread_body) {
     WriteError(res, e);
     LogUnrouted(req, res, e.message); // before the answer leaves: whoever reads the answer finds the line
-    if (unread_body) AnswerAndClose(req, res);
+    // A refused body is drained up to twice the limit: one a little too large gets its answer read.
+    if (unread_body) AnswerAndClose(req, res, 2 * app_.options().max_body_bytes + 65536);
 }
 
 ApiError Server::LibraryError(const httplib::Request& req, int status) const {

@@ -12,12 +12,16 @@
 #include "cli/test_event_command.hpp"
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <fmt/format.h>
 
 // How --warehouse options name a warehouse (../shared/spec/warehouses.md).
 constexpr const char* kWarehouses = "duckdb:PATH, postgresql://..., redshift://..., snowflake://..., bigquery://..., spark://... or databricks://...";
 
 int main(int argc, char** argv) {
+    // A write to a connection its peer closed fails with EPIPE, never ends the process (libraries that do not pass
+    // MSG_NOSIGNAL included).
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"kith: warehouse-native linked audiences"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string(kith::cli::kVersion));
