@@ -247,8 +247,17 @@ using text::Lower;
 
 } // namespace
 
-Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const std::string& uri) {
-    return Connect(uri, "postgres");
+namespace {
+
+std::string PasswordOf(const Getenv& getenv) {
+    const char* v = getenv("PGPASSWORD");
+    return v ? v : "";
+}
+
+} // namespace
+
+Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const std::string& uri, const Getenv& getenv) {
+    return Connect(uri, "postgres", PasswordOf(getenv));
 }
 
 Result<std::string> PostgresWarehouse::RedshiftConnInfo(const std::string& uri) {
@@ -302,18 +311,26 @@ Result<std::string> PostgresWarehouse::RedshiftConnInfo(const std::string& uri) 
     return "postgresql://" + (user.empty() ? "" : user + "@") + host + path + kept;
 }
 
-Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::OpenRedshift(const std::string& uri) {
+Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::OpenRedshift(const std::string& uri,
+                                                                          const Getenv& getenv) {
     auto conninfo = RedshiftConnInfo(uri);
     if (!conninfo) return std::unexpected(conninfo.error());
-    return Connect(*conninfo, "redshift");
+    return Connect(*conninfo, "redshift", PasswordOf(getenv));
 }
 
 const sql::Dialect& PostgresWarehouse::Sql() const {
     return std::string_view(engine_) == "redshift" ? sql::Dialect::Redshift() : sql::Dialect::Postgres();
 }
 
-Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Connect(const std::string& uri, const char* engine_) {
-    ConnPtr conn(PQconnectdb(uri.c_str()));
+Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Connect(const std::string& uri, const char* engine_,
+                                                                     const std::string& password) {
+    // The password keyword, then the conninfo expanded from dbname (libpq keeps the last value of a keyword, so a
+    // password written in a postgresql:// conninfo still wins, as before).
+    bool with_password = !password.empty();
+    const char* keywords[] = {with_password ? "password" : "dbname", with_password ? "dbname" : nullptr, nullptr};
+    const char* values[] = {with_password ? password.c_str() : uri.c_str(), with_password ? uri.c_str() : nullptr,
+                            nullptr};
+    ConnPtr conn(PQconnectdbParams(keywords, values, 1));
     if (!conn) return Fail(ErrorCode::WAREHOUSE, "out of memory", engine_);
     if (PQstatus(conn.get()) != CONNECTION_OK) return std::unexpected(ConnectionError(conn.get(), engine_));
     // Notices ("table does not exist, skipping") are not errors; libpq would print them on stderr.
@@ -321,6 +338,7 @@ Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Connect(const std:
     std::unique_ptr<PostgresWarehouse> wh(new PostgresWarehouse());
     wh->conn_ = conn.release();
     wh->uri_ = uri;
+    wh->password_ = password;
     wh->engine_ = engine_;
     wh->cancel_ = PQgetCancel(wh->conn_);
     // audiences.md, "Time zones"; ISO dates and shortest round-trip floats so that values parse back exactly.
@@ -341,7 +359,7 @@ PostgresWarehouse::~PostgresWarehouse() {
 }
 
 Result<std::unique_ptr<Warehouse>> PostgresWarehouse::Connect() {
-    auto wh = Connect(uri_, engine_);
+    auto wh = Connect(uri_, engine_, password_);
     if (!wh) return std::unexpected(wh.error());
     return std::unique_ptr<Warehouse>(std::move(*wh));
 }

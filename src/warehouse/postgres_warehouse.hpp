@@ -17,11 +17,13 @@ namespace kith::warehouse {
 //! of up to 2048 rows, and every value comes out in the same canonical text as DuckDbWarehouse's.
 class PostgresWarehouse final : public Warehouse {
 public:
-    //! Connects to a "postgresql://" or "postgres://" URI (or a libpq key=value string).
-    static Result<std::unique_ptr<PostgresWarehouse>> Open(const std::string& uri);
-    //! Connects to Redshift: "redshift://USER@HOST[:5439]/DATABASE[?sslmode=...][&endpoint=HOST:PORT]". The password
-    //! comes from libpq's own sources (PGPASSWORD, a .pgpass file); one in the URI is refused.
-    static Result<std::unique_ptr<PostgresWarehouse>> OpenRedshift(const std::string& uri);
+    //! Connects to a "postgresql://" or "postgres://" URI (or a libpq key=value string). getenv("PGPASSWORD"), when
+    //! set, is the password; otherwise libpq's own sources (the environment's PGPASSWORD, a .pgpass file) apply.
+    static Result<std::unique_ptr<PostgresWarehouse>> Open(const std::string& uri, const Getenv& getenv = &std::getenv);
+    //! Connects to Redshift: "redshift://USER@HOST[:5439]/DATABASE[?sslmode=...][&endpoint=HOST:PORT]", the password
+    //! as Open takes it; one in the URI is refused.
+    static Result<std::unique_ptr<PostgresWarehouse>> OpenRedshift(const std::string& uri,
+                                                                   const Getenv& getenv = &std::getenv);
     //! The libpq URI a redshift:// URI stands for (exposed for tests); USAGE errors for what it refuses.
     static Result<std::string> RedshiftConnInfo(const std::string& uri);
     ~PostgresWarehouse() override;
@@ -51,7 +53,9 @@ public:
 
 private:
     PostgresWarehouse() = default;
-    static Result<std::unique_ptr<PostgresWarehouse>> Connect(const std::string& conninfo, const char* engine);
+    //! password: sent when not empty (a password in the conninfo wins over it).
+    static Result<std::unique_ptr<PostgresWarehouse>> Connect(const std::string& conninfo, const char* engine,
+                                                              const std::string& password);
     const sql::Dialect& Sql() const;
     Result<std::unique_ptr<TableWriter>> RedshiftBulkWriter(const TableName& name, std::span<const std::string> columns);
     //! The result columns' metadata: name, type name (with precision for numeric and character types), kith type.
@@ -62,6 +66,7 @@ private:
 
     pg_conn* conn_ = nullptr;
     std::string uri_;      //!< libpq's conninfo
+    std::string password_; //!< the password given to Open (empty: libpq's own sources), for Connect()
     const char* engine_ = "postgres"; //!< "postgres" or "redshift": the dialect, and the location of errors
     pg_cancel* cancel_ = nullptr; //!< made once at connection, used by Interrupt from any thread
     std::unordered_map<pg::Oid, std::string> type_names_;
