@@ -155,7 +155,8 @@ TEST_F(CliRemote, CompileAndMembersOnTheEngine) {
 // and errors hold none of the secret material, and a refusal is an error that names the engine.
 TEST_F(CliRemote, NoSecretInOutputOrErrorsWhateverTheCredentials) {
     LoadFixture();
-    std::ofstream(dir_ / "a.json") << R"({"groups": [{"conditions": [{"type": "trait", "trait": "plan", "filter": {"op": "equals", "value": "pro"}}]}]})";
+    std::ofstream(dir_ / "a.json")
+        << R"({"groups": [{"conditions": [{"type": "trait", "trait": "plan", "filter": {"op": "equals", "value": "pro"}}]}]})";
     auto members = [&](const std::string& uri) {
         return Kith("members --warehouse '" + uri + "' --graph " + Src("test/fixture/graph.hcl") + " --audience " +
                     (dir_ / "a.json").string() + " --as-of 2026-01-01T00:00:00Z");

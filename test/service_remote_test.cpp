@@ -261,7 +261,8 @@ TEST_F(ServiceRemote, CredentialsInFilesServeTheWarehouseRoutes) {
     const auto& d = (*engine)->sql_dialect();
     std::string cards = kith::sql::QuoteTable({"", "crm", "kith_secrets_cards"}, d);
     ASSERT_TRUE((*engine)->Execute("DROP TABLE IF EXISTS " + cards));
-    ASSERT_TRUE((*engine)->Execute("CREATE TABLE " + cards + " AS SELECT * FROM " + kith::sql::QuoteTable({"", "crm", "cards"}, d)));
+    std::string source = kith::sql::QuoteTable({"", "crm", "cards"}, d);
+    ASSERT_TRUE((*engine)->Execute("CREATE TABLE " + cards + " AS SELECT * FROM " + source));
     Response saved = Call("POST", "/api/v1/audiences", {{"key", "visa"}, {"name", "Visa"}, {"folder", "Tests"},
                                                         {"definition", json::parse(kVisaCards)}});
     ASSERT_EQ(saved.status, 201) << Dump(saved);
@@ -271,7 +272,9 @@ TEST_F(ServiceRemote, CredentialsInFilesServeTheWarehouseRoutes) {
     EXPECT_NE(kith::text::Lower(failed.text).find("kith_secrets_cards"), std::string::npos) << Dump(failed);
 
     // What describes the service holds nothing of [warehouse_auth].
-    for (const char* path : {"/api/v1/me", "/metrics", "/api/v1/graph"}) EXPECT_EQ(Call("GET", path).status, 200) << path;
+    for (const char* path : {"/api/v1/me", "/metrics", "/api/v1/graph"}) {
+        EXPECT_EQ(Call("GET", path).status, 200) << path;
+    }
     // Deleting the audience drops its tables from the engine's kith_state (the stand-in outlives this test).
     EXPECT_EQ(Call("DELETE", "/api/v1/activations/vip_hook").status, 204);
     EXPECT_EQ(Call("DELETE", "/api/v1/audiences/vip").status, 204);
@@ -292,7 +295,9 @@ TEST_F(ServiceRemote, CredentialsInVariablesServeTheTokenForm) {
 // Credentials the engine refuses: the service does not start (engines that connect at start), or every warehouse
 // route answers the engine's refusal; neither the wrong secret nor the right one shows.
 TEST_F(ServiceRemote, WrongCredentialsAreErrorsWithoutSecrets) {
-    if (secrets().wrong.empty()) GTEST_SKIP() << "the Spark stand-in runs with authentication NONE: no password is wrong";
+    if (secrets().wrong.empty()) {
+        GTEST_SKIP() << "the Spark stand-in runs with authentication NONE: no password is wrong";
+    }
     WriteConfig(secrets().wrong, true);
     std::string refused = Serve(false);
     if (!service_) {

@@ -43,7 +43,7 @@ Result<std::unique_ptr<App>> App::Open(const config::Config& config, AppOptions 
     if (!store) return std::unexpected(store.error());
     // Opened on a background thread: an embedded warehouse starts its worker threads now, and they inherit its
     // priority (below the request threads').
-    // Its driver reads the credentials [warehouse_auth] names, else the environment's (config/warehouse_credentials.hpp).
+    // Its driver reads the credentials [warehouse_auth] names, else the environment's (warehouse_credentials.hpp).
     auto credentials = config::WarehouseCredentials::Read(config);
     if (!credentials) return std::unexpected(credentials.error());
     Result<std::unique_ptr<warehouse::Warehouse>> root = std::unexpected(Error{});

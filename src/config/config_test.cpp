@@ -154,8 +154,8 @@ parallel = 3
     EXPECT_EQ(Messages(c.error()),
               "k.toml:1:13: warehouse: expected duckdb:PATH, postgresql://..., redshift://..., snowflake://..., "
               "bigquery://..., spark://... or databricks://..., found \"mysql://x\"\n"
-              "k.toml:2:1: unknown key \"grpah\" (known: alerts, auth, delivery, graph, listen, runs, state, warehouse, "
-              "warehouse_auth, web)\n"
+              "k.toml:2:1: unknown key \"grpah\" (known: alerts, auth, delivery, graph, listen, runs, state, "
+              "warehouse, warehouse_auth, web)\n"
               "k.toml:3:10: listen must be a string, found an integer\n"
               "k.toml:5:18: runs.max_concurrent must be between 1 and 1000, found 0\n"
               "k.toml:6:1: unknown key \"runs.parallel\" (known: runs.keep_snapshots, runs.max_concurrent, "

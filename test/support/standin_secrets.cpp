@@ -46,7 +46,9 @@ void AddPem(std::vector<std::pair<std::string, std::string>>& material, const st
     int n = 0;
     for (std::string line; std::getline(lines, line);) {
         line = Trimmed(line);
-        if (line.size() >= 16 && !line.starts_with("-----")) material.emplace_back(fmt::format("{} line {}", name, ++n), line);
+        if (line.size() >= 16 && !line.starts_with("-----")) {
+            material.emplace_back(fmt::format("{} line {}", name, ++n), line);
+        }
     }
 }
 
