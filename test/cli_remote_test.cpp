@@ -1,18 +1,22 @@
 // The kith binary against a remote engine's stand-in (KITH_STANDIN_ENGINE: spark, redshift, snowflake, bigquery;
-// KITH_STANDIN_URI=KITH_WAREHOUSE_IAM for Redshift with IAM credentials),
-// as scripts use it: `kith copy` into the engine and back keeps every row, `kith graph validate --warehouse` checks
-// a graph against the engine's tables, `kith compile --dialect ENGINE` prints its SQL, `kith members` on it prints
-// the members the golden suite expects, and no secret the stand-in handed out appears in anything kith prints.
+// KITH_STANDIN_URI=KITH_WAREHOUSE_IAM for Redshift with IAM credentials; databricks for the secrets test alone), as
+// scripts use it: `kith copy` into the engine and back keeps every row, `kith graph validate --warehouse` checks a
+// graph against the engine's tables, `kith compile --dialect ENGINE` prints its SQL, `kith members` on it prints
+// the members the golden suite expects, and no secret material (support/standin_secrets.hpp: passwords, tokens, the
+// key files' text, a minted access token, AWS keys, anything shaped like a JWT or a key) appears in anything kith
+// prints, with every form of credentials the engine takes and when they are wrong, expired or refused.
 #include "common/text.hpp"
 #include "support/dataset.hpp"
 #include "support/run_kith.hpp"
 #include "support/spark_standin.hpp"
+#include "support/standin_secrets.hpp"
 #include "sql/printer.hpp"
 #include "warehouse/warehouse.hpp"
 
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <regex>
 #include <string>
 #include <unistd.h>
 
@@ -22,6 +26,7 @@ namespace fs = std::filesystem;
 
 using kith::test::KithOutcome;
 using kith::test::RunKith;
+using kith::test::ScopedCredentials;
 
 std::string Src(const std::string& rel) { return std::string(KITH_SOURCE_DIR) + "/" + rel; }
 
@@ -39,24 +44,25 @@ protected:
     void SetUp() override {
         auto standin = kith::test::SparkStandin::Start(KITH_STANDIN_ENGINE);
         ASSERT_TRUE(standin) << standin.error().ToString();
+        standin_ = *standin;
         uri_ = standin->uri;
-        // A URI that logs in with IAM credentials finds no password in the environment to fall back on.
-        if (uri_.find("auth=iam") != std::string::npos) unsetenv("PGPASSWORD");
-        for (const auto& [name, value] : standin->env) {
-            if (!name.starts_with("KITH_WAREHOUSE")) secrets_.push_back(value);
-        }
+        auto secrets = kith::test::StandinSecrets::Of(*standin);
+        ASSERT_TRUE(secrets) << secrets.error().ToString();
+        secrets_ = std::move(*secrets);
+        credentials_ = std::make_unique<ScopedCredentials>(secrets_.exported); // for spark, a password of its own
         dir_ = fs::temp_directory_path() / ("kith_cli_" + std::string(KITH_STANDIN_ENGINE) + "_" + std::to_string(getpid()));
         fs::create_directories(dir_);
     }
-    void TearDown() override { fs::remove_all(dir_); }
+    void TearDown() override {
+        credentials_.reset();
+        fs::remove_all(dir_);
+    }
 
     // Runs kith and checks that no secret of the stand-in's shows in what it printed.
     KithOutcome Kith(const std::string& args) {
         KithOutcome o = RunKith(args);
-        for (const auto& secret : secrets_) {
-            EXPECT_EQ(o.out.find(secret), std::string::npos) << "a secret in the output of kith " << args;
-            EXPECT_EQ(o.err.find(secret), std::string::npos) << "a secret in the errors of kith " << args;
-        }
+        EXPECT_EQ(secrets_.FindIn(o.out), "") << "in the output of kith " << args;
+        EXPECT_EQ(secrets_.FindIn(o.err), "") << "in the errors of kith " << args;
         return o;
     }
 
@@ -73,8 +79,10 @@ protected:
         ASSERT_TRUE(loaded) << loaded.error().ToString();
     }
 
+    kith::test::Standin standin_;
     std::string uri_;
-    std::vector<std::string> secrets_; // the values of the stand-in's exported variables but its URIs (KITH_WAREHOUSE*)
+    kith::test::StandinSecrets secrets_;
+    std::unique_ptr<ScopedCredentials> credentials_; // the exported credentials, while the test runs
     fs::path dir_;
 };
 
@@ -141,6 +149,71 @@ TEST_F(CliRemote, CompileAndMembersOnTheEngine) {
     EXPECT_EQ(members.code, 0) << members.err;
     EXPECT_EQ(members.out, "p1\np3\np4\n");
     EXPECT_EQ(members.err, "");
+}
+
+// Every form of credentials the engine takes, and credentials it refuses (wrong, expired, denied): kith's output
+// and errors hold none of the secret material, and a refusal is an error that names the engine.
+TEST_F(CliRemote, NoSecretInOutputOrErrorsWhateverTheCredentials) {
+    LoadFixture();
+    std::ofstream(dir_ / "a.json")
+        << R"({"groups": [{"conditions": [{"type": "trait", "trait": "plan", "filter": {"op": "equals", "value": "pro"}}]}]})";
+    auto members = [&](const std::string& uri) {
+        return Kith("members --warehouse '" + uri + "' --graph " + Src("test/fixture/graph.hcl") + " --audience " +
+                    (dir_ / "a.json").string() + " --as-of 2026-01-01T00:00:00Z");
+    };
+    auto refused = [&](const std::string& uri, const std::string& what) {
+        KithOutcome o = members(uri);
+        EXPECT_NE(o.code, 0) << what << ": " << o.out;
+        EXPECT_NE(o.err.find(KITH_STANDIN_ENGINE), std::string::npos) << what << ": " << o.err;
+        return o;
+    };
+    const std::string engine = KITH_STANDIN_ENGINE;
+    {
+        ScopedCredentials token(secrets_.token); // SNOWFLAKE_TOKEN, a minted BIGQUERY_ACCESS_TOKEN; else as exported
+        KithOutcome ok = members(uri_);
+        EXPECT_EQ(ok.code, 0) << ok.err;
+        EXPECT_EQ(ok.out, "p1\np3\np4\n");
+    }
+    if (!secrets_.wrong.empty()) {
+        ScopedCredentials wrong(secrets_.wrong);
+        refused(uri_, "a wrong " + secrets_.wrong[0].first);
+    }
+    // Refusals the stand-ins inject, in a scope of this test's own (Snowflake's warehouse, BigQuery's project,
+    // Databricks' warehouse ID).
+    std::string scope = "kith-secrets-" + std::to_string(getpid());
+    if (engine == "snowflake") {
+        std::string own = std::regex_replace(uri_, std::regex("warehouse=[A-Za-z0-9_]+"), "warehouse=" + scope);
+        {
+            ScopedCredentials token(secrets_.token);
+            ASSERT_TRUE(kith::test::PostFault(standin_, scope, R"({"expire_token": 1})"));
+            KithOutcome expired = refused(own, "an expired SNOWFLAKE_TOKEN");
+            EXPECT_NE(expired.err.find("expired"), std::string::npos) << expired.err;
+        }
+        std::string passphrase = "wrong-passphrase-" + std::to_string(getpid());
+        auto key = secrets_.exported;
+        for (auto& [name, value] : key) {
+            if (name == "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE") value = passphrase;
+        }
+        ScopedCredentials wrong_key(key);
+        KithOutcome locked = refused(own, "a wrong SNOWFLAKE_PRIVATE_KEY_PASSPHRASE");
+        EXPECT_EQ(locked.err.find(passphrase), std::string::npos) << locked.err;
+    }
+    if (engine == "bigquery") {
+        std::string own = std::regex_replace(uri_, std::regex("bigquery://[a-z0-9-]+/"), "bigquery://" + scope + "/");
+        {
+            ScopedCredentials token(secrets_.token);
+            ASSERT_TRUE(kith::test::PostFault(standin_, scope, R"({"expire_token": 1})"));
+            refused(own, "an expired BIGQUERY_ACCESS_TOKEN");
+        }
+        ASSERT_TRUE(kith::test::PostFault(standin_, scope, R"({"status": 403, "reason": "accessDenied"})"));
+        KithOutcome denied = refused(own, "a request denied to the service account");
+        EXPECT_NE(denied.err.find("accessDenied"), std::string::npos) << denied.err;
+    }
+    if (engine == "databricks") {
+        kith::test::Standin own = standin_.OwnWarehouse();
+        ASSERT_TRUE(kith::test::SparkStandin::FailNext(own, 403));
+        refused(own.uri, "a request the workspace denies");
+    }
 }
 
 } // namespace

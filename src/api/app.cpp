@@ -2,6 +2,7 @@
 
 #include "common/text.hpp"
 #include "common/thread.hpp"
+#include "config/warehouse_credentials.hpp"
 #include "graph/builder.hpp"
 #include "graph/warehouse_check.hpp"
 
@@ -42,10 +43,13 @@ Result<std::unique_ptr<App>> App::Open(const config::Config& config, AppOptions 
     if (!store) return std::unexpected(store.error());
     // Opened on a background thread: an embedded warehouse starts its worker threads now, and they inherit its
     // priority (below the request threads').
+    // Its driver reads the credentials [warehouse_auth] names, else the environment's (warehouse_credentials.hpp).
+    auto credentials = config::WarehouseCredentials::Read(config);
+    if (!credentials) return std::unexpected(credentials.error());
     Result<std::unique_ptr<warehouse::Warehouse>> root = std::unexpected(Error{});
     std::thread([&] {
         thread::RunInBackground();
-        root = warehouse::Open(config.warehouse);
+        root = warehouse::Open(config.warehouse, credentials->Getenv());
     }).join();
     if (!root) return std::unexpected(root.error());
     app->root_ = std::move(*root);

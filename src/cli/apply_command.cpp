@@ -2,6 +2,7 @@
 #include "cli/apply_command.hpp"
 
 #include "cli/report.hpp"
+#include "cli/state.hpp"
 
 #include "apply/apply.hpp"
 #include "config/config.hpp"
@@ -25,7 +26,7 @@ int Apply(const ApplyArgs& args) {
         PrintDiagnostics(graph.error());
         return 1;
     }
-    auto warehouse = warehouse::Open(config->warehouse);
+    auto warehouse = OpenWarehouse(*config);
     if (!warehouse) return Report(warehouse.error());
     engine::WarehouseCatalog catalog(**warehouse);
     auto store = store::Store::Open(config->state);

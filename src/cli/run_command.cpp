@@ -26,7 +26,7 @@ int RunAudience(const RunArgs& args) {
         PrintDiagnostics(graph.error());
         return 1;
     }
-    auto warehouse = warehouse::Open(o.config.warehouse);
+    auto warehouse = OpenWarehouse(o.config);
     if (!warehouse) return Report(warehouse.error());
     run::Settings settings;
     settings.schema = o.config.runs.snapshot_schema;
@@ -116,7 +116,7 @@ int ListChanges(const ChangesArgs& args) {
                             fmt::format("run {} has no kept snapshot (it failed, or is older than the kept ones)", args.run),
                             {}});
     }
-    auto warehouse = warehouse::Open(o.config.warehouse);
+    auto warehouse = OpenWarehouse(o.config);
     if (!warehouse) return Report(warehouse.error());
     auto dialect = engine::DialectOf(**warehouse);
     if (!dialect) return Report(dialect.error());

@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/report.hpp"
+#include "cli/state.hpp"
 
 #include "api/auth.hpp"
 #include "api/roles.hpp"
@@ -234,7 +235,7 @@ int Demo(const DemoArgs& args) {
         PrintDiagnostics(graph.error());
         return 1;
     }
-    auto wh = warehouse::Open(config->warehouse);
+    auto wh = OpenWarehouse(*config);
     if (!wh) return Report(wh.error());
     auto audiences = (*store)->ListAudiences(1);
     if (!audiences) return Report(audiences.error());

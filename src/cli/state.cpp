@@ -2,6 +2,8 @@
 
 #include "cli/report.hpp"
 
+#include "config/warehouse_credentials.hpp"
+
 namespace kith::cli {
 
 int OpenState(const std::string& config_path, OpenedState& out) {
@@ -18,6 +20,12 @@ int OpenState(const std::string& config_path, OpenedState& out) {
     if (!workspace) return Report(workspace.error());
     out.workspace = *workspace;
     return 0;
+}
+
+Result<std::unique_ptr<warehouse::Warehouse>> OpenWarehouse(const config::Config& config) {
+    auto credentials = config::WarehouseCredentials::Read(config);
+    if (!credentials) return std::unexpected(credentials.error());
+    return warehouse::Open(config.warehouse, credentials->Getenv());
 }
 
 } // namespace kith::cli

@@ -124,12 +124,12 @@ private:
     std::string path_;
 };
 
-// Every engine warehouse::Open takes (warehouses.md): the rest of the URI is checked when it is opened.
+// The schemes warehouse::Open knows; the driver checks the rest of the URI when it opens it.
 std::string CheckWarehouse(const std::string& uri) {
     if (uri.starts_with("duckdb:") && uri.size() > 7) return "";
-    for (const char* scheme : {"postgresql://", "postgres://", "redshift://", "snowflake://", "bigquery://", "spark://",
-                               "databricks://"}) {
-        if (uri.starts_with(scheme) && uri.size() > std::string_view(scheme).size()) return "";
+    for (std::string_view scheme : {"postgresql://", "postgres://", "redshift://", "snowflake://", "bigquery://",
+                                    "spark://", "databricks://"}) {
+        if (uri.starts_with(scheme) && uri.size() > scheme.size()) return "";
     }
     return "expected duckdb:PATH, postgresql://..., redshift://..., snowflake://..., bigquery://..., spark://... or "
            "databricks://..., found " +
@@ -164,7 +164,67 @@ std::string CheckPublicUrl(const std::string& url) {
     return "expected an http:// or https:// address, found " + text::Quote(url);
 }
 
+constexpr std::string_view kSecretVariables[] = {
+    "SNOWFLAKE_PRIVATE_KEY_PATH", "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", "SNOWFLAKE_TOKEN",
+    "GOOGLE_APPLICATION_CREDENTIALS", "BIGQUERY_ACCESS_TOKEN",
+    "DATABRICKS_TOKEN", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET",
+    "PGPASSWORD", "SPARK_PASSWORD",
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+};
+
+// `[warehouse_auth]`: VARIABLE = { file = "PATH" } or { env = "NAME" }. A value is never echoed in an error: a
+// string written in place of the table may be the secret itself.
+Reader::Setter WarehouseAuth(Reader& r, std::vector<WarehouseSecret>& out, const std::string& directory,
+                             const std::string& path) {
+    return [&r, &out, directory, path](const toml::node& v, const std::string& name) {
+        if (!v.is_table()) {
+            r.Err(v.source(), fmt::format("{} must be a table, found {}", name, TypeName(v)));
+            return;
+        }
+        std::string known;
+        for (std::string_view k : kSecretVariables) known += (known.empty() ? "" : ", ") + std::string(k);
+        for (auto&& [k, entry] : *v.as_table()) {
+            std::string variable(k.str());
+            std::string key = name + "." + variable;
+            if (std::find(std::begin(kSecretVariables), std::end(kSecretVariables), variable) ==
+                std::end(kSecretVariables)) {
+                r.Err(k.source(), fmt::format("unknown key {} (known: {})", text::Quote(key), known));
+                continue;
+            }
+            const toml::table* t = entry.as_table();
+            const toml::node* file = t ? t->get("file") : nullptr;
+            const toml::node* env = t ? t->get("env") : nullptr;
+            bool one = t && t->size() == 1 && ((file && file->is_string()) || (env && env->is_string()));
+            if (!one) {
+                r.Err(entry.source(), fmt::format("{} must be {{ file = \"PATH\" }} or {{ env = \"VARIABLE\" }}, found "
+                                                  "{} (the config names a secret; it never holds one)",
+                                                  key, t ? "another table" : TypeName(entry)));
+                continue;
+            }
+            std::string value = (file ? file : env)->as_string()->get();
+            if (value.empty()) {
+                r.Err(entry.source(), fmt::format("{} must not be empty", key + (file ? ".file" : ".env")));
+                continue;
+            }
+            WarehouseSecret s{variable, file ? Absolute(value, directory) : "", env ? value : "",
+                              Location{path, static_cast<int>(k.source().begin.line),
+                                       static_cast<int>(k.source().begin.column)}};
+            out.push_back(std::move(s));
+        }
+        // toml++ iterates a table by key; the file's order reads better in messages.
+        std::stable_sort(out.begin(), out.end(), [](const WarehouseSecret& a, const WarehouseSecret& b) {
+            return std::pair(a.location.line, a.location.column) < std::pair(b.location.line, b.location.column);
+        });
+    };
+}
+
 } // namespace
+
+std::span<const std::string_view> WarehouseSecretVariables() { return kSecretVariables; }
+
+bool IsPathVariable(std::string_view variable) {
+    return variable == "SNOWFLAKE_PRIVATE_KEY_PATH" || variable == "GOOGLE_APPLICATION_CREDENTIALS";
+}
 
 std::string ResolveWarehouse(const std::string& uri, const std::string& directory) {
     if (!uri.starts_with("duckdb:")) return uri;
@@ -244,6 +304,7 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
                                           {"smtp_starttls", r.Boolean(c.alerts.smtp_starttls)},
                                           {"public_url", r.String(c.alerts.public_url, CheckPublicUrl)},
                                       })},
+                {"warehouse_auth", WarehouseAuth(r, c.warehouse_auth, c.directory, path)},
             });
     if (!r.problems.empty()) {
         SortByLocation(r.problems);

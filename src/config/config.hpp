@@ -14,8 +14,10 @@
 
 #include <cstdint>
 #include <expected>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kith::config {
 
@@ -61,6 +63,22 @@ struct AuthSettings {
     int64_t max_login_wait_s = 60;                //!< the longest wait
 };
 
+//! One entry of `[warehouse_auth]`: a credential variable of the warehouse's ecosystem (warehouses.md), named in
+//! the file rather than written there. `file` and `env` are exclusive.
+struct WarehouseSecret {
+    std::string variable; //!< one of WarehouseSecretVariables(), e.g. "SNOWFLAKE_TOKEN"
+    //! An absolute path: for a variable that holds a path (IsPathVariable) the file it names, else the file whose
+    //! text (without trailing white space) is the value.
+    std::string file;
+    std::string env;   //!< the name of the service's environment variable holding the value
+    Location location; //!< the entry in the config file
+};
+
+//! The variables `[warehouse_auth]` may name: the drivers' credentials (warehouses.md, "Secrets").
+std::span<const std::string_view> WarehouseSecretVariables();
+//! Whether the variable's value is the path of a key file (SNOWFLAKE_PRIVATE_KEY_PATH, GOOGLE_APPLICATION_CREDENTIALS).
+bool IsPathVariable(std::string_view variable);
+
 struct Config {
     std::string file;      //!< the config file read; empty for Defaults()
     std::string directory; //!< the folder relative paths resolved against (absolute)
@@ -73,6 +91,7 @@ struct Config {
     DeliverySettings delivery;
     AlertsSettings alerts;
     AuthSettings auth;
+    std::vector<WarehouseSecret> warehouse_auth; //!< `[warehouse_auth]`, in the file's order; empty: the environment
 };
 
 //! The defaults, with paths in directory: warehouse "duckdb:warehouse.duckdb", graph "graph.hcl",
@@ -86,7 +105,7 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
 std::expected<Config, Diagnostics> LoadConfig(const std::string& path);
 
 //! Resolves a warehouse URI against a folder: "duckdb:rel.duckdb" becomes "duckdb:/dir/rel.duckdb";
-//! "duckdb::memory:", absolute duckdb paths and PostgreSQL URIs are kept.
+//! "duckdb::memory:", absolute duckdb paths and every other engine's URI are kept.
 std::string ResolveWarehouse(const std::string& uri, const std::string& directory);
 
 } // namespace kith::config

@@ -1,4 +1,5 @@
 #include "config/config.hpp"
+#include "config/warehouse_credentials.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -56,14 +57,15 @@ TEST(Config, PostgresAndMemoryUrisAreKept) {
 }
 
 TEST(Config, RemoteEngineUrisAreKept) {
-    for (const char* uri : {"redshift://kith@h:5439/db", "snowflake://ACME/KITH/PUBLIC?warehouse=WH&user=KITH",
-                            "bigquery://project/kith?location=US", "spark://h:10000/default",
-                            "databricks://h/main/default?http_path=/sql/1.0/warehouses/abc"}) {
-        auto c = ParseConfig(std::string("warehouse = \"") + uri + "\"\n", "/a/k.toml");
-        ASSERT_TRUE(c) << uri << ": " << Messages(c.error());
+    for (std::string uri : {"redshift://kith@rs.example.com:5439/dev",
+                            "snowflake://ACME/DB/PUBLIC?warehouse=WH&user=KITH", "bigquery://my-project/crm",
+                            "spark://127.0.0.1:10000/default",
+                            "databricks://adb-1.azuredatabricks.net/main/crm?http_path=/sql/1.0/warehouses/abc"}) {
+        auto c = ParseConfig("warehouse = \"" + uri + "\"\n", "/srv/k.toml");
+        ASSERT_TRUE(c) << Messages(c.error());
         EXPECT_EQ(c->warehouse, uri);
     }
-    EXPECT_FALSE(ParseConfig("warehouse = \"snowflake://\"\n", "/a/k.toml"));
+    EXPECT_FALSE(ParseConfig("warehouse = \"snowflake://\"\n", "k.toml"));
 }
 
 TEST(Config, TablesHoldRunAndDeliverySettings) {
@@ -152,7 +154,8 @@ parallel = 3
     EXPECT_EQ(Messages(c.error()),
               "k.toml:1:13: warehouse: expected duckdb:PATH, postgresql://..., redshift://..., snowflake://..., "
               "bigquery://..., spark://... or databricks://..., found \"mysql://x\"\n"
-              "k.toml:2:1: unknown key \"grpah\" (known: alerts, auth, delivery, graph, listen, runs, state, warehouse, web)\n"
+              "k.toml:2:1: unknown key \"grpah\" (known: alerts, auth, delivery, graph, listen, runs, state, "
+              "warehouse, warehouse_auth, web)\n"
               "k.toml:3:10: listen must be a string, found an integer\n"
               "k.toml:5:18: runs.max_concurrent must be between 1 and 1000, found 0\n"
               "k.toml:6:1: unknown key \"runs.parallel\" (known: runs.keep_snapshots, runs.max_concurrent, "
@@ -186,6 +189,116 @@ TEST(Config, ListenNeedsAPort) {
     EXPECT_FALSE(ParseConfig("listen = \"localhost:0\"\n", "k.toml"));
     EXPECT_FALSE(ParseConfig("listen = \"localhost:99999\"\n", "k.toml"));
     EXPECT_TRUE(ParseConfig("listen = \"[::1]:8080\"\n", "k.toml"));
+}
+
+// ---- [warehouse_auth] ----
+
+TEST(Config, WarehouseAuthNamesFilesAndVariables) {
+    auto c = ParseConfig(R"([warehouse_auth]
+SNOWFLAKE_PRIVATE_KEY_PATH = { file = "keys/rsa_key.p8" }
+SNOWFLAKE_PRIVATE_KEY_PASSPHRASE = { env = "KITH_SF_PASSPHRASE" }
+[warehouse_auth.PGPASSWORD]
+file = "/run/secrets/pg"
+)",
+                         "/srv/kith/k.toml");
+    ASSERT_TRUE(c) << Messages(c.error());
+    ASSERT_EQ(c->warehouse_auth.size(), 3u);
+    EXPECT_EQ(c->warehouse_auth[0].variable, "SNOWFLAKE_PRIVATE_KEY_PATH");
+    EXPECT_EQ(c->warehouse_auth[0].file, "/srv/kith/keys/rsa_key.p8");
+    EXPECT_EQ(c->warehouse_auth[0].location.ToString(), "/srv/kith/k.toml:2:1");
+    EXPECT_EQ(c->warehouse_auth[1].env, "KITH_SF_PASSPHRASE");
+    EXPECT_EQ(c->warehouse_auth[1].file, "");
+    EXPECT_EQ(c->warehouse_auth[2].variable, "PGPASSWORD");
+    EXPECT_EQ(c->warehouse_auth[2].file, "/run/secrets/pg");
+    EXPECT_TRUE(ParseConfig("", "k.toml")->warehouse_auth.empty());
+}
+
+TEST(Config, WarehouseAuthNeverEchoesAWrittenSecret) {
+    auto bad = ParseConfig(R"([warehouse_auth]
+SNOWFLAKE_TOKEN = "sfoauth-written-in-the-file"
+DATABRICKS_TOKEN = { file = "t", env = "T" }
+PGPASSWORD = { value = "pg-written-in-the-file" }
+SPARK_PASSWORD = { env = "" }
+AWS_SECRET = { env = "X" }
+)",
+                           "k.toml");
+    ASSERT_FALSE(bad);
+    std::string all = Messages(bad.error());
+    EXPECT_EQ(all.find("written-in-the-file"), std::string::npos) << all;
+    EXPECT_NE(all.find("k.toml:2:19: warehouse_auth.SNOWFLAKE_TOKEN must be { file = \"PATH\" } or { env = "
+                       "\"VARIABLE\" }, found a string (the config names a secret; it never holds one)"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("k.toml:3:20: warehouse_auth.DATABRICKS_TOKEN must be"), std::string::npos) << all;
+    EXPECT_NE(all.find("k.toml:4:14: warehouse_auth.PGPASSWORD must be"), std::string::npos) << all;
+    EXPECT_NE(all.find("k.toml:5:18: warehouse_auth.SPARK_PASSWORD.env must not be empty"), std::string::npos) << all;
+    EXPECT_NE(all.find("k.toml:6:1: unknown key \"warehouse_auth.AWS_SECRET\" (known: SNOWFLAKE_PRIVATE_KEY_PATH, "),
+              std::string::npos)
+        << all;
+}
+
+class WarehouseCredentialsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("kith_credentials_test_" + std::to_string(::getpid()));
+        fs::create_directories(dir_);
+    }
+    void TearDown() override {
+        fs::remove_all(dir_);
+        unsetenv("KITH_TEST_SF_TOKEN");
+    }
+    Config Parse(const std::string& text) {
+        auto c = ParseConfig(text, (dir_ / "k.toml").string());
+        EXPECT_TRUE(c) << Messages(c.error());
+        return c ? *c : Config{};
+    }
+    fs::path dir_;
+};
+
+TEST_F(WarehouseCredentialsTest, TheTableAloneGivesTheCredentials) {
+    std::ofstream(dir_ / "pg") << "pg-secret-1\n";
+    std::ofstream(dir_ / "key.json") << "{}";
+    setenv("KITH_TEST_SF_TOKEN", "sf-secret-2", 1);
+    auto c = WarehouseCredentials::Read(Parse(R"([warehouse_auth]
+PGPASSWORD = { file = "pg" }
+GOOGLE_APPLICATION_CREDENTIALS = { file = "key.json" }
+SNOWFLAKE_TOKEN = { env = "KITH_TEST_SF_TOKEN" }
+)"));
+    ASSERT_TRUE(c) << c.error().ToString();
+    auto getenv = c->Getenv();
+    EXPECT_STREQ(getenv("PGPASSWORD"), "pg-secret-1"); // the file's text without its newline
+    EXPECT_EQ(std::string(getenv("GOOGLE_APPLICATION_CREDENTIALS")), (dir_ / "key.json").string()); // a key file's path
+    EXPECT_STREQ(getenv("SNOWFLAKE_TOKEN"), "sf-secret-2");
+    // Credentials the table does not name are unset, whatever the environment says; other variables are the
+    // environment's.
+    setenv("DATABRICKS_TOKEN", "from-the-environment", 1);
+    EXPECT_EQ(getenv("DATABRICKS_TOKEN"), nullptr);
+    unsetenv("DATABRICKS_TOKEN");
+    EXPECT_EQ(getenv("PATH"), std::getenv("PATH"));
+    // Without a table, the environment is read.
+    auto none = WarehouseCredentials::Read(Parse(""));
+    ASSERT_TRUE(none);
+    EXPECT_STREQ(none->Get("KITH_TEST_SF_TOKEN"), "sf-secret-2");
+}
+
+TEST_F(WarehouseCredentialsTest, MissingSourcesAreErrorsAtTheirEntry) {
+    std::ofstream(dir_ / "empty") << " \n";
+    for (auto [entry, expected] : std::vector<std::pair<std::string, std::string>>{
+             {"PGPASSWORD = { file = \"none\" }", "warehouse_auth.PGPASSWORD: cannot read the file " +
+                                                      (dir_ / "none").string()},
+             {"SNOWFLAKE_PRIVATE_KEY_PATH = { file = \"none.p8\" }",
+              "warehouse_auth.SNOWFLAKE_PRIVATE_KEY_PATH: cannot read the file " + (dir_ / "none.p8").string()},
+             {"PGPASSWORD = { file = \"empty\" }",
+              "warehouse_auth.PGPASSWORD: the file " + (dir_ / "empty").string() + " is empty"},
+             {"DATABRICKS_TOKEN = { env = \"KITH_TEST_NOT_SET\" }",
+              "warehouse_auth.DATABRICKS_TOKEN: the variable KITH_TEST_NOT_SET is not set"},
+         }) {
+        auto c = WarehouseCredentials::Read(Parse("[warehouse_auth]\n" + entry + "\n"));
+        ASSERT_FALSE(c) << entry;
+        EXPECT_EQ(c.error().code, ErrorCode::USAGE);
+        EXPECT_EQ(c.error().message, expected);
+        EXPECT_EQ(c.error().location, (dir_ / "k.toml").string() + ":2:1");
+    }
 }
 
 } // namespace

@@ -309,13 +309,20 @@ Result<ProfileData> ListProfileData(const graph::DataGraph& graph, warehouse::Wa
     auto trait_rows = warehouse::QueryAll(warehouse, SqlText(*traits, **dialect));
     if (!trait_rows) return std::unexpected(trait_rows.error());
     for (const auto& r : *trait_rows) out.traits.push_back(r[0].value_or(""));
-    auto tables = plan::CompileEventTables(graph);
+    // The event tables: every table of the Profiles Sync schema but its three own, bytewise. The driver lists them
+    // its engine's way (Spark has no information_schema; BigQuery's is per dataset).
+    auto tables = warehouse.ListTables(graph.ProfileTable("user_traits").schema);
     if (!tables) return std::unexpected(tables.error());
-    auto table_rows = warehouse::QueryAll(warehouse, SqlText(*tables, **dialect));
-    if (!table_rows) return std::unexpected(table_rows.error());
-    for (const auto& r : *table_rows) {
+    std::vector<std::string> names;
+    for (const auto& t : *tables) {
+        if (t.table != "user_identifiers" && t.table != "user_traits" && t.table != "profile_merges") {
+            names.push_back(t.table);
+        }
+    }
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
         ProfileData::Event e;
-        e.table = r[0].value_or("");
+        e.table = name;
         auto cols = catalog.Columns(graph.ProfileTable(e.table));
         if (!cols) return std::unexpected(cols.error());
         if (!*cols) continue; // dropped meanwhile

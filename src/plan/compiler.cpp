@@ -1089,21 +1089,6 @@ Result<Compiled> CompileTraitNames(const graph::DataGraph& graph) {
     return out;
 }
 
-Result<Compiled> CompileEventTables(const graph::DataGraph& graph) {
-    schema::TableName profile = graph.ProfileTable("user_traits");
-    auto name = sql::Col("t", "table_name");
-    std::vector<ExprPtr> where = {sql::Eq(sql::Col("t", "table_schema"), sql::Str(profile.schema))};
-    if (!profile.database.empty()) where.push_back(sql::Eq(sql::Col("t", "table_catalog"), sql::Str(profile.database)));
-    where.push_back(sql::InList(name, {sql::Str("user_identifiers"), sql::Str("user_traits"), sql::Str("profile_merges")},
-                                true));
-    sql::Select body;
-    body.From(sql::Table(sql::TableName{"", "information_schema", "tables"}, "t"));
-    body.Item(name, "name").Where(sql::And(std::move(where))).OrderBy(name, false, true);
-    Compiled out;
-    out.query.body = sql::Share(std::move(body));
-    return out;
-}
-
 Result<Compiled> CompileEntities(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
                                  audience::Catalog* catalog) {
     return CompileAudienceQuery(graph, a, options, catalog, true, [&a](Compiler& c, const std::string& groups, Compiled& out) {

@@ -73,9 +73,6 @@ Result<Compiled> CompileSuggestions(const graph::DataGraph& graph, const Suggest
 //! The builder's catalog of profile data: the trait names of user_traits, most frequent first (ties bytewise), at
 //! most 1000 (columns "name", "n").
 Result<Compiled> CompileTraitNames(const graph::DataGraph& graph);
-//! The event tables: every table of the Profiles Sync schema but user_identifiers, user_traits and profile_merges,
-//! bytewise (column "name").
-Result<Compiled> CompileEventTables(const graph::DataGraph& graph);
 
 //! Matched entities: columns "pid", "relationship", then one primary key column per relationship;
 //! distinct rows, sorted by pid and relationship (bytewise).

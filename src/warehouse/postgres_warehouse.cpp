@@ -255,9 +255,16 @@ std::string HostName(const std::string& host) {
 }
 
 // libpq's connection for conninfo; with an IAM login, as the user and with the password it gives (PQconnectdbParams
-// keywords after the expanded conninfo override its user, and the password never enters a string kith keeps).
-Result<PGconn*> OpenConnection(const std::string& conninfo, redshift::IamAuth* iam) {
-    if (iam == nullptr) return PQconnectdb(conninfo.c_str());
+// keywords after the expanded conninfo override its user, and the password never enters a string kith keeps);
+// otherwise with password when not empty, put before the expanded conninfo (libpq keeps the last value of a keyword,
+// so a password written in a postgresql:// conninfo still wins).
+Result<PGconn*> OpenConnection(const std::string& conninfo, const std::string& password, redshift::IamAuth* iam) {
+    if (iam == nullptr) {
+        if (password.empty()) return PQconnectdb(conninfo.c_str());
+        const char* keys[] = {"password", "dbname", nullptr};
+        const char* values[] = {password.c_str(), conninfo.c_str(), nullptr};
+        return PQconnectdbParams(keys, values, 1);
+    }
     auto login = iam->Login();
     if (!login) return std::unexpected(login.error());
     const char* keys[] = {"dbname", "user", "password", nullptr};
@@ -269,8 +276,17 @@ Result<PGconn*> OpenConnection(const std::string& conninfo, redshift::IamAuth* i
 
 } // namespace
 
-Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const std::string& uri) {
-    return Connect(uri, "postgres");
+namespace {
+
+std::string PasswordOf(const Getenv& getenv) {
+    const char* v = getenv("PGPASSWORD");
+    return v ? v : "";
+}
+
+} // namespace
+
+Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Open(const std::string& uri, const Getenv& getenv) {
+    return Connect(uri, "postgres", PasswordOf(getenv));
 }
 
 Result<PostgresWarehouse::RedshiftUri> PostgresWarehouse::ParseRedshiftUri(const std::string& uri) {
@@ -344,16 +360,14 @@ Result<std::string> PostgresWarehouse::RedshiftConnInfo(const std::string& uri) 
     return parsed->conninfo;
 }
 
-Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::OpenRedshift(const std::string& uri) {
+Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::OpenRedshift(const std::string& uri,
+                                                                          const Getenv& getenv) {
     auto parsed = ParseRedshiftUri(uri);
     if (!parsed) return std::unexpected(parsed.error());
-    std::shared_ptr<redshift::IamAuth> iam;
-    if (parsed->iam) {
-        auto auth = redshift::IamAuth::FromEnvironment(std::move(*parsed->iam));
-        if (!auth) return std::unexpected(auth.error());
-        iam = std::move(*auth);
-    }
-    return Connect(parsed->conninfo, "redshift", std::move(iam));
+    if (!parsed->iam) return Connect(parsed->conninfo, "redshift", PasswordOf(getenv));
+    auto iam = redshift::IamAuth::FromEnvironment(std::move(*parsed->iam), getenv);
+    if (!iam) return std::unexpected(iam.error());
+    return Connect(parsed->conninfo, "redshift", "", std::move(*iam));
 }
 
 const sql::Dialect& PostgresWarehouse::Sql() const {
@@ -361,8 +375,9 @@ const sql::Dialect& PostgresWarehouse::Sql() const {
 }
 
 Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Connect(const std::string& uri, const char* engine_,
+                                                                     const std::string& password,
                                                                      std::shared_ptr<redshift::IamAuth> iam) {
-    auto opened = OpenConnection(uri, iam.get());
+    auto opened = OpenConnection(uri, password, iam.get());
     if (!opened) return std::unexpected(opened.error());
     ConnPtr conn(*opened);
     if (!conn) return Fail(ErrorCode::WAREHOUSE, "out of memory", engine_);
@@ -372,6 +387,7 @@ Result<std::unique_ptr<PostgresWarehouse>> PostgresWarehouse::Connect(const std:
     std::unique_ptr<PostgresWarehouse> wh(new PostgresWarehouse());
     wh->conn_ = conn.release();
     wh->uri_ = uri;
+    wh->password_ = password;
     wh->iam_ = std::move(iam);
     wh->engine_ = engine_;
     wh->cancel_ = PQgetCancel(wh->conn_);
@@ -393,7 +409,7 @@ PostgresWarehouse::~PostgresWarehouse() {
 }
 
 Result<std::unique_ptr<Warehouse>> PostgresWarehouse::Connect() {
-    auto wh = Connect(uri_, engine_, iam_);
+    auto wh = Connect(uri_, engine_, password_, iam_);
     if (!wh) return std::unexpected(wh.error());
     return std::unique_ptr<Warehouse>(std::move(*wh));
 }

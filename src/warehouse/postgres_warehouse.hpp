@@ -20,13 +20,15 @@ namespace kith::warehouse {
 //! of up to 2048 rows, and every value comes out in the same canonical text as DuckDbWarehouse's.
 class PostgresWarehouse final : public Warehouse {
 public:
-    //! Connects to a "postgresql://" or "postgres://" URI (or a libpq key=value string).
-    static Result<std::unique_ptr<PostgresWarehouse>> Open(const std::string& uri);
-    //! Connects to Redshift: "redshift://USER@HOST[:5439]/DATABASE[?sslmode=...][&endpoint=HOST:PORT]". The password
-    //! comes from libpq's own sources (PGPASSWORD, a .pgpass file); one in the URI is refused. With auth=iam
-    //! (&cluster_id=ID&region=R&iam_endpoint=URL&iam_duration=SECONDS&retry_for=SECONDS, see redshift_iam.hpp) the
-    //! login is the temporary user and password of GetClusterCredentials, asked for with the AWS_* keys.
-    static Result<std::unique_ptr<PostgresWarehouse>> OpenRedshift(const std::string& uri);
+    //! Connects to a "postgresql://" or "postgres://" URI (or a libpq key=value string). getenv("PGPASSWORD"), when
+    //! set, is the password; otherwise libpq's own sources (the environment's PGPASSWORD, a .pgpass file) apply.
+    static Result<std::unique_ptr<PostgresWarehouse>> Open(const std::string& uri, const Getenv& getenv = &std::getenv);
+    //! Connects to Redshift: "redshift://USER@HOST[:5439]/DATABASE[?sslmode=...][&endpoint=HOST:PORT]", the password
+    //! as Open takes it; one in the URI is refused. With auth=iam (&cluster_id=ID&region=R&iam_endpoint=URL
+    //! &iam_duration=SECONDS&retry_for=SECONDS, see redshift_iam.hpp) the login is the temporary user and password of
+    //! GetClusterCredentials, asked for with the AWS_* keys getenv gives.
+    static Result<std::unique_ptr<PostgresWarehouse>> OpenRedshift(const std::string& uri,
+                                                                   const Getenv& getenv = &std::getenv);
     //! What a redshift:// URI asks for.
     struct RedshiftUri {
         std::string conninfo;                    //!< the libpq URI (never a password)
@@ -63,8 +65,10 @@ public:
 
 private:
     PostgresWarehouse() = default;
-    //! Connects with conninfo; with iam, as the user and with the password GetClusterCredentials gives.
+    //! Connects with conninfo: with iam, as the user and with the password GetClusterCredentials gives; else with
+    //! password when not empty (a password in the conninfo wins over it).
     static Result<std::unique_ptr<PostgresWarehouse>> Connect(const std::string& conninfo, const char* engine,
+                                                              const std::string& password,
                                                               std::shared_ptr<redshift::IamAuth> iam = nullptr);
     const sql::Dialect& Sql() const;
     Result<std::unique_ptr<TableWriter>> RedshiftBulkWriter(const TableName& name, std::span<const std::string> columns);
@@ -76,6 +80,7 @@ private:
 
     pg_conn* conn_ = nullptr;
     std::string uri_;      //!< libpq's conninfo
+    std::string password_;                   //!< the password given to Open (empty: libpq's own sources)
     std::shared_ptr<redshift::IamAuth> iam_; //!< Redshift's IAM login, shared by the warehouse's connections
     const char* engine_ = "postgres"; //!< "postgres" or "redshift": the dialect, and the location of errors
     pg_cancel* cancel_ = nullptr; //!< made once at connection, used by Interrupt from any thread

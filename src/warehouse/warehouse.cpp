@@ -37,37 +37,33 @@ Result<std::unique_ptr<TableWriter>> Warehouse::BulkWriter(const TableName& name
     return Fail(ErrorCode::USAGE, "this warehouse cannot bulk-load tables", name.ToString());
 }
 
-Result<std::unique_ptr<Warehouse>> Open(const std::string& uri) {
-    if (uri.starts_with("duckdb:")) {
-        auto wh = DuckDbWarehouse::Open(uri.substr(7));
-        if (!wh) return std::unexpected(wh.error());
-        return std::unique_ptr<Warehouse>(std::move(*wh));
-    }
+namespace {
+
+// The driver's options parsed (its credentials read through getenv), then the warehouse opened.
+template <class Driver> Result<std::unique_ptr<Warehouse>> OpenParsed(const std::string& uri, const Getenv& getenv) {
+    auto options = Driver::ParseUri(uri, getenv);
+    if (!options) return std::unexpected(options.error());
+    auto wh = Driver::Open(std::move(*options));
+    if (!wh) return std::unexpected(wh.error());
+    return std::unique_ptr<Warehouse>(std::move(*wh));
+}
+
+template <class T> Result<std::unique_ptr<Warehouse>> Upcast(Result<std::unique_ptr<T>> wh) {
+    if (!wh) return std::unexpected(wh.error());
+    return std::unique_ptr<Warehouse>(std::move(*wh));
+}
+
+} // namespace
+
+Result<std::unique_ptr<Warehouse>> Open(const std::string& uri, const Getenv& getenv) {
+    if (uri.starts_with("duckdb:")) return Upcast(DuckDbWarehouse::Open(uri.substr(7)));
     if (uri.starts_with("postgresql://") || uri.starts_with("postgres://")) {
-        auto wh = PostgresWarehouse::Open(uri);
-        if (!wh) return std::unexpected(wh.error());
-        return std::unique_ptr<Warehouse>(std::move(*wh));
+        return Upcast(PostgresWarehouse::Open(uri, getenv));
     }
-    if (uri.starts_with("redshift://")) {
-        auto wh = PostgresWarehouse::OpenRedshift(uri);
-        if (!wh) return std::unexpected(wh.error());
-        return std::unique_ptr<Warehouse>(std::move(*wh));
-    }
-    if (uri.starts_with("spark://") || uri.starts_with("databricks://")) {
-        auto wh = HiveWarehouse::Open(uri);
-        if (!wh) return std::unexpected(wh.error());
-        return std::unique_ptr<Warehouse>(std::move(*wh));
-    }
-    if (uri.starts_with("bigquery://")) {
-        auto wh = BigQueryWarehouse::Open(uri);
-        if (!wh) return std::unexpected(wh.error());
-        return std::unique_ptr<Warehouse>(std::move(*wh));
-    }
-    if (uri.starts_with("snowflake://")) {
-        auto wh = SnowflakeWarehouse::Open(uri);
-        if (!wh) return std::unexpected(wh.error());
-        return std::unique_ptr<Warehouse>(std::move(*wh));
-    }
+    if (uri.starts_with("redshift://")) return Upcast(PostgresWarehouse::OpenRedshift(uri, getenv));
+    if (uri.starts_with("spark://") || uri.starts_with("databricks://")) return OpenParsed<HiveWarehouse>(uri, getenv);
+    if (uri.starts_with("bigquery://")) return OpenParsed<BigQueryWarehouse>(uri, getenv);
+    if (uri.starts_with("snowflake://")) return OpenParsed<SnowflakeWarehouse>(uri, getenv);
     return Fail(ErrorCode::USAGE,
                 "unknown warehouse URI (expected duckdb:PATH, postgresql://..., redshift://..., snowflake://..., "
                 "bigquery://..., spark://... or databricks://...)", uri);

@@ -18,6 +18,8 @@
 #include "warehouse/table_writer.hpp"
 #include "warehouse/value.hpp"
 
+#include <cstdlib>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -71,11 +73,16 @@ public:
     virtual void Interrupt() {}
 };
 
+//! Where a driver reads its credentials (SNOWFLAKE_TOKEN, PGPASSWORD, ...; warehouses.md): std::getenv, or a
+//! stand-in for it (the service's [warehouse_auth], tests); nullptr for an unset variable.
+using Getenv = std::function<const char*(const char*)>;
+
 //! Opens a warehouse from a URI: "duckdb:PATH", "duckdb::memory:", "postgresql://...", "postgres://...",
 //! "redshift://USER@HOST:5439/DATABASE", "snowflake://ACCOUNT/DATABASE/SCHEMA?warehouse=WH&user=U",
 //! "bigquery://PROJECT/DATASET", "spark://HOST:PORT/DATABASE" or "databricks://HOST/CATALOG/SCHEMA?http_path=..."
 //! (../shared/spec/warehouses.md).
-Result<std::unique_ptr<Warehouse>> Open(const std::string& uri);
+//! The drivers read their credentials through getenv.
+Result<std::unique_ptr<Warehouse>> Open(const std::string& uri, const Getenv& getenv = &std::getenv);
 
 //! Runs a query and collects all rows; for small results only (tests, introspection).
 Result<std::vector<std::vector<Cell>>> QueryAll(Warehouse& warehouse, const std::string& sql,

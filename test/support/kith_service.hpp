@@ -21,9 +21,10 @@ namespace kith::test {
 class KithService {
 public:
     //! Starts `kith serve --config CONFIG --listen 127.0.0.1:0` with its output in log_dir, and waits (up to 60 s)
-    //! until it listens and /healthz answers 200. nullptr and *error on failure (with the server's stderr).
+    //! until it listens and /healthz answers 200 (any answer when !healthy: a service whose warehouse refuses it
+    //! answers 503). nullptr and *error on failure (with the server's stderr).
     static std::unique_ptr<KithService> Start(const std::filesystem::path& config, const std::filesystem::path& log_dir,
-                                              std::string* error);
+                                              std::string* error, bool healthy = true);
     //! Sends SIGTERM and waits.
     ~KithService();
     KithService(const KithService&) = delete;
