@@ -96,7 +96,8 @@ TEST_F(CliDeliver, UntilIdleAppendsEachEventOnceAndPrintsTheCounts) {
                                           "filtered": 0, "pending": 0, "held": []})"));
     std::string expected;
     for (const auto& p : payloads) expected += p.dump() + "\n";
-    EXPECT_EQ(ReadOut("events.ndjson"), expected); // relative to the config file's folder, one line each, in order
+    // Beneath [delivery] file_root (the state store's folder), one line each, in order.
+    EXPECT_EQ(ReadOut("events.ndjson"), expected);
 
     // Again: nothing to send, the file is unchanged; new events are appended.
     Outcome again = Deliver("--until-idle --timeout 60");

@@ -247,7 +247,7 @@ int Demo(const DemoArgs& args) {
             sources.push_back({"sample activation", std::move(act)});
         }
         engine::WarehouseCatalog catalog(**wh);
-        apply::Context ctx{*graph, &catalog, **store, 1};
+        apply::Context ctx{*graph, &catalog, **store, 1, config->delivery.file_root};
         auto applied = apply::ApplyObjects(std::move(sources), ctx, {}, "the demo");
         if (!applied) {
             if (applied.error().fatal) return Report(*applied.error().fatal);
