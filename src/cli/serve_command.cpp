@@ -212,6 +212,11 @@ int Demo(const DemoArgs& args) {
         return 1;
     }
     config->listen = fmt::format("127.0.0.1:{}", args.port);
+    // The sample webhook sends to this server's own sink: its address is internal, so the demo allows it (only for
+    // this start: the config file does not).
+    auto sink = outbound::ParseAllowRule(config->listen);
+    if (!sink) return Report(sink.error());
+    config->delivery.allow_hosts.push_back(*sink);
 
     // The owner, the sample audiences and the webhook activation to kith's own sink.
     auto store = store::Store::Open(config->state);
