@@ -65,6 +65,8 @@ Setup Prepare(const fs::path& dir, const json& destination, const std::string& a
     s.config = kith::config::Defaults(dir.string());
     s.config.delivery.activation_rate = 1'000'000;
     s.config.delivery.workspace_rate = 1'000'000;
+    // The bench's destinations are servers of this process on 127.0.0.1, an internal address: allowed.
+    s.config.delivery.allow_hosts = {*kith::outbound::ParseAllowRule("127.0.0.1")};
     auto store = kith::store::Store::Open(s.config.state);
     if (!store) throw std::runtime_error(store.error().ToString());
     s.store = std::move(*store);

@@ -53,9 +53,15 @@ protected:
         // Static files of the web app, and a secret next to (outside) their folder.
         fs::create_directories(root_ / "web");
         std::ofstream(root_ / "web" / "index.html") << "<!doctype html><title>kith</title>";
+        // The webhook sink: its address is internal, and the config allows it (no other internal address).
+        sink_ = std::make_unique<kith::test::HttpServer>(
+            [](const kith::test::HttpServer::Request&) { return kith::test::HttpServer::Reply{}; });
         ASSERT_EQ(kith::test::MakeFixtureDir(root_, "[alerts]\ninterval_s = 3600\n"
                                                          // Cheap hashes: each test signs several users in.
-                                                         "[auth]\npassword_memory_mib = 1\npassword_passes = 1\n"), "");
+                                                         "[auth]\npassword_memory_mib = 1\npassword_passes = 1\n"
+                                                         "[delivery]\nallow_hosts = [\"127.0.0.1:" +
+                                                             std::to_string(sink_->port()) + "\"]\n"),
+                  "");
         std::ofstream(root_ / "secret.txt") << "TOP-SECRET";
         std::ofstream(root_ / "vip.json") << kVip;
         // The graph is copied: PUT /api/v1/graph rewrites the file the config names.
@@ -155,6 +161,7 @@ protected:
     }
 
     fs::path root_;
+    std::unique_ptr<kith::test::HttpServer> sink_;
     std::string warehouse_;
     std::vector<std::string> vip_members_;
     std::unique_ptr<KithService> service_;
@@ -439,7 +446,7 @@ TEST_P(Api, PreviewsExplainAndSuggestions) {
 }
 
 TEST_P(Api, ActivationsDeliverAndKeepTheirSecrets) {
-    kith::test::HttpServer sink([](const kith::test::HttpServer::Request&) { return kith::test::HttpServer::Reply{}; });
+    kith::test::HttpServer& sink = *sink_;
     ASSERT_EQ(CreateAudience("vip", kVip).status, 201);
     auto catalog = owner_->Get("/api/v1/destinations");
     ASSERT_EQ(catalog.status, 200);
@@ -530,6 +537,62 @@ TEST_P(Api, ActivationsDeliverAndKeepTheirSecrets) {
     EXPECT_EQ(owner_->Post("/api/v1/activations/vip_hook/disable").json["enabled"], false);
     EXPECT_EQ(owner_->Delete("/api/v1/activations/vip_hook").status, 204);
     EXPECT_EQ(owner_->Get("/api/v1/activations/vip_hook").status, 404);
+}
+
+// Destinations reach no internal address the config does not allow (the service's own API, a name resolving to
+// loopback, cloud metadata), and "send test event" never shows an internal answer; file destinations write only
+// beneath [delivery] file_root, checked when saved (422 at /destination/path).
+TEST_P(Api, DestinationsReachNoInternalAddressOrFileOutsideTheRoot) {
+    ASSERT_EQ(CreateAudience("vip", kVip).status, 201);
+    const std::string own = "http://127.0.0.1:" + std::to_string(service_->port());
+    json activation = {{"key", "vip_internal"},
+                       {"audience", "vip"},
+                       {"destination", {{"type", "webhook"}, {"url", own + "/api/v1/openapi.json"}, {"method", "GET"}}},
+                       {"trigger", "profile_enters"},
+                       {"identifiers", json::parse(R"([{"type": "user_id", "as": "userId"}])")},
+                       {"enabled", true}};
+    auto created = owner_->Post("/api/v1/activations", activation);
+    ASSERT_EQ(created.status, 201) << Dump(created);
+    ASSERT_EQ(owner_->Post("/api/v1/audiences/vip/enable").status, 200);
+    json run = WaitForRun(*owner_, "vip");
+    ASSERT_EQ(run["status"], "completed") << run.dump();
+    auto newest = owner_->Post("/api/v1/activations/vip_internal/payload-preview", json::object());
+    ASSERT_EQ(newest.status, 200) << Dump(newest);
+    std::string user_id = newest.json["event"]["userId"];
+    for (const std::string& url : {own + "/api/v1/openapi.json",
+                                  "http://localhost:" + std::to_string(service_->port()) + "/api/v1/openapi.json",
+                                  std::string("http://169.254.169.254/latest/meta-data/")}) {
+        json dest = {{"type", "webhook"}, {"url", url}, {"method", "GET"}};
+        ASSERT_EQ(owner_->Put("/api/v1/activations/vip_internal", {{"destination", dest}}).status, 200);
+        auto test_event = owner_->Post("/api/v1/activations/vip_internal/test-event", {{"user_id", user_id}});
+        ASSERT_EQ(test_event.status, 200) << Dump(test_event);
+        EXPECT_EQ(test_event.json["result"], "retry") << url;
+        std::string error = test_event.json["error"];
+        EXPECT_TRUE(error.starts_with("refused to connect")) << error;
+        EXPECT_NE(error.find("[delivery] allow_hosts"), std::string::npos) << error;
+        EXPECT_EQ(test_event.json["exchanges"][0]["response"]["body"], "") << url;
+        EXPECT_EQ(test_event.text.find("openapi\":"), std::string::npos) << test_event.text.substr(0, 600);
+        EXPECT_EQ(test_event.text.find("\"paths\""), std::string::npos);
+    }
+
+    // File paths outside the root, climbing out, or to kernel files: 422 naming the field.
+    json file = activation;
+    file["key"] = "vip_file";
+    for (const std::string& path : {std::string("/etc/passwd"), std::string("/proc/self/mem"),
+                                   std::string("../../etc/passwd"), (root_ / ".." / "x.ndjson").string()}) {
+        file["destination"] = {{"type", "file"}, {"path", path}};
+        auto refused = owner_->Post("/api/v1/activations", file);
+        EXPECT_EQ(refused.status, 422) << path << ": " << Dump(refused);
+        EXPECT_EQ(refused.json["pointer"], "/destination/path") << Dump(refused);
+        EXPECT_NE(refused.json["message"].get<std::string>().find("[delivery] file_root"), std::string::npos)
+            << Dump(refused);
+    }
+    file["destination"] = {{"type", "file"}, {"path", "out/vip.ndjson"}};
+    ASSERT_EQ(owner_->Post("/api/v1/activations", file).status, 201);
+    auto moved =
+        owner_->Put("/api/v1/activations/vip_file", {{"destination", {{"type", "file"}, {"path", "/etc/shadow"}}}});
+    EXPECT_EQ(moved.status, 422) << Dump(moved);
+    EXPECT_EQ(moved.json["pointer"], "/destination/path");
 }
 
 TEST_P(Api, NewPasswordsAreHashedAtTheConfiguredCost) {

@@ -96,7 +96,8 @@ TEST_F(CliDeliver, UntilIdleAppendsEachEventOnceAndPrintsTheCounts) {
                                           "filtered": 0, "pending": 0, "held": []})"));
     std::string expected;
     for (const auto& p : payloads) expected += p.dump() + "\n";
-    EXPECT_EQ(ReadOut("events.ndjson"), expected); // relative to the config file's folder, one line each, in order
+    // Beneath [delivery] file_root (the state store's folder), one line each, in order.
+    EXPECT_EQ(ReadOut("events.ndjson"), expected);
 
     // Again: nothing to send, the file is unchanged; new events are appended.
     Outcome again = Deliver("--until-idle --timeout 60");
@@ -162,6 +163,8 @@ TEST_F(CliDeliver, WebhookDeliveryAndATestEvent) {
         json e = json::parse(r.body);
         return kith::test::HttpServer::Reply{e["userId"] == "u2" ? 422 : 200, R"({"ok": true})", {}, 0, false};
     });
+    // The local webhook's address is internal: the config allows it.
+    std::ofstream(Config(), std::ios::app) << "[delivery]\nallow_hosts = [\"127.0.0.1:" << hook.port() << "\"]\n";
     ApplyActivation("vip_hook", R"({"type": "webhook", "url": ")" + hook.url() +
                                     R"(/events", "headers": {"X-Api-Key": "sekret"}})");
     std::vector<json> payloads = Queue("vip_hook", 3);
@@ -204,6 +207,42 @@ TEST_F(CliDeliver, WebhookDeliveryAndATestEvent) {
     EXPECT_EQ(hook.RequestCount(), 5u);
     // Test events leave the outbox as it was: no new event, the counts unchanged.
     EXPECT_EQ(Summary(Deliver("--until-idle --timeout 30"))["delivered"], 0);
+}
+
+// Without an allow rule a local webhook is refused: its events wait with the reason, a test event shows the refusal
+// and no answer, and nothing reaches the server. `kith apply` refuses file paths outside the file root.
+TEST_F(CliDeliver, InternalAddressesAndPathsOutsideTheFileRootAreRefused) {
+    kith::test::HttpServer internal([](const kith::test::HttpServer::Request&) {
+        return kith::test::HttpServer::Reply{200, R"({"internal": "answer"})", {}, 0, false};
+    });
+    ApplyActivation("vip_hook", R"({"type": "webhook", "url": ")" + internal.url() + R"(/hook"})");
+    Queue("vip_hook", 1);
+    Outcome r = Deliver("--until-idle --timeout 1");
+    EXPECT_EQ(r.code, 4) << r.err; // retried until the timeout
+    auto store = kith::store::Store::Open((root_ / "state.sqlite").string());
+    auto e = (*store)->Transaction([](kith::store::Tx& tx) { return tx.GetEvent("m0"); });
+    ASSERT_TRUE(e && *e);
+    EXPECT_EQ((*e)->last_error, "refused to connect: 127.0.0.1 port " + std::to_string(internal.port()) +
+                                    " is a loopback address; kith sends to internal addresses only when [delivery] "
+                                    "allow_hosts lists them");
+    Outcome t = Kith("test-event --config " + Config() + " --activation vip_hook --user-id u0 --json");
+    EXPECT_EQ(t.code, 1);
+    json shown = Summary(t);
+    EXPECT_EQ(shown["result"], "retry");
+    EXPECT_NE(shown["error"].get<std::string>().find("is a loopback address"), std::string::npos) << t.out;
+    EXPECT_EQ(shown["exchanges"][0]["response"]["body"], "");
+    EXPECT_EQ(t.out.find("answer"), std::string::npos) << t.out;
+    EXPECT_EQ(internal.RequestCount(), 0u);
+
+    Write("vip_file.json", R"({"kind": "activation", "key": "vip_file", "audience": "vip",
+        "destination": {"type": "file", "path": "/etc/passwd"}, "trigger": "profile_enters"})");
+    Outcome applied = Kith("apply --config " + Config() + " " + (root_ / "dir").string());
+    EXPECT_EQ(applied.code, 1);
+    EXPECT_NE(applied.err.find((root_ / "dir" / "vip_file.json").string() +
+                               ":/destination/path: \"/etc/passwd\" is outside [delivery] file_root (" +
+                               root_.string() + ")"),
+              std::string::npos)
+        << applied.err;
 }
 
 TEST_F(CliDeliver, UsageAndConfigErrors) {

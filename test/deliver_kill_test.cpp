@@ -58,6 +58,8 @@ TEST_F(DeliverKill, EveryEventArrivesAtLeastOnceWithOneMessageIdThroughRepeatedK
         return HttpServer::Reply{200, "{}", {}, 2, false};
     });
 
+    // The sink's address is internal: the config allows it (the line joins [delivery], the file's last table).
+    std::ofstream(Config(), std::ios::app) << "allow_hosts = [\"127.0.0.1:" << sink.port() << "\"]\n";
     std::ofstream(root_ / "dir" / "vip.json") << R"({"kind": "audience", "key": "vip", "name": "Pro plan",
         "definition": {"groups": [{"conditions": [{"type": "trait", "trait": "plan",
                        "filter": {"op": "equals", "value": "pro"}}]}]},

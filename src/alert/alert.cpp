@@ -45,7 +45,8 @@ bool PlainAddress(const std::string& s) {
     return true;
 }
 
-void CheckChannel(const json& ch, const std::string& ptr, Problems& p, std::set<std::string>& seen) {
+void CheckChannel(const json& ch, const std::string& ptr, Problems& p, std::set<std::string>& seen,
+                  std::span<const outbound::AllowRule> allow) {
     if (!ch.is_object()) {
         p.Add(ptr, fmt::format("a channel must be an object, found {}", TypeName(ch)));
         return;
@@ -78,9 +79,10 @@ void CheckChannel(const json& ch, const std::string& ptr, Problems& p, std::set<
             return;
         }
         const std::string u = url->get<std::string>();
-        bool http = u.starts_with("https://") || u.starts_with("http://");
-        if (!http || u.find_first_of(" \t\r\n") != std::string::npos || u.size() <= 8) {
-            p.Add(ptr + "/url", "must be an https:// address");
+        bool https = u.starts_with("https://") && u.size() > 8;
+        if (!(https || outbound::AllowsPlainHttp(u, allow)) || u.find_first_of(" \t\r\n") != std::string::npos) {
+            p.Add(ptr + "/url",
+                  "must be an https:// address (http:// only to an address [delivery] allow_hosts lists)");
         }
     } else if (t == "in_app") {
         p.OnlyKeys(ch, ptr, {"type"}, "an in-app channel");
@@ -92,7 +94,8 @@ void CheckChannel(const json& ch, const std::string& ptr, Problems& p, std::set<
 
 } // namespace
 
-std::expected<store::AlertSpec, std::vector<Error>> ParseAlert(const json& body) {
+std::expected<store::AlertSpec, std::vector<Error>> ParseAlert(const json& body,
+                                                              std::span<const outbound::AllowRule> allow_hosts) {
     Problems p;
     if (!body.is_object()) {
         p.Add("", fmt::format("an alert must be an object, found {}", TypeName(body)));
@@ -142,7 +145,7 @@ std::expected<store::AlertSpec, std::vector<Error>> ParseAlert(const json& body)
     } else {
         std::set<std::string> seen;
         for (size_t i = 0; i < channels->size(); ++i) {
-            CheckChannel((*channels)[i], fmt::format("/channels/{}", i), p, seen);
+            CheckChannel((*channels)[i], fmt::format("/channels/{}", i), p, seen, allow_hosts);
         }
         spec.channels = *channels;
     }

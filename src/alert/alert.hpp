@@ -14,11 +14,13 @@
 #pragma once
 
 #include "common/error.hpp"
+#include "common/outbound.hpp"
 #include "store/records.hpp"
 #include "store/store.hpp"
 
 #include <expected>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,8 +31,10 @@ inline constexpr double kMaxThresholdPct = 1'000'000;
 
 //! Parses and validates an alert body: {"kind", "target", "threshold_pct", "channels", "enabled"}. kind, target,
 //! threshold_pct and channels are required; enabled defaults to true. Every problem is an INVALID Error whose
-//! location is its JSON pointer ("/channels/1/url"), all of them at once.
-std::expected<store::AlertSpec, std::vector<Error>> ParseAlert(const nlohmann::json& body);
+//! location is its JSON pointer ("/channels/1/url"), all of them at once. A Slack URL must be https://, or http://
+//! to an IP address that allow_hosts ([delivery] allow_hosts) covers.
+std::expected<store::AlertSpec, std::vector<Error>> ParseAlert(const nlohmann::json& body,
+                                                              std::span<const outbound::AllowRule> allow_hosts = {});
 
 //! Checks that the alert's target exists in the workspace: an activation (event_health) or an audience
 //! (audience_size) of that key. NOT_FOUND at "/target" otherwise.

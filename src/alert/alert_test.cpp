@@ -53,7 +53,8 @@ TEST(ParseAlert, EveryProblemAtItsPointer) {
               "/channels/0/to/1: must be a string\n"
               "/channels/1/url: must be the Slack incoming webhook's URL (a string)\n"
               "/channels/2/channel: unknown key \"channel\" in a Slack channel (allowed: type, url)\n"
-              "/channels/2/url: must be an https:// address\n"
+              "/channels/2/url: must be an https:// address (http:// only to an address [delivery] allow_hosts "
+              "lists)\n"
               "/channels/3/type: must be one of \"email\", \"slack\", \"in_app\", found \"pager\"\n"
               "/channels/4: a channel must be an object, found a string\n"
               "/channels/6: in_app is listed twice\n"
@@ -82,6 +83,21 @@ TEST(ParseAlert, MissingFieldsAndWrongShapes) {
         "channels": [{"type": "email", "to": ["a@x\r\nBcc: b@y"]}]})"));
     ASSERT_FALSE(injected);
     EXPECT_EQ(injected.error()[0].location, "/channels/0/to/0");
+}
+
+TEST(ParseAlert, SlackUrlsAreHttpsUnlessTheAddressIsAllowed) {
+    json body = json::parse(R"({"kind": "event_health", "target": "w", "threshold_pct": 5,
+        "channels": [{"type": "slack", "url": "http://127.0.0.1:8099/services/T0"}]})");
+    auto plain = ParseAlert(body);
+    ASSERT_FALSE(plain);
+    EXPECT_EQ(Problems(plain.error()), "/channels/0/url: must be an https:// address (http:// only to an address "
+                                       "[delivery] allow_hosts lists)\n");
+    std::vector<outbound::AllowRule> allow = {*outbound::ParseAllowRule("127.0.0.1:8099")};
+    EXPECT_TRUE(ParseAlert(body, allow));
+    body["channels"][0]["url"] = "http://hooks.slack.com/services/T0";
+    EXPECT_FALSE(ParseAlert(body, allow));
+    body["channels"][0]["url"] = "https://hooks.slack.com/services/T0";
+    EXPECT_TRUE(ParseAlert(body));
 }
 
 TEST(AlertJson, RedactsSlackUrls) {

@@ -93,6 +93,7 @@ Channels ChannelsFromConfig(const config::Config& config) {
     c.smtp.verify_tls = config.delivery.verify_tls;
     c.verify_tls = config.delivery.verify_tls;
     c.public_url = config.alerts.public_url;
+    c.allow_hosts = config.delivery.allow_hosts;
     return c;
 }
 
@@ -196,9 +197,17 @@ Status SendEmail(const SmtpSettings& smtp, const std::vector<std::string>& to, c
 }
 
 Status SendSlack(const std::string& webhook_url, const Message& message, const Channels& channels) {
+    // The URL is a secret: errors name only its host.
+    std::string where = webhook_url.substr(0, webhook_url.find('/', webhook_url.find("://") + 3));
+    if (!webhook_url.starts_with("https://") && !outbound::AllowsPlainHttp(webhook_url, channels.allow_hosts)) {
+        return Fail(ErrorCode::IO, fmt::format("Slack webhook {}: must be an https:// address (http:// only to an "
+                                               "address [delivery] allow_hosts lists)",
+                                               where));
+    }
     deliver::HttpClient client({.timeout_ms = channels.http_timeout_ms,
                                 .connect_timeout_ms = std::min<int64_t>(channels.http_timeout_ms, 10000),
-                                .verify_tls = channels.verify_tls});
+                                .verify_tls = channels.verify_tls,
+                                .allow_hosts = channels.allow_hosts});
     deliver::HttpRequest request;
     request.url = webhook_url;
     request.body = nlohmann::json{{"text", "*" + message.subject + "*\n" + message.text}}.dump(
@@ -206,8 +215,6 @@ Status SendSlack(const std::string& webhook_url, const Message& message, const C
     auto responses = client.Perform(std::span(&request, 1));
     const deliver::HttpResponse& r = responses.at(0);
     if (r.status >= 200 && r.status < 300) return {};
-    // The URL is a secret: errors name only its host.
-    std::string where = webhook_url.substr(0, webhook_url.find('/', webhook_url.find("://") + 3));
     if (r.status == 0) return Fail(ErrorCode::IO, fmt::format("Slack webhook {}: {}", where, r.error));
     return Fail(ErrorCode::IO, fmt::format("Slack webhook {} answered {}: {}", where, r.status,
                                            deliver::BodyExcerpt(r.body)));

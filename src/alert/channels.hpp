@@ -11,6 +11,7 @@
 #pragma once
 
 #include "common/error.hpp"
+#include "common/outbound.hpp"
 #include "config/config.hpp"
 
 #include <cstdint>
@@ -36,9 +37,10 @@ struct Channels {
     int64_t http_timeout_ms = 10000; //!< one Slack request
     bool verify_tls = true;          //!< Slack's TLS certificate and host name
     std::string public_url;          //!< the app's address for links in messages; empty: no links
+    std::vector<outbound::AllowRule> allow_hosts; //!< internal addresses Slack webhooks may be at ([delivery])
 };
 
-//! The channels as the config sets them ([alerts], and [delivery] verify_tls).
+//! The channels as the config sets them ([alerts], and [delivery] verify_tls and allow_hosts).
 Channels ChannelsFromConfig(const config::Config& config);
 
 //! One alert message, the same for every channel.
@@ -47,8 +49,10 @@ struct Message {
     std::string text;    //!< plain text, lines separated by \n
 };
 
-//! Posts {"text": "*subject*\ntext"} to a Slack incoming webhook. An answer other than 2xx (or none) is an IO
-//! error naming the status and an excerpt of the body.
+//! Posts {"text": "*subject*\ntext"} to a Slack incoming webhook: an https:// URL, or http:// to an IP address
+//! that channels.allow_hosts covers; an internal address that it does not cover is refused when connecting. An
+//! answer other than 2xx (or none, or a refused address) is an IO error naming the status and an excerpt of the
+//! body.
 Status SendSlack(const std::string& webhook_url, const Message& message, const Channels& channels);
 
 //! The RFC 5322 text of an alert email: Date (now_ms, UTC), From, To, Subject (RFC 2047 when not ASCII),

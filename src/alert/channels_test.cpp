@@ -112,6 +112,7 @@ TEST(Email, FailuresAreErrors) {
 TEST(Slack, PostsTheTextAsJson) {
     test::HttpServer slack([](const test::HttpServer::Request&) { return Answer(200, "ok"); });
     Channels channels;
+    channels.allow_hosts = {*outbound::ParseAllowRule("127.0.0.1:" + std::to_string(slack.port()))};
     ASSERT_TRUE(SendSlack(slack.url() + "/services/T0/B0/xyz", Message{"Size alert", "150 members"}, channels));
     auto requests = slack.Requests();
     ASSERT_EQ(requests.size(), 1u);
@@ -125,6 +126,34 @@ TEST(Slack, PostsTheTextAsJson) {
     ASSERT_FALSE(failed);
     EXPECT_EQ(failed.error().message, "Slack webhook " + slack.url() + " answered 500: internal_error");
     EXPECT_EQ(failed.error().message.find("xyz"), std::string::npos); // the secret path is not in errors
+}
+
+// A Slack webhook at an internal address is refused unless [delivery] allow_hosts lists it, and plain http:// only
+// goes to an address it lists.
+TEST(Slack, RefusesInternalAddressesAndPlainHttpUnlessAllowed) {
+    test::HttpServer slack([](const test::HttpServer::Request&) { return Answer(200, "{\"internal\":\"answer\"}"); });
+    Channels channels;
+    auto internal = SendSlack(slack.url() + "/services/T0/B0/xyz", Message{"s", "t"}, channels);
+    ASSERT_FALSE(internal);
+    EXPECT_EQ(internal.error().message, "Slack webhook " + slack.url() +
+                                            ": must be an https:// address (http:// only to an address [delivery] "
+                                            "allow_hosts lists)");
+    // https:// to an internal address is refused where it connects (nothing listens for TLS there anyway).
+    std::string https = "https://127.0.0.1:" + std::to_string(slack.port());
+    auto tls = SendSlack(https + "/services/T0/B0/xyz", Message{"s", "t"}, channels);
+    ASSERT_FALSE(tls);
+    EXPECT_NE(tls.error().message.find("is a loopback address"), std::string::npos) << tls.error().message;
+    EXPECT_EQ(tls.error().message.find("xyz"), std::string::npos);
+    auto named = SendSlack("https://localhost:" + std::to_string(slack.port()) + "/services/T0", Message{"s", "t"},
+                           channels);
+    ASSERT_FALSE(named);
+    EXPECT_NE(named.error().message.find("refused to connect to localhost"), std::string::npos)
+        << named.error().message;
+    EXPECT_EQ(slack.RequestCount(), 0u);
+
+    channels.allow_hosts = {*outbound::ParseAllowRule("127.0.0.1:" + std::to_string(slack.port()))};
+    EXPECT_TRUE(SendSlack(slack.url() + "/services/T0/B0/xyz", Message{"s", "t"}, channels));
+    EXPECT_EQ(slack.RequestCount(), 1u);
 }
 
 } // namespace

@@ -57,6 +57,8 @@ protected:
         channels_.smtp.url = smtp_->url();
         channels_.smtp.from = "kith@example.com";
         channels_.public_url = "https://kith.example.com/";
+        // The local Slack stand-in's address is internal: allowed as [delivery] allow_hosts would.
+        channels_.allow_hosts = {*outbound::ParseAllowRule("127.0.0.1:" + std::to_string(slack_->port()))};
     }
     void TearDown() override {
         smtp_.reset();

@@ -50,7 +50,7 @@ Answer ListActivations(Context& c) {
 std::expected<void, ApiError> ApplyActivation(Context& c, store::Store& store, json value) {
     value["kind"] = "activation";
     auto graph = c.app().graph();
-    apply::Context ctx{*graph, &c.app().catalog(), store, c.workspace()};
+    apply::Context ctx{*graph, &c.app().catalog(), store, c.workspace(), c.app().config().delivery.file_root};
     auto applied = apply::ApplyObjects({apply::Source{"request", std::move(value)}}, ctx);
     if (!applied) {
         if (applied.error().fatal) return std::unexpected(FromError(*applied.error().fatal));
@@ -261,7 +261,7 @@ Answer TestEvent(Context& c) {
                                                     "audience first, then send a test event",
                                                     a->spec.key, user_id)));
     }
-    deliver::DestinationContext ctx{.base_dir = c.app().config().directory, .delivery = c.app().config().delivery};
+    deliver::DestinationContext ctx{.delivery = c.app().config().delivery};
     auto result = deliver::SendTestEvent(*a, (*event)->payload, ctx);
     if (!result) return std::unexpected(FromError(result.error()));
     // The request carries the profile's identifiers and traits, and an answer may echo them: a user who may not

@@ -42,7 +42,7 @@ Answer ListAlerts(Context& c) {
 Answer CreateAlert(Context& c) {
     auto body = ObjectBody(c);
     if (!body) return std::unexpected(body.error());
-    auto spec = alert::ParseAlert(**body);
+    auto spec = alert::ParseAlert(**body, c.app().config().delivery.allow_hosts);
     if (!spec) return std::unexpected(AlertProblems(spec.error()));
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
@@ -107,7 +107,7 @@ Answer UpdateAlert(Context& c) {
             }
         }
     }
-    auto spec = alert::ParseAlert(value);
+    auto spec = alert::ParseAlert(value, c.app().config().delivery.allow_hosts);
     if (!spec) return std::unexpected(AlertProblems(spec.error()));
     auto updated = (*store)->Transaction([&](store::Tx& tx) -> Result<std::optional<store::AlertRecord>> {
         if (auto ok = alert::CheckTarget(tx, c.workspace(), *spec); !ok) return std::unexpected(ok.error());

@@ -105,7 +105,7 @@ Answer ListAudiences(Context& c) {
 std::expected<void, ApiError> ApplyAudience(Context& c, store::Store& store, json value, bool dry_run) {
     value["kind"] = "audience";
     auto graph = c.app().graph();
-    apply::Context ctx{*graph, &c.app().catalog(), store, c.workspace()};
+    apply::Context ctx{*graph, &c.app().catalog(), store, c.workspace(), c.app().config().delivery.file_root};
     auto applied = apply::ApplyObjects({apply::Source{"request", std::move(value)}}, ctx, {}, "the request", dry_run);
     if (!applied) {
         if (applied.error().fatal) return std::unexpected(FromError(*applied.error().fatal));

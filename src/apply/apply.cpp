@@ -408,7 +408,7 @@ std::expected<Report, Failure> ApplyObjects(std::vector<Source> sources, Context
         }
         spec.backfill = c.Bool(v, "backfill", "", true).value_or(true);
         spec.enabled = c.Bool(v, "enabled", "", true).value_or(true);
-        auto action = CheckDestination(v, c);
+        auto action = CheckDestination(v, c, ctx.file_root);
         if (action) spec.action = *action;
         if (v.contains("destination")) spec.destination = v["destination"];
         // The mapping, against the action's fields once the action is known.

@@ -9,7 +9,7 @@
 // the same files again changes nothing.
 //
 //   engine::WarehouseCatalog catalog(*warehouse);
-//   apply::Context ctx{graph, &catalog, *store, workspace};
+//   apply::Context ctx{graph, &catalog, *store, workspace, config.delivery.file_root};
 //   auto report = apply::ApplyDirectory("audiences/", ctx);
 //   if (!report) for (auto& p : report.error().problems) std::cerr << p.ToString() << "\n";
 #pragma once
@@ -32,6 +32,9 @@ struct Context {
     audience::Catalog* catalog = nullptr; //!< without it, column types come from the constants' JSON types
     store::Store& store;
     int64_t workspace = 1;
+    //! [delivery] file_root: file destinations' paths must lie beneath it (confined::RelativePath, CheckBeneath);
+    //! empty: file destinations are refused.
+    std::string file_root;
 };
 
 //! One object applied.

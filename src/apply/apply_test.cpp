@@ -7,6 +7,7 @@
 #include "warehouse/warehouse.hpp"
 
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -79,7 +80,7 @@ protected:
     std::string File(const std::string& name) { return (root_ / "dir" / name).string(); }
 
     std::expected<Report, Failure> Apply() {
-        Context ctx{*graph_, catalog_.get(), *store_, 1};
+        Context ctx{*graph_, catalog_.get(), *store_, 1, root_.string()}; // file destinations beneath the test folder
         return ApplyDirectory((root_ / "dir").string(), ctx);
     }
     static std::string Problems(const Failure& f) {
@@ -251,6 +252,43 @@ TEST_F(ApplyTest, ActivationRules) {
     has("bad_action.json", "/entity: \"entity\" applies only to entity_enters and entity_exits triggers");
 }
 
+// A file destination writes only beneath [delivery] file_root: absolute paths outside it, "..", links out of it and
+// kernel files are problems at /destination/path of their file.
+TEST_F(ApplyTest, FilePathsStayBeneathTheFileRoot) {
+    WriteValid();
+    fs::create_directories(root_ / "outside");
+    fs::create_directory_symlink(root_ / "outside", root_ / "escape");
+    fs::create_symlink("/proc/self/mem", root_ / "mem.ndjson");
+    auto activation = [&](const std::string& key, const std::string& path) {
+        Write(key + ".json", fmt::format(R"({{"kind": "activation", "key": "{}", "audience": "pro",
+            "trigger": "profile_enters", "destination": {{"type": "file", "path": {}}}}})",
+                                         key, json(path).dump()));
+    };
+    activation("abs", "/etc/passwd");
+    activation("proc", "/proc/self/mem");
+    activation("up", "../../../etc/passwd");
+    activation("link", "escape/events.ndjson");
+    activation("mem", "mem.ndjson");
+    activation("inside", (root_ / "out" / "events.ndjson").string());
+    auto r = Apply();
+    ASSERT_FALSE(r);
+    std::string p = Problems(r.error());
+    auto has = [&](const std::string& file, const std::string& rest) {
+        EXPECT_NE(p.find(File(file) + ":/destination/path: " + rest), std::string::npos) << "missing " << rest
+                                                                                           << " in\n" << p;
+    };
+    has("abs.json", "\"/etc/passwd\" is outside [delivery] file_root (" + root_.string() + ")");
+    has("proc.json", "\"/proc/self/mem\" is outside [delivery] file_root");
+    has("up.json", "\"../../../etc/passwd\" climbs with \"..\"");
+    has("link.json", "\"escape/events.ndjson\": a symbolic link on the way leads out of [delivery] file_root");
+    has("mem.json", "\"mem.ndjson\": it is a symbolic link");
+    EXPECT_EQ(p.find(File("inside.json")), std::string::npos) << p;
+    EXPECT_EQ(r.error().problems.size(), 5u) << p;
+    auto stored = store_->ListActivations(1);
+    ASSERT_TRUE(stored);
+    EXPECT_TRUE(stored->empty()); // nothing was applied
+}
+
 TEST_F(ApplyTest, MappingsAndFiltersAreCheckedWithPointersIntoTheFile) {
     WriteValid();
     Write("braze_bad.json", R"({"kind": "activation", "key": "braze_bad", "audience": "pro", "trigger": "profile_enters",
@@ -393,7 +431,7 @@ schedule: {type: days, days: [sun], time: "23:59", timezone: ../../etc/passwd, a
 }
 
 TEST_F(ApplyTest, MissingFolderIsFatal) {
-    Context ctx{*graph_, catalog_.get(), *store_, 1};
+    Context ctx{*graph_, catalog_.get(), *store_, 1, root_.string()};
     auto r = ApplyDirectory((root_ / "nope").string(), ctx);
     ASSERT_FALSE(r);
     ASSERT_TRUE(r.error().fatal);

@@ -39,8 +39,8 @@ private:
 inline std::string JsonTypeName(const nlohmann::json& v) { return kith::JsonTypeName(v, JsonWords::ARRAY); }
 
 //! Checks an activation's destination, its filter and its action; returns the action (the type's default when
-//! absent).
-std::optional<std::string> CheckDestination(const nlohmann::json& activation, Checker& c);
+//! absent). A file destination's path must lie beneath file_root ([delivery] file_root).
+std::optional<std::string> CheckDestination(const nlohmann::json& activation, Checker& c, const std::string& file_root);
 
 //! Checks an activation's mapping (absent or null: the action's defaults) against its action, when CheckDestination
 //! found one.

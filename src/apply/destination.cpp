@@ -1,6 +1,7 @@
 #include "apply/apply.hpp"
 #include "apply/checks.hpp"
 
+#include "common/confined_path.hpp"
 #include "common/text.hpp"
 #include "deliver/catalog.hpp"
 #include "deliver/filter.hpp"
@@ -61,9 +62,25 @@ void CheckSetting(const json& dest, const deliver::Setting& s, Checker& c) {
     }
 }
 
+// A file destination's path: beneath [delivery] file_root, and no link on its way out of it (what exists now; delivery
+// checks again at each write).
+void CheckFilePath(const json& dest, const std::string& root, Checker& c) {
+    if (!dest.contains("path") || !dest["path"].is_string() || dest["path"].get<std::string>().empty()) return;
+    if (root.empty()) {
+        c.Err("/destination/path", "file destinations need [delivery] file_root");
+        return;
+    }
+    auto relative = confined::RelativePath(root, dest["path"].get<std::string>());
+    if (!relative) {
+        c.Err("/destination/path", relative.error().message);
+        return;
+    }
+    if (auto ok = confined::CheckBeneath(root, *relative); !ok) c.Err("/destination/path", ok.error().message);
+}
+
 } // namespace
 
-std::optional<std::string> CheckDestination(const json& activation, Checker& c) {
+std::optional<std::string> CheckDestination(const json& activation, Checker& c, const std::string& file_root) {
     if (!activation.contains("destination")) {
         c.Err("", "missing \"destination\"");
         return std::nullopt;
@@ -87,6 +104,7 @@ std::optional<std::string> CheckDestination(const json& activation, Checker& c) 
     c.Object(dest, "/destination", allowed, "a " + *type + " destination");
     for (const auto& s : t->settings) CheckSetting(dest, s, c);
     for (const auto& s : deliver::CommonSettings()) CheckSetting(dest, s, c);
+    if (*type == "file") CheckFilePath(dest, file_root, c);
     // The filter's own grammar (CheckSetting has reported a filter that is not an object).
     if (dest.contains("filter") && dest["filter"].is_object()) {
         for (const auto& e : deliver::ValidateFilter(dest["filter"]))

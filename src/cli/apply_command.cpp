@@ -34,7 +34,7 @@ int Apply(const ApplyArgs& args) {
     auto workspace = (*store)->DefaultWorkspace();
     if (!workspace) return Report(workspace.error());
 
-    apply::Context ctx{*graph, &catalog, **store, *workspace};
+    apply::Context ctx{*graph, &catalog, **store, *workspace, config->delivery.file_root};
     auto report = apply::ApplyDirectory(args.dir, ctx);
     if (!report) {
         if (report.error().fatal) return Report(*report.error().fatal);

@@ -222,6 +222,11 @@ int Demo(const DemoArgs& args) {
         return 1;
     }
     config->listen = fmt::format("127.0.0.1:{}", args.port);
+    // The sample webhook sends to this server's own sink: its address is internal, so the demo allows it (only for
+    // this start: the config file does not).
+    auto sink = outbound::ParseAllowRule(config->listen);
+    if (!sink) return Report(sink.error());
+    config->delivery.allow_hosts.push_back(*sink);
 
     // The owner, the sample audiences and the webhook activation to kith's own sink, which takes events only with the
     // token made here.
@@ -259,7 +264,7 @@ int Demo(const DemoArgs& args) {
             sources.push_back({"sample activation", std::move(act)});
         }
         engine::WarehouseCatalog catalog(**wh);
-        apply::Context ctx{*graph, &catalog, **store, 1};
+        apply::Context ctx{*graph, &catalog, **store, 1, config->delivery.file_root};
         auto applied = apply::ApplyObjects(std::move(sources), ctx, {}, "the demo");
         if (!applied) {
             if (applied.error().fatal) return Report(*applied.error().fatal);

@@ -27,7 +27,7 @@ int TestEvent(const TestEventArgs& args) {
                                         args.activation, args.user_id),
                             {}});
     }
-    deliver::DestinationContext ctx{.base_dir = o.config.directory, .delivery = o.config.delivery};
+    deliver::DestinationContext ctx{.delivery = o.config.delivery};
     auto result = deliver::SendTestEvent(**record, (*event)->payload, ctx);
     if (!result) return Report(result.error());
     const deliver::Outcome& outcome = result->outcome;

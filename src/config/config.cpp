@@ -22,6 +22,13 @@ std::string Absolute(const std::string& path, const std::string& directory) {
     return p.lexically_normal().string();
 }
 
+// An absolute folder path without a trailing separator.
+std::string Folder(const std::string& path, const std::string& directory) {
+    fs::path p = Absolute(path, directory);
+    if (!p.has_filename() && p.has_parent_path() && p != p.root_path()) p = p.parent_path();
+    return p.string();
+}
+
 std::string TypeName(const toml::node& n) {
     switch (n.type()) {
     case toml::node_type::table: return "a table";
@@ -105,6 +112,28 @@ public:
                 return;
             }
             target = v.as_boolean()->get();
+        };
+    }
+
+    //! An array of allow rules ([delivery] allow_hosts), each string checked at its own position.
+    Setter AllowRules(std::vector<outbound::AllowRule>& target) {
+        return [this, &target](const toml::node& v, const std::string& name) {
+            if (!v.is_array()) {
+                Err(v.source(), fmt::format("{} must be an array of strings, found {}", name, TypeName(v)));
+                return;
+            }
+            for (const toml::node& item : *v.as_array()) {
+                if (!item.is_string()) {
+                    Err(item.source(), fmt::format("{} must hold strings, found {}", name, TypeName(item)));
+                    continue;
+                }
+                auto rule = outbound::ParseAllowRule(item.as_string()->get());
+                if (!rule) {
+                    Err(item.source(), fmt::format("{}: {}", name, rule.error().message));
+                    continue;
+                }
+                target.push_back(std::move(*rule));
+            }
         };
     }
 
@@ -241,6 +270,7 @@ Config Defaults(const std::string& directory) {
     c.warehouse = ResolveWarehouse("duckdb:warehouse.duckdb", c.directory);
     c.graph = Absolute("graph.hcl", c.directory);
     c.state = Absolute("state.sqlite", c.directory);
+    c.delivery.file_root = c.directory;
     return c;
 }
 
@@ -257,7 +287,7 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
             std::string(e.description())}});
     }
     Reader r(path);
-    std::string warehouse, graph, state, web;
+    std::string warehouse, graph, state, web, file_root;
     r.Table(doc, "",
             {
                 {"warehouse", r.String(warehouse, CheckWarehouse)},
@@ -283,6 +313,8 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
                                             {"timeout_s", r.Integer(c.delivery.timeout_s, 1, 3600)},
                                             {"timeout_ms", r.Integer(c.delivery.timeout_ms, 1, 3600000)},
                                             {"verify_tls", r.Boolean(c.delivery.verify_tls)},
+                                            {"file_root", r.String(file_root)},
+                                            {"allow_hosts", r.AllowRules(c.delivery.allow_hosts)},
                                         })},
                 {"auth", r.SubTable("auth.",
                                     {
@@ -314,6 +346,8 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
     if (!graph.empty()) c.graph = Absolute(graph, c.directory);
     if (!state.empty()) c.state = Absolute(state, c.directory);
     if (!web.empty()) c.web = Absolute(web, c.directory);
+    c.delivery.file_root =
+        file_root.empty() ? fs::path(c.state).parent_path().string() : Folder(file_root, c.directory);
     return c;
 }
 

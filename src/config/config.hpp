@@ -11,6 +11,7 @@
 #pragma once
 
 #include "common/diagnostic.hpp"
+#include "common/outbound.hpp"
 
 #include <cstdint>
 #include <expected>
@@ -39,6 +40,10 @@ struct DeliverySettings {
     int64_t timeout_s = 30;                  //!< one request's timeout
     int64_t timeout_ms = 0;                  //!< one request's timeout in milliseconds; overrides timeout_s when set
     bool verify_tls = true;                  //!< verify destinations' TLS certificates and host names
+    std::string file_root; //!< file destinations write only beneath this folder (absolute); default: the state's folder
+    //! Internal addresses (loopback, private, link-local, ...) that destinations and Slack alerts may reach; every
+    //! other internal address is refused (common/outbound.hpp).
+    std::vector<outbound::AllowRule> allow_hosts = {};
 };
 
 //! `[alerts]`: how alerts (activations.md, "Alerts") are evaluated and sent.

@@ -29,6 +29,8 @@ TEST(Config, EmptyFileGivesDefaultsBesideIt) {
     EXPECT_EQ(c->delivery.retry_for_s, 4 * 3600);
     EXPECT_EQ(c->delivery.activation_rate, 500);
     EXPECT_EQ(c->delivery.workspace_rate, 1500);
+    EXPECT_EQ(c->delivery.file_root, "/srv/kith"); // the state store's folder
+    EXPECT_TRUE(c->delivery.allow_hosts.empty()); // no internal address is reachable
 }
 
 TEST(Config, RelativePathsResolveAgainstTheFilesFolder) {
@@ -46,6 +48,38 @@ web = "app/dist"
     EXPECT_EQ(c->state, "/var/lib/kith/state.db");
     EXPECT_EQ(c->listen, "0.0.0.0:9000");
     EXPECT_EQ(c->web, "/srv/kith/app/dist");
+    EXPECT_EQ(c->delivery.file_root, "/var/lib/kith"); // follows the state store
+    auto root = ParseConfig("[delivery]\nfile_root = \"exports/\"\n", "/srv/kith/kith.toml");
+    ASSERT_TRUE(root) << Messages(root.error());
+    EXPECT_EQ(root->delivery.file_root, "/srv/kith/exports");
+    EXPECT_EQ(ParseConfig("[delivery]\nfile_root = \"/data/out\"\n", "/a/k.toml")->delivery.file_root, "/data/out");
+}
+
+TEST(Config, AllowHostsAreAddressesAndNetworks) {
+    auto c = ParseConfig(R"([delivery]
+allow_hosts = ["127.0.0.1:8099", "10.0.0.0/8", "[::1]:8080", "fd00::/8"]
+)",
+                         "/a/k.toml");
+    ASSERT_TRUE(c) << Messages(c.error());
+    ASSERT_EQ(c->delivery.allow_hosts.size(), 4u);
+    EXPECT_EQ(c->delivery.allow_hosts[0].text, "127.0.0.1:8099");
+    EXPECT_EQ(c->delivery.allow_hosts[0].port, 8099);
+    EXPECT_EQ(c->delivery.allow_hosts[1].prefix, 8);
+    auto bad = ParseConfig(R"([delivery]
+allow_hosts = ["127.0.0.1:8099", "localhost", 8, "10.0.0.0/40"]
+)",
+                           "k.toml");
+    ASSERT_FALSE(bad);
+    std::string m = Messages(bad.error());
+    EXPECT_NE(m.find("k.toml:2:34: delivery.allow_hosts: expected an IP address or network"), std::string::npos) << m;
+    EXPECT_NE(m.find("host names are not accepted"), std::string::npos) << m;
+    EXPECT_NE(m.find("k.toml:2:47: delivery.allow_hosts must hold strings, found an integer"), std::string::npos) << m;
+    EXPECT_NE(m.find("k.toml:2:50: delivery.allow_hosts: the prefix length of \"10.0.0.0/40\" must be from 0 to 32"),
+              std::string::npos) << m;
+    auto scalar = ParseConfig("[delivery]\nallow_hosts = \"127.0.0.1\"\n", "k.toml");
+    ASSERT_FALSE(scalar);
+    EXPECT_EQ(Messages(scalar.error()),
+              "k.toml:2:15: delivery.allow_hosts must be an array of strings, found a string\n");
 }
 
 TEST(Config, PostgresAndMemoryUrisAreKept) {

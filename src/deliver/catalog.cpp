@@ -120,7 +120,8 @@ const std::vector<DestinationType>& DestinationTypes() {
            true,
            0,
            {},
-           "the file to append to; a relative path is relative to the config file's folder"}}},
+           "the file to append to, beneath [delivery] file_root (by default the state store's folder); a relative "
+           "path is taken from that folder"}}},
     };
     return types;
 }

@@ -1,12 +1,12 @@
 #include "deliver/destination.hpp"
 
+#include "common/confined_path.hpp"
 #include "common/text.hpp"
 #include "deliver/catalog.hpp"
 #include "deliver/file_destination.hpp"
 #include "deliver/http_destinations.hpp"
 #include "deliver/mapping.hpp"
 
-#include <filesystem>
 #include <fmt/format.h>
 
 namespace kith::deliver {
@@ -28,9 +28,11 @@ Result<std::unique_ptr<Destination>> MakeFile(const nlohmann::json& destination,
     if (path == destination.end() || !path->is_string() || path->get<std::string>().empty()) {
         return Fail(ErrorCode::INVALID, "a file destination needs \"path\", a non-empty string");
     }
-    std::filesystem::path p(path->get<std::string>());
-    if (p.is_relative() && !ctx.base_dir.empty()) p = std::filesystem::path(ctx.base_dir) / p;
-    return std::make_unique<FileDestination>(p.lexically_normal().string(), std::move(mapper));
+    const std::string& root = ctx.delivery.file_root;
+    if (root.empty()) return Fail(ErrorCode::INVALID, "file destinations need [delivery] file_root");
+    auto relative = confined::RelativePath(root, path->get<std::string>());
+    if (!relative) return Fail(ErrorCode::INVALID, "unusable \"path\": " + relative.error().message);
+    return std::make_unique<FileDestination>(root, *relative, std::move(mapper));
 }
 
 struct Implementation {

@@ -6,7 +6,7 @@
 // destination (written and synced, or acknowledged by the remote side), so the
 // drainer may mark it delivered.
 //
-//   DestinationContext ctx{.base_dir = config.directory, .delivery = config.delivery};
+//   DestinationContext ctx{.delivery = config.delivery};
 //   auto dest = MakeDestination(activation.spec.destination, activation.spec.action, ctx);
 //   if (!dest) { ...the type is unknown or not implemented yet: leave the events pending... }
 //   std::vector<Outcome> outcomes = (*dest)->Send(events); // one per event, in order
@@ -99,9 +99,9 @@ public:
 
 //! What destinations are built with besides their own settings.
 struct DestinationContext {
-    std::string base_dir;              //!< relative paths (the file destination's path) resolve against it:
-                                       //!< the config file's folder (Config::directory)
-    config::DeliverySettings delivery; //!< request timeout and other [delivery] settings
+    //! request timeout, TLS, allow_hosts (internal addresses HTTP destinations may reach), file_root (the folder
+    //! file destinations are confined to; their relative paths are taken from it) and the other [delivery] settings
+    config::DeliverySettings delivery;
 };
 
 //! Builds the destination of an activation from its `destination` JSON ({"type": "file", "path": ...}), its

@@ -9,21 +9,32 @@ namespace {
 
 using nlohmann::json;
 
-TEST(MakeDestination, FilePathsResolveAgainstTheConfigFolder) {
-    DestinationContext ctx{.base_dir = "/etc/kith", .delivery = {}};
-    auto rel = MakeDestination({{"type", "file"}, {"path", "out/../events.ndjson"}}, "send", nullptr, ctx);
+TEST(MakeDestination, FilePathsStayBeneathTheFileRoot) {
+    DestinationContext ctx{.delivery = {.file_root = "/srv/kith"}};
+    auto rel = MakeDestination({{"type", "file"}, {"path", "out/./events.ndjson"}}, "send", nullptr, ctx);
     ASSERT_TRUE(rel) << rel.error().ToString();
     EXPECT_EQ((*rel)->type(), "file");
     auto* file = dynamic_cast<FileDestination*>(rel->get());
     ASSERT_NE(file, nullptr);
-    EXPECT_EQ(file->path(), "/etc/kith/events.ndjson");
-    auto abs = MakeDestination({{"type", "file"}, {"path", "/tmp/e.ndjson"}}, "", nullptr, ctx);
-    ASSERT_TRUE(abs);
-    EXPECT_EQ(dynamic_cast<FileDestination&>(**abs).path(), "/tmp/e.ndjson");
+    EXPECT_EQ(file->path(), "/srv/kith/out/events.ndjson");
+    auto abs = MakeDestination({{"type", "file"}, {"path", "/srv/kith/e.ndjson"}}, "", nullptr, ctx);
+    ASSERT_TRUE(abs) << abs.error().ToString();
+    EXPECT_EQ(dynamic_cast<FileDestination&>(**abs).path(), "/srv/kith/e.ndjson");
+
+    for (const char* outside : {"/tmp/e.ndjson", "/etc/passwd", "/proc/self/mem", "../../etc/passwd",
+                                "out/../../e.ndjson", "/srv/kith/../e.ndjson"}) {
+        auto refused = MakeDestination({{"type", "file"}, {"path", outside}}, "send", nullptr, ctx);
+        ASSERT_FALSE(refused) << outside;
+        EXPECT_EQ(refused.error().code, ErrorCode::INVALID);
+        EXPECT_TRUE(refused.error().message.starts_with("unusable \"path\": ")) << refused.error().message;
+    }
+    auto no_root = MakeDestination({{"type", "file"}, {"path", "e.ndjson"}}, "send", nullptr, DestinationContext{});
+    ASSERT_FALSE(no_root);
+    EXPECT_EQ(no_root.error().message, "file destinations need [delivery] file_root");
 }
 
 TEST(MakeDestination, ExplainsWhatItCannotBuild) {
-    DestinationContext ctx{.base_dir = "/etc/kith", .delivery = {}};
+    DestinationContext ctx{.delivery = {.file_root = "/srv/kith"}};
     auto hook = MakeDestination({{"type", "webhook"}, {"url", "http://127.0.0.1:9/"}}, "send", nullptr, ctx);
     ASSERT_TRUE(hook) << hook.error().ToString();
     EXPECT_EQ((*hook)->type(), "webhook");

@@ -54,7 +54,6 @@ class Drainer {
 public:
     Drainer(store::Store& store, const config::Config& config, const DrainOptions& options)
         : store_(store), options_(options), rng_(options.seed ? options.seed : std::random_device{}()) {
-        context_.base_dir = config.directory;
         context_.delivery = config.delivery;
         retry_for_ms_ = config.delivery.retry_for_s * 1000;
         delivery_ = config.delivery;

@@ -89,7 +89,7 @@ struct DrainReport {
     std::vector<HeldActivation> held; //!< held when the drain ended, by activation id
 };
 
-//! Drains the outbox as DrainOptions say. Relative destination paths resolve against config.directory; retries
+//! Drains the outbox as DrainOptions say. File destinations write beneath config.delivery.file_root; retries
 //! stop after config.delivery.retry_for_s. Fails only when the store does.
 Result<DrainReport> Drain(store::Store& store, const config::Config& config, const DrainOptions& options);
 

@@ -140,7 +140,7 @@ TEST_F(DrainTest, EachEventIsAppendedOnceInOrder) {
     EXPECT_EQ(r.counts.retried + r.counts.failed + r.counts.filtered, 0);
     EXPECT_EQ(r.pending, 0);
     EXPECT_EQ(sleeps_, 0);
-    auto lines = Lines("events.ndjson"); // relative to the config's folder
+    auto lines = Lines("events.ndjson"); // relative to [delivery] file_root, the state store's folder
     ASSERT_EQ(lines.size(), 2500u);
     for (size_t i = 0; i < lines.size(); ++i) {
         ASSERT_EQ(lines[i]["messageId"], "m" + std::to_string(i));
@@ -372,6 +372,8 @@ TEST_F(DrainTest, AWebhookThatFailsInEveryWayGetsEachEventOnceOrAClearFailure) {
         }
         return reply;
     });
+    // The local webhook's address is internal: the config allows it.
+    config_.delivery.allow_hosts = {*outbound::ParseAllowRule("127.0.0.1:" + std::to_string(hook.port()))};
     int64_t a = Activation("hook", {{"type", "webhook"}, {"url", hook.url() + "/in"}, {"concurrency", 1}});
     Queue(a, 8);
     DrainReport r = DrainOk(Options());

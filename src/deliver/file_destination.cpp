@@ -1,5 +1,7 @@
 #include "deliver/file_destination.hpp"
 
+#include "common/confined_path.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -23,6 +25,10 @@ public:
         if (fd_ >= 0) ::close(fd_);
     }
     int get() const { return fd_; }
+    void reset(int fd) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = fd;
+    }
 
 private:
     int fd_;
@@ -69,16 +75,30 @@ bool WriteAll(int fd, const std::string& data) {
     return true;
 }
 
-// fsyncs the folder holding path, so a newly created file's name is durable too.
-bool SyncFolder(const std::string& path) {
-    std::filesystem::path folder = std::filesystem::path(path).parent_path();
-    if (folder.empty()) folder = ".";
-    Fd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() < 0) return false;
-    return ::fsync(dir.get()) == 0;
+// The root, then the folder beneath it without following a link out, then the file itself (never a link); what
+// was opened must be a regular file outside the kernel's file systems. Returns the error when one of them fails.
+std::string OpenBeneath(const std::string& root, const std::string& folder, const std::string& name,
+                        const std::string& path, Fd& dir, Fd& file) {
+    Fd top(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (top.get() < 0) return fmt::format("cannot open [delivery] file_root {}: {}", root, std::strerror(errno));
+    dir.reset(confined::OpenFolderBeneath(top.get(), folder));
+    if (dir.get() < 0) return fmt::format("cannot open {}: {}", path, confined::Reason(errno));
+    file.reset(::openat(dir.get(), name.c_str(),
+                        O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0644));
+    if (file.get() < 0) return fmt::format("cannot open {}: {}", path, confined::Reason(errno));
+    if (auto bad = confined::CheckOpenFile(file.get())) return fmt::format("cannot append to {}: {}", path, *bad);
+    return "";
 }
 
 } // namespace
+
+FileDestination::FileDestination(std::string root, std::string relative, Mapper mapper)
+    : root_(std::move(root)), mapper_(std::move(mapper)) {
+    std::filesystem::path rel(relative);
+    folder_ = rel.parent_path().string();
+    name_ = rel.filename().string();
+    path_ = (std::filesystem::path(root_) / rel).string();
+}
 
 std::vector<Outcome> FileDestination::Send(std::span<const store::OutboxEvent> events) {
     if (events.empty()) return {};
@@ -110,16 +130,15 @@ std::vector<Outcome> FileDestination::Send(std::span<const store::OutboxEvent> e
         return outcomes;
     };
 
-    Fd fd(::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
-    if (fd.get() < 0) return all(Outcome::Retry(OsError("open", path_)));
+    Fd dir(-1), fd(-1);
+    if (std::string error = OpenBeneath(root_, folder_, name_, path_, dir, fd); !error.empty()) {
+        return all(Outcome::Retry(std::move(error)));
+    }
     while (::flock(fd.get(), LOCK_EX) != 0) {
         if (errno != EINTR) return all(Outcome::Retry(OsError("lock", path_)));
     }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return all(Outcome::Retry(OsError("stat", path_)));
-    if (!S_ISREG(st.st_mode)) {
-        return all(Outcome::Retry(fmt::format("cannot append to {}: not a regular file", path_)));
-    }
     off_t size = st.st_size;
     if (size > 0) {
         // A crash in an earlier write may have left part of a line: its events were never marked delivered and
@@ -137,7 +156,8 @@ std::vector<Outcome> FileDestination::Send(std::span<const store::OutboxEvent> e
     };
     if (!WriteAll(fd.get(), lines)) return undo(OsError("write to", path_));
     if (::fsync(fd.get()) != 0) return undo(OsError("sync", path_));
-    if (st.st_size == 0 && !SyncFolder(path_)) return undo(OsError("sync the folder of", path_));
+    // A new file's name is durable once its folder is synced too.
+    if (st.st_size == 0 && ::fsync(dir.get()) != 0) return undo(OsError("sync the folder of", path_));
     return outcomes;
 }
 

@@ -41,7 +41,7 @@ protected:
 };
 
 TEST_F(FileDestinationTest, AppendsOneCompactLinePerEventInOrder) {
-    FileDestination file((dir_ / "events.ndjson").string());
+    FileDestination file(dir_.string(), "events.ndjson");
     auto first = Events({"m1", "m2"});
     auto outcomes = file.Send(first);
     ASSERT_EQ(outcomes.size(), 2u);
@@ -60,7 +60,7 @@ TEST_F(FileDestinationTest, AppendsOneCompactLinePerEventInOrder) {
 TEST_F(FileDestinationTest, AppendsToWhatIsThereAndCutsATornLastLine) {
     fs::path p = dir_ / "events.ndjson";
     std::ofstream(p) << "{\"messageId\":\"old\"}\n{\"messageId\":\"to";
-    FileDestination file(p.string());
+    FileDestination file(dir_.string(), "events.ndjson");
     ASSERT_EQ(file.Send(Events({"m1"})).at(0).kind, Outcome::DELIVERED);
     EXPECT_EQ(Read(p), "{\"messageId\":\"old\"}\n" + store::CanonicalJson(Events({"m1"})[0].payload) + "\n");
     // A file that is one torn line is emptied first.
@@ -70,7 +70,7 @@ TEST_F(FileDestinationTest, AppendsToWhatIsThereAndCutsATornLastLine) {
 }
 
 TEST_F(FileDestinationTest, OsErrorsAreRetryableWithTheOsMessage) {
-    FileDestination missing((dir_ / "no-such-folder" / "events.ndjson").string());
+    FileDestination missing(dir_.string(), "no-such-folder/events.ndjson");
     auto outcomes = missing.Send(Events({"m1", "m2"}));
     ASSERT_EQ(outcomes.size(), 2u);
     for (const auto& o : outcomes) {
@@ -81,7 +81,8 @@ TEST_F(FileDestinationTest, OsErrorsAreRetryableWithTheOsMessage) {
     }
     EXPECT_FALSE(fs::exists(dir_ / "no-such-folder")); // the folder is never created
 
-    FileDestination folder(dir_.string());
+    fs::create_directories(dir_ / "folder");
+    FileDestination folder(dir_.string(), "folder");
     auto at_folder = folder.Send(Events({"m1"}));
     ASSERT_EQ(at_folder.size(), 1u);
     EXPECT_EQ(at_folder[0].kind, Outcome::RETRY);
@@ -90,12 +91,57 @@ TEST_F(FileDestinationTest, OsErrorsAreRetryableWithTheOsMessage) {
 
 TEST_F(FileDestinationTest, OnlyRegularFilesAreAppendedTo) {
     if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
-    // /dev/full is not a regular file: refused before anything is written.
-    FileDestination full("/dev/full");
+    // /dev/full is not a regular file: refused before anything is written (even under a root set on /dev).
+    FileDestination full("/dev", "full");
     auto outcomes = full.Send(Events({"m1"}));
     ASSERT_EQ(outcomes.size(), 1u);
     EXPECT_EQ(outcomes[0].kind, Outcome::RETRY);
-    EXPECT_EQ(outcomes[0].error, "cannot append to /dev/full: not a regular file");
+    EXPECT_EQ(outcomes[0].error, "cannot append to /dev/full: it is not a regular file (a device, a FIFO or a socket)");
+}
+
+// The path was checked when the activation was saved; what is on disk when events are written may have changed
+// since. Links swapped in later do not lead the write out of the root, and nothing outside is touched.
+TEST_F(FileDestinationTest, LinksSwappedInLaterDoNotLeadOutOfTheRoot) {
+    fs::path root = dir_ / "root";
+    fs::create_directories(root / "out");
+    fs::create_directories(dir_ / "elsewhere");
+    std::ofstream(dir_ / "elsewhere" / "events.ndjson") << "theirs\n";
+    FileDestination file(root.string(), "out/events.ndjson");
+    ASSERT_EQ(file.Send(Events({"m1"})).at(0).kind, Outcome::DELIVERED);
+
+    // The folder becomes a link out of the root.
+    fs::rename(root / "out", root / "was-out");
+    fs::create_directory_symlink(dir_ / "elsewhere", root / "out");
+    auto folder = file.Send(Events({"m2"}));
+    EXPECT_EQ(folder.at(0).kind, Outcome::RETRY);
+    EXPECT_EQ(folder[0].error, "cannot open " + (root / "out" / "events.ndjson").string() +
+                                   ": a symbolic link on the way leads out of [delivery] file_root");
+    fs::remove(root / "out");
+    fs::create_directory_symlink("../elsewhere", root / "out");
+    EXPECT_EQ(file.Send(Events({"m2"})).at(0).kind, Outcome::RETRY);
+
+    // The file itself becomes a link: to a file outside, or to /proc/self/mem.
+    fs::remove(root / "out");
+    fs::rename(root / "was-out", root / "out");
+    fs::remove(root / "out" / "events.ndjson");
+    fs::create_symlink(dir_ / "elsewhere" / "events.ndjson", root / "out" / "events.ndjson");
+    auto leaf = file.Send(Events({"m3"}));
+    EXPECT_EQ(leaf.at(0).kind, Outcome::RETRY);
+    EXPECT_NE(leaf[0].error.find("symbolic link"), std::string::npos) << leaf[0].error;
+    fs::remove(root / "out" / "events.ndjson");
+    fs::create_symlink("/proc/self/mem", root / "out" / "events.ndjson");
+    EXPECT_EQ(file.Send(Events({"m3"})).at(0).kind, Outcome::RETRY);
+    // A hard link may name a file outside the folder.
+    fs::remove(root / "out" / "events.ndjson");
+    fs::create_hard_link(dir_ / "elsewhere" / "events.ndjson", root / "out" / "events.ndjson");
+    auto hard = file.Send(Events({"m4"}));
+    EXPECT_EQ(hard.at(0).kind, Outcome::RETRY);
+    EXPECT_NE(hard[0].error.find("hard links"), std::string::npos) << hard[0].error;
+
+    EXPECT_EQ(Read(dir_ / "elsewhere" / "events.ndjson"), "theirs\n");
+    // Back to a plain file: delivered again.
+    fs::remove(root / "out" / "events.ndjson");
+    EXPECT_EQ(file.Send(Events({"m5"})).at(0).kind, Outcome::DELIVERED);
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 #include <mutex>
+#include <sys/socket.h>
 
 namespace kith::deliver {
 
@@ -33,6 +34,8 @@ struct Transfer {
     HttpResponse* response = nullptr;
     size_t max_body = 0;
     std::chrono::steady_clock::time_point started;
+    const std::vector<outbound::AllowRule>* allow = nullptr;
+    std::string refused; //!< why the first address refused was refused
 };
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
@@ -55,6 +58,40 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     if (colon == std::string_view::npos) return bytes;
     t->response->headers.emplace_back(Lower(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1))));
     return bytes;
+}
+
+// libcurl's open-socket callback: every connection is opened here, to the address the host name resolved to (each
+// one libcurl tries), so an internal address is refused whatever name or notation led to it.
+curl_socket_t OnOpenSocket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+    auto* t = static_cast<Transfer*>(user);
+    if (purpose == CURLSOCKTYPE_IPCXN) {
+        auto endpoint = outbound::FromSockaddr(&address->addr);
+        std::optional<std::string> why = endpoint ? outbound::Refusal(endpoint->first, endpoint->second, *t->allow)
+                                                  : std::optional<std::string>("not an IPv4 or IPv6 address");
+        if (why) {
+            if (t->refused.empty()) t->refused = *why;
+            return CURL_SOCKET_BAD;
+        }
+    }
+    return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+// The error of a request whose every address was refused: the address, why, and how to allow it.
+std::string RefusedError(const std::string& url, const std::string& why) {
+    CURLU* u = curl_url();
+    char* host = nullptr;
+    std::string name;
+    if (u && curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        name = host;
+    }
+    curl_free(host);
+    curl_url_cleanup(u);
+    if (name.size() > 2 && name.front() == '[') name = name.substr(1, name.size() - 2);
+    bool literal = name.empty() || why.starts_with(name + " ");
+    return fmt::format("refused to connect{}: {}; kith sends to internal addresses only when [delivery] allow_hosts "
+                       "lists them",
+                       literal ? "" : " to " + name, why);
 }
 
 } // namespace
@@ -100,6 +137,7 @@ std::vector<HttpResponse> HttpClient::Perform(std::span<const HttpRequest> reque
         Transfer& t = transfers[i];
         t.response = &responses[i];
         t.max_body = o.max_body;
+        t.allow = &o.allow_hosts;
         t.started = std::chrono::steady_clock::now();
         CURL* e = nullptr;
         if (!state_->idle.empty()) {
@@ -117,6 +155,11 @@ std::vector<HttpResponse> HttpClient::Perform(std::span<const HttpRequest> reque
         curl_easy_setopt(e, CURLOPT_URL, rq.url.c_str());
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        // Where connections go is checked as they open; a redirect or a proxy would send the request elsewhere.
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &t);
+        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(e, CURLOPT_PROXY, "");
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout_ms));
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(o.connect_timeout_ms, o.timeout_ms)));
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
@@ -180,6 +223,12 @@ std::vector<HttpResponse> HttpClient::Perform(std::span<const HttpRequest> reque
                 curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
                 r.status = static_cast<int>(status);
                 if (const std::string* ra = r.Header("retry-after")) r.retry_after_ms = ParseRetryAfter(*ra, WallClockMs());
+            } else if (!t->refused.empty() && code == CURLE_COULDNT_CONNECT) {
+                r.status = 0;
+                r.refused = true;
+                r.error = RefusedError(requests[t - transfers.data()].url, t->refused);
+                r.body.clear();
+                r.headers.clear();
             } else {
                 r.status = 0;
                 r.timed_out = code == CURLE_OPERATION_TIMEDOUT;

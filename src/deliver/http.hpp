@@ -8,8 +8,17 @@
 //
 // A client is used by one thread at a time; it keeps its connections between
 // calls, so a destination holds one client for its lifetime.
+//
+// Internal addresses are refused where libcurl opens each connection (its
+// open-socket callback sees the address a name resolved to), unless an allow
+// rule ([delivery] allow_hosts) covers them: a request to 127.0.0.1, to a name
+// resolving to it, or to 169.254.169.254 gets no connection and an error
+// naming the address and why (common/outbound.hpp). Redirects are not
+// followed, and proxies from the environment are not used (the check needs the
+// connection to be the destination's own).
 #pragma once
 
+#include "common/outbound.hpp"
 #include "deliver/destination.hpp"
 
 #include <cstdint>
@@ -34,6 +43,7 @@ struct HttpResponse {
     int status = 0;    //!< the HTTP status; 0 when no response arrived (see error)
     std::string error; //!< the transport error when status is 0 (refused, reset, timed out, TLS, ...)
     bool timed_out = false;
+    bool refused = false; //!< no connection was opened: the destination's address is internal and not allowed
     std::string body;                                         //!< the response body (at most max_body bytes kept)
     std::vector<std::pair<std::string, std::string>> headers; //!< names in lower case
     std::optional<int64_t> retry_after_ms; //!< Retry-After (seconds or an HTTP date), from now, when given
@@ -51,6 +61,7 @@ public:
         bool verify_tls = true;             //!< peer and host verification for https://
         size_t max_body = 64 * 1024;        //!< response bytes kept (the rest is read and dropped)
         std::string user_agent = "kith";
+        std::vector<outbound::AllowRule> allow_hosts = {}; //!< internal addresses that may be connected to
     };
 
     explicit HttpClient(Options options);

@@ -477,6 +477,7 @@ Result<std::unique_ptr<Destination>> MakeHttpDestination(const std::string& type
     http.timeout_ms = std::max<int64_t>(1, ctx.delivery.timeout_s) * 1000;
     if (ctx.delivery.timeout_ms > 0) http.timeout_ms = ctx.delivery.timeout_ms;
     http.verify_tls = ctx.delivery.verify_tls;
+    http.allow_hosts = ctx.delivery.allow_hosts;
     HttpDestination::Limits limits;
     limits.concurrency = static_cast<int>(std::clamp<int64_t>(IntSetting(s, "concurrency", 4), 1, 64));
     auto need_key = [&](const char* key) -> Result<std::string> {

@@ -33,10 +33,20 @@ std::vector<store::OutboxEvent> Events(int n) {
     return out;
 }
 
+// The allow rule of a test server's address: "127.0.0.1:PORT" of http://127.0.0.1:PORT/...
+outbound::AllowRule AllowOf(const std::string& url) {
+    std::string authority = url.substr(url.find("://") + 3);
+    auto rule = outbound::ParseAllowRule(authority.substr(0, authority.find('/')));
+    EXPECT_TRUE(rule) << url;
+    return rule.value_or(outbound::AllowRule{});
+}
+
+// The destination, with the address of its local server allowed (internal addresses are refused by default).
 std::unique_ptr<Destination> Make(const json& settings, const std::string& action = "",
                                   const json& mapping = nullptr) {
     DestinationContext ctx;
     ctx.delivery.timeout_ms = 2000;
+    ctx.delivery.allow_hosts = {AllowOf(settings.value("url", settings.value("endpoint", "")))};
     auto d = MakeDestination(settings, action, mapping, ctx);
     EXPECT_TRUE(d) << d.error().ToString();
     return d ? std::move(*d) : nullptr;
@@ -249,6 +259,7 @@ TEST(SendTestEvent, SendsOneEventNowWithATestMessageId) {
     a.spec.destination = {{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}};
     a.spec.action = "custom_event";
     DestinationContext ctx;
+    ctx.delivery.allow_hosts = {AllowOf(iterable.url())};
     auto r = SendTestEvent(a, Event(4).payload, ctx);
     ASSERT_TRUE(r) << r.error().ToString();
     EXPECT_EQ(r->outcome.kind, Outcome::DELIVERED);
@@ -267,6 +278,28 @@ TEST(SendTestEvent, SendsOneEventNowWithATestMessageId) {
     EXPECT_EQ(refused->exchanges[0].response["body"]["code"], "BadApiKey");
     a.spec.destination = {{"type", "iterable"}};
     EXPECT_FALSE(SendTestEvent(a, Event(6).payload, ctx));
+}
+
+// "Send test event" to an internal address: nothing is sent, and the exchange shows the refusal, never an answer.
+TEST(SendTestEvent, ShowsNoAnswerOfARefusedAddress) {
+    HttpServer internal([](const HttpServer::Request&) {
+        return HttpServer::Reply{200, "{\"instance\":\"i-secret\"}", {}, 0, false};
+    });
+    store::ActivationRecord a;
+    a.id = 4;
+    a.spec.key = "vip_hook";
+    a.spec.destination = {{"type", "webhook"}, {"url", internal.url() + "/latest/meta-data/"}};
+    a.spec.action = "send";
+    auto r = SendTestEvent(a, Event(1).payload, DestinationContext{});
+    ASSERT_TRUE(r) << r.error().ToString();
+    EXPECT_EQ(r->outcome.kind, Outcome::RETRY);
+    EXPECT_NE(r->outcome.error.find("is a loopback address"), std::string::npos) << r->outcome.error;
+    EXPECT_NE(r->outcome.error.find("[delivery] allow_hosts"), std::string::npos) << r->outcome.error;
+    ASSERT_EQ(r->exchanges.size(), 1u);
+    EXPECT_EQ(r->exchanges[0].response["status"], 0);
+    EXPECT_EQ(r->exchanges[0].response["body"], "");
+    EXPECT_EQ(r->exchanges[0].response.dump().find("i-secret"), std::string::npos);
+    EXPECT_EQ(internal.RequestCount(), 0u);
 }
 
 TEST(EpochSeconds, IsoStringsAndNumbers) {

@@ -330,6 +330,12 @@ std::string WriteFile(const fs::path& path, const std::string& text) {
 
 std::string Quote(const fs::path& p) { return "'" + p.string() + "'"; }
 
+// "127.0.0.1:PORT" of the sink's http://127.0.0.1:PORT.
+std::string SinkAddress(const std::string& url) {
+    std::string authority = url.substr(url.find("://") + 3);
+    return authority.substr(0, authority.find('/'));
+}
+
 // The working folder: a generated warehouse, kith.toml, the owner, the audiences and activations applied.
 std::string Prepare(const LoadOptions& o, const std::string& sink_url) {
     std::error_code ec;
@@ -347,6 +353,8 @@ std::string Prepare(const LoadOptions& o, const std::string& sink_url) {
                        "activation_rate = 1000000\n"
                        "workspace_rate = 1000000\n"
                        "timeout_s = 10\n"
+                       // The sink's address is internal: allowed.
+                       "allow_hosts = [\"" + SinkAddress(sink_url) + "\"]\n"
                        "[alerts]\n"
                        "interval_s = 10\n";
     if (auto e = WriteFile(o.dir / "kith.toml", toml); !e.empty()) return e;
