@@ -243,6 +243,7 @@ public:
               return kith::test::HttpServer::Reply{200, "{}", {}, 0, false};
           }) {}
     std::string url() const { return http_.url() + "/events"; }
+    int port() const { return http_.port(); }
     size_t Count() const {
         std::lock_guard lock(mu_);
         return events_.size();
@@ -411,8 +412,9 @@ protected:
         fs::path site = dir_ / name;
         fs::create_directories(site / "defs");
         std::string config = fmt::format("graph = \"{}\"\nstate = \"state.sqlite\"\n\n[runs]\npage_size = 5\n"
-                                         "keep_snapshots = 2\nsnapshot_schema = \"{}\"\n",
-                                         (dir_ / "graph.hcl").string(), kRunsSchema);
+                                         "keep_snapshots = 2\nsnapshot_schema = \"{}\"\n"
+                                         "[delivery]\nallow_hosts = [\"127.0.0.1:{}\"]\n", // the webhook's address
+                                         (dir_ / "graph.hcl").string(), kRunsSchema, hook.port());
         std::ofstream(site / "kith.toml") << "warehouse = " << json(warehouse).dump() << "\n" << config;
         std::string destination = json({{"type", "webhook"}, {"url", hook.url()}, {"batch_size", 10}}).dump();
         for (const auto& [file, text] : kDefinitions) {

@@ -125,6 +125,8 @@ protected:
                                            << "graph = \"graph.hcl\"\nstate = \"state.sqlite\"\n"
                                            << "[alerts]\ninterval_s = 3600\n"
                                            << "[auth]\npassword_memory_mib = 1\npassword_passes = 1\n"
+                                           // the tests' webhooks, on 127.0.0.1 at ports not known yet
+                                           << "[delivery]\nallow_hosts = [\"127.0.0.1/32\"]\n"
                                            << "[warehouse_auth]\n"
                                            << auth;
         auto added = Kith(fmt::format("users add --config {} --email owner@x.test --role workspace_owner "
