@@ -6,7 +6,8 @@
 # then the web app: `npm ci` from web/package-lock.json and `npm run build`
 # into web/dist (skipped when neither the app's sources nor the OpenAPI
 # document changed since the last build); then the Python environment of the
-# tests in .venv (pyspark, the Spark stand-in, and sqlglot), installed from
+# tests in .venv (pyspark, the Spark stand-in; sqlglot; schemathesis, the API
+# fuzz's), installed from
 # PyPI with pip from scripts/requirements.lock, every file hash-checked
 # (skipped when the lock did not change); then the Snowflake stand-in's own
 # environment in .venv-snowflake (fakesnow), from PyPI wheels with pip from
@@ -40,6 +41,7 @@ APT_PACKAGES=(
   libhowardhinnant-date-dev tzdata  # IANA time zones for day-and-time schedules (g++ 12 has no std::chrono::zoned_time)
   chromium  # the web app's end-to-end tests drive it with playwright-core (no browser download)
   python3-venv openjdk-17-jre-headless  # .venv below; Java runs the Spark stand-in (scripts/standin.sh)
+  iproute2  # `ip link set lo up` in the API fuzz's network namespace (scripts/api_fuzz.sh)
 )
 
 missing=()

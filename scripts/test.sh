@@ -30,9 +30,10 @@ cmake --build build-san -j "$jobs"
 echo "== tests under ASan + UBSan"
 # The spark_heavy and standin_heavy suites (the golden, engine, agreement and run end-to-end suites on the remote
 # engines' stand-ins: minutes of work each) ran in the normal pass; their C++ paths (compiler, runs, the drivers)
-# run here in the other suites.
+# run here in the other suites. So did the API fuzz (api_fuzz: two minutes of generated requests, whose server
+# paths api_test covers here).
 (cd build-san && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ctest --output-on-failure -j "$jobs" -LE "spark_heavy|standin_heavy")
+  ctest --output-on-failure -j "$jobs" -LE "spark_heavy|standin_heavy|api_fuzz")
 
 fuzz_seconds=${KITH_FUZZ_SECONDS:-30}
 if [[ "$fuzz_seconds" != 0 ]]; then
