@@ -13,8 +13,9 @@
 #   scripts/api_fuzz.sh [--examples N] [--seed S] [--kith PATH] [--profiles N] [--keep DIR]
 #   (KITH_VENV: the Python environment with schemathesis, default .venv)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-venv="${KITH_VENV:-$PWD/.venv}"
+self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+root="$(dirname "$self")/.."
+venv="${KITH_VENV:-$root/.venv}"
 if [[ ! -x "$venv/bin/schemathesis" ]]; then
   echo "api fuzz: no schemathesis in $venv (scripts/setup.sh venv installs scripts/requirements.lock there)" >&2
   exit 2
@@ -23,7 +24,7 @@ if [[ -z "${KITH_API_FUZZ_NETNS:-}" ]]; then
   # Root makes the namespace directly; another user maps itself to root in a user namespace first.
   ns=(--net)
   [[ $(id -u) -ne 0 ]] && ns=(--map-root-user --net)
-  exec env KITH_API_FUZZ_NETNS=1 unshare "${ns[@]}" "$0" "$@"
+  exec env KITH_API_FUZZ_NETNS=1 unshare "${ns[@]}" "$self" "$@"
 fi
 ip link set lo up
-exec "$venv/bin/python" scripts/api_fuzz.py "$@"
+exec "$venv/bin/python" "$root/scripts/api_fuzz.py" "$@"
