@@ -81,6 +81,13 @@ std::string Password(const std::string& out) {
     return std::regex_search(out, m, re) ? m[1].str() : "";
 }
 
+// The demo sink's token, as the banner prints it.
+std::string SinkToken(const std::string& out) {
+    std::smatch m;
+    static const std::regex re(R"(Authorization: Bearer (\S+?)\))");
+    return std::regex_search(out, m, re) ? m[1].str() : "";
+}
+
 TEST(Demo, FirstStartShowsRunsEventsAndTheOverviewThenASecondStartReusesIt) {
     fs::path root = fs::temp_directory_path() / ("kith_demo_test_" + std::to_string(getpid()));
     fs::remove_all(root);
@@ -128,6 +135,12 @@ TEST(Demo, FirstStartShowsRunsEventsAndTheOverviewThenASecondStartReusesIt) {
     auto guessed = stranger.Send("POST", "/demo/sink", R"({"userId": "forged"})", "application/json",
                                  {{"Authorization", "Bearer guessed-token"}});
     EXPECT_EQ(guessed.status, 401);
+    // The token the banner prints (and DIR/credentials.txt keeps) lets an activation of one's own send to the sink.
+    std::string token = SinkToken(first.out);
+    ASSERT_EQ(token.size(), 43u) << first.out;
+    auto own = stranger.Send("POST", "/demo/sink", R"({"userId": "mine", "event": "Own Test"})", "application/json",
+                             {{"Authorization", "Bearer " + token}});
+    EXPECT_EQ(own.status / 100, 2) << own.text;
     ASSERT_EQ(c.Post("/api/v1/users", {{"email", "engage@kith.local"}, {"password", "engage-password-1"},
                                        {"roles", {"engage_user"}}})
                   .status,
@@ -135,7 +148,7 @@ TEST(Demo, FirstStartShowsRunsEventsAndTheOverviewThenASecondStartReusesIt) {
     ApiClient engage(port);
     ASSERT_EQ(engage.Login("engage@kith.local", "engage-password-1").status, 200);
     EXPECT_EQ(engage.Get("/api/v1/demo/sink").status, 403);
-    EXPECT_EQ(c.Get("/api/v1/demo/sink").json["events"], delivered);
+    EXPECT_EQ(c.Get("/api/v1/demo/sink").json["events"], delivered + 1); // and the event posted above
     EXPECT_EQ(StopDemo(first), 0);
 
     // The second start generates nothing and shows the same state.
@@ -143,6 +156,7 @@ TEST(Demo, FirstStartShowsRunsEventsAndTheOverviewThenASecondStartReusesIt) {
     ASSERT_GT(second.pid, 0) << second.out << second.err;
     EXPECT_NE(second.err.find("reusing the warehouse"), std::string::npos);
     EXPECT_EQ(Password(second.out), password);
+    EXPECT_EQ(SinkToken(second.out), token); // the same token: activations sending to the sink keep working
     ApiClient again(port);
     ASSERT_EQ(again.Login("owner@kith.local", password).status, 200);
     EXPECT_EQ(again.Get("/api/v1/overview?bucket=none").json["total"]["delivered"], delivered);

@@ -176,6 +176,23 @@ Result<Credentials> EnsureOwner(store::Store& store, const std::string& dir) {
     return c;
 }
 
+// The token the demo sink takes events with: made on the first start and kept in DIR/credentials.txt beside the
+// owner's password (readable by this user only), so that activations sending to the sink keep working across starts.
+Result<std::string> DemoSinkToken(const std::string& dir) {
+    std::string file = (fs::path(dir) / "credentials.txt").string();
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) {
+        if (line.starts_with("sink token: ") && line.size() > 12) return line.substr(12);
+    }
+    std::string token = api::RandomToken();
+    std::ofstream out(file, std::ios::app);
+    out << "sink token: " << token << "\n";
+    out.close();
+    if (!out) return std::unexpected(Error{ErrorCode::IO, "cannot write the demo sink's token", file});
+    ::chmod(file.c_str(), 0600);
+    return token;
+}
+
 } // namespace
 
 int Serve(const ServeArgs& args) {
@@ -228,13 +245,15 @@ int Demo(const DemoArgs& args) {
     if (!sink) return Report(sink.error());
     config->delivery.allow_hosts.push_back(*sink);
 
-    // The owner, the sample audiences and the webhook activation to kith's own sink, which takes events only with the
-    // token made here.
-    const std::string sink_token = api::RandomToken();
+    // The owner, the sample audiences and the webhook activation to kith's own sink, which takes events only with its
+    // token.
     auto store = store::Store::Open(config->state);
     if (!store) return Report(store.error());
     auto owner = EnsureOwner(**store, dir);
     if (!owner) return Report(owner.error());
+    auto token = DemoSinkToken(dir);
+    if (!token) return Report(token.error());
+    const std::string sink_token = *token;
     auto graph = graph::LoadGraph(config->graph);
     if (!graph) {
         PrintDiagnostics(graph.error());
@@ -277,8 +296,10 @@ int Demo(const DemoArgs& args) {
 
     std::string url = fmt::format("http://127.0.0.1:{}", args.port);
     if (args.no_serve) {
-        fmt::print("kith demo is set up in {}\n  sign in as {} with password {}\n  serve it with: kith demo --dir {}\n",
-                   dir, owner->email, owner->password, args.dir);
+        fmt::print("kith demo is set up in {}\n  sign in as {} with password {}\n"
+                   "  the demo sink takes events with the header Authorization: Bearer {}\n"
+                   "  serve it with: kith demo --dir {}\n",
+                   dir, owner->email, owner->password, sink_token, args.dir);
         return 0;
     }
     BlockStopSignals();
@@ -294,9 +315,10 @@ int Demo(const DemoArgs& args) {
                "  API:          {}/api/v1 (OpenAPI document at {}/api/v1/openapi.json)\n"
                "  health:       {}/healthz   metrics: {}/metrics\n"
                "  demo sink:    the webhook activation sends its events to {}/demo/sink\n"
+               "                (with the header Authorization: Bearer {})\n"
                "  files:        {}\n"
                "Stop with Ctrl-C; the next `kith demo --dir {}` reuses everything.\n",
-               url, owner->email, owner->password, url, url, url, url, url, dir, args.dir);
+               url, owner->email, owner->password, url, url, url, url, url, sink_token, dir, args.dir);
     std::fflush(stdout);
     WaitForStop();
     (*service)->Stop();

@@ -60,13 +60,17 @@ export async function startKith() {
     if (Date.now() > deadline) throw new Error(`kith demo did not start:\n${log.join('')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  const password = /password:\s*(\S+)/.exec(readFileSync(join(dir, 'credentials.txt'), 'utf8'))[1];
+  const credentials = readFileSync(join(dir, 'credentials.txt'), 'utf8');
+  const password = /password:\s*(\S+)/.exec(credentials)[1];
+  // The demo sink takes events with this Bearer token only.
+  const sinkToken = /sink token:\s*(\S+)/.exec(credentials)[1];
   return {
     url,
     dir,
     port,
     log,
     owner: { email: 'owner@kith.local', password },
+    sinkToken,
     /** `kith members` on a copy of the demo's warehouse: the member ids of a definition. */
     members(definition) {
       const file = join(dir, `audience-${Date.now()}.json`);

@@ -233,6 +233,7 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await page.getByRole('link', { name: 'Add activation' }).click();
     await page.getByRole('button', { name: 'Destination webhook' }).click();
     await page.getByRole('textbox', { name: 'url', exact: true }).fill(`${kith.url}/demo/sink`);
+    await page.getByRole('textbox', { name: 'headers (JSON)' }).fill(JSON.stringify({ Authorization: `Bearer ${kith.sinkToken}` }));
     await shot(page, '07-activation-wizard');
     await axe('activation wizard');
     await page.getByRole('button', { name: 'Next: action' }).click();
