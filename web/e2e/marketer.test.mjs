@@ -233,7 +233,6 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await page.getByRole('link', { name: 'Add activation' }).click();
     await page.getByRole('button', { name: 'Destination webhook' }).click();
     await page.getByRole('textbox', { name: 'url', exact: true }).fill(`${kith.url}/demo/sink`);
-    await page.getByRole('textbox', { name: 'headers (JSON)' }).fill(JSON.stringify({ Authorization: `Bearer ${kith.sinkToken}` }));
     await shot(page, '07-activation-wizard');
     await axe('activation wizard');
     await page.getByRole('button', { name: 'Next: action' }).click();
@@ -244,6 +243,15 @@ describe('a marketer builds, previews, activates and delivers an audience', () =
     await page.getByRole('button', { name: 'Save activation' }).click();
     ctx.activation = `${ctx.key}_to_webhook`;
     await page.getByRole('heading', { name: ctx.activation, level: 1 }).waitFor();
+    // The demo sink takes events only with its token: a write-only header among the destination's settings.
+    const headers = page.getByRole('textbox', { name: 'headers (JSON)' });
+    await headers.fill(JSON.stringify({ Authorization: `Bearer ${kith.sinkToken}` }));
+    await headers.blur();
+    const [saved] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/api/v1/activations/${ctx.activation}`) && r.request().method() === 'PUT'),
+      page.getByRole('button', { name: 'Save settings' }).click(),
+    ]);
+    assert.equal(saved.status(), 200);
 
     await page.getByRole('textbox', { name: 'Traits', exact: true }).fill('first_name');
     await page.keyboard.press('Enter');
