@@ -197,10 +197,10 @@ Result<Change> ChangeOf(const Evaluation& e, const std::string& pid,
     auto it = std::find_if(entities.begin(), entities.end(),
                            [&](const auto& m) { return m.first == e.plan.relationship; });
     if (it == entities.end()) {
-        return Fail(ErrorCode::NOT_FOUND,
-                    fmt::format("the profile with userId {:?} matches no entity of relationship {} in audience {}: "
-                                "entity events are built for a matched entity",
-                                user_id, e.plan.relationship, e.audience_key));
+        std::string who = user_id.empty() ? "the first member" : fmt::format("the profile with userId {:?}", user_id);
+        return Fail(ErrorCode::NOT_FOUND, fmt::format("{} matches no entity of relationship {} in audience {}: entity "
+                                                      "events are built for a matched entity",
+                                                      who, e.plan.relationship, e.audience_key));
     }
     c.relationship = it->first;
     c.pk = it->second;
