@@ -3,11 +3,13 @@
 // malformed JSON (400 with its place), oversized bodies (413), CSRF, login throttling, path traversal on static
 // files; and the marketer's and admin's work end to end: audiences (ETags, history, clone, enable, run now, the
 // explorer), previews as cancellable operations, explain, suggestions, activations with write-only secrets, test
-// events, the delivery overview, alerts and notifications, users and API tokens, the data graph.
+// events and payload previews (also before an activation's first run), the delivery overview, alerts and
+// notifications, users and API tokens, the data graph.
 #include "api/router.hpp"
 #include "common/text.hpp"
 #include "store/store.hpp"
 #include "support/fixture_dir.hpp"
+#include "support/fixture_events.hpp"
 #include "support/http_server.hpp"
 #include "support/kith_service.hpp"
 #include "support/pg_server.hpp"
@@ -537,6 +539,112 @@ TEST_P(Api, ActivationsDeliverAndKeepTheirSecrets) {
     EXPECT_EQ(owner_->Post("/api/v1/activations/vip_hook/disable").json["enabled"], false);
     EXPECT_EQ(owner_->Delete("/api/v1/activations/vip_hook").status, 204);
     EXPECT_EQ(owner_->Get("/api/v1/activations/vip_hook").status, 404);
+}
+
+// Before an audience ever ran, a payload preview and a test event are built from the warehouse as the run would build
+// them: a profile trigger (identifiers, traits, matched entities) and an entity trigger (the first matched cart with its
+// columns and products); the outbox stays empty. A userId no profile has, or a profile that is not a member, is a 404
+// at /user_id.
+TEST_P(Api, TestEventsAndPreviewsBeforeTheFirstRun) {
+    kith::test::HttpServer& sink = *sink_;
+    ASSERT_EQ(CreateAudience("active_accounts", kith::test::ActiveAccountsDefinition().dump().c_str()).status, 201);
+    ASSERT_EQ(CreateAudience("carts", kith::test::CartsDefinition().dump().c_str()).status, 201);
+    for (const json& a : {kith::test::AccountsActivation("accounts_hook", "active_accounts", sink.url() + "/in"),
+                          kith::test::CartsActivation("carts_hook", "carts", sink.url() + "/in")}) {
+        auto created = owner_->Post("/api/v1/activations", a);
+        ASSERT_EQ(created.status, 201) << Dump(created);
+    }
+    // The ids the events carry, from the state store.
+    auto store = kith::store::Store::Open((root_ / "state.sqlite").string());
+    ASSERT_TRUE(store) << store.error().ToString();
+    auto id_of = [&](const std::string& activation, const std::string& audience) {
+        auto a = (*store)->Read([&](kith::store::Tx& tx) { return tx.GetActivation(1, activation); });
+        auto b = (*store)->GetAudience(1, audience);
+        EXPECT_TRUE(a && *a && b && *b);
+        return std::make_pair((*b)->id, (*a)->id);
+    };
+    auto [accounts_audience, accounts_id] = id_of("accounts_hook", "active_accounts");
+    auto [carts_audience, carts_id] = id_of("carts_hook", "carts");
+    json expected_accounts =
+        kith::test::ExpectedAccountsEvent(accounts_audience, "active_accounts", accounts_id, "accounts_hook");
+    json expected_carts = kith::test::ExpectedCartsEvent(carts_audience, "carts", carts_id, "carts_hook");
+    const std::string as_of = kith::test::kEventsAsOf;
+
+    // Previews: of u1, and of the audience's first member (p1 too) when no user is named.
+    auto accounts =
+        owner_->Post("/api/v1/activations/accounts_hook/payload-preview", {{"user_id", "u1"}, {"as_of", as_of}});
+    ASSERT_EQ(accounts.status, 200) << Dump(accounts);
+    EXPECT_EQ(accounts.json["source"], "warehouse");
+    EXPECT_EQ(accounts.json["event"], expected_accounts) << accounts.json["event"].dump(2);
+    EXPECT_EQ(accounts.json["mapped"], expected_accounts);
+    EXPECT_EQ(accounts.json["message_id"], expected_accounts["messageId"]);
+    EXPECT_FALSE(accounts.json.contains("filter_reason"));
+    json cart_id = {{"cart", {{"@path", "$.properties.account_carts__ID"}}}};
+    auto carts = owner_->Post("/api/v1/activations/carts_hook/payload-preview",
+                              {{"user_id", "u1"}, {"as_of", as_of}, {"mapping", cart_id}});
+    ASSERT_EQ(carts.status, 200) << Dump(carts);
+    EXPECT_EQ(carts.json["event"], expected_carts) << carts.json["event"].dump(2);
+    EXPECT_EQ(carts.json["mapped"], json({{"cart", 10}}));
+    auto first = owner_->Post("/api/v1/activations/carts_hook/payload-preview", {{"as_of", as_of}});
+    ASSERT_EQ(first.status, 200) << Dump(first);
+    EXPECT_EQ(first.json["event"], expected_carts);
+
+    // Test events: sent now with a test- messageId, the sink receives the event as built.
+    for (const auto& [key, expected] :
+         {std::pair{"accounts_hook", expected_accounts}, std::pair{"carts_hook", expected_carts}}) {
+        auto sent = owner_->Post(std::string("/api/v1/activations/") + key + "/test-event",
+                                 {{"user_id", "u1"}, {"as_of", as_of}});
+        ASSERT_EQ(sent.status, 200) << Dump(sent);
+        EXPECT_EQ(sent.json["result"], "delivered") << Dump(sent);
+        EXPECT_EQ(sent.json["source"], "warehouse");
+        std::string message_id = "test-" + expected["messageId"].get<std::string>();
+        EXPECT_EQ(sent.json["message_id"], message_id);
+        json received = json::parse(sink.Requests().back().body);
+        json want = expected;
+        want["messageId"] = message_id;
+        EXPECT_EQ(received, want) << received.dump(2);
+    }
+    EXPECT_EQ(sink.Requests().size(), 2u);
+
+    // Who is not there: a userId no profile has, a profile outside the audience; an empty userId is malformed.
+    auto nobody = owner_->Post("/api/v1/activations/accounts_hook/test-event", {{"user_id", "nobody"}});
+    EXPECT_EQ(nobody.status, 404) << Dump(nobody);
+    EXPECT_EQ(nobody.json["code"], "not_found");
+    EXPECT_EQ(nobody.json["pointer"], "/user_id");
+    EXPECT_EQ(nobody.json["message"],
+              "no profile has userId \"nobody\" (activation accounts_hook: identifier types user_id)");
+    auto outside = owner_->Post("/api/v1/activations/carts_hook/payload-preview", {{"user_id", "7"}, {"as_of", as_of}});
+    EXPECT_EQ(outside.status, 404) << Dump(outside);
+    EXPECT_EQ(outside.json["pointer"], "/user_id");
+    EXPECT_EQ(outside.json["message"], "the profile with userId \"7\" is not a member of audience carts as of "
+                                       "2026-01-01T00:00:00.000Z: events are built for its members");
+    auto empty = owner_->Post("/api/v1/activations/accounts_hook/test-event", {{"user_id", std::string()}});
+    EXPECT_EQ(empty.status, 400) << Dump(empty);
+    EXPECT_EQ(sink.Requests().size(), 2u);
+    // Nothing entered the outbox.
+    for (const char* key : {"accounts_hook", "carts_hook"}) {
+        auto a = owner_->Get(std::string("/api/v1/activations/") + key);
+        EXPECT_EQ(a.json["events"], json::object()) << key;
+    }
+
+    // The first run queues the same events (same messageIds), but for its run id and time; previews then show the
+    // newest queued one.
+    for (const auto& [audience, key, expected] : {std::tuple{"active_accounts", "accounts_hook", expected_accounts},
+                                                 std::tuple{"carts", "carts_hook", expected_carts}}) {
+        ASSERT_EQ(owner_->Post(std::string("/api/v1/audiences/") + audience + "/enable").status, 200);
+        json run = WaitForRun(*owner_, audience);
+        ASSERT_EQ(run["status"], "completed") << run.dump();
+        auto queued = (*store)->Read([&](kith::store::Tx& tx) { return tx.GetEvent(expected["messageId"]); });
+        ASSERT_TRUE(queued && *queued) << key;
+        json want = expected;
+        want["timestamp"] = (*queued)->payload["timestamp"];
+        want["context"]["personas"]["computation_run_id"] = std::to_string(run["id"].get<int64_t>());
+        EXPECT_EQ((*queued)->payload, want) << (*queued)->payload.dump(2);
+        auto newest = owner_->Post(std::string("/api/v1/activations/") + key + "/payload-preview", {{"user_id", "u1"}});
+        ASSERT_EQ(newest.status, 200) << Dump(newest);
+        EXPECT_EQ(newest.json["source"], "outbox");
+        EXPECT_EQ(newest.json["event"]["userId"], "u1");
+    }
 }
 
 // Destinations reach no internal address the config does not allow (the service's own API, a name resolving to

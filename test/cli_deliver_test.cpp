@@ -1,10 +1,14 @@
-// `kith deliver` and `kith destinations` as scripts use them: a config and a store prepared by `kith apply`,
-// events queued through the store API, then the built binary drains them.
+// `kith deliver`, `kith test-event` and `kith destinations` as scripts use them: a config and a store prepared by
+// `kith apply`, events queued through the store API, then the built binary drains them; test events of activations
+// that never ran, built from the warehouse, on DuckDB and PostgreSQL.
 #include "common/text.hpp"
 #include "support/http_server.hpp"
 #include "support/fixture_dir.hpp"
+#include "support/fixture_events.hpp"
+#include "support/pg_server.hpp"
 #include "support/run_kith.hpp"
 #include "store/store.hpp"
+#include "warehouse/copy.hpp"
 #include "warehouse/warehouse.hpp"
 
 #include <cstdio>
@@ -12,6 +16,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -202,7 +207,9 @@ TEST_F(CliDeliver, WebhookDeliveryAndATestEvent) {
     EXPECT_NE(refused.out.find("failed: status 422: {\"ok\": true}"), std::string::npos) << refused.out;
     Outcome nobody = Kith("test-event --config " + Config() + " --activation vip_hook --user-id u9");
     EXPECT_EQ(nobody.code, 1);
-    EXPECT_NE(nobody.err.find("activation vip_hook has no event for userId u9 yet"), std::string::npos) << nobody.err;
+    EXPECT_NE(nobody.err.find("kith: no profile has userId \"u9\" (activation vip_hook: identifier types user_id)"),
+              std::string::npos)
+        << nobody.err;
     EXPECT_EQ(Kith("test-event --config " + Config() + " --activation nope --user-id u1").code, 1);
     EXPECT_EQ(hook.RequestCount(), 5u);
     // Test events leave the outbox as it was: no new event, the counts unchanged.
@@ -286,5 +293,113 @@ TEST_F(CliDeliver, DestinationsListsTypesActionsAndSettings) {
     EXPECT_NE(t.out.find("track_event (default)"), std::string::npos) << t.out;
     EXPECT_NE(t.out.find("    path             required  string;"), std::string::npos) << t.out;
 }
+
+enum class Backend { DUCKDB, POSTGRES };
+
+// `kith test-event` for activations whose audience never ran, on the fixture warehouse in DuckDB or PostgreSQL.
+class CliTestEvent : public ::testing::TestWithParam<Backend> {
+protected:
+    void SetUp() override {
+        root_ = kith::test::TestDir(GetParam() == Backend::DUCKDB ? "kith_cli_test_event_duckdb"
+                                                                  : "kith_cli_test_event_pg");
+        sink_ = std::make_unique<kith::test::HttpServer>(
+            [](const kith::test::HttpServer::Request&) { return kith::test::HttpServer::Reply{}; });
+        ASSERT_EQ(kith::test::MakeFixtureDir(root_, "[delivery]\nallow_hosts = [\"127.0.0.1:" +
+                                                        std::to_string(sink_->port()) + "\"]\n"),
+                  "");
+        if (GetParam() == Backend::POSTGRES) {
+            auto server = kith::test::PgServer::Shared();
+            ASSERT_TRUE(server) << server.error().ToString();
+            auto uri = (*server)->FreshDatabase("cli_test_event");
+            ASSERT_TRUE(uri) << uri.error().ToString();
+            auto from = kith::warehouse::Open("duckdb:" + (root_ / "w.duckdb").string());
+            auto to = kith::warehouse::Open(*uri);
+            ASSERT_TRUE(from && to);
+            auto copied = kith::warehouse::CopySchemas(**from, **to, {"segment", "crm"}, {});
+            ASSERT_TRUE(copied) << copied.error().ToString();
+            std::string config = kith::text::ReadFile(Config()).value_or("");
+            std::ofstream(Config()) << std::regex_replace(config, std::regex("duckdb:w.duckdb"), *uri);
+        }
+        Write("active_accounts.json", Audience("active_accounts", kith::test::ActiveAccountsDefinition()));
+        Write("carts.json", Audience("carts", kith::test::CartsDefinition()));
+        std::string url = sink_->url() + "/in";
+        Write("accounts_hook.json",
+              Activation(kith::test::AccountsActivation("accounts_hook", "active_accounts", url)));
+        Write("carts_hook.json", Activation(kith::test::CartsActivation("carts_hook", "carts", url)));
+        Outcome applied = kith::test::RunKith("apply --config " + Config() + " " + (root_ / "dir").string());
+        ASSERT_EQ(applied.code, 0) << applied.err;
+    }
+    void TearDown() override { fs::remove_all(root_); }
+
+    std::string Config() const { return (root_ / "kith.toml").string(); }
+    void Write(const std::string& name, const json& value) { std::ofstream(root_ / "dir" / name) << value.dump(2); }
+    static json Audience(const std::string& key, const json& definition) {
+        return {{"kind", "audience"}, {"key", key}, {"name", key}, {"definition", definition},
+                {"schedule", {{"type", "manual"}}}, {"enabled", false}};
+    }
+    static json Activation(json activation) {
+        activation["kind"] = "activation";
+        return activation;
+    }
+    Outcome TestEvent(const std::string& activation, const std::string& user_id) {
+        return kith::test::RunKith("test-event --config " + Config() + " --activation " + activation + " --user-id " +
+                                   user_id + " --as-of " + kith::test::kEventsAsOf + " --json");
+    }
+    // The (audience id, activation id) of an activation, from the state store.
+    std::pair<int64_t, int64_t> Ids(const std::string& activation) {
+        auto store = kith::store::Store::Open((root_ / "state.sqlite").string());
+        EXPECT_TRUE(store) << store.error().ToString();
+        auto a = (*store)->Read([&](kith::store::Tx& tx) { return tx.GetActivation(1, activation); });
+        EXPECT_TRUE(a && *a);
+        return {(*a)->audience_id, (*a)->id};
+    }
+
+    fs::path root_;
+    std::unique_ptr<kith::test::HttpServer> sink_;
+};
+
+TEST_P(CliTestEvent, BuildsTheEventFromTheWarehouseBeforeTheFirstRun) {
+    auto [accounts_audience, accounts_id] = Ids("accounts_hook");
+    auto [carts_audience, carts_id] = Ids("carts_hook");
+    std::vector<std::pair<std::string, json>> cases{
+        {"accounts_hook",
+         kith::test::ExpectedAccountsEvent(accounts_audience, "active_accounts", accounts_id, "accounts_hook")},
+        {"carts_hook", kith::test::ExpectedCartsEvent(carts_audience, "carts", carts_id, "carts_hook")}};
+    for (const auto& [activation, expected] : cases) {
+        Outcome t = TestEvent(activation, "u1");
+        ASSERT_EQ(t.code, 0) << activation << ": " << t.err;
+        json shown = json::parse(t.out);
+        json want = expected;
+        want["messageId"] = "test-" + expected["messageId"].get<std::string>();
+        EXPECT_EQ(shown["source"], "warehouse");
+        EXPECT_EQ(shown["result"], "delivered");
+        EXPECT_EQ(shown["message_id"], want["messageId"]);
+        EXPECT_EQ(shown["exchanges"][0]["request"]["body"], want) << shown.dump(2);
+        EXPECT_EQ(json::parse(sink_->Requests().back().body), want);
+    }
+    ASSERT_EQ(sink_->RequestCount(), 2u);
+
+    // A userId no profile has; a profile outside the audience: exit 1, nothing sent.
+    Outcome nobody = TestEvent("accounts_hook", "nobody");
+    EXPECT_EQ(nobody.code, 1);
+    EXPECT_EQ(nobody.err,
+              "kith: no profile has userId \"nobody\" (activation accounts_hook: identifier types user_id)\n");
+    Outcome outside = TestEvent("carts_hook", "7");
+    EXPECT_EQ(outside.code, 1);
+    EXPECT_EQ(outside.err, "kith: the profile with userId \"7\" is not a member of audience carts as of "
+                           "2026-01-01T00:00:00.000Z: events are built for its members\n");
+    EXPECT_EQ(sink_->RequestCount(), 2u);
+    // The outbox is as it was: empty.
+    auto store = kith::store::Store::Open((root_ / "state.sqlite").string());
+    ASSERT_TRUE(store);
+    for (int64_t id : {accounts_id, carts_id}) {
+        auto counts = (*store)->Read([&](kith::store::Tx& tx) { return tx.CountEvents(id); });
+        ASSERT_TRUE(counts);
+        EXPECT_TRUE(counts->empty());
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Warehouses, CliTestEvent, ::testing::Values(Backend::DUCKDB, Backend::POSTGRES),
+                         [](const auto& info) { return info.param == Backend::DUCKDB ? "DuckDb" : "Postgres"; });
 
 } // namespace

@@ -1,5 +1,6 @@
 // Activations: the destination catalog, list, create, read, update (secrets kept when not sent again), delete,
 // enable, disable, payload preview, personalization syntax, send test event.
+#include "api/audience_support.hpp"
 #include "api/router.hpp"
 #include "api/views.hpp"
 
@@ -8,8 +9,10 @@
 #include "deliver/catalog_json.hpp"
 #include "deliver/destination.hpp"
 #include "deliver/test_event.hpp"
+#include "engine/warehouse_catalog.hpp"
 #include "run/events.hpp"
 #include "run/personalization.hpp"
+#include "run/profile_event.hpp"
 
 #include <fmt/format.h>
 
@@ -202,8 +205,44 @@ Answer Personalization(Context& c) {
     return Reply(run::PersonalizationJson(*plan, *c.app().graph()));
 }
 
-// The newest event of the activation (of one user when user_id is given), as queued and as its destination would
-// receive it after the mapping (the stored one, or the body's "mapping" while it is being edited).
+// What a payload preview shows and a test event sends.
+struct ShownEvent {
+    std::string message_id;
+    json payload;
+    std::string source;        // "outbox": the newest queued; "warehouse": built now
+    std::string filter_reason; // warehouse: why a run would not send it
+};
+
+// The newest queued event of the activation (of the profile whose userId is user_id, when given); when there is none,
+// one built now from the warehouse as the activation's next run would build it (run/profile_event.hpp).
+std::expected<ShownEvent, ApiError> EventToShow(Context& c, store::Store& store, const store::ActivationRecord& a,
+                                                const std::string& user_id, const json& body) {
+    auto as_of = AsOf(body);
+    if (!as_of) return std::unexpected(as_of.error());
+    auto queued = store.Read([&](store::Tx& tx) -> Result<std::optional<store::OutboxEvent>> {
+        if (!user_id.empty()) return tx.LatestEventOfUser(a.id, user_id);
+        return tx.LatestEvent(a.id);
+    });
+    if (!queued) return std::unexpected(FromError(queued.error()));
+    if (*queued) return ShownEvent{(*queued)->message_id, (*queued)->payload, "outbox", ""};
+    auto graph = c.app().graph();
+    auto wh = c.app().warehouses().Acquire();
+    if (!wh) return std::unexpected(FromError(wh.error()));
+    auto catalog = engine::Via(c.app().catalog(), **wh);
+    run::Environment env{store, **wh, *graph};
+    run::ProfileEventRequest request{user_id, *as_of, c.app().config().delivery.max_event_bytes};
+    auto built = run::BuildProfileEvent(env, catalog, a, request);
+    if (!built) {
+        ApiError e = FromError(built.error());
+        if (built.error().code == ErrorCode::NOT_FOUND && !user_id.empty()) e.pointer = "/user_id";
+        return std::unexpected(e);
+    }
+    run::BuiltEvent& b = built->event;
+    return ShownEvent{b.message_id, std::move(b.payload), "warehouse", b.filter_reason};
+}
+
+// The activation's event (of one user when user_id is given), as queued or built (EventToShow) and as its destination
+// would receive it after the mapping (the stored one, or the body's "mapping" while it is being edited).
 Answer PayloadPreview(Context& c) {
     auto store = c.Store();
     if (!store) return std::unexpected(FromError(store.error()));
@@ -218,19 +257,13 @@ Answer PayloadPreview(Context& c) {
             user_id = c.body()["user_id"].get<std::string>();
         }
     }
-    auto event = (*store)->Read([&](store::Tx& tx) -> Result<std::optional<store::OutboxEvent>> {
-        if (!user_id.empty()) return tx.LatestEventOfUser(a->id, user_id);
-        return tx.LatestEvent(a->id);
-    });
-    if (!event) return std::unexpected(FromError(event.error()));
-    if (!*event) {
-        return std::unexpected(NotFound(fmt::format("activation {:?} has no event{} yet: run its audience first",
-                                                    a->spec.key, user_id.empty() ? "" : " for userId " + user_id)));
-    }
     auto mapper = deliver::MakeMapper(a->spec.destination.value("type", ""), a->spec.action, mapping);
     if (!mapper) return std::unexpected(Invalid(mapper.error().message, "/mapping" + mapper.error().location));
-    auto mapped = *mapper ? (*mapper)((*event)->payload) : Result<json>((*event)->payload); // empty: the payload itself
-    json out = {{"message_id", (*event)->message_id}, {"event", (*event)->payload}};
+    auto event = EventToShow(c, **store, *a, user_id, c.body());
+    if (!event) return std::unexpected(event.error());
+    auto mapped = *mapper ? (*mapper)(event->payload) : Result<json>(event->payload); // empty: the payload itself
+    json out = {{"message_id", event->message_id}, {"event", event->payload}, {"source", event->source}};
+    if (!event->filter_reason.empty()) out["filter_reason"] = event->filter_reason;
     if (mapped) {
         out["mapped"] = *mapped;
     } else {
@@ -246,7 +279,7 @@ Answer TestEvent(Context& c) {
     auto body = ObjectBody(c);
     if (!body) return std::unexpected(body.error());
     const json& b = **body;
-    if (!b.contains("user_id") || !b["user_id"].is_string()) {
+    if (!b.contains("user_id") || !b["user_id"].is_string() || b["user_id"].get_ref<const std::string&>().empty()) {
         return std::unexpected(Malformed("\"user_id\" must be the profile's userId", "/user_id"));
     }
     std::string user_id = b["user_id"].get<std::string>();
@@ -254,15 +287,10 @@ Answer TestEvent(Context& c) {
     if (!store) return std::unexpected(FromError(store.error()));
     auto a = FindActivation(c, **store);
     if (!a) return std::unexpected(a.error());
-    auto event = (*store)->Read([&](store::Tx& tx) { return tx.LatestEventOfUser(a->id, user_id); });
-    if (!event) return std::unexpected(FromError(event.error()));
-    if (!*event) {
-        return std::unexpected(NotFound(fmt::format("activation {:?} has no event for userId {:?} yet: run its "
-                                                    "audience first, then send a test event",
-                                                    a->spec.key, user_id)));
-    }
+    auto event = EventToShow(c, **store, *a, user_id, b);
+    if (!event) return std::unexpected(event.error());
     deliver::DestinationContext ctx{.delivery = c.app().config().delivery};
-    auto result = deliver::SendTestEvent(*a, (*event)->payload, ctx);
+    auto result = deliver::SendTestEvent(*a, event->payload, ctx);
     if (!result) return std::unexpected(FromError(result.error()));
     // The request carries the profile's identifiers and traits, and an answer may echo them: a user who may not
     // view profiles sees that the exchange happened and how it ended, not what it carried.
@@ -281,7 +309,8 @@ Answer TestEvent(Context& c) {
     }
     const deliver::Outcome& o = result->outcome;
     return Reply(json{{"activation", a->spec.key},
-                      {"message_id", deliver::TestMessageId((*event)->message_id)},
+                      {"message_id", deliver::TestMessageId(event->message_id)},
+                      {"source", event->source},
                       {"result", deliver::OutcomeKindName(o.kind)},
                       {"status", o.status},
                       {"error", show_payload || o.error.empty() ? o.error : std::string(kHiddenPayload)},

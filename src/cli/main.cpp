@@ -183,12 +183,15 @@ int main(int argc, char** argv) {
     personalization->add_flag("--json", personalization_args.json, "Print JSON");
 
     kith::cli::TestEventArgs test_event_args;
-    auto* test_event = app.add_subcommand("test-event", "Send an activation's newest event for one user to its "
-                                                        "destination now and show the request and the answer");
+    auto* test_event = app.add_subcommand("test-event", "Send an activation's event for one user (its newest, else one "
+                                                        "built from the warehouse) to its destination now and show "
+                                                        "the request and the answer");
     test_event->add_option("--config", test_event_args.config, "Config file (TOML)")->required();
     test_event->add_option("--activation", test_event_args.activation, "The activation's key")->required();
     test_event->add_option("--user-id", test_event_args.user_id, "The profile's destination user ID (userId)")
         ->required();
+    test_event->add_option("--as-of", test_event_args.as_of,
+                           "Evaluation time of an event built from the warehouse (ISO 8601; default now)");
     test_event->add_flag("--json", test_event_args.json, "Print JSON");
 
     kith::cli::DestinationsArgs destinations_args;

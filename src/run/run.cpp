@@ -7,6 +7,7 @@
 #include "engine/engine.hpp"
 #include "plan/compiler.hpp"
 #include "run/events.hpp"
+#include "run/lookups.hpp"
 #include "run/snapshot.hpp"
 #include "sql/printer.hpp"
 
@@ -44,31 +45,6 @@ std::string HostName() {
 }
 
 std::string IsoMillis(int64_t micros) { return text::IsoMillis(micros / 1000 - (micros % 1000 < 0 ? 1 : 0)); }
-
-// A warehouse value as JSON: numbers and booleans typed, the rest text.
-Value ToJson(const warehouse::Cell& cell, warehouse::DataType type) {
-    if (!cell) return nullptr;
-    if (type == warehouse::DataType::NUMBER) {
-        json v = json::parse(*cell, nullptr, false);
-        if (v.is_number()) return v;
-    }
-    if (type == warehouse::DataType::BOOLEAN) return *cell == "true";
-    return *cell;
-}
-
-// Every row of a query, chunk by chunk.
-template <class F> Status EachRow(warehouse::Warehouse& wh, const std::string& sql, F&& f) {
-    auto stream = wh.Query(sql);
-    if (!stream) return Propagate(stream);
-    const auto& columns = (*stream)->columns();
-    warehouse::Chunk chunk;
-    while (true) {
-        auto more = (*stream)->Next(chunk);
-        if (!more) return Propagate(more);
-        if (!*more) return {};
-        for (const auto& row : chunk.rows) f(row, columns);
-    }
-}
 
 std::string Text(const warehouse::Cell& c) { return c.value_or(""); }
 
@@ -236,17 +212,13 @@ private:
 
     Status LoadLookups(const Source& source, const sql::TableName& table, bool entities, int64_t after, int64_t upto,
                        Lookups& out) {
-        std::set<std::string> enriched_relationships;
-        std::map<std::string, std::map<std::string, std::set<std::string>>> children; // rel -> child -> columns
-        std::map<std::string, std::set<std::string>> columns;                         // rel -> columns
+        std::map<std::string, EntityEnrichment> enriched; // relationship -> what its plans enrich it with
         for (const ActivationPlan* p : source.plans) {
             if (entities != p->EntityTrigger()) continue;
             if (p->EntityTrigger() && (!p->entity_columns.empty() || !p->children.empty())) {
-                enriched_relationships.insert(p->relationship);
-                columns[p->relationship].insert(p->entity_columns.begin(), p->entity_columns.end());
-                for (const auto& [child, cols] : p->children) {
-                    children[p->relationship][child].insert(cols.begin(), cols.end());
-                }
+                EntityEnrichment& e = enriched[p->relationship];
+                e.columns.insert(p->entity_columns.begin(), p->entity_columns.end());
+                for (const auto& [child, cols] : p->children) e.children[child].insert(cols.begin(), cols.end());
             }
         }
         if (lookup_) {
@@ -280,17 +252,13 @@ private:
                 .OrderBy(Col("x", "eseq"));
             auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto&) {
                 std::string rel = Text(row[2]);
-                Value key = Text(row[3]);
-                if (out.numeric_keys[rel]) {
-                    json n = json::parse(Text(row[3]), nullptr, false);
-                    if (n.is_number()) key = n;
-                }
-                out.context[{Text(row[0]), Text(row[1])}][rel].push_back(std::move(key));
+                out.context[{Text(row[0]), Text(row[1])}][rel].push_back(KeyJson(Text(row[3]), out.numeric_keys[rel]));
             });
             if (!ok) return ok;
         }
-        for (const auto& rel : enriched_relationships) {
-            if (auto ok = LoadEntities(table, after, upto, rel, columns[rel], children[rel], out); !ok) return ok;
+        for (const auto& [rel, enrichment] : enriched) {
+            auto keys = [&](const ExprPtr& key) { return sql::InSelect(key, PageKeys(table, after, upto, rel)); };
+            if (auto ok = LoadEntities(env_.warehouse, d_, env_.graph, rel, enrichment, keys, out); !ok) return ok;
         }
         return {};
     }
@@ -304,80 +272,10 @@ private:
         return sql::Share(std::move(s));
     }
 
-    Status LoadEntities(const sql::TableName& table, int64_t after, int64_t upto, const std::string& rel,
-                        const std::set<std::string>& columns,
-                        const std::map<std::string, std::set<std::string>>& children, Lookups& out) {
-        const graph::Relationship& r = *env_.graph.FindRelationship(rel);
-        const graph::Entity& entity = env_.graph.EntityOf(r);
-        ExprPtr key_text = sql::Cast(Col("x", entity.primary_key), sql::SqlType::STRING);
-        {
-            sql::Select s;
-            s.From(sql::Table(ToSql(entity.table), "x")).Item(key_text, "k").Item(Col("x", entity.primary_key), "key");
-            std::vector<std::string> cols(columns.begin(), columns.end());
-            for (size_t i = 0; i < cols.size(); ++i) s.Item(Col("x", cols[i]), "c" + std::to_string(i));
-            s.Where(sql::InSelect(key_text, PageKeys(table, after, upto, rel)));
-            auto& rows = out.entities[rel];
-            auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto& meta) {
-                std::string k = Text(row[0]);
-                if (rows.contains(k)) return; // a duplicated key: the first row read speaks for it
-                EntityRow e;
-                e.primary_key = ToJson(row[1], meta[1].type);
-                for (size_t i = 0; i < cols.size(); ++i) e.columns[cols[i]] = ToJson(row[i + 2], meta[i + 2].type);
-                rows.emplace(std::move(k), std::move(e));
-            });
-            if (!ok) return ok;
-        }
-        for (const auto& [child, child_columns] : children) {
-            const graph::Relationship& cr = *env_.graph.FindRelationship(child);
-            const graph::Entity& ce = env_.graph.EntityOf(cr);
-            sql::Select s;
-            s.From(sql::Table(ToSql(entity.table), "x"));
-            if (cr.join.kind == graph::JoinKind::JUNCTION) {
-                s.JoinInner(sql::Table(ToSql(cr.join.junction_table), "j"),
-                            sql::Eq(Col("j", cr.join.junction_left_column), Col("x", cr.join.parent_column)));
-                s.JoinInner(sql::Table(ToSql(ce.table), "ch"),
-                            sql::Eq(Col("ch", cr.join.child_column), Col("j", cr.join.junction_right_column)));
-            } else {
-                s.JoinInner(sql::Table(ToSql(ce.table), "ch"), sql::Eq(Col("ch", cr.join.child_column), Col("x", cr.join.parent_column)));
-            }
-            s.Item(key_text, "parent")
-                .Item(sql::Cast(Col("ch", ce.primary_key), sql::SqlType::STRING), "k")
-                .Item(Col("ch", ce.primary_key), "key");
-            std::vector<std::string> cols(child_columns.begin(), child_columns.end());
-            for (size_t i = 0; i < cols.size(); ++i) s.Item(Col("ch", cols[i]), "c" + std::to_string(i));
-            s.Where(sql::And({sql::InSelect(key_text, PageKeys(table, after, upto, rel)),
-                              sql::IsNotNull(Col("ch", ce.primary_key))}));
-            std::map<std::string, std::map<std::string, EntityRow>> found; // parent -> child key -> row (sorted)
-            auto ok = EachRow(env_.warehouse, sql::Print(s, d_), [&](const auto& row, const auto& meta) {
-                auto& rows = found[Text(row[0])];
-                std::string k = Text(row[1]);
-                if (rows.contains(k)) return;
-                EntityRow e;
-                e.primary_key = ToJson(row[2], meta[2].type);
-                for (size_t i = 0; i < cols.size(); ++i) e.columns[cols[i]] = ToJson(row[i + 3], meta[i + 3].type);
-                rows.emplace(std::move(k), std::move(e));
-            });
-            if (!ok) return ok;
-            auto& target = out.children[rel][child];
-            for (auto& [parent, rows] : found) {
-                for (auto& [k, row] : rows) target[parent].push_back(std::move(row));
-            }
-        }
-        return {};
-    }
-
     Result<bool> NumericKey(const std::string& rel) {
         if (auto it = numeric_.find(rel); it != numeric_.end()) return it->second;
-        const graph::Entity& entity = env_.graph.EntityOf(*env_.graph.FindRelationship(rel));
-        auto cols = env_.warehouse.DescribeTable(entity.table);
-        if (!cols) return Propagate(cols);
-        bool numeric = false;
-        if (*cols) {
-            for (const auto& c : **cols) {
-                if (c.Named(entity.primary_key)) numeric = c.type == warehouse::DataType::NUMBER;
-            }
-        }
-        numeric_[rel] = numeric;
+        auto numeric = run::NumericKey(env_.warehouse, env_.graph, rel);
+        if (numeric) numeric_[rel] = *numeric;
         return numeric;
     }
 
@@ -528,6 +426,20 @@ std::optional<std::string> HaltReason(const Settings& settings) {
     return std::nullopt;
 }
 
+Result<audience::Audience> ParseStoredAudience(const graph::DataGraph& graph, audience::Catalog& catalog,
+                                               const store::AudienceRecord& audience,
+                                               const std::vector<store::AudienceRecord>& workspace_audiences) {
+    audience::MemoryLibrary library;
+    for (const auto& a : workspace_audiences) library.Add(a.spec.key, a.spec.definition.dump());
+    audience::ParseContext ctx{graph, &catalog, &library};
+    auto parsed = audience::ParseAudience(audience.spec.definition.dump(), audience.spec.key, ctx);
+    if (parsed) return std::move(*parsed);
+    if (parsed.error().fatal) return std::unexpected(*parsed.error().fatal);
+    std::string message = "the audience definition is invalid:";
+    for (const auto& e : parsed.error().errors) message += " " + e.pointer + ": " + e.message + ";";
+    return Fail(ErrorCode::INVALID, message);
+}
+
 Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& settings) {
     auto dialect = engine::DialectOf(env.warehouse);
     if (!dialect) return Propagate(dialect);
@@ -588,16 +500,8 @@ Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& set
     // Extracting from warehouse: the audience query, the snapshot and the diff.
     if (settings.progress) settings.progress("extracting from warehouse");
     engine::WarehouseCatalog catalog(env.warehouse);
-    audience::MemoryLibrary library;
-    for (const auto& a : library_audiences) library.Add(a.spec.key, a.spec.definition.dump());
-    audience::ParseContext ctx{env.graph, &catalog, &library};
-    auto parsed = audience::ParseAudience(audience.spec.definition.dump(), audience.spec.key, ctx);
-    if (!parsed) {
-        if (parsed.error().fatal) return fail(*parsed.error().fatal);
-        std::string message = "the audience definition is invalid:";
-        for (const auto& e : parsed.error().errors) message += " " + e.pointer + ": " + e.message + ";";
-        return fail(Error{ErrorCode::INVALID, message, {}});
-    }
+    auto parsed = ParseStoredAudience(env.graph, catalog, audience, library_audiences);
+    if (!parsed) return fail(parsed.error());
     plan::Options options;
     options.as_of_micros = as_of;
     auto members = plan::CompileMembers(env.graph, *parsed, options, &catalog);

@@ -16,6 +16,8 @@
 // completes the run, so a run's events are queued exactly once.
 #pragma once
 
+#include "audience/catalog.hpp"
+#include "audience/model.hpp"
 #include "common/error.hpp"
 #include "graph/model.hpp"
 #include "store/store.hpp"
@@ -74,6 +76,12 @@ Result<std::vector<int64_t>> RecoverInterrupted(Environment& env, std::optional<
 //! behind. Tables that do not exist are skipped.
 Status DropAudienceTables(warehouse::Warehouse& warehouse, int64_t audience_id, const std::vector<int64_t>& run_ids,
                           const std::string& schema);
+
+//! A stored audience parsed for evaluation: against the graph, the warehouse's columns and the workspace's audiences
+//! (for audience conditions). An invalid definition is INVALID listing every problem.
+Result<audience::Audience> ParseStoredAudience(const graph::DataGraph& graph, audience::Catalog& catalog,
+                                               const store::AudienceRecord& audience,
+                                               const std::vector<store::AudienceRecord>& workspace_audiences);
 
 //! Executes a queued run to its end; the run is completed, or failed with its error (the baseline stays).
 Result<store::Run> Execute(Environment& env, int64_t run_id, const Settings& settings);

@@ -84,6 +84,14 @@ sql::Query Diff(const sql::TableName& current, const std::optional<sql::TableNam
 const std::vector<std::string> kProfileKeys{"pid"};
 const std::vector<std::string> kEntityKeys{"pid", "relationship", "pk"};
 
+// The members table's rows: seq, pn, pid.
+sql::Query MembersQuery(const plan::Compiled& members) {
+    sql::Query m;
+    m.ctes = members.query.ctes;
+    m.body = sql::Share(Numbered(sql::Sub(members.query.body, "u"), kProfileKeys, kProfileKeys));
+    return m;
+}
+
 } // namespace
 
 SnapshotTables SnapshotTables::For(const std::string& schema, int64_t audience_id, int64_t run_id) {
@@ -111,16 +119,7 @@ std::optional<std::pair<int64_t, int64_t>> RunOfTable(const std::string& table) 
     return std::make_pair(audience, run);
 }
 
-std::vector<std::string> SnapshotStatements(const plan::Compiled& members, const plan::Compiled& entities,
-                                            const SnapshotTables& t, const sql::Dialect& d) {
-    std::vector<std::string> out{DropIfExists(t.Table(t.members), d), DropIfExists(t.Table(t.entities), d)};
-
-    sql::Query m;
-    m.ctes = members.query.ctes;
-    m.body = sql::Share(Numbered(sql::Sub(members.query.body, "u"), {"pid"}, {"pid"}));
-    out.push_back(CreateAs(t.Table(t.members), m, d));
-    IndexPages(out, t.Table(t.members), d);
-
+sql::Query EntitiesQuery(const plan::Compiled& entities) {
     // One text primary key column; NULL keys never match (audiences.md), so none are kept.
     sql::Select flat;
     flat.From(sql::Sub(entities.query.body, "q"))
@@ -140,7 +139,15 @@ std::vector<std::string> SnapshotStatements(const plan::Compiled& members, const
     sql::Query e;
     e.ctes = entities.query.ctes;
     e.body = sql::Share(Numbered(sql::Sub(sql::Share(std::move(kept)), "u"), kEntityKeys, kEntityKeys));
-    out.push_back(CreateAs(t.Table(t.entities), e, d));
+    return e;
+}
+
+std::vector<std::string> SnapshotStatements(const plan::Compiled& members, const plan::Compiled& entities,
+                                            const SnapshotTables& t, const sql::Dialect& d) {
+    std::vector<std::string> out{DropIfExists(t.Table(t.members), d), DropIfExists(t.Table(t.entities), d)};
+    out.push_back(CreateAs(t.Table(t.members), MembersQuery(members), d));
+    IndexPages(out, t.Table(t.members), d);
+    out.push_back(CreateAs(t.Table(t.entities), EntitiesQuery(entities), d));
     IndexPages(out, t.Table(t.entities), d);
     return out;
 }
@@ -218,10 +225,10 @@ sql::Query CountQuery(const sql::TableName& table, bool entities, bool snapshot)
     return q;
 }
 
-std::string LookupStatement(const sql::TableName& table, const std::vector<std::string>& relationships,
-                            const std::vector<std::string>& types, const std::vector<std::string>& traits,
-                            const sql::TableName& identifiers, const sql::TableName& user_traits, const sql::Dialect& d) {
-    // The profiles of the table, once each, with their page number.
+namespace {
+
+// The profiles of a change or snapshot table (of the given relationships' rows, when any), once each: pn, pid.
+sql::Select ProfilesOf(const sql::TableName& table, const std::vector<std::string>& relationships) {
     sql::Select pids;
     pids.Distinct().From(sql::Table(table, "c")).Item(Col("c", "pn"), "pn").Item(Col("c", "pid"), "pid");
     if (!relationships.empty()) {
@@ -229,8 +236,29 @@ std::string LookupStatement(const sql::TableName& table, const std::vector<std::
         for (const auto& r : relationships) names.push_back(sql::Str(r));
         pids.Where(sql::InList(Col("c", "relationship"), names));
     }
+    return pids;
+}
+
+} // namespace
+
+sql::Select OneProfile(const std::string& pid) {
+    sql::Select s;
+    s.Item(sql::Int(1), "pn").Item(sql::Cast(sql::Str(pid), sql::SqlType::STRING), "pid");
+    return s;
+}
+
+std::string LookupStatement(const sql::TableName& table, const std::vector<std::string>& relationships,
+                            const std::vector<std::string>& types, const std::vector<std::string>& traits,
+                            const sql::TableName& identifiers, const sql::TableName& user_traits, const sql::Dialect& d) {
+    return CreateAs(LookupTable(table, "_lk"),
+                    LookupQuery(ProfilesOf(table, relationships), types, traits, identifiers, user_traits), d);
+}
+
+sql::Query LookupQuery(sql::Select profiles, const std::vector<std::string>& types,
+                       const std::vector<std::string>& traits, const sql::TableName& identifiers,
+                       const sql::TableName& user_traits) {
     sql::Query q;
-    const std::string& p = q.Add("p", std::move(pids));
+    const std::string& p = q.Add("p", std::move(profiles));
     std::vector<sql::SelectPtr> parts;
     if (!types.empty()) {
         std::vector<ExprPtr> names;
@@ -286,7 +314,22 @@ std::string LookupStatement(const sql::TableName& table, const std::vector<std::
         .Item(Col("u", "value"), "value")
         .OrderBy(Col("u", "pn"));
     q.body = sql::Share(std::move(body));
-    return CreateAs(LookupTable(table, "_lk"), q, d);
+    return q;
+}
+
+sql::Query ProfilesWithIdentifierQuery(const sql::TableName& identifiers, const std::vector<std::string>& types,
+                                       const std::string& value) {
+    std::vector<ExprPtr> names;
+    for (const auto& t : types) names.push_back(sql::Str(t));
+    sql::Select s;
+    s.Distinct()
+        .From(sql::Table(identifiers, "i"))
+        .Item(Col("i", "canonical_segment_id"), "pid")
+        .Where(sql::And({sql::InList(Col("i", "type"), names), sql::Eq(Col("i", "value"), sql::Str(value)),
+                         sql::IsNotNull(Col("i", "canonical_segment_id"))}));
+    sql::Query q;
+    q.body = sql::Share(std::move(s));
+    return q;
 }
 
 std::string ContextStatement(const sql::TableName& table, bool snapshot, const sql::TableName& entered_from,

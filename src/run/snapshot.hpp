@@ -48,6 +48,10 @@ struct SnapshotTables {
 std::vector<std::string> SnapshotStatements(const plan::Compiled& members, const plan::Compiled& entities,
                                             const SnapshotTables& tables, const sql::Dialect& dialect);
 
+//! The entities table's rows of a compiled entities query: seq, pn, pid, relationship, pk (the primary key as the
+//! engine's text; rows without one left out), in seq order (bytewise by pid, relationship, pk).
+sql::Query EntitiesQuery(const plan::Compiled& entities);
+
 //! Statements that (re)create the run's change tables against a baseline (none: everything entered).
 std::vector<std::string> DiffStatements(const SnapshotTables& current, const std::optional<SnapshotTables>& baseline,
                                         const sql::Dialect& dialect);
@@ -72,6 +76,19 @@ std::string LookupStatement(const sql::TableName& table, const std::vector<std::
                             const std::vector<std::string>& types, const std::vector<std::string>& traits,
                             const sql::TableName& identifiers, const sql::TableName& user_traits,
                             const sql::Dialect& dialect);
+
+//! The query of LookupStatement for the profiles `profiles` lists (columns pn, pid): pn, pid, kind, name, value. At
+//! least one of types and traits is not empty.
+sql::Query LookupQuery(sql::Select profiles, const std::vector<std::string>& types,
+                       const std::vector<std::string>& traits, const sql::TableName& identifiers,
+                       const sql::TableName& user_traits);
+
+//! One profile, as LookupQuery's `profiles`: SELECT 1 AS pn, '<pid>' AS pid.
+sql::Select OneProfile(const std::string& pid);
+
+//! The profiles (column pid, each once) with an identifier of one of `types` whose value is `value`.
+sql::Query ProfilesWithIdentifierQuery(const sql::TableName& identifiers, const std::vector<std::string>& types,
+                                       const std::string& value);
 
 //! The matched entities of the profiles of a change or snapshot table, for data_graph_entity_context: those of
 //! `entered_from` for entered profiles, of `exited_from` (the baseline) for exited ones:

@@ -63,19 +63,21 @@ export function App() {
             </Group>
           </Group>
         </AppShell.Header>
-        <AppShell.Navbar p="sm" aria-label="Main">
-          {NAV.map((n) => (
-            <NavLink
-              key={n.to}
-              component={Link}
-              to={n.to}
-              label={n.label}
-              leftSection={<n.icon size={18} stroke={1.6} />}
-              active={location.pathname.startsWith(n.to)}
-              variant="light"
-              style={{ borderRadius: 8 }}
-            />
-          ))}
+        <AppShell.Navbar p="sm" aria-label="Main" className="app-navbar">
+          <div className="app-navbar-links">
+            {NAV.map((n) => (
+              <NavLink
+                key={n.to}
+                component={Link}
+                to={n.to}
+                label={n.label}
+                leftSection={<n.icon size={18} stroke={1.6} />}
+                active={location.pathname.startsWith(n.to)}
+                variant="light"
+                style={{ borderRadius: 8 }}
+              />
+            ))}
+          </div>
         </AppShell.Navbar>
         <AppShell.Main>
           <Routes>

@@ -2,7 +2,7 @@ import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
 import '@mantine/charts/styles.css';
 import './app.css';
-import { MantineProvider, createTheme, type CSSVariablesResolver } from '@mantine/core';
+import { Badge, MantineProvider, createTheme, type CSSVariablesResolver } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
@@ -18,6 +18,8 @@ const theme = createTheme({
   defaultRadius: 'md',
   respectReducedMotion: true,
   headings: { fontWeight: '650' },
+  // A badge is a word or two of status: never cut to an ellipsis (app.css, .badge-whole).
+  components: { Badge: Badge.extend({ classNames: { root: 'badge-whole' } }) },
 });
 
 // WCAG AA contrast (4.5:1) on light backgrounds: secondary text, placeholders, every color's text and filled

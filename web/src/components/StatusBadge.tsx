@@ -12,7 +12,7 @@ const RUN_COLORS: Record<string, string> = {
 export function RunStatusBadge({ status }: { status: string | undefined }) {
   if (!status) return <Badge variant="outline" color="gray">never run</Badge>;
   return (
-    <Badge variant="light" color={RUN_COLORS[status] ?? 'gray'} style={{ flexShrink: 0, overflow: 'visible' }}>
+    <Badge variant="light" color={RUN_COLORS[status] ?? 'gray'}>
       {status}
     </Badge>
   );
@@ -20,7 +20,7 @@ export function RunStatusBadge({ status }: { status: string | undefined }) {
 
 export function EnabledBadge({ enabled }: { enabled: boolean }) {
   return (
-    <Badge variant="dot" color={enabled ? 'teal' : 'gray'} style={{ flexShrink: 0, overflow: 'visible' }}>
+    <Badge variant="dot" color={enabled ? 'teal' : 'gray'}>
       {enabled ? 'Enabled' : 'Disabled'}
     </Badge>
   );

@@ -116,7 +116,7 @@ export function AudiencesList() {
                   <Table.Td ta="right" ff="monospace" data-testid="audience-size">
                     {fmtNum(a.size)}
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     <Text size="sm">{fmtSchedule(a.schedule as never)}</Text>
                   </Table.Td>
                   <Table.Td>
