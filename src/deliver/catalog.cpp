@@ -99,7 +99,7 @@ const std::vector<DestinationType>& DestinationTypes() {
             {"dataFields", F::OBJECT, false,
              R"({"@if": {"exists": {"@path": "$.traits"}, "then": {"@path": "$.traits"}, "else": {"@path": "$.properties"}}})",
              "fields set on the user profile"},
-            {"preferUserId", F::BOOLEAN, false, "true", "match the user by userId when both are given"},
+            {"preferUserId", F::BOOLEAN, false, "", "match the user by userId when both are given (sent only when mapped)"},
             {"mergeNestedObjects", F::BOOLEAN, false, "false", "merge nested objects instead of replacing them"}}}},
          {{"api_key", K::SECRET, true, 0, {}, "a server-side API key"},
           {"endpoint", K::URL, false, 0, {}, "the API's base URL (default https://api.iterable.com)"},

@@ -1,3 +1,4 @@
+#include "deliver/datetime.hpp"
 #include "deliver/http_destinations.hpp"
 #include "deliver/test_event.hpp"
 
@@ -118,7 +119,8 @@ TEST(Braze, TrackEventSendsTheDefaultMappingInBatchesOf75) {
     auto out = d->Send(events);
     ASSERT_EQ(braze.http().RequestCount(), 2u); // 79 objects: 75 + 4
     EXPECT_EQ(out[5].kind, Outcome::FAILED);
-    EXPECT_EQ(out[5].error, "Braze needs one of external_id, user_alias, braze_id or email, and the event has none");
+    EXPECT_EQ(out[5].error, "Braze needs one of external_id, user_alias (with alias_name and alias_label), braze_id or "
+                            "email, and the event has none");
     EXPECT_EQ(out[3].kind, Outcome::FAILED); // a non-fatal error for that object in a 201
     EXPECT_EQ(out[3].Describe(), "status 201: Braze: Invalid 'external_id'");
     int delivered = 0;
@@ -129,7 +131,7 @@ TEST(Braze, TrackEventSendsTheDefaultMappingInBatchesOf75) {
     std::sort(got.begin(), got.end(), [](const json& a, const json& b) { return a["properties"]["i"] < b["properties"]["i"]; });
     EXPECT_EQ(got[0], (json{{"external_id", "u0"},
                             {"name", "Audience Entered"},
-                            {"time", "2026-11-28T09:00:00Z"},
+                            {"time", "2026-11-28T09:00:00.000Z"},
                             {"properties", {{"audience_key", "vip"}, {"first_name", "Ada"}, {"i", 0}}},
                             {"_update_existing_only", false}}));
     for (const auto& r : braze.http().Requests()) EXPECT_EQ(r.path, "/users/track");
@@ -194,7 +196,111 @@ TEST(Iterable, SingleEndpointsWhenTheBatchSizeIsOne) {
     EXPECT_EQ(iterable.http().Requests().back().path, "/api/users/bulkUpdate");
     ASSERT_EQ(iterable.Users().size(), 2u);
     EXPECT_EQ(iterable.Users()[0]["dataFields"]["first_name"], "Ada"); // no traits on a track event: its properties
-    EXPECT_EQ(iterable.Users()[0]["preferUserId"], true);
+    EXPECT_FALSE(iterable.Users()[0].contains("preferUserId")); // sent only when mapped
+}
+
+// The JSON bodies of a server's requests, in order.
+std::vector<json> Bodies(HttpServer& server) {
+    std::vector<json> out;
+    for (const auto& r : server.Requests()) out.push_back(json::parse(r.body));
+    return out;
+}
+
+TEST(Iterable, CreatedAtIsWholeSecondsForEveryDatetimeTheMappingAccepts) {
+    test::IterableServer iterable("it-key");
+    auto d = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}, {"batch_size", 1}}, "",
+                  {{"createdAt", {{"@path", "$.properties.when"}}}, {"dataFields", nullptr}});
+    const std::vector<json> forms = {"2026-11-28T09:00:00", "2026-11-28 09:00:00Z", "2026-11-28",
+                                     "2026-11-28T10:00:00.999+01:00", 1795856400, 1795856400999};
+    const std::vector<int64_t> want = {1795856400, 1795856400, 1795824000, 1795856400, 1795856400, 1795856400};
+    std::vector<store::OutboxEvent> events;
+    for (size_t i = 0; i < forms.size(); ++i) events.push_back(Event(static_cast<int>(i), {{"properties", {{"when", forms[i]}}}}));
+    auto out = d->Send(events);
+    EXPECT_EQ(Kinds(out), std::vector<Outcome::Kind>(forms.size(), Outcome::DELIVERED));
+    auto bodies = Bodies(iterable.http()); // one request per event, several at once: in any order
+    std::sort(bodies.begin(), bodies.end(), [](const json& a, const json& b) { return a["id"] < b["id"]; });
+    ASSERT_EQ(bodies.size(), forms.size());
+    for (size_t i = 0; i < forms.size(); ++i) {
+        std::string n = std::to_string(i);
+        EXPECT_EQ(bodies[i], (json{{"eventName", "Audience Entered"}, {"email", "u" + n + "@example.com"},
+                                   {"userId", "u" + n}, {"id", "m" + n}, {"createdAt", want[i]}}))
+            << forms[i];
+    }
+}
+
+TEST(Iterable, PreferUserIdGoesOnlyWhenMapped) {
+    test::IterableServer iterable("it-key");
+    auto mapped = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}}, "upsert_user",
+                       {{"preferUserId", true}, {"dataFields", {{"plan", "pro"}}}});
+    ASSERT_EQ(Kinds(mapped->Send(Events(1))), std::vector<Outcome::Kind>{Outcome::DELIVERED});
+    EXPECT_EQ(Bodies(iterable.http()).back(),
+              (json{{"users", {{{"email", "u0@example.com"}, {"userId", "u0"}, {"dataFields", {{"plan", "pro"}}},
+                                {"preferUserId", true}, {"mergeNestedObjects", false}}}}}));
+}
+
+TEST(Iterable, AnItemFailedForAnUnlistedReasonIsNotDelivered) {
+    test::IterableServer iterable("it-key");
+    iterable.FailWithoutListing("u1");
+    auto d = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}}, "upsert_user");
+    auto events = Events(3);
+    events[2].payload["context"]["traits"]["email"] = "not-an-email";
+    auto out = d->Send(events);
+    // failCount 2, one listed (the invalid email): the two others cannot be told apart, so both go again.
+    EXPECT_EQ(Kinds(out), (std::vector<Outcome::Kind>{Outcome::RETRY, Outcome::RETRY, Outcome::FAILED}));
+    EXPECT_EQ(out[0].Describe(), "status 200: Iterable counted 2 failed of the batch but listed 1: the events it did "
+                                 "not list are sent again");
+    EXPECT_EQ(out[2].Describe(), "status 200: Iterable: invalid email not-an-email");
+
+    // Reasons listed in failedUpdates count as listed.
+    iterable.http().Script({HttpServer::Reply{
+        200, json{{"successCount", 1}, {"failCount", 1}, {"failedUpdates", {{"forgottenUserIds", {"u1"}}}}}.dump(), {},
+        0, false}});
+    auto again = d->Send(Events(2));
+    EXPECT_EQ(Kinds(again), (std::vector<Outcome::Kind>{Outcome::DELIVERED, Outcome::FAILED}));
+    EXPECT_EQ(again[1].Describe(), "status 200: Iterable: failedUpdates.forgottenUserIds u1");
+}
+
+TEST(Braze, TimeIsIsoTextWhateverTheMappedValue) {
+    test::BrazeServer braze("braze-key");
+    auto d = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "braze-key"}}, "",
+                  {{"time", {{"@path", "$.properties.when"}}}, {"properties", nullptr}});
+    const std::vector<json> forms = {1795856400, 1795856400250, "2026-11-28 09:00:00", "2026-11-28T10:00:00+01:00",
+                                     "2026-11-28"};
+    const std::vector<std::string> want = {"2026-11-28T09:00:00.000Z", "2026-11-28T09:00:00.250Z",
+                                           "2026-11-28T09:00:00.000Z", "2026-11-28T09:00:00.000Z",
+                                           "2026-11-28T00:00:00.000Z"};
+    std::vector<store::OutboxEvent> events;
+    for (size_t i = 0; i < forms.size(); ++i) events.push_back(Event(static_cast<int>(i), {{"properties", {{"when", forms[i]}}}}));
+    EXPECT_EQ(Kinds(d->Send(events)), std::vector<Outcome::Kind>(forms.size(), Outcome::DELIVERED));
+    json expected = json::array();
+    for (size_t i = 0; i < forms.size(); ++i) {
+        expected.push_back({{"external_id", "u" + std::to_string(i)}, {"name", "Audience Entered"}, {"time", want[i]},
+                            {"_update_existing_only", false}});
+    }
+    std::vector<json> want_bodies = {json{{"events", expected}}};
+    EXPECT_EQ(Bodies(braze.http()), want_bodies);
+}
+
+TEST(Braze, AUserAliasCountsOnlyWithBothParts) {
+    test::BrazeServer braze("braze-key");
+    json alias = {{"alias_name", {{"@path", "$.properties.alias"}}}, {"alias_label", {{"@path", "$.properties.label"}}}};
+    auto d = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "braze-key"}}, "update_user_profile",
+                  {{"external_id", {{"@path", "$.properties.id"}}}, {"email", nullptr}, {"user_alias", alias},
+                   {"custom_attributes", {{"vip", true}}}});
+    std::vector<store::OutboxEvent> events = {
+        Event(0, {{"properties", {{"alias", "a0"}, {"label", "crm"}}}}), // the alias alone identifies
+        Event(1, {{"properties", {{"alias", "a1"}}}}),                   // half an alias: no identifier
+        Event(2, {{"properties", {{"alias", "a2"}, {"id", "x2"}}}}),     // half an alias beside an external_id
+    };
+    auto out = d->Send(events);
+    EXPECT_EQ(Kinds(out), (std::vector<Outcome::Kind>{Outcome::DELIVERED, Outcome::FAILED, Outcome::DELIVERED}));
+    EXPECT_EQ(out[1].error, "Braze needs one of external_id, user_alias (with alias_name and alias_label), braze_id or "
+                            "email, and the event has none");
+    json attributes = {{{"user_alias", {{"alias_name", "a0"}, {"alias_label", "crm"}}}, {"vip", true},
+                        {"_update_existing_only", false}},
+                       {{"external_id", "x2"}, {"vip", true}, {"_update_existing_only", false}}};
+    std::vector<json> want = {json{{"attributes", attributes}}};
+    EXPECT_EQ(Bodies(braze.http()), want);
 }
 
 TEST(Segment, BatchesWithBasicAuthUnder500KB) {
@@ -302,15 +408,32 @@ TEST(SendTestEvent, ShowsNoAnswerOfARefusedAddress) {
     EXPECT_EQ(internal.RequestCount(), 0u);
 }
 
-TEST(EpochSeconds, IsoStringsAndNumbers) {
-    EXPECT_EQ(EpochSeconds("2026-11-28T09:00:00Z"), 1795856400);
-    EXPECT_EQ(EpochSeconds("2026-11-28T09:00:00.123Z"), 1795856400);
-    EXPECT_EQ(EpochSeconds("2026-11-28T10:00:00+01:00"), 1795856400);
-    EXPECT_EQ(EpochSeconds(1795856400), 1795856400);
-    EXPECT_EQ(EpochSeconds(1795856400123), 1795856400);
-    EXPECT_EQ(EpochSeconds("yesterday"), std::nullopt);
-    EXPECT_EQ(EpochSeconds("2026-13-01T00:00:00Z"), std::nullopt);
-    EXPECT_EQ(EpochSeconds(json::object()), std::nullopt);
+TEST(Datetime, EveryFormTheMappingAcceptsHasItsTime) {
+    const int64_t at = 1795856400000; // 2026-11-28T09:00:00Z
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T09:00:00Z"), at);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T09:00:00"), at); // no zone: UTC
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28 09:00:00Z"), at);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28t09:00z"), at);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T09:00:00.1239Z"), at + 123);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T09:00:00,5Z"), at + 500);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T10:00:00+01:00"), at);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T10:30:00+0130"), at);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T04:00:00-05"), at);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28"), at - 9 * 3600 * 1000); // a bare date: its midnight UTC
+    EXPECT_EQ(ParseIsoDatetime("1969-12-31T23:59:59.5Z"), -500);
+    for (const char* bad : {"yesterday", "2026-13-01T00:00:00Z", "2026-02-30", "2026-11-28T24:00:00Z",
+                            "2026-11-28T09:00:00+25:00", "2026-11-28T09", "2026-11-28T09:00:00.Z", "2026-11-28Z"}) {
+        EXPECT_EQ(ParseIsoDatetime(bad), std::nullopt) << bad;
+    }
+    EXPECT_TRUE(IsBareDate("2028-02-29"));
+    EXPECT_FALSE(IsBareDate("2027-02-29"));
+    EXPECT_EQ(DatetimeMillis(1795856400), at); // seconds
+    EXPECT_EQ(DatetimeMillis(1795856400123), at + 123); // milliseconds
+    EXPECT_EQ(DatetimeMillis(1795856400.5), at + 500);
+    EXPECT_EQ(DatetimeMillis(json::object()), std::nullopt);
+    EXPECT_EQ(FloorSeconds(-500), -1);
+    EXPECT_EQ(IterableDate(at + 999), "2026-11-28 09:00:00 +00:00");
+    EXPECT_EQ(IsoDate(at), "2026-11-28");
     EXPECT_EQ(Base64("wk:"), "d2s6");
 }
 
