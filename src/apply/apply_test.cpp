@@ -231,8 +231,14 @@ TEST_F(ApplyTest, ActivationRules) {
         "destination": {"type": "carrier-pigeon"}, "trigger": "sometimes",
         "identifiers": [{"type": "email"}, "userId"], "colour": "blue"})");
     Write("bad_action.json", R"({"kind": "activation", "key": "bad_action", "audience": "pro",
-        "destination": {"type": "iterable", "api_key": "k", "endpoint": "ftp://x"}, "action": "send",
+        "destination": {"type": "iterable", "apiKey": "k", "base_url": "ftp://x", "dataCenterLocation": "mars",
+                        "api_key": "k"}, "action": "send",
         "trigger": "membership_changed", "event_name": "Changed", "entity": "user-accounts"})");
+    Write("no_endpoint.json", R"({"kind": "activation", "key": "no_endpoint", "audience": "pro",
+        "destination": {"type": "braze", "api_key": "k"}, "trigger": "profile_enters"})");
+    Write("wrong_endpoint.json", R"({"kind": "activation", "key": "wrong_endpoint", "audience": "pro",
+        "destination": {"type": "braze", "api_key": "k", "endpoint": "https://rest.iad-99.braze.com"},
+        "trigger": "profile_enters"})");
     auto r = Apply();
     ASSERT_FALSE(r);
     std::string p = Problems(r.error());
@@ -246,8 +252,13 @@ TEST_F(ApplyTest, ActivationRules) {
     has("bad_trigger.json", "/identifiers/0: missing \"as\"");
     has("bad_trigger.json", "/identifiers/1: an identifier must be an object");
     has("bad_trigger.json", "/colour: unknown key \"colour\"");
+    has("no_endpoint.json", "/destination: missing \"endpoint\" (or \"base_url\", which replaces it)");
+    has("wrong_endpoint.json", "/destination/endpoint: unknown endpoint \"https://rest.iad-99.braze.com\"");
     has("bad_action.json", "/action: unknown action \"send\" for a iterable destination");
-    has("bad_action.json", "/destination/endpoint: must be an http:// or https:// URL");
+    has("bad_action.json", "/destination/base_url: must be an http:// or https:// URL");
+    has("bad_action.json", "/destination/dataCenterLocation: unknown dataCenterLocation \"mars\" (expected "
+                           "united_states, europe)");
+    has("bad_action.json", "/destination/api_key: unknown key \"api_key\"");
     has("bad_action.json", "/event_name: membership_changed sends identify events");
     has("bad_action.json", "/entity: \"entity\" applies only to entity_enters and entity_exits triggers");
 }
@@ -294,7 +305,7 @@ TEST_F(ApplyTest, MappingsAndFiltersAreCheckedWithPointersIntoTheFile) {
     Write("braze_bad.json", R"({"kind": "activation", "key": "braze_bad", "audience": "pro", "trigger": "profile_enters",
         "destination": {"type": "braze", "endpoint": "https://rest.iad-01.braze.com", "api_key": "k",
                         "filter": {"drop": {"field": "properties.plan", "operator": "==", "value": "free"}}},
-        "action": "track_event",
+        "action": "trackEvent",
         "mapping": {"colour": "blue", "name": {"@path": 5},
                     "properties": {"plan": {"@if": {"exists": {"@path": "$.properties.plan"}}}},
                     "_update_existing_only": "no"}})");
@@ -326,7 +337,7 @@ mapping:
     EXPECT_EQ(Problems(r.error()),
               braze + "/destination/filter/drop/operator: unknown operator \"==\" (expected =, !=, <, <=, >, >=, "
                       "contains, not_contains, starts_with, ends_with, in, not_in, exists, not_exists)\n" +
-              braze + "/mapping/colour: unknown field \"colour\" of action track_event (fields: name, time, external_id, "
+              braze + "/mapping/colour: unknown field \"colour\" of action trackEvent (fields: name, time, external_id, "
                       "user_alias, braze_id, email, properties, _update_existing_only)\n" +
               braze + "/mapping/name/@path: @path must be a string or a directive, found an integer\n" +
               braze + "/mapping/properties/plan/@if: @if needs \"then\" or \"else\"\n" +
@@ -344,7 +355,7 @@ mapping:
     Write("braze_bad.json", R"({"kind": "activation", "key": "braze_bad", "audience": "pro", "trigger": "profile_enters",
         "destination": {"type": "braze", "endpoint": "https://rest.iad-01.braze.com", "api_key": "k",
                         "filter": {"drop": {"field": "properties.plan", "operator": "=", "value": "free"}}},
-        "action": "track_event",
+        "action": "trackEvent",
         "mapping": {"name": {"@template": "{{properties.audience_key}} entered"},
                     "properties": {"plan": {"@if": {"exists": {"@path": "$.properties.plan"}, "then": {"@path": "$.properties.plan"}}}},
                     "_update_existing_only": true}})");

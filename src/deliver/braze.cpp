@@ -1,4 +1,4 @@
-// Braze: POST {endpoint}/users/track, "Authorization: Bearer <api_key>", {"events": [...]} (Track Event) or
+// Braze: POST {endpoint or base_url}/users/track, "Authorization: Bearer <api_key>", {"events": [...]} (Track Event) or
 // {"attributes": [...]} (Update User Profile), up to 75 objects a request. A 201 may list non-fatal errors, each
 // with the index of the object it concerns in "input_array": those objects failed (they are invalid); the others
 // were processed. A 429 comes with X-RateLimit-Reset (epoch seconds), used when there is no Retry-After.
@@ -123,12 +123,14 @@ private:
 } // namespace
 
 Result<std::unique_ptr<Destination>> MakeBraze(const json& s, const std::string& action, Parts parts) {
-    std::string endpoint = StringSetting(s, "endpoint");
-    if (auto ok = NeedUrl("braze", "endpoint", endpoint); !ok) return std::unexpected(ok.error());
+    // base_url, when given, replaces the instance's endpoint (a proxy, a server in tests).
+    const char* which = s.contains("base_url") ? "base_url" : "endpoint";
+    std::string endpoint = StringSetting(s, which);
+    if (auto ok = NeedUrl("braze", which, endpoint); !ok) return std::unexpected(ok.error());
     auto key = NeedString("braze", s, "api_key");
     if (!key) return std::unexpected(key.error());
     parts.limits.batch_size = BatchSize(s, parts, 75, 75);
-    return std::make_unique<Braze>(endpoint, *key, action == "update_user_profile", std::move(parts));
+    return std::make_unique<Braze>(endpoint, *key, action == "updateUserProfile", std::move(parts));
 }
 
 } // namespace kith::deliver::http_types

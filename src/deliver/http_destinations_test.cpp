@@ -47,7 +47,7 @@ std::unique_ptr<Destination> Make(const json& settings, const std::string& actio
                                   const json& mapping = nullptr) {
     DestinationContext ctx;
     ctx.delivery.timeout_ms = 2000;
-    ctx.delivery.allow_hosts = {AllowOf(settings.value("url", settings.value("endpoint", "")))};
+    ctx.delivery.allow_hosts = {AllowOf(settings.value("url", settings.value("base_url", "")))};
     auto d = MakeDestination(settings, action, mapping, ctx);
     EXPECT_TRUE(d) << d.error().ToString();
     return d ? std::move(*d) : nullptr;
@@ -113,7 +113,7 @@ TEST(Webhook, BatchesAreArraysAndA207GivesOneStatusPerEvent) {
 TEST(Braze, TrackEventSendsTheDefaultMappingInBatchesOf75) {
     test::BrazeServer braze("braze-key");
     braze.RejectExternalId("u3");
-    auto d = Make({{"type", "braze"}, {"endpoint", braze.url() + "/"}, {"api_key", "braze-key"}});
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url() + "/"}, {"api_key", "braze-key"}});
     auto events = Events(80);
     events[5].payload.erase("userId"); // no identifier at all: failed before sending
     auto out = d->Send(events);
@@ -139,7 +139,7 @@ TEST(Braze, TrackEventSendsTheDefaultMappingInBatchesOf75) {
 
 TEST(Braze, UpdateUserProfileFlattensCustomAttributesAndAWrongKeyFails) {
     test::BrazeServer braze("braze-key");
-    auto d = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "braze-key"}}, "update_user_profile");
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}}, "updateUserProfile");
     store::OutboxEvent identify = Event(1, {{"type", "identify"}, {"traits", {{"vip", true}, {"first_name", "Ada"}}}});
     auto out = d->Send(std::vector{identify});
     ASSERT_EQ(out[0].kind, Outcome::DELIVERED) << out[0].Describe();
@@ -150,7 +150,7 @@ TEST(Braze, UpdateUserProfileFlattensCustomAttributesAndAWrongKeyFails) {
                                            {"first_name", "Ada"},
                                            {"_update_existing_only", false}}));
 
-    auto wrong = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "nope"}}, "update_user_profile");
+    auto wrong = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "nope"}}, "updateUserProfile");
     auto refused = wrong->Send(Events(2));
     EXPECT_EQ(Kinds(refused), std::vector<Outcome::Kind>(2, Outcome::FAILED));
     EXPECT_EQ(refused[0].status, 401);
@@ -159,7 +159,7 @@ TEST(Braze, UpdateUserProfileFlattensCustomAttributesAndAWrongKeyFails) {
 
 TEST(Iterable, BulkCustomEventsWithInvalidEmailsFailedOneByOne) {
     test::IterableServer iterable("it-key");
-    auto d = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}});
+    auto d = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}});
     auto events = Events(4);
     events[2].payload["context"]["traits"]["email"] = "not-an-email";
     auto out = d->Send(events);
@@ -180,7 +180,7 @@ TEST(Iterable, BulkCustomEventsWithInvalidEmailsFailedOneByOne) {
 
 TEST(Iterable, SingleEndpointsWhenTheBatchSizeIsOne) {
     test::IterableServer iterable("it-key");
-    auto track = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}, {"batch_size", 1}});
+    auto track = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}, {"batch_size", 1}});
     auto events = Events(2);
     events[1].payload["context"]["traits"]["email"] = "broken";
     auto out = track->Send(events);
@@ -190,7 +190,7 @@ TEST(Iterable, SingleEndpointsWhenTheBatchSizeIsOne) {
     EXPECT_NE(out[1].error.find("InvalidEmailAddressError"), std::string::npos);
     for (const auto& r : iterable.http().Requests()) EXPECT_EQ(r.path, "/api/events/track");
 
-    auto users = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}}, "upsert_user");
+    auto users = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}}, "updateUser");
     auto up = users->Send(Events(2));
     EXPECT_EQ(Kinds(up), std::vector<Outcome::Kind>(2, Outcome::DELIVERED));
     EXPECT_EQ(iterable.http().Requests().back().path, "/api/users/bulkUpdate");
@@ -208,7 +208,7 @@ std::vector<json> Bodies(HttpServer& server) {
 
 TEST(Iterable, CreatedAtIsWholeSecondsForEveryDatetimeTheMappingAccepts) {
     test::IterableServer iterable("it-key");
-    auto d = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}, {"batch_size", 1}}, "",
+    auto d = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}, {"batch_size", 1}}, "",
                   {{"createdAt", {{"@path", "$.properties.when"}}}, {"dataFields", nullptr}});
     const std::vector<json> forms = {"2026-11-28T09:00:00", "2026-11-28 09:00:00Z", "2026-11-28",
                                      "2026-11-28T10:00:00.999+01:00", 1795856400, 1795856400999};
@@ -230,7 +230,7 @@ TEST(Iterable, CreatedAtIsWholeSecondsForEveryDatetimeTheMappingAccepts) {
 
 TEST(Iterable, PreferUserIdGoesOnlyWhenMapped) {
     test::IterableServer iterable("it-key");
-    auto mapped = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}}, "upsert_user",
+    auto mapped = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}}, "updateUser",
                        {{"preferUserId", true}, {"dataFields", {{"plan", "pro"}}}});
     ASSERT_EQ(Kinds(mapped->Send(Events(1))), std::vector<Outcome::Kind>{Outcome::DELIVERED});
     EXPECT_EQ(Bodies(iterable.http()).back(),
@@ -241,7 +241,7 @@ TEST(Iterable, PreferUserIdGoesOnlyWhenMapped) {
 TEST(Iterable, AnItemFailedForAnUnlistedReasonIsNotDelivered) {
     test::IterableServer iterable("it-key");
     iterable.FailWithoutListing("u1");
-    auto d = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}}, "upsert_user");
+    auto d = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}}, "updateUser");
     auto events = Events(3);
     events[2].payload["context"]["traits"]["email"] = "not-an-email";
     auto out = d->Send(events);
@@ -262,7 +262,7 @@ TEST(Iterable, AnItemFailedForAnUnlistedReasonIsNotDelivered) {
 
 TEST(Braze, TimeIsIsoTextWhateverTheMappedValue) {
     test::BrazeServer braze("braze-key");
-    auto d = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "braze-key"}}, "",
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}}, "",
                   {{"time", {{"@path", "$.properties.when"}}}, {"properties", nullptr}});
     const std::vector<json> forms = {1795856400, 1795856400250, "2026-11-28 09:00:00", "2026-11-28T10:00:00+01:00",
                                      "2026-11-28"};
@@ -284,7 +284,7 @@ TEST(Braze, TimeIsIsoTextWhateverTheMappedValue) {
 TEST(Braze, AUserAliasCountsOnlyWithBothParts) {
     test::BrazeServer braze("braze-key");
     json alias = {{"alias_name", {{"@path", "$.properties.alias"}}}, {"alias_label", {{"@path", "$.properties.label"}}}};
-    auto d = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "braze-key"}}, "update_user_profile",
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}}, "updateUserProfile",
                   {{"external_id", {{"@path", "$.properties.id"}}}, {"email", nullptr}, {"user_alias", alias},
                    {"custom_attributes", {{"vip", true}}}});
     std::vector<store::OutboxEvent> events = {
@@ -305,7 +305,7 @@ TEST(Braze, AUserAliasCountsOnlyWithBothParts) {
 
 TEST(Segment, BatchesWithBasicAuthUnder500KB) {
     test::SegmentServer segment("wk");
-    auto d = Make({{"type", "segment"}, {"endpoint", segment.url()}, {"write_key", "wk"}, {"batch_size", 100}});
+    auto d = Make({{"type", "segment"}, {"base_url", segment.url()}, {"source_write_key", "wk"}, {"batch_size", 100}});
     auto events = Events(30);
     for (auto& e : events) e.payload["properties"]["blob"] = std::string(30 * 1024, 'x'); // 30 KB each
     auto out = d->Send(events);
@@ -313,7 +313,7 @@ TEST(Segment, BatchesWithBasicAuthUnder500KB) {
     EXPECT_EQ(segment.Events().size(), 30u);
     ASSERT_GE(segment.http().RequestCount(), 2u); // 900 KB does not fit one request
     for (const auto& r : segment.http().Requests()) EXPECT_LE(r.body.size(), 500u * 1024);
-    auto wrong = Make({{"type", "segment"}, {"endpoint", segment.url()}, {"write_key", "other"}});
+    auto wrong = Make({{"type", "segment"}, {"base_url", segment.url()}, {"source_write_key", "other"}});
     auto refused = wrong->Send(Events(1));
     EXPECT_EQ(refused[0].kind, Outcome::FAILED);
     EXPECT_EQ(refused[0].status, 401);
@@ -321,7 +321,7 @@ TEST(Segment, BatchesWithBasicAuthUnder500KB) {
 
 TEST(HttpDestination, ServerFailuresAreRetriedAndPermanentOnesFailed) {
     test::BrazeServer braze("k");
-    auto d = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "k"}});
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "k"}});
     braze.http().Script({HttpServer::Reply{503, "busy", {}, 0, false},
                          HttpServer::Reply{429, "{}", {{"X-RateLimit-Reset", "4102444800"}}, 0, false},
                          HttpServer::Reply{400, "{\"message\":\"bad\"}", {}, 0, false},
@@ -343,7 +343,7 @@ TEST(HttpDestination, ServerFailuresAreRetriedAndPermanentOnesFailed) {
 
 TEST(HttpDestination, ProbeShowsTheRequestWithSecretsRedactedAndTheAnswer) {
     test::BrazeServer braze("braze-key");
-    auto d = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "braze-key"}});
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}});
     ProbeResult p = d->Probe(Event(7));
     EXPECT_EQ(p.outcome.kind, Outcome::DELIVERED);
     ASSERT_EQ(p.exchanges.size(), 1u);
@@ -362,8 +362,8 @@ TEST(SendTestEvent, SendsOneEventNowWithATestMessageId) {
     store::ActivationRecord a;
     a.id = 3;
     a.spec.key = "vip_iterable";
-    a.spec.destination = {{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}};
-    a.spec.action = "custom_event";
+    a.spec.destination = {{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}};
+    a.spec.action = "trackEvent";
     DestinationContext ctx;
     ctx.delivery.allow_hosts = {AllowOf(iterable.url())};
     auto r = SendTestEvent(a, Event(4).payload, ctx);
@@ -376,7 +376,7 @@ TEST(SendTestEvent, SendsOneEventNowWithATestMessageId) {
     EXPECT_EQ(r->exchanges[0].response["body"]["successCount"], 1);
 
     // A refusal is a result to show, not an error.
-    a.spec.destination["api_key"] = "wrong";
+    a.spec.destination["apiKey"] = "wrong";
     auto refused = SendTestEvent(a, Event(5).payload, ctx);
     ASSERT_TRUE(refused);
     EXPECT_EQ(refused->outcome.kind, Outcome::FAILED);

@@ -1,4 +1,4 @@
-// Iterable: "Api-Key: <api_key>". Custom Event: POST /api/events/track (one event) or /api/events/trackBulk
+// Iterable: "Api-Key: <apiKey>", to the data centre's API (api.iterable.com or api.eu.iterable.com) or base_url. Custom Event: POST /api/events/track (one event) or /api/events/trackBulk
 // {"events": [...]}; Upsert User: POST /api/users/update (one user) or /api/users/bulkUpdate {"users": [...]}.
 // createdAt goes as whole seconds since the epoch. A bulk answer counts failures (failCount) and lists the invalid
 // emails and user IDs (and disallowed event names; failedUpdates lists more reasons): the events carrying them
@@ -140,12 +140,15 @@ private:
 } // namespace
 
 Result<std::unique_ptr<Destination>> MakeIterable(const json& s, const std::string& action, Parts parts) {
-    std::string base = StringSetting(s, "endpoint", "https://api.iterable.com");
-    if (auto ok = NeedUrl("iterable", "endpoint", base); !ok) return std::unexpected(ok.error());
-    auto key = NeedString("iterable", s, "api_key");
+    // The data centre's API, unless base_url replaces it.
+    std::string region = StringSetting(s, "dataCenterLocation", "united_states");
+    std::string base = StringSetting(s, "base_url", region == "europe" ? "https://api.eu.iterable.com"
+                                                                      : "https://api.iterable.com");
+    if (auto ok = NeedUrl("iterable", "base_url", base); !ok) return std::unexpected(ok.error());
+    auto key = NeedString("iterable", s, "apiKey");
     if (!key) return std::unexpected(key.error());
     parts.limits.batch_size = BatchSize(s, parts, 1000, 1000);
-    return std::make_unique<Iterable>(base, *key, action == "upsert_user", std::move(parts));
+    return std::make_unique<Iterable>(base, *key, action == "updateUser", std::move(parts));
 }
 
 } // namespace kith::deliver::http_types

@@ -1,4 +1,4 @@
-// Segment HTTP: POST {endpoint}/v1/batch, the write key as basic auth's user name, {"batch": [...], "sentAt": ...},
+// Segment HTTP: POST {region's API or base_url}/v1/batch, the write key as basic auth's user name, {"batch": [...], "sentAt": ...},
 // up to 500 KB a request (Segment's limit; 32 KB an event is enforced at source).
 
 #include "deliver/http_destination_types.hpp"
@@ -39,9 +39,12 @@ private:
 } // namespace
 
 Result<std::unique_ptr<Destination>> MakeSegment(const json& s, const std::string&, Parts parts) {
-    std::string endpoint = StringSetting(s, "endpoint", "https://api.segment.io");
-    if (auto ok = NeedUrl("segment", "endpoint", endpoint); !ok) return std::unexpected(ok.error());
-    auto key = NeedString("segment", s, "write_key");
+    // The region's tracking API, unless base_url replaces it.
+    std::string region = StringSetting(s, "region", "us-west-2");
+    std::string endpoint = StringSetting(s, "base_url", region == "eu-west-1" ? "https://events.eu1.segmentapis.com"
+                                                                             : "https://api.segment.io");
+    if (auto ok = NeedUrl("segment", "base_url", endpoint); !ok) return std::unexpected(ok.error());
+    auto key = NeedString("segment", s, "source_write_key");
     if (!key) return std::unexpected(key.error());
     parts.limits.batch_size = BatchSize(s, parts, 100, 500);
     parts.limits.max_bytes = 500 * 1024 - 64; // room for {"batch":[...],"sentAt":"..."}
