@@ -338,7 +338,7 @@ mapping:
               braze + "/destination/filter/drop/operator: unknown operator \"==\" (expected =, !=, <, <=, >, >=, "
                       "contains, not_contains, starts_with, ends_with, in, not_in, exists, not_exists)\n" +
               braze + "/mapping/colour: unknown field \"colour\" of action trackEvent (fields: name, time, external_id, "
-                      "user_alias, braze_id, email, properties, _update_existing_only)\n" +
+                      "user_alias, braze_id, email, properties, _update_existing_only, enable_batching, batch_size)\n" +
               braze + "/mapping/name/@path: @path must be a string or a directive, found an integer\n" +
               braze + "/mapping/properties/plan/@if: @if needs \"then\" or \"else\"\n" +
               braze + "/mapping/_update_existing_only: field \"_update_existing_only\" must be true or false, found the "
@@ -368,6 +368,41 @@ mapping:
     const auto& a = (*acts)[0].spec.key == "braze_bad" ? (*acts)[0].spec : (*acts)[1].spec;
     EXPECT_EQ(a.mapping["_update_existing_only"], true);
     EXPECT_EQ(a.destination["filter"]["drop"]["operator"], "=");
+}
+
+// Mappings as Segment's destinations export them (each field's default, Segment's batching fields, _metadata) apply
+// unchanged under Segment's action and setting names.
+TEST_F(ApplyTest, MappingsExportedFromSegmentApplyUnchanged) {
+    WriteValid();
+    Write("braze.json", R"({"kind": "activation", "key": "braze", "audience": "pro", "trigger": "profile_enters",
+        "destination": {"type": "braze", "api_key": "k", "app_id": "app", "endpoint": "https://rest.fra-01.braze.eu"},
+        "action": "trackEvent",
+        "mapping": {"external_id": {"@path": "$.userId"},
+                    "email": {"@if": {"exists": {"@path": "$.context.traits.email"},
+                                      "then": {"@path": "$.context.traits.email"}, "else": {"@path": "$.properties.email"}}},
+                    "braze_id": {"@path": "$.properties.braze_id"}, "name": {"@path": "$.event"},
+                    "time": {"@path": "$.receivedAt"}, "properties": {"@path": "$.properties", "_metadata": {"label": "x"}},
+                    "_update_existing_only": false, "enable_batching": true, "batch_size": 75}})");
+    Write("iterable.json", R"({"kind": "activation", "key": "iterable", "audience": "pro", "trigger": "membership_changed",
+        "destination": {"type": "iterable", "apiKey": "k", "dataCenterLocation": "europe"},
+        "action": "updateUser",
+        "mapping": {"email": {"@path": "$.traits.email"}, "userId": {"@path": "$.userId"},
+                    "dataFields": {"@path": "$.traits"}, "phoneNumber": {"@path": "$.traits.phone"},
+                    "mergeNestedObjects": false, "enable_batching": true, "updateOnly": false, "batch_size": 1001}})");
+    Write("segment.json", R"({"kind": "activation", "key": "segment", "audience": "pro", "trigger": "profile_exits",
+        "destination": {"type": "segment", "source_write_key": "wk"},
+        "action": "sendTrack",
+        "mapping": {"user_id": {"@path": "$.userId"}, "event_name": {"@path": "$.event"},
+                    "properties": {"@path": "$.properties"}, "message_id": {"@path": "$.messageId"},
+                    "consent": {"@path": "$.context.consent"}}})");
+    auto r = Apply();
+    ASSERT_TRUE(r) << Problems(r.error());
+    auto acts = store_->ListActivations(1);
+    ASSERT_TRUE(acts);
+    auto it = std::find_if(acts->begin(), acts->end(), [](const auto& a) { return a.spec.key == "iterable"; });
+    ASSERT_NE(it, acts->end());
+    EXPECT_EQ(it->spec.action, "updateUser");
+    EXPECT_EQ(it->spec.mapping["batch_size"], 1001);
 }
 
 TEST_F(ApplyTest, ActivationsMayNameAudiencesAlreadyInTheStore) {

@@ -18,6 +18,9 @@ struct Parts {
     //! The largest batch the activation's mapping allows: 1 when its `enable_batching` is the constant false, its
     //! `batch_size` when that is a constant number (Segment's fields); 0 when it does not say.
     size_t mapping_batch_limit = 0;
+    //! The activation's mapping (null: the action's defaults), for settings Segment keeps in it as constants
+    //! (Iterable's updateOnly).
+    nlohmann::json mapping;
 };
 
 //! The string setting `key`, or fallback.
@@ -35,6 +38,11 @@ Result<std::string> NeedString(const std::string& type, const nlohmann::json& se
 std::string TrimSlash(std::string url);
 //! Compact JSON text; invalid UTF-8 replaced.
 std::string Dump(const nlohmann::json& j);
+
+//! Iterable's API: base_url, else the dataCenterLocation's (api.iterable.com, api.eu.iterable.com).
+std::string IterableBase(const nlohmann::json& settings);
+//! Segment's tracking API: base_url, else the region's (api.segment.io, events.eu1.segmentapis.com).
+std::string SegmentBase(const nlohmann::json& settings);
 
 Result<std::unique_ptr<Destination>> MakeBraze(const nlohmann::json& settings, const std::string& action, Parts parts);
 Result<std::unique_ptr<Destination>> MakeIterable(const nlohmann::json& settings, const std::string& action,

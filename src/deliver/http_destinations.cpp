@@ -342,6 +342,7 @@ Result<std::unique_ptr<Destination>> MakeHttpDestination(const std::string& type
     parts.mapper = std::move(mapper);
     // Segment's batching fields belong to the actions with fields; a free-form mapping's keys are the body's own.
     if (type == "braze" || type == "iterable") parts.mapping_batch_limit = MappingBatchLimit(mapping);
+    parts.mapping = mapping;
     if (type == "webhook") return MakeWebhook(s, std::move(parts));
     if (type == "braze") return http_types::MakeBraze(s, action, std::move(parts));
     if (type == "iterable") return http_types::MakeIterable(s, action, std::move(parts));

@@ -1,4 +1,5 @@
 #include "deliver/datetime.hpp"
+#include "deliver/http_destination_types.hpp"
 #include "deliver/http_destinations.hpp"
 #include "deliver/test_event.hpp"
 
@@ -116,6 +117,7 @@ TEST(Braze, TrackEventSendsTheDefaultMappingInBatchesOf75) {
     auto d = Make({{"type", "braze"}, {"base_url", braze.url() + "/"}, {"api_key", "braze-key"}});
     auto events = Events(80);
     events[5].payload.erase("userId"); // no identifier at all: failed before sending
+    events[5].payload.erase("context");
     auto out = d->Send(events);
     ASSERT_EQ(braze.http().RequestCount(), 2u); // 79 objects: 75 + 4
     EXPECT_EQ(out[5].kind, Outcome::FAILED);
@@ -130,17 +132,21 @@ TEST(Braze, TrackEventSendsTheDefaultMappingInBatchesOf75) {
     ASSERT_EQ(got.size(), 78u);
     std::sort(got.begin(), got.end(), [](const json& a, const json& b) { return a["properties"]["i"] < b["properties"]["i"]; });
     EXPECT_EQ(got[0], (json{{"external_id", "u0"},
+                            {"email", "u0@example.com"},
                             {"name", "Audience Entered"},
                             {"time", "2026-11-28T09:00:00.000Z"},
                             {"properties", {{"audience_key", "vip"}, {"first_name", "Ada"}, {"i", 0}}},
                             {"_update_existing_only", false}}));
-    for (const auto& r : braze.http().Requests()) EXPECT_EQ(r.path, "/users/track");
+    for (const auto& r : braze.http().Requests()) {
+        EXPECT_EQ(r.path, "/users/track");
+        EXPECT_EQ(r.headers.at("x-braze-batch"), "true"); // more than one object
+    }
 }
 
 TEST(Braze, UpdateUserProfileFlattensCustomAttributesAndAWrongKeyFails) {
     test::BrazeServer braze("braze-key");
     auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}}, "updateUserProfile");
-    store::OutboxEvent identify = Event(1, {{"type", "identify"}, {"traits", {{"vip", true}, {"first_name", "Ada"}}}});
+    store::OutboxEvent identify = Event(1, {{"type", "identify"}, {"traits", {{"vip", true}, {"firstName", "Ada"}}}});
     auto out = d->Send(std::vector{identify});
     ASSERT_EQ(out[0].kind, Outcome::DELIVERED) << out[0].Describe();
     ASSERT_EQ(braze.Attributes().size(), 1u);
@@ -149,6 +155,7 @@ TEST(Braze, UpdateUserProfileFlattensCustomAttributesAndAWrongKeyFails) {
                                            {"vip", true},
                                            {"first_name", "Ada"},
                                            {"_update_existing_only", false}}));
+    EXPECT_FALSE(braze.http().Requests()[0].headers.contains("x-braze-batch")); // one object
 
     auto wrong = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "nope"}}, "updateUserProfile");
     auto refused = wrong->Send(Events(2));
@@ -223,7 +230,8 @@ TEST(Iterable, CreatedAtIsWholeSecondsForEveryDatetimeTheMappingAccepts) {
     for (size_t i = 0; i < forms.size(); ++i) {
         std::string n = std::to_string(i);
         EXPECT_EQ(bodies[i], (json{{"eventName", "Audience Entered"}, {"email", "u" + n + "@example.com"},
-                                   {"userId", "u" + n}, {"id", "m" + n}, {"createdAt", want[i]}}))
+                                   {"userId", "u" + n}, {"id", "m" + n}, {"createdAt", want[i]},
+                                   {"dataFields", json::object()}}))
             << forms[i];
     }
 }
@@ -274,8 +282,9 @@ TEST(Braze, TimeIsIsoTextWhateverTheMappedValue) {
     EXPECT_EQ(Kinds(d->Send(events)), std::vector<Outcome::Kind>(forms.size(), Outcome::DELIVERED));
     json expected = json::array();
     for (size_t i = 0; i < forms.size(); ++i) {
-        expected.push_back({{"external_id", "u" + std::to_string(i)}, {"name", "Audience Entered"}, {"time", want[i]},
-                            {"_update_existing_only", false}});
+        std::string n = std::to_string(i);
+        expected.push_back({{"external_id", "u" + n}, {"email", "u" + n + "@example.com"}, {"name", "Audience Entered"},
+                            {"time", want[i]}, {"_update_existing_only", false}});
     }
     std::vector<json> want_bodies = {json{{"events", expected}}};
     EXPECT_EQ(Bodies(braze.http()), want_bodies);
@@ -301,6 +310,154 @@ TEST(Braze, AUserAliasCountsOnlyWithBothParts) {
                        {{"external_id", "x2"}, {"vip", true}, {"_update_existing_only", false}}};
     std::vector<json> want = {json{{"attributes", attributes}}};
     EXPECT_EQ(Bodies(braze.http()), want);
+}
+
+TEST(Braze, UpdateUserProfileSendsStandardAttributesInBrazesFormsAndReservesTheirNames) {
+    test::BrazeServer braze("braze-key");
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}}, "updateUserProfile",
+                  {{"dob", {{"@path", "$.traits.birthday"}}},
+                   {"date_of_first_session", {{"@path", "$.traits.first_seen"}}},
+                   {"subscription_groups", {{"@path", "$.traits.groups"}}},
+                   {"push_tokens", {{"@path", "$.traits.tokens"}}}});
+    json traits = {{"firstName", "Ada"}, {"lastName", "Lovelace"}, {"gender", "Woman"}, {"phone", "+441234"},
+                   {"avatar", "https://x/ada.png"}, {"address", {{"city", "London"}}}, {"birthday", "1815-12-10"},
+                   {"first_seen", "2026-11-28 09:00:00"}, {"groups", json::array()},
+                   {"tokens", {{{"app_id", "a"}, {"token", "t"}}}},
+                   // custom attributes named like a field are never sent as custom attributes
+                   {"country", "XX"}, {"first_name", "Eve"}, {"time", 1}, {"subscription_groups", "kept"},
+                   {"plan", "pro"}};
+    store::OutboxEvent identify = Event(1, {{"type", "identify"}, {"traits", traits},
+                                            {"context", {{"location", {{"country", "GB"}, {"latitude", 51.5}}}}}});
+    ASSERT_EQ(Kinds(d->Send(std::vector{identify})), std::vector<Outcome::Kind>{Outcome::DELIVERED});
+    json want = {{"external_id", "u1"}, {"email", "u1@example.com"}, {"country", "GB"}, {"current_location", {{"latitude", 51.5}}},
+                 {"first_name", "Ada"}, {"last_name", "Lovelace"}, {"gender", "F"}, {"phone", "+441234"},
+                 {"image_url", "https://x/ada.png"}, {"home_city", "London"}, {"dob", "1815-12-10"},
+                 {"date_of_first_session", "2026-11-28T09:00:00.000Z"},
+                 {"push_tokens", {{{"app_id", "a"}, {"token", "t"}}}},
+                 // an empty subscription_groups field leaves the custom attribute of that name (Segment's rule)
+                 {"subscription_groups", "kept"}, {"plan", "pro"}, {"birthday", "1815-12-10"},
+                 {"first_seen", "2026-11-28 09:00:00"}, {"groups", json::array()},
+                 {"tokens", {{{"app_id", "a"}, {"token", "t"}}}}, {"address", {{"city", "London"}}},
+                 {"_update_existing_only", false}};
+    std::vector<json> bodies = {json{{"attributes", {want}}}};
+    EXPECT_EQ(Bodies(braze.http()), bodies);
+}
+
+TEST(Braze, TrackPurchaseSendsOnePurchasePerProductInUsdUnlessSaid) {
+    test::BrazeServer braze("braze-key");
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}, {"app_id", "app-1"}},
+                  "trackPurchase",
+                  {{"products", {{"@arrayPath", {"$.properties.cart", {{"product_id", {{"@path", "$.SKU"}}},
+                                                                       {"price", {{"@path", "$.PRICE"}}},
+                                                                       {"currency", {{"@path", "$.CURRENCY"}}},
+                                                                       {"quantity", {{"@path", "$.QTY"}}},
+                                                                       {"name", {{"@path", "$.NAME"}}}}}}}},
+                   {"properties", {{"order", {{"@path", "$.properties.order"}}}}}});
+    json cart = {{{"SKU", 324}, {"PRICE", 9.5}, {"QTY", 2}, {"NAME", "Shoes"}},
+                 {{"SKU", "325"}, {"PRICE", "12"}, {"CURRENCY", "EUR"}, {"NAME", "Socks"}}};
+    auto events = std::vector{Event(0, {{"properties", {{"cart", cart}, {"order", "o-1"}}}}),
+                              Event(1, {{"properties", {{"cart", {{{"SKU", "x"}}}}}}}), // no price
+                              Event(2, {{"properties", {{"cart", json::array()}}}})};
+    auto out = d->Send(events);
+    EXPECT_EQ(Kinds(out), (std::vector<Outcome::Kind>{Outcome::DELIVERED, Outcome::FAILED, Outcome::FAILED}));
+    EXPECT_EQ(out[1].error, "products[0]: a product needs a price, a number");
+    EXPECT_EQ(out[2].error, "the event has no products: no purchase to send");
+    json base = {{"external_id", "u0"}, {"email", "u0@example.com"}, {"app_id", "app-1"},
+                 {"time", "2026-11-28T09:00:00.000Z"}, {"_update_existing_only", false}};
+    json first = base, second = base;
+    first.update({{"product_id", "324"}, {"price", 9.5}, {"currency", "USD"}, {"quantity", 2},
+                  {"properties", {{"name", "Shoes"}, {"order", "o-1"}}}});
+    second.update({{"product_id", "325"}, {"price", 12.0}, {"currency", "EUR"},
+                   {"properties", {{"name", "Socks"}, {"order", "o-1"}}}});
+    std::vector<json> bodies = {json{{"purchases", {first, second}}}};
+    EXPECT_EQ(Bodies(braze.http()), bodies);
+    EXPECT_EQ(braze.http().Requests()[0].headers.at("x-braze-batch"), "true");
+}
+
+TEST(Braze, PurchasesFillRequestsBy75ObjectsAndAnInvalidOneFailsItsEvent) {
+    test::BrazeServer braze("braze-key");
+    braze.RejectExternalId("u1");
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}}, "trackPurchase",
+                  {{"products", {{"@path", "$.properties.products"}}}});
+    json products = json::array();
+    for (int i = 0; i < 30; ++i) products.push_back({{"product_id", std::to_string(i)}, {"price", 1}});
+    std::vector<store::OutboxEvent> events;
+    for (int i = 0; i < 3; ++i) events.push_back(Event(i, {{"properties", {{"products", products}}}}));
+    auto out = d->Send(events);
+    // 90 purchase objects: 60 in one request, 30 in another; the second event's are rejected.
+    EXPECT_EQ(Kinds(out), (std::vector<Outcome::Kind>{Outcome::DELIVERED, Outcome::FAILED, Outcome::DELIVERED}));
+    EXPECT_EQ(out[1].Describe(), "status 201: Braze: Invalid 'external_id'");
+    auto bodies = Bodies(braze.http());
+    ASSERT_EQ(bodies.size(), 2u);
+    std::vector<size_t> sizes = {bodies[0]["purchases"].size(), bodies[1]["purchases"].size()};
+    std::sort(sizes.begin(), sizes.end());
+    EXPECT_EQ(sizes, (std::vector<size_t>{30, 60}));
+}
+
+TEST(Iterable, UsersCarryPhoneNumberAndIterableDatesInDataFieldsAndUpdateOnlyOnBulk) {
+    test::IterableServer iterable("it-key");
+    auto d = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}}, "updateUser",
+                  {{"updateOnly", true}});
+    store::OutboxEvent identify = Event(0, json::parse(R"({"type": "identify", "traits": {
+        "phone": "+14158675309", "email": "ada@example.com", "signed_up": "2026-11-28T10:00:00+01:00",
+        "birthday": "1815-12-10", "orders": [{"at": "2026-11-28 09:00:00.5Z", "note": "2026-11-28t09:00:00"}]}})"));
+    ASSERT_EQ(Kinds(d->Send(std::vector{identify})), std::vector<Outcome::Kind>{Outcome::DELIVERED});
+    json user = json::parse(R"({"email": "ada@example.com", "userId": "u0", "mergeNestedObjects": false,
+        "dataFields": {"phone": "+14158675309", "email": "ada@example.com", "signed_up": "2026-11-28 09:00:00 +00:00",
+                       "birthday": "1815-12-10",
+                       "orders": [{"at": "2026-11-28 09:00:00 +00:00", "note": "2026-11-28t09:00:00"}],
+                       "phoneNumber": "+14158675309"}})");
+    std::vector<json> bodies = {json{{"updateOnly", true}, {"users", {user}}}};
+    EXPECT_EQ(Bodies(iterable.http()), bodies);
+    EXPECT_EQ(iterable.http().Requests()[0].path, "/api/users/bulkUpdate");
+}
+
+TEST(Iterable, SegmentsBatchingFieldsAndDefaultsChooseEndpointsAndAttribution) {
+    test::IterableServer iterable("it-key");
+    // enable_batching false: the single-event endpoint, as Segment's perform.
+    auto d = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}}, "trackEvent",
+                  {{"enable_batching", false}});
+    EXPECT_EQ(d->MaxBatch(), 4u);
+    auto e = Event(0, {{"properties", {{"campaignId", 42}, {"templateId", 7.0}, {"email", "p@example.com"}}}});
+    ASSERT_EQ(Kinds(d->Send(std::vector{e})), std::vector<Outcome::Kind>{Outcome::DELIVERED});
+    EXPECT_EQ(iterable.http().Requests()[0].path, "/api/events/track");
+    json body = json::parse(iterable.http().Requests()[0].body);
+    EXPECT_EQ(body["campaignId"], 42);
+    EXPECT_EQ(body["templateId"], 7);
+    EXPECT_EQ(body["email"], "p@example.com"); // the event's own email before the context's (Segment's default)
+    auto small = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}}, "trackEvent",
+                      {{"batch_size", 10}});
+    EXPECT_EQ(small->MaxBatch(), 40u);
+    EXPECT_EQ(http_types::IterableBase({{"dataCenterLocation", "europe"}}), "https://api.eu.iterable.com");
+    EXPECT_EQ(http_types::IterableBase(json::object()), "https://api.iterable.com");
+    EXPECT_EQ(http_types::SegmentBase({{"region", "eu-west-1"}}), "https://events.eu1.segmentapis.com");
+    EXPECT_EQ(http_types::SegmentBase({{"region", "eu-west-1"}, {"base_url", "http://x"}}), "http://x");
+}
+
+TEST(Segment, TypedActionsBuildTrackAndIdentifyCalls) {
+    test::SegmentServer segment("wk");
+    auto track = Make({{"type", "segment"}, {"base_url", segment.url()}, {"source_write_key", "wk"}}, "sendTrack",
+                      {{"ip_address", "1.2.3.4"}, {"consent", {{"categoryPreferences", {{"ads", false}}}}}});
+    auto identify = Make({{"type", "segment"}, {"base_url", segment.url()}, {"source_write_key", "wk"}},
+                         "sendIdentify", {{"address", {{"city", {{"@path", "$.traits.city"}}}}}});
+    auto anonymous = Event(1);
+    anonymous.payload.erase("userId");
+    auto out = track->Send(std::vector{Event(0), anonymous});
+    EXPECT_EQ(Kinds(out), (std::vector<Outcome::Kind>{Outcome::DELIVERED, Outcome::FAILED}));
+    EXPECT_EQ(out[1].error, "Segment needs a user_id or an anonymous_id, and the event has neither");
+    auto who = Event(2, {{"type", "identify"}, {"traits", {{"plan", "pro"}, {"city", "Paris"}}}});
+    ASSERT_EQ(Kinds(identify->Send(std::vector{who})), std::vector<Outcome::Kind>{Outcome::DELIVERED});
+    auto got = segment.Events();
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0], (json{{"type", "track"}, {"event", "Audience Entered"}, {"userId", "u0"}, {"messageId", "m0"},
+                            {"timestamp", "2026-11-28T09:00:00Z"},
+                            {"properties", {{"audience_key", "vip"}, {"first_name", "Ada"}, {"i", 0}}},
+                            {"context", {{"traits", {{"email", "u0@example.com"}}}, {"ip", "1.2.3.4"},
+                                         {"consent", {{"categoryPreferences", {{"ads", false}}}}}}}}));
+    EXPECT_EQ(got[1], (json{{"type", "identify"}, {"userId", "u2"}, {"messageId", "m2"},
+                            {"timestamp", "2026-11-28T09:00:00Z"},
+                            {"traits", {{"plan", "pro"}, {"city", "Paris"}, {"address", {{"city", "Paris"}}}}},
+                            {"context", {{"consent", json::object()}}}}));
 }
 
 TEST(Segment, BatchesWithBasicAuthUnder500KB) {

@@ -1,6 +1,8 @@
-// Iterable: "Api-Key: <apiKey>", to the data centre's API (api.iterable.com or api.eu.iterable.com) or base_url. Custom Event: POST /api/events/track (one event) or /api/events/trackBulk
-// {"events": [...]}; Upsert User: POST /api/users/update (one user) or /api/users/bulkUpdate {"users": [...]}.
-// createdAt goes as whole seconds since the epoch. A bulk answer counts failures (failCount) and lists the invalid
+// Iterable: "Api-Key: <apiKey>", to the data centre's API (api.iterable.com or api.eu.iterable.com) or base_url.
+// trackEvent: POST /api/events/track (one event) or /api/events/trackBulk {"events": [...]}; updateUser: POST
+// /api/users/update (one user) or /api/users/bulkUpdate {"users": [...]}. Each event or user is built as Segment's
+// action builds it: dataFields always an object, its dates with a time in Iterable's format (2026-11-28 09:00:00
+// +00:00), a user's phoneNumber inside it, updateOnly on a bulk update. createdAt goes as whole seconds since the epoch. A bulk answer counts failures (failCount) and lists the invalid
 // emails and user IDs (and disallowed event names; failedUpdates lists more reasons): the events carrying them
 // failed. When the answer counts more failures than it lists, the events not listed cannot be told apart from the
 // failed ones: they are sent again (Iterable keeps one event per id and an update is the same update twice).
@@ -57,11 +59,30 @@ std::optional<std::string> Find(const std::vector<std::pair<std::string, std::st
     return std::nullopt;
 }
 
+// Whether Segment's Iterable action turns this text into Iterable's date format: an ISO 8601 date with a time, in
+// upper case (its pattern has no `t` or `z`). A bare date stays as it is.
+bool IterableDateText(const std::string& s) {
+    return s.size() > 10 && s.find_first_of("tz") == std::string::npos && ParseIsoDatetime(s).has_value();
+}
+
+// Dates with a time, anywhere in dataFields, in Iterable's format.
+void ConvertDates(json& v) {
+    if (v.is_string()) {
+        const std::string& s = v.get_ref<const std::string&>();
+        if (IterableDateText(s)) v = IterableDate(*ParseIsoDatetime(s));
+        return;
+    }
+    if (v.is_object() || v.is_array()) {
+        for (auto& item : v) ConvertDates(item);
+    }
+}
+
 class Iterable final : public HttpDestination {
 public:
-    Iterable(std::string base, std::string api_key, bool users, Parts parts)
+    Iterable(std::string base, std::string api_key, bool users, bool update_only, Parts parts)
         : HttpDestination("iterable", parts.limits, std::move(parts.mapper), std::move(parts.http)),
-          base_(TrimSlash(base)), api_key_(std::move(api_key)), users_(users), bulk_(parts.limits.batch_size > 1) {}
+          base_(TrimSlash(base)), api_key_(std::move(api_key)), users_(users), bulk_(parts.limits.batch_size > 1),
+          users_open_(update_only ? "{\"updateOnly\":true,\"users\":[" : "{\"users\":[") {}
 
 protected:
     std::optional<std::string> Prepare(json& m) const override {
@@ -73,6 +94,14 @@ protected:
             auto ms = DatetimeMillis(*it);
             if (!ms) return "createdAt is not a date: " + BodyExcerpt(it->dump());
             *it = FloorSeconds(*ms);
+        }
+        for (const char* kept_in_mapping : {"enable_batching", "batch_size", "updateOnly"}) m.erase(kept_in_mapping);
+        json& fields = m["dataFields"];
+        if (!fields.is_object()) fields = json::object();
+        ConvertDates(fields);
+        if (auto phone = m.find("phoneNumber"); phone != m.end()) {
+            if (users_) fields["phoneNumber"] = std::move(*phone);
+            m.erase(phone);
         }
         return std::nullopt;
     }
@@ -86,7 +115,7 @@ protected:
             return r;
         }
         r.url = base_ + (users_ ? "/api/users/bulkUpdate" : "/api/events/trackBulk");
-        r.body = JoinTexts(batch, users_ ? "{\"users\":[" : "{\"events\":[", "]}");
+        r.body = JoinTexts(batch, users_ ? users_open_ : "{\"events\":[", "]}");
         return r;
     }
 
@@ -135,20 +164,25 @@ private:
     std::string api_key_;
     bool users_;
     bool bulk_;
+    std::string users_open_; // {"users":[ or, with updateOnly, {"updateOnly":true,"users":[
 };
 
 } // namespace
 
-Result<std::unique_ptr<Destination>> MakeIterable(const json& s, const std::string& action, Parts parts) {
-    // The data centre's API, unless base_url replaces it.
+std::string IterableBase(const json& s) {
     std::string region = StringSetting(s, "dataCenterLocation", "united_states");
-    std::string base = StringSetting(s, "base_url", region == "europe" ? "https://api.eu.iterable.com"
-                                                                      : "https://api.iterable.com");
+    return StringSetting(s, "base_url", region == "europe" ? "https://api.eu.iterable.com" : "https://api.iterable.com");
+}
+
+Result<std::unique_ptr<Destination>> MakeIterable(const json& s, const std::string& action, Parts parts) {
+    std::string base = IterableBase(s);
     if (auto ok = NeedUrl("iterable", "base_url", base); !ok) return std::unexpected(ok.error());
     auto key = NeedString("iterable", s, "apiKey");
     if (!key) return std::unexpected(key.error());
     parts.limits.batch_size = BatchSize(s, parts, 1000, 1000);
-    return std::make_unique<Iterable>(base, *key, action == "updateUser", std::move(parts));
+    // updateOnly is a constant of the mapping (Segment takes it from the batch's first event; it allows no other input).
+    bool update_only = parts.mapping.is_object() && parts.mapping.value("updateOnly", json(false)) == json(true);
+    return std::make_unique<Iterable>(base, *key, action == "updateUser", update_only, std::move(parts));
 }
 
 } // namespace kith::deliver::http_types

@@ -485,29 +485,35 @@ TEST(ActionMapping, EveryDefaultMappingIsValid) {
 TEST(ActionMapping, BrazeAndIterableDefaultsOnAKithEvent) {
     const std::string props = kEvent["properties"].dump();
     EXPECT_EQ(Mapped(ActionOf("braze", "trackEvent"), "null"),
-              R"({"_update_existing_only":false,"external_id":"u-123","name":"Entity Entered","properties":)" + props +
+              R"({"_update_existing_only":false,"batch_size":75,"email":"ada@example.com","enable_batching":true,)"
+              R"("external_id":"u-123","name":"Entity Entered","properties":)" + props +
                   R"(,"time":"2026-11-28T09:00:00Z"})");
-    // A track event has no traits: the attributes are its properties.
+    // A track event has no traits: the attributes are its properties. current_location's default is an object of
+    // paths the event lacks: {} (the request leaves it out).
     EXPECT_EQ(Mapped(ActionOf("braze", "updateUserProfile"), "null"),
-              R"({"_update_existing_only":false,"custom_attributes":)" + props +
-                  R"(,"email":"ada@example.com","external_id":"u-123"})");
+              R"({"_update_existing_only":false,"batch_size":75,"current_location":{},"custom_attributes":)" + props +
+                  R"(,"email":"ada@example.com","enable_batching":true,"external_id":"u-123"})");
     json identify = json::parse(R"({"type": "identify", "userId": "u-1", "traits": {"premium_abandoners": true}})");
     EXPECT_EQ(Mapped(ActionOf("braze", "updateUserProfile"), "null", identify),
-              R"({"_update_existing_only":false,"custom_attributes":{"premium_abandoners":true},"external_id":"u-1"})");
+              R"({"_update_existing_only":false,"batch_size":75,"current_location":{},)"
+              R"("custom_attributes":{"premium_abandoners":true},"enable_batching":true,"external_id":"u-1"})");
     EXPECT_EQ(Mapped(ActionOf("iterable", "trackEvent"), "null"),
-              R"({"createdAt":"2026-11-28T09:00:00Z","dataFields":)" + props +
-                  R"(,"email":"ada@example.com","eventName":"Entity Entered","id":"m-1","userId":"u-123"})");
+              R"({"batch_size":1001,"createdAt":"2026-11-28T09:00:00Z","dataFields":)" + props +
+                  R"(,"email":"ada@example.com","enable_batching":true,"eventName":"Entity Entered","id":"m-1",)"
+                  R"("userId":"u-123"})");
     // The activation's mapping overrides some fields; null leaves an optional field out.
     EXPECT_EQ(Mapped(ActionOf("iterable", "updateUser"),
                      R"({"dataFields": {"name": {"@path": "$.properties.first_name"},
                                         "carts": {"@arrayPath": ["$.properties.user_carts__products", {"sku": {"@path": "$.SKU"}}]}},
                          "preferUserId": false, "email": null})"),
-              R"({"dataFields":{"carts":[{"sku":"324"}],"name":"Ada"},"mergeNestedObjects":false,"preferUserId":false,"userId":"u-123"})");
+              R"({"batch_size":1001,"dataFields":{"carts":[{"sku":"324"}],"name":"Ada"},"enable_batching":true,)"
+              R"("mergeNestedObjects":false,"preferUserId":false,"userId":"u-123"})");
     EXPECT_EQ(Mapped(ActionOf("braze", "trackEvent"),
                      R"({"name": {"@template": "{{properties.audience_key}}: {{event}}"},
                          "properties": {"total": {"@path": "$.properties.user_carts__TOTAL"}},
                          "_update_existing_only": true})"),
-              R"({"_update_existing_only":true,"external_id":"u-123","name":"premium_abandoners: Entity Entered",)"
+              R"({"_update_existing_only":true,"batch_size":75,"email":"ada@example.com","enable_batching":true,)"
+              R"("external_id":"u-123","name":"premium_abandoners: Entity Entered",)"
               R"("properties":{"total":140},"time":"2026-11-28T09:00:00Z"})");
 }
 
@@ -534,7 +540,8 @@ TEST(ActionMapping, FieldErrorsNameTheField) {
     e["properties"]["campaign"] = 12.0;
     e["properties"]["template"] = 12.5;
     EXPECT_EQ(Mapped(custom, R"({"campaignId": {"@path": "$.properties.campaign"}, "dataFields": null})", e),
-              R"({"campaignId":12,"createdAt":"2026-11-28T09:00:00Z","eventName":"Entity Entered","id":"m-1","userId":"u-123"})");
+              R"({"batch_size":1001,"campaignId":12,"createdAt":"2026-11-28T09:00:00Z","enable_batching":true,)"
+              R"("eventName":"Entity Entered","id":"m-1","userId":"u-123"})");
     EXPECT_EQ(Mapped(custom, R"({"templateId": {"@path": "$.properties.template"}})", e),
               R"(error: field "templateId" must be an integer, found a number)");
 }
@@ -565,7 +572,7 @@ TEST(ActionMapping, ValidationOfAnActionsMapping) {
         for (const auto& e : ValidateActionMapping(action, json::parse(mapping))) out.push_back(e.pointer + ": " + e.message);
         return out;
     };
-    const std::string fields = "name, time, external_id, user_alias, braze_id, email, properties, _update_existing_only";
+    const std::string fields = "name, time, external_id, user_alias, braze_id, email, properties, _update_existing_only, enable_batching, batch_size";
     EXPECT_EQ(problems(track, "null"), std::vector<std::string>{});
     EXPECT_EQ(problems(track, "{}"), std::vector<std::string>{});
     EXPECT_EQ(problems(track, R"({"colour": "blue", "name": null, "_update_existing_only": "yes",

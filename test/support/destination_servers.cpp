@@ -61,7 +61,7 @@ void Accepted::Clear() {
 // ---------------------------------------------------------------------------------------------------------------
 
 BrazeServer::BrazeServer(std::string api_key) {
-    auto events = events_, attributes = attributes_;
+    auto events = events_, attributes = attributes_, purchases = purchases_;
     auto mu = mu_;
     auto rejected = rejected_;
     http_ = std::make_unique<HttpServer>([=](const Request& r) -> Reply {
@@ -73,8 +73,8 @@ BrazeServer::BrazeServer(std::string api_key) {
         if (!body.is_object()) return Json(400, {{"message", "Invalid JSON in request body"}});
         json errors = json::array();
         std::vector<std::pair<std::shared_ptr<Accepted>, json>> keep;
-        int processed_events = 0, processed_attributes = 0;
-        for (const char* array : {"events", "attributes"}) {
+        int processed_events = 0, processed_attributes = 0, processed_purchases = 0;
+        for (const char* array : {"events", "attributes", "purchases"}) {
             if (!body.contains(array)) continue;
             const json& items = body[array];
             if (!items.is_array()) return Json(400, {{"message", std::string("'") + array + "' must be an array"}});
@@ -92,6 +92,11 @@ BrazeServer::BrazeServer(std::string api_key) {
                     problem = "'user_alias' must have an 'alias_name' and an 'alias_label'";
                 } else if (std::string(array) == "events" && (!NonEmptyString(item, "name") || !IsoText(item, "time"))) {
                     problem = "Events must have a 'name' and a 'time' (ISO 8601 text)";
+                } else if (std::string(array) == "purchases" &&
+                           (!NonEmptyString(item, "product_id") || !IsoText(item, "time") ||
+                            !item.contains("price") || !item["price"].is_number() || !NonEmptyString(item, "currency") ||
+                            item["currency"].get<std::string>().size() != 3)) {
+                    problem = "Purchases must have a 'product_id', a 'time' (ISO 8601 text), a 'price' and a 'currency'";
                 } else if (NonEmptyString(item, "external_id")) {
                     std::lock_guard lock(*mu);
                     if (rejected->contains(item["external_id"].get<std::string>())) problem = "Invalid 'external_id'";
@@ -100,14 +105,16 @@ BrazeServer::BrazeServer(std::string api_key) {
                     errors.push_back({{"type", problem}, {"input_array", array}, {"index", i}});
                     continue;
                 }
-                keep.emplace_back(std::string(array) == "events" ? events : attributes, item);
-                (std::string(array) == "events" ? processed_events : processed_attributes)++;
+                std::string which = array;
+                keep.emplace_back(which == "events" ? events : which == "attributes" ? attributes : purchases, item);
+                (which == "events" ? processed_events : which == "attributes" ? processed_attributes : processed_purchases)++;
             }
         }
         for (auto& [where, item] : keep) where->Add(std::move(item));
         json answer = {{"message", "success"}};
         if (processed_events) answer["events_processed"] = processed_events;
         if (processed_attributes) answer["attributes_processed"] = processed_attributes;
+        if (processed_purchases) answer["purchases_processed"] = processed_purchases;
         if (!errors.empty()) answer["errors"] = errors;
         return Json(201, answer);
     });

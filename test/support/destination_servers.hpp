@@ -5,11 +5,13 @@
 // test can also Script() failures (500, 429 + Retry-After, slow, dropped).
 //
 // - Braze: POST /users/track, "Authorization: Bearer <key>", {"events": [...]}
-//   and/or {"attributes": [...]}, at most 75 objects each; 201 with
+//   and/or {"attributes": [...]} and/or {"purchases": [...]}, at most 75
+//   objects each; 201 with
 //   {"message": "success", "errors": [{"type", "input_array", "index"}]} for
 //   objects it rejects (no identifier, a user_alias without both alias_name
 //   and alias_label, an event without a name or whose time is not ISO 8601
-//   text, or an external_id the test marked invalid); 400 / 401 for fatal
+//   text, a purchase without a product_id, time, price or 3-letter currency,
+//   or an external_id the test marked invalid); 400 / 401 for fatal
 //   errors.
 // - Iterable: "Api-Key: <key>"; POST /api/events/track, /api/events/trackBulk
 //   ({"events": [...]}, at most 1000), /api/users/update, /api/users/bulkUpdate
@@ -50,12 +52,14 @@ public:
     std::string url() const { return http_->url(); }
     std::vector<nlohmann::json> Events() const { return events_->Items(); }
     std::vector<nlohmann::json> Attributes() const { return attributes_->Items(); }
+    std::vector<nlohmann::json> Purchases() const { return purchases_->Items(); }
     //! Objects with this external_id are rejected as a non-fatal error.
     void RejectExternalId(const std::string& id);
 
 private:
     std::shared_ptr<Accepted> events_ = std::make_shared<Accepted>();
     std::shared_ptr<Accepted> attributes_ = std::make_shared<Accepted>();
+    std::shared_ptr<Accepted> purchases_ = std::make_shared<Accepted>();
     std::shared_ptr<std::mutex> mu_ = std::make_shared<std::mutex>();
     std::shared_ptr<std::set<std::string>> rejected_ = std::make_shared<std::set<std::string>>();
     std::unique_ptr<HttpServer> http_;
