@@ -111,8 +111,9 @@ public:
     Braze(std::string endpoint, std::string api_key, std::string app_id, BrazeAction action, Parts parts)
         : HttpDestination("braze", parts.limits, std::move(parts.mapper), std::move(parts.http)),
           url_(TrimSlash(endpoint) + "/users/track"), api_key_(std::move(api_key)), app_id_(std::move(app_id)),
-          action_(action),
-          array_(action == BrazeAction::EVENTS ? "events" : action == BrazeAction::ATTRIBUTES ? "attributes" : "purchases") {}
+          action_(action), array_(action == BrazeAction::EVENTS       ? "events"
+                                  : action == BrazeAction::ATTRIBUTES ? "attributes"
+                                                                      : "purchases") {}
 
 protected:
     std::optional<std::string> Prepare(json& m) const override {

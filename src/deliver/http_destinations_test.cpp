@@ -221,7 +221,9 @@ TEST(Iterable, CreatedAtIsWholeSecondsForEveryDatetimeTheMappingAccepts) {
                                      "2026-11-28T10:00:00.999+01:00", 1795856400, 1795856400999};
     const std::vector<int64_t> want = {1795856400, 1795856400, 1795824000, 1795856400, 1795856400, 1795856400};
     std::vector<store::OutboxEvent> events;
-    for (size_t i = 0; i < forms.size(); ++i) events.push_back(Event(static_cast<int>(i), {{"properties", {{"when", forms[i]}}}}));
+    for (size_t i = 0; i < forms.size(); ++i) {
+        events.push_back(Event(static_cast<int>(i), {{"properties", {{"when", forms[i]}}}}));
+    }
     auto out = d->Send(events);
     EXPECT_EQ(Kinds(out), std::vector<Outcome::Kind>(forms.size(), Outcome::DELIVERED));
     auto bodies = Bodies(iterable.http()); // one request per event, several at once: in any order
@@ -278,7 +280,9 @@ TEST(Braze, TimeIsIsoTextWhateverTheMappedValue) {
                                            "2026-11-28T09:00:00.000Z", "2026-11-28T09:00:00.000Z",
                                            "2026-11-28T00:00:00.000Z"};
     std::vector<store::OutboxEvent> events;
-    for (size_t i = 0; i < forms.size(); ++i) events.push_back(Event(static_cast<int>(i), {{"properties", {{"when", forms[i]}}}}));
+    for (size_t i = 0; i < forms.size(); ++i) {
+        events.push_back(Event(static_cast<int>(i), {{"properties", {{"when", forms[i]}}}}));
+    }
     EXPECT_EQ(Kinds(d->Send(events)), std::vector<Outcome::Kind>(forms.size(), Outcome::DELIVERED));
     json expected = json::array();
     for (size_t i = 0; i < forms.size(); ++i) {
