@@ -184,8 +184,8 @@ int main(int argc, char** argv) {
         run(fmt::format("webhook, batches of 100, {} in flight", c).c_str(),
             {{"type", "webhook"}, {"url", hook.url() + "/in"}, {"batch_size", 100}, {"concurrency", c}}, "send");
     }
-    run("braze track_event, batches of 75", {{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "k"}},
-        "track_event");
+    run("braze trackEvent, batches of 75", {{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "k"}},
+        "trackEvent");
 
     if (backlog > 0) {
         Setup s = Prepare(dir / "backlog", {{"type", "webhook"}, {"url", hook.url() + "/in"}, {"batch_size", 100}},

@@ -95,10 +95,10 @@ int main(int argc, char** argv) {
     fmt::print("{} events of {} bytes\n", events, kEvent.dump().size());
     BenchCopy(events);
     Bench("file: null mapping", ActionOf("file", "send"), "null", events);
-    Bench("braze track_event defaults", ActionOf("braze", "track_event"), "null", events);
-    Bench("braze update_user_profile", ActionOf("braze", "update_user_profile"), "null", events);
-    Bench("iterable custom_event", ActionOf("iterable", "custom_event"), "null", events);
-    Bench("iterable upsert_user, mapped", ActionOf("iterable", "upsert_user"),
+    Bench("braze trackEvent defaults", ActionOf("braze", "trackEvent"), "null", events);
+    Bench("braze updateUserProfile", ActionOf("braze", "updateUserProfile"), "null", events);
+    Bench("iterable trackEvent", ActionOf("iterable", "trackEvent"), "null", events);
+    Bench("iterable updateUser, mapped", ActionOf("iterable", "updateUser"),
           R"({"dataFields": {"name": {"@template": "{{properties.first_name}} {{properties.last_name}}"},
                              "plan": {"@case": {"operator": "upper", "value": {"@path": "$.properties.plan"}}},
                              "carts": {"@arrayPath": ["$.properties.user_carts__products",

@@ -67,8 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using kith::deliver::FindAction;
     using kith::deliver::FindDestinationType;
     CheckAction(*FindAction(*FindDestinationType("webhook"), "send"), mapping, payload);
-    CheckAction(*FindAction(*FindDestinationType("braze"), "track_event"), mapping, payload);
-    CheckAction(*FindAction(*FindDestinationType("iterable"), "upsert_user"), mapping, payload);
+    CheckAction(*FindAction(*FindDestinationType("braze"), "trackEvent"), mapping, payload);
+    CheckAction(*FindAction(*FindDestinationType("iterable"), "updateUser"), mapping, payload);
 
     auto filter_errors = kith::deliver::ValidateFilter(filter);
     CheckErrors(filter_errors);

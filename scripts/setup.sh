@@ -5,7 +5,10 @@
 # registry's integrity hash and a pinned copy of it, unpacked into .deps/;
 # then the web app: `npm ci` from web/package-lock.json and `npm run build`
 # into web/dist (skipped when neither the app's sources nor the OpenAPI
-# document changed since the last build); then the Python environment of the
+# document changed since the last build); then Segment's destinations package
+# for segment_reference_test, into build/segment-reference
+# (scripts/segment_reference.sh: the pinned version with `npm pack`, hash-checked,
+# and `npm ci` from test/segment_reference/package-lock.json); then the Python environment of the
 # tests in .venv (pyspark, the Spark stand-in; sqlglot; schemathesis, the API
 # fuzz's), installed from
 # PyPI with pip from scripts/requirements.lock, every file hash-checked
@@ -172,6 +175,10 @@ else
   (cd web && npm run build --silent)
   echo "$want" > web/dist/.inputs
 fi
+
+# Segment's destinations package, which segment_reference_test compares kith's Braze, Iterable and Segment
+# destinations with, into the build folder scripts/test.sh uses (the build fetches it for other folders).
+./scripts/segment_reference.sh build/segment-reference
 
 setup_venv
 setup_venv_snowflake

@@ -539,6 +539,27 @@ TEST_P(Api, ActivationsDeliverAndKeepTheirSecrets) {
     EXPECT_EQ(owner_->Post("/api/v1/activations/vip_hook/disable").json["enabled"], false);
     EXPECT_EQ(owner_->Delete("/api/v1/activations/vip_hook").status, 204);
     EXPECT_EQ(owner_->Get("/api/v1/activations/vip_hook").status, 404);
+
+    // A mapping exported from Segment's Braze destination is taken unchanged, under Segment's names.
+    json braze = {{"key", "vip_braze"},
+                  {"audience", "vip"},
+                  {"destination", {{"type", "braze"}, {"api_key", "braze-secret"}, {"endpoint", "https://rest.fra-01.braze.eu"}}},
+                  {"action", "trackEvent"},
+                  {"trigger", "profile_enters"},
+                  {"mapping", json::parse(R"({"external_id": {"@path": "$.userId"}, "name": {"@path": "$.event"},
+                      "time": {"@path": "$.receivedAt"}, "properties": {"@path": "$.properties"},
+                      "_update_existing_only": false, "enable_batching": true, "batch_size": 75})")}};
+    auto saved = owner_->Post("/api/v1/activations", braze);
+    ASSERT_EQ(saved.status, 201) << Dump(saved);
+    EXPECT_EQ(saved.json["action"], "trackEvent");
+    EXPECT_EQ(saved.json["destination"]["api_key"], "********");
+    braze["key"] = "vip_braze_old";
+    braze["action"] = "track_event"; // kith's former name
+    auto old = owner_->Post("/api/v1/activations", braze);
+    EXPECT_EQ(old.status, 422) << Dump(old);
+    EXPECT_EQ(old.json["pointer"], "/action");
+    EXPECT_EQ(old.json["message"], "unknown action \"track_event\" for a braze destination (expected trackEvent, "
+                                   "updateUserProfile, trackPurchase)");
 }
 
 // Before an audience ever ran, a payload preview and a test event are built from the warehouse as the run would build

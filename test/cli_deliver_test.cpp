@@ -280,7 +280,10 @@ TEST_F(CliDeliver, DestinationsListsTypesActionsAndSettings) {
     EXPECT_EQ(file["settings"][0]["name"], "path");
     EXPECT_EQ(file["settings"][0]["required"], true);
     EXPECT_EQ(file["settings"].back()["common"], true);
-    EXPECT_EQ(types[1]["actions"][1]["name"], "update_user_profile");
+    EXPECT_EQ(types[1]["actions"][1]["name"], "updateUserProfile");
+    EXPECT_EQ(types[1]["actions"][1]["label"], "Update User Profile");
+    EXPECT_EQ(types[2]["settings"][0]["name"], "apiKey");
+    EXPECT_EQ(types[2]["settings"][0]["label"], "API Key");
 
     Outcome t = Kith("destinations");
     ASSERT_EQ(t.code, 0) << t.err;
@@ -290,8 +293,13 @@ TEST_F(CliDeliver, DestinationsListsTypesActionsAndSettings) {
                          "{\"@path\": \"$.event\"}"),
               std::string::npos)
         << t.out;
-    EXPECT_NE(t.out.find("track_event (default)"), std::string::npos) << t.out;
-    EXPECT_NE(t.out.find("    path             required  string;"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("trackEvent (default)"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("    path               required  string;"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("    endpoint           required unless base_url string; the REST endpoint of the Braze "
+                         "instance (one of: https://rest.iad-01.braze.com, "),
+              std::string::npos)
+        << t.out;
+    EXPECT_NE(t.out.find("europe); default united_states\n"), std::string::npos) << t.out;
 }
 
 enum class Backend { DUCKDB, POSTGRES };

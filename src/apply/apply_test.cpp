@@ -231,8 +231,14 @@ TEST_F(ApplyTest, ActivationRules) {
         "destination": {"type": "carrier-pigeon"}, "trigger": "sometimes",
         "identifiers": [{"type": "email"}, "userId"], "colour": "blue"})");
     Write("bad_action.json", R"({"kind": "activation", "key": "bad_action", "audience": "pro",
-        "destination": {"type": "iterable", "api_key": "k", "endpoint": "ftp://x"}, "action": "send",
+        "destination": {"type": "iterable", "apiKey": "k", "base_url": "ftp://x", "dataCenterLocation": "mars",
+                        "api_key": "k"}, "action": "send",
         "trigger": "membership_changed", "event_name": "Changed", "entity": "user-accounts"})");
+    Write("no_endpoint.json", R"({"kind": "activation", "key": "no_endpoint", "audience": "pro",
+        "destination": {"type": "braze", "api_key": "k"}, "trigger": "profile_enters"})");
+    Write("wrong_endpoint.json", R"({"kind": "activation", "key": "wrong_endpoint", "audience": "pro",
+        "destination": {"type": "braze", "api_key": "k", "endpoint": "https://rest.iad-99.braze.com"},
+        "trigger": "profile_enters"})");
     auto r = Apply();
     ASSERT_FALSE(r);
     std::string p = Problems(r.error());
@@ -246,8 +252,13 @@ TEST_F(ApplyTest, ActivationRules) {
     has("bad_trigger.json", "/identifiers/0: missing \"as\"");
     has("bad_trigger.json", "/identifiers/1: an identifier must be an object");
     has("bad_trigger.json", "/colour: unknown key \"colour\"");
+    has("no_endpoint.json", "/destination: missing \"endpoint\" (or \"base_url\", which replaces it)");
+    has("wrong_endpoint.json", "/destination/endpoint: unknown endpoint \"https://rest.iad-99.braze.com\"");
     has("bad_action.json", "/action: unknown action \"send\" for a iterable destination");
-    has("bad_action.json", "/destination/endpoint: must be an http:// or https:// URL");
+    has("bad_action.json", "/destination/base_url: must be an http:// or https:// URL");
+    has("bad_action.json", "/destination/dataCenterLocation: unknown dataCenterLocation \"mars\" (expected "
+                           "united_states, europe)");
+    has("bad_action.json", "/destination/api_key: unknown key \"api_key\"");
     has("bad_action.json", "/event_name: membership_changed sends identify events");
     has("bad_action.json", "/entity: \"entity\" applies only to entity_enters and entity_exits triggers");
 }
@@ -294,7 +305,7 @@ TEST_F(ApplyTest, MappingsAndFiltersAreCheckedWithPointersIntoTheFile) {
     Write("braze_bad.json", R"({"kind": "activation", "key": "braze_bad", "audience": "pro", "trigger": "profile_enters",
         "destination": {"type": "braze", "endpoint": "https://rest.iad-01.braze.com", "api_key": "k",
                         "filter": {"drop": {"field": "properties.plan", "operator": "==", "value": "free"}}},
-        "action": "track_event",
+        "action": "trackEvent",
         "mapping": {"colour": "blue", "name": {"@path": 5},
                     "properties": {"plan": {"@if": {"exists": {"@path": "$.properties.plan"}}}},
                     "_update_existing_only": "no"}})");
@@ -326,8 +337,8 @@ mapping:
     EXPECT_EQ(Problems(r.error()),
               braze + "/destination/filter/drop/operator: unknown operator \"==\" (expected =, !=, <, <=, >, >=, "
                       "contains, not_contains, starts_with, ends_with, in, not_in, exists, not_exists)\n" +
-              braze + "/mapping/colour: unknown field \"colour\" of action track_event (fields: name, time, external_id, "
-                      "user_alias, braze_id, email, properties, _update_existing_only)\n" +
+              braze + "/mapping/colour: unknown field \"colour\" of action trackEvent (fields: name, time, external_id, "
+                      "user_alias, braze_id, email, properties, _update_existing_only, enable_batching, batch_size)\n" +
               braze + "/mapping/name/@path: @path must be a string or a directive, found an integer\n" +
               braze + "/mapping/properties/plan/@if: @if needs \"then\" or \"else\"\n" +
               braze + "/mapping/_update_existing_only: field \"_update_existing_only\" must be true or false, found the "
@@ -344,7 +355,7 @@ mapping:
     Write("braze_bad.json", R"({"kind": "activation", "key": "braze_bad", "audience": "pro", "trigger": "profile_enters",
         "destination": {"type": "braze", "endpoint": "https://rest.iad-01.braze.com", "api_key": "k",
                         "filter": {"drop": {"field": "properties.plan", "operator": "=", "value": "free"}}},
-        "action": "track_event",
+        "action": "trackEvent",
         "mapping": {"name": {"@template": "{{properties.audience_key}} entered"},
                     "properties": {"plan": {"@if": {"exists": {"@path": "$.properties.plan"}, "then": {"@path": "$.properties.plan"}}}},
                     "_update_existing_only": true}})");
@@ -357,6 +368,41 @@ mapping:
     const auto& a = (*acts)[0].spec.key == "braze_bad" ? (*acts)[0].spec : (*acts)[1].spec;
     EXPECT_EQ(a.mapping["_update_existing_only"], true);
     EXPECT_EQ(a.destination["filter"]["drop"]["operator"], "=");
+}
+
+// Mappings as Segment's destinations export them (each field's default, Segment's batching fields, _metadata) apply
+// unchanged under Segment's action and setting names.
+TEST_F(ApplyTest, MappingsExportedFromSegmentApplyUnchanged) {
+    WriteValid();
+    Write("braze.json", R"({"kind": "activation", "key": "braze", "audience": "pro", "trigger": "profile_enters",
+        "destination": {"type": "braze", "api_key": "k", "app_id": "app", "endpoint": "https://rest.fra-01.braze.eu"},
+        "action": "trackEvent",
+        "mapping": {"external_id": {"@path": "$.userId"},
+                    "email": {"@if": {"exists": {"@path": "$.context.traits.email"},
+                                      "then": {"@path": "$.context.traits.email"}, "else": {"@path": "$.properties.email"}}},
+                    "braze_id": {"@path": "$.properties.braze_id"}, "name": {"@path": "$.event"},
+                    "time": {"@path": "$.receivedAt"}, "properties": {"@path": "$.properties", "_metadata": {"label": "x"}},
+                    "_update_existing_only": false, "enable_batching": true, "batch_size": 75}})");
+    Write("iterable.json", R"({"kind": "activation", "key": "iterable", "audience": "pro", "trigger": "membership_changed",
+        "destination": {"type": "iterable", "apiKey": "k", "dataCenterLocation": "europe"},
+        "action": "updateUser",
+        "mapping": {"email": {"@path": "$.traits.email"}, "userId": {"@path": "$.userId"},
+                    "dataFields": {"@path": "$.traits"}, "phoneNumber": {"@path": "$.traits.phone"},
+                    "mergeNestedObjects": false, "enable_batching": true, "updateOnly": false, "batch_size": 1001}})");
+    Write("segment.json", R"({"kind": "activation", "key": "segment", "audience": "pro", "trigger": "profile_exits",
+        "destination": {"type": "segment", "source_write_key": "wk"},
+        "action": "sendTrack",
+        "mapping": {"user_id": {"@path": "$.userId"}, "event_name": {"@path": "$.event"},
+                    "properties": {"@path": "$.properties"}, "message_id": {"@path": "$.messageId"},
+                    "consent": {"@path": "$.context.consent"}}})");
+    auto r = Apply();
+    ASSERT_TRUE(r) << Problems(r.error());
+    auto acts = store_->ListActivations(1);
+    ASSERT_TRUE(acts);
+    auto it = std::find_if(acts->begin(), acts->end(), [](const auto& a) { return a.spec.key == "iterable"; });
+    ASSERT_NE(it, acts->end());
+    EXPECT_EQ(it->spec.action, "updateUser");
+    EXPECT_EQ(it->spec.mapping["batch_size"], 1001);
 }
 
 TEST_F(ApplyTest, ActivationsMayNameAudiencesAlreadyInTheStore) {

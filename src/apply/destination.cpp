@@ -26,7 +26,12 @@ void CheckSetting(const json& dest, const deliver::Setting& s, Checker& c) {
     using deliver::SettingKind;
     std::string ptr = "/destination/" + s.name;
     if (!dest.contains(s.name)) {
-        if (s.required) c.Err("/destination", fmt::format("missing \"{}\"", s.name));
+        if (!s.required) return;
+        if (s.unless.empty()) {
+            c.Err("/destination", fmt::format("missing \"{}\"", s.name));
+        } else if (!dest.contains(s.unless)) {
+            c.Err("/destination", fmt::format("missing \"{}\" (or \"{}\", which replaces it)", s.name, s.unless));
+        }
         return;
     }
     const json& v = dest[s.name];

@@ -34,8 +34,10 @@ std::string SettingLine(const deliver::Setting& s) {
     std::string choices;
     for (const auto& c : s.choices) choices += (choices.empty() ? " (one of: " : ", ") + c;
     if (!choices.empty()) choices += ")";
-    return fmt::format("    {:<16} {:<9} {}; {}{}\n", s.name, s.required ? "required" : "optional", kind, s.description,
-                       choices);
+    if (!s.default_value.empty()) choices += "; default " + s.default_value;
+    std::string required = s.required ? "required" : "optional";
+    if (s.required && !s.unless.empty()) required = "required unless " + s.unless;
+    return fmt::format("    {:<18} {:<9} {}; {}{}\n", s.name, required, kind, s.description, choices);
 }
 
 } // namespace

@@ -1,5 +1,7 @@
 #include "deliver/catalog.hpp"
 
+#include "deliver/catalog_types.hpp"
+
 namespace kith::deliver {
 
 std::string_view SettingKindName(SettingKind kind) {
@@ -48,70 +50,9 @@ const std::vector<DestinationType>& DestinationTypes() {
           {"headers", K::SECRET_MAP, false, 0, {}, "extra request headers"},
           {"batch_size", K::INTEGER, false, 10000, {}, "events per request (default 1: the body is one event)"},
           {"concurrency", K::INTEGER, false, 64, {}, "requests in flight at once (default 4)"}}},
-        {"braze",
-         "Braze's REST API",
-         {{"track_event",
-           "POST {endpoint}/users/track with {\"events\": [...]}, up to 75 a request",
-           {{"name", F::STRING, true, R"({"@path": "$.event"})", "the custom event's name"},
-            {"time", F::DATETIME, true, R"({"@path": "$.timestamp"})", "when the event happened (ISO 8601)"},
-            {"external_id", F::STRING, false, R"({"@path": "$.userId"})",
-             "the user's external ID (one of external_id, user_alias, braze_id, email is needed)"},
-            {"user_alias", F::OBJECT, false, "", "{\"alias_name\": ..., \"alias_label\": ...}"},
-            {"braze_id", F::STRING, false, "", "Braze's own user ID"},
-            {"email", F::STRING, false, "", "the user's email address"},
-            {"properties", F::OBJECT, false, R"({"@path": "$.properties"})", "the event's properties"},
-            {"_update_existing_only", F::BOOLEAN, false, "false", "only update users that already exist"}}},
-          {"update_user_profile",
-           "POST {endpoint}/users/track with {\"attributes\": [...]}, up to 75 a request",
-           {{"external_id", F::STRING, false, R"({"@path": "$.userId"})",
-             "the user's external ID (one of external_id, user_alias, braze_id, email is needed)"},
-            {"user_alias", F::OBJECT, false, "", "{\"alias_name\": ..., \"alias_label\": ...}"},
-            {"braze_id", F::STRING, false, "", "Braze's own user ID"},
-            {"email", F::STRING, false, R"({"@path": "$.context.traits.email"})", "the user's email address"},
-            {"custom_attributes", F::OBJECT, false,
-             R"({"@if": {"exists": {"@path": "$.traits"}, "then": {"@path": "$.traits"}, "else": {"@path": "$.properties"}}})",
-             "attributes set on the user profile, each a key of the attributes object"},
-            {"_update_existing_only", F::BOOLEAN, false, "false", "only update users that already exist"}}}},
-         {{"endpoint", K::URL, true, 0, {}, "the REST endpoint of the Braze instance (https://rest.iad-01.braze.com)"},
-          {"api_key", K::SECRET, true, 0, {}, "a REST API key with users.track"},
-          {"batch_size", K::INTEGER, false, 75, {}, "events per request (default 75)"},
-          {"concurrency", K::INTEGER, false, 64, {}, "requests in flight at once (default 4)"}}},
-        {"iterable",
-         "Iterable's API",
-         {{"custom_event",
-           "POST /api/events/track, or /api/events/trackBulk for batches (up to 1000)",
-           {{"eventName", F::STRING, true, R"({"@path": "$.event"})", "the custom event's name"},
-            {"email", F::STRING, false, R"({"@path": "$.context.traits.email"})",
-             "the user's email (email or userId is needed)"},
-            {"userId", F::STRING, false, R"({"@path": "$.userId"})", "the user's ID (email or userId is needed)"},
-            {"id", F::STRING, false, R"({"@path": "$.messageId"})",
-             "the event's ID: Iterable keeps one event per ID, so a re-sent event is not doubled"},
-            {"createdAt", F::DATETIME, false, R"({"@path": "$.timestamp"})",
-             "when the event happened (sent as seconds since the epoch)"},
-            {"dataFields", F::OBJECT, false, R"({"@path": "$.properties"})", "the event's fields"},
-            {"campaignId", F::INTEGER, false, "", "the campaign to attribute the event to"},
-            {"templateId", F::INTEGER, false, "", "the template to attribute the event to"}}},
-          {"upsert_user",
-           "POST /api/users/update, or /api/users/bulkUpdate for batches (up to 1000)",
-           {{"email", F::STRING, false, R"({"@path": "$.context.traits.email"})",
-             "the user's email (email or userId is needed)"},
-            {"userId", F::STRING, false, R"({"@path": "$.userId"})", "the user's ID (email or userId is needed)"},
-            {"dataFields", F::OBJECT, false,
-             R"({"@if": {"exists": {"@path": "$.traits"}, "then": {"@path": "$.traits"}, "else": {"@path": "$.properties"}}})",
-             "fields set on the user profile"},
-            {"preferUserId", F::BOOLEAN, false, "true", "match the user by userId when both are given"},
-            {"mergeNestedObjects", F::BOOLEAN, false, "false", "merge nested objects instead of replacing them"}}}},
-         {{"api_key", K::SECRET, true, 0, {}, "a server-side API key"},
-          {"endpoint", K::URL, false, 0, {}, "the API's base URL (default https://api.iterable.com)"},
-          {"batch_size", K::INTEGER, false, 1000, {}, "events per request (default 1000; 1 uses the single-event endpoints)"},
-          {"concurrency", K::INTEGER, false, 64, {}, "requests in flight at once (default 4)"}}},
-        {"segment",
-         "any Segment-compatible HTTP collector",
-         {{"send", "POST {endpoint}/v1/batch, the write key as basic auth", {}}},
-         {{"write_key", K::SECRET, true, 0, {}, "the source's write key"},
-          {"endpoint", K::URL, false, 0, {}, "the collector's base URL (default https://api.segment.io)"},
-          {"batch_size", K::INTEGER, false, 500, {}, "events per request (default 100; a request stays under 500 KB)"},
-          {"concurrency", K::INTEGER, false, 64, {}, "requests in flight at once (default 4)"}}},
+        catalog_types::Braze(),
+        catalog_types::Iterable(),
+        catalog_types::Segment(),
         {"file",
          "a local file, for tests and for piping events into other tools",
          {{"send", "appends each event as one JSON line (NDJSON), on disk before it counts as delivered", {}}},
@@ -125,6 +66,18 @@ const std::vector<DestinationType>& DestinationTypes() {
     };
     return types;
 }
+
+namespace catalog_types {
+
+std::vector<Setting> HttpSettings(const std::string& base_url_description, int64_t max_batch,
+                                  const std::string& batch_description) {
+    using K = SettingKind;
+    return {{"base_url", K::URL, false, 0, {}, base_url_description, "Base URL"},
+            {"batch_size", K::INTEGER, false, max_batch, {}, batch_description, "Batch Size"},
+            {"concurrency", K::INTEGER, false, 64, {}, "requests in flight at once (default 4)", "Concurrency"}};
+}
+
+} // namespace catalog_types
 
 const std::vector<Setting>& CommonSettings() {
     using K = SettingKind;

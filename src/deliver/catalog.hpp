@@ -39,6 +39,9 @@ struct Setting {
     int64_t max = 0;                  //!< INTEGER: the largest value
     std::vector<std::string> choices; //!< STRING: the allowed values, when limited
     std::string description;
+    std::string label;         //!< the name shown to people ("REST Endpoint"); "" for the name itself
+    std::string default_value; //!< what an absent setting means, as text ("" when nothing)
+    std::string unless;        //!< a required setting is not needed when this other one is given (a base URL)
 };
 
 //! What a mapped field's value must be.
@@ -63,6 +66,7 @@ struct Field {
     std::string default_mapping; //!< JSON: the mapping used when the activation's mapping does not name the field
                                  //!< ("" for none), e.g. {"@path": "$.userId"}
     std::string description;
+    std::string label; //!< the name shown to people ("External User ID"); "" for the name itself
 };
 
 //! One action of a destination type: what a request to it does.
@@ -72,6 +76,7 @@ struct Action {
     //! The fields the action's requests are built from, required ones first. Empty: the action is free-form, its
     //! mapping is the whole mapped payload (null: the event itself).
     std::vector<Field> fields;
+    std::string label; //!< the name shown to people ("Track Event"); "" for the name itself
 };
 
 

@@ -15,6 +15,9 @@ json SettingJson(const Setting& s, bool common) {
                 {"description", s.description}};
     if (s.kind == SettingKind::INTEGER) out["max"] = s.max;
     if (!s.choices.empty()) out["choices"] = s.choices;
+    out["label"] = s.label.empty() ? s.name : s.label;
+    if (!s.default_value.empty()) out["default"] = s.default_value;
+    if (!s.unless.empty()) out["unless"] = s.unless;
     return out;
 }
 
@@ -30,9 +33,11 @@ json CatalogJson() {
                                   {"required", f.required},
                                   {"default", f.default_mapping.empty() ? json(nullptr)
                                                                         : json::parse(f.default_mapping, nullptr, false)},
-                                  {"description", f.description}});
+                                  {"description", f.description},
+                                  {"label", f.label.empty() ? f.name : f.label}});
             }
             actions.push_back({{"name", a.name},
+                               {"label", a.label.empty() ? a.name : a.label},
                                {"default", &a == &t.actions.front()},
                                {"free_form", a.fields.empty()},
                                {"description", a.description},

@@ -33,7 +33,7 @@ TEST(Catalog, ListsTheFiveTypesWithActionsAndRequiredSettings) {
     EXPECT_TRUE(file->settings[0].required);
     const DestinationType* braze = FindDestinationType("braze");
     ASSERT_NE(braze, nullptr);
-    EXPECT_EQ(braze->actions.front().name, "track_event"); // the default
+    EXPECT_EQ(braze->actions.front().name, "trackEvent"); // the default
     EXPECT_EQ(FindDestinationType("carrier-pigeon"), nullptr);
     // Actions with fields list the required ones first, and every default mapping is JSON.
     for (const auto& t : DestinationTypes()) {
@@ -50,13 +50,13 @@ TEST(Catalog, ListsTheFiveTypesWithActionsAndRequiredSettings) {
             }
         }
     }
-    const Action* track = FindAction(*braze, "track_event");
+    const Action* track = FindAction(*braze, "trackEvent");
     ASSERT_NE(track, nullptr);
     ASSERT_FALSE(track->fields.empty());
     EXPECT_EQ(track->fields[0].name, "name");
     EXPECT_TRUE(track->fields[0].required);
     EXPECT_TRUE(FindAction(*file, "send")->fields.empty()); // free-form
-    EXPECT_EQ(FindAction(*file, "track_event"), nullptr);
+    EXPECT_EQ(FindAction(*file, "trackEvent"), nullptr);
     EXPECT_EQ(FieldTypeName(FieldType::DATETIME), "datetime");
     EXPECT_EQ(SettingKindName(SettingKind::STRING_MAP), "object of strings");
 }

@@ -15,15 +15,18 @@ namespace {
 
 // The types MakeDestination builds, with their builders.
 using Builder = Result<std::unique_ptr<Destination>> (*)(const nlohmann::json& destination, const std::string& action,
-                                                         Mapper mapper, const DestinationContext& ctx);
+                                                         const nlohmann::json& mapping, Mapper mapper,
+                                                         const DestinationContext& ctx);
 
 Result<std::unique_ptr<Destination>> MakeHttp(const nlohmann::json& destination, const std::string& action,
-                                              Mapper mapper, const DestinationContext& ctx) {
-    return MakeHttpDestination(destination["type"].get<std::string>(), destination, action, std::move(mapper), ctx);
+                                              const nlohmann::json& mapping, Mapper mapper,
+                                              const DestinationContext& ctx) {
+    return MakeHttpDestination(destination["type"].get<std::string>(), destination, action, mapping, std::move(mapper),
+                               ctx);
 }
 
-Result<std::unique_ptr<Destination>> MakeFile(const nlohmann::json& destination, const std::string&, Mapper mapper,
-                                              const DestinationContext& ctx) {
+Result<std::unique_ptr<Destination>> MakeFile(const nlohmann::json& destination, const std::string&,
+                                              const nlohmann::json&, Mapper mapper, const DestinationContext& ctx) {
     auto path = destination.find("path");
     if (path == destination.end() || !path->is_string() || path->get<std::string>().empty()) {
         return Fail(ErrorCode::INVALID, "a file destination needs \"path\", a non-empty string");
@@ -114,7 +117,7 @@ Result<std::unique_ptr<Destination>> MakeDestination(const nlohmann::json& desti
         if (i.type != type) continue;
         auto mapper = MakeMapper(type, chosen, mapping);
         if (!mapper) return Fail(ErrorCode::INVALID, "unusable mapping: " + mapper.error().message);
-        return i.build(destination, chosen, std::move(*mapper), ctx);
+        return i.build(destination, chosen, mapping, std::move(*mapper), ctx);
     }
     return Fail(ErrorCode::INVALID,
                 fmt::format("delivery to {} destinations is not implemented yet in this kith (implemented: {})", type,

@@ -57,9 +57,9 @@ TEST(MakeDestination, ExplainsWhatItCannotBuild) {
     auto no_path = MakeDestination({{"type", "file"}, {"path", ""}}, "send", nullptr, ctx);
     ASSERT_FALSE(no_path);
     EXPECT_NE(no_path.error().message.find("\"path\""), std::string::npos) << no_path.error().message;
-    auto bad_action = MakeDestination({{"type", "file"}, {"path", "x"}}, "track_event", nullptr, ctx);
+    auto bad_action = MakeDestination({{"type", "file"}, {"path", "x"}}, "trackEvent", nullptr, ctx);
     ASSERT_FALSE(bad_action);
-    EXPECT_EQ(bad_action.error().message, "unknown action \"track_event\" for a file destination");
+    EXPECT_EQ(bad_action.error().message, "unknown action \"trackEvent\" for a file destination");
     EXPECT_FALSE(MakeDestination(json::array(), "", nullptr, ctx));
     EXPECT_TRUE(IsImplemented("file"));
     EXPECT_TRUE(IsImplemented("webhook"));

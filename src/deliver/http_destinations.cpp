@@ -1,5 +1,7 @@
 #include "deliver/http_destinations.hpp"
 
+#include "deliver/http_destination_types.hpp"
+
 #include "common/text.hpp"
 #include "store/store.hpp"
 
@@ -42,16 +44,9 @@ json ShowResponse(const HttpResponse& r) {
             {"elapsed_ms", r.elapsed_ms}};
 }
 
-std::string Dump(const json& j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::string TrimSlash(std::string url) {
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    return url;
-}
-
 } // namespace
+
+using http_types::Dump;
 
 // ---------------------------------------------------------------------------------------------------------------
 // HttpDestination
@@ -68,8 +63,33 @@ const json& HttpDestination::Value(const Item& item, json& scratch) {
     return scratch;
 }
 
-std::optional<std::string> HttpDestination::Check(const json&) const {
+std::string HttpDestination::JoinTexts(std::span<const Item> batch, std::string_view open, std::string_view close) {
+    size_t size = open.size() + close.size();
+    for (const Item& item : batch) size += item.text->size() + 1;
+    std::string body;
+    body.reserve(size);
+    body += open;
+    bool first = true;
+    for (const Item& item : batch) {
+        std::string_view text = *item.text;
+        if (item.value && item.value->is_array()) {
+            text = text.substr(1, text.size() - 2); // the elements of [a,b]
+            if (text.empty()) continue;
+        }
+        if (!first) body += ',';
+        body += text;
+        first = false;
+    }
+    body += close;
+    return body;
+}
+
+std::optional<std::string> HttpDestination::Prepare(json&) const {
     return std::nullopt;
+}
+
+size_t HttpDestination::Weight(const json&) const {
+    return 1;
 }
 
 void HttpDestination::Interpret(const HttpResponse& response, std::span<const Item>,
@@ -106,28 +126,30 @@ std::vector<Outcome> HttpDestination::SendMapped(std::span<const store::OutboxEv
         } else {
             mapped[i] = e.payload;
         }
-        if (auto problem = Check(mapped[i])) {
+        if (auto problem = Prepare(mapped[i])) {
             outcomes[i] = Outcome::Failed(*problem);
             continue;
         }
         texts[i] = Dump(mapped[i]);
-        items[i] = Item{&mapped[i], &texts[i]};
+        items[i] = Item{&mapped[i], &texts[i], Weight(mapped[i])};
         ok.push_back(i);
     }
 
-    // Batches of up to batch_size events and max_bytes of body (a single larger event goes alone).
+    // Batches of up to batch_size objects and max_bytes of body (a single larger event goes alone).
     std::vector<std::vector<size_t>> batches;
-    size_t bytes = 0;
+    size_t bytes = 0, weight = 0;
     for (size_t i : ok) {
         size_t size = items[i].text->size() + 1;
-        bool full = !batches.empty() && (batches.back().size() >= limits_.batch_size ||
+        bool full = !batches.empty() && (weight + items[i].weight > limits_.batch_size ||
                                          (limits_.max_bytes && bytes + size > limits_.max_bytes));
         if (batches.empty() || full) {
             batches.emplace_back();
             bytes = 0;
+            weight = 0;
         }
         batches.back().push_back(i);
         bytes += size;
+        weight += items[i].weight;
     }
     if (batches.empty()) return outcomes;
 
@@ -182,21 +204,7 @@ protected:
         r.method = method_;
         r.url = url_;
         r.headers = headers_;
-        if (batch_) {
-            size_t size = 2;
-            for (const Item& item : batch) size += item.text->size() + 1;
-            std::string body;
-            body.reserve(size);
-            body += '[';
-            for (size_t i = 0; i < batch.size(); ++i) {
-                if (i) body += ',';
-                body += *batch[i].text;
-            }
-            body += ']';
-            r.body = std::move(body);
-        } else {
-            r.body = *batch.front().text;
-        }
+        r.body = batch_ ? JoinTexts(batch, "[", "]") : *batch.front().text;
         return r;
     }
 
@@ -246,212 +254,28 @@ private:
     bool batch_;
 };
 
-// ---------------------------------------------------------------------------------------------------------------
-// Braze: POST {endpoint}/users/track, "Authorization: Bearer <api_key>", {"events": [...]} (Track Event) or
-// {"attributes": [...]} (Update User Profile), up to 75 objects a request. A 201 may list non-fatal errors, each
-// with the index of the object it concerns in "input_array": those objects failed (they are invalid); the others
-// were processed. A 429 comes with X-RateLimit-Reset (epoch seconds), used when there is no Retry-After.
-
-class Braze final : public HttpDestination {
-public:
-    Braze(std::string endpoint, std::string api_key, bool attributes, Limits limits, Mapper mapper,
-          HttpClient::Options http)
-        : HttpDestination("braze", limits, std::move(mapper), std::move(http)), url_(TrimSlash(endpoint) + "/users/track"),
-          api_key_(std::move(api_key)), array_(attributes ? "attributes" : "events"), attributes_(attributes) {}
-
-protected:
-    std::optional<std::string> Check(const json& m) const override {
-        if (!m.is_object()) return "the mapped event is not an object";
-        for (const char* id : {"external_id", "user_alias", "braze_id", "email"}) {
-            if (m.contains(id) && !m[id].is_null()) return std::nullopt;
-        }
-        return std::string("Braze needs one of external_id, user_alias, braze_id or email, and the event has none");
-    }
-
-    HttpRequest Build(std::span<const Item> batch) const override {
-        json items = json::array();
-        json scratch;
-        for (const Item& m : batch) items.push_back(ToItem(Value(m, scratch)));
-        HttpRequest r;
-        r.url = url_;
-        r.headers = {{"Authorization", "Bearer " + api_key_}};
-        r.body = Dump(json{{array_, std::move(items)}});
-        return r;
-    }
-
-    void Interpret(const HttpResponse& response, std::span<const Item> batch,
-                   std::span<Outcome> out) const override {
-        HttpResponse r = response;
-        if (r.status == 429 && !r.retry_after_ms) {
-            if (const std::string* reset = r.Header("x-ratelimit-reset")) {
-                int64_t at = 0; // epoch seconds
-                auto [end, ec] = std::from_chars(reset->data(), reset->data() + reset->size(), at);
-                if (ec == std::errc() && end == reset->data() + reset->size() && at > 0 && at < 1'000'000'000'000) {
-                    r.retry_after_ms = std::max<int64_t>(0, at * 1000 - WallClockMs());
-                }
-            }
-        }
-        HttpDestination::Interpret(r, batch, out);
-        if (r.status < 200 || r.status > 299) return;
-        json body = json::parse(r.body, nullptr, false);
-        if (!body.is_object() || !body.contains("errors") || !body["errors"].is_array()) return;
-        for (const json& e : body["errors"]) {
-            if (!e.is_object() || !e.contains("index") || !e["index"].is_number_integer()) continue;
-            if (e.contains("input_array") && e["input_array"] != array_) continue;
-            int64_t index = e["index"].get<int64_t>();
-            if (index < 0 || index >= static_cast<int64_t>(out.size())) continue;
-            std::string type = e.contains("type") && e["type"].is_string() ? e["type"].get<std::string>()
-                                                                           : BodyExcerpt(e.dump());
-            out[static_cast<size_t>(index)] = Outcome::Failed("Braze: " + type, r.status);
+Result<std::unique_ptr<Destination>> MakeWebhook(const json& s, http_types::Parts parts) {
+    std::string url = http_types::StringSetting(s, "url");
+    if (auto ok = http_types::NeedUrl("webhook", "url", url); !ok) return std::unexpected(ok.error());
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (s.contains("headers") && s["headers"].is_object()) {
+        for (const auto& [k, v] : s["headers"].items()) {
+            if (v.is_string()) headers.emplace_back(k, v.get<std::string>());
         }
     }
+    parts.limits.batch_size = http_types::BatchSize(s, parts, 1, 10000);
+    return std::make_unique<Webhook>(url, http_types::StringSetting(s, "method", "POST"), std::move(headers),
+                                     parts.limits, std::move(parts.mapper), std::move(parts.http));
+}
 
-private:
-    // Track Event: the mapped fields as they are. Update User Profile: the identifiers, then each custom attribute
-    // as a key of the attributes object.
-    json ToItem(const json& m) const {
-        if (!attributes_) return m;
-        json item = json::object();
-        for (const auto& [k, v] : m.items()) {
-            if (k != "custom_attributes") item[k] = v;
-        }
-        if (m.contains("custom_attributes") && m["custom_attributes"].is_object()) {
-            for (const auto& [k, v] : m["custom_attributes"].items()) {
-                if (!item.contains(k)) item[k] = v;
-            }
-        }
-        return item;
-    }
-
-    std::string url_;
-    std::string api_key_;
-    std::string array_;
-    bool attributes_;
-};
+} // namespace
 
 // ---------------------------------------------------------------------------------------------------------------
-// Iterable: "Api-Key: <api_key>". Custom Event: POST /api/events/track (one event) or /api/events/trackBulk
-// {"events": [...]}; Upsert User: POST /api/users/update (one user) or /api/users/bulkUpdate {"users": [...]}.
-// createdAt goes as seconds since the epoch. A bulk answer counts failures and lists the invalid emails and user
-// IDs (and disallowed event names): the events carrying them failed; the others were accepted.
+// What the builders share.
 
-class Iterable final : public HttpDestination {
-public:
-    Iterable(std::string endpoint, std::string api_key, bool users, Limits limits, Mapper mapper,
-             HttpClient::Options http)
-        : HttpDestination("iterable", limits, std::move(mapper), std::move(http)), base_(TrimSlash(endpoint)),
-          api_key_(std::move(api_key)), users_(users), bulk_(limits.batch_size > 1) {}
+namespace http_types {
 
-protected:
-    std::optional<std::string> Check(const json& m) const override {
-        if (!m.is_object()) return "the mapped event is not an object";
-        bool has_email = m.contains("email") && m["email"].is_string() && !m["email"].get<std::string>().empty();
-        bool has_user = m.contains("userId") && m["userId"].is_string() && !m["userId"].get<std::string>().empty();
-        if (!has_email && !has_user) return std::string("Iterable needs an email or a userId, and the event has neither");
-        if (m.contains("createdAt") && !EpochSeconds(m["createdAt"])) {
-            return "createdAt is not a datetime: " + BodyExcerpt(m["createdAt"].dump());
-        }
-        return std::nullopt;
-    }
-
-    HttpRequest Build(std::span<const Item> batch) const override {
-        HttpRequest r;
-        r.headers = {{"Api-Key", api_key_}};
-        if (!bulk_) {
-            r.url = base_ + (users_ ? "/api/users/update" : "/api/events/track");
-            json scratch;
-            r.body = Dump(ToItem(Value(batch.front(), scratch)));
-            return r;
-        }
-        json items = json::array();
-        json scratch;
-        for (const Item& m : batch) items.push_back(ToItem(Value(m, scratch)));
-        r.url = base_ + (users_ ? "/api/users/bulkUpdate" : "/api/events/trackBulk");
-        r.body = Dump(json{{users_ ? "users" : "events", std::move(items)}});
-        return r;
-    }
-
-    void Interpret(const HttpResponse& response, std::span<const Item> batch,
-                   std::span<Outcome> out) const override {
-        HttpDestination::Interpret(response, batch, out);
-        if (!bulk_ || response.status < 200 || response.status > 299) return;
-        json body = json::parse(response.body, nullptr, false);
-        if (!body.is_object()) return;
-        auto listed = [&](const char* key, const json& value) {
-            if (!body.contains(key) || !body[key].is_array() || !value.is_string()) return false;
-            for (const auto& v : body[key]) {
-                if (v == value) return true;
-            }
-            return false;
-        };
-        for (size_t i = 0; i < batch.size(); ++i) {
-            json scratch;
-            const json& m = Value(batch[i], scratch);
-            auto field = [&](const char* k) { return m.contains(k) ? m[k] : json(); };
-            if (listed("invalidEmails", field("email"))) {
-                out[i] = Outcome::Failed("Iterable: invalid email " + field("email").get<std::string>(), response.status);
-            } else if (listed("invalidUserIds", field("userId"))) {
-                out[i] =
-                    Outcome::Failed("Iterable: invalid userId " + field("userId").get<std::string>(), response.status);
-            } else if (!users_ && listed("disallowedEventNames", field("eventName"))) {
-                out[i] = Outcome::Failed("Iterable: disallowed event name " + field("eventName").get<std::string>(),
-                                         response.status);
-            }
-        }
-    }
-
-private:
-    json ToItem(const json& m) const {
-        json item = m;
-        if (item.contains("createdAt")) {
-            if (auto s = EpochSeconds(item["createdAt"])) item["createdAt"] = *s;
-        }
-        return item;
-    }
-
-    std::string base_;
-    std::string api_key_;
-    bool users_;
-    bool bulk_;
-};
-
-// ---------------------------------------------------------------------------------------------------------------
-// Segment HTTP: POST {endpoint}/v1/batch, the write key as basic auth's user name, {"batch": [...], "sentAt": ...},
-// up to 500 KB a request (Segment's limit; 32 KB an event is enforced at source).
-
-class Segment final : public HttpDestination {
-public:
-    Segment(std::string endpoint, const std::string& write_key, Limits limits, Mapper mapper,
-            HttpClient::Options http)
-        : HttpDestination("segment", limits, std::move(mapper), std::move(http)),
-          url_(TrimSlash(endpoint) + "/v1/batch"), auth_("Basic " + Base64(write_key + ":")) {}
-
-protected:
-    std::optional<std::string> Check(const json& m) const override {
-        if (!m.is_object()) return "the mapped event is not an object";
-        return std::nullopt;
-    }
-
-    HttpRequest Build(std::span<const Item> batch) const override {
-        std::string body = "{\"batch\":[";
-        for (size_t i = 0; i < batch.size(); ++i) {
-            if (i) body += ',';
-            body += *batch[i].text;
-        }
-        body += "],\"sentAt\":\"" + text::IsoMillis(WallClockMs()) + "\"}";
-        HttpRequest r;
-        r.url = url_;
-        r.headers = {{"Authorization", auth_}};
-        r.body = std::move(body);
-        return r;
-    }
-
-private:
-    std::string url_;
-    std::string auth_;
-};
-
-std::string StringSetting(const json& s, const char* key, std::string fallback = {}) {
+std::string StringSetting(const json& s, const char* key, std::string fallback) {
     if (s.contains(key) && s[key].is_string()) return s[key].get<std::string>();
     return fallback;
 }
@@ -461,6 +285,12 @@ int64_t IntSetting(const json& s, const char* key, int64_t fallback) {
     return fallback;
 }
 
+size_t BatchSize(const json& s, const Parts& parts, int64_t fallback, int64_t max) {
+    auto size = static_cast<size_t>(std::clamp<int64_t>(IntSetting(s, "batch_size", fallback), 1, max));
+    if (parts.mapping_batch_limit) size = std::min(size, parts.mapping_batch_limit);
+    return size;
+}
+
 Status NeedUrl(const std::string& type, const char* key, const std::string& url) {
     if (!url.starts_with("http://") && !url.starts_with("https://")) {
         return Fail(ErrorCode::INVALID, fmt::format("a {} destination needs \"{}\", an http:// or https:// URL", type, key));
@@ -468,105 +298,56 @@ Status NeedUrl(const std::string& type, const char* key, const std::string& url)
     return {};
 }
 
+Result<std::string> NeedString(const std::string& type, const json& s, const char* key) {
+    std::string v = StringSetting(s, key);
+    if (v.empty()) return Fail(ErrorCode::INVALID, fmt::format("a {} destination needs \"{}\"", type, key));
+    return v;
+}
+
+std::string TrimSlash(std::string url) {
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+}
+
+std::string Dump(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+} // namespace http_types
+
+namespace {
+
+// The largest batch the mapping allows: Segment's `enable_batching` and `batch_size` fields, when constants.
+size_t MappingBatchLimit(const json& mapping) {
+    if (!mapping.is_object()) return 0;
+    if (auto e = mapping.find("enable_batching"); e != mapping.end() && e->is_boolean() && !e->get<bool>()) return 1;
+    if (auto b = mapping.find("batch_size"); b != mapping.end() && b->is_number() && b->get<double>() >= 1) {
+        return static_cast<size_t>(std::min(b->get<double>(), 1e6));
+    }
+    return 0;
+}
+
 } // namespace
 
 Result<std::unique_ptr<Destination>> MakeHttpDestination(const std::string& type, const json& s,
-                                                         const std::string& action, Mapper mapper,
-                                                         const DestinationContext& ctx) {
-    HttpClient::Options http;
-    http.timeout_ms = std::max<int64_t>(1, ctx.delivery.timeout_s) * 1000;
-    if (ctx.delivery.timeout_ms > 0) http.timeout_ms = ctx.delivery.timeout_ms;
-    http.verify_tls = ctx.delivery.verify_tls;
-    http.allow_hosts = ctx.delivery.allow_hosts;
-    HttpDestination::Limits limits;
-    limits.concurrency = static_cast<int>(std::clamp<int64_t>(IntSetting(s, "concurrency", 4), 1, 64));
-    auto need_key = [&](const char* key) -> Result<std::string> {
-        std::string v = StringSetting(s, key);
-        if (v.empty()) return Fail(ErrorCode::INVALID, fmt::format("a {} destination needs \"{}\"", type, key));
-        return v;
-    };
-
-    if (type == "webhook") {
-        std::string url = StringSetting(s, "url");
-        if (auto ok = NeedUrl(type, "url", url); !ok) return std::unexpected(ok.error());
-        std::vector<std::pair<std::string, std::string>> headers;
-        if (s.contains("headers") && s["headers"].is_object()) {
-            for (const auto& [k, v] : s["headers"].items()) {
-                if (v.is_string()) headers.emplace_back(k, v.get<std::string>());
-            }
-        }
-        limits.batch_size = static_cast<size_t>(std::clamp<int64_t>(IntSetting(s, "batch_size", 1), 1, 10000));
-        return std::make_unique<Webhook>(url, StringSetting(s, "method", "POST"), std::move(headers), limits,
-                                         std::move(mapper), http);
-    }
-    if (type == "braze") {
-        std::string endpoint = StringSetting(s, "endpoint");
-        if (auto ok = NeedUrl(type, "endpoint", endpoint); !ok) return std::unexpected(ok.error());
-        auto key = need_key("api_key");
-        if (!key) return std::unexpected(key.error());
-        limits.batch_size = static_cast<size_t>(std::clamp<int64_t>(IntSetting(s, "batch_size", 75), 1, 75));
-        return std::make_unique<Braze>(endpoint, *key, action == "update_user_profile", limits, std::move(mapper),
-                                       http);
-    }
-    if (type == "iterable") {
-        std::string endpoint = StringSetting(s, "endpoint", "https://api.iterable.com");
-        if (auto ok = NeedUrl(type, "endpoint", endpoint); !ok) return std::unexpected(ok.error());
-        auto key = need_key("api_key");
-        if (!key) return std::unexpected(key.error());
-        limits.batch_size = static_cast<size_t>(std::clamp<int64_t>(IntSetting(s, "batch_size", 1000), 1, 1000));
-        return std::make_unique<Iterable>(endpoint, *key, action == "upsert_user", limits, std::move(mapper), http);
-    }
-    if (type == "segment") {
-        std::string endpoint = StringSetting(s, "endpoint", "https://api.segment.io");
-        if (auto ok = NeedUrl(type, "endpoint", endpoint); !ok) return std::unexpected(ok.error());
-        auto key = need_key("write_key");
-        if (!key) return std::unexpected(key.error());
-        limits.batch_size = static_cast<size_t>(std::clamp<int64_t>(IntSetting(s, "batch_size", 100), 1, 500));
-        limits.max_bytes = 500 * 1024 - 64; // room for {"batch":[...],"sentAt":"..."}
-        return std::make_unique<Segment>(endpoint, *key, limits, std::move(mapper), http);
-    }
+                                                         const std::string& action, const json& mapping,
+                                                         Mapper mapper, const DestinationContext& ctx) {
+    http_types::Parts parts;
+    parts.http.timeout_ms = std::max<int64_t>(1, ctx.delivery.timeout_s) * 1000;
+    if (ctx.delivery.timeout_ms > 0) parts.http.timeout_ms = ctx.delivery.timeout_ms;
+    parts.http.verify_tls = ctx.delivery.verify_tls;
+    parts.http.allow_hosts = ctx.delivery.allow_hosts;
+    parts.limits.concurrency =
+        static_cast<int>(std::clamp<int64_t>(http_types::IntSetting(s, "concurrency", 4), 1, 64));
+    parts.mapper = std::move(mapper);
+    // Segment's batching fields belong to the actions with fields; a free-form mapping's keys are the body's own.
+    if (type == "braze" || type == "iterable") parts.mapping_batch_limit = MappingBatchLimit(mapping);
+    parts.mapping = mapping;
+    if (type == "webhook") return MakeWebhook(s, std::move(parts));
+    if (type == "braze") return http_types::MakeBraze(s, action, std::move(parts));
+    if (type == "iterable") return http_types::MakeIterable(s, action, std::move(parts));
+    if (type == "segment") return http_types::MakeSegment(s, action, std::move(parts));
     return Fail(ErrorCode::INVALID, fmt::format("{} is not an HTTP destination type", text::Quote(type)));
-}
-
-std::optional<int64_t> EpochSeconds(const json& v) {
-    if (v.is_number_integer() || v.is_number_float()) {
-        double d = v.get<double>();
-        if (!(d > -1e13 && d < 1e16)) return std::nullopt;
-        if (d > 1e11) d /= 1000; // milliseconds
-        return static_cast<int64_t>(d);
-    }
-    if (!v.is_string()) return std::nullopt;
-    const std::string& s = v.get_ref<const std::string&>();
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, used = 0;
-    if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &used) != 6 || used != 19) {
-        return std::nullopt;
-    }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
-    std::string_view rest(s.c_str() + used);
-    if (!rest.empty() && rest.front() == '.') {
-        rest.remove_prefix(1);
-        size_t digits = 0;
-        while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
-        if (digits == 0) return std::nullopt;
-        rest.remove_prefix(digits);
-    }
-    int64_t offset = 0;
-    if (rest == "Z" || rest == "z") {
-    } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-        int oh = 0, om = 0;
-        if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-        offset = (rest[0] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-    } else {
-        return std::nullopt;
-    }
-    std::tm tm{};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    return static_cast<int64_t>(timegm(&tm)) - offset;
 }
 
 std::string Base64(std::string_view bytes) {

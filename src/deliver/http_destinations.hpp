@@ -36,19 +36,28 @@ public:
     bool SendsStoredText() const override { return !mapper_; }
 
 protected:
-    //! One event going out: its mapped value (nullptr when it is sent as stored, unparsed: no mapping) and its JSON
-    //! text.
+    //! One event going out: its prepared value (nullptr when it is sent as stored, unparsed: no mapping), its JSON
+    //! text, and how many objects of a request body it makes.
     struct Item {
         const nlohmann::json* value = nullptr;
         const std::string* text = nullptr;
+        size_t weight = 1;
     };
 
     //! The item's value, without a copy; parsed into scratch when it was sent as stored.
     static const nlohmann::json& Value(const Item& item, nlohmann::json& scratch);
+    //! open, the items' texts separated by commas, close: a JSON array of the batch without serializing it again.
+    //! An item whose value is an array gives its elements (`[a,b]` adds `a,b`).
+    static std::string JoinTexts(std::span<const Item> batch, std::string_view open, std::string_view close);
 
-    //! Checks one mapped event (the destination's own rules, such as "an identifier is needed"); a message fails it.
-    virtual std::optional<std::string> Check(const nlohmann::json& mapped) const;
-    //! The request carrying a batch of mapped events.
+    //! Checks one mapped event against the destination's own rules ("an identifier is needed") and turns it into
+    //! what a request carries (dates in the destination's format, fields it does not send removed); a message fails
+    //! the event. By default the mapped event goes as it is.
+    virtual std::optional<std::string> Prepare(nlohmann::json& mapped) const;
+    //! How many objects of a request body the prepared event makes (1; Braze purchases: one per product). A batch
+    //! holds at most batch_size of them.
+    virtual size_t Weight(const nlohmann::json& prepared) const;
+    //! The request carrying a batch of prepared events.
     virtual HttpRequest Build(std::span<const Item> batch) const = 0;
     //! One outcome per event of the batch from the response; by default ClassifyResponse for each.
     virtual void Interpret(const HttpResponse& response, std::span<const Item> batch,
@@ -67,14 +76,12 @@ private:
     HttpClient client_;
 };
 
-//! Builds the HTTP destination of `type` (webhook, braze, iterable, segment) from its settings; nullptr-free.
+//! Builds the HTTP destination of `type` (webhook, braze, iterable, segment) from its settings, its action and the
+//! action's mapping (whose constant `enable_batching` and `batch_size` limit Braze's and Iterable's batches, as in
+//! Segment); nullptr-free.
 Result<std::unique_ptr<Destination>> MakeHttpDestination(const std::string& type, const nlohmann::json& settings,
-                                                         const std::string& action, Mapper mapper,
-                                                         const DestinationContext& ctx);
-
-//! Seconds since the epoch of a datetime value: an ISO 8601 string (Z or ±hh:mm, optional fraction) or a number
-//! (seconds, or milliseconds when above 10^11). nullopt when unusable.
-std::optional<int64_t> EpochSeconds(const nlohmann::json& value);
+                                                         const std::string& action, const nlohmann::json& mapping,
+                                                         Mapper mapper, const DestinationContext& ctx);
 
 //! Base64 (RFC 4648, with padding).
 std::string Base64(std::string_view bytes);

@@ -1,3 +1,5 @@
+#include "deliver/datetime.hpp"
+#include "deliver/http_destination_types.hpp"
 #include "deliver/http_destinations.hpp"
 #include "deliver/test_event.hpp"
 
@@ -46,7 +48,7 @@ std::unique_ptr<Destination> Make(const json& settings, const std::string& actio
                                   const json& mapping = nullptr) {
     DestinationContext ctx;
     ctx.delivery.timeout_ms = 2000;
-    ctx.delivery.allow_hosts = {AllowOf(settings.value("url", settings.value("endpoint", "")))};
+    ctx.delivery.allow_hosts = {AllowOf(settings.value("url", settings.value("base_url", "")))};
     auto d = MakeDestination(settings, action, mapping, ctx);
     EXPECT_TRUE(d) << d.error().ToString();
     return d ? std::move(*d) : nullptr;
@@ -112,13 +114,15 @@ TEST(Webhook, BatchesAreArraysAndA207GivesOneStatusPerEvent) {
 TEST(Braze, TrackEventSendsTheDefaultMappingInBatchesOf75) {
     test::BrazeServer braze("braze-key");
     braze.RejectExternalId("u3");
-    auto d = Make({{"type", "braze"}, {"endpoint", braze.url() + "/"}, {"api_key", "braze-key"}});
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url() + "/"}, {"api_key", "braze-key"}});
     auto events = Events(80);
     events[5].payload.erase("userId"); // no identifier at all: failed before sending
+    events[5].payload.erase("context");
     auto out = d->Send(events);
     ASSERT_EQ(braze.http().RequestCount(), 2u); // 79 objects: 75 + 4
     EXPECT_EQ(out[5].kind, Outcome::FAILED);
-    EXPECT_EQ(out[5].error, "Braze needs one of external_id, user_alias, braze_id or email, and the event has none");
+    EXPECT_EQ(out[5].error, "Braze needs one of external_id, user_alias (with alias_name and alias_label), braze_id or "
+                            "email, and the event has none");
     EXPECT_EQ(out[3].kind, Outcome::FAILED); // a non-fatal error for that object in a 201
     EXPECT_EQ(out[3].Describe(), "status 201: Braze: Invalid 'external_id'");
     int delivered = 0;
@@ -128,17 +132,21 @@ TEST(Braze, TrackEventSendsTheDefaultMappingInBatchesOf75) {
     ASSERT_EQ(got.size(), 78u);
     std::sort(got.begin(), got.end(), [](const json& a, const json& b) { return a["properties"]["i"] < b["properties"]["i"]; });
     EXPECT_EQ(got[0], (json{{"external_id", "u0"},
+                            {"email", "u0@example.com"},
                             {"name", "Audience Entered"},
-                            {"time", "2026-11-28T09:00:00Z"},
+                            {"time", "2026-11-28T09:00:00.000Z"},
                             {"properties", {{"audience_key", "vip"}, {"first_name", "Ada"}, {"i", 0}}},
                             {"_update_existing_only", false}}));
-    for (const auto& r : braze.http().Requests()) EXPECT_EQ(r.path, "/users/track");
+    for (const auto& r : braze.http().Requests()) {
+        EXPECT_EQ(r.path, "/users/track");
+        EXPECT_EQ(r.headers.at("x-braze-batch"), "true"); // more than one object
+    }
 }
 
 TEST(Braze, UpdateUserProfileFlattensCustomAttributesAndAWrongKeyFails) {
     test::BrazeServer braze("braze-key");
-    auto d = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "braze-key"}}, "update_user_profile");
-    store::OutboxEvent identify = Event(1, {{"type", "identify"}, {"traits", {{"vip", true}, {"first_name", "Ada"}}}});
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}}, "updateUserProfile");
+    store::OutboxEvent identify = Event(1, {{"type", "identify"}, {"traits", {{"vip", true}, {"firstName", "Ada"}}}});
     auto out = d->Send(std::vector{identify});
     ASSERT_EQ(out[0].kind, Outcome::DELIVERED) << out[0].Describe();
     ASSERT_EQ(braze.Attributes().size(), 1u);
@@ -147,8 +155,9 @@ TEST(Braze, UpdateUserProfileFlattensCustomAttributesAndAWrongKeyFails) {
                                            {"vip", true},
                                            {"first_name", "Ada"},
                                            {"_update_existing_only", false}}));
+    EXPECT_FALSE(braze.http().Requests()[0].headers.contains("x-braze-batch")); // one object
 
-    auto wrong = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "nope"}}, "update_user_profile");
+    auto wrong = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "nope"}}, "updateUserProfile");
     auto refused = wrong->Send(Events(2));
     EXPECT_EQ(Kinds(refused), std::vector<Outcome::Kind>(2, Outcome::FAILED));
     EXPECT_EQ(refused[0].status, 401);
@@ -157,7 +166,7 @@ TEST(Braze, UpdateUserProfileFlattensCustomAttributesAndAWrongKeyFails) {
 
 TEST(Iterable, BulkCustomEventsWithInvalidEmailsFailedOneByOne) {
     test::IterableServer iterable("it-key");
-    auto d = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}});
+    auto d = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}});
     auto events = Events(4);
     events[2].payload["context"]["traits"]["email"] = "not-an-email";
     auto out = d->Send(events);
@@ -178,7 +187,7 @@ TEST(Iterable, BulkCustomEventsWithInvalidEmailsFailedOneByOne) {
 
 TEST(Iterable, SingleEndpointsWhenTheBatchSizeIsOne) {
     test::IterableServer iterable("it-key");
-    auto track = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}, {"batch_size", 1}});
+    auto track = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}, {"batch_size", 1}});
     auto events = Events(2);
     events[1].payload["context"]["traits"]["email"] = "broken";
     auto out = track->Send(events);
@@ -188,18 +197,276 @@ TEST(Iterable, SingleEndpointsWhenTheBatchSizeIsOne) {
     EXPECT_NE(out[1].error.find("InvalidEmailAddressError"), std::string::npos);
     for (const auto& r : iterable.http().Requests()) EXPECT_EQ(r.path, "/api/events/track");
 
-    auto users = Make({{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}}, "upsert_user");
+    auto users = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}}, "updateUser");
     auto up = users->Send(Events(2));
     EXPECT_EQ(Kinds(up), std::vector<Outcome::Kind>(2, Outcome::DELIVERED));
     EXPECT_EQ(iterable.http().Requests().back().path, "/api/users/bulkUpdate");
     ASSERT_EQ(iterable.Users().size(), 2u);
     EXPECT_EQ(iterable.Users()[0]["dataFields"]["first_name"], "Ada"); // no traits on a track event: its properties
-    EXPECT_EQ(iterable.Users()[0]["preferUserId"], true);
+    EXPECT_FALSE(iterable.Users()[0].contains("preferUserId")); // sent only when mapped
+}
+
+// The JSON bodies of a server's requests, in order.
+std::vector<json> Bodies(HttpServer& server) {
+    std::vector<json> out;
+    for (const auto& r : server.Requests()) out.push_back(json::parse(r.body));
+    return out;
+}
+
+TEST(Iterable, CreatedAtIsWholeSecondsForEveryDatetimeTheMappingAccepts) {
+    test::IterableServer iterable("it-key");
+    auto d = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}, {"batch_size", 1}}, "",
+                  {{"createdAt", {{"@path", "$.properties.when"}}}, {"dataFields", nullptr}});
+    const std::vector<json> forms = {"2026-11-28T09:00:00", "2026-11-28 09:00:00Z", "2026-11-28",
+                                     "2026-11-28T10:00:00.999+01:00", 1795856400, 1795856400999};
+    const std::vector<int64_t> want = {1795856400, 1795856400, 1795824000, 1795856400, 1795856400, 1795856400};
+    std::vector<store::OutboxEvent> events;
+    for (size_t i = 0; i < forms.size(); ++i) {
+        events.push_back(Event(static_cast<int>(i), {{"properties", {{"when", forms[i]}}}}));
+    }
+    auto out = d->Send(events);
+    EXPECT_EQ(Kinds(out), std::vector<Outcome::Kind>(forms.size(), Outcome::DELIVERED));
+    auto bodies = Bodies(iterable.http()); // one request per event, several at once: in any order
+    std::sort(bodies.begin(), bodies.end(), [](const json& a, const json& b) { return a["id"] < b["id"]; });
+    ASSERT_EQ(bodies.size(), forms.size());
+    for (size_t i = 0; i < forms.size(); ++i) {
+        std::string n = std::to_string(i);
+        EXPECT_EQ(bodies[i], (json{{"eventName", "Audience Entered"}, {"email", "u" + n + "@example.com"},
+                                   {"userId", "u" + n}, {"id", "m" + n}, {"createdAt", want[i]},
+                                   {"dataFields", json::object()}}))
+            << forms[i];
+    }
+}
+
+TEST(Iterable, PreferUserIdGoesOnlyWhenMapped) {
+    test::IterableServer iterable("it-key");
+    auto mapped = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}}, "updateUser",
+                       {{"preferUserId", true}, {"dataFields", {{"plan", "pro"}}}});
+    ASSERT_EQ(Kinds(mapped->Send(Events(1))), std::vector<Outcome::Kind>{Outcome::DELIVERED});
+    EXPECT_EQ(Bodies(iterable.http()).back(),
+              (json{{"users", {{{"email", "u0@example.com"}, {"userId", "u0"}, {"dataFields", {{"plan", "pro"}}},
+                                {"preferUserId", true}, {"mergeNestedObjects", false}}}}}));
+}
+
+TEST(Iterable, AnItemFailedForAnUnlistedReasonIsNotDelivered) {
+    test::IterableServer iterable("it-key");
+    iterable.FailWithoutListing("u1");
+    auto d = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}}, "updateUser");
+    auto events = Events(3);
+    events[2].payload["context"]["traits"]["email"] = "not-an-email";
+    auto out = d->Send(events);
+    // failCount 2, one listed (the invalid email): the two others cannot be told apart, so both go again.
+    EXPECT_EQ(Kinds(out), (std::vector<Outcome::Kind>{Outcome::RETRY, Outcome::RETRY, Outcome::FAILED}));
+    EXPECT_EQ(out[0].Describe(), "status 200: Iterable counted 2 failed of the batch but listed 1: the events it did "
+                                 "not list are sent again");
+    EXPECT_EQ(out[2].Describe(), "status 200: Iterable: invalid email not-an-email");
+
+    // Reasons listed in failedUpdates count as listed.
+    iterable.http().Script({HttpServer::Reply{
+        200, json{{"successCount", 1}, {"failCount", 1}, {"failedUpdates", {{"forgottenUserIds", {"u1"}}}}}.dump(), {},
+        0, false}});
+    auto again = d->Send(Events(2));
+    EXPECT_EQ(Kinds(again), (std::vector<Outcome::Kind>{Outcome::DELIVERED, Outcome::FAILED}));
+    EXPECT_EQ(again[1].Describe(), "status 200: Iterable: failedUpdates.forgottenUserIds u1");
+}
+
+TEST(Braze, TimeIsIsoTextWhateverTheMappedValue) {
+    test::BrazeServer braze("braze-key");
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}}, "",
+                  {{"time", {{"@path", "$.properties.when"}}}, {"properties", nullptr}});
+    const std::vector<json> forms = {1795856400, 1795856400250, "2026-11-28 09:00:00", "2026-11-28T10:00:00+01:00",
+                                     "2026-11-28"};
+    const std::vector<std::string> want = {"2026-11-28T09:00:00.000Z", "2026-11-28T09:00:00.250Z",
+                                           "2026-11-28T09:00:00.000Z", "2026-11-28T09:00:00.000Z",
+                                           "2026-11-28T00:00:00.000Z"};
+    std::vector<store::OutboxEvent> events;
+    for (size_t i = 0; i < forms.size(); ++i) {
+        events.push_back(Event(static_cast<int>(i), {{"properties", {{"when", forms[i]}}}}));
+    }
+    EXPECT_EQ(Kinds(d->Send(events)), std::vector<Outcome::Kind>(forms.size(), Outcome::DELIVERED));
+    json expected = json::array();
+    for (size_t i = 0; i < forms.size(); ++i) {
+        std::string n = std::to_string(i);
+        expected.push_back({{"external_id", "u" + n}, {"email", "u" + n + "@example.com"}, {"name", "Audience Entered"},
+                            {"time", want[i]}, {"_update_existing_only", false}});
+    }
+    std::vector<json> want_bodies = {json{{"events", expected}}};
+    EXPECT_EQ(Bodies(braze.http()), want_bodies);
+}
+
+TEST(Braze, AUserAliasCountsOnlyWithBothParts) {
+    test::BrazeServer braze("braze-key");
+    json alias = {{"alias_name", {{"@path", "$.properties.alias"}}}, {"alias_label", {{"@path", "$.properties.label"}}}};
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}}, "updateUserProfile",
+                  {{"external_id", {{"@path", "$.properties.id"}}}, {"email", nullptr}, {"user_alias", alias},
+                   {"custom_attributes", {{"vip", true}}}});
+    std::vector<store::OutboxEvent> events = {
+        Event(0, {{"properties", {{"alias", "a0"}, {"label", "crm"}}}}), // the alias alone identifies
+        Event(1, {{"properties", {{"alias", "a1"}}}}),                   // half an alias: no identifier
+        Event(2, {{"properties", {{"alias", "a2"}, {"id", "x2"}}}}),     // half an alias beside an external_id
+    };
+    auto out = d->Send(events);
+    EXPECT_EQ(Kinds(out), (std::vector<Outcome::Kind>{Outcome::DELIVERED, Outcome::FAILED, Outcome::DELIVERED}));
+    EXPECT_EQ(out[1].error, "Braze needs one of external_id, user_alias (with alias_name and alias_label), braze_id or "
+                            "email, and the event has none");
+    json attributes = {{{"user_alias", {{"alias_name", "a0"}, {"alias_label", "crm"}}}, {"vip", true},
+                        {"_update_existing_only", false}},
+                       {{"external_id", "x2"}, {"vip", true}, {"_update_existing_only", false}}};
+    std::vector<json> want = {json{{"attributes", attributes}}};
+    EXPECT_EQ(Bodies(braze.http()), want);
+}
+
+TEST(Braze, UpdateUserProfileSendsStandardAttributesInBrazesFormsAndReservesTheirNames) {
+    test::BrazeServer braze("braze-key");
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}}, "updateUserProfile",
+                  {{"dob", {{"@path", "$.traits.birthday"}}},
+                   {"date_of_first_session", {{"@path", "$.traits.first_seen"}}},
+                   {"subscription_groups", {{"@path", "$.traits.groups"}}},
+                   {"push_tokens", {{"@path", "$.traits.tokens"}}}});
+    json traits = {{"firstName", "Ada"}, {"lastName", "Lovelace"}, {"gender", "Woman"}, {"phone", "+441234"},
+                   {"avatar", "https://x/ada.png"}, {"address", {{"city", "London"}}}, {"birthday", "1815-12-10"},
+                   {"first_seen", "2026-11-28 09:00:00"}, {"groups", json::array()},
+                   {"tokens", {{{"app_id", "a"}, {"token", "t"}}}},
+                   // custom attributes named like a field are never sent as custom attributes
+                   {"country", "XX"}, {"first_name", "Eve"}, {"time", 1}, {"subscription_groups", "kept"},
+                   {"plan", "pro"}};
+    store::OutboxEvent identify = Event(1, {{"type", "identify"}, {"traits", traits},
+                                            {"context", {{"location", {{"country", "GB"}, {"latitude", 51.5}}}}}});
+    ASSERT_EQ(Kinds(d->Send(std::vector{identify})), std::vector<Outcome::Kind>{Outcome::DELIVERED});
+    json want = {{"external_id", "u1"}, {"email", "u1@example.com"}, {"country", "GB"}, {"current_location", {{"latitude", 51.5}}},
+                 {"first_name", "Ada"}, {"last_name", "Lovelace"}, {"gender", "F"}, {"phone", "+441234"},
+                 {"image_url", "https://x/ada.png"}, {"home_city", "London"}, {"dob", "1815-12-10"},
+                 {"date_of_first_session", "2026-11-28T09:00:00.000Z"},
+                 {"push_tokens", {{{"app_id", "a"}, {"token", "t"}}}},
+                 // an empty subscription_groups field leaves the custom attribute of that name (Segment's rule)
+                 {"subscription_groups", "kept"}, {"plan", "pro"}, {"birthday", "1815-12-10"},
+                 {"first_seen", "2026-11-28 09:00:00"}, {"groups", json::array()},
+                 {"tokens", {{{"app_id", "a"}, {"token", "t"}}}}, {"address", {{"city", "London"}}},
+                 {"_update_existing_only", false}};
+    std::vector<json> bodies = {json{{"attributes", {want}}}};
+    EXPECT_EQ(Bodies(braze.http()), bodies);
+}
+
+TEST(Braze, TrackPurchaseSendsOnePurchasePerProductInUsdUnlessSaid) {
+    test::BrazeServer braze("braze-key");
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}, {"app_id", "app-1"}},
+                  "trackPurchase",
+                  {{"products", {{"@arrayPath", {"$.properties.cart", {{"product_id", {{"@path", "$.SKU"}}},
+                                                                       {"price", {{"@path", "$.PRICE"}}},
+                                                                       {"currency", {{"@path", "$.CURRENCY"}}},
+                                                                       {"quantity", {{"@path", "$.QTY"}}},
+                                                                       {"name", {{"@path", "$.NAME"}}}}}}}},
+                   {"properties", {{"order", {{"@path", "$.properties.order"}}}}}});
+    json cart = {{{"SKU", 324}, {"PRICE", 9.5}, {"QTY", 2}, {"NAME", "Shoes"}},
+                 {{"SKU", "325"}, {"PRICE", "12"}, {"CURRENCY", "EUR"}, {"NAME", "Socks"}}};
+    auto events = std::vector{Event(0, {{"properties", {{"cart", cart}, {"order", "o-1"}}}}),
+                              Event(1, {{"properties", {{"cart", {{{"SKU", "x"}}}}}}}), // no price
+                              Event(2, {{"properties", {{"cart", json::array()}}}})};
+    auto out = d->Send(events);
+    EXPECT_EQ(Kinds(out), (std::vector<Outcome::Kind>{Outcome::DELIVERED, Outcome::FAILED, Outcome::FAILED}));
+    EXPECT_EQ(out[1].error, "products[0]: a product needs a price, a number");
+    EXPECT_EQ(out[2].error, "the event has no products: no purchase to send");
+    json base = {{"external_id", "u0"}, {"email", "u0@example.com"}, {"app_id", "app-1"},
+                 {"time", "2026-11-28T09:00:00.000Z"}, {"_update_existing_only", false}};
+    json first = base, second = base;
+    first.update({{"product_id", "324"}, {"price", 9.5}, {"currency", "USD"}, {"quantity", 2},
+                  {"properties", {{"name", "Shoes"}, {"order", "o-1"}}}});
+    second.update({{"product_id", "325"}, {"price", 12.0}, {"currency", "EUR"},
+                   {"properties", {{"name", "Socks"}, {"order", "o-1"}}}});
+    std::vector<json> bodies = {json{{"purchases", {first, second}}}};
+    EXPECT_EQ(Bodies(braze.http()), bodies);
+    EXPECT_EQ(braze.http().Requests()[0].headers.at("x-braze-batch"), "true");
+}
+
+TEST(Braze, PurchasesFillRequestsBy75ObjectsAndAnInvalidOneFailsItsEvent) {
+    test::BrazeServer braze("braze-key");
+    braze.RejectExternalId("u1");
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}}, "trackPurchase",
+                  {{"products", {{"@path", "$.properties.products"}}}});
+    json products = json::array();
+    for (int i = 0; i < 30; ++i) products.push_back({{"product_id", std::to_string(i)}, {"price", 1}});
+    std::vector<store::OutboxEvent> events;
+    for (int i = 0; i < 3; ++i) events.push_back(Event(i, {{"properties", {{"products", products}}}}));
+    auto out = d->Send(events);
+    // 90 purchase objects: 60 in one request, 30 in another; the second event's are rejected.
+    EXPECT_EQ(Kinds(out), (std::vector<Outcome::Kind>{Outcome::DELIVERED, Outcome::FAILED, Outcome::DELIVERED}));
+    EXPECT_EQ(out[1].Describe(), "status 201: Braze: Invalid 'external_id'");
+    auto bodies = Bodies(braze.http());
+    ASSERT_EQ(bodies.size(), 2u);
+    std::vector<size_t> sizes = {bodies[0]["purchases"].size(), bodies[1]["purchases"].size()};
+    std::sort(sizes.begin(), sizes.end());
+    EXPECT_EQ(sizes, (std::vector<size_t>{30, 60}));
+}
+
+TEST(Iterable, UsersCarryPhoneNumberAndIterableDatesInDataFieldsAndUpdateOnlyOnBulk) {
+    test::IterableServer iterable("it-key");
+    auto d = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}}, "updateUser",
+                  {{"updateOnly", true}});
+    store::OutboxEvent identify = Event(0, json::parse(R"({"type": "identify", "traits": {
+        "phone": "+14158675309", "email": "ada@example.com", "signed_up": "2026-11-28T10:00:00+01:00",
+        "birthday": "1815-12-10", "orders": [{"at": "2026-11-28 09:00:00.5Z", "note": "2026-11-28t09:00:00"}]}})"));
+    ASSERT_EQ(Kinds(d->Send(std::vector{identify})), std::vector<Outcome::Kind>{Outcome::DELIVERED});
+    json user = json::parse(R"({"email": "ada@example.com", "userId": "u0", "mergeNestedObjects": false,
+        "dataFields": {"phone": "+14158675309", "email": "ada@example.com", "signed_up": "2026-11-28 09:00:00 +00:00",
+                       "birthday": "1815-12-10",
+                       "orders": [{"at": "2026-11-28 09:00:00 +00:00", "note": "2026-11-28t09:00:00"}],
+                       "phoneNumber": "+14158675309"}})");
+    std::vector<json> bodies = {json{{"updateOnly", true}, {"users", {user}}}};
+    EXPECT_EQ(Bodies(iterable.http()), bodies);
+    EXPECT_EQ(iterable.http().Requests()[0].path, "/api/users/bulkUpdate");
+}
+
+TEST(Iterable, SegmentsBatchingFieldsAndDefaultsChooseEndpointsAndAttribution) {
+    test::IterableServer iterable("it-key");
+    // enable_batching false: the single-event endpoint, as Segment's perform.
+    auto d = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}}, "trackEvent",
+                  {{"enable_batching", false}});
+    EXPECT_EQ(d->MaxBatch(), 4u);
+    auto e = Event(0, {{"properties", {{"campaignId", 42}, {"templateId", 7.0}, {"email", "p@example.com"}}}});
+    ASSERT_EQ(Kinds(d->Send(std::vector{e})), std::vector<Outcome::Kind>{Outcome::DELIVERED});
+    EXPECT_EQ(iterable.http().Requests()[0].path, "/api/events/track");
+    json body = json::parse(iterable.http().Requests()[0].body);
+    EXPECT_EQ(body["campaignId"], 42);
+    EXPECT_EQ(body["templateId"], 7);
+    EXPECT_EQ(body["email"], "p@example.com"); // the event's own email before the context's (Segment's default)
+    auto small = Make({{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}}, "trackEvent",
+                      {{"batch_size", 10}});
+    EXPECT_EQ(small->MaxBatch(), 40u);
+    EXPECT_EQ(http_types::IterableBase({{"dataCenterLocation", "europe"}}), "https://api.eu.iterable.com");
+    EXPECT_EQ(http_types::IterableBase(json::object()), "https://api.iterable.com");
+    EXPECT_EQ(http_types::SegmentBase({{"region", "eu-west-1"}}), "https://events.eu1.segmentapis.com");
+    EXPECT_EQ(http_types::SegmentBase({{"region", "eu-west-1"}, {"base_url", "http://x"}}), "http://x");
+}
+
+TEST(Segment, TypedActionsBuildTrackAndIdentifyCalls) {
+    test::SegmentServer segment("wk");
+    auto track = Make({{"type", "segment"}, {"base_url", segment.url()}, {"source_write_key", "wk"}}, "sendTrack",
+                      {{"ip_address", "1.2.3.4"}, {"consent", {{"categoryPreferences", {{"ads", false}}}}}});
+    auto identify = Make({{"type", "segment"}, {"base_url", segment.url()}, {"source_write_key", "wk"}},
+                         "sendIdentify", {{"address", {{"city", {{"@path", "$.traits.city"}}}}}});
+    auto anonymous = Event(1);
+    anonymous.payload.erase("userId");
+    auto out = track->Send(std::vector{Event(0), anonymous});
+    EXPECT_EQ(Kinds(out), (std::vector<Outcome::Kind>{Outcome::DELIVERED, Outcome::FAILED}));
+    EXPECT_EQ(out[1].error, "Segment needs a user_id or an anonymous_id, and the event has neither");
+    auto who = Event(2, {{"type", "identify"}, {"traits", {{"plan", "pro"}, {"city", "Paris"}}}});
+    ASSERT_EQ(Kinds(identify->Send(std::vector{who})), std::vector<Outcome::Kind>{Outcome::DELIVERED});
+    auto got = segment.Events();
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0], (json{{"type", "track"}, {"event", "Audience Entered"}, {"userId", "u0"}, {"messageId", "m0"},
+                            {"timestamp", "2026-11-28T09:00:00Z"},
+                            {"properties", {{"audience_key", "vip"}, {"first_name", "Ada"}, {"i", 0}}},
+                            {"context", {{"traits", {{"email", "u0@example.com"}}}, {"ip", "1.2.3.4"},
+                                         {"consent", {{"categoryPreferences", {{"ads", false}}}}}}}}));
+    EXPECT_EQ(got[1], (json{{"type", "identify"}, {"userId", "u2"}, {"messageId", "m2"},
+                            {"timestamp", "2026-11-28T09:00:00Z"},
+                            {"traits", {{"plan", "pro"}, {"city", "Paris"}, {"address", {{"city", "Paris"}}}}},
+                            {"context", {{"consent", json::object()}}}}));
 }
 
 TEST(Segment, BatchesWithBasicAuthUnder500KB) {
     test::SegmentServer segment("wk");
-    auto d = Make({{"type", "segment"}, {"endpoint", segment.url()}, {"write_key", "wk"}, {"batch_size", 100}});
+    auto d = Make({{"type", "segment"}, {"base_url", segment.url()}, {"source_write_key", "wk"}, {"batch_size", 100}});
     auto events = Events(30);
     for (auto& e : events) e.payload["properties"]["blob"] = std::string(30 * 1024, 'x'); // 30 KB each
     auto out = d->Send(events);
@@ -207,7 +474,7 @@ TEST(Segment, BatchesWithBasicAuthUnder500KB) {
     EXPECT_EQ(segment.Events().size(), 30u);
     ASSERT_GE(segment.http().RequestCount(), 2u); // 900 KB does not fit one request
     for (const auto& r : segment.http().Requests()) EXPECT_LE(r.body.size(), 500u * 1024);
-    auto wrong = Make({{"type", "segment"}, {"endpoint", segment.url()}, {"write_key", "other"}});
+    auto wrong = Make({{"type", "segment"}, {"base_url", segment.url()}, {"source_write_key", "other"}});
     auto refused = wrong->Send(Events(1));
     EXPECT_EQ(refused[0].kind, Outcome::FAILED);
     EXPECT_EQ(refused[0].status, 401);
@@ -215,7 +482,7 @@ TEST(Segment, BatchesWithBasicAuthUnder500KB) {
 
 TEST(HttpDestination, ServerFailuresAreRetriedAndPermanentOnesFailed) {
     test::BrazeServer braze("k");
-    auto d = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "k"}});
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "k"}});
     braze.http().Script({HttpServer::Reply{503, "busy", {}, 0, false},
                          HttpServer::Reply{429, "{}", {{"X-RateLimit-Reset", "4102444800"}}, 0, false},
                          HttpServer::Reply{400, "{\"message\":\"bad\"}", {}, 0, false},
@@ -237,7 +504,7 @@ TEST(HttpDestination, ServerFailuresAreRetriedAndPermanentOnesFailed) {
 
 TEST(HttpDestination, ProbeShowsTheRequestWithSecretsRedactedAndTheAnswer) {
     test::BrazeServer braze("braze-key");
-    auto d = Make({{"type", "braze"}, {"endpoint", braze.url()}, {"api_key", "braze-key"}});
+    auto d = Make({{"type", "braze"}, {"base_url", braze.url()}, {"api_key", "braze-key"}});
     ProbeResult p = d->Probe(Event(7));
     EXPECT_EQ(p.outcome.kind, Outcome::DELIVERED);
     ASSERT_EQ(p.exchanges.size(), 1u);
@@ -256,8 +523,8 @@ TEST(SendTestEvent, SendsOneEventNowWithATestMessageId) {
     store::ActivationRecord a;
     a.id = 3;
     a.spec.key = "vip_iterable";
-    a.spec.destination = {{"type", "iterable"}, {"endpoint", iterable.url()}, {"api_key", "it-key"}};
-    a.spec.action = "custom_event";
+    a.spec.destination = {{"type", "iterable"}, {"base_url", iterable.url()}, {"apiKey", "it-key"}};
+    a.spec.action = "trackEvent";
     DestinationContext ctx;
     ctx.delivery.allow_hosts = {AllowOf(iterable.url())};
     auto r = SendTestEvent(a, Event(4).payload, ctx);
@@ -270,7 +537,7 @@ TEST(SendTestEvent, SendsOneEventNowWithATestMessageId) {
     EXPECT_EQ(r->exchanges[0].response["body"]["successCount"], 1);
 
     // A refusal is a result to show, not an error.
-    a.spec.destination["api_key"] = "wrong";
+    a.spec.destination["apiKey"] = "wrong";
     auto refused = SendTestEvent(a, Event(5).payload, ctx);
     ASSERT_TRUE(refused);
     EXPECT_EQ(refused->outcome.kind, Outcome::FAILED);
@@ -302,15 +569,32 @@ TEST(SendTestEvent, ShowsNoAnswerOfARefusedAddress) {
     EXPECT_EQ(internal.RequestCount(), 0u);
 }
 
-TEST(EpochSeconds, IsoStringsAndNumbers) {
-    EXPECT_EQ(EpochSeconds("2026-11-28T09:00:00Z"), 1795856400);
-    EXPECT_EQ(EpochSeconds("2026-11-28T09:00:00.123Z"), 1795856400);
-    EXPECT_EQ(EpochSeconds("2026-11-28T10:00:00+01:00"), 1795856400);
-    EXPECT_EQ(EpochSeconds(1795856400), 1795856400);
-    EXPECT_EQ(EpochSeconds(1795856400123), 1795856400);
-    EXPECT_EQ(EpochSeconds("yesterday"), std::nullopt);
-    EXPECT_EQ(EpochSeconds("2026-13-01T00:00:00Z"), std::nullopt);
-    EXPECT_EQ(EpochSeconds(json::object()), std::nullopt);
+TEST(Datetime, EveryFormTheMappingAcceptsHasItsTime) {
+    const int64_t at = 1795856400000; // 2026-11-28T09:00:00Z
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T09:00:00Z"), at);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T09:00:00"), at); // no zone: UTC
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28 09:00:00Z"), at);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28t09:00z"), at);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T09:00:00.1239Z"), at + 123);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T09:00:00,5Z"), at + 500);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T10:00:00+01:00"), at);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T10:30:00+0130"), at);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28T04:00:00-05"), at);
+    EXPECT_EQ(ParseIsoDatetime("2026-11-28"), at - 9 * 3600 * 1000); // a bare date: its midnight UTC
+    EXPECT_EQ(ParseIsoDatetime("1969-12-31T23:59:59.5Z"), -500);
+    for (const char* bad : {"yesterday", "2026-13-01T00:00:00Z", "2026-02-30", "2026-11-28T24:00:00Z",
+                            "2026-11-28T09:00:00+25:00", "2026-11-28T09", "2026-11-28T09:00:00.Z", "2026-11-28Z"}) {
+        EXPECT_EQ(ParseIsoDatetime(bad), std::nullopt) << bad;
+    }
+    EXPECT_TRUE(IsBareDate("2028-02-29"));
+    EXPECT_FALSE(IsBareDate("2027-02-29"));
+    EXPECT_EQ(DatetimeMillis(1795856400), at); // seconds
+    EXPECT_EQ(DatetimeMillis(1795856400123), at + 123); // milliseconds
+    EXPECT_EQ(DatetimeMillis(1795856400.5), at + 500);
+    EXPECT_EQ(DatetimeMillis(json::object()), std::nullopt);
+    EXPECT_EQ(FloorSeconds(-500), -1);
+    EXPECT_EQ(IterableDate(at + 999), "2026-11-28 09:00:00 +00:00");
+    EXPECT_EQ(IsoDate(at), "2026-11-28");
     EXPECT_EQ(Base64("wk:"), "d2s6");
 }
 

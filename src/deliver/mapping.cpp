@@ -2,10 +2,10 @@
 
 #include "common/json.hpp"
 #include "common/text.hpp"
+#include "deliver/datetime.hpp"
 #include "deliver/mapping_program.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -36,64 +36,6 @@ std::string_view TypeWords(FieldType type) {
     return "?";
 }
 
-bool Digits(std::string_view s, size_t at, size_t n, int& out) {
-    if (at + n > s.size()) return false;
-    out = 0;
-    for (size_t i = at; i < at + n; ++i) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        out = out * 10 + (s[i] - '0');
-    }
-    return true;
-}
-
-// YYYY-MM-DD, optionally followed by T (or a space) and hh:mm, hh:mm:ss or hh:mm:ss.fff..., then optionally Z or
-// an offset ±hh:mm, ±hhmm or ±hh.
-bool IsIso8601(std::string_view s) {
-    int year, month, day;
-    if (!Digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, month) || s[7] != '-' ||
-        !Digits(s, 8, 2, day)) {
-        return false;
-    }
-    static constexpr std::array<int, 12> kDays = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (month < 1 || month > 12 || day < 1 || day > kDays[static_cast<size_t>(month - 1)] ||
-        (month == 2 && day == 29 && !leap)) {
-        return false;
-    }
-    size_t i = 10;
-    if (i == s.size()) return true;
-    if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') return false;
-    int hour, minute, second = 0;
-    if (!Digits(s, i + 1, 2, hour) || i + 3 >= s.size() || s[i + 3] != ':' || !Digits(s, i + 4, 2, minute)) {
-        return false;
-    }
-    i += 6;
-    if (i < s.size() && s[i] == ':') {
-        if (!Digits(s, i + 1, 2, second)) return false;
-        i += 3;
-        if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
-            size_t start = ++i;
-            while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-            if (i == start) return false;
-        }
-    }
-    if (hour > 23 || minute > 59 || second > 60) return false;
-    if (i == s.size()) return true;
-    if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == s.size()) return true;
-    if (s[i] != '+' && s[i] != '-') return false;
-    int oh, om = 0;
-    if (!Digits(s, i + 1, 2, oh)) return false;
-    size_t rest = s.size() - (i + 3);
-    if (rest == 3 && s[i + 3] == ':') {
-        if (!Digits(s, i + 4, 2, om)) return false;
-    } else if (rest == 2) {
-        if (!Digits(s, i + 3, 2, om)) return false;
-    } else if (rest != 0) {
-        return false;
-    }
-    return oh <= 23 && om <= 59;
-}
-
 // Whether v fits a field of type `type`; an INTEGER field also takes a float without a fraction.
 bool HasType(const json& v, FieldType type) {
     switch (type) {
@@ -106,7 +48,7 @@ bool HasType(const json& v, FieldType type) {
     }
     case FieldType::NUMBER: return v.is_number();
     case FieldType::BOOLEAN: return v.is_boolean();
-    case FieldType::DATETIME: return v.is_number() || (v.is_string() && IsIso8601(v.get_ref<const std::string&>()));
+    case FieldType::DATETIME: return v.is_number() || (v.is_string() && ParseIsoDatetime(v.get_ref<const std::string&>()));
     case FieldType::OBJECT: return v.is_object();
     case FieldType::ARRAY: return v.is_array();
     case FieldType::ANY: return true;

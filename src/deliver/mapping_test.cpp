@@ -484,35 +484,41 @@ TEST(ActionMapping, EveryDefaultMappingIsValid) {
 
 TEST(ActionMapping, BrazeAndIterableDefaultsOnAKithEvent) {
     const std::string props = kEvent["properties"].dump();
-    EXPECT_EQ(Mapped(ActionOf("braze", "track_event"), "null"),
-              R"({"_update_existing_only":false,"external_id":"u-123","name":"Entity Entered","properties":)" + props +
+    EXPECT_EQ(Mapped(ActionOf("braze", "trackEvent"), "null"),
+              R"({"_update_existing_only":false,"batch_size":75,"email":"ada@example.com","enable_batching":true,)"
+              R"("external_id":"u-123","name":"Entity Entered","properties":)" + props +
                   R"(,"time":"2026-11-28T09:00:00Z"})");
-    // A track event has no traits: the attributes are its properties.
-    EXPECT_EQ(Mapped(ActionOf("braze", "update_user_profile"), "null"),
-              R"({"_update_existing_only":false,"custom_attributes":)" + props +
-                  R"(,"email":"ada@example.com","external_id":"u-123"})");
+    // A track event has no traits: the attributes are its properties. current_location's default is an object of
+    // paths the event lacks: {} (the request leaves it out).
+    EXPECT_EQ(Mapped(ActionOf("braze", "updateUserProfile"), "null"),
+              R"({"_update_existing_only":false,"batch_size":75,"current_location":{},"custom_attributes":)" + props +
+                  R"(,"email":"ada@example.com","enable_batching":true,"external_id":"u-123"})");
     json identify = json::parse(R"({"type": "identify", "userId": "u-1", "traits": {"premium_abandoners": true}})");
-    EXPECT_EQ(Mapped(ActionOf("braze", "update_user_profile"), "null", identify),
-              R"({"_update_existing_only":false,"custom_attributes":{"premium_abandoners":true},"external_id":"u-1"})");
-    EXPECT_EQ(Mapped(ActionOf("iterable", "custom_event"), "null"),
-              R"({"createdAt":"2026-11-28T09:00:00Z","dataFields":)" + props +
-                  R"(,"email":"ada@example.com","eventName":"Entity Entered","id":"m-1","userId":"u-123"})");
+    EXPECT_EQ(Mapped(ActionOf("braze", "updateUserProfile"), "null", identify),
+              R"({"_update_existing_only":false,"batch_size":75,"current_location":{},)"
+              R"("custom_attributes":{"premium_abandoners":true},"enable_batching":true,"external_id":"u-1"})");
+    EXPECT_EQ(Mapped(ActionOf("iterable", "trackEvent"), "null"),
+              R"({"batch_size":1001,"createdAt":"2026-11-28T09:00:00Z","dataFields":)" + props +
+                  R"(,"email":"ada@example.com","enable_batching":true,"eventName":"Entity Entered","id":"m-1",)"
+                  R"("userId":"u-123"})");
     // The activation's mapping overrides some fields; null leaves an optional field out.
-    EXPECT_EQ(Mapped(ActionOf("iterable", "upsert_user"),
+    EXPECT_EQ(Mapped(ActionOf("iterable", "updateUser"),
                      R"({"dataFields": {"name": {"@path": "$.properties.first_name"},
                                         "carts": {"@arrayPath": ["$.properties.user_carts__products", {"sku": {"@path": "$.SKU"}}]}},
                          "preferUserId": false, "email": null})"),
-              R"({"dataFields":{"carts":[{"sku":"324"}],"name":"Ada"},"mergeNestedObjects":false,"preferUserId":false,"userId":"u-123"})");
-    EXPECT_EQ(Mapped(ActionOf("braze", "track_event"),
+              R"({"batch_size":1001,"dataFields":{"carts":[{"sku":"324"}],"name":"Ada"},"enable_batching":true,)"
+              R"("mergeNestedObjects":false,"preferUserId":false,"userId":"u-123"})");
+    EXPECT_EQ(Mapped(ActionOf("braze", "trackEvent"),
                      R"({"name": {"@template": "{{properties.audience_key}}: {{event}}"},
                          "properties": {"total": {"@path": "$.properties.user_carts__TOTAL"}},
                          "_update_existing_only": true})"),
-              R"({"_update_existing_only":true,"external_id":"u-123","name":"premium_abandoners: Entity Entered",)"
+              R"({"_update_existing_only":true,"batch_size":75,"email":"ada@example.com","enable_batching":true,)"
+              R"("external_id":"u-123","name":"premium_abandoners: Entity Entered",)"
               R"("properties":{"total":140},"time":"2026-11-28T09:00:00Z"})");
 }
 
 TEST(ActionMapping, FieldErrorsNameTheField) {
-    const Action& track = ActionOf("braze", "track_event");
+    const Action& track = ActionOf("braze", "trackEvent");
     json no_name = kEvent;
     no_name.erase("event");
     EXPECT_EQ(Mapped(track, "null", no_name), R"(error: required field "name" has no value (mapping {"@path":"$.event"}))");
@@ -528,19 +534,20 @@ TEST(ActionMapping, FieldErrorsNameTheField) {
     EXPECT_EQ(Mapped(track, R"({"name": {"@path": {"@path": "$.properties.user_carts__TOTAL"}}})"),
               R"(error: field "name": @path needs a string, found an integer)");
     // Empty optional fields are left out; an integer field takes a float without a fraction.
-    const Action& custom = ActionOf("iterable", "custom_event");
+    const Action& custom = ActionOf("iterable", "trackEvent");
     json e = kEvent;
     e["context"]["traits"]["email"] = "";
     e["properties"]["campaign"] = 12.0;
     e["properties"]["template"] = 12.5;
     EXPECT_EQ(Mapped(custom, R"({"campaignId": {"@path": "$.properties.campaign"}, "dataFields": null})", e),
-              R"({"campaignId":12,"createdAt":"2026-11-28T09:00:00Z","eventName":"Entity Entered","id":"m-1","userId":"u-123"})");
+              R"({"batch_size":1001,"campaignId":12,"createdAt":"2026-11-28T09:00:00Z","enable_batching":true,)"
+              R"("eventName":"Entity Entered","id":"m-1","userId":"u-123"})");
     EXPECT_EQ(Mapped(custom, R"({"templateId": {"@path": "$.properties.template"}})", e),
               R"(error: field "templateId" must be an integer, found a number)");
 }
 
 TEST(ActionMapping, DatesAndTimes) {
-    const Action& track = ActionOf("braze", "track_event");
+    const Action& track = ActionOf("braze", "trackEvent");
     for (const char* ok : {"2026-11-28T09:00:00Z", "2026-11-28", "2026-11-28T09:00", "2026-11-28 09:00:00.123456+01:00",
                            "2024-02-29T23:59:60-0530", "2026-11-28T09:00:00+05"}) {
         json e = kEvent;
@@ -559,29 +566,29 @@ TEST(ActionMapping, DatesAndTimes) {
 }
 
 TEST(ActionMapping, ValidationOfAnActionsMapping) {
-    const Action& track = ActionOf("braze", "track_event");
+    const Action& track = ActionOf("braze", "trackEvent");
     auto problems = [&](const Action& action, const char* mapping) {
         std::vector<std::string> out;
         for (const auto& e : ValidateActionMapping(action, json::parse(mapping))) out.push_back(e.pointer + ": " + e.message);
         return out;
     };
-    const std::string fields = "name, time, external_id, user_alias, braze_id, email, properties, _update_existing_only";
+    const std::string fields = "name, time, external_id, user_alias, braze_id, email, properties, _update_existing_only, enable_batching, batch_size";
     EXPECT_EQ(problems(track, "null"), std::vector<std::string>{});
     EXPECT_EQ(problems(track, "{}"), std::vector<std::string>{});
     EXPECT_EQ(problems(track, R"({"colour": "blue", "name": null, "_update_existing_only": "yes",
                                  "properties": {"@path": 1}, "email": {"@template": "{{traits.email}}"}})"),
               (std::vector<std::string>{
-                  "/colour: unknown field \"colour\" of action track_event (fields: " + fields + ")",
+                  "/colour: unknown field \"colour\" of action trackEvent (fields: " + fields + ")",
                   "/name: required field \"name\" cannot be null",
                   "/properties/@path: @path must be a string or a directive, found an integer",
                   "/_update_existing_only: field \"_update_existing_only\" must be true or false, found the string \"yes\"",
               }));
     EXPECT_EQ(problems(track, R"({"time": ""})"), (std::vector<std::string>{"/time: required field \"time\" cannot be empty"}));
     EXPECT_EQ(problems(track, R"({"@path": "$.properties"})"),
-              (std::vector<std::string>{": the mapping of action track_event must be an object of its fields (" + fields +
+              (std::vector<std::string>{": the mapping of action trackEvent must be an object of its fields (" + fields +
                                         ") or null, found a directive"}));
     EXPECT_EQ(problems(track, "[1]"),
-              (std::vector<std::string>{": the mapping of action track_event must be an object of its fields (" + fields +
+              (std::vector<std::string>{": the mapping of action trackEvent must be an object of its fields (" + fields +
                                         ") or null, found an array"}));
     Action strict{"strict", "an action with a required field and no default", {{"id", FieldType::STRING, true, "", "the id"}}};
     EXPECT_EQ(problems(strict, "null"),
@@ -595,7 +602,7 @@ TEST(ActionMapping, ValidationOfAnActionsMapping) {
     auto compiled = CompiledMapping::Compile(track, json::parse(R"({"colour": 1, "name": null})"));
     ASSERT_FALSE(compiled);
     EXPECT_EQ(compiled.error().code, ErrorCode::INVALID);
-    EXPECT_EQ(compiled.error().ToString(), "/colour: unknown field \"colour\" of action track_event (fields: " + fields +
+    EXPECT_EQ(compiled.error().ToString(), "/colour: unknown field \"colour\" of action trackEvent (fields: " + fields +
                                                ") (and 1 more problems)");
 }
 
@@ -636,7 +643,7 @@ TEST(ActionMapping, MapTakingTheEventGivesTheSameResult) {
         ASSERT_TRUE(copied && moved) << m;
         EXPECT_EQ(*copied, *moved) << m;
     }
-    for (const char* action : {"track_event", "update_user_profile"}) {
+    for (const char* action : {"trackEvent", "updateUserProfile"}) {
         auto compiled = CompiledMapping::Compile(ActionOf("braze", action), nullptr);
         ASSERT_TRUE(compiled);
         json event = kEvent;

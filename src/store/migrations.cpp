@@ -232,6 +232,40 @@ CREATE TABLE login_throttle (
 );
 )sql";
 
+// Segment's names for the Braze, Iterable and Segment destinations (src/deliver/catalog_*.cpp), so that a mapping
+// exported from Segment applies unchanged: actions trackEvent, updateUserProfile (Braze), trackEvent, updateUser
+// (Iterable); settings apiKey (Iterable) and source_write_key (Segment); a base URL that is not one of Braze's
+// regional endpoints, and Iterable's and Segment's endpoint, become base_url. The destination's JSON stays canonical
+// (keys sorted): it is rebuilt from its members in key order.
+constexpr const char* kV7 = R"sql(
+UPDATE activations SET action = CASE json_extract(destination, '$.type') || '/' || action
+        WHEN 'braze/track_event' THEN 'trackEvent'
+        WHEN 'braze/update_user_profile' THEN 'updateUserProfile'
+        WHEN 'iterable/custom_event' THEN 'trackEvent'
+        WHEN 'iterable/upsert_user' THEN 'updateUser'
+        ELSE action END
+    WHERE json_extract(destination, '$.type') IN ('braze', 'iterable');
+UPDATE activations SET destination = (
+    SELECT json_group_object(k, json(v)) FROM (
+        SELECT CASE
+                WHEN t = 'iterable' AND key = 'api_key' THEN 'apiKey'
+                WHEN t = 'segment' AND key = 'write_key' THEN 'source_write_key'
+                WHEN t IN ('iterable', 'segment') AND key = 'endpoint' THEN 'base_url'
+                WHEN t = 'braze' AND key = 'endpoint' AND value NOT IN (
+                    'https://rest.iad-01.braze.com', 'https://rest.iad-02.braze.com', 'https://rest.iad-03.braze.com',
+                    'https://rest.iad-04.braze.com', 'https://rest.iad-05.braze.com', 'https://rest.iad-06.braze.com',
+                    'https://rest.iad-07.braze.com', 'https://rest.iad-08.braze.com', 'https://rest.us-09.braze.com',
+                    'https://rest.us-10.braze.com', 'https://rest.fra-01.braze.eu', 'https://rest.fra-02.braze.eu',
+                    'https://rest.au-01.braze.com', 'https://rest.id-01.braze.com', 'https://rest.jp-01.braze.com')
+                    THEN 'base_url'
+                ELSE key END AS k,
+            CASE type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'null' THEN 'null'
+                      WHEN 'text' THEN json_quote(value) ELSE CAST(value AS TEXT) END AS v
+        FROM (SELECT json_extract(activations.destination, '$.type') AS t), json_each(activations.destination)
+        ORDER BY k))
+    WHERE json_extract(destination, '$.type') IN ('braze', 'iterable', 'segment');
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "workspaces, audiences with history, activations, runs, snapshots, outbox", kV1},
     {2, "run workers and baselines, change tables of snapshots, outbox events by run", kV2},
@@ -239,6 +273,7 @@ constexpr Migration kMigrations[] = {
     {4, "users, sessions, API tokens, failed logins", kV4},
     {5, "alerts with their evaluation state, in-app notifications, delivered events by finish time", kV5},
     {6, "login throttling by email and address, and by address", kV6},
+    {7, "Segment's names of the Braze, Iterable and Segment destinations' actions and settings", kV7},
 };
 
 } // namespace

@@ -812,6 +812,59 @@ TEST_F(StoreTest, MigrationThreeKeepsTheOutboxAndAddsStatusCodes) {
     EXPECT_EQ((*rows)[0].failed, 1);
 }
 
+TEST_F(StoreTest, MigrationSevenGivesActivationsSegmentsNames) {
+    // A store at version 6 with activations under the names kith used before Segment's, as an older kith left it.
+    struct Old {
+        const char* key;
+        const char* destination;
+        const char* action;
+    };
+    const std::vector<Old> old = {
+        {"b1", R"({"api_key":"k","endpoint":"https://rest.fra-01.braze.eu","type":"braze"})", "track_event"},
+        {"b2", R"({"api_key":"k","batch_size":10,"endpoint":"http://127.0.0.1:9","type":"braze"})", "update_user_profile"},
+        {"i1", R"({"api_key":"k","filter":{"drop":{"field":"a","operator":"=","value":true}},"type":"iterable"})",
+         "custom_event"},
+        {"i2", R"({"api_key":"k","endpoint":"http://127.0.0.1:9/","rate_limit":5,"type":"iterable"})", "upsert_user"},
+        {"s1", R"({"endpoint":"http://127.0.0.1:9","type":"segment","write_key":"w\"k"})", "send"},
+        {"w1", R"({"headers":{"api_key":"z"},"type":"webhook","url":"http://127.0.0.1:9"})", "send"},
+    };
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        std::string sql = "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL);";
+        for (const Migration& m : Migrations()) {
+            if (m.version > 6) break;
+            sql += m.sql;
+            sql += fmt::format("INSERT INTO schema_version VALUES ({}, 0);", m.version);
+        }
+        sql += "INSERT INTO audiences (workspace_id, key, name, schedule, definition, definition_version, created_at, "
+               "updated_at) VALUES (1, 'vip', 'VIPs', '{}', '{}', 1, 0, 0);";
+        for (const Old& o : old) {
+            sql += fmt::format("INSERT INTO activations (workspace_id, key, audience_id, destination, action, "
+                               "trigger_type, identifiers, enrichment, mapping, created_at, updated_at) VALUES (1, "
+                               "'{}', 1, '{}', '{}', 'profile_enters', '[]', '{{}}', 'null', 0, 0);",
+                               o.key, o.destination, o.action);
+        }
+        char* error = nullptr;
+        ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+        sqlite3_close(db);
+    }
+    auto s = OpenStore();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->schema_version(), Store::LatestSchemaVersion());
+    std::string rows = Sql("SELECT group_concat(key || ' ' || action || ' ' || destination, char(10)) FROM "
+                           "(SELECT * FROM activations ORDER BY key)");
+    EXPECT_EQ(rows, // keys sorted, as canonical JSON is: what kith apply compares
+              "b1 trackEvent {\"api_key\":\"k\",\"endpoint\":\"https://rest.fra-01.braze.eu\",\"type\":\"braze\"}\n"
+              "b2 updateUserProfile {\"api_key\":\"k\",\"base_url\":\"http://127.0.0.1:9\",\"batch_size\":10,"
+              "\"type\":\"braze\"}\n"
+              "i1 trackEvent {\"apiKey\":\"k\",\"filter\":{\"drop\":{\"field\":\"a\",\"operator\":\"=\",\"value\":true}},"
+              "\"type\":\"iterable\"}\n"
+              "i2 updateUser {\"apiKey\":\"k\",\"base_url\":\"http://127.0.0.1:9/\",\"rate_limit\":5,\"type\":\"iterable\"}\n"
+              "s1 send {\"base_url\":\"http://127.0.0.1:9\",\"source_write_key\":\"w\\\"k\",\"type\":\"segment\"}\n"
+              "w1 send {\"headers\":{\"api_key\":\"z\"},\"type\":\"webhook\",\"url\":\"http://127.0.0.1:9\"}");
+}
+
 TEST_F(StoreTest, UsersSessionsAndTokens) {
     auto s = OpenStore();
     ASSERT_TRUE(s);

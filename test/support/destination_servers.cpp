@@ -1,5 +1,6 @@
 #include "support/destination_servers.hpp"
 
+#include "deliver/datetime.hpp"
 #include "deliver/http_destinations.hpp"
 
 namespace kith::test {
@@ -21,6 +22,17 @@ std::string Header(const Request& r, const std::string& name) {
 
 bool NonEmptyString(const json& o, const char* key) {
     return o.contains(key) && o[key].is_string() && !o[key].get<std::string>().empty();
+}
+
+// Braze's user alias object: both alias_name and alias_label, strings.
+bool WholeAlias(const json& item) {
+    return item.contains("user_alias") && item["user_alias"].is_object() &&
+           NonEmptyString(item["user_alias"], "alias_name") && NonEmptyString(item["user_alias"], "alias_label");
+}
+
+// Braze's datetimes: ISO 8601 text (a number is refused).
+bool IsoText(const json& item, const char* key) {
+    return NonEmptyString(item, key) && deliver::ParseIsoDatetime(item[key].get<std::string>()).has_value();
 }
 
 
@@ -49,7 +61,7 @@ void Accepted::Clear() {
 // ---------------------------------------------------------------------------------------------------------------
 
 BrazeServer::BrazeServer(std::string api_key) {
-    auto events = events_, attributes = attributes_;
+    auto events = events_, attributes = attributes_, purchases = purchases_;
     auto mu = mu_;
     auto rejected = rejected_;
     http_ = std::make_unique<HttpServer>([=](const Request& r) -> Reply {
@@ -61,8 +73,8 @@ BrazeServer::BrazeServer(std::string api_key) {
         if (!body.is_object()) return Json(400, {{"message", "Invalid JSON in request body"}});
         json errors = json::array();
         std::vector<std::pair<std::shared_ptr<Accepted>, json>> keep;
-        int processed_events = 0, processed_attributes = 0;
-        for (const char* array : {"events", "attributes"}) {
+        int processed_events = 0, processed_attributes = 0, processed_purchases = 0;
+        for (const char* array : {"events", "attributes", "purchases"}) {
             if (!body.contains(array)) continue;
             const json& items = body[array];
             if (!items.is_array()) return Json(400, {{"message", std::string("'") + array + "' must be an array"}});
@@ -72,13 +84,19 @@ BrazeServer::BrazeServer(std::string api_key) {
             for (size_t i = 0; i < items.size(); ++i) {
                 const json& item = items[i];
                 std::string problem;
-                bool identified = item.is_object() && (NonEmptyString(item, "external_id") ||
-                                                       item.contains("user_alias") ||
+                bool identified = item.is_object() && (NonEmptyString(item, "external_id") || WholeAlias(item) ||
                                                        NonEmptyString(item, "braze_id") || NonEmptyString(item, "email"));
                 if (!identified) {
                     problem = "'external_id', 'braze_id', 'user_alias' or 'email' is required";
-                } else if (std::string(array) == "events" && (!NonEmptyString(item, "name") || !NonEmptyString(item, "time"))) {
-                    problem = "Events must have a 'name' and a 'time'";
+                } else if (item.contains("user_alias") && !WholeAlias(item)) {
+                    problem = "'user_alias' must have an 'alias_name' and an 'alias_label'";
+                } else if (std::string(array) == "events" && (!NonEmptyString(item, "name") || !IsoText(item, "time"))) {
+                    problem = "Events must have a 'name' and a 'time' (ISO 8601 text)";
+                } else if (std::string(array) == "purchases" &&
+                           (!NonEmptyString(item, "product_id") || !IsoText(item, "time") ||
+                            !item.contains("price") || !item["price"].is_number() || !NonEmptyString(item, "currency") ||
+                            item["currency"].get<std::string>().size() != 3)) {
+                    problem = "Purchases must have a 'product_id', a 'time' (ISO 8601 text), a 'price' and a 'currency'";
                 } else if (NonEmptyString(item, "external_id")) {
                     std::lock_guard lock(*mu);
                     if (rejected->contains(item["external_id"].get<std::string>())) problem = "Invalid 'external_id'";
@@ -87,14 +105,16 @@ BrazeServer::BrazeServer(std::string api_key) {
                     errors.push_back({{"type", problem}, {"input_array", array}, {"index", i}});
                     continue;
                 }
-                keep.emplace_back(std::string(array) == "events" ? events : attributes, item);
-                (std::string(array) == "events" ? processed_events : processed_attributes)++;
+                std::string which = array;
+                keep.emplace_back(which == "events" ? events : which == "attributes" ? attributes : purchases, item);
+                (which == "events" ? processed_events : which == "attributes" ? processed_attributes : processed_purchases)++;
             }
         }
         for (auto& [where, item] : keep) where->Add(std::move(item));
         json answer = {{"message", "success"}};
         if (processed_events) answer["events_processed"] = processed_events;
         if (processed_attributes) answer["attributes_processed"] = processed_attributes;
+        if (processed_purchases) answer["purchases_processed"] = processed_purchases;
         if (!errors.empty()) answer["errors"] = errors;
         return Json(201, answer);
     });
@@ -109,6 +129,8 @@ void BrazeServer::RejectExternalId(const std::string& id) {
 
 IterableServer::IterableServer(std::string api_key) {
     auto events = events_, users = users_;
+    auto mu = mu_;
+    auto unlisted = unlisted_;
     http_ = std::make_unique<HttpServer>([=](const Request& r) -> Reply {
         static const std::set<std::string> paths = {"/api/events/track", "/api/events/trackBulk", "/api/users/update",
                                                     "/api/users/bulkUpdate"};
@@ -132,6 +154,16 @@ IterableServer::IterableServer(std::string api_key) {
             if (!is_users && !NonEmptyString(item, "eventName")) return {"BadParams", "eventName is required"};
             if (item.contains("createdAt") && !item["createdAt"].is_number_integer()) {
                 return {"BadParams", "createdAt must be seconds since the epoch"};
+            }
+            if (item.contains("dataFields") && !item["dataFields"].is_object()) {
+                return {"BadParams", "dataFields must be an object"};
+            }
+            for (const char* flag : {"preferUserId", "mergeNestedObjects"}) {
+                if (item.contains(flag) && !item[flag].is_boolean()) return {"BadParams", std::string(flag) + " must be a boolean"};
+            }
+            if (NonEmptyString(item, "userId")) {
+                std::lock_guard lock(*mu);
+                if (unlisted->contains(item["userId"].get<std::string>())) return {"Unlisted", ""};
             }
             return {"", ""};
         };
@@ -157,7 +189,7 @@ IterableServer::IterableServer(std::string api_key) {
             }
             ++fail;
             if (code == "InvalidEmailAddressError") invalid_emails.push_back(item["email"]);
-            else if (item.is_object() && item.contains("userId")) invalid_users.push_back(item["userId"]);
+            else if (code != "Unlisted" && item.is_object() && item.contains("userId")) invalid_users.push_back(item["userId"]);
         }
         return Json(200, {{"successCount", ok},
                           {"failCount", fail},
@@ -167,6 +199,11 @@ IterableServer::IterableServer(std::string api_key) {
                           {"filteredOutFields", json::array()},
                           {"createdFields", json::array()}});
     });
+}
+
+void IterableServer::FailWithoutListing(const std::string& user_id) {
+    std::lock_guard lock(*mu_);
+    unlisted_->insert(user_id);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

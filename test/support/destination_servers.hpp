@@ -5,15 +5,21 @@
 // test can also Script() failures (500, 429 + Retry-After, slow, dropped).
 //
 // - Braze: POST /users/track, "Authorization: Bearer <key>", {"events": [...]}
-//   and/or {"attributes": [...]}, at most 75 objects each; 201 with
+//   and/or {"attributes": [...]} and/or {"purchases": [...]}, at most 75
+//   objects each; 201 with
 //   {"message": "success", "errors": [{"type", "input_array", "index"}]} for
-//   objects it rejects (no identifier, no name or time, or an external_id the
-//   test marked invalid); 400 / 401 for fatal errors.
+//   objects it rejects (no identifier, a user_alias without both alias_name
+//   and alias_label, an event without a name or whose time is not ISO 8601
+//   text, a purchase without a product_id, time, price or 3-letter currency,
+//   or an external_id the test marked invalid); 400 / 401 for fatal
+//   errors.
 // - Iterable: "Api-Key: <key>"; POST /api/events/track, /api/events/trackBulk
 //   ({"events": [...]}, at most 1000), /api/users/update, /api/users/bulkUpdate
 //   ({"users": [...]}); single calls answer {"msg", "code": "Success"} or 400
-//   {"code": "InvalidEmailAddressError"}; bulk calls 200 with successCount,
-//   failCount, invalidEmails, invalidUserIds.
+//   {"code": "InvalidEmailAddressError"}; createdAt must be an integer,
+//   dataFields an object, preferUserId and mergeNestedObjects booleans; bulk
+//   calls 200 with successCount, failCount, invalidEmails, invalidUserIds (a
+//   user the test marks fails without being listed, counted in failCount only).
 // - Segment: POST /v1/batch, basic auth with the write key as user name,
 //   {"batch": [...]} of events with a type and a messageId, under 500 KB;
 //   200 {"success": true}.
@@ -46,12 +52,14 @@ public:
     std::string url() const { return http_->url(); }
     std::vector<nlohmann::json> Events() const { return events_->Items(); }
     std::vector<nlohmann::json> Attributes() const { return attributes_->Items(); }
+    std::vector<nlohmann::json> Purchases() const { return purchases_->Items(); }
     //! Objects with this external_id are rejected as a non-fatal error.
     void RejectExternalId(const std::string& id);
 
 private:
     std::shared_ptr<Accepted> events_ = std::make_shared<Accepted>();
     std::shared_ptr<Accepted> attributes_ = std::make_shared<Accepted>();
+    std::shared_ptr<Accepted> purchases_ = std::make_shared<Accepted>();
     std::shared_ptr<std::mutex> mu_ = std::make_shared<std::mutex>();
     std::shared_ptr<std::set<std::string>> rejected_ = std::make_shared<std::set<std::string>>();
     std::unique_ptr<HttpServer> http_;
@@ -64,10 +72,14 @@ public:
     std::string url() const { return http_->url(); }
     std::vector<nlohmann::json> Events() const { return events_->Items(); }
     std::vector<nlohmann::json> Users() const { return users_->Items(); }
+    //! Items with this userId fail in bulk calls, counted in failCount but in no list.
+    void FailWithoutListing(const std::string& user_id);
 
 private:
     std::shared_ptr<Accepted> events_ = std::make_shared<Accepted>();
     std::shared_ptr<Accepted> users_ = std::make_shared<Accepted>();
+    std::shared_ptr<std::mutex> mu_ = std::make_shared<std::mutex>();
+    std::shared_ptr<std::set<std::string>> unlisted_ = std::make_shared<std::set<std::string>>();
     std::unique_ptr<HttpServer> http_;
 };
 

@@ -265,17 +265,22 @@ describe('a Braze activation', () => {
     await page.getByRole('link', { name: 'Pro plan', exact: true }).click();
     await page.getByRole('link', { name: 'Add activation', exact: true }).click();
     await page.getByRole('button', { name: 'Destination braze', exact: true }).click();
-    await page.getByRole('textbox', { name: 'endpoint', exact: true }).fill('https://rest.iad-01.braze.com');
-    await page.getByLabel('api key').fill('braze-secret-key');
+    // Segment's settings, with their labels: the instance's endpoint is a choice, Segment's default first.
+    const endpoint = page.getByRole('combobox', { name: 'REST Endpoint' });
+    assert.equal(await endpoint.inputValue(), 'https://rest.iad-01.braze.com');
+    await endpoint.selectOption('https://rest.fra-01.braze.eu');
+    await page.getByLabel('API Key').fill('braze-secret-key');
     await page.getByRole('button', { name: 'Next: action', exact: true }).click();
-    await page.getByLabel('track event').check();
+    await page.getByLabel('Track Event', { exact: true }).check();
     await page.getByRole('button', { name: 'Next: trigger', exact: true }).click();
     await page.getByRole('button', { name: 'Next: save', exact: true }).click();
     await page.getByRole('button', { name: 'Save activation', exact: true }).click();
     await page.getByRole('heading', { name: 'pro_plan_to_braze', level: 1 }).waitFor();
     const act = await apiCall(page, 'GET', '/api/v1/activations/pro_plan_to_braze');
+    assert.equal(act.json.action, 'trackEvent');
+    assert.equal(act.json.destination.endpoint, 'https://rest.fra-01.braze.eu');
     assert.equal(act.json.destination.api_key, '********');
-    assert.equal(await page.getByLabel('api key').inputValue(), '********');
+    assert.equal(await page.getByLabel('API Key').inputValue(), '********');
     // Required fields come first, each with the action's default mapping.
     const fields = page.getByRole('textbox', { name: /^Mapping of / });
     const names = async () => (await fields.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label').replace('Mapping of ', ''))));
@@ -283,10 +288,10 @@ describe('a Braze activation', () => {
     assert.deepEqual(shown.slice(0, 2), ['name', 'time']);
     assert.equal(await page.getByRole('textbox', { name: 'Mapping of name', exact: true }).inputValue(), '{"@path":"$.event"}');
     // Fields without a default stay hidden until asked for.
-    assert.ok(!shown.includes('braze_id'));
+    assert.ok(!shown.includes('user_alias'));
     await page.getByRole('switch', { name: /^Show hidden fields/ }).check();
     const all = await names();
-    assert.ok(all.includes('braze_id') && all.length > shown.length);
+    assert.ok(all.includes('user_alias') && all.length > shown.length);
     await shot(page, '17-braze-mapping');
     assert.deepEqual(await seriousViolations(page), []);
     await page.context().close();

@@ -1,5 +1,5 @@
 // Add activation: destination → action → trigger (with the entity for entity triggers) → save.
-import { Alert, Anchor, Badge, Breadcrumbs, Button, Card, Group, Loader, NumberInput, Radio, SimpleGrid, Stack, Stepper, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
+import { Alert, Anchor, Badge, Breadcrumbs, Button, Card, Group, Loader, NativeSelect, NumberInput, Radio, SimpleGrid, Stack, Stepper, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
@@ -72,7 +72,8 @@ export function ActivationWizard() {
 
   const pick = (t: DestinationType) => {
     setType(t);
-    setSettings({});
+    // Required settings start at their default (Braze's endpoint: Segment's, the first instance).
+    setSettings(Object.fromEntries(t.settings.filter((s) => s.required && s.default !== undefined).map((s) => [s.name, s.default])));
     setAction(t.actions.find((a) => a.default)?.name ?? t.actions[0]?.name ?? '');
     setKey(`${audienceKey}_to_${t.type}`);
   };
@@ -137,7 +138,7 @@ export function ActivationWizard() {
           <Radio.Group value={action} onChange={setAction} mt="md" label="Action">
             <Stack mt="xs">
               {type?.actions.map((a) => (
-                <Radio key={a.name} value={a.name} label={a.name.replaceAll('_', ' ')} description={a.description} />
+                <Radio key={a.name} value={a.name} label={a.label} description={a.description} />
               ))}
             </Stack>
           </Radio.Group>
@@ -212,7 +213,19 @@ export function ActivationWizard() {
 }
 
 export function SettingInput({ s, value, onChange, disabled }: { s: Schemas['DestinationSetting']; value: unknown; onChange: (v: unknown) => void; disabled?: boolean }) {
-  const label = s.name.replaceAll('_', ' ');
+  const label = s.label;
+  if (s.choices?.length)
+    return (
+      <NativeSelect
+        label={label}
+        description={s.description}
+        data={[...(s.required ? [] : [{ value: '', label: s.default ? `default (${s.default})` : 'none' }]), ...s.choices.map((c) => ({ value: c, label: c }))]}
+        value={(value as string) ?? ''}
+        onChange={(e) => onChange(e.currentTarget.value || undefined)}
+        disabled={disabled}
+        required={s.required}
+      />
+    );
   if (s.kind === 'integer')
     return <NumberInput label={label} description={s.description} value={(value as number) ?? ''} onChange={(v) => onChange(v === '' ? undefined : Number(v))} max={s.max} disabled={disabled} required={s.required} />;
   if (s.kind === 'object' || s.kind === 'object of strings' || s.kind === 'object of secrets')
