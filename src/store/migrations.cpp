@@ -266,6 +266,176 @@ UPDATE activations SET destination = (
     WHERE json_extract(destination, '$.type') IN ('braze', 'iterable', 'segment');
 )sql";
 
+// The delivery overview's running totals (src/store/README.md, "Delivery overview"): the events counted per
+// activation, minute of queueing time (`minute`: its first millisecond, created_at rounded down) and event name, in
+// from_audience and the six steps exactly as the overview's conditions define them. Triggers keep them in the
+// statement, and so the transaction, that changes an event. Events of a run that has not completed are counted apart,
+// under the run's id (`run_id`; 0 holds the visible events), and join the visible ones when the run completes (and
+// leave them, should a completed run change status again). Deleting a run first sets its events' run_id to NULL, what
+// the foreign key's ON DELETE SET NULL would do after the run is gone, so that each event's totals follow its
+// visibility. The totals of the events already queued are counted once, here.
+constexpr const char* kV8 = R"sql(
+CREATE TABLE outbox_totals (
+    activation_id            INTEGER NOT NULL REFERENCES activations(id) ON DELETE CASCADE,
+    run_id                   INTEGER NOT NULL,
+    minute                   INTEGER NOT NULL,
+    event_name               TEXT NOT NULL,
+    from_audience            INTEGER NOT NULL,
+    filtered_at_source       INTEGER NOT NULL,
+    filtered_at_destination  INTEGER NOT NULL,
+    queued                   INTEGER NOT NULL,
+    pending_retry            INTEGER NOT NULL,
+    failed                   INTEGER NOT NULL,
+    delivered                INTEGER NOT NULL,
+    PRIMARY KEY (activation_id, run_id, minute, event_name)
+) WITHOUT ROWID;
+CREATE INDEX outbox_totals_staged ON outbox_totals (run_id) WHERE run_id <> 0;
+
+INSERT INTO outbox_totals
+SELECT activation_id, coalesce((SELECT id FROM runs WHERE id = o.run_id AND status <> 'completed'), 0),
+       created_at - (created_at % 60000 + 60000) % 60000, event_name, count(*),
+       sum(status = 'filtered' AND filter_stage = 'source'), sum(status = 'filtered' AND filter_stage = 'destination'),
+       sum(status = 'pending' AND attempts = 0), sum(status = 'pending' AND attempts > 0),
+       sum(status = 'failed'), sum(status = 'delivered')
+FROM outbox o GROUP BY 1, 2, 3, 4;
+
+CREATE TRIGGER outbox_totals_insert AFTER INSERT ON outbox BEGIN
+    INSERT INTO outbox_totals VALUES (
+        NEW.activation_id, coalesce((SELECT id FROM runs WHERE id = NEW.run_id AND status <> 'completed'), 0),
+        NEW.created_at - (NEW.created_at % 60000 + 60000) % 60000, NEW.event_name, 1,
+        NEW.status = 'filtered' AND NEW.filter_stage = 'source',
+        NEW.status = 'filtered' AND NEW.filter_stage = 'destination',
+        NEW.status = 'pending' AND NEW.attempts = 0, NEW.status = 'pending' AND NEW.attempts > 0,
+        NEW.status = 'failed', NEW.status = 'delivered')
+    ON CONFLICT (activation_id, run_id, minute, event_name) DO UPDATE SET
+        from_audience = from_audience + 1,
+        filtered_at_source = filtered_at_source + excluded.filtered_at_source,
+        filtered_at_destination = filtered_at_destination + excluded.filtered_at_destination,
+        queued = queued + excluded.queued, pending_retry = pending_retry + excluded.pending_retry,
+        failed = failed + excluded.failed, delivered = delivered + excluded.delivered;
+END;
+
+CREATE TRIGGER outbox_totals_delete AFTER DELETE ON outbox BEGIN
+    UPDATE outbox_totals SET
+        from_audience = from_audience - 1,
+        filtered_at_source = filtered_at_source - (OLD.status = 'filtered' AND OLD.filter_stage = 'source'),
+        filtered_at_destination = filtered_at_destination
+            - (OLD.status = 'filtered' AND OLD.filter_stage = 'destination'),
+        queued = queued - (OLD.status = 'pending' AND OLD.attempts = 0),
+        pending_retry = pending_retry - (OLD.status = 'pending' AND OLD.attempts > 0),
+        failed = failed - (OLD.status = 'failed'), delivered = delivered - (OLD.status = 'delivered')
+    WHERE activation_id = OLD.activation_id
+      AND run_id = coalesce((SELECT id FROM runs WHERE id = OLD.run_id AND status <> 'completed'), 0)
+      AND minute = OLD.created_at - (OLD.created_at % 60000 + 60000) % 60000 AND event_name = OLD.event_name;
+    DELETE FROM outbox_totals
+    WHERE activation_id = OLD.activation_id
+      AND run_id = coalesce((SELECT id FROM runs WHERE id = OLD.run_id AND status <> 'completed'), 0)
+      AND minute = OLD.created_at - (OLD.created_at % 60000 + 60000) % 60000 AND event_name = OLD.event_name
+      AND from_audience = 0;
+END;
+
+CREATE TRIGGER outbox_totals_step AFTER UPDATE OF status, attempts, filter_stage ON outbox
+WHEN (OLD.status <> NEW.status OR OLD.filter_stage <> NEW.filter_stage OR (OLD.attempts = 0) <> (NEW.attempts = 0)
+      OR (OLD.attempts > 0) <> (NEW.attempts > 0))
+    AND OLD.activation_id = NEW.activation_id AND OLD.run_id IS NEW.run_id AND OLD.created_at = NEW.created_at
+    AND OLD.event_name = NEW.event_name
+BEGIN
+    UPDATE outbox_totals SET
+        filtered_at_source = filtered_at_source - (OLD.status = 'filtered' AND OLD.filter_stage = 'source')
+            + (NEW.status = 'filtered' AND NEW.filter_stage = 'source'),
+        filtered_at_destination = filtered_at_destination
+            - (OLD.status = 'filtered' AND OLD.filter_stage = 'destination')
+            + (NEW.status = 'filtered' AND NEW.filter_stage = 'destination'),
+        queued = queued - (OLD.status = 'pending' AND OLD.attempts = 0) + (NEW.status = 'pending' AND NEW.attempts = 0),
+        pending_retry = pending_retry - (OLD.status = 'pending' AND OLD.attempts > 0)
+            + (NEW.status = 'pending' AND NEW.attempts > 0),
+        failed = failed - (OLD.status = 'failed') + (NEW.status = 'failed'),
+        delivered = delivered - (OLD.status = 'delivered') + (NEW.status = 'delivered')
+    WHERE activation_id = NEW.activation_id
+      AND run_id = coalesce((SELECT id FROM runs WHERE id = NEW.run_id AND status <> 'completed'), 0)
+      AND minute = NEW.created_at - (NEW.created_at % 60000 + 60000) % 60000 AND event_name = NEW.event_name;
+END;
+
+CREATE TRIGGER outbox_totals_move
+AFTER UPDATE OF activation_id, run_id, created_at, event_name, status, attempts, filter_stage ON outbox
+WHEN OLD.activation_id <> NEW.activation_id OR OLD.run_id IS NOT NEW.run_id OR OLD.created_at <> NEW.created_at
+    OR OLD.event_name <> NEW.event_name
+BEGIN
+    UPDATE outbox_totals SET
+        from_audience = from_audience - 1,
+        filtered_at_source = filtered_at_source - (OLD.status = 'filtered' AND OLD.filter_stage = 'source'),
+        filtered_at_destination = filtered_at_destination
+            - (OLD.status = 'filtered' AND OLD.filter_stage = 'destination'),
+        queued = queued - (OLD.status = 'pending' AND OLD.attempts = 0),
+        pending_retry = pending_retry - (OLD.status = 'pending' AND OLD.attempts > 0),
+        failed = failed - (OLD.status = 'failed'), delivered = delivered - (OLD.status = 'delivered')
+    WHERE activation_id = OLD.activation_id
+      AND run_id = coalesce((SELECT id FROM runs WHERE id = OLD.run_id AND status <> 'completed'), 0)
+      AND minute = OLD.created_at - (OLD.created_at % 60000 + 60000) % 60000 AND event_name = OLD.event_name;
+    DELETE FROM outbox_totals
+    WHERE activation_id = OLD.activation_id
+      AND run_id = coalesce((SELECT id FROM runs WHERE id = OLD.run_id AND status <> 'completed'), 0)
+      AND minute = OLD.created_at - (OLD.created_at % 60000 + 60000) % 60000 AND event_name = OLD.event_name
+      AND from_audience = 0;
+    INSERT INTO outbox_totals VALUES (
+        NEW.activation_id, coalesce((SELECT id FROM runs WHERE id = NEW.run_id AND status <> 'completed'), 0),
+        NEW.created_at - (NEW.created_at % 60000 + 60000) % 60000, NEW.event_name, 1,
+        NEW.status = 'filtered' AND NEW.filter_stage = 'source',
+        NEW.status = 'filtered' AND NEW.filter_stage = 'destination',
+        NEW.status = 'pending' AND NEW.attempts = 0, NEW.status = 'pending' AND NEW.attempts > 0,
+        NEW.status = 'failed', NEW.status = 'delivered')
+    ON CONFLICT (activation_id, run_id, minute, event_name) DO UPDATE SET
+        from_audience = from_audience + 1,
+        filtered_at_source = filtered_at_source + excluded.filtered_at_source,
+        filtered_at_destination = filtered_at_destination + excluded.filtered_at_destination,
+        queued = queued + excluded.queued, pending_retry = pending_retry + excluded.pending_retry,
+        failed = failed + excluded.failed, delivered = delivered + excluded.delivered;
+END;
+
+CREATE TRIGGER outbox_totals_run_completed AFTER UPDATE OF status ON runs
+WHEN NEW.status = 'completed' AND OLD.status <> 'completed'
+BEGIN
+    INSERT INTO outbox_totals
+    SELECT activation_id, 0, minute, event_name, from_audience, filtered_at_source, filtered_at_destination, queued,
+           pending_retry, failed, delivered
+    FROM outbox_totals WHERE run_id = NEW.id AND run_id <> 0
+    ON CONFLICT (activation_id, run_id, minute, event_name) DO UPDATE SET
+        from_audience = from_audience + excluded.from_audience,
+        filtered_at_source = filtered_at_source + excluded.filtered_at_source,
+        filtered_at_destination = filtered_at_destination + excluded.filtered_at_destination,
+        queued = queued + excluded.queued, pending_retry = pending_retry + excluded.pending_retry,
+        failed = failed + excluded.failed, delivered = delivered + excluded.delivered;
+    DELETE FROM outbox_totals WHERE run_id = NEW.id AND run_id <> 0;
+END;
+
+CREATE TRIGGER outbox_totals_run_reopened AFTER UPDATE OF status ON runs
+WHEN OLD.status = 'completed' AND NEW.status <> 'completed'
+BEGIN
+    INSERT INTO outbox_totals
+    SELECT activation_id, NEW.id, created_at - (created_at % 60000 + 60000) % 60000 AS m, event_name, count(*),
+           sum(status = 'filtered' AND filter_stage = 'source'),
+           sum(status = 'filtered' AND filter_stage = 'destination'),
+           sum(status = 'pending' AND attempts = 0), sum(status = 'pending' AND attempts > 0),
+           sum(status = 'failed'), sum(status = 'delivered')
+    FROM outbox WHERE run_id = NEW.id GROUP BY activation_id, m, event_name;
+    UPDATE outbox_totals SET
+        from_audience = outbox_totals.from_audience - s.from_audience,
+        filtered_at_source = outbox_totals.filtered_at_source - s.filtered_at_source,
+        filtered_at_destination = outbox_totals.filtered_at_destination - s.filtered_at_destination,
+        queued = outbox_totals.queued - s.queued, pending_retry = outbox_totals.pending_retry - s.pending_retry,
+        failed = outbox_totals.failed - s.failed, delivered = outbox_totals.delivered - s.delivered
+    FROM outbox_totals AS s
+    WHERE s.run_id = NEW.id AND s.run_id <> 0 AND outbox_totals.activation_id = s.activation_id
+      AND outbox_totals.run_id = 0 AND outbox_totals.minute = s.minute AND outbox_totals.event_name = s.event_name;
+    DELETE FROM outbox_totals WHERE run_id = 0 AND from_audience = 0
+      AND activation_id IN (SELECT activation_id FROM outbox_totals WHERE run_id = NEW.id AND run_id <> 0);
+END;
+
+CREATE TRIGGER outbox_totals_run_deleted BEFORE DELETE ON runs BEGIN
+    UPDATE outbox SET run_id = NULL WHERE run_id = OLD.id;
+END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "workspaces, audiences with history, activations, runs, snapshots, outbox", kV1},
     {2, "run workers and baselines, change tables of snapshots, outbox events by run", kV2},
@@ -274,6 +444,7 @@ constexpr Migration kMigrations[] = {
     {5, "alerts with their evaluation state, in-app notifications, delivered events by finish time", kV5},
     {6, "login throttling by email and address, and by address", kV6},
     {7, "Segment's names of the Braze, Iterable and Segment destinations' actions and settings", kV7},
+    {8, "the delivery overview's running totals per activation, event name and minute, kept by triggers", kV8},
 };
 
 } // namespace

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace kith::store {
 
@@ -113,12 +114,14 @@ const std::string kOutboxFilter = fmt::format(
     "AND {} AND (? IS NULL OR run_id = ?) AND activation_id NOT IN (SELECT value FROM json_each(?))", kVisible);
 
 // The conditions of an OverviewFilter on `outbox o JOIN activations a`, bound as ?1 workspace, ?2 activation id
-// or NULL, ?3 event name or NULL, ?4 and ?5 the range of created_at. The range is always bound (open ends as the
-// extreme integers) so that it stays a range on the covering index outbox_overview.
-const std::string kOverviewWhere =
-    fmt::format("a.workspace_id = ?1 AND (?2 IS NULL OR a.id = ?2) AND (?3 IS NULL OR o.event_name = ?3) "
-                "AND o.created_at >= ?4 AND o.created_at < ?5 AND {}",
-                kVisible);
+// or NULL, ?3 event name or NULL, and the range of created_at [from, to) (?4 and ?5 in kOverviewWhere). The range is
+// always bound (open ends as the extreme integers) so that it stays a range on the covering index outbox_overview.
+std::string OverviewWhere(const char* from, const char* to) {
+    return fmt::format("a.workspace_id = ?1 AND (?2 IS NULL OR a.id = ?2) AND (?3 IS NULL OR o.event_name = ?3) "
+                       "AND o.created_at >= {} AND o.created_at < {} AND {}",
+                       from, to, kVisible);
+}
+const std::string kOverviewWhere = OverviewWhere("?4", "?5");
 
 // Which outbox states make each step of the overview.
 constexpr const char* kFilteredAtSource = "o.status = 'filtered' AND o.filter_stage = 'source'";
@@ -127,6 +130,51 @@ constexpr const char* kQueued = "o.status = 'pending' AND o.attempts = 0";
 constexpr const char* kPendingRetry = "o.status = 'pending' AND o.attempts > 0";
 constexpr const char* kFailed = "o.status = 'failed'";
 constexpr const char* kDelivered = "o.status = 'delivered'";
+
+// The outbox_totals grain (migration 8): a minute of queueing time.
+constexpr int64_t kTotalsGrain = 60'000;
+
+// The part of the range [from, to) made of whole minutes from the epoch on, which outbox_totals answers; empty
+// (begin == end) when it holds no whole minute.
+struct WholeMinutes {
+    int64_t begin = 0, end = 0;
+};
+WholeMinutes WholeMinutesOf(int64_t from, int64_t to) {
+    int64_t begin = from <= 0                          ? 0
+                    : from > INT64_MAX - kTotalsGrain ? INT64_MAX
+                                                      : (from + kTotalsGrain - 1) / kTotalsGrain * kTotalsGrain;
+    int64_t end = to <= 0 ? 0 : to / kTotalsGrain * kTotalsGrain;
+    return {begin, std::max(begin, end)};
+}
+
+// The overview from outbox_totals over the whole minutes [?7, ?8), plus the events of the range's two ends that are
+// no whole minute ([?4, ?7) and [?8, ?5), each less than a minute of events, counted from the covering index), summed
+// per activation, event name and bucket (?6, a whole number of minutes, or 0). Bound as kOverviewWhere.
+const std::string kOverviewFromTotals = [] {
+    auto events = [](const char* from, const char* to) {
+        return fmt::format("SELECT o.activation_id, a.key, o.event_name, CASE WHEN ?6 > 0 THEN o.created_at / ?6 * ?6 "
+                           "ELSE 0 END, 1, {}, {}, {}, {}, {}, {} FROM outbox o JOIN activations a ON a.id = "
+                           "o.activation_id WHERE {}",
+                           kFilteredAtSource, kFilteredAtDestination, kQueued, kPendingRetry, kFailed, kDelivered,
+                           OverviewWhere(from, to));
+    };
+    return fmt::format(
+        "SELECT activation_id, key, event_name, bucket, sum(n), sum(s), sum(d), sum(q), sum(r), sum(f), sum(dl) FROM ("
+        "SELECT t.activation_id, a.key, t.event_name, CASE WHEN ?6 > 0 THEN t.minute / ?6 * ?6 ELSE 0 END AS bucket, "
+        "t.from_audience AS n, t.filtered_at_source AS s, t.filtered_at_destination AS d, t.queued AS q, "
+        "t.pending_retry AS r, t.failed AS f, t.delivered AS dl "
+        "FROM activations a JOIN outbox_totals t ON t.activation_id = a.id AND t.run_id = 0 "
+        "WHERE a.workspace_id = ?1 AND (?2 IS NULL OR a.id = ?2) AND (?3 IS NULL OR t.event_name = ?3) "
+        "AND t.minute >= ?7 AND t.minute < ?8 "
+        "UNION ALL {} UNION ALL {}) "
+        "GROUP BY activation_id, event_name, bucket HAVING sum(n) > 0 ORDER BY key, event_name, bucket",
+        events("?4", "?7"), events("?8", "?5"));
+}();
+
+OverviewRow ReadOverviewRow(const sqlite::Statement& st) {
+    return OverviewRow{st.Int(0), st.Text(1), st.Text(2), st.Int(3), st.Int(4), st.Int(5),
+                       st.Int(6), st.Int(7),  st.Int(8),  st.Int(9), st.Int(10)};
+}
 
 const char* StepCondition(OverviewStep step) {
     switch (step) {
@@ -849,6 +897,18 @@ Result<std::vector<OverviewRow>> Tx::DeliveryOverview(const OverviewFilter& f) {
     if (f.bucket_ms < 0) {
         return Fail(ErrorCode::USAGE, fmt::format("a bucket of {} ms: it must be positive", f.bucket_ms));
     }
+    int64_t from = f.from_ms.value_or(INT64_MIN), to = f.to_ms.value_or(INT64_MAX);
+    WholeMinutes minutes = WholeMinutesOf(from, to);
+    // Buckets that split a minute, and ranges holding no whole minute, need the events themselves.
+    if (f.bucket_ms % kTotalsGrain != 0 || minutes.begin == minutes.end) return RecountDeliveryOverview(f);
+    return All<OverviewRow>(db(), kOverviewFromTotals, ReadOverviewRow, f.workspace_id, f.activation_id, f.event_name,
+                            from, to, f.bucket_ms, minutes.begin, minutes.end);
+}
+
+Result<std::vector<OverviewRow>> Tx::RecountDeliveryOverview(const OverviewFilter& f) {
+    if (f.bucket_ms < 0) {
+        return Fail(ErrorCode::USAGE, fmt::format("a bucket of {} ms: it must be positive", f.bucket_ms));
+    }
     // Two levels of one statement. The inner GROUP BY follows outbox_overview's order (activations by key through
     // their (workspace_id, key) index, then the index's own columns), so SQLite streams it without sorting and reads
     // no table row; it leaves one count per queueing time and state, far fewer rows than events (a run's page of
@@ -864,14 +924,33 @@ Result<std::vector<OverviewRow>> Tx::DeliveryOverview(const OverviewFilter& f) {
         "GROUP BY a.key, o.created_at, o.event_name, o.status, o.filter_stage, o.attempts) AS o "
         "GROUP BY activation_id, event_name, bucket ORDER BY key, event_name, bucket",
         kFilteredAtSource, kFilteredAtDestination, kQueued, kPendingRetry, kFailed, kDelivered, kOverviewWhere);
-    return All<OverviewRow>(
-        db(), sql,
+    return All<OverviewRow>(db(), sql, ReadOverviewRow, f.workspace_id, f.activation_id, f.event_name,
+                            f.from_ms.value_or(INT64_MIN), f.to_ms.value_or(INT64_MAX), f.bucket_ms);
+}
+
+Status Tx::CheckOverviewTotals() {
+    // Both ways: the rows kept that a count of the outbox does not give, and the rows it gives that are not kept.
+    const std::string counted =
+        "SELECT activation_id, coalesce((SELECT id FROM runs WHERE id = o.run_id AND status <> 'completed'), 0), "
+        "created_at - (created_at % 60000 + 60000) % 60000, event_name, count(*), "
+        "sum(status = 'filtered' AND filter_stage = 'source'), sum(status = 'filtered' AND filter_stage = "
+        "'destination'), sum(status = 'pending' AND attempts = 0), sum(status = 'pending' AND attempts > 0), "
+        "sum(status = 'failed'), sum(status = 'delivered') FROM outbox o GROUP BY 1, 2, 3, 4";
+    const std::string kept = "SELECT * FROM outbox_totals";
+    auto diff = All<std::string>(
+        db(),
+        fmt::format("SELECT * FROM (SELECT 'kept', * FROM ({0} EXCEPT {1}) UNION ALL "
+                    "SELECT 'counted', * FROM ({1} EXCEPT {0})) ORDER BY 3, 4, 5, 2 LIMIT 10",
+                    kept, counted),
         [](const sqlite::Statement& st) {
-            return OverviewRow{st.Int(0), st.Text(1), st.Text(2), st.Int(3), st.Int(4), st.Int(5),
-                               st.Int(6), st.Int(7),  st.Int(8),  st.Int(9), st.Int(10)};
-        },
-        f.workspace_id, f.activation_id, f.event_name, f.from_ms.value_or(INT64_MIN), f.to_ms.value_or(INT64_MAX),
-        f.bucket_ms);
+            return fmt::format("{} activation {} run {} minute {} event {:?}: {} = {} + {} + {} + {} + {} + {}",
+                               st.Text(0), st.Int(1), st.Int(2), st.Int(3), st.Text(4), st.Int(5), st.Int(6),
+                               st.Int(7), st.Int(8), st.Int(9), st.Int(10), st.Int(11));
+        });
+    if (!diff) return Propagate(diff);
+    if (diff->empty()) return {};
+    return Fail(ErrorCode::INTERNAL, fmt::format("the overview's totals differ from the outbox:\n{}",
+                                                 fmt::join(*diff, "\n")));
 }
 
 Result<std::vector<OutboxEvent>> Tx::OverviewEvents(OverviewStep step, const OverviewFilter& f, int limit,

@@ -142,9 +142,17 @@ public:
     Result<std::map<EventStatus, int64_t>> CountEvents(int64_t activation_id);
 
     //! The delivery overview (activations.md): the filter's events counted per step, one row per activation,
-    //! event name (and bucket), ordered by activation key, event name and bucket. One statement over a covering
-    //! index; rows with no event are not listed. Fails with USAGE on a negative bucket.
+    //! event name (and bucket), ordered by activation key, event name and bucket; rows with no event are not listed.
+    //! Read from the running totals kept per activation, event name and minute of queueing time, and the events of
+    //! the range's ends that are no whole minute; a bucket that is no whole number of minutes is recounted
+    //! (RecountDeliveryOverview). Fails with USAGE on a negative bucket.
     Result<std::vector<OverviewRow>> DeliveryOverview(const OverviewFilter& filter);
+    //! The same overview counted from the events themselves, one statement over the covering index outbox_overview:
+    //! its cost grows with the events in the range. DeliveryOverview's answer must equal it.
+    Result<std::vector<OverviewRow>> RecountDeliveryOverview(const OverviewFilter& filter);
+    //! Compares every row of the running totals, those of runs not completed included, with a count of the whole
+    //! outbox; fails (INTERNAL) naming the first rows that differ. Reads every event: a check, for tests.
+    Status CheckOverviewTotals();
     //! The filter's events of one step, by id, at most `limit`, those after `after_id` (the last id of the previous
     //! page) when given. Their last_status and last_error say why they are where they are.
     Result<std::vector<OutboxEvent>> OverviewEvents(OverviewStep step, const OverviewFilter& filter, int limit,

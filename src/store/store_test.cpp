@@ -74,7 +74,7 @@ TEST_F(StoreTest, MigratesFromScratch) {
     EXPECT_EQ(Sql("PRAGMA journal_mode"), "wal");
     EXPECT_EQ(Sql("SELECT max(version) FROM schema_version"), std::to_string(Store::LatestSchemaVersion()));
     for (const char* table : {"workspaces", "audiences", "audience_versions", "activations", "runs", "snapshots",
-                              "baselines", "outbox", "alerts", "notifications"}) {
+                              "baselines", "outbox", "alerts", "notifications", "outbox_totals"}) {
         EXPECT_EQ(Sql(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") + table +
                       "'"),
                   "1")
