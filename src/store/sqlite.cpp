@@ -16,19 +16,30 @@ Error SqliteError(sqlite3* db, int rc, std::string_view context) {
 
 Statement::Statement(Statement&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)), stmt_(std::exchange(other.stmt_, nullptr)),
-      bind_error_(std::exchange(other.bind_error_, 0)) {}
+      bind_error_(std::exchange(other.bind_error_, 0)), owner_(std::exchange(other.owner_, nullptr)),
+      sql_(std::move(other.sql_)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
     if (this != &other) {
-        sqlite3_finalize(stmt_);
+        Release();
         db_ = std::exchange(other.db_, nullptr);
         stmt_ = std::exchange(other.stmt_, nullptr);
         bind_error_ = std::exchange(other.bind_error_, 0);
+        owner_ = std::exchange(other.owner_, nullptr);
+        sql_ = std::move(other.sql_);
     }
     return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { Release(); }
+
+void Statement::Release() {
+    if (owner_ && stmt_) {
+        owner_->Return(std::move(sql_), std::exchange(stmt_, nullptr));
+    } else {
+        sqlite3_finalize(std::exchange(stmt_, nullptr));
+    }
+}
 
 void Statement::Bind(int index, int64_t value) {
     int rc = sqlite3_bind_int64(stmt_, index, value);
@@ -90,18 +101,44 @@ std::optional<int64_t> Statement::OptionalInt(int column) const {
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), cache_(std::move(other.cache_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
+        FinalizeCached();
         sqlite3_close_v2(db_);
         db_ = std::exchange(other.db_, nullptr);
         path_ = std::move(other.path_);
+        cache_ = std::move(other.cache_);
     }
     return *this;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+    FinalizeCached();
+    sqlite3_close_v2(db_);
+}
+
+void Database::FinalizeCached() {
+    for (Cached& c : cache_) sqlite3_finalize(c.stmt);
+    cache_.clear();
+}
+
+void Database::Return(std::string sql, sqlite3_stmt* stmt) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    for (const Cached& c : cache_) {
+        if (c.sql == sql) { // another of the same text is kept already
+            sqlite3_finalize(stmt);
+            return;
+        }
+    }
+    if (cache_.size() >= kCachedStatements) {
+        sqlite3_finalize(cache_.front().stmt);
+        cache_.erase(cache_.begin());
+    }
+    cache_.push_back(Cached{std::move(sql), stmt});
+}
 
 Result<Database> Database::Open(const std::string& path) {
     Database d;
@@ -128,14 +165,28 @@ Status Database::Exec(const std::string& sql) {
 }
 
 Result<Statement> Database::Prepare(std::string_view sql) {
+    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+        if (it->sql == sql) {
+            Statement st(*this, std::move(it->sql), db_, it->stmt);
+            cache_.erase(it);
+            return st;
+        }
+    }
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                                nullptr);
     if (rc != SQLITE_OK) return std::unexpected(SqliteError(db_, rc, "preparing a statement"));
-    return Statement(db_, stmt);
+    return Statement(*this, std::string(sql), db_, stmt);
 }
 
 int64_t Database::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 
 int64_t Database::Changes() const { return sqlite3_changes64(db_); }
+
+Status Database::EnableTriggers(bool on) {
+    int rc = sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_TRIGGER, on ? 1 : 0, nullptr);
+    if (rc != SQLITE_OK) return std::unexpected(SqliteError(db_, rc, "switching triggers"));
+    return {};
+}
 
 } // namespace kith::store::sqlite

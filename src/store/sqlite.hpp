@@ -14,16 +14,22 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace kith::store::sqlite {
 
-//! A prepared statement; parameters count from 1, columns from 0.
+class Database;
+
+//! A prepared statement; parameters count from 1, columns from 0. One that Database::Prepare made goes back to its
+//! connection's cache when it is destroyed.
 class Statement {
 public:
     Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+    Statement(Database& owner, std::string sql, sqlite3* db, sqlite3_stmt* stmt)
+        : db_(db), stmt_(stmt), owner_(&owner), sql_(std::move(sql)) {}
     Statement(Statement&& other) noexcept;
     Statement& operator=(Statement&& other) noexcept;
     Statement(const Statement&) = delete;
@@ -65,9 +71,14 @@ public:
     std::optional<int64_t> OptionalInt(int column) const;
 
 private:
+    //! Gives the statement back to its connection's cache, or finalizes it.
+    void Release();
+
     sqlite3* db_ = nullptr;
     sqlite3_stmt* stmt_ = nullptr;
     int bind_error_ = 0;
+    Database* owner_ = nullptr; //!< the connection whose cache takes it back, if any
+    std::string sql_;
 };
 
 //! One connection to a database file.
@@ -85,6 +96,9 @@ public:
 
     //! Runs statements separated by ';', without parameters.
     Status Exec(const std::string& sql);
+    //! Prepares a statement, or takes the one of the same text that an earlier Prepare made and that is no longer in
+    //! use: the connection keeps the last kCachedStatements, so SQLite compiles a statement (with the triggers it may
+    //! fire) once rather than at every use. The statement must not outlive the connection.
     Result<Statement> Prepare(std::string_view sql);
     //! Prepares, binds and runs a statement that returns no rows.
     template <class... A> Status Run(std::string_view sql, const A&... args) {
@@ -95,11 +109,26 @@ public:
     }
     int64_t LastInsertId() const;
     int64_t Changes() const;
+    //! Switches the connection's triggers on or off (SQLITE_DBCONFIG_ENABLE_TRIGGER): a statement prepared while
+    //! they are off fires none.
+    Status EnableTriggers(bool on);
     const std::string& path() const { return path_; }
 
 private:
+    friend class Statement;
+    static constexpr size_t kCachedStatements = 64;
+    struct Cached {
+        std::string sql;
+        sqlite3_stmt* stmt = nullptr;
+    };
+    //! Takes back a statement Prepare made, reset, as the most recently used; the least recently used one goes
+    //! beyond kCachedStatements.
+    void Return(std::string sql, sqlite3_stmt* stmt);
+    void FinalizeCached();
+
     sqlite3* db_ = nullptr;
     std::string path_;
+    std::vector<Cached> cache_; //!< least recently used first
 };
 
 //! An Error with SQLite's message for code rc on db (constraint violations are INVALID, the rest IO).
