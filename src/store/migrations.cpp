@@ -356,8 +356,7 @@ BEGIN
       AND minute = NEW.created_at - (NEW.created_at % 60000 + 60000) % 60000 AND event_name = NEW.event_name;
 END;
 
-CREATE TRIGGER outbox_totals_move
-AFTER UPDATE OF activation_id, run_id, created_at, event_name, status, attempts, filter_stage ON outbox
+CREATE TRIGGER outbox_totals_move AFTER UPDATE OF activation_id, run_id, created_at, event_name ON outbox
 WHEN OLD.activation_id <> NEW.activation_id OR OLD.run_id IS NOT NEW.run_id OR OLD.created_at <> NEW.created_at
     OR OLD.event_name <> NEW.event_name
 BEGIN

@@ -274,8 +274,8 @@ private:
             return n ? Status{} : std::unexpected(n.error());
         });
     }
-    // What seldom happens: a completed run changes status again (and back, or it is running again), a filter with
-    // no stage.
+    // What seldom happens: a completed run changes status again (and back, or it is running again), events in any
+    // state marked delivered, a filter with no stage.
     Status Rare() {
         if (!completed.empty() && Chance(50)) {
             size_t at = static_cast<size_t>(Pick(static_cast<int>(completed.size())));
@@ -291,6 +291,18 @@ private:
                 if (auto ok = tx.UpdateRun(r); !ok || !back) return ok;
                 r.status = RunStatus::COMPLETED;
                 return tx.UpdateRun(r);
+            });
+        }
+        if (Chance(50)) {
+            // Events in any state marked delivered at once (the drainer marks only pending ones).
+            return store_.Transaction([&](Tx& tx) -> Status {
+                std::vector<int64_t> ids;
+                for (int i = 0; i < 10 && next_message > 0; ++i) {
+                    auto e = tx.GetEvent(fmt::format("m{}", Pick(next_message)));
+                    if (!e) return std::unexpected(e.error());
+                    if (*e) ids.push_back((*e)->id);
+                }
+                return tx.MarkDeliveredMany(ids, 200);
             });
         }
         return store_.Transaction([&](Tx& tx) -> Status {

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <map>
+#include <optional>
 
 namespace kith::store {
 
@@ -133,6 +135,66 @@ constexpr const char* kDelivered = "o.status = 'delivered'";
 
 // The outbox_totals grain (migration 8): a minute of queueing time.
 constexpr int64_t kTotalsGrain = 60'000;
+// An event's key in outbox_totals, as migration 8's triggers compute it: its minute, and 0 for a visible event or
+// the id of its run when the run has not completed.
+constexpr const char* kTotalsMinute = "created_at - (created_at % 60000 + 60000) % 60000";
+constexpr const char* kTotalsRun = "coalesce((SELECT id FROM runs WHERE id = {}.run_id AND status <> 'completed'), 0)";
+
+// Adds to an outbox_totals row (?1 activation, ?2 run id or NULL, ?3 minute, ?4 event name) ?5 queued, ?6 pending
+// retry and ?7 delivered events (each may be negative), as outbox_totals_step would one event at a time.
+const std::string kAddToTotals = fmt::format(
+    "INSERT INTO outbox_totals (activation_id, run_id, minute, event_name, from_audience, filtered_at_source, "
+    "filtered_at_destination, queued, pending_retry, failed, delivered) VALUES (?1, {}, ?3, ?4, 0, 0, 0, ?5, ?6, 0, ?7) "
+    "ON CONFLICT (activation_id, run_id, minute, event_name) DO UPDATE SET queued = queued + excluded.queued, "
+    "pending_retry = pending_retry + excluded.pending_retry, delivered = delivered + excluded.delivered",
+    "coalesce((SELECT id FROM runs WHERE id = ?2 AND status <> 'completed'), 0)");
+
+// Where events count in outbox_totals (before their run, if any, is looked up), and how many move there.
+struct TotalsKey {
+    int64_t activation_id = 0;
+    std::optional<int64_t> run_id;
+    int64_t minute = 0;
+    std::string event_name;
+    auto operator<=>(const TotalsKey&) const = default;
+};
+struct DeliveredCounts {
+    int64_t from_queued = 0, from_retry = 0, delivered = 0;
+};
+
+// Marks the pending events of ids [first, last] delivered and moves their totals per key rather than per event:
+// their keys and steps are read first, then the UPDATE runs with the connection's triggers off. Returns the ids it
+// marked, in order.
+Result<std::vector<int64_t>> DeliverPendingRange(sqlite::Database& db, int64_t first, int64_t last, int status,
+                                                 int64_t now) {
+    std::map<TotalsKey, DeliveredCounts> moved;
+    std::vector<int64_t> marked;
+    auto rows = All<int64_t>(db,
+                             "SELECT id, activation_id, run_id, created_at, event_name, attempts FROM outbox "
+                             "WHERE id BETWEEN ? AND ? AND status = 'pending' ORDER BY id",
+                             [&](const sqlite::Statement& st) {
+                                 int64_t at = st.Int(3), attempts = st.Int(5);
+                                 int64_t minute = at - (at % kTotalsGrain + kTotalsGrain) % kTotalsGrain;
+                                 DeliveredCounts& c = moved[{st.Int(1), st.OptionalInt(2), minute, st.Text(4)}];
+                                 c.from_queued += attempts == 0;
+                                 c.from_retry += attempts > 0;
+                                 ++c.delivered;
+                                 return st.Int(0);
+                             },
+                             first, last);
+    if (!rows) return Propagate(rows);
+    if (auto off = db.EnableTriggers(false); !off) return Propagate(off);
+    auto ok = db.Run("UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = '', "
+                     "last_status = ?, finished_at = ? WHERE id BETWEEN ? AND ? AND status = 'pending'",
+                     status, now, first, last);
+    if (auto on = db.EnableTriggers(true); !on) return Propagate(on);
+    if (!ok) return Propagate(ok);
+    for (const auto& [key, c] : moved) {
+        auto added = db.Run(kAddToTotals, key.activation_id, key.run_id, key.minute, key.event_name, -c.from_queued,
+                            -c.from_retry, c.delivered);
+        if (!added) return Propagate(added);
+    }
+    return *rows;
+}
 
 // The part of the range [from, to) made of whole minutes from the epoch on, which outbox_totals answers; empty
 // (begin == end) when it holds no whole minute.
@@ -837,11 +899,22 @@ Status Tx::MarkDeliveredMany(std::span<const int64_t> event_ids, int status) {
     for (size_t i = 0; i < ids.size();) {
         size_t j = i + 1;
         while (j < ids.size() && ids[j] == ids[j - 1] + 1) ++j;
-        auto ok = db().Run("UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = '', "
-                           "last_status = ?, finished_at = ? WHERE id BETWEEN ? AND ?",
-                           status, now, ids[i], ids[j - 1]);
-        if (!ok) return ok;
-        touched += db().Changes();
+        auto marked = DeliverPendingRange(db(), ids[i], ids[j - 1], status, now);
+        if (!marked) return Propagate(marked);
+        touched += static_cast<int64_t>(marked->size());
+        // Events of the range that were not pending (none, when the drainer marks what it sent), one by one, their
+        // totals kept by the trigger.
+        for (size_t k = i, m = 0; k < j; ++k) {
+            if (m < marked->size() && (*marked)[m] == ids[k]) {
+                ++m;
+                continue;
+            }
+            auto ok = db().Run("UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = '', "
+                               "last_status = ?, finished_at = ? WHERE id = ?",
+                               status, now, ids[k]);
+            if (!ok) return ok;
+            touched += db().Changes();
+        }
         i = j;
     }
     if (touched != static_cast<int64_t>(event_ids.size())) {
@@ -931,11 +1004,10 @@ Result<std::vector<OverviewRow>> Tx::RecountDeliveryOverview(const OverviewFilte
 Status Tx::CheckOverviewTotals() {
     // Both ways: the rows kept that a count of the outbox does not give, and the rows it gives that are not kept.
     const std::string counted =
-        "SELECT activation_id, coalesce((SELECT id FROM runs WHERE id = o.run_id AND status <> 'completed'), 0), "
-        "created_at - (created_at % 60000 + 60000) % 60000, event_name, count(*), "
-        "sum(status = 'filtered' AND filter_stage = 'source'), sum(status = 'filtered' AND filter_stage = "
-        "'destination'), sum(status = 'pending' AND attempts = 0), sum(status = 'pending' AND attempts > 0), "
-        "sum(status = 'failed'), sum(status = 'delivered') FROM outbox o GROUP BY 1, 2, 3, 4";
+        fmt::format("SELECT activation_id, {}, {}, event_name, count(*), sum({}), sum({}), sum({}), sum({}), sum({}), "
+                    "sum({}) FROM outbox o GROUP BY 1, 2, 3, 4",
+                    fmt::format(kTotalsRun, "o"), kTotalsMinute, kFilteredAtSource, kFilteredAtDestination, kQueued,
+                    kPendingRetry, kFailed, kDelivered);
     const std::string kept = "SELECT * FROM outbox_totals";
     auto diff = All<std::string>(
         db(),
