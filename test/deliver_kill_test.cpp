@@ -1,9 +1,11 @@
 // SIGKILLs `kith deliver` again and again while it sends a large outbox to a webhook on 127.0.0.1 that now and
 // then fails, then lets a last one finish. Afterwards every event arrived at least once, every copy of an event is
-// the same body with the same messageId, and the store's counts add up: all delivered, none pending or failed.
+// the same body with the same messageId, and the store's counts add up: all delivered, none pending or failed. After
+// every kill, the delivery overview's running totals equal a recount of the outbox.
 #include "common/text.hpp"
 #include "store/store.hpp"
 #include "support/http_server.hpp"
+#include "support/overview_check.hpp"
 #include "support/process.hpp"
 #include "support/fixture_dir.hpp"
 #include "support/run_kith.hpp"
@@ -127,6 +129,8 @@ TEST_F(DeliverKill, EveryEventArrivesAtLeastOnceWithOneMessageIdThroughRepeatedK
         ++kills;
         int64_t delivered = delivered_now();
         if (delivered > 0 && delivered < kEvents) ++mid_delivery;
+        EXPECT_EQ(kith::test::OverviewTotalsMismatch((root_ / "state.sqlite").string()), "")
+            << "after kill " << kills << ", " << delivered << " delivered";
     }
     pid_t last = kith::test::Spawn(argv, root_ / "deliver.out", root_ / "deliver.err");
     kith::test::Exit done = kith::test::Wait(last);
@@ -159,6 +163,7 @@ TEST_F(DeliverKill, EveryEventArrivesAtLeastOnceWithOneMessageIdThroughRepeatedK
     EXPECT_EQ((*counts)[kith::store::EventStatus::FAILED], 0);
 
     // The delivery overview adds up too: every event from the audience delivered, nothing pending.
+    EXPECT_EQ(kith::test::OverviewTotalsMismatch((root_ / "state.sqlite").string()), "");
     auto overview = kith::test::RunKith("overview --config " + Config() + " --json");
     ASSERT_EQ(overview.code, 0) << overview.err;
     json o = json::parse(overview.out);

@@ -11,7 +11,9 @@
 //     next run, against the same baseline);
 //   - the outbox holds exactly the reference's events (compared by a semantic key, since messageIds depend on
 //     the baseline run's id), each once, with the same payload (but for messageId and run id);
-//   - no event is left of a run that did not complete, and the warehouse schema holds only completed runs' snapshot tables.
+//   - no event is left of a run that did not complete, and the warehouse schema holds only completed runs' snapshot tables;
+//   - the delivery overview's running totals equal a recount of the outbox (also after every kill, when a killed
+//     run's staged events are counted apart).
 // Where the kills landed (by the state they left) is printed, and the kills must have hit the snapshot and the
 // staging of events.
 //
@@ -24,6 +26,7 @@
 #include "common/text.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
+#include "support/overview_check.hpp"
 #include "support/process.hpp"
 #include "warehouse/warehouse.hpp"
 
@@ -500,6 +503,7 @@ CrashReport RunWithKills(const Site& site, int phase, const Outcome& clean, int 
         State state(site);
         std::string where = Landed(state, newest_before, a.progress, clean.lines.back().second);
         report.landed[where].push_back(a.at);
+        EXPECT_EQ(kith::test::OverviewTotalsMismatch(site.State()), "") << "killed " << where;
         if (where == kCompleted) return report;
     }
     Outcome last = RunToEnd(site.RunArgs(phase), site.dir);
@@ -665,6 +669,8 @@ TEST_F(RunCrash, SigkilledRunsEndCompletedOrRepeatedAndTheOutboxHoldsEachEventOn
         ExpectSameEvents(ref_events, crash_events);
         ExpectOnlySnapshotTables(crashy, crash_state);
         ExpectOnlySnapshotTables(reference, ref_state);
+        EXPECT_EQ(kith::test::OverviewTotalsMismatch(crashy.State()), "");
+        EXPECT_EQ(kith::test::OverviewTotalsMismatch(reference.State()), "");
 
         auto runs = crash_state.Runs();
         auto failed = std::count_if(runs.begin(), runs.end(), [](const RunRow& r) { return r.status == "failed"; });
