@@ -133,7 +133,9 @@ protected:
     }
 
     void TearDown() override {
-        if (service_) EXPECT_EQ(service_->Stop(), 0) << service_->Log();
+        if (service_) {
+            EXPECT_EQ(service_->Stop(), 0) << service_->Log();
+        }
         fs::remove_all(root_);
     }
 
