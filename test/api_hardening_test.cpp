@@ -119,7 +119,9 @@ protected:
         // what the tests check).
         ASSERT_EQ(kith::test::MakeFixtureDir(root_, "[auth]\npassword_memory_mib = 1\npassword_passes = 1\n"
                                                     "free_login_failures = 5\nfree_login_failures_per_address = 8\n"
-                                                    "first_login_wait_s = 3600\nmax_login_wait_s = 7200\n"),
+                                                    "first_login_wait_s = 3600\nmax_login_wait_s = 7200\n"
+                                                    // served behind an HTTPS proxy, as the app's address says
+                                                    "[alerts]\npublic_url = \"https://kith.example.test\"\n"),
                   "");
         AddUser("owner@x.test", "workspace_owner", kOwnerPassword);
         AddUser("unify@x.test", "unify_read_only", "unify-password-1");
@@ -131,7 +133,9 @@ protected:
     }
 
     void TearDown() override {
-        if (service_) EXPECT_EQ(service_->Stop(), 0) << service_->Log();
+        if (service_) {
+            EXPECT_EQ(service_->Stop(), 0) << service_->Log();
+        }
         fs::remove_all(root_);
     }
 
@@ -273,6 +277,18 @@ TEST_F(Hardening, PagesAndAnswersCarryTheHardeningHeaders) {
         EXPECT_EQ(r.headers["x-content-type-options"], "nosniff") << path;
         EXPECT_EQ(r.headers["referrer-policy"], "no-referrer") << path;
         EXPECT_FALSE(r.headers["x-request-id"].empty()) << path;
+    }
+}
+
+// Behind HTTPS (public_url https://), the session cookie is Secure, HttpOnly and SameSite=Strict.
+TEST_F(Hardening, TheSessionCookieNeverTravelsInClearBehindHttps) {
+    ApiClient c(service_->port());
+    auto r = c.Login("owner@x.test", kOwnerPassword);
+    ASSERT_EQ(r.status, 200) << Dump(r);
+    std::string cookie = r.headers["set-cookie"];
+    EXPECT_TRUE(cookie.starts_with("kith_session=")) << cookie;
+    for (const char* attribute : {"; Secure", "; HttpOnly", "; SameSite=Strict"}) {
+        EXPECT_NE(cookie.find(attribute), std::string::npos) << attribute << " in " << cookie;
     }
 }
 

@@ -222,7 +222,9 @@ TEST(SegmentReference, SettingsAreSegments) {
             ASSERT_NE(mine, t->settings.end()) << key << ": kith lacks Segment's setting";
             EXPECT_EQ(deliver::SettingKindName(mine->kind), KithKindOf(s)) << key;
             EXPECT_EQ(mine->label, s.value("label", "")) << key;
-            if (!kSettingRequired.contains(key)) EXPECT_EQ(mine->required, s["required"].get<bool>()) << key;
+            if (!kSettingRequired.contains(key)) {
+                EXPECT_EQ(mine->required, s["required"].get<bool>()) << key;
+            }
             EXPECT_EQ(json(mine->choices), s.value("choices", json::array())) << key;
             EXPECT_EQ(mine->default_value, s.value("default", json("")).get<std::string>()) << key;
         }

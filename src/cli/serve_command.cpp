@@ -89,6 +89,8 @@ Result<std::unique_ptr<service::Service>> StartService(const config::Config& con
     o.app.max_login_wait_ms = config.auth.max_login_wait_s * 1000;
     o.app.demo_sink = !demo_sink_token.empty();
     o.app.demo_sink_token = demo_sink_token;
+    // Served behind an HTTPS proxy (the app's public address says so): the session cookie never travels in clear.
+    o.app.secure_cookies = config.alerts.public_url.starts_with("https://");
     return service::Service::Start(config, o);
 }
 

@@ -1,5 +1,6 @@
 #include "common/confined_path.hpp"
 
+#include "common/fd.hpp"
 #include "common/text.hpp"
 
 #include <algorithm>
@@ -20,21 +21,6 @@ namespace kith::confined {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Closes a file descriptor when it goes out of scope.
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 // Kernel file systems: their "files" are interfaces to the kernel (/proc/self/mem, /sys, cgroups, EFI variables).
 struct KernelFs {

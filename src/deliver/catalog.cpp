@@ -35,7 +35,6 @@ std::string_view FieldTypeName(FieldType type) {
 
 const std::vector<DestinationType>& DestinationTypes() {
     using K = SettingKind;
-    using F = FieldType;
     static const std::vector<DestinationType> types = {
         {"webhook",
          "HTTP requests to any URL",

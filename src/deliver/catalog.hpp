@@ -39,9 +39,9 @@ struct Setting {
     int64_t max = 0;                  //!< INTEGER: the largest value
     std::vector<std::string> choices; //!< STRING: the allowed values, when limited
     std::string description;
-    std::string label;         //!< the name shown to people ("REST Endpoint"); "" for the name itself
-    std::string default_value; //!< what an absent setting means, as text ("" when nothing)
-    std::string unless;        //!< a required setting is not needed when this other one is given (a base URL)
+    std::string label = {};         //!< the name shown to people ("REST Endpoint"); "" for the name itself
+    std::string default_value = {}; //!< what an absent setting means, as text ("" when nothing)
+    std::string unless = {};        //!< a required setting is not needed when this other one is given (a base URL)
 };
 
 //! What a mapped field's value must be.
@@ -76,7 +76,7 @@ struct Action {
     //! The fields the action's requests are built from, required ones first. Empty: the action is free-form, its
     //! mapping is the whole mapped payload (null: the event itself).
     std::vector<Field> fields;
-    std::string label; //!< the name shown to people ("Track Event"); "" for the name itself
+    std::string label = {}; //!< the name shown to people ("Track Event"); "" for the name itself
 };
 
 

@@ -1,6 +1,7 @@
 #include "deliver/file_destination.hpp"
 
 #include "common/confined_path.hpp"
+#include "common/fd.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -14,25 +15,6 @@
 namespace kith::deliver {
 
 namespace {
-
-// Closes a file descriptor when it goes out of scope.
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-    void reset(int fd) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = fd;
-    }
-
-private:
-    int fd_;
-};
 
 std::string OsError(std::string_view what, const std::string& path) {
     return fmt::format("cannot {} {}: {}", what, path, std::strerror(errno));
