@@ -4,10 +4,13 @@
 #include "sql/printer.hpp"
 
 #include "warehouse/canonical.hpp"
+#include "warehouse/uri_text.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace kith::warehouse {
 
@@ -297,7 +300,21 @@ struct DuckDbWarehouse::Database {
     }
 };
 
-Result<std::unique_ptr<DuckDbWarehouse>> DuckDbWarehouse::Open(const std::string& path) {
+Result<std::unique_ptr<DuckDbWarehouse>> DuckDbWarehouse::OpenUri(std::string rest) {
+    auto settings = TakeQuery(rest);
+    for (const auto& [name, value] : settings) {
+        if (std::find(kSettings.begin(), kSettings.end(), name) == kSettings.end()) {
+            return Fail(ErrorCode::USAGE,
+                        fmt::format("unknown DuckDB setting {:?} in the warehouse URI (it takes {})", name,
+                                    fmt::join(kSettings, ", ")),
+                        "duckdb:" + rest);
+        }
+    }
+    return Open(rest, settings);
+}
+
+Result<std::unique_ptr<DuckDbWarehouse>> DuckDbWarehouse::Open(const std::string& path,
+                                                               const std::map<std::string, std::string>& settings) {
     std::unique_ptr<DuckDbWarehouse> wh(new DuckDbWarehouse());
     wh->db_ = std::make_shared<Database>();
     wh->path_ = path;
@@ -306,6 +323,13 @@ Result<std::unique_ptr<DuckDbWarehouse>> DuckDbWarehouse::Open(const std::string
     duckdb_create_config(&config);
     duckdb_set_config(config, "autoinstall_known_extensions", "false");
     duckdb_set_config(config, "autoload_known_extensions", "false");
+    for (const auto& [name, value] : settings) {
+        if (duckdb_set_config(config, name.c_str(), value.c_str()) == DuckDBError) {
+            duckdb_destroy_config(&config);
+            return Fail(ErrorCode::USAGE, fmt::format("DuckDB refused the setting {}={:?}", name, value),
+                        "duckdb:" + path);
+        }
+    }
     const char* p = (path.empty() || path == ":memory:") ? nullptr : path.c_str();
     if (duckdb_open_ext(p, &wh->db_->db, config, &err) == DuckDBError) {
         std::string msg = err ? err : "cannot open database";

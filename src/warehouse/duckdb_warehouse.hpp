@@ -5,15 +5,26 @@
 
 #include <duckdb.h>
 
+#include <array>
+#include <map>
 #include <memory>
+#include <string_view>
 
 namespace kith::warehouse {
 
 //! A DuckDB database file (or ":memory:") opened in-process; results stream as data chunks.
 class DuckDbWarehouse final : public Warehouse {
 public:
-    //! Opens (creating when missing) the database at path; the session time zone is UTC.
-    static Result<std::unique_ptr<DuckDbWarehouse>> Open(const std::string& path);
+    //! Opens (creating when missing) the database at path; the session time zone is UTC. settings are DuckDB's
+    //! configuration options for the database (kSettings), applied before it opens.
+    static Result<std::unique_ptr<DuckDbWarehouse>> Open(const std::string& path,
+                                                         const std::map<std::string, std::string>& settings = {});
+    //! What follows "duckdb:" in a URI: PATH[?memory_limit=4GB&threads=2&temp_directory=DIR&...], the settings
+    //! among kSettings (USAGE error naming any other). The path is taken as written up to the first '?'.
+    static Result<std::unique_ptr<DuckDbWarehouse>> OpenUri(std::string rest);
+    //! The DuckDB options a URI may set: those that bound the memory, threads and spill space of the engine.
+    static constexpr std::array<std::string_view, 5> kSettings = {"memory_limit", "threads", "temp_directory",
+                                                                  "max_temp_directory_size", "preserve_insertion_order"};
     ~DuckDbWarehouse() override;
     DuckDbWarehouse(const DuckDbWarehouse&) = delete;
     DuckDbWarehouse& operator=(const DuckDbWarehouse&) = delete;

@@ -13,6 +13,28 @@ std::unique_ptr<Warehouse> Memory() {
     return std::move(*wh);
 }
 
+// The URI's settings bound what the engine may use (memory, threads, spill space); others are refused by name.
+TEST(DuckDb, TheUriSetsTheEnginesMemoryAndThreads) {
+    auto wh = Open("duckdb::memory:?memory_limit=512MB&threads=1");
+    ASSERT_TRUE(wh.has_value()) << wh.error().ToString();
+    auto rows = QueryAll(**wh, "SELECT current_setting('memory_limit'), current_setting('threads')");
+    ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ((*rows)[0][0].value_or(""), "488.2 MiB"); // 512 MB, as DuckDB prints it
+    EXPECT_EQ((*rows)[0][1].value_or(""), "1");
+
+    auto unknown = Open("duckdb::memory:?memory_limt=1GB");
+    ASSERT_FALSE(unknown.has_value());
+    EXPECT_EQ(unknown.error().code, ErrorCode::USAGE);
+    EXPECT_NE(unknown.error().message.find("unknown DuckDB setting \"memory_limt\""), std::string::npos)
+        << unknown.error().ToString();
+    EXPECT_NE(unknown.error().message.find("memory_limit"), std::string::npos);
+
+    auto bad = Open("duckdb::memory:?memory_limit=lots");
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().ToString().find("memory_limit"), std::string::npos) << bad.error().ToString();
+}
+
 TEST(DuckDb, StreamsLargeResultsInChunks) {
     auto wh = Memory();
     auto stream = wh->Query("SELECT range AS i FROM range(100000)");

@@ -56,7 +56,7 @@ template <class T> Result<std::unique_ptr<Warehouse>> Upcast(Result<std::unique_
 } // namespace
 
 Result<std::unique_ptr<Warehouse>> Open(const std::string& uri, const Getenv& getenv) {
-    if (uri.starts_with("duckdb:")) return Upcast(DuckDbWarehouse::Open(uri.substr(7)));
+    if (uri.starts_with("duckdb:")) return Upcast(DuckDbWarehouse::OpenUri(uri.substr(7)));
     if (uri.starts_with("postgresql://") || uri.starts_with("postgres://")) {
         return Upcast(PostgresWarehouse::Open(uri, getenv));
     }
