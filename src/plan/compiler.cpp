@@ -138,6 +138,20 @@ ExprPtr KeyTruth(const audience::Count& c, ExprPtr key) {
     return c.op == audience::CountOp::AT_LEAST ? sql::IsNotNull(std::move(key)) : sql::IsNull(std::move(key));
 }
 
+// A condition as a WHERE clause reads it: there NULL rejects a row as FALSE does, so `coalesce(x, FALSE)` is x at the
+// top and under AND and OR (not under NOT). The bare comparison lets the engine push it into the table scan (DuckDB's
+// filter pushdown) and estimate it from the column's statistics (PostgreSQL).
+ExprPtr WhereForm(const ExprPtr& e) {
+    if (e->kind == sql::Expr::Kind::FUNC && e->fn == sql::Fn::COALESCE && e->args.size() == 2 &&
+        e->args[1]->kind == sql::Expr::Kind::BOOLEAN && !e->args[1]->flag) {
+        return WhereForm(e->args[0]);
+    }
+    if (e->kind == sql::Expr::Kind::BINARY && (e->op == sql::Op::AND || e->op == sql::Op::OR)) {
+        return sql::Bin(WhereForm(e->args[0]), e->op, WhereForm(e->args[1]));
+    }
+    return e;
+}
+
 // NOT e, with a NULL test flipped rather than wrapped (a `without` over KeyTruth stays a plain NULL test).
 ExprPtr Negate(const ExprPtr& e) {
     if (e->kind == sql::Expr::Kind::IS_NULL) return sql::IsNotNull(e->args.at(0));
@@ -379,7 +393,7 @@ public:
             // Empty only under AND (Required): every condition of the group holds once joined.
             if (!cond_truths[i].empty()) group_truths.push_back(Combine(a.groups[i].op, cond_truths[i]));
         }
-        if (members_only && !group_truths.empty()) conds.Where(Combine(a.groups_op, group_truths));
+        if (members_only && !group_truths.empty()) conds.Where(WhereForm(Combine(a.groups_op, group_truths)));
         const Source* single = nullptr;
         std::set<std::string> read;
         auto candidates = Candidates(a, scope, sources, &single, &read);
@@ -682,7 +696,7 @@ private:
             }
             conds.push_back(Combine(c.where->op, filters));
         }
-        s.Where(sql::And(conds));
+        s.Where(WhereForm(sql::And(conds)));
         auto grouped = sql::Share(std::move(s));
         sql::Select joined;
         joined.From(sql::Sub(grouped, "x"))
@@ -777,7 +791,7 @@ private:
             for (const auto& f : pc.where->filters) {
                 filters.push_back(FilterExpr(f, sql::Col("pe", f.name), f.ref ? sql::Col("pe", f.ref->name) : nullptr));
             }
-            ctx.Where(Combine(pc.where->op, filters));
+            ctx.Where(WhereForm(Combine(pc.where->op, filters)));
         }
         return ctx;
     }
@@ -885,7 +899,7 @@ private:
                 }
                 filters.push_back(FilterExpr(f, sql::Col("e", f.name), rhs));
             }
-            cand.Where(Combine(c.where->op, filters));
+            cand.Where(WhereForm(Combine(c.where->op, filters)));
         }
         // When no child reads an outer value, no child needs this level's candidates (they are read only to list a
         // child's context): the rows are then one SELECT, the candidate join filtered by `where` and by each child
