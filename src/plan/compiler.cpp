@@ -768,8 +768,12 @@ private:
             const Var& v = vars_[static_cast<size_t>(id)];
             parent_row_only = parent_row_only && !v.trait && v.relationship == parent.rel;
         }
+        const graph::Entity& pe = g_.EntityOf(g_.relationships[static_cast<size_t>(parent.rel)]);
         sql::Select ctx;
-        ctx.Distinct();
+        // Listed from the parent's table by its primary key, a pair repeats only for a key on several rows; the level's
+        // counts group by key and values, so a repeat changes nothing, and without DISTINCT PostgreSQL joins the
+        // table in parallel instead of grouping all of it in every worker first.
+        if (!parent_row_only || r.join.parent_column != pe.primary_key) ctx.Distinct();
         if (!parent_row_only) {
             std::string pj = "j" + std::to_string(node.rel);
             ctx.From(sql::Cte(parent.cand, "pc")).Item(sql::Col("pc", pj), "k");
@@ -777,7 +781,6 @@ private:
             ctx.Where(sql::IsNotNull(sql::Col("pc", pj)));
             return ctx;
         }
-        const graph::Entity& pe = g_.EntityOf(g_.relationships[static_cast<size_t>(parent.rel)]);
         ExprPtr k = sql::Col("pe", r.join.parent_column);
         ctx.From(sql::Table(Sql(pe.table), "pe")).Item(k, "k");
         for (int id : node.ext) ctx.Item(sql::Col("pe", vars_[static_cast<size_t>(id)].name), vars_[static_cast<size_t>(id)].Column());
