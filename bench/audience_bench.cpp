@@ -1,18 +1,19 @@
-// Benchmark (not a test): six representative audiences on a `kith gen`
-// warehouse. For each: compile time, execution time of the compiled members
-// query and of a hand-written expert query for the same audience on the same
-// engine (DuckDB, and PostgreSQL when --postgres is given), their ratio, and
-// the time of the count preview. Both queries must return the same members.
+// Benchmark (not a test): twelve representative audiences on a `kith gen` warehouse, every condition kind of
+// audiences.md among them. For each: compile time, execution time of the compiled members query and of a
+// hand-written expert query of the same meaning on the same engine (DuckDB, and PostgreSQL when --postgres is
+// given), their ratio, and the time of the count preview. Both queries must return the same members.
 //
 //   build/bench/audience_bench --warehouse duckdb:gen.duckdb --graph gen.hcl [--engine URI]... [--runs 3]
 //                              [--explain DIR] [--only NAME]
 //
 // --warehouse is the first engine and the catalog the audiences are parsed with; each --engine (--postgres is
 // the same) adds one: postgresql://..., spark://... The expert queries are written with double-quoted
-// identifiers and {C} for the dialect's bytewise collation; for an engine whose identifier quote differs (Spark's
-// backtick) the double quotes are replaced (their string literals hold none). --explain DIR writes, per audience
-// and engine, the compiled and the hand-written query and the engine's plan of each (EXPLAIN; on Spark EXPLAIN
-// FORMATTED) to DIR. --only NAME runs the one audience of that name (e.g. "dynamic references").
+// identifiers and placeholders: {C} for the dialect's bytewise collation, {N} for its NUMBER type, {NUM:x:} for
+// "x is text of audiences.md's number form" (the compiler's pattern, in the dialect's whole-text regex match); for
+// an engine whose identifier quote differs (Spark's backtick) the double quotes are replaced (their string literals
+// hold none). --explain DIR writes, per audience and engine, the compiled and the hand-written query and the
+// engine's plan of each (EXPLAIN; on Spark EXPLAIN FORMATTED) to DIR. --only NAME runs the one audience of that
+// name (e.g. "dynamic references").
 #include "engine/warehouse_catalog.hpp"
 #include "audience/parser.hpp"
 #include "engine/engine.hpp"
@@ -102,6 +103,44 @@ std::vector<Case> Cases() {
                     "SELECT u.pid FROM u JOIN acc ON acc.pid = u.pid JOIN hc ON hc.pid = u.pid "
                     "WHERE EXISTS (SELECT 1 FROM ev WHERE ev.pid = u.pid AND ev.currency = hc.value) ORDER BY u.pid{{C}}",
                     kUniverse, kMerges, Trait("hc", "home_currency")),
+        // entity joined by a trait, nested count
+        fmt::format("WITH {}, {}, s AS (SELECT \"HOUSEHOLD_ID\" FROM crm.subscriptions WHERE \"ID\" IS NOT NULL AND \"IS_ACTIVE\" = true "
+                    "GROUP BY \"HOUSEHOLD_ID\" HAVING count(DISTINCT \"ID\") >= 2), "
+                    "hk AS (SELECT pid, CASE WHEN {{NUM:value:}} THEN CAST(value AS {{N}}) END AS hid FROM th) "
+                    "SELECT u.pid FROM u JOIN hk ON hk.pid = u.pid WHERE hk.hid IN (SELECT h.\"HOUSEHOLD_ID\" FROM crm.households h "
+                    "WHERE h.\"HOUSEHOLD_ID\" IN (SELECT \"HOUSEHOLD_ID\" FROM s)) ORDER BY u.pid{{C}}",
+                    kUniverse, Trait("th", "household_id")),
+        // cards and their transactions, count
+        "WITH t AS (SELECT \"CARD_ID\" FROM crm.transactions WHERE \"ID\" IS NOT NULL AND \"AMOUNT\" > 100 "
+        "AND \"CATEGORY\" IN ('travel', 'dining') GROUP BY \"CARD_ID\" HAVING count(DISTINCT \"ID\") >= 3) "
+        "SELECT pid FROM (SELECT DISTINCT i.canonical_segment_id AS pid FROM segment.user_identifiers i "
+        "JOIN crm.cards c ON c.\"USER_ID\" = i.value WHERE i.type = 'user_id' AND i.canonical_segment_id IS NOT NULL "
+        "AND c.\"ID\" IS NOT NULL AND c.\"STATUS\" = 'active' AND c.\"ID\" IN (SELECT \"CARD_ID\" FROM t)) y ORDER BY pid{C}",
+        // child without
+        "SELECT pid FROM (SELECT DISTINCT i.canonical_segment_id AS pid FROM segment.user_identifiers i "
+        "JOIN crm.accounts a ON a.\"EMAIL\" = i.value WHERE i.type = 'email' AND i.canonical_segment_id IS NOT NULL "
+        "AND a.\"ID\" IS NOT NULL AND a.\"STATUS\" = 'active' AND NOT EXISTS (SELECT 1 FROM crm.carts c "
+        "WHERE c.\"ACCOUNT_ID\" = a.\"ID\" AND c.\"ID\" IS NOT NULL AND c.\"STATUS\" = 'abandoned')) y ORDER BY pid{C}",
+        // trait and no event (exactly 0)
+        fmt::format("WITH {}, {}, {}, r AS (SELECT DISTINCT coalesce(m.canonical, e.segment_id) AS pid FROM segment.page_viewed e "
+                    "LEFT JOIN m ON m.segment_id = e.segment_id WHERE e.id IS NOT NULL AND e.timestamp > TIMESTAMP '2025-12-25 00:00:00' "
+                    "AND e.timestamp <= TIMESTAMP '2026-01-01 00:00:00') "
+                    "SELECT u.pid FROM u JOIN tv ON tv.pid = u.pid WHERE tv.value = 'true' AND NOT EXISTS (SELECT 1 FROM r WHERE r.pid = u.pid) "
+                    "ORDER BY u.pid{{C}}",
+                    kUniverse, kMerges, Trait("tv", "is_vip")),
+        // referenced audience and event context
+        fmt::format("WITH {}, {}, {}, s AS (SELECT DISTINCT coalesce(m.canonical, e.segment_id) AS pid FROM segment.signed_up e "
+                    "LEFT JOIN m ON m.segment_id = e.segment_id WHERE e.id IS NOT NULL AND e.timestamp <= TIMESTAMP '2026-01-01 00:00:00' "
+                    "AND e.context_campaign_source = 'newsletter') "
+                    "SELECT u.pid FROM u JOIN tp ON tp.pid = u.pid JOIN s ON s.pid = u.pid WHERE tp.value = 'pro' ORDER BY u.pid{{C}}",
+                    kUniverse, kMerges, Trait("tp", "plan")),
+        // page views, context contains, count
+        fmt::format("WITH {}, {}, e AS (SELECT coalesce(m.canonical, e.segment_id) AS pid, e.id FROM segment.page_viewed e "
+                    "LEFT JOIN m ON m.segment_id = e.segment_id WHERE e.id IS NOT NULL AND e.timestamp > TIMESTAMP '2025-12-02 00:00:00' "
+                    "AND e.timestamp <= TIMESTAMP '2026-01-01 00:00:00' AND e.context_page_url LIKE '%/sale%') "
+                    "SELECT u.pid FROM u JOIN (SELECT pid FROM e GROUP BY pid HAVING count(DISTINCT id) >= 3) c ON c.pid = u.pid "
+                    "ORDER BY u.pid{{C}}",
+                    kUniverse, kMerges),
     };
     return {
         {"trait only", R"({"groups": [{"conditions": [{"type": "trait", "trait": "plan", "filter": {"op": "equals", "value": "pro"}}]}]})",
@@ -140,14 +179,70 @@ std::vector<Case> Cases() {
              {"type": "event", "event": "Order Completed",
               "where": {"filters": [{"property": "currency", "op": "equals", "ref": {"trait": "home_currency"}}]}}]}]})",
          experts[5].c_str()},
+        {"entity by trait, nested count",
+         R"({"groups": [{"conditions": [{"type": "entity", "relationship": "user-households", "children": {"conditions": [
+             {"type": "entity", "relationship": "household-subscriptions", "count": {"op": "at_least", "value": 2},
+              "where": {"filters": [{"column": "IS_ACTIVE", "op": "equals", "value": true}]}}]}}]}]})",
+         experts[6].c_str()},
+        {"cards and transactions",
+         R"({"groups": [{"conditions": [{"type": "entity", "relationship": "user-cards",
+             "where": {"filters": [{"column": "STATUS", "op": "equals", "value": "active"}]},
+             "children": {"conditions": [{"type": "entity", "relationship": "card-transactions", "count": {"op": "at_least", "value": 3},
+               "where": {"filters": [{"column": "AMOUNT", "op": "greater_than", "value": 100},
+                                     {"column": "CATEGORY", "op": "one_of", "value": ["travel", "dining"]}]}}]}}]}]})",
+         experts[7].c_str()},
+        {"child without",
+         R"({"groups": [{"conditions": [{"type": "entity", "relationship": "user-accounts",
+             "where": {"filters": [{"column": "STATUS", "op": "equals", "value": "active"}]},
+             "children": {"conditions": [{"type": "entity", "relationship": "account-carts", "without": true,
+               "where": {"filters": [{"column": "STATUS", "op": "equals", "value": "abandoned"}]}}]}}]}]})",
+         experts[8].c_str()},
+        {"trait, no event",
+         R"({"groups": [{"conditions": [{"type": "trait", "trait": "is_vip", "filter": {"op": "equals", "value": true}},
+             {"type": "event", "event": "Page Viewed", "count": {"op": "exactly", "value": 0},
+              "window": {"within": {"value": 7, "unit": "days"}}}]}]})",
+         experts[9].c_str()},
+        {"audience reference",
+         R"({"groups": [{"conditions": [{"type": "audience", "audience": "pro_users"},
+             {"type": "event", "event": "Signed Up",
+              "where": {"filters": [{"context": "campaign_source", "op": "equals", "value": "newsletter"}]}}]}]})",
+         experts[10].c_str()},
+        {"event context, count",
+         R"({"groups": [{"conditions": [{"type": "event", "event": "Page Viewed", "count": {"op": "at_least", "value": 3},
+             "window": {"within": {"value": 30, "unit": "days"}},
+             "where": {"filters": [{"context": "page_url", "op": "contains", "value": "/sale"}]}}]}]})",
+         experts[11].c_str()},
     };
 }
 
-// The expert query for a dialect: {C} becomes its bytewise collation, double-quoted identifiers its quote.
+// The audiences "audience" conditions name.
+audience::MemoryLibrary& Library() {
+    static audience::MemoryLibrary library = [] {
+        audience::MemoryLibrary l;
+        l.Add("pro_users", R"({"groups": [{"conditions": [{"type": "trait", "trait": "plan", "filter": {"op": "equals", "value": "pro"}}]}]})");
+        return l;
+    }();
+    return library;
+}
+
+// "x is text of audiences.md's number form" in the dialect's whole-text regex match.
+std::string NumberText(const std::string& x, const sql::Dialect& d) {
+    const std::string re = "-?[0-9]{1,20}([.][0-9]{1,18})?";
+    if (!d.regex_full_match_fn.empty()) return d.regex_full_match_fn + "(" + x + ", '" + re + "')";
+    return x + " " + d.regex_operator + " '^(?:" + re + ")" + d.regex_end_anchor + "'";
+}
+
+// The expert query for a dialect: {C} becomes its bytewise collation, {N} its NUMBER type, {NUM:x:} NumberText(x),
+// double-quoted identifiers its quote.
 std::string ForDialect(std::string sql, const sql::Dialect& d) {
     std::string c = d.bytewise_collation.empty() ? "" : " " + d.bytewise_collation;
     size_t at;
     while ((at = sql.find("{C}")) != std::string::npos) sql.replace(at, 3, c);
+    while ((at = sql.find("{N}")) != std::string::npos) sql.replace(at, 3, d.number_type);
+    while ((at = sql.find("{NUM:")) != std::string::npos) {
+        size_t end = sql.find(":}", at + 5);
+        sql.replace(at, end + 2 - at, NumberText(sql.substr(at + 5, end - at - 5), d));
+    }
     if (d.identifier_quote != '"') std::replace(sql.begin(), sql.end(), '"', d.identifier_quote);
     return sql;
 }
@@ -257,7 +352,7 @@ int main(int argc, char** argv) {
     for (const auto& c : Cases()) {
         if (!only.empty() && only != c.name) continue;
         engine::WarehouseCatalog catalog(*engines[0].wh);
-        audience::ParseContext ctx{*graph, &catalog, nullptr};
+        audience::ParseContext ctx{*graph, &catalog, &Library()};
         auto a = audience::ParseAudience(c.audience, c.name, ctx);
         if (!a) {
             fmt::print(stderr, "{}: {}\n", c.name, a.error().errors.empty() ? a.error().fatal->ToString() : a.error().errors[0].ToString());

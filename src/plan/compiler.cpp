@@ -132,6 +132,33 @@ bool Existence(const audience::Count& c) {
     return (c.op == audience::CountOp::AT_LEAST && c.value == 1) || (c.op != audience::CountOp::AT_LEAST && c.value == 0);
 }
 
+// An existence count (Existence) read from whether a per-key relation has a row for the key: its key column after a
+// left join is NULL when there is none (engines plan `IS NULL` after a left join as an anti-join).
+ExprPtr KeyTruth(const audience::Count& c, ExprPtr key) {
+    return c.op == audience::CountOp::AT_LEAST ? sql::IsNotNull(std::move(key)) : sql::IsNull(std::move(key));
+}
+
+// A condition as a WHERE clause reads it: there NULL rejects a row as FALSE does, so `coalesce(x, FALSE)` is x at the
+// top and under AND and OR (not under NOT). The bare comparison lets the engine push it into the table scan (DuckDB's
+// filter pushdown) and estimate it from the column's statistics (PostgreSQL).
+ExprPtr WhereForm(const ExprPtr& e) {
+    if (e->kind == sql::Expr::Kind::FUNC && e->fn == sql::Fn::COALESCE && e->args.size() == 2 &&
+        e->args[1]->kind == sql::Expr::Kind::BOOLEAN && !e->args[1]->flag) {
+        return WhereForm(e->args[0]);
+    }
+    if (e->kind == sql::Expr::Kind::BINARY && (e->op == sql::Op::AND || e->op == sql::Op::OR)) {
+        return sql::Bin(WhereForm(e->args[0]), e->op, WhereForm(e->args[1]));
+    }
+    return e;
+}
+
+// NOT e, with a NULL test flipped rather than wrapped (a `without` over KeyTruth stays a plain NULL test).
+ExprPtr Negate(const ExprPtr& e) {
+    if (e->kind == sql::Expr::Kind::IS_NULL) return sql::IsNotNull(e->args.at(0));
+    if (e->kind == sql::Expr::Kind::IS_NOT_NULL) return sql::IsNull(e->args.at(0));
+    return sql::Not(e);
+}
+
 ExprPtr CountHolds(const audience::Count& c, ExprPtr n) {
     switch (c.op) {
     case audience::CountOp::AT_LEAST:
@@ -237,7 +264,6 @@ struct Source {
     std::string cte;
     std::string key;
     bool in_universe = false; //!< its keys are all in the profile universe
-    bool member_flag = false; //!< a referenced audience's groups CTE: only rows with member
 };
 
 // Whether a condition holds for a profile that has no rows anywhere (no trait, event, entity).
@@ -278,61 +304,82 @@ public:
 
     sql::Query& query() { return q_; }
 
-    // Emits the conditions and groups CTEs of an audience; returns the groups CTE's name.
-    Result<std::string> CompileAudience(const Audience& a, const std::string& scope) {
+    // Emits the CTEs of an audience and returns the name of the last. In full (explain, matched entities): a
+    // conditions CTE (per profile, every condition's truth and count) and a groups CTE over it (every group's truth
+    // and `member`). With members_only (the members and count queries, and every referenced audience): one CTE of the
+    // members' pids, the conditions joined and the audience's truth as its WHERE.
+    Result<std::string> CompileAudience(const Audience& a, const std::string& scope, bool members_only) {
         std::string profiles = Profiles();
         sql::Select conds;
         conds.Item(sql::Col("p", "pid"), "pid");
         std::map<const Condition*, Source> sources;
         std::vector<std::vector<std::string>> cond_cols(a.groups.size());
+        std::vector<std::vector<ExprPtr>> cond_truths(a.groups.size());
         std::vector<std::string> counts;
         for (size_t i = 0; i < a.groups.size(); ++i) {
             for (size_t j = 0; j < a.groups[i].conditions.size(); ++j) {
                 const Condition& c = a.groups[i].conditions[j];
                 std::string suffix = std::to_string(i) + "_" + std::to_string(j);
                 std::string alias = "q" + suffix;
+                // A condition every member needs, and that fails for a profile without its row, joins inner: the
+                // engine may then start from its rows, as an expert would write it.
+                bool inner = Required(a, a.groups[i], c);
+                std::string joined_key; // the key column of the relation the condition joins
+                auto join = [&](const std::string& cte, const std::string& key) {
+                    joined_key = key;
+                    ExprPtr on = sql::Eq(sql::Col(alias, key), sql::Col("p", "pid"));
+                    inner ? conds.JoinInner(sql::Cte(cte, alias), on) : conds.JoinLeft(sql::Cte(cte, alias), on);
+                };
                 ExprPtr truth;
                 ExprPtr n;
                 switch (c.kind) {
                 case Condition::Kind::TRAIT: {
-                    conds.JoinLeft(sql::Cte(Trait(c.trait), alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
+                    join(Trait(c.trait), "pid");
                     ExprPtr value = sql::Col(alias, "value");
                     truth = c.filter ? FilterExpr(*c.filter, FromText(value, c.filter->type), nullptr) : sql::IsNotNull(value);
                     // No source for the candidates: a trait's rows may name profiles outside the universe.
-                    conds.Item(value, "v" + suffix);
-                    counts.push_back("v" + suffix);
+                    if (!members_only) {
+                        conds.Item(value, "v" + suffix);
+                        counts.push_back("v" + suffix);
+                    }
                     break;
                 }
                 case Condition::Kind::AUDIENCE: {
-                    auto groups = Referenced(*c.audience);
-                    if (!groups) return std::unexpected(groups.error());
-                    conds.JoinLeft(sql::Cte(*groups, alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
-                    truth = sql::Coalesce(sql::Col(alias, "member"), sql::Bool(false));
-                    if (!c.without) sources[&c] = Source{*groups, "pid", true, true};
+                    auto members = Referenced(*c.audience);
+                    if (!members) return std::unexpected(members.error());
+                    join(*members, "pid");
+                    truth = sql::IsNotNull(sql::Col(alias, "pid"));
+                    if (!c.without) sources[&c] = Source{*members, "pid", true};
                     break;
                 }
                 case Condition::Kind::EVENT: {
                     auto ev = Event(c);
                     if (!ev) return std::unexpected(ev.error());
-                    conds.JoinLeft(sql::Cte(*ev, alias), sql::Eq(sql::Col(alias, "pid"), sql::Col("p", "pid")));
+                    join(*ev, "pid");
                     sources[&c] = Source{*ev, "pid", true};
                     n = sql::Coalesce(sql::Col(alias, "n"), sql::Int(0));
-                    truth = CountHolds(c.count, n);
+                    truth = ExistenceOnly(c.count) ? KeyTruth(c.count, sql::Col(alias, "pid")) : CountHolds(c.count, n);
                     break;
                 }
                 case Condition::Kind::ENTITY: {
                     auto node = EntityTree(c, true);
                     if (!node) return std::unexpected(node.error());
                     nodes_[&c] = std::move(*node);
-                    conds.JoinLeft(sql::Cte(nodes_[&c].count, alias), sql::Eq(sql::Col(alias, "k"), sql::Col("p", "pid")));
+                    join(nodes_[&c].count, "k");
                     sources[&c] = Source{nodes_[&c].count, "k",
                                          g_.relationships[static_cast<size_t>(c.relationship)].join.kind == graph::JoinKind::EXTERNAL_ID};
                     n = sql::Coalesce(sql::Col(alias, "n"), sql::Int(0));
-                    truth = CountHolds(c.count, n);
+                    truth = nodes_[&c].keys_only ? KeyTruth(c.count, sql::Col(alias, "k")) : CountHolds(c.count, n);
                     break;
                 }
                 }
-                if (c.without) truth = sql::Not(truth);
+                if (c.without) truth = Negate(truth);
+                // "Its row exists" holds after an inner join: a members query need not test it again.
+                const ExprPtr& tested = truth->kind == sql::Expr::Kind::IS_NOT_NULL ? truth->args[0] : nullptr;
+                bool joined = inner && tested && tested->kind == sql::Expr::Kind::COLUMN && tested->qualifier == alias &&
+                              tested->text == joined_key;
+                if (!(members_only && joined)) cond_truths[i].push_back(truth);
+                if (members_only) continue;
                 conds.Item(truth, "c" + suffix);
                 cond_cols[i].push_back("c" + suffix);
                 if (n) {
@@ -341,6 +388,12 @@ public:
                 }
             }
         }
+        std::vector<ExprPtr> group_truths;
+        for (size_t i = 0; i < a.groups.size(); ++i) {
+            // Empty only under AND (Required): every condition of the group holds once joined.
+            if (!cond_truths[i].empty()) group_truths.push_back(Combine(a.groups[i].op, cond_truths[i]));
+        }
+        if (members_only && !group_truths.empty()) conds.Where(WhereForm(Combine(a.groups_op, group_truths)));
         const Source* single = nullptr;
         std::set<std::string> read;
         auto candidates = Candidates(a, scope, sources, &single, &read);
@@ -350,23 +403,34 @@ public:
         } else {
             conds.From(sql::Cte(candidates.value_or(profiles), "p"));
         }
+        if (members_only) return q_.Add(scope + "members", std::move(conds));
         std::string conditions = q_.Add(scope + "conditions", std::move(conds));
         sql::Select groups;
         groups.From(sql::Cte(conditions, "c")).Item(sql::Col("c", "pid"), "pid");
-        std::vector<ExprPtr> group_truths;
+        std::vector<ExprPtr> group_cols;
         for (size_t i = 0; i < a.groups.size(); ++i) {
             std::vector<ExprPtr> terms;
             for (const auto& col : cond_cols[i]) terms.push_back(sql::Col("c", col));
             ExprPtr g = Combine(a.groups[i].op, terms);
             groups.Item(g, "g" + std::to_string(i));
-            group_truths.push_back(g);
+            group_cols.push_back(g);
         }
-        groups.Item(Combine(a.groups_op, group_truths), "member");
+        groups.Item(Combine(a.groups_op, group_cols), "member");
         for (const auto& cols : cond_cols) {
             for (const auto& col : cols) groups.Item(sql::Col("c", col), col);
         }
         for (const auto& col : counts) groups.Item(sql::Col("c", col), col);
         return q_.Add(scope + "groups", std::move(groups));
+    }
+
+    // Whether every member of the audience needs condition c of group g, and c fails for a profile without its
+    // row (no trait value, no event, no entity, not a member): then an inner join drops exactly the profiles that
+    // fail it. Explain shows every profile and keeps left joins.
+    bool Required(const Audience& a, const audience::Group& g, const Condition& c) const {
+        if (!use_candidates_ || o_.only_profile) return false;
+        bool all_groups = a.groups_op == audience::Logic::AND || a.groups.size() == 1;
+        bool all_conditions = g.op == audience::Logic::AND || g.conditions.size() == 1;
+        return all_groups && all_conditions && !HoldsWithoutData(c);
     }
 
     // The matched-entity CTEs of an audience compiled with CompileAudience; appends one branch per matched node.
@@ -420,6 +484,7 @@ public:
         };
         for (auto& item : conds.items) item.expr = requalify(item.expr);
         for (auto& j : conds.joins) j.on = requalify(j.on);
+        conds.where = requalify(conds.where);
         conds.From(sql::Cte(src.cte, "p")).Where(sql::IsNotNull(sql::Col("p", src.key)));
     }
 
@@ -462,10 +527,9 @@ public:
         for (const Source* src : chosen) {
             sql::Select part;
             part.From(sql::Cte(src->cte, "s")).Item(sql::Col("s", src->key), "pid");
-            if (src->member_flag) part.Where(sql::Col("s", "member"));
             parts.push_back(sql::Share(std::move(part)));
         }
-        if (single && chosen.size() == 1 && !chosen[0]->member_flag) {
+        if (single && chosen.size() == 1) {
             *single = chosen[0];
             return std::nullopt;
         }
@@ -491,6 +555,9 @@ public:
     }
 
     void UseCandidates() { use_candidates_ = true; }
+
+    // Whether a count's CTE holds only "some or none" (members, counts and entities; explain shows the number).
+    bool ExistenceOnly(const audience::Count& c) const { return use_candidates_ && Existence(c); }
 
     std::string Profiles() {
         if (!profiles_.empty()) return profiles_;
@@ -569,10 +636,10 @@ private:
         if (auto it = referenced_.find(&a); it != referenced_.end()) return it->second;
         // Numbered before compiling: a referenced audience may reference others.
         std::string scope = "a" + std::to_string(scopes_++) + "_";
-        auto groups = CompileAudience(a, scope);
-        if (!groups) return groups;
-        referenced_[&a] = *groups;
-        return *groups;
+        auto members = CompileAudience(a, scope, true);
+        if (!members) return members;
+        referenced_[&a] = *members;
+        return *members;
     }
 
     // Per profile, the distinct events of the condition's table that pass window and where. The events are grouped by
@@ -588,7 +655,7 @@ private:
         schema::TableName table = g_.ProfileTable(c.event_table);
         ExprPtr pid = sql::Coalesce(sql::Col("m", "canonical"), sql::Col("e", "segment_id"));
         ExprPtr n = sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("e", "id")});
-        bool existence = use_candidates_ && Existence(c.count);
+        bool existence = ExistenceOnly(c.count);
         sql::Select s;
         s.From(sql::Table(Sql(table), "e"))
             .JoinLeft(sql::Cte(merges, "m"), sql::Eq(sql::Col("m", "segment_id"), sql::Col("e", "segment_id")))
@@ -629,7 +696,7 @@ private:
             }
             conds.push_back(Combine(c.where->op, filters));
         }
-        s.Where(sql::And(conds));
+        s.Where(WhereForm(sql::And(conds)));
         auto grouped = sql::Share(std::move(s));
         sql::Select joined;
         joined.From(sql::Sub(grouped, "x"))
@@ -701,8 +768,12 @@ private:
             const Var& v = vars_[static_cast<size_t>(id)];
             parent_row_only = parent_row_only && !v.trait && v.relationship == parent.rel;
         }
+        const graph::Entity& pe = g_.EntityOf(g_.relationships[static_cast<size_t>(parent.rel)]);
         sql::Select ctx;
-        ctx.Distinct();
+        // Listed from the parent's table by its primary key, a pair repeats only for a key on several rows; the level's
+        // counts group by key and values, so a repeat changes nothing, and without DISTINCT PostgreSQL joins the
+        // table in parallel instead of grouping all of it in every worker first.
+        if (!parent_row_only || r.join.parent_column != pe.primary_key) ctx.Distinct();
         if (!parent_row_only) {
             std::string pj = "j" + std::to_string(node.rel);
             ctx.From(sql::Cte(parent.cand, "pc")).Item(sql::Col("pc", pj), "k");
@@ -710,7 +781,6 @@ private:
             ctx.Where(sql::IsNotNull(sql::Col("pc", pj)));
             return ctx;
         }
-        const graph::Entity& pe = g_.EntityOf(g_.relationships[static_cast<size_t>(parent.rel)]);
         ExprPtr k = sql::Col("pe", r.join.parent_column);
         ctx.From(sql::Table(Sql(pe.table), "pe")).Item(k, "k");
         for (int id : node.ext) ctx.Item(sql::Col("pe", vars_[static_cast<size_t>(id)].name), vars_[static_cast<size_t>(id)].Column());
@@ -724,7 +794,7 @@ private:
             for (const auto& f : pc.where->filters) {
                 filters.push_back(FilterExpr(f, sql::Col("pe", f.name), f.ref ? sql::Col("pe", f.ref->name) : nullptr));
             }
-            ctx.Where(Combine(pc.where->op, filters));
+            ctx.Where(WhereForm(Combine(pc.where->op, filters)));
         }
         return ctx;
     }
@@ -832,7 +902,7 @@ private:
                 }
                 filters.push_back(FilterExpr(f, sql::Col("e", f.name), rhs));
             }
-            cand.Where(Combine(c.where->op, filters));
+            cand.Where(WhereForm(Combine(c.where->op, filters)));
         }
         // When no child reads an outer value, no child needs this level's candidates (they are read only to list a
         // child's context): the rows are then one SELECT, the candidate join filtered by `where` and by each child
@@ -857,13 +927,21 @@ private:
                 ExprPtr parent_key = sql::Col("e", g_.relationships[static_cast<size_t>(ch.rel)].join.parent_column);
                 if (NeedsOne(ch) && all_needed) {
                     // A semi-join: this row's join value is among the child's keys that pass (a NULL value is not).
+                    // When only "some or none" matters, among the keys of the child's rows: the engine then reads the
+                    // child's table in the semi-join (in parallel, on PostgreSQL) rather than grouping it first.
                     sql::Select keys;
-                    keys.From(sql::Cte(ch.count, alias)).Item(sql::Col(alias, "k"), "k");
+                    keys.From(sql::Cte(ch.keys_only ? ch.rows : ch.count, alias)).Item(sql::Col(alias, "k"), "k");
                     if (!ch.keys_only) keys.Where(ChildTruth(ch, sql::Col(alias, "n")));
                     rows.Where(sql::InSelect(parent_key, sql::Share(std::move(keys))));
+                } else if (ch.keys_only && all_needed) {
+                    // An anti-join: the child must have no row for this row's join value. Only rows without a
+                    // match pass, so the child's rows can be joined as they are (PostgreSQL then reads them in a
+                    // parallel hash anti-join instead of grouping them first in every worker).
+                    rows.JoinLeft(sql::Cte(ch.rows, alias), sql::Eq(sql::Col(alias, "k"), parent_key));
+                    truths.push_back(sql::IsNull(sql::Col(alias, "k")));
                 } else {
                     rows.JoinLeft(sql::Cte(ch.count, alias), sql::Eq(sql::Col(alias, "k"), parent_key));
-                    truths.push_back(ChildTruth(ch, sql::Coalesce(sql::Col(alias, "n"), sql::Int(0))));
+                    truths.push_back(ChildTruthAt(ch, alias));
                 }
             }
             if (!truths.empty()) rows.Where(Combine(c.children_op, truths));
@@ -899,7 +977,7 @@ private:
         }
         // When only "some or none" matters and nobody reads the number, the keys are enough: grouping by key alone
         // is cheaper than counting distinct (key, primary key) pairs.
-        node.keys_only = Existence(c.count) && use_candidates_;
+        node.keys_only = ExistenceOnly(c.count);
         count.Item(node.keys_only ? sql::Int(1) : sql::Call(sql::Fn::COUNT_DISTINCT, {sql::Col("r", "pk")}), "n");
         node.count = q_.Add(base + "count", std::move(count));
         return node;
@@ -912,6 +990,13 @@ private:
     static ExprPtr ChildTruth(const Node& child, ExprPtr n) {
         ExprPtr truth = CountHolds(child.c->count, std::move(n));
         return child.c->without ? sql::Not(truth) : truth;
+    }
+
+    // A child condition's truth for a parent row left joined to the child's count (alias a).
+    static ExprPtr ChildTruthAt(const Node& child, const std::string& a) {
+        if (!child.keys_only) return ChildTruth(child, sql::Coalesce(sql::Col(a, "n"), sql::Int(0)));
+        ExprPtr truth = KeyTruth(child.c->count, sql::Col(a, "k"));
+        return child.c->without ? Negate(truth) : truth;
     }
 
     // How a child's per-key relation (count or rows, alias a) matches a parent row (alias p).
@@ -1004,17 +1089,68 @@ public:
 
 // What the audience queries share: the audience's CTEs (restricted to candidate profiles when `candidates`), then
 // the final SELECT that `body` builds from the groups CTE (it may add CTEs of its own and fill in `out`).
+// The names of the CTEs a select reads, directly or through its subqueries.
+void CtesRead(const sql::Select& s, std::set<std::string>& out);
+
+void CtesRead(const ExprPtr& e, std::set<std::string>& out) {
+    if (!e) return;
+    for (const auto& x : e->args) CtesRead(x, out);
+    for (const auto& x : e->partition_by) CtesRead(x, out);
+    for (const auto& o : e->order_by) CtesRead(o.expr, out);
+    if (e->select) CtesRead(*e->select, out);
+}
+
+void CtesRead(const sql::Source& src, std::set<std::string>& out) {
+    if (src.kind == sql::Source::Kind::CTE) out.insert(src.cte);
+    if (src.kind == sql::Source::Kind::SUBQUERY) CtesRead(*src.subquery, out);
+}
+
+void CtesRead(const sql::Select& s, std::set<std::string>& out) {
+    for (const auto& item : s.items) CtesRead(item.expr, out);
+    if (s.from) CtesRead(*s.from, out);
+    for (const auto& j : s.joins) {
+        CtesRead(j.source, out);
+        CtesRead(j.on, out);
+    }
+    CtesRead(s.where, out);
+    for (const auto& g : s.group_by) CtesRead(g, out);
+    CtesRead(s.having, out);
+    for (const auto& o : s.order_by) CtesRead(o.expr, out);
+    for (const auto& u : s.union_all) CtesRead(*u, out);
+}
+
+// Drops the CTEs that neither the body nor a CTE it reads refers to (a child's count that its parent reads as a
+// semi-join on the child's rows instead), so that the printed query holds only what runs.
+void DropUnread(sql::Query& q) {
+    std::set<std::string> read;
+    CtesRead(*q.body, read);
+    for (auto it = q.ctes.rbegin(); it != q.ctes.rend(); ++it) {
+        if (read.contains(it->first)) CtesRead(*it->second, read);
+    }
+    std::erase_if(q.ctes, [&](const auto& cte) { return !read.contains(cte.first); });
+}
+
+// How an audience query evaluates the audience (Compiler::CompileAudience).
+enum class Shape {
+    EXPLAIN,  //!< every profile of the universe, with every condition's truth and count
+    ENTITIES, //!< the candidates, with every condition's truth (the matched entities read them)
+    MEMBERS,  //!< the members' pids alone
+};
+
+// What the audience queries share: the audience's CTEs (see Shape), then the final SELECT that `body` builds from
+// the last of them (it may add CTEs of its own and fill in `out`). CTEs nothing reads are left out.
 Result<Compiled> CompileAudienceQuery(const graph::DataGraph& graph, const Audience& a, const Options& options,
-                                      audience::Catalog* catalog, bool candidates,
+                                      audience::Catalog* catalog, Shape shape,
                                       const std::function<sql::Select(Compiler&, const std::string& groups, Compiled& out)>& body) {
     Compiler c(graph, options, catalog);
-    if (candidates) c.UseCandidates();
-    auto groups = c.CompileAudience(a, "");
+    if (shape != Shape::EXPLAIN) c.UseCandidates();
+    auto groups = c.CompileAudience(a, "", shape == Shape::MEMBERS);
     if (!groups) return std::unexpected(groups.error());
     Compiled out;
     sql::Select select = body(c, *groups, out);
     out.query = std::move(c.query());
     out.query.body = sql::Share(std::move(select));
+    DropUnread(out.query);
     return out;
 }
 
@@ -1022,9 +1158,9 @@ Result<Compiled> CompileAudienceQuery(const graph::DataGraph& graph, const Audie
 
 Result<Compiled> CompileMembers(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
                                 audience::Catalog* catalog) {
-    return CompileAudienceQuery(graph, a, options, catalog, true, [](Compiler&, const std::string& groups, Compiled&) {
+    return CompileAudienceQuery(graph, a, options, catalog, Shape::MEMBERS, [](Compiler&, const std::string& members, Compiled&) {
         sql::Select body;
-        body.From(sql::Cte(groups, "g")).Item(sql::Col("g", "pid"), "pid").Where(sql::Col("g", "member"));
+        body.From(sql::Cte(members, "g")).Item(sql::Col("g", "pid"), "pid");
         body.OrderBy(sql::Col("g", "pid"), false, true);
         return body;
     });
@@ -1032,9 +1168,9 @@ Result<Compiled> CompileMembers(const graph::DataGraph& graph, const audience::A
 
 Result<Compiled> CompileMemberCount(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
                                     audience::Catalog* catalog) {
-    return CompileAudienceQuery(graph, a, options, catalog, true, [](Compiler&, const std::string& groups, Compiled&) {
+    return CompileAudienceQuery(graph, a, options, catalog, Shape::MEMBERS, [](Compiler&, const std::string& members, Compiled&) {
         sql::Select body;
-        body.From(sql::Cte(groups, "g")).Item(sql::Call(sql::Fn::COUNT_STAR, {}), "n").Where(sql::Col("g", "member"));
+        body.From(sql::Cte(members, "g")).Item(sql::Call(sql::Fn::COUNT_STAR, {}), "n");
         return body;
     });
 }
@@ -1091,7 +1227,7 @@ Result<Compiled> CompileTraitNames(const graph::DataGraph& graph) {
 
 Result<Compiled> CompileEntities(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
                                  audience::Catalog* catalog) {
-    return CompileAudienceQuery(graph, a, options, catalog, true, [&a](Compiler& c, const std::string& groups, Compiled& out) {
+    return CompileAudienceQuery(graph, a, options, catalog, Shape::ENTITIES, [&a](Compiler& c, const std::string& groups, Compiled& out) {
         std::vector<sql::SelectPtr> branches;
         c.MatchedEntities(a, groups, branches, out.pk_relationships);
         sql::Select body;
@@ -1120,7 +1256,7 @@ Result<Compiled> CompileEntities(const graph::DataGraph& graph, const audience::
 
 Result<Compiled> CompileConditions(const graph::DataGraph& graph, const audience::Audience& a, const Options& options,
                                    audience::Catalog* catalog) {
-    return CompileAudienceQuery(graph, a, options, catalog, false, [&a](Compiler&, const std::string& groups, Compiled&) {
+    return CompileAudienceQuery(graph, a, options, catalog, Shape::EXPLAIN, [&a](Compiler&, const std::string& groups, Compiled&) {
         sql::Select body;
         body.From(sql::Cte(groups, "g"));
         body.Item(sql::Col("g", "pid"), "pid").Item(sql::Col("g", "member"), "member");

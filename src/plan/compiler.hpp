@@ -13,9 +13,10 @@
 //                 without a _cand, one SELECT whose children filter it as semi-joins (IN)
 //   e<N>_count    per parent key (and referenced outer values): distinct primary keys
 //   e<N>_ctx      parent keys and outer values a nested level is evaluated for
-//   a<K>_*        a referenced audience, inlined
-//   conditions    per profile, every top-level condition true/false
-//   groups        per profile, every group and the audience true/false
+//   a<K>_*        a referenced audience, inlined (its a<K>_members: the pids of its members)
+//   conditions    per profile, every top-level condition true/false (explain, matched entities)
+//   groups        per profile, every group and the audience true/false (explain, matched entities)
+//   members       the pids of the members (members and count queries): the conditions joined, the audience as WHERE
 //
 // No join multiplies a count: counts are count(DISTINCT primary key) per key,
 // and each level joins its children's counts, which hold one row per key.
