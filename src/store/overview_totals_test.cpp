@@ -5,6 +5,7 @@
 // and the API can ask for equals RecountDeliveryOverview, and the totals table equals a count of the whole outbox.
 // KITH_TOTALS_SEED=N runs another seed.
 #include "store/migrations.hpp"
+#include "store/older_store_test.hpp"
 #include "store/store.hpp"
 
 #include <cstdlib>
@@ -443,19 +444,9 @@ TEST_F(OverviewTotals, MigrationEightCountsTheEventsAlreadyQueued) {
     {
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-        std::string sql = "PRAGMA foreign_keys = ON; CREATE TABLE schema_version (version INTEGER NOT NULL, "
-                          "applied_at INTEGER NOT NULL);";
-        for (const Migration& m : Migrations()) {
-            if (m.version > 7) break;
-            sql += m.sql;
-            sql += fmt::format("INSERT INTO schema_version VALUES ({}, 0);", m.version);
-        }
-        sql += "INSERT INTO audiences (workspace_id, key, name, schedule, definition, definition_version, created_at, "
-               "updated_at) VALUES (1, 'vip', 'VIPs', '{}', '{}', 1, 0, 0);"
-               "INSERT INTO activations (workspace_id, key, audience_id, destination, action, trigger_type, "
-               "identifiers, enrichment, mapping, created_at, updated_at) VALUES (1, 'f', 1, '{}', 'send', "
-               "'profile_enters', '[]', '{}', 'null', 0, 0);"
-               "INSERT INTO runs (id, audience_id, definition_version, status, reason, queued_at) VALUES "
+        std::string sql = "PRAGMA foreign_keys = ON;" + older_store::SchemaAtVersion(7) + older_store::kVipAudience +
+                          older_store::kOneActivation;
+        sql += "INSERT INTO runs (id, audience_id, definition_version, status, reason, queued_at) VALUES "
                "(1, 1, 1, 'completed', 'manual', 0), (2, 1, 1, 'running', 'manual', 0);";
         const char* states[] = {"'pending', 0, ''", "'pending', 2, ''", "'delivered', 1, ''", "'failed', 3, ''",
                                 "'filtered', 0, 'source'", "'filtered', 0, 'destination'"};

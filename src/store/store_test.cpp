@@ -1,6 +1,7 @@
 #include "store/store.hpp"
 
 #include "store/migrations.hpp"
+#include "store/older_store_test.hpp"
 
 #include <filesystem>
 #include <fmt/format.h>
@@ -779,18 +780,8 @@ TEST_F(StoreTest, MigrationThreeKeepsTheOutboxAndAddsStatusCodes) {
     {
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-        std::string sql = "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL);";
-        for (const Migration& m : Migrations()) {
-            if (m.version > 2) break;
-            sql += m.sql;
-            sql += fmt::format("INSERT INTO schema_version VALUES ({}, 0);", m.version);
-        }
-        sql += "INSERT INTO audiences (workspace_id, key, name, schedule, definition, definition_version, created_at, "
-               "updated_at) VALUES (1, 'vip', 'VIPs', '{}', '{}', 1, 0, 0);"
-               "INSERT INTO activations (workspace_id, key, audience_id, destination, action, trigger_type, "
-               "identifiers, enrichment, mapping, created_at, updated_at) VALUES (1, 'f', 1, '{}', 'send', "
-               "'profile_enters', '[]', '{}', 'null', 0, 0);"
-               "INSERT INTO outbox (activation_id, message_id, event_name, payload, status, attempts, "
+        std::string sql = older_store::SchemaAtVersion(2) + older_store::kVipAudience + older_store::kOneActivation;
+        sql += "INSERT INTO outbox (activation_id, message_id, event_name, payload, status, attempts, "
                "next_attempt_at, last_error, created_at) VALUES (1, 'm1', 'Audience Entered', '{}', 'failed', 1, 0, "
                "'status 400: no', 5);";
         char* error = nullptr;
@@ -831,14 +822,7 @@ TEST_F(StoreTest, MigrationSevenGivesActivationsSegmentsNames) {
     {
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-        std::string sql = "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL);";
-        for (const Migration& m : Migrations()) {
-            if (m.version > 6) break;
-            sql += m.sql;
-            sql += fmt::format("INSERT INTO schema_version VALUES ({}, 0);", m.version);
-        }
-        sql += "INSERT INTO audiences (workspace_id, key, name, schedule, definition, definition_version, created_at, "
-               "updated_at) VALUES (1, 'vip', 'VIPs', '{}', '{}', 1, 0, 0);";
+        std::string sql = older_store::SchemaAtVersion(6) + older_store::kVipAudience;
         for (const Old& o : old) {
             sql += fmt::format("INSERT INTO activations (workspace_id, key, audience_id, destination, action, "
                                "trigger_type, identifiers, enrichment, mapping, created_at, updated_at) VALUES (1, "
