@@ -32,6 +32,7 @@ int RunAudience(const RunArgs& args) {
     settings.schema = o.config.runs.snapshot_schema;
     settings.keep_snapshots = o.config.runs.keep_snapshots;
     settings.page_size = o.config.runs.page_size;
+    settings.stage_batch = o.config.runs.stage_batch;
     settings.max_event_bytes = o.config.delivery.max_event_bytes;
     if (!args.as_of.empty()) {
         auto as_of = engine::ParseAsOf(args.as_of);

@@ -301,6 +301,7 @@ std::expected<Config, Diagnostics> ParseConfig(std::string_view text, const std:
                                         {"max_start_delay_s", r.Integer(c.runs.max_start_delay_s, 0, 3600)},
                                         {"keep_snapshots", r.Integer(c.runs.keep_snapshots, 2, 1000)},
                                         {"page_size", r.Integer(c.runs.page_size, 1, 1000000)},
+                                        {"stage_batch", r.Integer(c.runs.stage_batch, 1, 1000000)},
                                         {"snapshot_schema", r.String(c.runs.snapshot_schema, CheckSchema)},
                                     })},
                 {"delivery", r.SubTable("delivery.",

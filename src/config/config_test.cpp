@@ -193,7 +193,7 @@ parallel = 3
               "k.toml:3:10: listen must be a string, found an integer\n"
               "k.toml:5:18: runs.max_concurrent must be between 1 and 1000, found 0\n"
               "k.toml:6:1: unknown key \"runs.parallel\" (known: runs.keep_snapshots, runs.max_concurrent, "
-              "runs.max_start_delay_s, runs.page_size, runs.snapshot_schema)\n"
+              "runs.max_start_delay_s, runs.page_size, runs.snapshot_schema, runs.stage_batch)\n"
               "k.toml:7:1: web must be a string, found a table\n");
 }
 

@@ -300,6 +300,7 @@ BuiltEvent BuildEvent(const ActivationPlan& plan, const graph::DataGraph& graph,
     if (!e.contains("context") || !e["context"].is_object()) e["context"] = json::object();
     e["context"]["personas"] = personas;
     out.payload = std::move(e);
+    out.payload_text = store::CanonicalJson(out.payload);
 
     if (wants_user_id && !has_user_id) {
         std::string types;
@@ -308,7 +309,7 @@ BuiltEvent BuildEvent(const ActivationPlan& plan, const graph::DataGraph& graph,
     } else if (!wants_user_id && !any) {
         out.filter_reason = "no identifier: the profile has none of the activation's identifier types";
     } else {
-        size_t size = out.payload.dump(-1, ' ', false, json::error_handler_t::replace).size();
+        size_t size = out.payload_text.size();
         if (static_cast<int64_t>(size) > plan.max_event_bytes) {
             out.filter_reason = fmt::format("the event is {} bytes, over the limit of {} bytes", size, plan.max_event_bytes);
         }

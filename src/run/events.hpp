@@ -99,6 +99,7 @@ struct BuiltEvent {
     std::string message_id;
     std::string event_name;
     nlohmann::json payload;
+    std::string payload_text;  //!< the payload as canonical JSON (store::CanonicalJson), as the outbox keeps it
     std::string filter_reason; //!< non-empty: filtered at source
 };
 

@@ -9,6 +9,7 @@
 #include "run/events.hpp"
 #include "run/lookups.hpp"
 #include "run/snapshot.hpp"
+#include "run/stager.hpp"
 #include "sql/printer.hpp"
 
 #include <algorithm>
@@ -17,15 +18,11 @@
 #include <csignal>
 #include <fmt/format.h>
 #include <set>
-#include <span>
 #include <unistd.h>
 
 namespace kith::run {
 
 namespace {
-
-// Events staged in one store transaction (a few milliseconds of the store's write lock).
-constexpr size_t kEventsPerTransaction = 500;
 
 using nlohmann::json;
 using sql::Col;
@@ -77,21 +74,33 @@ public:
                 profile_events = true;
             }
         }
-        if (profile_events) {
-            if (auto ok = Pages(source, false, profile_rows, {}); !ok) return ok;
+        // The events are written by the stager's thread while the next pages are read and built.
+        Stager stager(env_.store, run_id_, static_cast<size_t>(std::max<int64_t>(settings_.stage_batch, 1)));
+        stager_ = &stager;
+        Status ok;
+        if (profile_events) ok = Pages(source, false, profile_rows, {});
+        if (ok && !relationships.empty()) ok = Pages(source, true, entity_rows, {relationships.begin(), relationships.end()});
+        auto finished = stager.Finish();
+        stager_ = nullptr;
+        t_stage_ += stager.write_seconds();
+        t_wait_ += stager.wait_seconds();
+        for (const auto& [activation, c] : stager.counts()) {
+            store::Published& total = staged_counts_[activation];
+            total.queued += c.queued;
+            total.filtered += c.filtered;
+            total.duplicates += c.duplicates;
         }
-        if (!relationships.empty()) {
-            if (auto ok = Pages(source, true, entity_rows, {relationships.begin(), relationships.end()}); !ok) return ok;
-        }
-        return {};
+        if (!ok) return ok;
+        return finished;
     }
 
     //! Per activation: events queued, filtered at source, and skipped as already in the outbox.
     const std::map<int64_t, store::Published>& counts() const { return staged_counts_; }
     //! Seconds spent reading pages, looking up enrichment, building events and staging them.
     std::string Timings() const {
-        return fmt::format("lookup tables {:.2f} s, pages {:.2f} s, lookups {:.2f} s, building {:.2f} s, staging {:.2f} s",
-                           t_tables_, t_page_, t_lookup_, t_build_, t_stage_);
+        return fmt::format("lookup tables {:.2f} s, pages {:.2f} s, lookups {:.2f} s, building {:.2f} s, staging {:.2f} s "
+                           "(beside the rest; waited for {:.2f} s)",
+                           t_tables_, t_page_, t_lookup_, t_build_, t_stage_, t_wait_);
     }
 
 private:
@@ -187,27 +196,16 @@ private:
                 if (entities && p->relationship != c.relationship) continue;
                 BuiltEvent b = BuildEvent(*p, env_.graph, audience_, c, entities, lookups, source.origin, timestamp_,
                                           run_id_);
-                events.push_back(store::NewEvent{p->id, std::move(b.message_id), std::move(b.event_name),
-                                                 std::move(b.payload), std::move(b.filter_reason)});
+                events.push_back(store::NewEvent{p->id, std::move(b.message_id), std::move(b.event_name), nullptr,
+                                                 std::move(b.filter_reason), std::move(b.payload_text)});
             }
         }
         auto t3 = std::chrono::steady_clock::now();
-        // A page's events go to the outbox in transactions of kEventsPerTransaction: the store's write lock is held
-        // for milliseconds, so the API's writes and the drainer's marks do not wait for a whole page.
-        for (size_t from = 0; from < events.size(); from += kEventsPerTransaction) {
-            std::span<const store::NewEvent> slice(events.data() + from,
-                                                   std::min(kEventsPerTransaction, events.size() - from));
-            auto staged =
-                env_.store.Transaction([&](store::Tx& tx) { return tx.StageEvents(run_id_, slice, &staged_counts_); });
-            if (!staged) return Propagate(staged);
-        }
-        auto t4 = std::chrono::steady_clock::now();
         auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
         t_page_ += secs(t0, t1);
         t_lookup_ += secs(t1, t2);
         t_build_ += secs(t2, t3);
-        t_stage_ += secs(t3, t4);
-        return {};
+        return stager_->Add(std::move(events));
     }
 
     Status LoadLookups(const Source& source, const sql::TableName& table, bool entities, int64_t after, int64_t upto,
@@ -289,7 +287,8 @@ private:
     std::string timestamp_;
     std::map<int64_t, store::Published> staged_counts_; // per activation, over the transactions that committed
     double t_tables_ = 0;
-    double t_page_ = 0, t_lookup_ = 0, t_build_ = 0, t_stage_ = 0;
+    double t_page_ = 0, t_lookup_ = 0, t_build_ = 0, t_stage_ = 0, t_wait_ = 0;
+    Stager* stager_ = nullptr; // of the source being prepared
     std::map<std::string, bool> numeric_;
     bool lookup_ = false;  // the side being paged has a _lk table
     bool context_ = false; // and a _cx table

@@ -161,6 +161,7 @@ void Service::SchedulerLoop() {
     settings.keep_snapshots = config.runs.keep_snapshots;
     settings.max_event_bytes = config.delivery.max_event_bytes;
     settings.page_size = config.runs.page_size;
+    settings.stage_batch = config.runs.stage_batch;
     settings.stop = [this] { return stopping_.load(); };
     settings.cancelled = [this]() -> std::optional<std::string> {
         std::lock_guard lock(mutex_);

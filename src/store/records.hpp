@@ -127,6 +127,8 @@ struct NewEvent {
     std::string event_name;
     nlohmann::json payload;
     std::string filter_reason; //!< non-empty: not sent, counted as filtered at source for this reason
+    //! The payload already printed as canonical JSON (store::CanonicalJson); when set, `payload` is not read.
+    std::string payload_text;
 };
 
 //! What publishing a run's staged events did, per activation.

@@ -290,6 +290,10 @@ std::string CanonicalJson(const nlohmann::json& value) {
     return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+std::string PayloadText(const NewEvent& e) { return e.payload_text.empty() ? CanonicalJson(e.payload) : e.payload_text; }
+} // namespace
+
 std::string_view RunStatusName(RunStatus status) {
     switch (status) {
     case RunStatus::QUEUED: return "queued";
@@ -420,6 +424,14 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Options opti
     if (auto ok = s->Migrate(); !ok) return Propagate(ok);
     return s;
 }
+
+Result<std::unique_ptr<Store>> Store::OpenAnother() const { return Open(path_, options_); }
+
+Status Store::AutoCheckpoint(bool on) {
+    return db_.Exec(on ? "PRAGMA wal_autocheckpoint = 1000" : "PRAGMA wal_autocheckpoint = 0");
+}
+
+Status Store::Checkpoint() { return db_.Exec("PRAGMA wal_checkpoint(PASSIVE)"); }
 
 Status Store::Migrate() {
     if (auto ok = db_.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER "
@@ -795,7 +807,7 @@ Result<int64_t> Tx::EnqueueEvents(std::optional<int64_t> run_id, std::span<const
     if (!st) return Propagate(st);
     int64_t now = Now(), queued = 0;
     for (const NewEvent& e : events) {
-        st->BindAll(e.activation_id, run_id, e.message_id, e.event_name, CanonicalJson(e.payload), now, now);
+        st->BindAll(e.activation_id, run_id, e.message_id, e.event_name, PayloadText(e), now, now);
         if (auto ok = st->Run(); !ok) return Propagate(ok);
         queued += db().Changes();
         st->Reset();
@@ -817,7 +829,7 @@ Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events
     int64_t now = Now(), staged = 0;
     for (const NewEvent& e : events) {
         bool filtered = !e.filter_reason.empty();
-        st->BindAll(e.activation_id, run_id, e.message_id, e.event_name, CanonicalJson(e.payload),
+        st->BindAll(e.activation_id, run_id, e.message_id, e.event_name, PayloadText(e),
                     filtered ? "filtered" : "pending", now, e.filter_reason, filtered ? "source" : "",
                     now, filtered ? std::optional<int64_t>(now) : std::nullopt);
         if (auto ok = st->Run(); !ok) return Propagate(ok);

@@ -280,7 +280,7 @@ protected:
     std::vector<NewEvent> Events(std::initializer_list<const char*> ids) {
         std::vector<NewEvent> out;
         for (const char* id : ids) {
-            out.push_back(NewEvent{activation_, id, "Audience Entered", {{"type", "track"}, {"messageId", id}}, ""});
+            out.push_back(NewEvent{activation_, id, "Audience Entered", {{"type", "track"}, {"messageId", id}}, "", ""});
         }
         return out;
     }
@@ -401,8 +401,8 @@ TEST_F(StoreOutbox, FiltersPendingCountsAndNotes) {
     done.status = RunStatus::COMPLETED;
     ASSERT_TRUE(store_->UpdateRun(done));
     auto first = Events({"r1a", "r1b"});
-    std::vector<NewEvent> second = {NewEvent{hook_id, "r2a", "Audience Entered", {{"messageId", "r2a"}}, ""},
-                                    NewEvent{activation_, "r2b", "Audience Entered", {{"messageId", "r2b"}}, ""}};
+    std::vector<NewEvent> second = {NewEvent{hook_id, "r2a", "Audience Entered", {{"messageId", "r2a"}}, "", ""},
+                                    NewEvent{activation_, "r2b", "Audience Entered", {{"messageId", "r2b"}}, "", ""}};
     ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(run_, first); }));
     ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(run2, second); }));
 
@@ -597,7 +597,7 @@ protected:
     static std::vector<NewEvent> Events(int64_t activation, const std::string& name,
                                         std::initializer_list<const char*> ids) {
         std::vector<NewEvent> out;
-        for (const char* id : ids) out.push_back(NewEvent{activation, id, name, {{"messageId", id}}, ""});
+        for (const char* id : ids) out.push_back(NewEvent{activation, id, name, {{"messageId", id}}, "", ""});
         return out;
     }
     void Enqueue(const std::vector<NewEvent>& events) {
@@ -929,7 +929,7 @@ TEST_F(StoreTest, DeletingAnAudienceTakesItsActivationsRunsAndEvents) {
         return tx.SetBaseline(audience->id, *run);
     }));
     auto activation = *s->Transaction([](Tx& tx) { return tx.GetActivation(1, "to_file"); });
-    std::vector<NewEvent> events{{activation->id, "m1", "Audience Entered", json::object(), ""}};
+    std::vector<NewEvent> events{{activation->id, "m1", "Audience Entered", json::object(), "", ""}};
     ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.EnqueueEvents(*run, events); }));
 
     EXPECT_FALSE(s->Transaction([](Tx& tx) { return tx.DeleteActivation(1, "nope"); }));
