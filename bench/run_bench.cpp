@@ -8,7 +8,7 @@
 // ratio; and the process's peak RSS after each run (events stream a page at a
 // time, so it must not grow with the backfill).
 //
-//   build/bench/run_bench --warehouse duckdb:COPY.duckdb --graph gen.hcl --state DIR
+//   build/bench/run_bench --warehouse duckdb:COPY.duckdb --graph gen.hcl --state DIR [--stage-batch N]
 // The warehouse gets a kith_state schema and is changed: pass a copy. On Spark (--warehouse spark://...) the
 // changes are made with Spark SQL (ChurnSpark): crm.accounts is replaced by a rewritten managed table, and rows
 // are appended to segment.user_traits (into its Parquet folder when it is an external table). Each --set KEY=VALUE
@@ -85,14 +85,16 @@ void ChurnSpark(warehouse::Warehouse& wh) {
 int main(int argc, char** argv) {
     std::string wh_uri, graph_path, state_dir;
     std::vector<std::string> session_settings;
+    int64_t stage_batch = run::Settings{}.stage_batch;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--warehouse")) wh_uri = argv[i + 1];
         if (!std::strcmp(argv[i], "--set")) session_settings.push_back(argv[i + 1]);
         if (!std::strcmp(argv[i], "--graph")) graph_path = argv[i + 1];
         if (!std::strcmp(argv[i], "--state")) state_dir = argv[i + 1];
+        if (!std::strcmp(argv[i], "--stage-batch")) stage_batch = std::atoll(argv[i + 1]);
     }
     if (wh_uri.empty() || graph_path.empty() || state_dir.empty()) {
-        Die("usage: --warehouse W --graph G --state DIR [--set KEY=VALUE]...");
+        Die("usage: --warehouse W --graph G --state DIR [--stage-batch N] [--set KEY=VALUE]...");
     }
     auto graph = graph::LoadGraph(graph_path);
     if (!graph) Die("invalid graph");
@@ -140,6 +142,7 @@ int main(int argc, char** argv) {
     run::Environment env{**store, **wh, *graph};
     run::Settings settings;
     settings.as_of_micros = *engine::ParseAsOf(kAsOf);
+    settings.stage_batch = stage_batch;
     if (std::getenv("RUN_BENCH_VERBOSE")) settings.progress = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
 
     // The members query alone, streamed (what `kith members` does).

@@ -435,6 +435,36 @@ CREATE TRIGGER outbox_totals_run_deleted BEFORE DELETE ON runs BEGIN
 END;
 )sql";
 
+// A run stages its events in big transactions and adds each batch's totals itself, one row per key, where the
+// trigger took a step per event (a third of the time of a bulk insert). The switch is set only inside the
+// staging transaction, so no other writer ever sees it set.
+constexpr const char* kV9 = R"sql(
+CREATE TABLE outbox_totals_switch (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    by_batch  INTEGER NOT NULL CHECK (by_batch IN (0, 1))
+);
+INSERT INTO outbox_totals_switch VALUES (1, 0);
+
+DROP TRIGGER outbox_totals_insert;
+CREATE TRIGGER outbox_totals_insert AFTER INSERT ON outbox
+WHEN (SELECT by_batch FROM outbox_totals_switch WHERE id = 1) = 0
+BEGIN
+    INSERT INTO outbox_totals VALUES (
+        NEW.activation_id, coalesce((SELECT id FROM runs WHERE id = NEW.run_id AND status <> 'completed'), 0),
+        NEW.created_at - (NEW.created_at % 60000 + 60000) % 60000, NEW.event_name, 1,
+        NEW.status = 'filtered' AND NEW.filter_stage = 'source',
+        NEW.status = 'filtered' AND NEW.filter_stage = 'destination',
+        NEW.status = 'pending' AND NEW.attempts = 0, NEW.status = 'pending' AND NEW.attempts > 0,
+        NEW.status = 'failed', NEW.status = 'delivered')
+    ON CONFLICT (activation_id, run_id, minute, event_name) DO UPDATE SET
+        from_audience = from_audience + 1,
+        filtered_at_source = filtered_at_source + excluded.filtered_at_source,
+        filtered_at_destination = filtered_at_destination + excluded.filtered_at_destination,
+        queued = queued + excluded.queued, pending_retry = pending_retry + excluded.pending_retry,
+        failed = failed + excluded.failed, delivered = delivered + excluded.delivered;
+END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "workspaces, audiences with history, activations, runs, snapshots, outbox", kV1},
     {2, "run workers and baselines, change tables of snapshots, outbox events by run", kV2},
@@ -444,6 +474,7 @@ constexpr Migration kMigrations[] = {
     {6, "login throttling by email and address, and by address", kV6},
     {7, "Segment's names of the Braze, Iterable and Segment destinations' actions and settings", kV7},
     {8, "the delivery overview's running totals per activation, event name and minute, kept by triggers", kV8},
+    {9, "a run's staged events add their totals once per batch", kV9},
 };
 
 } // namespace

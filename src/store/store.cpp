@@ -826,6 +826,12 @@ Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events
         "last_error, filter_stage, created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (message_id) DO NOTHING");
     if (!st) return Propagate(st);
+    // The batch's totals are added below, once per key, rather than by the insert trigger for each event.
+    if (auto ok = db().Run("UPDATE outbox_totals_switch SET by_batch = 1 WHERE id = 1"); !ok) return Propagate(ok);
+    struct Total {
+        int64_t events = 0, filtered = 0;
+    };
+    std::map<std::pair<int64_t, std::string_view>, Total> totals; // (activation, event name)
     int64_t now = Now(), staged = 0;
     for (const NewEvent& e : events) {
         bool filtered = !e.filter_reason.empty();
@@ -835,12 +841,30 @@ Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events
         if (auto ok = st->Run(); !ok) return Propagate(ok);
         int64_t written = db().Changes();
         staged += written;
+        if (written > 0) {
+            Total& t = totals[{e.activation_id, e.event_name}];
+            ++t.events;
+            t.filtered += filtered;
+        }
         if (counts) {
             Published& c = (*counts)[e.activation_id];
             ++(written == 0 ? c.duplicates : filtered ? c.filtered : c.queued);
         }
         st->Reset();
     }
+    // The run is running: its totals are kept under its id until it completes (migration 8's triggers).
+    auto add = db().Prepare(
+        "INSERT INTO outbox_totals VALUES (?1, ?2, ?3 - (?3 % 60000 + 60000) % 60000, ?4, ?5, ?6, 0, ?5 - ?6, 0, 0, 0) "
+        "ON CONFLICT (activation_id, run_id, minute, event_name) DO UPDATE SET "
+        "from_audience = from_audience + excluded.from_audience, "
+        "filtered_at_source = filtered_at_source + excluded.filtered_at_source, queued = queued + excluded.queued");
+    if (!add) return Propagate(add);
+    for (const auto& [key, t] : totals) {
+        add->BindAll(key.first, run_id, now, key.second, t.events, t.filtered);
+        if (auto ok = add->Run(); !ok) return Propagate(ok);
+        add->Reset();
+    }
+    if (auto ok = db().Run("UPDATE outbox_totals_switch SET by_batch = 0 WHERE id = 1"); !ok) return Propagate(ok);
     return staged;
 }
 
