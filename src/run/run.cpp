@@ -80,6 +80,7 @@ public:
         Status ok;
         if (profile_events) ok = Pages(source, false, profile_rows, {});
         if (ok && !relationships.empty()) ok = Pages(source, true, entity_rows, {relationships.begin(), relationships.end()});
+        if (!ok) stager.Abandon();
         auto finished = stager.Finish();
         stager_ = nullptr;
         t_stage_ += stager.write_seconds();

@@ -99,6 +99,17 @@ Status Stager::Add(std::vector<store::NewEvent> events) {
     return {};
 }
 
+void Stager::Abandon() {
+    {
+        std::lock_guard lock(m_);
+        queue_.clear();
+        filling_.clear();
+        if (!error_) error_ = Error{ErrorCode::CONFLICT, "the run's staging was abandoned", ""};
+        cv_.notify_all();
+    }
+    (void)Finish();
+}
+
 Status Stager::Finish() {
     if (finished_) {
         std::lock_guard lock(m_);

@@ -46,6 +46,9 @@ public:
     Status Add(std::vector<store::NewEvent> events);
     //! Writes what is left and ends the writer. The first error of any batch, or of opening the writer.
     Status Finish();
+    //! Ends the writer after the batch it is writing, dropping the batches that wait: the run failed or was
+    //! stopped, and its staged events are discarded anyway.
+    void Abandon();
 
     //! Per activation: events queued, filtered at source and skipped as duplicates, over the committed batches.
     //! Read after Finish.

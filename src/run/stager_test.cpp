@@ -126,5 +126,21 @@ TEST_F(StagerTest, AFailedBatchStopsTheRestAndSaysWhy) {
     EXPECT_TRUE(stager.counts().empty());
 }
 
+TEST_F(StagerTest, AnAbandonedStagerWritesNoMoreAndSaysSo) {
+    int64_t run = Run(true);
+    Stager stager(*store_, run, 4);
+    std::vector<store::NewEvent> events;
+    for (int i = 0; i < 3; ++i) events.push_back(Event(i, 100)); // less than a batch: nothing written yet
+    ASSERT_TRUE(stager.Add(std::move(events)));
+    stager.Abandon();
+    auto finished = stager.Finish();
+    ASSERT_FALSE(finished);
+    EXPECT_NE(finished.error().message.find("abandoned"), std::string::npos) << finished.error().message;
+    EXPECT_FALSE(stager.Add({Event(50, 100)}));
+    auto staged = store_->Read([&](store::Tx& tx) { return tx.RunEvents(run); });
+    ASSERT_TRUE(staged);
+    EXPECT_TRUE(staged->empty());
+}
+
 } // namespace
 } // namespace kith::run
