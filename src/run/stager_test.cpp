@@ -1,4 +1,5 @@
 #include "run/stager.hpp"
+#include "store/store_test_data.hpp"
 
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -21,21 +22,10 @@ protected:
         auto s = store::Store::Open((dir_ / "state.sqlite").string());
         ASSERT_TRUE(s) << s.error().ToString();
         store_ = std::move(*s);
-        store::AudienceSpec a;
-        a.key = "vip";
-        a.name = "VIPs";
-        a.definition = json::parse(R"({"groups": [{"conditions": [{"type": "trait", "trait": "tier",
-                                        "filter": {"op": "equals", "value": "gold"}}]}]})");
-        ASSERT_TRUE(store_->UpsertAudience(1, a));
-        audience_ = (*store_->GetAudience(1, "vip"))->id;
-        store::ActivationSpec act;
-        act.key = "vip_file";
-        act.audience = "vip";
-        act.destination = {{"type", "file"}, {"path", "events.ndjson"}};
-        act.action = "send";
-        act.trigger = "profile_enters";
-        ASSERT_TRUE(store_->UpsertActivation(1, act));
-        activation_ = (*store_->ListActivations(1))[0].id;
+        auto vip = store::store_test_data::AddVipWithFileActivation(*store_, "vip_file");
+        ASSERT_TRUE(vip) << vip.error().ToString();
+        audience_ = vip->audience;
+        activation_ = vip->activation;
     }
     void TearDown() override {
         store_.reset();

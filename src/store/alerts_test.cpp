@@ -1,4 +1,5 @@
 #include "store/store.hpp"
+#include "store/store_test_data.hpp"
 
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -25,19 +26,10 @@ protected:
         auto s = Store::Open((dir_ / "state.sqlite").string(), o);
         ASSERT_TRUE(s) << s.error().ToString();
         store_ = std::move(*s);
-        AudienceSpec vip;
-        vip.key = "vip";
-        vip.name = "VIPs";
-        ASSERT_TRUE(store_->UpsertAudience(1, vip));
-        audience_ = (*store_->GetAudience(1, "vip"))->id;
-        ActivationSpec act;
-        act.key = "welcome";
-        act.audience = "vip";
-        act.destination = {{"type", "file"}, {"path", "welcome.ndjson"}};
-        act.action = "send";
-        act.trigger = "profile_enters";
-        ASSERT_TRUE(store_->UpsertActivation(1, act));
-        activation_ = (*store_->Transaction([](Tx& tx) { return tx.GetActivation(1, "welcome"); }))->id;
+        auto vip = store_test_data::AddVipWithFileActivation(*store_, "welcome");
+        ASSERT_TRUE(vip) << vip.error().ToString();
+        audience_ = vip->audience;
+        activation_ = vip->activation;
         user_ = User("ada@example.com");
         other_ = User("bob@example.com");
     }

@@ -2,6 +2,7 @@
 
 #include "store/migrations.hpp"
 #include "store/older_store_test.hpp"
+#include "store/store_test_data.hpp"
 
 #include <filesystem>
 #include <fmt/format.h>
@@ -54,14 +55,7 @@ protected:
         return out;
     }
 
-    static AudienceSpec Vip(const std::string& value = "gold") {
-        AudienceSpec a;
-        a.key = "vip";
-        a.name = "VIPs";
-        a.definition = json::parse(R"({"groups": [{"conditions": [{"type": "trait", "trait": "tier",
-                                        "filter": {"op": "equals", "value": ")" + value + R"("}}]}]})");
-        return a;
-    }
+    static AudienceSpec Vip(const std::string& value = "gold") { return store_test_data::VipAudience(value); }
 
     fs::path dir_;
     std::string path_;
@@ -261,16 +255,10 @@ protected:
     void SetUp() override {
         StoreTest::SetUp();
         store_ = OpenStore();
-        ASSERT_TRUE(store_->UpsertAudience(1, Vip()));
-        audience_ = (*store_->GetAudience(1, "vip"))->id;
-        ActivationSpec act;
-        act.key = "vip_file";
-        act.audience = "vip";
-        act.destination = {{"type", "file"}, {"path", "events.ndjson"}};
-        act.action = "send";
-        act.trigger = "profile_enters";
-        ASSERT_TRUE(store_->UpsertActivation(1, act));
-        activation_ = (*store_->ListActivations(1))[0].id;
+        auto vip = store_test_data::AddVipWithFileActivation(*store_, "vip_file");
+        ASSERT_TRUE(vip) << vip.error().ToString();
+        audience_ = vip->audience;
+        activation_ = vip->activation;
         run_ = *store_->CreateRun(audience_, "manual");
         // A run's events are due once the run is completed.
         kith::store::Run r = **store_->GetRun(run_);
