@@ -28,7 +28,7 @@ struct RunsSettings {
     int64_t max_start_delay_s = 300;   //!< a scheduled run starts up to this long after its slot (spreads load)
     int64_t keep_snapshots = 5;        //!< warehouse snapshots kept per audience, so old runs can be listed again
     int64_t page_size = 10000;         //!< changes read back from the warehouse per page while preparing events
-    int64_t stage_batch = 5000;        //!< events written to the outbox per transaction while preparing events
+    int64_t stage_batch = 2000;        //!< events written to the outbox per transaction while preparing events
     std::string snapshot_schema = "kith_state"; //!< the warehouse schema kith owns (snapshots and diffs)
 };
 

@@ -41,7 +41,7 @@ struct Settings {
     int64_t keep_snapshots = 5;         //!< completed runs whose tables are kept, besides the baseline
     int64_t max_event_bytes = 32 * 1024;
     int64_t page_size = 10000;          //!< changes read back per page
-    int64_t stage_batch = 5000;        //!< events written to the outbox per transaction (run/stager.hpp)
+    int64_t stage_batch = 2000;        //!< events written to the outbox per transaction (run/stager.hpp)
     std::optional<int64_t> as_of_micros; //!< evaluation time; default now
     //! Progress lines ("extracting", "preparing 20000/81234", ...); may be empty.
     std::function<void(const std::string&)> progress;

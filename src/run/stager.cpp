@@ -24,20 +24,10 @@ Stager::Stager(store::Store& store, int64_t run_id, size_t batch)
         return;
     }
     own_ = std::move(*other);
-    if (auto ok = own_->AutoCheckpoint(false); !ok) {
-        error_ = ok.error();
-        return;
-    }
     thread_ = std::thread([this] { Writer(); });
 }
 
 Stager::~Stager() { (void)Finish(); }
-
-void Stager::Record(const Error& e) {
-    std::lock_guard lock(m_);
-    if (!error_) error_ = e;
-    cv_.notify_all();
-}
 
 Status Stager::Write(std::vector<store::NewEvent>& batch) {
     auto t0 = std::chrono::steady_clock::now();
@@ -48,11 +38,6 @@ Status Stager::Write(std::vector<store::NewEvent>& batch) {
     auto staged = own_->Transaction([&](store::Tx& tx) { return tx.StageEvents(run_id_, batch, &counts); });
     if (!staged) return std::unexpected(staged.error());
     counts_ = std::move(counts);
-    since_checkpoint_ += static_cast<int64_t>(batch.size());
-    if (since_checkpoint_ >= kCheckpointEvery) {
-        since_checkpoint_ = 0;
-        if (auto ok = own_->Checkpoint(); !ok) return ok;
-    }
     write_seconds_ += Since(t0);
     return {};
 }
@@ -77,7 +62,6 @@ void Stager::Writer() {
             cv_.notify_all();
         }
     }
-    if (auto ok = own_->Checkpoint(); !ok) Record(ok.error());
 }
 
 Status Stager::Add(std::vector<store::NewEvent> events) {

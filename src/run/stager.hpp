@@ -10,9 +10,9 @@
 // Batches are written in one transaction each, sorted by messageId: the
 // outbox's unique index on messageId is where a bulk insert spends its time,
 // and a sorted batch reaches each page of it once. The writer's connection
-// does not checkpoint after each transaction (SQLite's default): it copies
-// the write-ahead log back every `kCheckpointEvery` events and at the end.
-// At most two batches wait for the writer, so memory is bounded by the batch
+// checkpoints the write-ahead log as SQLite does by default, after the
+// transaction that grows it past 4 MB: deferring that made the other
+// connections' writes pay for it (up to a second each). At most two batches wait for the writer, so memory is bounded by the batch
 // size, not the number of events.
 #pragma once
 
@@ -33,9 +33,6 @@ namespace kith::run {
 
 class Stager {
 public:
-    //! Events staged between checkpoints of the write-ahead log.
-    static constexpr int64_t kCheckpointEvery = 50000;
-
     Stager(store::Store& store, int64_t run_id, size_t batch);
     ~Stager();
     Stager(const Stager&) = delete;
@@ -60,7 +57,6 @@ public:
 private:
     void Writer();
     Status Write(std::vector<store::NewEvent>& batch); // on the writer's thread
-    void Record(const Error& e);
 
     int64_t run_id_;
     size_t batch_;
@@ -68,7 +64,6 @@ private:
     std::vector<store::NewEvent> filling_;
     std::map<int64_t, store::Published> counts_;
     double write_seconds_ = 0, wait_seconds_ = 0;
-    int64_t since_checkpoint_ = 0;
     bool finished_ = false;
 
     std::mutex m_;

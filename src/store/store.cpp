@@ -427,12 +427,6 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Options opti
 
 Result<std::unique_ptr<Store>> Store::OpenAnother() const { return Open(path_, options_); }
 
-Status Store::AutoCheckpoint(bool on) {
-    return db_.Exec(on ? "PRAGMA wal_autocheckpoint = 1000" : "PRAGMA wal_autocheckpoint = 0");
-}
-
-Status Store::Checkpoint() { return db_.Exec("PRAGMA wal_checkpoint(PASSIVE)"); }
-
 Status Store::Migrate() {
     if (auto ok = db_.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER "
                            "NOT NULL)");

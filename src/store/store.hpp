@@ -269,12 +269,6 @@ public:
     //! A second connection to the same file with the same options, for another thread (a Store is used by one
     //! thread at a time).
     Result<std::unique_ptr<Store>> OpenAnother() const;
-    //! Whether this connection copies the write-ahead log back into the file when it grows past 4 MB (SQLite's
-    //! automatic checkpoint, the default). A bulk writer turns it off and calls Checkpoint() when it chooses: an
-    //! automatic checkpoint after every big transaction costs more than the transaction.
-    Status AutoCheckpoint(bool on);
-    //! Copies what the write-ahead log holds back into the file, as far as readers allow (never waits for them).
-    Status Checkpoint();
 
     //! Runs body(Tx&) in one transaction; body returns a Result or Status. Committed when it succeeds, rolled
     //! back when it fails or throws. Transactions do not nest.
