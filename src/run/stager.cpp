@@ -51,13 +51,11 @@ void Stager::Writer() {
             if (error_ || queue_.empty()) break;
             batch = std::move(queue_.front());
             queue_.pop_front();
-            writing_ = true;
             cv_.notify_all();
         }
         auto ok = Write(batch);
         {
             std::lock_guard lock(m_);
-            writing_ = false;
             if (!ok && !error_) error_ = ok.error();
             cv_.notify_all();
         }

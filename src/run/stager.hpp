@@ -12,8 +12,9 @@
 // and a sorted batch reaches each page of it once. The writer's connection
 // checkpoints the write-ahead log as SQLite does by default, after the
 // transaction that grows it past 4 MB: deferring that made the other
-// connections' writes pay for it (up to a second each). At most two batches wait for the writer, so memory is bounded by the batch
-// size, not the number of events.
+// connections' writes pay for it (up to a second each). At most two batches
+// wait for the writer, so memory is bounded by the batch size, not the
+// number of events.
 #pragma once
 
 #include "common/error.hpp"
@@ -70,7 +71,6 @@ private:
     std::condition_variable cv_;
     std::deque<std::vector<store::NewEvent>> queue_; // guarded by m_
     bool closing_ = false;                           // guarded by m_
-    bool writing_ = false;                           // guarded by m_: the writer holds a batch
     std::optional<Error> error_;                     // guarded by m_
     std::thread thread_;
 };

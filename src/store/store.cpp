@@ -137,6 +137,8 @@ constexpr const char* kDelivered = "o.status = 'delivered'";
 constexpr int64_t kTotalsGrain = 60'000;
 // An event's key in outbox_totals, as migration 8's triggers compute it: its minute, and 0 for a visible event or
 // the id of its run when the run has not completed.
+// The first millisecond of the minute holding `at` (kTotalsMinute in C++).
+int64_t TotalsMinute(int64_t at) { return at - (at % kTotalsGrain + kTotalsGrain) % kTotalsGrain; }
 constexpr const char* kTotalsMinute = "created_at - (created_at % 60000 + 60000) % 60000";
 constexpr const char* kTotalsRun = "coalesce((SELECT id FROM runs WHERE id = {}.run_id AND status <> 'completed'), 0)";
 
@@ -173,7 +175,7 @@ Result<std::vector<int64_t>> DeliverPendingRange(sqlite::Database& db, int64_t f
                              "WHERE id BETWEEN ? AND ? AND status = 'pending' ORDER BY id",
                              [&](const sqlite::Statement& st) {
                                  int64_t at = st.Int(3), attempts = st.Int(5);
-                                 int64_t minute = at - (at % kTotalsGrain + kTotalsGrain) % kTotalsGrain;
+                                 int64_t minute = TotalsMinute(at);
                                  DeliveredCounts& c = moved[{st.Int(1), st.OptionalInt(2), minute, st.Text(4)}];
                                  c.from_queued += attempts == 0;
                                  c.from_retry += attempts > 0;
@@ -291,7 +293,12 @@ std::string CanonicalJson(const nlohmann::json& value) {
 }
 
 namespace {
-std::string PayloadText(const NewEvent& e) { return e.payload_text.empty() ? CanonicalJson(e.payload) : e.payload_text; }
+// The text the outbox keeps of an event's payload: the one it came with, else printed into `buffer`.
+const std::string& PayloadText(const NewEvent& e, std::string& buffer) {
+    if (!e.payload_text.empty()) return e.payload_text;
+    buffer = CanonicalJson(e.payload);
+    return buffer;
+}
 } // namespace
 
 std::string_view RunStatusName(RunStatus status) {
@@ -400,7 +407,7 @@ std::shared_ptr<std::timed_mutex> ProcessWriteLock(const std::string& path) {
 
 int64_t Store::LatestSchemaVersion() { return Migrations().back().version; }
 
-Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Options options) {
+Result<std::unique_ptr<Store>> Store::Connect(const std::string& path, Options options) {
     std::unique_ptr<Store> s(new Store());
     s->path_ = path;
     s->options_ = std::move(options);
@@ -421,11 +428,22 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Options opti
                     path);
     }
     if (auto ok = s->db_.Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536"); !ok) return Propagate(ok);
-    if (auto ok = s->Migrate(); !ok) return Propagate(ok);
     return s;
 }
 
-Result<std::unique_ptr<Store>> Store::OpenAnother() const { return Open(path_, options_); }
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Options options) {
+    auto s = Connect(path, std::move(options));
+    if (!s) return s;
+    if (auto ok = (*s)->Migrate(); !ok) return Propagate(ok);
+    return s;
+}
+
+Result<std::unique_ptr<Store>> Store::OpenAnother() const {
+    // This connection migrated the file already.
+    auto s = Connect(path_, options_);
+    if (s) (*s)->schema_version_ = schema_version_;
+    return s;
+}
 
 Status Store::Migrate() {
     if (auto ok = db_.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER "
@@ -800,8 +818,9 @@ Result<int64_t> Tx::EnqueueEvents(std::optional<int64_t> run_id, std::span<const
                            "ON CONFLICT (message_id) DO NOTHING");
     if (!st) return Propagate(st);
     int64_t now = Now(), queued = 0;
+    std::string printed;
     for (const NewEvent& e : events) {
-        st->BindAll(e.activation_id, run_id, e.message_id, e.event_name, PayloadText(e), now, now);
+        st->BindAll(e.activation_id, run_id, e.message_id, e.event_name, PayloadText(e, printed), now, now);
         if (auto ok = st->Run(); !ok) return Propagate(ok);
         queued += db().Changes();
         st->Reset();
@@ -827,9 +846,10 @@ Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events
     };
     std::map<std::pair<int64_t, std::string_view>, Total> totals; // (activation, event name)
     int64_t now = Now(), staged = 0;
+    std::string printed;
     for (const NewEvent& e : events) {
         bool filtered = !e.filter_reason.empty();
-        st->BindAll(e.activation_id, run_id, e.message_id, e.event_name, PayloadText(e),
+        st->BindAll(e.activation_id, run_id, e.message_id, e.event_name, PayloadText(e, printed),
                     filtered ? "filtered" : "pending", now, e.filter_reason, filtered ? "source" : "",
                     now, filtered ? std::optional<int64_t>(now) : std::nullopt);
         if (auto ok = st->Run(); !ok) return Propagate(ok);
@@ -848,13 +868,13 @@ Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events
     }
     // The run is running: its totals are kept under its id until it completes (migration 8's triggers).
     auto add = db().Prepare(
-        "INSERT INTO outbox_totals VALUES (?1, ?2, ?3 - (?3 % 60000 + 60000) % 60000, ?4, ?5, ?6, 0, ?5 - ?6, 0, 0, 0) "
+        "INSERT INTO outbox_totals VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?5 - ?6, 0, 0, 0) "
         "ON CONFLICT (activation_id, run_id, minute, event_name) DO UPDATE SET "
         "from_audience = from_audience + excluded.from_audience, "
         "filtered_at_source = filtered_at_source + excluded.filtered_at_source, queued = queued + excluded.queued");
     if (!add) return Propagate(add);
     for (const auto& [key, t] : totals) {
-        add->BindAll(key.first, run_id, now, key.second, t.events, t.filtered);
+        add->BindAll(key.first, run_id, TotalsMinute(now), key.second, t.events, t.filtered);
         if (auto ok = add->Run(); !ok) return Propagate(ok);
         add->Reset();
     }

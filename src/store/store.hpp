@@ -267,7 +267,7 @@ public:
     //! The store's clock (Options::clock): UTC milliseconds.
     int64_t Now() const { return options_.clock(); }
     //! A second connection to the same file with the same options, for another thread (a Store is used by one
-    //! thread at a time).
+    //! thread at a time). The file is not migrated again.
     Result<std::unique_ptr<Store>> OpenAnother() const;
 
     //! Runs body(Tx&) in one transaction; body returns a Result or Status. Committed when it succeeds, rolled
@@ -300,6 +300,8 @@ private:
     //! Ends the transaction's bookkeeping: the read-only flag is cleared, the process's write lock released.
     void Finish();
     Status Migrate();
+    //! A connection with the store's pragmas, before any migration.
+    static Result<std::unique_ptr<Store>> Connect(const std::string& path, Options options);
     template <class F> std::invoke_result_t<F, Tx&> InTransaction(Mode mode, F&& body);
 
     sqlite::Database db_;
