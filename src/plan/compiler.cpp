@@ -955,8 +955,20 @@ private:
             for (size_t i = 0; i < node.children.size(); ++i) {
                 const Node& ch = node.children[i];
                 std::string alias = "m" + std::to_string(i);
-                // A child that needs at least one entity, under AND, filters by an inner join (its count has one row
-                // per key, so nothing multiplies); otherwise a left join lets "none" hold.
+                // A child that needs some entity, under AND, and whose number nobody reads, is a semi-join: some
+                // row of the child matches this row's key and outer values. The engine then stops at the first
+                // match rather than group every child row by key and outer values first (on PostgreSQL a grouping
+                // it misestimates, built again in each parallel worker). A child that needs at least one entity
+                // otherwise filters by an inner join (its count has one row per key, so nothing multiplies);
+                // otherwise a left join lets "none" hold.
+                if (NeedsOne(ch) && all_needed && ch.keys_only) {
+                    sql::Select match;
+                    match.From(sql::Cte(ch.rows, alias)).Item(sql::Int(1), "one").Where(ChildKeyMatch(ch, alias, "r"));
+                    // Existence-only and needing one entity: the truth is "some row matches" (KeyTruth's AT_LEAST).
+                    bool none = (ch.c->count.op != audience::CountOp::AT_LEAST) != ch.c->without;
+                    truths.push_back(sql::Exists(sql::Share(std::move(match)), none));
+                    continue;
+                }
                 if (NeedsOne(ch) && all_needed) {
                     rows.JoinInner(sql::Cte(ch.count, alias), ChildKeyMatch(ch, alias, "r"));
                 } else {

@@ -184,6 +184,14 @@ ExprPtr InSelect(ExprPtr x, SelectPtr select, bool negated) {
     return Make(std::move(e));
 }
 
+ExprPtr Exists(SelectPtr select, bool negated) {
+    Expr e;
+    e.kind = Expr::Kind::EXISTS;
+    e.flag = negated;
+    e.select = std::move(select);
+    return Make(std::move(e));
+}
+
 namespace {
 
 ExprPtr Window(Fn fn, std::vector<ExprPtr> partition_by, std::vector<OrderItem> order_by) {

@@ -91,18 +91,19 @@ struct Expr {
         IN_LIST,   //!< args[0] IN (args[1..]); negated for NOT IN
         LIKE,      //!< args[0] LIKE args[1] ESCAPE '\'
         IN_SELECT, //!< args[0] IN (select)
+        EXISTS,    //!< EXISTS (select), a subquery that may read the outer query's columns; negated for NOT EXISTS
     };
     Kind kind = Kind::NULL_VALUE;
     std::string qualifier; //!< COLUMN
     std::string text;      //!< COLUMN name, literal text
-    bool flag = false;     //!< BOOLEAN value; IN_LIST/IN_SELECT negated; CASE has ELSE
+    bool flag = false;     //!< BOOLEAN value; IN_LIST/IN_SELECT/EXISTS negated; CASE has ELSE
     SqlType type = SqlType::STRING; //!< TYPED, CAST, TRY_CAST
     Fn fn = Fn::COALESCE;
     Op op = Op::EQ;        //!< BINARY
     std::vector<ExprPtr> args;
     std::vector<ExprPtr> partition_by; //!< ROW_NUMBER
     std::vector<OrderItem> order_by;   //!< ROW_NUMBER
-    SelectPtr select;                  //!< IN_SELECT
+    SelectPtr select;                  //!< IN_SELECT, EXISTS
     schema::ColumnDef storage;         //!< STORAGE_CAST
 };
 
@@ -135,6 +136,8 @@ ExprPtr TryCast(ExprPtr e, SqlType type);
 ExprPtr InList(ExprPtr e, std::vector<ExprPtr> values, bool negated = false);
 ExprPtr Like(ExprPtr e, ExprPtr pattern);
 ExprPtr InSelect(ExprPtr e, SelectPtr select, bool negated = false);
+//! EXISTS (select): whether the select, which may read the outer query's columns by their qualifiers, has a row.
+ExprPtr Exists(SelectPtr select, bool negated = false);
 ExprPtr RowNumber(std::vector<ExprPtr> partition_by, std::vector<OrderItem> order_by);
 ExprPtr DenseRank(std::vector<ExprPtr> partition_by, std::vector<OrderItem> order_by);
 

@@ -257,6 +257,8 @@ public:
             return "(" + E(*e.args[0]) + " LIKE " + E(*e.args[1]) + " ESCAPE " + QuoteString("\\", d_) + ")";
         case Expr::Kind::IN_SELECT:
             return "(" + E(*e.args[0]) + (e.flag ? " NOT IN (" : " IN (") + Inline(*e.select) + "))";
+        case Expr::Kind::EXISTS:
+            return std::string(e.flag ? "(NOT EXISTS (" : "EXISTS (") + Inline(*e.select) + (e.flag ? "))" : ")");
         case Expr::Kind::FUNC:
             return Func(e);
         }
