@@ -69,7 +69,7 @@ protected:
                                {"messageId", id},
                                {"userId", "u" + std::to_string(i)},
                                {"properties", {{"audience_key", "vip"}}}},
-                              "", ""});
+                              "", "", ""});
         }
         auto queued = store_->Transaction([&](store::Tx& tx) { return tx.EnqueueEvents(run, events); });
         EXPECT_TRUE(queued && *queued == n);

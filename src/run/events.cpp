@@ -175,9 +175,14 @@ bool ActivationPlan::Fires(bool entity_change, const std::string& kind) const {
     return false;
 }
 
+std::string DedupKey(const std::string& origin, const Change& change, bool entity_change) {
+    std::string key = fmt::format("{}\x1f{}\x1f{}", origin, change.kind, change.pid);
+    if (entity_change) key += fmt::format("\x1f{}\x1f{}", change.relationship, change.pk);
+    return key;
+}
+
 std::string MessageId(int64_t activation_id, const std::string& origin, const Change& change, bool entity_change) {
-    std::string input = fmt::format("kith-event\x1f{}\x1f{}\x1f{}\x1f{}", activation_id, origin, change.kind, change.pid);
-    if (entity_change) input += fmt::format("\x1f{}\x1f{}", change.relationship, change.pk);
+    std::string input = fmt::format("kith-event\x1f{}\x1f{}", activation_id, DedupKey(origin, change, entity_change));
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     EVP_Digest(input.data(), input.size(), digest, &length, EVP_sha256(), nullptr);
@@ -191,6 +196,7 @@ BuiltEvent BuildEvent(const ActivationPlan& plan, const graph::DataGraph& graph,
                       const Change& change, bool entity_change, const Lookups& lookups, const std::string& origin,
                       const std::string& timestamp, int64_t run_id) {
     BuiltEvent out;
+    out.dedup_key = DedupKey(origin, change, entity_change);
     out.message_id = MessageId(plan.id, origin, change, entity_change);
     out.event_name = plan.event_name;
     json e = json::object();

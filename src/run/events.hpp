@@ -97,15 +97,21 @@ struct AudienceInfo {
 //! An event ready for the outbox.
 struct BuiltEvent {
     std::string message_id;
+    std::string dedup_key; //!< what the messageId hashes, but for the activation (DedupKey)
     std::string event_name;
     nlohmann::json payload;
     std::string payload_text;  //!< the payload as canonical JSON (store::CanonicalJson), as the outbox keeps it
     std::string filter_reason; //!< non-empty: filtered at source
 };
 
-//! The messageId of a change for an activation: a UUID-shaped SHA-256 of (activation, the change's origin,
-//! kind, profile, relationship, key). origin names what the change is relative to ("b<baseline run>",
-//! "b0" for none, "backfill").
+//! What identifies a change's event within its activation: (the change's origin, kind, profile, relationship,
+//! key), as text. origin names what the change is relative to ("b<baseline run>", "b0" for none, "backfill").
+//! Two events of an activation have the same key exactly when they have the same messageId. The outbox's unique
+//! key is (activation, this key): a run's changes come in profile order, so its events extend that index at a few
+//! points, where hashed messageIds would land anywhere in it.
+std::string DedupKey(const std::string& origin, const Change& change, bool entity_change);
+
+//! The messageId of a change for an activation: a UUID-shaped SHA-256 of the activation and the change's DedupKey.
 std::string MessageId(int64_t activation_id, const std::string& origin, const Change& change, bool entity_change);
 
 //! The event of one change for one activation.

@@ -198,7 +198,8 @@ private:
                 BuiltEvent b = BuildEvent(*p, env_.graph, audience_, c, entities, lookups, source.origin, timestamp_,
                                           run_id_);
                 events.push_back(store::NewEvent{p->id, std::move(b.message_id), std::move(b.event_name), nullptr,
-                                                 std::move(b.filter_reason), std::move(b.payload_text)});
+                                                 std::move(b.filter_reason), std::move(b.payload_text),
+                                                 std::move(b.dedup_key)});
             }
         }
         auto t3 = std::chrono::steady_clock::now();

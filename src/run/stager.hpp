@@ -7,9 +7,9 @@
 //   if (auto ok = stager.Finish(); !ok) ...                      // the rest written, the thread joined
 //   stager.counts();                                              // queued / filtered / duplicates per activation
 //
-// Batches are written in one transaction each, sorted by messageId: the
-// outbox's unique index on messageId is where a bulk insert spends its time,
-// and a sorted batch reaches each page of it once. The writer's connection
+// Batches are written in one transaction each, sorted by activation and
+// dedup key: the outbox's unique index on them is where a bulk insert spends
+// its time, and a sorted batch reaches each page of it once. The writer's connection
 // checkpoints the write-ahead log as SQLite does by default, after the
 // transaction that grows it past 4 MB: deferring that made the other
 // connections' writes pay for it (up to a second each). At most two batches

@@ -44,7 +44,7 @@ protected:
     store::NewEvent Event(int i, int distinct) {
         std::string id = "m" + std::to_string(i % distinct);
         return store::NewEvent{activation_, id, "Audience Entered", nullptr, i % 5 == 4 ? "no userId" : "",
-                               R"({"messageId":")" + id + R"(","type":"track"})"};
+                               R"({"messageId":")" + id + R"(","type":"track"})", ""};
     }
 
     fs::path dir_;
@@ -63,7 +63,8 @@ TEST_F(StagerTest, EveryEventIsStagedOnceWhateverTheBatchAndThePiecesItCameIn) {
                 std::vector<store::NewEvent> piece;
                 for (int i = from; i < std::min(kEvents, from + kPiece); ++i) {
                     store::NewEvent e = Event(i, kDistinct);
-                    // Each run has ids of its own: the outbox's messageIds are unique across runs.
+                    // Each run has ids and dedup keys of its own, as runs against different baselines do.
+                    e.dedup_key = "b" + std::to_string(run) + "\x1f" "entered\x1f" + e.message_id;
                     e.message_id += "-r" + std::to_string(run);
                     piece.push_back(std::move(e));
                 }
@@ -71,7 +72,7 @@ TEST_F(StagerTest, EveryEventIsStagedOnceWhateverTheBatchAndThePiecesItCameIn) {
             }
             auto ok = stager.Finish();
             ASSERT_TRUE(ok) << ok.error().ToString();
-            // The first of two events with one messageId is kept: events 240..249 repeat 0..9.
+            // The first of two events with one dedup key is kept: events 240..249 repeat 0..9.
             int filtered = 0;
             for (int i = 0; i < kDistinct; ++i) filtered += i % 5 == 4;
             const store::Published& c = stager.counts().at(activation_);

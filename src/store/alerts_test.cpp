@@ -196,7 +196,7 @@ TEST_F(StoreAlerts, ADeletedUserLeavesTheAlertAndTakesTheNotifications) {
 TEST_F(StoreAlerts, DeliveredEventsInAWindowOfFinishTimes) {
     auto deliver = [&](const std::string& id, int64_t at) {
         now_ = at;
-        std::vector<NewEvent> events{NewEvent{activation_, id, "Audience Entered", {{"messageId", id}}, "", ""}};
+        std::vector<NewEvent> events{NewEvent{activation_, id, "Audience Entered", {{"messageId", id}}, "", "", ""}};
         ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(std::nullopt, events); }));
         int64_t event = (*store_->Transaction([&](Tx& tx) { return tx.GetEvent(id); }))->id;
         ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.MarkDelivered(event, 200); }));
@@ -207,7 +207,7 @@ TEST_F(StoreAlerts, DeliveredEventsInAWindowOfFinishTimes) {
     deliver("e4", 12 * kHour);
     // A failed event is not counted.
     now_ = 11 * kHour;
-    std::vector<NewEvent> failed{NewEvent{activation_, "f1", "Audience Entered", {{"messageId", "f1"}}, "", ""}};
+    std::vector<NewEvent> failed{NewEvent{activation_, "f1", "Audience Entered", {{"messageId", "f1"}}, "", "", ""}};
     ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(std::nullopt, failed); }));
     int64_t f1 = (*store_->Transaction([](Tx& tx) { return tx.GetEvent("f1"); }))->id;
     ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.MarkFailed(f1, "400", 400); }));

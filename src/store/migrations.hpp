@@ -11,6 +11,10 @@ struct Migration {
     int64_t version;         //!< 1, 2, ... in order
     const char* description; //!< one line
     const char* sql;         //!< statements run in one transaction
+    //! A table the statements make anew (create `<table>_rebuilt`, copy, drop, rename, as SQLite's ALTER TABLE
+    //! cannot change a constraint): its indexes and triggers, as they were, are made again on the new table after
+    //! the statements, in the same transaction, but for any the statements made themselves. nullptr: none.
+    const char* rebuilds = nullptr;
 };
 
 //! Every migration, in version order.

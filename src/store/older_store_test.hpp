@@ -4,15 +4,19 @@
 #include "store/migrations.hpp"
 
 #include <fmt/format.h>
+#include <stdexcept>
 #include <string>
 
 namespace kith::store::older_store {
 
 //! The SQL that builds a store at `version`: schema_version and every migration up to it, each recorded as applied.
+//! A migration that rebuilds a table needs the store's code (Store::ApplyMigration) and is not SQL alone: a version
+//! from one on is refused.
 inline std::string SchemaAtVersion(int version) {
     std::string sql = "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL);";
     for (const Migration& m : Migrations()) {
         if (m.version > version) break;
+        if (m.rebuilds) throw std::logic_error(fmt::format("SchemaAtVersion({}): migration {} rebuilds a table", version, m.version));
         sql += m.sql;
         sql += fmt::format("INSERT INTO schema_version VALUES ({}, 0);", m.version);
     }

@@ -157,7 +157,7 @@ public:
             // Now and then a messageId already queued: skipped.
             std::string id = Chance(3) && next_message > 0 ? fmt::format("m{}", Pick(next_message))
                                                           : fmt::format("m{}", next_message++);
-            NewEvent e{of[Pick(static_cast<int>(of.size()))], id, kNames[Pick(3)], {{"messageId", id}}, "", ""};
+            NewEvent e{of[Pick(static_cast<int>(of.size()))], id, kNames[Pick(3)], {{"messageId", id}}, "", "", ""};
             if (Chance(10)) e.filter_reason = "no userId";
             out.push_back(std::move(e));
         }
@@ -410,7 +410,7 @@ TEST_F(OverviewTotals, BucketsFinerThanAMinuteAndRaggedRangesCountTheEventsAtThe
     int i = 0;
     for (int64_t at : {minute + 10'000, minute + 40'000, minute + kMinute - 1, minute + kMinute}) {
         now_ = at;
-        std::vector<NewEvent> e = {{a, fmt::format("e{}", i++), "Joined", {{"i", i}}, "", ""}};
+        std::vector<NewEvent> e = {{a, fmt::format("e{}", i++), "Joined", {{"i", i}}, "", "", ""}};
         ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(std::nullopt, e); }));
     }
     auto from = [&](std::optional<int64_t> from, std::optional<int64_t> to, int64_t bucket) {

@@ -129,13 +129,16 @@ struct NewEvent {
     std::string filter_reason; //!< non-empty: not sent, counted as filtered at source for this reason
     //! The payload already printed as canonical JSON (store::CanonicalJson); when set, `payload` is not read.
     std::string payload_text;
+    //! What makes the event unique within its activation, in the order its run stages events (run::DedupKey):
+    //! the outbox holds one event per (activation, key) and skips the others. Empty: the messageId.
+    std::string dedup_key;
 };
 
 //! What publishing a run's staged events did, per activation.
 struct Published {
     int64_t queued = 0;     //!< now pending delivery
     int64_t filtered = 0;   //!< recorded as filtered at source
-    int64_t duplicates = 0; //!< already in the outbox (same messageId), skipped
+    int64_t duplicates = 0; //!< already in the outbox (same activation and dedup key, so messageId), skipped
 };
 
 struct OutboxEvent {

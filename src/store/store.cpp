@@ -294,6 +294,12 @@ std::string CanonicalJson(const nlohmann::json& value) {
 
 namespace {
 // The text the outbox keeps of an event's payload: the one it came with, else printed into `buffer`.
+// An event's dedup key as the outbox stores it: NULL stands for its messageId.
+std::optional<std::string_view> DedupKey(const NewEvent& e) {
+    if (e.dedup_key.empty()) return std::nullopt;
+    return e.dedup_key;
+}
+
 const std::string& PayloadText(const NewEvent& e, std::string& buffer) {
     if (!e.payload_text.empty()) return e.payload_text;
     buffer = CanonicalJson(e.payload);
@@ -445,6 +451,32 @@ Result<std::unique_ptr<Store>> Store::OpenAnother() const {
     return s;
 }
 
+Status Store::ApplyMigration(const Migration& m) {
+    if (!m.rebuilds) return db_.Exec(m.sql);
+    // The indexes and triggers of the table rebuilt, which DROP TABLE takes with it (an index of a constraint has
+    // no SQL and goes with its constraint).
+    using Made = std::pair<std::string, std::string>; // name, statement
+    auto made = All<Made>(db_,
+                          "SELECT name, sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') "
+                          "AND sql IS NOT NULL ORDER BY rowid",
+                          [](const sqlite::Statement& st) { return Made{st.Text(0), st.Text(1)}; }, m.rebuilds);
+    if (!made) return Propagate(made);
+    // The legacy rename leaves the triggers of other tables as they are: they name the table, which the rename
+    // makes again (the modern one would check them while the name is missing, and fail).
+    if (auto ok = db_.Exec("PRAGMA legacy_alter_table = ON"); !ok) return ok;
+    auto ran = db_.Exec(m.sql);
+    if (auto ok = db_.Exec("PRAGMA legacy_alter_table = OFF"); ran && !ok) ran = ok;
+    if (!ran) return ran;
+    for (const auto& [name, statement] : *made) {
+        auto exists = One<int64_t>(db_, "SELECT 1 FROM sqlite_master WHERE name = ?",
+                                   [](const sqlite::Statement& st) { return st.Int(0); }, name);
+        if (!exists) return Propagate(exists);
+        if (*exists) continue;
+        if (auto ok = db_.Exec(statement); !ok) return ok;
+    }
+    return {};
+}
+
 Status Store::Migrate() {
     if (auto ok = db_.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER "
                            "NOT NULL)");
@@ -471,7 +503,7 @@ Status Store::Migrate() {
             auto now = current();
             if (!now) return Propagate(now);
             if (*now >= m.version) return {};
-            if (auto run = db_.Exec(m.sql); !run) {
+            if (auto run = ApplyMigration(m); !run) {
                 return Fail(run.error().code,
                             fmt::format("migration {} ({}): {}", m.version, m.description, run.error().message), path_);
             }
@@ -814,13 +846,14 @@ Status Tx::ForgetSnapshot(int64_t run_id) {
 
 Result<int64_t> Tx::EnqueueEvents(std::optional<int64_t> run_id, std::span<const NewEvent> events) {
     auto st = db().Prepare("INSERT INTO outbox (activation_id, run_id, message_id, event_name, payload, status, "
-                           "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) "
-                           "ON CONFLICT (message_id) DO NOTHING");
+                           "next_attempt_at, created_at, dedup_key) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) "
+                           "ON CONFLICT (activation_id, coalesce(dedup_key, message_id)) DO NOTHING");
     if (!st) return Propagate(st);
     int64_t now = Now(), queued = 0;
     std::string printed;
     for (const NewEvent& e : events) {
-        st->BindAll(e.activation_id, run_id, e.message_id, e.event_name, PayloadText(e, printed), now, now);
+        st->BindAll(e.activation_id, run_id, e.message_id, e.event_name, PayloadText(e, printed), now, now,
+                    DedupKey(e));
         if (auto ok = st->Run(); !ok) return Propagate(ok);
         queued += db().Changes();
         st->Reset();
@@ -836,8 +869,8 @@ Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events
     }
     auto st = db().Prepare(
         "INSERT INTO outbox (activation_id, run_id, message_id, event_name, payload, status, next_attempt_at, "
-        "last_error, filter_stage, created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (message_id) DO NOTHING");
+        "last_error, filter_stage, created_at, finished_at, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (activation_id, coalesce(dedup_key, message_id)) DO NOTHING");
     if (!st) return Propagate(st);
     // The batch's totals are added below, once per key, rather than by the insert trigger for each event.
     if (auto ok = db().Run("UPDATE outbox_totals_switch SET by_batch = 1 WHERE id = 1"); !ok) return Propagate(ok);
@@ -851,7 +884,7 @@ Result<int64_t> Tx::StageEvents(int64_t run_id, std::span<const NewEvent> events
         bool filtered = !e.filter_reason.empty();
         st->BindAll(e.activation_id, run_id, e.message_id, e.event_name, PayloadText(e, printed),
                     filtered ? "filtered" : "pending", now, e.filter_reason, filtered ? "source" : "",
-                    now, filtered ? std::optional<int64_t>(now) : std::nullopt);
+                    now, filtered ? std::optional<int64_t>(now) : std::nullopt, DedupKey(e));
         if (auto ok = st->Run(); !ok) return Propagate(ok);
         int64_t written = db().Changes();
         staged += written;

@@ -300,6 +300,8 @@ private:
     //! Ends the transaction's bookkeeping: the read-only flag is cleared, the process's write lock released.
     void Finish();
     Status Migrate();
+    //! Runs one migration's statements (and puts back what a rebuilt table had), inside Migrate's transaction.
+    Status ApplyMigration(const struct Migration& m);
     //! A connection with the store's pragmas, before any migration.
     static Result<std::unique_ptr<Store>> Connect(const std::string& path, Options options);
     template <class F> std::invoke_result_t<F, Tx&> InTransaction(Mode mode, F&& body);

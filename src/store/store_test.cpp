@@ -268,7 +268,7 @@ protected:
     std::vector<NewEvent> Events(std::initializer_list<const char*> ids) {
         std::vector<NewEvent> out;
         for (const char* id : ids) {
-            out.push_back(NewEvent{activation_, id, "Audience Entered", {{"type", "track"}, {"messageId", id}}, "", ""});
+            out.push_back(NewEvent{activation_, id, "Audience Entered", {{"type", "track"}, {"messageId", id}}, "", "", ""});
         }
         return out;
     }
@@ -389,8 +389,8 @@ TEST_F(StoreOutbox, FiltersPendingCountsAndNotes) {
     done.status = RunStatus::COMPLETED;
     ASSERT_TRUE(store_->UpdateRun(done));
     auto first = Events({"r1a", "r1b"});
-    std::vector<NewEvent> second = {NewEvent{hook_id, "r2a", "Audience Entered", {{"messageId", "r2a"}}, "", ""},
-                                    NewEvent{activation_, "r2b", "Audience Entered", {{"messageId", "r2b"}}, "", ""}};
+    std::vector<NewEvent> second = {NewEvent{hook_id, "r2a", "Audience Entered", {{"messageId", "r2a"}}, "", "", ""},
+                                    NewEvent{activation_, "r2b", "Audience Entered", {{"messageId", "r2b"}}, "", "", ""}};
     ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(run_, first); }));
     ASSERT_TRUE(store_->Transaction([&](Tx& tx) { return tx.EnqueueEvents(run2, second); }));
 
@@ -585,7 +585,7 @@ protected:
     static std::vector<NewEvent> Events(int64_t activation, const std::string& name,
                                         std::initializer_list<const char*> ids) {
         std::vector<NewEvent> out;
-        for (const char* id : ids) out.push_back(NewEvent{activation, id, name, {{"messageId", id}}, "", ""});
+        for (const char* id : ids) out.push_back(NewEvent{activation, id, name, {{"messageId", id}}, "", "", ""});
         return out;
     }
     void Enqueue(const std::vector<NewEvent>& events) {
@@ -791,6 +791,66 @@ TEST_F(StoreTest, MigrationThreeKeepsTheOutboxAndAddsStatusCodes) {
     EXPECT_EQ((*rows)[0].failed, 1);
 }
 
+TEST_F(StoreTest, MigrationTenKeysTheOutboxByActivationAndDedupKey) {
+    // A store at version 9, as an older kith left it: events of a completed run and of a running one, in two
+    // activations (a second one, `g`, id 2).
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        std::string sql = "PRAGMA foreign_keys = ON;" + older_store::SchemaAtVersion(9) + older_store::kVipAudience +
+                          older_store::kOneActivation;
+        sql += "INSERT INTO activations (workspace_id, key, audience_id, destination, action, trigger_type, "
+               "identifiers, enrichment, mapping, created_at, updated_at) VALUES (1, 'g', 1, '{}', 'send', "
+               "'profile_enters', '[]', '{}', 'null', 0, 0);";
+        sql += "INSERT INTO runs (id, audience_id, definition_version, status, reason, queued_at) VALUES "
+               "(1, 1, 1, 'completed', 'manual', 0), (2, 1, 1, 'running', 'manual', 0);";
+        for (int i = 0; i < 6; ++i) {
+            sql += fmt::format("INSERT INTO outbox (activation_id, run_id, message_id, event_name, payload, status, "
+                               "attempts, last_status, next_attempt_at, created_at) VALUES ({}, {}, 'm{}', 'Joined', "
+                               "'{{\"i\":{}}}', '{}', {}, {}, 0, {});",
+                               1 + i % 2, 1 + i / 4, i, i, i == 0 ? "delivered" : "pending", i == 0, i == 0 ? 200 : 0, i);
+        }
+        char* error = nullptr;
+        ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+        sqlite3_close(db);
+    }
+    auto s = OpenStore();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->schema_version(), Store::LatestSchemaVersion());
+    // Every row is kept as it was, keyed by its messageId.
+    EXPECT_EQ(Sql("SELECT group_concat(id || ':' || activation_id || ':' || run_id || ':' || message_id || ':' || payload "
+                  "|| ':' || status || ':' || last_status || ':' || coalesce(dedup_key, 'NULL'), ' ') FROM outbox"),
+              "1:1:1:m0:{\"i\":0}:delivered:200:NULL 2:2:1:m1:{\"i\":1}:pending:0:NULL 3:1:1:m2:{\"i\":2}:pending:0:NULL "
+              "4:2:1:m3:{\"i\":3}:pending:0:NULL 5:1:2:m4:{\"i\":4}:pending:0:NULL 6:2:2:m5:{\"i\":5}:pending:0:NULL");
+    // The indexes and triggers of the table are back, the UNIQUE messageId is gone, and the file is sound.
+    EXPECT_EQ(Sql("SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE tbl_name = 'outbox' AND type <> 'table' "
+                  "ORDER BY name)"),
+              "outbox_by_run outbox_dedup outbox_delivered outbox_due outbox_overview outbox_totals_delete "
+              "outbox_totals_insert outbox_totals_move outbox_totals_step");
+    EXPECT_EQ(Sql("PRAGMA integrity_check"), "ok");
+    EXPECT_EQ(Sql("SELECT count(*) FROM pragma_foreign_key_check"), "0");
+    // An event keyed by its messageId (as every event before) is still a duplicate of the same messageId; a dedup key
+    // is unique within its activation.
+    int64_t run = *s->CreateRun(1, "manual");
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.StartRun(run, "host:1", std::nullopt); }));
+    auto event = [](int64_t activation, std::string id, std::string key) {
+        return NewEvent{activation, id, "Joined", nullptr, "", R"({"messageId":")" + id + R"("})", std::move(key)};
+    };
+    std::vector<NewEvent> events = {event(1, "m0", ""),      event(1, "n1", "b1\x1f" "entered\x1f" "p1"),
+                                    event(1, "n2", "b1\x1f" "entered\x1f" "p1"), event(2, "n3", "b1\x1f" "entered\x1f" "p1"),
+                                    event(2, "m1", "")};
+    std::map<int64_t, Published> counts;
+    ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.StageEvents(run, events, &counts); }));
+    EXPECT_EQ(counts[1].queued, 1);
+    EXPECT_EQ(counts[1].duplicates, 2);
+    EXPECT_EQ(counts[2].queued, 1);
+    EXPECT_EQ(counts[2].duplicates, 1);
+    EXPECT_EQ(Sql("SELECT group_concat(message_id, ' ') FROM outbox WHERE run_id = " + std::to_string(run)), "n1 n3");
+    // The triggers of the runs table still reach the outbox: a deleted run leaves its events without a run.
+    Sql("DELETE FROM runs WHERE id = 2");
+    EXPECT_EQ(Sql("SELECT count(*) FROM outbox WHERE run_id IS NULL"), "2");
+}
+
 TEST_F(StoreTest, MigrationSevenGivesActivationsSegmentsNames) {
     // A store at version 6 with activations under the names kith used before Segment's, as an older kith left it.
     struct Old {
@@ -917,7 +977,7 @@ TEST_F(StoreTest, DeletingAnAudienceTakesItsActivationsRunsAndEvents) {
         return tx.SetBaseline(audience->id, *run);
     }));
     auto activation = *s->Transaction([](Tx& tx) { return tx.GetActivation(1, "to_file"); });
-    std::vector<NewEvent> events{{activation->id, "m1", "Audience Entered", json::object(), "", ""}};
+    std::vector<NewEvent> events{{activation->id, "m1", "Audience Entered", json::object(), "", "", ""}};
     ASSERT_TRUE(s->Transaction([&](Tx& tx) { return tx.EnqueueEvents(*run, events); }));
 
     EXPECT_FALSE(s->Transaction([](Tx& tx) { return tx.DeleteActivation(1, "nope"); }));
