@@ -324,7 +324,11 @@ public:
             out = Id(s.cte);
             break;
         case Source::Kind::SUBQUERY:
-            out = "(\n" + SelectText(*s.subquery, indent + 2) + "\n" + Pad(indent) + ")";
+            if (one_line_) {
+                out = "(" + SelectText(*s.subquery, indent + 2) + ")";
+            } else {
+                out = "(\n" + SelectText(*s.subquery, indent + 2) + "\n" + Pad(indent) + ")";
+            }
             break;
         }
         if (!s.alias.empty()) out += " AS " + Id(s.alias);
@@ -333,29 +337,25 @@ public:
 
     static std::string Pad(int n) { return std::string(static_cast<size_t>(n), ' '); }
 
-    // A select on one line, for IN (...) subqueries.
+    // A select on one line, for IN (...) and EXISTS (...) subqueries: printed with a space wherever it would break
+    // a line, so that its literals keep their text.
     std::string Inline(const Select& s) const {
-        std::string text = SelectText(s, 0);
-        std::string out;
-        bool space = false;
-        for (char c : text) {
-            if (c == '\n' || c == ' ') {
-                space = true;
-                continue;
-            }
-            if (space && !out.empty()) out += ' ';
-            space = false;
-            out += c;
-        }
+        bool was = one_line_;
+        one_line_ = true;
+        std::string out = SelectText(s, 0);
+        one_line_ = was;
         return out;
     }
 
+    // Where a select breaks a line: a new line indented by pad, or a space when printing one line.
+    std::string Break(const std::string& pad) const { return one_line_ ? " " : "\n" + pad; }
+
     std::string SelectText(const Select& s, int indent) const {
-        std::string pad = Pad(indent);
+        std::string pad = one_line_ ? "" : Pad(indent);
         if (!s.union_all.empty()) {
             std::string out;
             for (size_t i = 0; i < s.union_all.size(); ++i) {
-                if (i) out += "\n" + pad + "UNION ALL\n";
+                if (i) out += Break(pad) + "UNION ALL" + Break("");
                 out += SelectText(*s.union_all[i], indent);
             }
             return out;
@@ -369,15 +369,15 @@ public:
             bool redundant = d_.omit_redundant_aliases && item.expr->kind == Expr::Kind::COLUMN && item.expr->text == item.alias;
             if (!item.alias.empty() && !redundant) out += " AS " + Id(item.alias);
         }
-        if (s.from) out += "\n" + pad + "FROM " + SourceText(*s.from, indent);
+        if (s.from) out += Break(pad) + "FROM " + SourceText(*s.from, indent);
         for (const auto& j : s.joins) {
-            out += "\n" + pad + (j.left ? "LEFT JOIN " : "JOIN ") + SourceText(j.source, indent) + " ON " + E(*j.on);
+            out += Break(pad) + (j.left ? "LEFT JOIN " : "JOIN ") + SourceText(j.source, indent) + " ON " + E(*j.on);
         }
-        if (s.where) out += "\n" + pad + "WHERE " + E(*s.where);
-        if (!s.group_by.empty()) out += "\n" + pad + "GROUP BY " + Args(s.group_by);
-        if (s.having) out += "\n" + pad + "HAVING " + E(*s.having);
-        if (!s.order_by.empty()) out += "\n" + pad + "ORDER BY " + OrderItems(s.order_by);
-        if (s.limit) out += "\n" + pad + "LIMIT " + std::to_string(*s.limit);
+        if (s.where) out += Break(pad) + "WHERE " + E(*s.where);
+        if (!s.group_by.empty()) out += Break(pad) + "GROUP BY " + Args(s.group_by);
+        if (s.having) out += Break(pad) + "HAVING " + E(*s.having);
+        if (!s.order_by.empty()) out += Break(pad) + "ORDER BY " + OrderItems(s.order_by);
+        if (s.limit) out += Break(pad) + "LIMIT " + std::to_string(*s.limit);
         return out;
     }
 
@@ -450,6 +450,7 @@ public:
 
 private:
     const Dialect& d_;
+    mutable bool one_line_ = false; // printing a subquery on one line (Inline)
 };
 
 } // namespace

@@ -128,6 +128,23 @@ TEST(Printer, QueriesWithCtesJoinsAndOrder) {
               "ORDER BY \"a\".\"id\" COLLATE \"C\" ASC NULLS LAST\nLIMIT 3");
 }
 
+TEST(Printer, SubqueriesOnOneLineKeepTheirLiterals) {
+    // An IN or EXISTS subquery is printed on one line; a literal's spaces and line breaks stay as they are.
+    Select inner;
+    inner.From(Sub(Share(Select().From(Table(TableName{"", "s", "t"}, "t")).Item(Col("t", "k"), "k")), "x"))
+        .Item(Col("x", "k"), "k")
+        .Where(Eq(Col("x", "k"), Str("a  b\nc")));
+    Select outer;
+    outer.From(Table(TableName{"", "s", "u"}, "u"))
+        .Item(Col("u", "k"), "k")
+        .Where(And({InSelect(Col("u", "k"), Share(inner)), Exists(Share(inner), true)}));
+    const std::string sub = "SELECT \"x\".\"k\" AS \"k\" FROM (SELECT \"t\".\"k\" AS \"k\" FROM \"s\".\"t\" AS \"t\") AS \"x\" "
+                            "WHERE (\"x\".\"k\" = 'a  b\nc')";
+    EXPECT_EQ(Print(Statement{Query{{}, Share(outer)}}, Duck()),
+              "SELECT \"u\".\"k\" AS \"k\"\nFROM \"s\".\"u\" AS \"u\"\nWHERE ((\"u\".\"k\" IN (" + sub + ")) AND (NOT EXISTS (" +
+                  sub + ")))");
+}
+
 TEST(Printer, EmptyAndOrAreConstants) {
     EXPECT_EQ(Print(*And({}), Duck()), "TRUE");
     EXPECT_EQ(Print(*Or({}), Duck()), "FALSE");
