@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # Inserting 200,000 events into a copy of a state store's outbox (Python's sqlite3, the outbox's own schema and
 # payloads), under one variant, and the events/s: what the README's table of outbox experiments measured. The
-# store is one `run_bench` left (DIR/state.sqlite after a 1M-profile run_bench: 650,000 events). A variant name
+# store is one `run_bench` left (DIR/state.sqlite after a 1M-profile run_bench: 650,000 events), of a build before
+# store migration 10 (its unique key is the messageId; bench/outbox_growth.py compares that key with today's). A variant name
 # holds any of: sorted (each batch by messageId), nockpt (no automatic checkpoints), ckpt10k (checkpoint past
 # 10,000 pages), periodic (a checkpoint every P batches), bg (checkpoints on a second thread), seqid (sequential
 # rather than hashed messageIds), notrig (no totals trigger), noov (no outbox_overview index), nocheck (no

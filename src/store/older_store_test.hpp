@@ -4,6 +4,7 @@
 #include "store/migrations.hpp"
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 #include <stdexcept>
 #include <string>
 
@@ -21,6 +22,20 @@ inline std::string SchemaAtVersion(int version) {
         sql += fmt::format("INSERT INTO schema_version VALUES ({}, 0);", m.version);
     }
     return sql;
+}
+
+//! Runs sql on the SQLite file at path, as an older kith would have written it: "" or SQLite's error.
+inline std::string Write(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    std::string out;
+    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+        out = sqlite3_errmsg(db);
+    } else if (char* error = nullptr; sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+        out = error ? error : "error";
+        sqlite3_free(error);
+    }
+    sqlite3_close(db);
+    return out;
 }
 
 //! One audience, `vip` (id 1), in the default workspace.

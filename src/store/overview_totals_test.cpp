@@ -442,8 +442,6 @@ TEST_F(OverviewTotals, MigrationEightCountsTheEventsAlreadyQueued) {
     // A store at version 7, as an older kith left it: events of a completed run in every state, of a running run,
     // and without a run, over two hours.
     {
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
         std::string sql = "PRAGMA foreign_keys = ON;" + older_store::SchemaAtVersion(7) + older_store::kVipAudience +
                           older_store::kOneActivation;
         sql += "INSERT INTO runs (id, audience_id, definition_version, status, reason, queued_at) VALUES "
@@ -457,9 +455,7 @@ TEST_F(OverviewTotals, MigrationEightCountsTheEventsAlreadyQueued) {
                                "'{{}}', {}, 0, {});",
                                run, i, i % 2 ? "Joined" : "", states[i % 6], kT0 + i * 2 * kMinute + i * 7);
         }
-        char* error = nullptr;
-        ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
-        sqlite3_close(db);
+        ASSERT_EQ(older_store::Write(path_, sql), "");
     }
     ASSERT_NO_FATAL_FAILURE(Open());
     EXPECT_EQ(store_->schema_version(), Store::LatestSchemaVersion());

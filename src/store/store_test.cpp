@@ -766,15 +766,11 @@ TEST_F(StoreOverview, EachStepListsItsEventsWithTheReasonPageByPage) {
 TEST_F(StoreTest, MigrationThreeKeepsTheOutboxAndAddsStatusCodes) {
     // A store at version 2 with one event, as an older kith left it.
     {
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
         std::string sql = older_store::SchemaAtVersion(2) + older_store::kVipAudience + older_store::kOneActivation;
         sql += "INSERT INTO outbox (activation_id, message_id, event_name, payload, status, attempts, "
                "next_attempt_at, last_error, created_at) VALUES (1, 'm1', 'Audience Entered', '{}', 'failed', 1, 0, "
                "'status 400: no', 5);";
-        char* error = nullptr;
-        ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
-        sqlite3_close(db);
+        ASSERT_EQ(older_store::Write(path_, sql), "");
     }
     auto s = OpenStore();
     ASSERT_TRUE(s);
@@ -795,8 +791,6 @@ TEST_F(StoreTest, MigrationTenKeysTheOutboxByActivationAndDedupKey) {
     // A store at version 9, as an older kith left it: events of a completed run and of a running one, in two
     // activations (a second one, `g`, id 2).
     {
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
         std::string sql = "PRAGMA foreign_keys = ON;" + older_store::SchemaAtVersion(9) + older_store::kVipAudience +
                           older_store::kOneActivation;
         sql += "INSERT INTO activations (workspace_id, key, audience_id, destination, action, trigger_type, "
@@ -810,9 +804,7 @@ TEST_F(StoreTest, MigrationTenKeysTheOutboxByActivationAndDedupKey) {
                                "'{{\"i\":{}}}', '{}', {}, {}, 0, {});",
                                1 + i % 2, 1 + i / 4, i, i, i == 0 ? "delivered" : "pending", i == 0, i == 0 ? 200 : 0, i);
         }
-        char* error = nullptr;
-        ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
-        sqlite3_close(db);
+        ASSERT_EQ(older_store::Write(path_, sql), "");
     }
     auto s = OpenStore();
     ASSERT_TRUE(s);
@@ -868,8 +860,6 @@ TEST_F(StoreTest, MigrationSevenGivesActivationsSegmentsNames) {
         {"w1", R"({"headers":{"api_key":"z"},"type":"webhook","url":"http://127.0.0.1:9"})", "send"},
     };
     {
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
         std::string sql = older_store::SchemaAtVersion(6) + older_store::kVipAudience;
         for (const Old& o : old) {
             sql += fmt::format("INSERT INTO activations (workspace_id, key, audience_id, destination, action, "
@@ -877,9 +867,7 @@ TEST_F(StoreTest, MigrationSevenGivesActivationsSegmentsNames) {
                                "'{}', 1, '{}', '{}', 'profile_enters', '[]', '{{}}', 'null', 0, 0);",
                                o.key, o.destination, o.action);
         }
-        char* error = nullptr;
-        ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
-        sqlite3_close(db);
+        ASSERT_EQ(older_store::Write(path_, sql), "");
     }
     auto s = OpenStore();
     ASSERT_TRUE(s);
