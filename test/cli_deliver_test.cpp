@@ -70,7 +70,7 @@ protected:
                             {"messageId", id},
                             {"userId", "u" + std::to_string(i)},
                             {"properties", {{"audience_key", "vip"}, {"note", "naïve \"quoted\"\ttab"}}}};
-            events.push_back({(*activation)->id, id, "Audience Entered", payload, "", ""});
+            events.push_back({(*activation)->id, id, "Audience Entered", payload, "", "", ""});
             payloads.push_back(payload);
         }
         auto queued =

@@ -89,7 +89,7 @@ TEST_F(DeliverKill, EveryEventArrivesAtLeastOnceWithOneMessageIdThroughRepeatedK
                             {"userId", "u" + std::to_string(i)},
                             {"properties", {{"audience_key", "vip"}, {"i", i}}}};
             queued[id] = payload;
-            events.push_back({(*activation)->id, id, "Audience Entered", payload, "", ""});
+            events.push_back({(*activation)->id, id, "Audience Entered", payload, "", "", ""});
         }
         auto n = (*store)->Transaction([&](kith::store::Tx& tx) { return tx.EnqueueEvents(std::nullopt, events); });
         ASSERT_TRUE(n && *n == kEvents);

@@ -82,7 +82,7 @@ protected:
         std::vector<store::NewEvent> events;
         for (int i = 0; i < n; ++i) {
             std::string id = "e" + std::to_string(++events_);
-            events.push_back(store::NewEvent{activation, id, "Audience Entered", {{"messageId", id}}, "", ""});
+            events.push_back(store::NewEvent{activation, id, "Audience Entered", {{"messageId", id}}, "", "", ""});
         }
         auto ok = store_->Transaction([&](store::Tx& tx) -> Status {
             if (auto q = tx.EnqueueEvents(std::nullopt, events); !q) return std::unexpected(q.error());

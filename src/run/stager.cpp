@@ -33,9 +33,8 @@ Status Stager::Write(std::vector<store::NewEvent>& batch) {
     auto t0 = std::chrono::steady_clock::now();
     // In the order of the outbox's unique index (activation, dedup key), so that each index page is read and
     // rewritten once per batch.
-    auto key = [](const store::NewEvent& e) -> const std::string& { return e.dedup_key.empty() ? e.message_id : e.dedup_key; };
-    std::stable_sort(batch.begin(), batch.end(), [&](const store::NewEvent& a, const store::NewEvent& b) {
-        return a.activation_id != b.activation_id ? a.activation_id < b.activation_id : key(a) < key(b);
+    std::stable_sort(batch.begin(), batch.end(), [](const store::NewEvent& a, const store::NewEvent& b) {
+        return a.activation_id != b.activation_id ? a.activation_id < b.activation_id : a.UniqueKey() < b.UniqueKey();
     });
     // Counted into a copy that is kept only when the transaction commits.
     std::map<int64_t, store::Published> counts = counts_;

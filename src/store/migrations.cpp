@@ -468,8 +468,8 @@ END;
 // The outbox's unique key becomes (activation, dedup key): the text a messageId hashes, but for the activation
 // (run::DedupKey), which orders a run's events as it reads them, by profile. Under the unique messageId, every event
 // of a bulk insert landed at a random place in an index larger than the page cache, and each transaction rewrote
-// about one index page per event: the cost of staging grew with the outbox (5,000 events/s at 4M events against
-// 30,000 at 400,000). An event stored without a key (NULL: those queued before this step, and any queued without
+// about one index page per event: the cost of staging grew with the outbox (README, "Runs": bench/outbox_growth.py
+// fell from 28,800 to 18,300 events/s as the outbox grew to 4M events). An event stored without a key (NULL: those queued before this step, and any queued without
 // one) is keyed by its messageId, which is unique as before: keys and messageIds never meet, since a key holds
 // U+001F separators and a messageId does not. SQLite cannot drop a column's UNIQUE, so the table is rebuilt (the
 // store puts its other indexes and triggers back: Migration::rebuilds), and the totals, which count the same

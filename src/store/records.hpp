@@ -123,7 +123,7 @@ std::optional<EventStatus> ParseEventStatus(std::string_view name);
 //! An event to queue for delivery.
 struct NewEvent {
     int64_t activation_id = 0;
-    std::string message_id; //!< stable across retries and restarts; unique in the outbox
+    std::string message_id; //!< stable across retries and restarts
     std::string event_name;
     nlohmann::json payload;
     std::string filter_reason; //!< non-empty: not sent, counted as filtered at source for this reason
@@ -132,6 +132,10 @@ struct NewEvent {
     //! What makes the event unique within its activation, in the order its run stages events (run::DedupKey):
     //! the outbox holds one event per (activation, key) and skips the others. Empty: the messageId.
     std::string dedup_key;
+
+    //! What the outbox's unique index holds for the event besides its activation: the dedup key, else the
+    //! messageId (the index's coalesce(dedup_key, message_id)).
+    const std::string& UniqueKey() const { return dedup_key.empty() ? message_id : dedup_key; }
 };
 
 //! What publishing a run's staged events did, per activation.
